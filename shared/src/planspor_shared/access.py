@@ -1,0 +1,129 @@
+"""Bearer tokens to roles, the same way in every service (design.md, "Access").
+
+Settings hold tokens only as SHA-256 hashes. Every route declares the roles it
+allows with ``Depends(access.require(...))``; a route that declares none is not
+reachable, because there is no default. Outside development a placeholder token
+stops the service from starting (``check_not_placeholder``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Iterable, Mapping
+
+from fastapi import HTTPException, Request, status
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    PLANNER = "planner"
+    FACILITATOR = "facilitator"
+    ANALYST = "analyst"
+    AUDITOR = "auditor"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who called: becomes the ``actor`` of the events a command records."""
+
+    id: str
+    name: str
+    role: Role
+
+    def as_actor(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name, "role": self.role.value}
+
+
+DEVELOPMENT_TOKENS: dict[Role, str] = {role: f"dev-{role.value}-token" for role in Role}
+"""Tokens `make run` prints; refused outside development."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TokenEntry:
+    sha256: str
+    role: Role
+    name: str
+
+
+def parse_tokens(raw: str | None) -> list[TokenEntry]:
+    """Read ``PLANSPOR_TOKENS``: a JSON list of {"sha256", "role", "name"}.
+
+    Empty means the development tokens (see ``DEVELOPMENT_TOKENS``).
+    """
+    if not raw:
+        return [
+            TokenEntry(hash_token(token), role, f"development {role.value}")
+            for role, token in DEVELOPMENT_TOKENS.items()
+        ]
+    try:
+        items = json.loads(raw)
+        return [TokenEntry(str(i["sha256"]).lower(), Role(i["role"]), str(i.get("name") or i["role"])) for i in items]
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(
+            'PLANSPOR_TOKENS must be a JSON list of {"sha256": <hex>, "role": <role>, "name": <name>}: ' + str(error)
+        ) from error
+
+
+def check_not_placeholder(entries: Iterable[TokenEntry], environment: str) -> None:
+    """Outside development, a development token is a configuration error."""
+    if environment == "development":
+        return
+    placeholders = {hash_token(t) for t in DEVELOPMENT_TOKENS.values()}
+    bad = [e.role.value for e in entries if e.sha256 in placeholders]
+    if bad:
+        raise ValueError(
+            f"development tokens configured for {', '.join(bad)} while PLANSPOR_ENV={environment}: "
+            "set PLANSPOR_TOKENS to hashes of real tokens"
+        )
+
+
+class Access:
+    """Maps a bearer token to a ``Principal`` and checks the route's roles."""
+
+    def __init__(self, entries: Iterable[TokenEntry], public_read_roles: Iterable[Role] = ()) -> None:
+        self._by_hash: Mapping[str, TokenEntry] = {e.sha256: e for e in entries}
+        self._public = frozenset(public_read_roles)
+
+    def principal(self, authorization: str | None) -> Principal | None:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            return None
+        digest = hash_token(authorization[7:].strip())
+        for known, entry in self._by_hash.items():
+            if hmac.compare_digest(known, digest):
+                return Principal(id=f"token:{known[:12]}", name=entry.name, role=entry.role)
+        return None
+
+    def require(self, *roles: Role):
+        """A FastAPI dependency: 401 without a known token, 403 with the wrong role."""
+        allowed = frozenset(roles)
+        if not allowed:
+            raise ValueError("a route must declare the roles it allows")
+        open_to_public = bool(allowed & self._public)
+
+        def dependency(request: Request) -> Principal:
+            principal = self.principal(request.headers.get("authorization"))
+            if principal is None:
+                if open_to_public:
+                    return Principal(id="public", name="public", role=next(iter(allowed & self._public)))
+                raise HTTPException(
+                    status.HTTP_401_UNAUTHORIZED,
+                    detail="missing or unknown bearer token: send 'Authorization: Bearer <token>'",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            if principal.role not in allowed:
+                raise HTTPException(
+                    status.HTTP_403_FORBIDDEN,
+                    detail=f"role '{principal.role.value}' may not do this; allowed: "
+                    + ", ".join(sorted(r.value for r in allowed)),
+                )
+            return principal
+
+        return dependency
