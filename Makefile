@@ -1,0 +1,71 @@
+# planspor: the project's front door. `make run` and `make test` set up what is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST := $(VENV)/bin/pytest
+STAMP := $(VENV)/.installed
+PYPROJECTS := $(wildcard shared/pyproject.toml deploy/pyproject.toml services/*/pyproject.toml)
+
+.PHONY: help setup run test unit integration e2e slow bench up down status reset schemas asyncapi lint fmt
+
+help:
+	@echo "make run          set up, start the stack and the services (Ctrl-C stops them)"
+	@echo "make test         set up, start the test stack, run unit, integration and e2e tests"
+	@echo "make up / down    start / stop the local stack (NATS, Neo4j, PostgreSQL) in the background"
+	@echo "make status       what of the stack is running"
+	@echo "make unit | integration | e2e | slow   one tier of the tests"
+	@echo "make bench        benchmarks, printed as ratios against a baseline measured in the same run"
+	@echo "make reset        stop everything and delete the local data (var/dev, var/test)"
+	@echo "make schemas      regenerate the JSON Schemas of the contracts"
+
+$(STAMP): constraints.txt requirements-dev.txt $(PYPROJECTS)
+	@echo "planspor: setting up the Python environment in $(VENV) (pinned by constraints.txt) ..."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -c constraints.txt -r requirements-dev.txt
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	@$(PY) -m planspor_stack install
+
+run: setup
+	@$(PY) -m planspor_stack run
+
+test: setup
+	@echo "planspor: running the unit, integration and e2e tests (the test stack starts on first use)"
+	@$(PYTEST) -m "not slow"
+
+unit: setup
+	@$(PYTEST) -m "unit and not slow"
+
+integration: setup
+	@$(PYTEST) -m "integration and not slow"
+
+e2e: setup
+	@$(PYTEST) -m "e2e and not slow"
+
+slow: setup
+	@$(PYTEST) -m slow
+
+bench: setup
+	@$(PY) -m planspor_bench
+
+up: setup
+	@$(PY) -m planspor_stack up --with nats,neo4j,postgres
+
+down:
+	@test -x $(PY) && $(PY) -m planspor_stack down && $(PY) -m planspor_stack down --profile test || true
+
+status: setup
+	@$(PY) -m planspor_stack status
+
+reset: down
+	@echo "planspor: deleting local data in var/dev and var/test"
+	@rm -rf var/dev var/test
+
+schemas: setup
+	@$(PY) -m planspor_shared.schemas
+
+lint: setup
+	@$(PY) -m compileall -q shared/src deploy/src services/*/src

@@ -1,0 +1,145 @@
+"""`python -m planspor_stack up|down|status|run`: the front door behind the Makefile."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+
+from .processes import ManagedProcess, StackError, port_is_free, wait_until
+from .stack import COMPONENTS, Stack
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    package: str
+    port: int
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+SERVICES = (
+    Service("plan-registry", "plan_registry", 8001),
+    Service("cocreation", "cocreation", 8002),
+    Service("knowledge", "knowledge", 8003),
+)
+
+
+def built(service: Service) -> bool:
+    return importlib.util.find_spec(f"{service.package}.__main__") is not None
+
+
+def service_env(stack: Stack, service: Service) -> dict[str, str]:
+    s = stack.settings
+    env = {
+        "PLANSPOR_ENV": os.environ.get("PLANSPOR_ENV", "development"),
+        "NATS_URL": stack.endpoints["nats"].url,
+        "NEO4J_URI": stack.endpoints["neo4j"].url,
+        "NEO4J_USER": s.neo4j_user,
+        "NEO4J_PASSWORD": s.neo4j_password,
+        "PORT": str(service.port),
+        "SQLITE_PATH": str(s.data_dir / f"{service.name}.sqlite"),
+        "PLAN_REGISTRY_URL": SERVICES[0].url(),
+        "COCREATION_URL": SERVICES[1].url(),
+        "KNOWLEDGE_URL": SERVICES[2].url(),
+    }
+    return env
+
+
+def http_ok(url: str) -> bool:
+    import httpx
+
+    return httpx.get(url, timeout=2).status_code == 200
+
+
+def run(stack: Stack) -> int:
+    """Start the stack and every built service; Ctrl-C stops all that this run started."""
+    print("planspor: starting the local stack (profile dev)")
+    stopping = False
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    processes: list[ManagedProcess] = []
+    try:
+        stack.start(("nats", "neo4j"))
+        services = [s for s in SERVICES if built(s)]
+        if not services:
+            print("planspor: the services are not built yet: the stack runs alone.")
+        for service in services:
+            if not port_is_free(service.port):
+                raise StackError(f"{service.name}: port {service.port} is taken; stop what holds it and run again.")
+            process = ManagedProcess(service.name, stack.settings.run_dir, stack.settings.log_dir / f"{service.name}.log")
+            process.start([sys.executable, "-m", service.package], env=service_env(stack, service))
+            processes.append(process)
+        for service, process in zip(services, processes):
+            wait_until(lambda: http_ok(f"{service.url()}/healthz"), service.name, 60, process)
+            print(f"  {service.name}: {service.url()}  (OpenAPI: {service.url()}/docs)")
+        print("planspor: ready. Logs in", stack.settings.log_dir, "- press Ctrl-C to stop.")
+        while all(p.pid() is not None for p in processes):
+            time.sleep(0.5)
+        dead = [p.name for p in processes if p.pid() is None]
+        print(f"planspor: {', '.join(dead)} stopped unexpectedly; see {stack.settings.log_dir}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nplanspor: stopping ...")
+        return 0
+    except StackError as error:
+        print(f"planspor: {error}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for process in reversed(processes):
+            process.stop()
+        stack.stop()
+        print("planspor: stopped.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m planspor_stack", description=__doc__)
+    parser.add_argument("command", choices=["install", "up", "down", "status", "run"])
+    parser.add_argument("--profile", default=None, help="dev (default) or test")
+    parser.add_argument("--with", dest="components", default="nats,neo4j",
+                        help=f"components for `up`, comma-separated, of {','.join(COMPONENTS)}")
+    args = parser.parse_args(argv)
+    stack = Stack.from_env(args.profile)
+    try:
+        if args.command == "install":
+            servers = stack.servers()
+            if not stack.settings.neo4j_uri:
+                servers["neo4j"].ensure_installed()
+            if not stack.settings.postgres_host:
+                servers["postgres"].bin_dir()
+            print("planspor: Python packages, Neo4j 5.26 jars and PostgreSQL are in place.")
+        elif args.command == "up":
+            print(f"planspor: starting the local stack (profile {stack.settings.profile})")
+            stack.start(tuple(c for c in args.components.split(",") if c))
+            print(f"planspor: stack is up; data in {stack.settings.var / stack.settings.profile}; `make down` stops it.")
+        elif args.command == "down":
+            print(f"planspor: stopping the local stack (profile {stack.settings.profile})")
+            stack.stop(everything=True)
+            for service in SERVICES:
+                ManagedProcess(service.name, stack.settings.run_dir, stack.settings.log_dir / "x").stop()
+            print("planspor: stack is down.")
+        elif args.command == "status":
+            for name, state in stack.status().items():
+                print(f"  {name:9} {state}")
+        else:
+            return run(stack)
+    except StackError as error:
+        print(f"planspor: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

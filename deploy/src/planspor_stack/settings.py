@@ -1,0 +1,99 @@
+"""Settings of the local stack: the one place that reads its environment.
+
+Two profiles keep a developer's running platform and the test run apart:
+``dev`` (``make up``/``make run``: the usual ports, data in var/dev) and
+``test`` (``make test``: ports 1xxxx, data in var/test, emptied by the tests).
+Setting ``NATS_URL``, ``NEO4J_URI`` or ``POSTGRES_HOST`` means "use that server":
+nothing of that kind is started.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROFILES = {
+    "dev": {"nats": 4222, "neo4j": 7687, "postgres": 5432},
+    "test": {"nats": 14222, "neo4j": 17687, "postgres": 15432},
+}
+
+
+def find_repo(start: Path | None = None) -> Path:
+    """The checkout: the nearest folder above that holds deploy/neo4j/pom.xml."""
+    env = os.environ.get("PLANSPOR_HOME")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve()
+    origin = (start or Path.cwd()).resolve()
+    for candidate in [*here.parents, origin, *origin.parents]:
+        if (candidate / "deploy" / "neo4j" / "pom.xml").exists():
+            return candidate
+    raise RuntimeError("cannot find the planspor checkout: set PLANSPOR_HOME to it")
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    profile: str
+    repo: Path
+    var: Path
+    nats_url: str | None
+    nats_port: int
+    neo4j_uri: str | None
+    neo4j_port: int
+    neo4j_user: str
+    neo4j_password: str
+    neo4j_heap: str
+    neo4j_pagecache: str
+    postgres_host: str | None
+    postgres_port: int
+    postgres_user: str
+    postgres_password: str
+    postgres_db: str
+    use_docker: bool
+
+    @property
+    def data_dir(self) -> Path:
+        return self.var / self.profile / "data"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.var / self.profile / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.var / self.profile / "log"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.var / "cache"
+
+    @classmethod
+    def from_env(cls, profile: str | None = None, env: dict[str, str] | None = None) -> "StackSettings":
+        env = dict(os.environ if env is None else env)
+        profile = profile or env.get("PLANSPOR_PROFILE", "dev")
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
+        ports = PROFILES[profile]
+        repo = find_repo()
+        postgres_host = env.get("POSTGRES_HOST") or None
+        return cls(
+            profile=profile,
+            repo=repo,
+            var=Path(env.get("PLANSPOR_VAR", repo / "var")).resolve(),
+            nats_url=env.get("NATS_URL") or None,
+            nats_port=int(env.get("PLANSPOR_NATS_PORT", ports["nats"])),
+            neo4j_uri=env.get("NEO4J_URI") or None,
+            neo4j_port=int(env.get("PLANSPOR_NEO4J_PORT", ports["neo4j"])),
+            neo4j_user=env.get("NEO4J_USER", "neo4j"),
+            neo4j_password=env.get("NEO4J_PASSWORD", "planspor-dev"),
+            neo4j_heap=env.get("PLANSPOR_NEO4J_HEAP", "1g"),
+            neo4j_pagecache=env.get("PLANSPOR_NEO4J_PAGECACHE", "512m"),
+            postgres_host=postgres_host,
+            postgres_port=int(env.get("POSTGRES_PORT") if postgres_host and env.get("POSTGRES_PORT")
+                              else env.get("PLANSPOR_POSTGRES_PORT", ports["postgres"])),
+            postgres_user=env.get("POSTGRES_USER", "planspor"),
+            postgres_password=env.get("POSTGRES_PASSWORD", "planspor-dev"),
+            postgres_db=env.get("POSTGRES_DB", "planspor"),
+            use_docker=env.get("PLANSPOR_DOCKER", "") in {"1", "true", "yes"},
+        )

@@ -1,0 +1,111 @@
+"""The local stack as one object: what `make up`, `make run` and the tests use.
+
+Each server is started only if it is not configured from outside (``NATS_URL``,
+``NEO4J_URI``, ``POSTGRES_HOST``) and not already running from an earlier `up`.
+``stop`` stops only what this object started, unless asked to stop all of the
+profile's processes (`make down`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+
+from .processes import StackError
+from .servers import Endpoint, Nats, Neo4j, Postgres
+from .settings import StackSettings
+
+COMPONENTS = ("nats", "neo4j", "postgres")
+
+
+def docker_engine_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+@dataclass
+class Stack:
+    settings: StackSettings
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    _containers: list = field(default_factory=list)
+
+    @classmethod
+    def from_env(cls, profile: str | None = None) -> "Stack":
+        return cls(StackSettings.from_env(profile))
+
+    def servers(self) -> dict[str, Nats | Neo4j | Postgres]:
+        return {"nats": Nats(self.settings), "neo4j": Neo4j(self.settings), "postgres": Postgres(self.settings)}
+
+    def start(self, components: tuple[str, ...] = ("nats", "neo4j"), say=print) -> dict[str, Endpoint]:
+        unknown = set(components) - set(COMPONENTS)
+        if unknown:
+            raise StackError(f"unknown component(s) {', '.join(sorted(unknown))}: choose from {', '.join(COMPONENTS)}")
+        if self.settings.use_docker:
+            return self._start_with_docker(components, say)
+        servers = self.servers()
+        for name in components:
+            if name in self.endpoints:
+                continue
+            say(f"  {name}: starting ..." if not _configured(self.settings, name) else f"  {name}: using {name.upper()} from settings")
+            endpoint = servers[name].start()
+            self.endpoints[name] = endpoint
+            how = "external" if endpoint.external else ("started" if endpoint.started_here else "already running")
+            say(f"  {name}: ready at {endpoint.url} ({how})")
+        return self.endpoints
+
+    def stop(self, everything: bool = False, say=print) -> None:
+        for container in reversed(self._containers):
+            container.stop()
+        self._containers.clear()
+        servers = self.servers()
+        for name in reversed(COMPONENTS):
+            endpoint = self.endpoints.get(name)
+            ours = endpoint is not None and endpoint.started_here
+            if ours or (everything and not _configured(self.settings, name)):
+                if servers[name].stop():
+                    say(f"  {name}: stopped")
+        self.endpoints.clear()
+
+    def status(self) -> dict[str, str]:
+        result = {}
+        for name, server in self.servers().items():
+            if _configured(self.settings, name):
+                result[name] = "external (from settings)"
+            else:
+                pid = server.process.pid()
+                result[name] = f"running (pid {pid})" if pid else "stopped"
+        return result
+
+    # The optional path for users with a Docker engine: same servers, in containers.
+    def _start_with_docker(self, components, say) -> dict[str, Endpoint]:
+        if not docker_engine_available():
+            raise StackError("PLANSPOR_DOCKER=1 but no Docker engine answers `docker info`: unset it to run the servers locally.")
+        from testcontainers.core.container import DockerContainer
+        from testcontainers.core.waiting_utils import wait_for_logs
+
+        s = self.settings
+        for name in components:
+            if name == "nats":
+                c = DockerContainer("nats:2.11").with_command("-js -sync always").with_exposed_ports(4222)
+                c.start(); wait_for_logs(c, "Server is ready")
+                url = f"nats://{c.get_container_host_ip()}:{c.get_exposed_port(4222)}"
+            elif name == "neo4j":
+                c = DockerContainer("neo4j:5.26-community").with_env("NEO4J_AUTH", f"neo4j/{s.neo4j_password}").with_exposed_ports(7687)
+                c.start(); wait_for_logs(c, "Started.", timeout=180)
+                url = f"bolt://{c.get_container_host_ip()}:{c.get_exposed_port(7687)}"
+            else:
+                c = (DockerContainer("postgres:15").with_env("POSTGRES_USER", s.postgres_user)
+                     .with_env("POSTGRES_PASSWORD", s.postgres_password).with_env("POSTGRES_DB", s.postgres_db)
+                     .with_exposed_ports(5432))
+                c.start(); wait_for_logs(c, "database system is ready to accept connections")
+                url = f"postgresql://{c.get_container_host_ip()}:{c.get_exposed_port(5432)}"
+            self._containers.append(c)
+            self.endpoints[name] = Endpoint(name, url, started_here=False, external=True)
+            say(f"  {name}: container ready at {url}")
+        return self.endpoints
+
+
+def _configured(settings: StackSettings, name: str) -> bool:
+    return bool({"nats": settings.nats_url, "neo4j": settings.neo4j_uri, "postgres": settings.postgres_host}[name])
