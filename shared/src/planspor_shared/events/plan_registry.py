@@ -1,0 +1,593 @@
+"""Integration events published by the plan registry (source ``plan-registry``).
+
+Plans, goals and indicators of the plan system, the plan strategy (planstrategi)
+of an election period, and the formal decisions (vedtak) that adopt and amend
+them. Together with the co-creation events they are enough for the knowledge
+graph to rebuild design.md's graph: every field a query needs is here, so the
+projector never has to ask a service.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, ClassVar, Self
+
+from pydantic import AfterValidator, Field, model_validator
+
+from planspor_shared.events.base import (
+    Body,
+    ElectionPeriod,
+    Id,
+    IdSet,
+    IntegrationEvent,
+    MunicipalityNumber,
+    Number,
+    PlanType,
+    ShortText,
+    StrategyAction,
+    Text,
+    ValueObject,
+    check_election_period,
+    register,
+)
+
+
+class PlanRegistryEvent(IntegrationEvent):
+    event_source: ClassVar[str] = "plan-registry"
+
+
+# --- vocabulary -----------------------------------------------------------------
+
+
+class GoalLevel(StrEnum):
+    """Main goal (hovedmål) or sub-goal (delmål) of kommuneplanens samfunnsdel."""
+
+    MAIN_GOAL = "main_goal"
+    SUB_GOAL = "sub_goal"
+
+
+class IndicatorSource(StrEnum):
+    """Where a measurement comes from: KOSTRA, Statistics Norway (SSB), or the municipality itself."""
+
+    KOSTRA = "KOSTRA"
+    SSB = "SSB"
+    LOCAL = "local"
+
+
+class PlanStatus(StrEnum):
+    """Lifecycle of a plan (domain.md, "Lifecycle of a statutory plan"); lighter plans skip the statutory steps."""
+
+    PROPOSED = "proposed"  # identified, e.g. in the strategy
+    NOTICE_OF_START = "notice_of_start"  # varsel om oppstart, planprogram on consultation
+    PLANPROGRAM_ADOPTED = "planprogram_adopted"
+    IN_PREPARATION = "in_preparation"  # under utarbeidelse
+    FIRST_TREATMENT = "first_treatment"  # førstegangsbehandling
+    CONSULTATION_OPEN = "consultation_open"  # høring og offentlig ettersyn
+    CONSULTATION_CLOSED = "consultation_closed"
+    ADOPTED = "adopted"  # vedtatt
+    ANNOUNCED = "announced"  # kunngjort
+    IN_FORCE = "in_force"  # gjeldende
+    UNDER_REVISION = "under_revision"  # under revisjon
+    REPLACED = "replaced"  # erstattet
+    REPEALED = "repealed"  # opphevet
+    MERGED = "merged"  # slått sammen med en annen plan
+
+
+ENDED_PLAN_STATUSES: frozenset[PlanStatus] = frozenset({PlanStatus.REPLACED, PlanStatus.REPEALED, PlanStatus.MERGED})
+
+
+class KommuneplanAssessment(StrEnum):
+    """The strategy's decision on a part of the kommuneplan (PBL §10-1): revise it or continue it unchanged."""
+
+    REVISE = "revise"
+    CONTINUE = "continue"
+
+
+class ItemOrigin(StrEnum):
+    """Where a strategy item came from: a co-creation plan need, the administration, or a council amendment."""
+
+    PLAN_NEED = "plan_need"
+    ADMINISTRATION = "administration"
+    COUNCIL_AMENDMENT = "council_amendment"
+
+
+class DecisionOutcome(StrEnum):
+    ADOPTED = "adopted"  # vedtatt som innstilt
+    ADOPTED_WITH_AMENDMENTS = "adopted_with_amendments"  # vedtatt med endringer
+    REJECTED = "rejected"  # forkastet
+    POSTPONED = "postponed"  # utsatt
+    SENT_BACK = "sent_back"  # sendt tilbake / returnert
+    NOTED = "noted"  # tatt til orientering
+
+
+class PartyKind(StrEnum):
+    """Who sent an external input (PBL §10-1: state, regional bodies and neighbouring municipalities are asked)."""
+
+    STATE = "state"  # statlige organer, e.g. Statsforvalteren
+    REGIONAL = "regional"  # fylkeskommunen
+    NEIGHBOUR_MUNICIPALITY = "neighbour_municipality"  # nabokommuner
+    OTHER = "other"  # organisations, the public
+
+
+class EvidenceKind(StrEnum):
+    """A document of the knowledge base (kunnskapsgrunnlag) a strategy builds on."""
+
+    KNOWLEDGE_BASE = "knowledge_base"  # kunnskapsgrunnlag
+    PUBLIC_HEALTH_OVERVIEW = "public_health_overview"  # folkehelseoversikt (folkehelseloven §5, §6)
+    TRENDS_AND_CHALLENGES = "trends_and_challenges"  # utviklingstrekk og utfordringsbilde
+    OTHER = "other"
+
+
+SdgTarget = Annotated[str, Field(pattern=r"^(1[0-7]|[1-9])\.([1-9][0-9]?|[a-z])$", examples=["3.4", "11.a"])]
+"""A UN Sustainable Development Goal target, e.g. ``3.4`` or ``11.a``."""
+
+Period = Annotated[
+    str,
+    Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12]|-T[1-3])?$", examples=["2023", "2023-Q4", "2023-05"]),
+]
+"""A measurement period: a year, a month, a quarter, a half-year or a school term (tertial)."""
+
+
+def _unique_sdg(values: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(values)) != len(values):
+        raise ValueError("an SDG target appears more than once")
+    return values
+
+
+# --- goals and indicators ------------------------------------------------------------
+
+
+@register
+class GoalDefined(PlanRegistryEvent):
+    """A goal (or sub-goal) of kommuneplanens samfunnsdel; the anchor every other plan should have."""
+
+    event_type: ClassVar[str] = "goal.defined"
+
+    goal_id: Id
+    title: ShortText
+    description: str = ""
+    level: GoalLevel = GoalLevel.MAIN_GOAL
+    parent_goal_id: Id | None = None
+    samfunnsdel_plan_id: Id | None = None
+    """The kommuneplan samfunnsdel the goal belongs to, when it is registered as a plan."""
+    sdg_targets: Annotated[tuple[SdgTarget, ...], AfterValidator(_unique_sdg)] = ()
+    municipality_number: MunicipalityNumber | None = None
+
+    @model_validator(mode="after")
+    def _sub_goal_has_parent(self) -> Self:
+        if self.level is GoalLevel.SUB_GOAL and self.parent_goal_id is None:
+            raise ValueError("a sub_goal needs parent_goal_id")
+        if self.parent_goal_id == self.goal_id:
+            raise ValueError("a goal cannot be its own parent")
+        return self
+
+
+@register
+class GoalRetired(PlanRegistryEvent):
+    """A goal that no longer applies, e.g. replaced in a new samfunnsdel; its history stays queryable as of earlier dates."""
+
+    event_type: ClassVar[str] = "goal.retired"
+
+    goal_id: Id
+    retired_on: date
+    replaced_by_goal_id: Id | None = None
+    reason: str = ""
+
+
+@register
+class IndicatorDefined(PlanRegistryEvent):
+    """What measures a goal: unit, baseline, target and target year, and the statistics source."""
+
+    event_type: ClassVar[str] = "indicator.defined"
+
+    indicator_id: Id
+    goal_id: Id
+    name: ShortText
+    unit: ShortText
+    description: str = ""
+    source: IndicatorSource
+    source_reference: str | None = None
+    """E.g. the KOSTRA or SSB table id."""
+    baseline: Number | None = None
+    baseline_period: str | None = None
+    target: Number | None = None
+    target_year: int | None = Field(default=None, ge=1900, le=2200)
+
+    @model_validator(mode="after")
+    def _target_year_with_target(self) -> Self:
+        if (self.target is None) != (self.target_year is None):
+            raise ValueError("target and target_year go together")
+        return self
+
+
+@register
+class IndicatorMeasured(PlanRegistryEvent):
+    """A value of an indicator for a period; a correction of an earlier value is its own event (``corrects``)."""
+
+    event_type: ClassVar[str] = "indicator.measured"
+
+    indicator_id: Id
+    period: Period
+    value: Number
+    source: IndicatorSource
+    measured_on: date | None = None
+    corrects: bool = False
+    previous_value: Number | None = None
+    correction_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _correction_names_previous_value(self) -> Self:
+        if self.corrects and self.previous_value is None:
+            raise ValueError("a correction (corrects=true) needs previous_value")
+        if not self.corrects and (self.previous_value is not None or self.correction_reason is not None):
+            raise ValueError("previous_value and correction_reason are only for corrections (corrects=true)")
+        return self
+
+
+# --- plans ----------------------------------------------------------------------------
+
+
+@register
+class PlanProposed(PlanRegistryEvent):
+    """A new plan in the register. Whether it was started through the adopted strategy is recorded, not guessed."""
+
+    event_type: ClassVar[str] = "plan.proposed"
+
+    plan_id: Id
+    title: ShortText
+    plan_type: PlanType
+    legal_basis: str | None = Field(default=None, examples=["PBL §11-1"])
+    owning_unit: ShortText
+    description: str = ""
+    parent_plan_id: Id | None = None
+    initiated_through_strategy: bool
+    strategy_id: Id | None = None
+    strategy_item_id: Id | None = None
+    proposed_on: date
+    municipality_number: MunicipalityNumber | None = None
+
+    @model_validator(mode="after")
+    def _strategy_named_when_initiated_through_it(self) -> Self:
+        if self.initiated_through_strategy and self.strategy_id is None:
+            raise ValueError("initiated_through_strategy=true needs strategy_id")
+        if self.strategy_item_id is not None and self.strategy_id is None:
+            raise ValueError("strategy_item_id needs strategy_id")
+        if self.parent_plan_id == self.plan_id:
+            raise ValueError("a plan cannot be its own parent")
+        return self
+
+
+@register
+class PlanParentChanged(PlanRegistryEvent):
+    """The plan's place in the plan hierarchy changed (PART_OF); ``parent_plan_id`` None makes it a top plan."""
+
+    event_type: ClassVar[str] = "plan.parent_changed"
+
+    plan_id: Id
+    parent_plan_id: Id | None
+    previous_parent_plan_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _not_own_parent(self) -> Self:
+        if self.parent_plan_id == self.plan_id:
+            raise ValueError("a plan cannot be its own parent")
+        return self
+
+
+@register
+class PlanAnchored(PlanRegistryEvent):
+    """A plan linked to a samfunnsdel goal (ANCHORED_IN)."""
+
+    event_type: ClassVar[str] = "plan.anchored"
+
+    plan_id: Id
+    goal_id: Id
+
+
+@register
+class PlanAnchorRemoved(PlanRegistryEvent):
+    """An anchoring withdrawn; queries as of an earlier date still see it."""
+
+    event_type: ClassVar[str] = "plan.anchor_removed"
+
+    plan_id: Id
+    goal_id: Id
+
+
+@register
+class PlanStatusChanged(PlanRegistryEvent):
+    """A step in the plan's lifecycle, with the decision and consultation dates that the law asks about."""
+
+    event_type: ClassVar[str] = "plan.status_changed"
+
+    plan_id: Id
+    from_status: PlanStatus
+    to_status: PlanStatus
+    changed_on: date
+    decision_id: Id | None = None
+    consultation_from: date | None = None
+    """First day of consultation and public inspection (høring, offentlig ettersyn)."""
+    consultation_until: date | None = None
+    """Last day of the consultation; PBL §11-14 asks for at least six weeks."""
+    replaced_by_plan_id: Id | None = None
+    merged_into_plan_id: Id | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _end_names_successor(self) -> Self:
+        if self.from_status == self.to_status:
+            raise ValueError(f"from_status and to_status are both {self.to_status.value}")
+        if self.to_status is PlanStatus.REPLACED and self.replaced_by_plan_id is None:
+            raise ValueError("to_status replaced needs replaced_by_plan_id")
+        if self.to_status is PlanStatus.MERGED and self.merged_into_plan_id is None:
+            raise ValueError("to_status merged needs merged_into_plan_id")
+        if self.replaced_by_plan_id is not None and self.to_status is not PlanStatus.REPLACED:
+            raise ValueError("replaced_by_plan_id is only for to_status replaced")
+        if self.merged_into_plan_id is not None and self.to_status is not PlanStatus.MERGED:
+            raise ValueError("merged_into_plan_id is only for to_status merged")
+        if self.plan_id in (self.replaced_by_plan_id, self.merged_into_plan_id):
+            raise ValueError("a plan cannot be replaced by or merged into itself")
+        if self.consultation_from and self.consultation_until and self.consultation_until < self.consultation_from:
+            raise ValueError("consultation_until is before consultation_from")
+        return self
+
+
+@register
+class PlanRevisionScheduled(PlanRegistryEvent):
+    """When the plan is next to be revised; a plan past this date is overdue."""
+
+    event_type: ClassVar[str] = "plan.revision_scheduled"
+
+    plan_id: Id
+    revision_due: date
+    strategy_id: Id | None = None
+    reason: str = ""
+
+
+# --- the plan strategy -------------------------------------------------------------------
+
+
+@register
+class StrategyDrafted(PlanRegistryEvent):
+    """A plan strategy (planstrategi) for an election period; PBL §10-1 counts its year from ``council_constituted_on``."""
+
+    event_type: ClassVar[str] = "strategy.drafted"
+
+    strategy_id: Id
+    title: ShortText
+    election_period: Annotated[ElectionPeriod, AfterValidator(check_election_period)]
+    council_constituted_on: date
+    drafted_on: date
+    recommendation_id: Id | None = None
+    """The co-creation recommendation the draft is based on (INFORMED_BY)."""
+    process_id: Id | None = None
+    replaces_strategy_id: Id | None = None
+    municipality_number: MunicipalityNumber | None = None
+
+
+@register
+class StrategyItemSet(PlanRegistryEvent):
+    """One item of the strategy, created or changed: what is done with a plan, when, why, and where it came from.
+
+    The same ``item_id`` set again replaces the item (for example by a council amendment,
+    then with ``origin=council_amendment`` and the ``decision_id``).
+    """
+
+    event_type: ClassVar[str] = "strategy.item_set"
+
+    strategy_id: Id
+    item_id: Id
+    action: StrategyAction
+    plan_id: Id | None = None
+    """The plan the item concerns; None only for a new plan not yet in the register."""
+    plan_title: str | None = None
+    plan_type: PlanType | None = None
+    merge_into_plan_id: Id | None = None
+    timing: ShortText = Field(examples=["2025", "2025-2026", "revised yearly"])
+    rationale: Text
+    origin: ItemOrigin
+    plan_need_id: Id | None = None
+    decision_id: Id | None = None
+    amendment_number: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _item_is_complete(self) -> Self:
+        if self.action is StrategyAction.NEW:
+            if self.plan_id is None and not self.plan_title:
+                raise ValueError("a new plan needs plan_id or plan_title")
+        elif self.plan_id is None:
+            raise ValueError(f"action {self.action.value} needs plan_id")
+        if self.action is StrategyAction.MERGE:
+            if self.merge_into_plan_id is None:
+                raise ValueError("action merge needs merge_into_plan_id")
+            if self.merge_into_plan_id == self.plan_id:
+                raise ValueError("a plan cannot be merged into itself")
+        elif self.merge_into_plan_id is not None:
+            raise ValueError("merge_into_plan_id is only for action merge")
+        if self.origin is ItemOrigin.PLAN_NEED and self.plan_need_id is None:
+            raise ValueError("origin plan_need needs plan_need_id")
+        if self.origin is ItemOrigin.COUNCIL_AMENDMENT and self.decision_id is None:
+            raise ValueError("origin council_amendment needs decision_id")
+        return self
+
+
+@register
+class StrategyItemRemoved(PlanRegistryEvent):
+    """An item taken out of the strategy, e.g. by a council amendment (then with ``decision_id``)."""
+
+    event_type: ClassVar[str] = "strategy.item_removed"
+
+    strategy_id: Id
+    item_id: Id
+    decision_id: Id | None = None
+    amendment_number: int | None = Field(default=None, ge=1)
+    reason: str = ""
+
+
+@register
+class StrategyKommuneplanAssessed(PlanRegistryEvent):
+    """PBL §10-1: the strategy decides whether the samfunnsdel and the arealdel are revised or continued."""
+
+    event_type: ClassVar[str] = "strategy.kommuneplan_assessed"
+
+    strategy_id: Id
+    samfunnsdel: KommuneplanAssessment
+    arealdel: KommuneplanAssessment
+    rationale: str = ""
+
+
+@register
+class StrategyEvidenceCited(PlanRegistryEvent):
+    """The strategy builds on a document of the knowledge base recorded earlier (CITES)."""
+
+    event_type: ClassVar[str] = "strategy.evidence_cited"
+
+    strategy_id: Id
+    evidence_id: Id
+
+
+@register
+class StrategyPublished(PlanRegistryEvent):
+    """The proposal made public; PBL §10-1 asks for at least 30 days before the council treats it."""
+
+    event_type: ClassVar[str] = "strategy.published"
+
+    strategy_id: Id
+    published_on: date
+    planned_meeting_on: date | None = None
+
+    @model_validator(mode="after")
+    def _meeting_after_publication(self) -> Self:
+        if self.planned_meeting_on is not None and self.planned_meeting_on < self.published_on:
+            raise ValueError("planned_meeting_on is before published_on")
+        return self
+
+
+@register
+class StrategyAdopted(PlanRegistryEvent):
+    """The municipal council adopted the strategy by a decision."""
+
+    event_type: ClassVar[str] = "strategy.adopted"
+
+    strategy_id: Id
+    decision_id: Id
+    adopted_on: date
+
+
+# --- decisions, external inputs, evidence ------------------------------------------------
+
+
+class Votes(ValueObject):
+    """How a body voted (Popolo vote event counts)."""
+
+    in_favour: int = Field(ge=0)
+    against: int = Field(ge=0)
+    blank: int = Field(default=0, ge=0)
+
+
+class Amendment(ValueObject):
+    """A proposal to change the motion (endringsforslag); adopted ones that change the strategy become their own events."""
+
+    number: int = Field(ge=1)
+    text: Text
+    proposed_by: str | None = Field(default=None, examples=["H, V"])
+    """The party or parties (or representative) behind it."""
+    adopted: bool
+    votes: Votes | None = None
+
+
+def _amendment_numbers_unique(amendments: tuple[Amendment, ...]) -> tuple[Amendment, ...]:
+    numbers = [amendment.number for amendment in amendments]
+    if len(set(numbers)) != len(numbers):
+        raise ValueError("amendment numbers must be unique within a decision")
+    return amendments
+
+
+@register
+class DecisionRecorded(PlanRegistryEvent):
+    """A formal decision (vedtak) with its archive reference (saksnummer), votes and amendments."""
+
+    event_type: ClassVar[str] = "decision.recorded"
+
+    decision_id: Id
+    body: Body
+    body_name: str | None = Field(default=None, examples=["Bærum kommunestyre"])
+    case_number: ShortText = Field(examples=["20/12345"])
+    meeting_date: date
+    subject: ShortText
+    outcome: DecisionOutcome
+    text: str = ""
+    votes: Votes | None = None
+    """None when the decision was unanimous or the votes were not recorded."""
+    unanimous: bool = False
+    amendments: Annotated[tuple[Amendment, ...], AfterValidator(_amendment_numbers_unique)] = ()
+    strategy_id: Id | None = None
+    plan_ids: IdSet = ()
+
+    @model_validator(mode="after")
+    def _unanimous_has_no_votes_against(self) -> Self:
+        if self.unanimous and self.votes is not None and self.votes.against:
+            raise ValueError("a unanimous decision has no votes against")
+        return self
+
+
+@register
+class InputReceived(PlanRegistryEvent):
+    """An external input (innspill) from the state, a regional body, a neighbour or others, to a strategy or a plan."""
+
+    event_type: ClassVar[str] = "input.received"
+
+    input_id: Id
+    from_party: ShortText = Field(examples=["Statsforvalteren i Oslo og Viken"])
+    party_kind: PartyKind
+    received_on: date
+    strategy_id: Id | None = None
+    plan_id: Id | None = None
+    summary: Text
+    document_reference: str | None = None
+
+    @model_validator(mode="after")
+    def _concerns_something(self) -> Self:
+        if self.strategy_id is None and self.plan_id is None:
+            raise ValueError("an external input concerns a strategy_id or a plan_id")
+        return self
+
+
+@register
+class EvidenceRecorded(PlanRegistryEvent):
+    """A document of the knowledge base with its date; ``strategy_id`` when recorded for a strategy that cites it."""
+
+    event_type: ClassVar[str] = "evidence.recorded"
+
+    evidence_id: Id
+    kind: EvidenceKind
+    title: ShortText
+    dated: date
+    """The document's own date: folkehelseloven asks that the public health overview be at most four years old."""
+    url: str | None = None
+    strategy_id: Id | None = None
+
+
+PLAN_REGISTRY_EVENTS: tuple[type[PlanRegistryEvent], ...] = (
+    GoalDefined,
+    GoalRetired,
+    IndicatorDefined,
+    IndicatorMeasured,
+    PlanProposed,
+    PlanParentChanged,
+    PlanAnchored,
+    PlanAnchorRemoved,
+    PlanStatusChanged,
+    PlanRevisionScheduled,
+    StrategyDrafted,
+    StrategyItemSet,
+    StrategyItemRemoved,
+    StrategyKommuneplanAssessed,
+    StrategyEvidenceCited,
+    StrategyPublished,
+    StrategyAdopted,
+    DecisionRecorded,
+    InputReceived,
+    EvidenceRecorded,
+)

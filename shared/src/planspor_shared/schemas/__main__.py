@@ -1,0 +1,32 @@
+"""``python -m planspor_shared.schemas [--check]``: write the event schemas, or check they are current."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from planspor_shared.schemas import SCHEMA_DIR, stale_files, write_files
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m planspor_shared.schemas", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="exit 1 naming stale files instead of writing")
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = stale_files()
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print("run: python -m planspor_shared.schemas", file=sys.stderr)
+            return 1
+        print(f"schemas current in {SCHEMA_DIR}")
+        return 0
+    changed = write_files()
+    for path in changed:
+        print(f"wrote {path.relative_to(SCHEMA_DIR)}" if path.exists() else f"removed {path.relative_to(SCHEMA_DIR)}")
+    print(f"{len(changed)} schema file(s) changed in {SCHEMA_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

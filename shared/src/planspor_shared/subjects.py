@@ -1,0 +1,83 @@
+"""Subject names and the one JetStream stream that holds every integration event.
+
+Subjects are ``<prefix>.<source>.<event_type>``, e.g. ``planspor.plan-registry.plan.proposed``.
+All of them go to one stream per prefix, so a consumer can read every source in
+one place and the broker deduplicates on ``Nats-Msg-Id: <source>:<position>``
+within the duplicate window. A test uses its own prefix (and so its own stream)
+to stay apart from other tests on the same server.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+
+DEFAULT_PREFIX = "planspor"
+DUPLICATE_WINDOW_SECONDS = 20 * 60
+"""Longer than any relay restart: a re-publish after a crash inside this window is dropped by the broker."""
+
+_PREFIX = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SOURCE = re.compile(r"^[a-z][a-z0-9-]*$")
+_EVENT_TYPE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
+
+
+def check_prefix(prefix: str) -> str:
+    """A prefix is one subject token (no dots), so two prefixes never overlap on one server."""
+    if not _PREFIX.match(prefix):
+        raise ValueError(f"subject prefix {prefix!r} must be 1-64 characters of letters, digits, '_' or '-'")
+    return prefix
+
+
+def subject(source: str, event_type: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """``<prefix>.<source>.<event_type>``."""
+    if not _SOURCE.match(source):
+        raise ValueError(f"source {source!r} is not a valid subject token")
+    if not _EVENT_TYPE.match(event_type):
+        raise ValueError(f"event type {event_type!r} must look like 'plan.proposed'")
+    return f"{check_prefix(prefix)}.{source}.{event_type}"
+
+
+def source_subjects(source: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """The filter for every event of one source: ``<prefix>.<source>.>``."""
+    if not _SOURCE.match(source):
+        raise ValueError(f"source {source!r} is not a valid subject token")
+    return f"{check_prefix(prefix)}.{source}.>"
+
+
+def all_subjects(prefix: str = DEFAULT_PREFIX) -> str:
+    """``<prefix>.>``: every event of every source."""
+    return f"{check_prefix(prefix)}.>"
+
+
+def stream_name(prefix: str = DEFAULT_PREFIX) -> str:
+    """The stream's name: the prefix in upper case, '-' as '_' (``planspor`` -> ``PLANSPOR``)."""
+    return check_prefix(prefix).upper().replace("-", "_")
+
+
+def stream_config(prefix: str = DEFAULT_PREFIX) -> StreamConfig:
+    """The stream: file storage, 20 minutes of deduplication, nothing ever discarded by limits.
+
+    No limits are set (messages, bytes, age), and should anyone set one, ``discard=NEW``
+    makes the broker refuse new messages instead of silently dropping old ones:
+    the stream is a copy of the record, and a gap in it must be visible.
+    """
+    return StreamConfig(
+        name=stream_name(prefix),
+        description=f"planspor integration events ({prefix}.<source>.<event_type>)",
+        subjects=[all_subjects(prefix)],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        discard=DiscardPolicy.NEW,
+        max_msgs=-1,
+        max_bytes=-1,
+        max_age=0,
+        max_msgs_per_subject=-1,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=1,
+    )
+
+
+def msg_id(source: str, position: int) -> str:
+    """The ``Nats-Msg-Id`` header value: ``<source>:<position>``."""
+    return f"{source}:{position}"
