@@ -12,7 +12,6 @@ ballots and lists survive JSON transcoding unchanged; aggregate ids are UUIDs.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -227,6 +226,18 @@ class ParticipantKind(StrEnum):
     ADMINISTRATION = "administration"
 
 
+class Body(StrEnum):
+    """The body a participant sits in (the shared vocabulary of bodies)."""
+
+    MUNICIPAL_COUNCIL = "municipal_council"  # kommunestyre
+    EXECUTIVE_COMMITTEE = "executive_committee"  # formannskap
+    PLANNING_COMMITTEE = "planning_committee"  # planutvalg
+    CONTROL_COMMITTEE = "control_committee"  # kontrollutvalg
+    SECTOR_COMMITTEE = "sector_committee"  # hovedutvalg / fagutvalg
+    ADMINISTRATION = "administration"
+    OTHER = "other"
+
+
 class WorkshopFormat(StrEnum):
     IN_PERSON = "in_person"
     DIGITAL = "digital"
@@ -237,6 +248,7 @@ class InputKind(StrEnum):
     NEED = "need"
     CONCERN = "concern"
     IDEA = "idea"
+    PROPOSAL = "proposal"
     PREREQUISITE = "prerequisite"
     FEEDBACK = "feedback"
 
@@ -251,7 +263,7 @@ class PlanNeedKind(StrEnum):
 class Method(StrEnum):
     BORDA = "borda"
     APPROVAL = "approval"
-    DOTS = "dots"
+    DOTS = "dot"
 
 
 class RecommendedAction(StrEnum):
@@ -269,8 +281,9 @@ class Participant:
     kind: ParticipantKind
     role: str
     party: str | None = None
-    body: str | None = None
+    body: Body | None = None
     substitute: bool = False
+    unit: str | None = None
 
     @property
     def is_elected_official(self) -> bool:
@@ -283,8 +296,9 @@ class Participant:
             "kind": self.kind.value,
             "role": self.role,
             "party": self.party,
-            "body": self.body,
+            "body": self.body.value if self.body else None,
             "substitute": self.substitute,
+            "unit": self.unit,
         }
 
 
@@ -326,6 +340,7 @@ class Process(Aggregate):
     def start(
         cls,
         *,
+        title: str,
         purpose: str,
         election_period: str,
         roles_and_limits: str,
@@ -333,6 +348,8 @@ class Process(Aggregate):
         follow_up_days: int,
         meta: Meta,
     ) -> "Process":
+        if _blank(title):
+            raise InvalidValue("a process needs a title", rule="process.title")
         cls.check_prerequisites(purpose, roles_and_limits, all_officials_invited)
         cls.check_election_period(election_period)
         if not 0 <= follow_up_days <= 90:
@@ -341,6 +358,7 @@ class Process(Aggregate):
                 rule="process.follow_up_window",
             )
         return cls(
+            title=title.strip(),
             purpose=purpose.strip(),
             election_period=election_period,
             roles_and_limits=roles_and_limits.strip(),
@@ -352,6 +370,7 @@ class Process(Aggregate):
     @event("Started")
     def __init__(
         self,
+        title: str,
         purpose: str,
         election_period: str,
         roles_and_limits: str,
@@ -359,6 +378,7 @@ class Process(Aggregate):
         follow_up_days: int,
         meta: Meta,
     ) -> None:
+        self.title = title
         self.purpose = purpose
         self.election_period = election_period
         self.roles_and_limits = roles_and_limits
@@ -390,9 +410,9 @@ class Process(Aggregate):
     @staticmethod
     def check_election_period(period: str) -> None:
         match = PERIOD.match(period or "")
-        if not match or int(match.group(2)) - int(match.group(1)) != 4:
+        if not match or int(match.group(2)) - int(match.group(1)) != 3:
             raise InvalidElectionPeriod(
-                f"election_period '{period}' must be 'YYYY-YYYY' spanning four years, e.g. '2023-2027'"
+                f"election_period '{period}' must be 'YYYY-YYYY' spanning four years, e.g. '2024-2027'"
             )
 
     @property
@@ -435,16 +455,19 @@ class Process(Aggregate):
         kind: ParticipantKind | str,
         role: str,
         party: str | None,
-        body: str | None,
+        body: Body | str | None,
         substitute: bool,
         meta: Meta,
+        unit: str | None = None,
     ) -> None:
+        """An elected official needs party and body; administration staff have a unit, no party."""
         self.check_phase(Phase.PREPARATION, Phase.WORKSHOPS, doing="enroll participants")
         kind = ParticipantKind(kind)
+        body = Body(body) if body else None
         if _blank(name) or _blank(role):
             raise InvalidParticipant("a participant needs a name and a role")
-        if kind is ParticipantKind.ELECTED_OFFICIAL and (_blank(party) or _blank(body)):
-            raise InvalidParticipant("an elected official needs a party and a body (e.g. kommunestyre)")
+        if kind is ParticipantKind.ELECTED_OFFICIAL and (_blank(party) or body is None):
+            raise InvalidParticipant("an elected official needs a party and a body (e.g. municipal_council)")
         if kind is ParticipantKind.ADMINISTRATION and (party or substitute):
             raise InvalidParticipant("administration staff have no party and are not substitutes")
         if participant_id in self.participants:
@@ -459,22 +482,24 @@ class Process(Aggregate):
             name=name.strip(),
             kind=kind.value,
             role=role.strip(),
-            party=party,
-            body=body,
+            party=party.strip() if party else None,
+            body=body.value if body else None,
             substitute=substitute,
+            unit=unit.strip() if unit else None,
             meta=meta,
         )
 
     @event("ParticipantEnrolled")
-    def _enrolled(self, participant_id, name, kind, role, party, body, substitute, meta) -> None:
+    def _enrolled(self, participant_id, name, kind, role, party, body, substitute, unit, meta) -> None:
         self.participants[participant_id] = Participant(
             id=participant_id,
             name=name,
             kind=ParticipantKind(kind),
             role=role,
             party=party,
-            body=body,
+            body=Body(body) if body else None,
             substitute=substitute,
+            unit=unit,
         )
 
     def advance(
@@ -499,10 +524,10 @@ class Process(Aggregate):
             raise PhaseNotReady("hold at least one workshop and propose at least one plan need before prioritising")
         if to is Phase.RECOMMENDATION and made_prioritisations < 1:
             raise PhaseNotReady("make (close) at least one prioritisation before the recommendation")
-        self._advanced(phase=to.value, meta=meta)
+        self._advanced(from_phase=self.phase.value, phase=to.value, meta=meta)
 
     @event("PhaseAdvanced")
-    def _advanced(self, phase: str, meta: Meta) -> None:
+    def _advanced(self, from_phase: str, phase: str, meta: Meta) -> None:
         self.phase = Phase(phase)
 
     # Registration of child aggregates on the process: saved in the same
@@ -546,7 +571,15 @@ class Workshop(Aggregate):
 
     @classmethod
     def schedule(
-        cls, *, process: Process, title: str, on: date, format: WorkshopFormat | str, agenda: Sequence[str], meta: Meta
+        cls,
+        *,
+        process: Process,
+        title: str,
+        on: date,
+        format: WorkshopFormat | str,
+        agenda: Sequence[str],
+        meta: Meta,
+        location: str | None = None,
     ) -> "Workshop":
         process.check_phase(Phase.PREPARATION, Phase.WORKSHOPS, doing="schedule workshops")
         fmt = WorkshopFormat(format)
@@ -560,19 +593,22 @@ class Workshop(Aggregate):
             on=on,
             format=fmt.value,
             agenda=[a.strip() for a in agenda],
+            location=location,
             meta=meta,
         )
         process.add_workshop(workshop_id=str(workshop.id), meta=meta)
         return workshop
 
     @event("Scheduled")
-    def __init__(self, process_id: str, title: str, on: date, format: str, agenda: list[str], meta: Meta) -> None:
+    def __init__(self, process_id, title, on: date, format, agenda, location, meta: Meta) -> None:
         self.process_id = process_id
+        self.location = location
         self.title = title
         self.on = on
         self.format = WorkshopFormat(format)
         self.agenda = list(agenda)
         self.held_on: date | None = None
+        self.inputs_until: date | None = None
         self.attendees: list[str] = []
 
     @property
@@ -580,6 +616,7 @@ class Workshop(Aggregate):
         return self.held_on is not None
 
     def hold(self, *, process: Process, held_on: date, attendees: Sequence[str], today: date, meta: Meta) -> None:
+        """Inputs are then accepted until ``held_on`` plus the process's follow-up days."""
         process.check_phase(Phase.WORKSHOPS, doing="hold workshops")
         process.check_owns("workshop", [str(self.id)], process.workshop_ids)
         if self.is_held:
@@ -593,17 +630,19 @@ class Workshop(Aggregate):
             raise InvalidWorkshop("attendees listed twice: " + ", ".join(_duplicates(attendees)),
                                   rule="workshop.attendees")
         process.check_enrolled(attendees, rule="workshop.attendees_enrolled")
-        self._held(held_on=held_on, attendees=list(attendees), meta=meta)
+        inputs_until = held_on + timedelta(days=process.follow_up_days)
+        self._held(held_on=held_on, attendees=list(attendees), inputs_until=inputs_until, meta=meta)
 
     @event("Held")
-    def _held(self, held_on: date, attendees: list[str], meta: Meta) -> None:
+    def _held(self, held_on: date, attendees: list[str], inputs_until: date, meta: Meta) -> None:
         self.held_on = held_on
+        self.inputs_until = inputs_until
         self.attendees = list(attendees)
 
-    def check_accepts_inputs(self, *, follow_up_days: int, today: date) -> None:
+    def check_accepts_inputs(self, *, today: date) -> None:
         if self.held_on is None:
             raise WorkshopNotHeld(f"workshop {self.id} has not been held yet: record it as held first")
-        closes = self.held_on + timedelta(days=follow_up_days)
+        closes = self.inputs_until
         if not self.held_on <= today <= closes:
             raise InputWindowClosed(
                 f"inputs to workshop {self.id} were accepted from {self.held_on} to {closes}; today is {today}"
@@ -639,7 +678,7 @@ class Input(Aggregate):
         if _duplicates(plan_ids) or _duplicates(goal_ids):
             raise InvalidInput("a plan or goal is listed twice in what the input concerns")
         process.check_enrolled([author_id], rule="input.author_enrolled")
-        workshop.check_accepts_inputs(follow_up_days=process.follow_up_days, today=today)
+        workshop.check_accepts_inputs(today=today)
         check_plans_known(plan_ids, unknown_plans)
         item = cls(
             process_id=str(process.id),
@@ -671,9 +710,10 @@ class Input(Aggregate):
 
 
 class PlanNeed(Aggregate):
-    """A need (planbehov) for a new plan, or to revise, repeal or merge plans,
-    derived from one or more inputs. The plans named must fit the kind:
-    none for new, one for revise or repeal, two or more for merge."""
+    """A need (planbehov) for a new plan, or to revise, repeal or merge a plan,
+    derived from one or more inputs. The plans named must fit the kind: none for
+    new (a plan type may be proposed), ``plan_id`` for revise or repeal, and
+    ``plan_id`` merged into another ``merge_into_plan_id`` for merge."""
 
     @classmethod
     def propose(
@@ -684,9 +724,11 @@ class PlanNeed(Aggregate):
         kind: PlanNeedKind | str,
         title: str,
         rationale: str,
-        plan_ids: Sequence[str],
+        plan_id: str | None,
         unknown_plans: KnownPlans,
         meta: Meta,
+        merge_into_plan_id: str | None = None,
+        plan_type: str | None = None,
     ) -> "PlanNeed":
         process.check_phase(Phase.WORKSHOPS, doing="propose plan needs")
         kind = PlanNeedKind(kind)
@@ -694,41 +736,56 @@ class PlanNeed(Aggregate):
             raise InvalidPlanNeed("a plan need needs a title", rule="plan_need.details")
         if not input_ids:
             raise InvalidPlanNeed("a plan need is derived from at least one input", rule="plan_need.derived_from_inputs")
-        if _duplicates(input_ids) or _duplicates(plan_ids):
-            raise InvalidPlanNeed("an input or plan is listed twice", rule="plan_need.details")
+        if _duplicates(input_ids):
+            raise InvalidPlanNeed("an input is listed twice", rule="plan_need.details")
         process.check_owns("input", input_ids, process.input_ids)
-        cls.check_plans_fit_kind(kind, plan_ids)
-        check_plans_known(plan_ids, unknown_plans, rule="plan_need.plan_known")
+        cls.check_plans_fit_kind(kind, plan_id, merge_into_plan_id, plan_type)
+        check_plans_known([p for p in (plan_id, merge_into_plan_id) if p], unknown_plans, rule="plan_need.plan_known")
         need = cls(
             process_id=str(process.id),
             input_ids=list(input_ids),
             kind=kind.value,
             title=title.strip(),
             rationale=(rationale or "").strip(),
-            plan_ids=list(plan_ids),
+            plan_id=plan_id,
+            merge_into_plan_id=merge_into_plan_id,
+            plan_type=plan_type,
             meta=meta,
         )
         process.add_plan_need(plan_need_id=str(need.id), meta=meta)
         return need
 
     @staticmethod
-    def check_plans_fit_kind(kind: PlanNeedKind, plan_ids: Sequence[str]) -> None:
-        n = len(plan_ids)
-        if kind is PlanNeedKind.NEW and n:
-            raise InvalidPlanNeed("a need for a new plan names no existing plan (plan_ids must be empty)")
-        if kind in (PlanNeedKind.REVISE, PlanNeedKind.REPEAL) and n != 1:
-            raise InvalidPlanNeed(f"a need to {kind.value} a plan names exactly one plan (got {n})")
-        if kind is PlanNeedKind.MERGE and n < 2:
-            raise InvalidPlanNeed(f"a need to merge plans names at least two plans (got {n})")
+    def check_plans_fit_kind(
+        kind: PlanNeedKind, plan_id: str | None, merge_into_plan_id: str | None, plan_type: str | None
+    ) -> None:
+        if kind is PlanNeedKind.NEW:
+            if plan_id or merge_into_plan_id:
+                raise InvalidPlanNeed("a need for a new plan names no existing plan: leave plan_id empty")
+            return
+        if not plan_id:
+            raise InvalidPlanNeed(f"a need to {kind.value} a plan names the plan: plan_id is required")
+        if plan_type:
+            raise InvalidPlanNeed("plan_type is proposed only for a new plan")
+        if kind is PlanNeedKind.MERGE:
+            if not merge_into_plan_id:
+                raise InvalidPlanNeed("a need to merge names the plan to merge into: merge_into_plan_id")
+            if merge_into_plan_id == plan_id:
+                raise InvalidPlanNeed("a plan cannot be merged into itself")
+        elif merge_into_plan_id:
+            raise InvalidPlanNeed("merge_into_plan_id is only for a need to merge")
 
     @event("Proposed")
-    def __init__(self, process_id, input_ids, kind, title, rationale, plan_ids, meta) -> None:
+    def __init__(self, process_id, input_ids, kind, title, rationale, plan_id, merge_into_plan_id, plan_type,
+                 meta) -> None:
         self.process_id = process_id
         self.input_ids = list(input_ids)
         self.kind = PlanNeedKind(kind)
         self.title = title
         self.rationale = rationale
-        self.plan_ids = list(plan_ids)
+        self.plan_id = plan_id
+        self.merge_into_plan_id = merge_into_plan_id
+        self.plan_type = plan_type
 
 
 # --------------------------------------------------------------------------- counting
@@ -768,12 +825,11 @@ class Ranked:
 
 
 TIE_BREAK = (
-    "Candidates are ordered by score, highest first. Equal scores are broken by support: "
-    "for Borda the number of first places, for dot voting the number of participants who "
-    "placed at least one dot, for approval voting the number of approvals (the score itself). "
-    "Candidates still equal keep the order in which the candidates were listed when the "
-    "prioritisation was opened, which is fixed before any ballot is cast."
+    "Highest score first. Equal scores: more support first (Borda: first places; dot: participants "
+    "placing a dot; approval: approvals). Still equal: the order the candidates were listed in when "
+    "the prioritisation was opened, fixed before any ballot."
 )
+"""The documented tie-break; ``count`` implements it and the events carry it."""
 
 
 def check_ballot(method: Method, candidates: Sequence[str], ballot: Ballot, dots_per_participant: int | None) -> None:
@@ -844,17 +900,14 @@ def count(method: Method, candidates: Sequence[str], ballots: Iterable[Ballot]) 
     return [Ranked(need_id=c, rank=i + 1, score=score[c], support=support[c]) for i, c in enumerate(ranked)]
 
 
-def quorum_required(eligible: int, quorum_percent: int) -> int:
-    return math.ceil(eligible * quorum_percent / 100)
-
-
 # --------------------------------------------------------------------------- prioritisation
 
 
 class Prioritisation(Aggregate):
     """A vote among eligible participants over plan needs. One ballot per
     participant, replaceable until the prioritisation is closed; closing needs
-    the quorum and records the result so it never has to be recounted."""
+    the quorum (the least number of ballots) and records the result so it never
+    has to be recounted."""
 
     @classmethod
     def open(
@@ -865,7 +918,7 @@ class Prioritisation(Aggregate):
         method: Method | str,
         candidate_ids: Sequence[str],
         eligible_ids: Sequence[str],
-        quorum_percent: int,
+        quorum: int,
         dots_per_participant: int | None,
         meta: Meta,
     ) -> "Prioritisation":
@@ -880,8 +933,11 @@ class Prioritisation(Aggregate):
         if not eligible_ids:
             raise InvalidPrioritisation("name at least one eligible participant", rule="prioritisation.eligible")
         process.check_enrolled(eligible_ids, rule="prioritisation.eligible")
-        if not 1 <= quorum_percent <= 100:
-            raise InvalidPrioritisation("quorum_percent must be between 1 and 100", rule="prioritisation.quorum")
+        if not 1 <= quorum <= len(eligible_ids):
+            raise InvalidPrioritisation(
+                f"quorum (the least number of ballots) must be between 1 and the {len(eligible_ids)} eligible",
+                rule="prioritisation.quorum",
+            )
         if method is Method.DOTS and not (dots_per_participant and dots_per_participant >= 1):
             raise InvalidPrioritisation("dot voting needs dots_per_participant of at least 1",
                                         rule="prioritisation.dots")
@@ -894,8 +950,9 @@ class Prioritisation(Aggregate):
             method=method.value,
             candidate_ids=list(candidate_ids),
             eligible_ids=list(eligible_ids),
-            quorum_percent=quorum_percent,
+            quorum=quorum,
             dots_per_participant=dots_per_participant,
+            tie_break=TIE_BREAK,
             meta=meta,
         )
         process.add_prioritisation(prioritisation_id=str(prioritisation.id), meta=meta)
@@ -903,62 +960,88 @@ class Prioritisation(Aggregate):
 
     @event("Opened")
     def __init__(
-        self, process_id, title, method, candidate_ids, eligible_ids, quorum_percent, dots_per_participant, meta
+        self, process_id, title, method, candidate_ids, eligible_ids, quorum, dots_per_participant, tie_break, meta
     ) -> None:
         self.process_id = process_id
         self.title = title
         self.method = Method(method)
         self.candidate_ids = list(candidate_ids)
         self.eligible_ids = list(eligible_ids)
-        self.quorum_percent = quorum_percent
+        self.quorum = quorum
         self.dots_per_participant = dots_per_participant
+        self.tie_break = tie_break
         self.ballots: dict[str, Ballot] = {}
+        self.ballot_ids: dict[str, str] = {}
+        self.casts = 0
         self.result: list[Ranked] | None = None
 
     @property
     def is_made(self) -> bool:
         return self.result is not None
 
-    @property
-    def quorum(self) -> int:
-        return quorum_required(len(self.eligible_ids), self.quorum_percent)
-
     def check_open(self) -> None:
         if self.is_made:
             raise PrioritisationClosed(f"prioritisation {self.id} is closed: its result is made")
 
-    def cast_ballot(self, *, participant_id: str, ballot: Ballot, meta: Meta) -> bool:
-        """Record or replace the participant's ballot; returns whether it replaced one."""
+    def cast_ballot(self, *, participant_id: str, ballot: Ballot, meta: Meta) -> str:
+        """Record or replace the participant's ballot; returns the new ballot's id.
+
+        Ballot ids derive from the prioritisation and the count of casts, so a
+        replayed aggregate gives every ballot the same id again."""
         self.check_open()
         if participant_id not in self.eligible_ids:
             raise NotEligible(f"participant {participant_id} is not eligible to vote in this prioritisation")
         check_ballot(self.method, self.candidate_ids, ballot, self.dots_per_participant)
-        replaces = participant_id in self.ballots
-        self._ballot_cast(participant_id=participant_id, ballot=ballot.as_dict(), replaces=replaces, meta=meta)
-        return replaces
+        ballot = Ballot(ranking=ballot.ranking, approvals=ballot.approvals,
+                        dots={c: n for c, n in ballot.dots.items() if n > 0})
+        ballot_id = str(uuid5(NAMESPACE, f"ballot:{self.id}:{self.casts + 1}"))
+        self._ballot_cast(
+            ballot_id=ballot_id,
+            participant_id=participant_id,
+            ballot=ballot.as_dict(),
+            replaces_ballot_id=self.ballot_ids.get(participant_id),
+            meta=meta,
+        )
+        return ballot_id
 
     @event("BallotCast")
-    def _ballot_cast(self, participant_id: str, ballot: dict, replaces: bool, meta: Meta) -> None:
+    def _ballot_cast(self, ballot_id: str, participant_id: str, ballot: dict, replaces_ballot_id, meta: Meta) -> None:
+        self.casts += 1
         self.ballots[participant_id] = Ballot.from_dict(ballot)
+        self.ballot_ids[participant_id] = ballot_id
 
     def close(self, *, process: Process, meta: Meta) -> list[Ranked]:
         process.check_phase(Phase.PRIORITISATION, doing="close a prioritisation")
         self.check_open()
         if len(self.ballots) < self.quorum:
             raise QuorumNotMet(
-                f"{len(self.ballots)} of {len(self.eligible_ids)} eligible have voted; the quorum of "
-                f"{self.quorum_percent}% needs {self.quorum}"
+                f"{len(self.ballots)} of {len(self.eligible_ids)} eligible have voted; the quorum is {self.quorum}"
             )
         result = count(self.method, self.candidate_ids, self.ballots.values())
-        self._made(result=[r.as_dict() for r in result], ballots_counted=len(self.ballots), meta=meta)
+        self._made(
+            result=[r.as_dict() for r in result],
+            ballots_counted=len(self.ballots),
+            counted_ballot_ids=[self.ballot_ids[p] for p in self.eligible_ids if p in self.ballot_ids],
+            meta=meta,
+        )
         return result
 
     @event("Made")
-    def _made(self, result: list[dict], ballots_counted: int, meta: Meta) -> None:
+    def _made(self, result: list[dict], ballots_counted: int, counted_ballot_ids: list[str], meta: Meta) -> None:
         self.result = [Ranked(**r) for r in result]
+        self.counted_ballot_ids = list(counted_ballot_ids)
 
 
 # --------------------------------------------------------------------------- recommendation
+
+
+ACTIONS_FOR_NEED: dict[PlanNeedKind, frozenset[RecommendedAction]] = {
+    PlanNeedKind.NEW: frozenset({RecommendedAction.NEW}),
+    PlanNeedKind.REVISE: frozenset({RecommendedAction.REVISE, RecommendedAction.CONTINUE}),
+    PlanNeedKind.REPEAL: frozenset({RecommendedAction.REPEAL, RecommendedAction.CONTINUE}),
+    PlanNeedKind.MERGE: frozenset({RecommendedAction.MERGE, RecommendedAction.CONTINUE}),
+}
+"""What a need can become: what it asks for, or (for an existing plan) continuing it unchanged."""
 
 
 @dataclass(frozen=True)
@@ -967,9 +1050,6 @@ class RecommendedNeed:
     action: RecommendedAction
     start_year: int
     note: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"need_id": self.need_id, "action": self.action.value, "start_year": self.start_year, "note": self.note}
 
 
 def recommendation_id_for(process_id: UUID | str) -> UUID:
@@ -988,10 +1068,14 @@ class Recommendation(Aggregate):
         *,
         process: Process,
         prioritisation: Prioritisation,
+        needs: Mapping[str, PlanNeed],
         items: Sequence[RecommendedNeed],
         summary: str,
+        plan_titles: Mapping[str, str],
+        today: date,
         meta: Meta,
     ) -> "Recommendation":
+        """``needs`` are the plan needs put forward; ``plan_titles`` the catalogue's titles of their plans."""
         process.check_phase(Phase.RECOMMENDATION, doing="issue the recommendation")
         if process.recommendation_id is not None:
             raise RecommendationAlreadyIssued(f"recommendation {process.recommendation_id} was already issued")
@@ -1016,13 +1100,41 @@ class Recommendation(Aggregate):
                 f"start_year must lie in the election period {process.election_period}: " + ", ".join(late),
                 rule="recommendation.timing_in_period",
             )
+        for item in items:
+            need = needs[item.need_id]
+            action = RecommendedAction(item.action)
+            if action not in ACTIONS_FOR_NEED[need.kind]:
+                raise InvalidRecommendation(
+                    f"plan need {item.need_id} asks to {need.kind.value}: action '{action.value}' does not fit; "
+                    "use " + " or ".join(sorted(a.value for a in ACTIONS_FOR_NEED[need.kind])),
+                    rule="recommendation.action_fits_need",
+                )
         ranks = {r.need_id: r.rank for r in prioritisation.result or []}
         recommendation_id = recommendation_id_for(process.id)
+        rows = []
+        for item in items:
+            need = needs[item.need_id]
+            action = RecommendedAction(item.action)
+            rows.append(
+                {
+                    "need_id": item.need_id,
+                    "action": action.value,
+                    "start_year": item.start_year,
+                    "note": (item.note or "").strip(),
+                    "rank": ranks[item.need_id],
+                    "plan_id": need.plan_id,
+                    "plan_title": plan_titles.get(need.plan_id or "", need.title),
+                    "plan_type": need.plan_type,
+                    "merge_into_plan_id": need.merge_into_plan_id if action is RecommendedAction.MERGE else None,
+                }
+            )
         recommendation = cls(
             id=recommendation_id,
             process_id=str(process.id),
             prioritisation_id=str(prioritisation.id),
-            items=[dict(i.as_dict(), rank=ranks[i.need_id]) for i in items],
+            election_period=process.election_period,
+            issued_on=today,
+            items=rows,
             summary=(summary or "").strip(),
             meta=meta,
         )
@@ -1030,8 +1142,11 @@ class Recommendation(Aggregate):
         return recommendation
 
     @event("Issued")
-    def __init__(self, *, id: UUID, process_id, prioritisation_id, items, summary, meta) -> None:
+    def __init__(self, *, id: UUID, process_id, prioritisation_id, election_period, issued_on, items, summary,
+                 meta) -> None:
         self.process_id = process_id
         self.prioritisation_id = prioritisation_id
+        self.election_period = election_period
+        self.issued_on = issued_on
         self.items = [dict(i) for i in items]
         self.summary = summary

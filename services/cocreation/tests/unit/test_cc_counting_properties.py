@@ -104,7 +104,7 @@ def test_a_replaced_ballot_counts_once(data, method):
     voters = [f"p{i}" for i in range(data.draw(st.integers(1, 6)))]
     process = _process_in_prioritisation(cands, voters)
     vote = Prioritisation.open(process=process, title="", method=method, candidate_ids=cands, eligible_ids=voters,
-                               quorum_percent=1, dots_per_participant=DOTS if method is Method.DOTS else None,
+                               quorum=1, dots_per_participant=DOTS if method is Method.DOTS else None,
                                meta=META)
     last: dict[str, Ballot] = {}
     casts = data.draw(st.lists(st.tuples(st.sampled_from(voters), ballot_for(method, cands)), min_size=1,
@@ -120,11 +120,11 @@ def test_a_replaced_ballot_counts_once(data, method):
 def _process_in_prioritisation(cands, voters):
     from cocreation.domain import Phase, Process
 
-    process = Process.start(purpose="p", election_period="2023-2027", roles_and_limits="r",
+    process = Process.start(title="t", purpose="p", election_period="2024-2027", roles_and_limits="r",
                             all_officials_invited=True, follow_up_days=7, meta=META)
     for v in voters:
         process.enroll(participant_id=v, name=v, kind="elected_official", role="member", party="H",
-                       body="kommunestyre", substitute=False, meta=META)
+                       body="municipal_council", substitute=False, meta=META)
     process.plan_need_ids.extend(cands)
     process.advance(to=Phase.WORKSHOPS, held_workshops=0, plan_needs=0, made_prioritisations=0, meta=META)
     process.advance(to=Phase.PRIORITISATION, held_workshops=1, plan_needs=1, made_prioritisations=0, meta=META)

@@ -25,6 +25,7 @@ from cocreation.domain import (
 
 pytestmark = pytest.mark.unit
 
+NEEDS: dict[str, PlanNeed] = {}
 META = Meta(actor={"id": "u1", "name": "Facilitator", "role": "facilitator"}, correlation_id="c1")
 TODAY = date(2024, 3, 1)
 KNOWN_PLANS = {"plan-a", "plan-b", "plan-c"}
@@ -36,8 +37,9 @@ def unknown(ids):
 
 def start(**overrides) -> Process:
     args = dict(
+        title="Plan strategy 2024-2027: co-creation",
         purpose="Prioritise the planning work of the period",
-        election_period="2023-2027",
+        election_period="2024-2027",
         roles_and_limits="Officials set priorities; the administration advises",
         all_officials_invited=True,
         follow_up_days=14,
@@ -47,7 +49,7 @@ def start(**overrides) -> Process:
     return Process.start(**args)
 
 
-def enroll_official(process: Process, pid: str | None = None, party="H", body="kommunestyre", name=None) -> str:
+def enroll_official(process: Process, pid: str | None = None, party="H", body="municipal_council", name=None) -> str:
     pid = pid or str(uuid4())
     process.enroll(
         participant_id=pid, name=name or f"Official {pid[:4]}", kind="elected_official", role="member",
@@ -72,9 +74,10 @@ def record(process, workshop, author, plan_ids=(), today=TODAY, kind="need") -> 
                         plan_ids=list(plan_ids), goal_ids=[], unknown_plans=unknown, today=today, meta=META)
 
 
-def propose(process, input_ids, kind="new", plan_ids=(), title="Need") -> PlanNeed:
+def propose(process, input_ids, kind="new", plan_id=None, merge_into=None, title="Need", plan_type=None) -> PlanNeed:
     return PlanNeed.propose(process=process, input_ids=list(input_ids), kind=kind, title=title, rationale="why",
-                            plan_ids=list(plan_ids), unknown_plans=unknown, meta=META)
+                            plan_id=plan_id, merge_into_plan_id=merge_into, plan_type=plan_type,
+                            unknown_plans=unknown, meta=META)
 
 
 @pytest.fixture
@@ -91,13 +94,14 @@ def in_prioritisation(in_workshops):
     process, officials, workshop = in_workshops
     item = record(process, workshop, officials[0])
     needs = [propose(process, [str(item.id)], title=f"Need {i}") for i in range(3)]
+    NEEDS.update({str(n.id): n for n in needs})
     advance(process, Phase.PRIORITISATION)
     return process, officials, [str(n.id) for n in needs]
 
 
-def open_vote(process, officials, needs, method="borda", quorum=50, dots=None) -> Prioritisation:
+def open_vote(process, officials, needs, method="borda", quorum=1, dots=None) -> Prioritisation:
     return Prioritisation.open(process=process, title="Round 1", method=method, candidate_ids=needs,
-                               eligible_ids=officials, quorum_percent=quorum, dots_per_participant=dots, meta=META)
+                               eligible_ids=officials, quorum=quorum, dots_per_participant=dots, meta=META)
 
 
 # ----------------------------------------------------------------- process
@@ -106,7 +110,7 @@ def open_vote(process, officials, needs, method="borda", quorum=50, dots=None) -
 def test_process_starts_in_preparation_with_its_prerequisites():
     process = start()
     assert process.phase is Phase.PREPARATION
-    assert process.period_years == (2023, 2027)
+    assert process.period_years == (2024, 2027)
     assert process.follow_up_days == 14
 
 
@@ -125,7 +129,7 @@ def test_process_refused_without_a_prerequisite(overrides, fragment):
     assert error.value.conflict is False
 
 
-@pytest.mark.parametrize("period", ["2023", "2023-2026", "23-27", "2023/2027", ""])
+@pytest.mark.parametrize("period", ["2024", "2023-2027", "24-27", "2024/2027", ""])
 def test_process_refuses_an_election_period_that_is_not_four_years(period):
     with pytest.raises(d.InvalidElectionPeriod):
         start(election_period=period)
@@ -162,7 +166,7 @@ def test_hand_over_only_by_the_recommendation():
 def test_workshops_need_an_elected_official():
     process = start()
     process.enroll(participant_id="adm", name="Planner", kind="administration", role="planner", party=None,
-                   body="Plan unit", substitute=False, meta=META)
+                   body="administration", substitute=False, meta=META)
     with pytest.raises(d.PhaseNotReady, match="elected official"):
         advance(process, Phase.WORKSHOPS)
 
@@ -191,9 +195,9 @@ def test_recommendation_phase_needs_a_made_prioritisation():
 def test_participants_enroll_with_party_body_role_and_substitute_flag():
     process = start()
     process.enroll(participant_id="p1", name="Kari", kind="elected_official", role="deputy member", party="Ap",
-                   body="planutvalg", substitute=True, meta=META)
+                   body="planning_committee", substitute=True, meta=META)
     process.enroll(participant_id="p2", name="Per", kind="administration", role="planner", party=None,
-                   body="Plan unit", substitute=False, meta=META)
+                   body=None, unit="Plan unit", substitute=False, meta=META)
     assert process.participants["p1"].substitute is True
     assert process.participants["p1"].party == "Ap"
     assert [p.id for p in process.elected_officials] == ["p1"]
@@ -202,11 +206,11 @@ def test_participants_enroll_with_party_body_role_and_substitute_flag():
 @pytest.mark.parametrize(
     "kwargs, fragment",
     [
-        (dict(kind="elected_official", party=None, body="kommunestyre"), "party"),
+        (dict(kind="elected_official", party=None, body="municipal_council"), "party"),
         (dict(kind="elected_official", party="H", body=None), "party and a body"),
-        (dict(kind="administration", party="H", body="unit"), "no party"),
-        (dict(kind="administration", party=None, body="unit", substitute=True), "substitutes"),
-        (dict(kind="elected_official", party="H", body="k", name=" "), "name"),
+        (dict(kind="administration", party="H", body=None), "no party"),
+        (dict(kind="administration", party=None, body=None, substitute=True), "substitutes"),
+        (dict(kind="elected_official", party="H", body="municipal_council", name=" "), "name"),
     ],
 )
 def test_enrolment_refuses_incomplete_details(kwargs, fragment):
@@ -217,9 +221,10 @@ def test_enrolment_refuses_incomplete_details(kwargs, fragment):
         process.enroll(**args)
 
 
-def test_enrolment_refuses_an_unknown_kind():
+@pytest.mark.parametrize("kind, body", [("mayor", None), ("elected_official", "parliament")])
+def test_enrolment_refuses_an_unknown_kind_or_body(kind, body):
     with pytest.raises(ValueError):
-        start().enroll(participant_id="p", name="K", kind="mayor", role="r", party=None, body=None,
+        start().enroll(participant_id="p", name="K", kind=kind, role="r", party="H", body=body,
                        substitute=False, meta=META)
 
 
@@ -370,29 +375,43 @@ def test_inputs_only_in_the_workshop_phase(in_workshops):
 def test_plan_need_derives_from_inputs(in_workshops):
     process, officials, workshop = in_workshops
     item = record(process, workshop, officials[0])
-    need = propose(process, [str(item.id)], kind="merge", plan_ids=["plan-a", "plan-b"])
+    need = propose(process, [str(item.id)], kind="merge", plan_id="plan-a", merge_into="plan-b")
     assert need.kind is d.PlanNeedKind.MERGE and need.input_ids == [str(item.id)]
+    assert (need.plan_id, need.merge_into_plan_id) == ("plan-a", "plan-b")
     assert str(need.id) in process.plan_need_ids
+    new = propose(process, [str(item.id)], kind="new", plan_type="temaplan")
+    assert new.plan_id is None and new.plan_type == "temaplan"
 
 
 @pytest.mark.parametrize(
-    "kind, plans",
-    [("new", ["plan-a"]), ("revise", []), ("revise", ["plan-a", "plan-b"]), ("repeal", []), ("merge", ["plan-a"])],
+    "kind, plan_id, merge_into, plan_type",
+    [
+        ("new", "plan-a", None, None),
+        ("new", None, "plan-a", None),
+        ("revise", None, None, None),
+        ("repeal", None, None, None),
+        ("revise", "plan-a", None, "temaplan"),
+        ("revise", "plan-a", "plan-b", None),
+        ("merge", "plan-a", None, None),
+        ("merge", "plan-a", "plan-a", None),
+    ],
 )
-def test_plan_need_names_the_plans_its_kind_requires(in_workshops, kind, plans):
+def test_plan_need_names_the_plans_its_kind_requires(in_workshops, kind, plan_id, merge_into, plan_type):
     process, officials, workshop = in_workshops
     item = record(process, workshop, officials[0])
     with pytest.raises(d.InvalidPlanNeed) as error:
-        propose(process, [str(item.id)], kind=kind, plan_ids=plans)
+        propose(process, [str(item.id)], kind=kind, plan_id=plan_id, merge_into=merge_into, plan_type=plan_type)
     assert error.value.rule == "plan_need.plans_match_kind"
 
 
 def test_plan_need_refuses_unknown_plans_and_foreign_or_missing_inputs(in_workshops):
     process, officials, workshop = in_workshops
     item = record(process, workshop, officials[0])
-    with pytest.raises(d.UnknownPlan) as error:
-        propose(process, [str(item.id)], kind="revise", plan_ids=["plan-x"])
+    with pytest.raises(d.UnknownPlan, match="plan-x") as error:
+        propose(process, [str(item.id)], kind="revise", plan_id="plan-x")
     assert error.value.rule == "plan_need.plan_known"
+    with pytest.raises(d.UnknownPlan, match="plan-y"):
+        propose(process, [str(item.id)], kind="merge", plan_id="plan-a", merge_into="plan-y")
     with pytest.raises(d.NotInProcess):
         propose(process, [str(uuid4())])
     with pytest.raises(d.InvalidPlanNeed) as error:
@@ -400,6 +419,8 @@ def test_plan_need_refuses_unknown_plans_and_foreign_or_missing_inputs(in_worksh
     assert error.value.rule == "plan_need.derived_from_inputs"
     with pytest.raises(d.InvalidPlanNeed):
         propose(process, [str(item.id)], title="")
+    with pytest.raises(d.InvalidPlanNeed):
+        propose(process, [str(item.id), str(item.id)])
 
 
 # ----------------------------------------------------------------- prioritisation
@@ -417,7 +438,7 @@ def test_borda_ranks_by_points(in_prioritisation):
 
 def test_borda_tie_broken_by_first_places_then_candidate_order(in_prioritisation):
     process, officials, (a, b, c) = in_prioritisation
-    vote = open_vote(process, officials, [a, b, c], quorum=100)
+    vote = open_vote(process, officials, [a, b, c], quorum=3)
     vote.cast_ballot(participant_id=officials[0], ballot=Ballot(ranking=(a, b, c)), meta=META)  # a2 b1 c0
     vote.cast_ballot(participant_id=officials[1], ballot=Ballot(ranking=(b, c, a)), meta=META)  # b2 c1 a0
     vote.cast_ballot(participant_id=officials[2], ballot=Ballot(ranking=(c, a, b)), meta=META)  # c2 a1 b0
@@ -436,7 +457,7 @@ def test_approval_counts_approvals(in_prioritisation):
 
 def test_dots_tie_broken_by_breadth_of_support(in_prioritisation):
     process, officials, (a, b, c) = in_prioritisation
-    vote = open_vote(process, officials, [a, b, c], method="dots", dots=4)
+    vote = open_vote(process, officials, [a, b, c], method="dot", dots=4)
     vote.cast_ballot(participant_id=officials[0], ballot=Ballot(dots={a: 4}), meta=META)
     vote.cast_ballot(participant_id=officials[1], ballot=Ballot(dots={b: 2, c: 1}), meta=META)
     vote.cast_ballot(participant_id=officials[2], ballot=Ballot(dots={b: 2, c: 1}), meta=META)
@@ -447,10 +468,13 @@ def test_dots_tie_broken_by_breadth_of_support(in_prioritisation):
 def test_a_replaced_ballot_counts_once(in_prioritisation):
     process, officials, (a, b, c) = in_prioritisation
     vote = open_vote(process, officials, [a, b, c], method="approval", quorum=1)
-    assert vote.cast_ballot(participant_id=officials[0], ballot=Ballot(approvals=(a,)), meta=META) is False
-    assert vote.cast_ballot(participant_id=officials[0], ballot=Ballot(approvals=(b,)), meta=META) is True
+    first = vote.cast_ballot(participant_id=officials[0], ballot=Ballot(approvals=(a,)), meta=META)
+    second = vote.cast_ballot(participant_id=officials[0], ballot=Ballot(approvals=(b,)), meta=META)
+    assert first != second
+    assert vote.pending_events[-1].replaces_ballot_id == first
     result = {r.need_id: r.score for r in vote.close(process=process, meta=META)}
     assert result == {a: 0, b: 1, c: 0}
+    assert vote.counted_ballot_ids == [second]
 
 
 @pytest.mark.parametrize(
@@ -464,16 +488,16 @@ def test_a_replaced_ballot_counts_once(in_prioritisation):
         ("approval", lambda a, b, c: Ballot(approvals=("x",)), "not candidates"),
         ("approval", lambda a, b, c: Ballot(approvals=(a, a)), "twice"),
         ("approval", lambda a, b, c: Ballot(ranking=(a, b, c)), "only approvals"),
-        ("dots", lambda a, b, c: Ballot(dots={a: 3, b: 1}), "between 1 and 3"),
-        ("dots", lambda a, b, c: Ballot(dots={a: 0}), "between 1 and 3"),
-        ("dots", lambda a, b, c: Ballot(dots={a: -1, b: 2}), "negative"),
-        ("dots", lambda a, b, c: Ballot(dots={"x": 1}), "not candidates"),
-        ("dots", lambda a, b, c: Ballot(approvals=(a,)), "only dots"),
+        ("dot", lambda a, b, c: Ballot(dots={a: 3, b: 1}), "between 1 and 3"),
+        ("dot", lambda a, b, c: Ballot(dots={a: 0}), "between 1 and 3"),
+        ("dot", lambda a, b, c: Ballot(dots={a: -1, b: 2}), "negative"),
+        ("dot", lambda a, b, c: Ballot(dots={"x": 1}), "not candidates"),
+        ("dot", lambda a, b, c: Ballot(approvals=(a,)), "only dots"),
     ],
 )
 def test_ballot_must_fit_the_method(in_prioritisation, method, ballot, fragment):
     process, officials, needs = in_prioritisation
-    vote = open_vote(process, officials, needs, method=method, dots=3 if method == "dots" else None)
+    vote = open_vote(process, officials, needs, method=method, dots=3 if method == "dot" else None)
     with pytest.raises(d.InvalidBallot, match=fragment):
         vote.cast_ballot(participant_id=officials[0], ballot=ballot(*needs), meta=META)
     assert vote.ballots == {}
@@ -488,9 +512,9 @@ def test_only_eligible_participants_vote(in_prioritisation):
 
 def test_closing_needs_the_quorum_and_then_refuses_ballots(in_prioritisation):
     process, officials, needs = in_prioritisation
-    vote = open_vote(process, officials, needs, quorum=60)  # 3 eligible -> 2 ballots
+    vote = open_vote(process, officials, needs, quorum=2)
     vote.cast_ballot(participant_id=officials[0], ballot=Ballot(ranking=tuple(needs)), meta=META)
-    with pytest.raises(d.QuorumNotMet, match="needs 2"):
+    with pytest.raises(d.QuorumNotMet, match="quorum is 2"):
         vote.close(process=process, meta=META)
     vote.cast_ballot(participant_id=officials[1], ballot=Ballot(ranking=tuple(needs)), meta=META)
     vote.close(process=process, meta=META)
@@ -507,9 +531,9 @@ def test_closing_needs_the_quorum_and_then_refuses_ballots(in_prioritisation):
         (dict(eligible=[]), "prioritisation.eligible"),
         (dict(eligible=["stranger"]), "prioritisation.eligible"),
         (dict(quorum=0), "prioritisation.quorum"),
-        (dict(quorum=101), "prioritisation.quorum"),
-        (dict(method="dots", dots=None), "prioritisation.dots"),
-        (dict(method="dots", dots=0), "prioritisation.dots"),
+        (dict(quorum=4), "prioritisation.quorum"),
+        (dict(method="dot", dots=None), "prioritisation.dots"),
+        (dict(method="dot", dots=0), "prioritisation.dots"),
         (dict(method="borda", dots=3), "prioritisation.dots"),
         (dict(candidates="foreign"), "cocreation.same_process"),
         (dict(candidates="dup"), "prioritisation.setup"),
@@ -523,7 +547,7 @@ def test_opening_refuses_a_bad_setup(in_prioritisation, kwargs, rule):
     with pytest.raises(d.InvalidValue) as error:
         Prioritisation.open(process=process, title="t", method=kwargs.get("method", "borda"),
                             candidate_ids=candidates, eligible_ids=kwargs.get("eligible", officials),
-                            quorum_percent=kwargs.get("quorum", 50), dots_per_participant=kwargs.get("dots"),
+                            quorum=kwargs.get("quorum", 1), dots_per_participant=kwargs.get("dots"),
                             meta=META)
     assert error.value.rule == rule
 
@@ -532,11 +556,6 @@ def test_opening_only_in_the_prioritisation_phase(in_workshops):
     process, officials, _ = in_workshops
     with pytest.raises(d.WrongPhase):
         open_vote(process, officials, ["a", "b"])
-
-
-@pytest.mark.parametrize("eligible, percent, required", [(10, 50, 5), (3, 50, 2), (3, 100, 3), (7, 1, 1)])
-def test_quorum_rounds_up(eligible, percent, required):
-    assert d.quorum_required(eligible, percent) == required
 
 
 # ----------------------------------------------------------------- recommendation
@@ -553,14 +572,18 @@ def made(in_prioritisation):
 
 
 def issue(process, vote, items, summary="Put forward"):
-    return Recommendation.issue(process=process, prioritisation=vote, items=items, summary=summary, meta=META)
+    needs = {need_id: NEEDS[need_id] for need_id in vote.candidate_ids}
+    return Recommendation.issue(process=process, prioritisation=vote, needs=needs, items=items, summary=summary,
+                                plan_titles={"plan-a": "Transport plan"}, today=TODAY, meta=META)
 
 
 def test_issuing_the_recommendation_hands_the_process_over(made):
     process, vote, needs = made
     rec = issue(process, vote, [RecommendedNeed(needs[1], RecommendedAction.NEW, 2025, "early")])
     assert rec.id == d.recommendation_id_for(process.id)
-    assert rec.items == [{"need_id": needs[1], "action": "new", "start_year": 2025, "note": "early", "rank": 1}]
+    assert rec.items == [{"need_id": needs[1], "action": "new", "start_year": 2025, "note": "early", "rank": 1,
+                          "plan_id": None, "plan_title": "Need 1", "plan_type": None, "merge_into_plan_id": None}]
+    assert rec.issued_on == TODAY and rec.election_period == "2024-2027"
     assert process.phase is Phase.HANDED_OVER and process.recommendation_id == str(rec.id)
 
 
@@ -590,7 +613,8 @@ def test_hand_over_twice_is_refused_even_without_the_phase_check(made):
         (lambda n: [], "recommendation.items"),
         (lambda n: [RecommendedNeed(n[0], RecommendedAction.NEW, 2025)] * 2, "recommendation.items"),
         (lambda n: [RecommendedNeed("other", RecommendedAction.NEW, 2025)], "recommendation.from_prioritisation"),
-        (lambda n: [RecommendedNeed(n[0], RecommendedAction.NEW, 2030)], "recommendation.timing_in_period"),
+        (lambda n: [RecommendedNeed(n[0], RecommendedAction.NEW, 2028)], "recommendation.timing_in_period"),
+        (lambda n: [RecommendedNeed(n[0], RecommendedAction.REVISE, 2025)], "recommendation.action_fits_need"),
     ],
 )
 def test_recommendation_refuses_bad_items(made, items, rule):
@@ -629,3 +653,13 @@ def test_domain_module_does_no_io():
     imported = {n.names[0].name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not imported & {"os", "fastapi", "faststream", "neo4j", "psycopg", "sqlite3", "cocreation"}
+
+
+def test_process_needs_a_title():
+    with pytest.raises(d.InvalidValue) as error:
+        start(title=" ")
+    assert error.value.rule == "process.title"
+
+
+def test_tie_break_is_documented_short_enough_for_the_event():
+    assert 0 < len(d.TIE_BREAK) <= 500
