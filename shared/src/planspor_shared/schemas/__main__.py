@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from planspor_shared.schemas import SCHEMA_DIR, stale_files, write_files
 
@@ -11,20 +12,22 @@ from planspor_shared.schemas import SCHEMA_DIR, stale_files, write_files
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m planspor_shared.schemas", description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 naming stale files instead of writing")
+    parser.add_argument("--root", type=Path, default=SCHEMA_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    root: Path = args.root
     if args.check:
-        problems = stale_files()
+        problems = stale_files(root=root)
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
             print("run: python -m planspor_shared.schemas", file=sys.stderr)
             return 1
-        print(f"schemas current in {SCHEMA_DIR}")
+        print(f"schemas current in {root}")
         return 0
-    changed = write_files()
+    changed = write_files(root=root)
     for path in changed:
-        print(f"wrote {path.relative_to(SCHEMA_DIR)}" if path.exists() else f"removed {path.relative_to(SCHEMA_DIR)}")
-    print(f"{len(changed)} schema file(s) changed in {SCHEMA_DIR}")
+        print(f"wrote {path.relative_to(root)}" if path.exists() else f"removed {path.relative_to(root)}")
+    print(f"{len(changed)} schema file(s) changed in {root}")
     return 0
 
 
