@@ -170,6 +170,8 @@ class ParticipantEnrolled(CocreationEvent):
 
 @register
 class WorkshopScheduled(CocreationEvent):
+    """A workshop (verksted, kommunestyreseminar) planned: date, format and agenda."""
+
     event_type: ClassVar[str] = "workshop.scheduled"
 
     process_id: Id
@@ -199,6 +201,8 @@ class WorkshopHeld(CocreationEvent):
 
 @register
 class WorkshopCancelled(CocreationEvent):
+    """A scheduled workshop that will not be held; inputs cannot be recorded for it."""
+
     event_type: ClassVar[str] = "workshop.cancelled"
 
     process_id: Id

@@ -99,3 +99,18 @@ def write_files(registry: EventRegistry = REGISTRY, root: Path = SCHEMA_DIR) -> 
         path.unlink()
         changed.append(path)
     return changed
+
+
+def catalogue_markdown(registry: EventRegistry = REGISTRY) -> str:
+    """The event catalogue as a Markdown table (README); optional fields end in ``?``."""
+    lines = [
+        "| event | source | v | what it records | payload fields (`?` optional) |",
+        "|---|---|---|---|---|",
+    ]
+    for model in registry:
+        fields = ", ".join(
+            f"`{name}`" if field.is_required() else f"`{name}?`" for name, field in model.model_fields.items()
+        )
+        meaning = (model.__doc__ or "").strip().split("\n")[0].replace("|", "\\|").replace("``", "`")
+        lines.append(f"| `{model.event_type}` | {model.event_source} | {model.schema_version} | {meaning} | {fields} |")
+    return "\n".join(lines) + "\n"

@@ -6,15 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from planspor_shared.schemas import SCHEMA_DIR, stale_files, write_files
+from planspor_shared.schemas import SCHEMA_DIR, catalogue_markdown, stale_files, write_files
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m planspor_shared.schemas", description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 naming stale files instead of writing")
+    parser.add_argument("--catalogue", action="store_true", help="print the event catalogue as a Markdown table")
     parser.add_argument("--root", type=Path, default=SCHEMA_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     root: Path = args.root
+    if args.catalogue:
+        sys.stdout.write(catalogue_markdown())
+        return 0
     if args.check:
         problems = stale_files(root=root)
         for problem in problems:
