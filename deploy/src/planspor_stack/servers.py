@@ -155,6 +155,12 @@ class Neo4j:
             )
         return self.classpath_file.read_text().strip()
 
+    def _argfile(self, classpath: str) -> Path:
+        """The long classpath goes into a java @argfile, so `ps` stays readable."""
+        argfile = self.settings.cache_dir / "neo4j.args"
+        argfile.write_text(f'-cp "{self.project / "target" / "classes"}:{classpath}"\n')
+        return argfile
+
     def start(self) -> Endpoint:
         s = self.settings
         if s.neo4j_uri:
@@ -169,7 +175,7 @@ class Neo4j:
         home.mkdir(parents=True, exist_ok=True)
         self.process.start(
             ["java", f"-Xms{s.neo4j_heap}", f"-Xmx{s.neo4j_heap}", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
-             "-cp", f"{self.project / 'target' / 'classes'}:{classpath}", "no.planspor.neo4j.Launcher"],
+             f"@{self._argfile(classpath)}", "no.planspor.neo4j.Launcher"],
             env={"NEO4J_HOME": str(home), "NEO4J_BOLT_PORT": str(s.neo4j_port),
                  "NEO4J_PASSWORD": s.neo4j_password, "NEO4J_PAGECACHE": s.neo4j_pagecache},
         )

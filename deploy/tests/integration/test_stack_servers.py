@@ -74,3 +74,19 @@ def test_postgres_round_trip(postgres_dsn):
         assert conn.execute(f"select id from {table}").fetchall() == [("x",)]
         assert conn.execute("select current_setting('listen_addresses')").fetchone() in {("127.0.0.1",), ("*",)}
         conn.execute(f"drop table {table}")
+
+
+def test_servers_from_settings_are_used_and_nothing_is_started(nats_url, neo4j_uri, tmp_path):
+    from planspor_stack.stack import Stack
+    from planspor_stack.settings import StackSettings
+
+    settings = StackSettings.from_env("test", env={"NATS_URL": nats_url, "NEO4J_URI": neo4j_uri,
+                                                   "PLANSPOR_VAR": str(tmp_path)})
+    stack = Stack(settings)
+    endpoints = stack.start(("nats", "neo4j"), say=lambda *_: None)
+    assert {n: (e.url, e.external, e.started_here) for n, e in endpoints.items()} == {
+        "nats": (nats_url, True, False), "neo4j": (neo4j_uri, True, False)}
+    assert not settings.run_dir.exists() or not list(settings.run_dir.glob("*.pid"))
+    stack.stop(everything=True, say=lambda *_: None)
+    assert stack.status() == {"nats": "external (from settings)", "neo4j": "external (from settings)",
+                              "postgres": "stopped"}
