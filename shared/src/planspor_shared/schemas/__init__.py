@@ -114,3 +114,30 @@ def catalogue_markdown(registry: EventRegistry = REGISTRY) -> str:
         meaning = (model.__doc__ or "").strip().split("\n")[0].replace("|", "\\|").replace("``", "`")
         lines.append(f"| `{model.event_type}` | {model.event_source} | {model.schema_version} | {meaning} | {fields} |")
     return "\n".join(lines) + "\n"
+
+
+README_PATH = SCHEMA_DIR.parents[2] / "README.md"
+_START, _END = "<!-- catalogue:start -->\n", "<!-- catalogue:end -->"
+
+
+def readme_with_catalogue(text: str, registry: EventRegistry = REGISTRY) -> str:
+    """``text`` with the catalogue table between its markers replaced by the current one."""
+    head, rest = text.split(_START, 1)
+    _, tail = rest.split(_END, 1)
+    return head + _START + catalogue_markdown(registry) + _END + tail
+
+
+def readme_is_current(path: Path = README_PATH) -> bool:
+    """True when there is no README (an installed package) or its catalogue table is current."""
+    if not path.exists():
+        return True
+    text = path.read_text(encoding="utf-8")
+    return readme_with_catalogue(text) == text
+
+
+def write_readme(path: Path = README_PATH) -> bool:
+    """Refresh the catalogue table of the shared README; True if it changed."""
+    if readme_is_current(path):
+        return False
+    path.write_text(readme_with_catalogue(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return True

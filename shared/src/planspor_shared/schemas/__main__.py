@@ -1,4 +1,7 @@
-"""``python -m planspor_shared.schemas [--check]``: write the event schemas, or check they are current."""
+"""``python -m planspor_shared.schemas [--check | --catalogue]``.
+
+Writes the event schemas and the catalogue table of shared/README.md, or checks that they are current.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from planspor_shared.schemas import SCHEMA_DIR, catalogue_markdown, stale_files, write_files
+from planspor_shared.schemas import (
+    README_PATH,
+    SCHEMA_DIR,
+    catalogue_markdown,
+    readme_is_current,
+    stale_files,
+    write_files,
+    write_readme,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.check:
         problems = stale_files(root=root)
+        if root == SCHEMA_DIR and not readme_is_current():
+            problems.append(f"stale: catalogue table in {README_PATH}")
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
@@ -32,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in changed:
         print(f"wrote {path.relative_to(root)}" if path.exists() else f"removed {path.relative_to(root)}")
     print(f"{len(changed)} schema file(s) changed in {root}")
+    if root == SCHEMA_DIR and write_readme():
+        print(f"updated the catalogue table in {README_PATH}")
     return 0
 
 
