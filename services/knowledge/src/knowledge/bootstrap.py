@@ -1,0 +1,44 @@
+"""Wiring: settings -> driver, feeds, projection, projector, access. Tests pass their own pieces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import neo4j
+
+from planspor_shared.access import Access, parse_tokens
+from planspor_shared.events import REGISTRY, EventRegistry
+
+from knowledge.graph.schema import ensure_constraints
+from knowledge.projection.feed import Feeds
+from knowledge.projection.projector import Projection, Projector
+from knowledge.settings import Settings
+
+
+@dataclass
+class Container:
+    settings: Settings
+    driver: neo4j.AsyncDriver
+    feeds: Feeds
+    projection: Projection
+    projector: Projector
+    access: Access
+
+    async def aclose(self) -> None:
+        await self.feeds.aclose()
+        await self.driver.close()
+
+
+def bootstrap(settings: Settings | None = None, registry: EventRegistry = REGISTRY) -> Container:
+    settings = settings or Settings()
+    driver = neo4j.AsyncGraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password))
+    feeds = Feeds(settings.feed_urls, settings.planspor_feed_token)
+    projection = Projection(driver, feeds, registry, settings.neo4j_database)
+    projector = Projector(projection, settings.nats_url, settings.planspor_subject_prefix, settings.knowledge_durable,
+                          settings.knowledge_batch_size, settings.knowledge_fetch_timeout, settings.knowledge_nak_delay)
+    return Container(settings, driver, feeds, projection, projector, Access(parse_tokens(settings.planspor_tokens)))
+
+
+async def start(container: Container) -> None:
+    """What must hold before the first event is applied: the uniqueness constraints."""
+    await ensure_constraints(container.driver, container.settings.neo4j_database)

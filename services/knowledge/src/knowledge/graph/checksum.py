@@ -1,0 +1,88 @@
+"""The canonical checksum of the graph: two graphs with the same facts have the same checksum.
+
+Every node (but ``DeadLetter``, which is operational state) is written as one line of
+canonical JSON: its sorted labels and all its properties; every relationship as its
+type, its properties and its two ends named by label and key (never by Neo4j's
+internal ids). The lines are sorted and hashed with SHA-256. Values are canonical:
+times as UTC ``...Z`` text, dates as ``YYYY-MM-DD``, lists kept in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import neo4j
+import neo4j.time
+
+from planspor_shared.canonical import canonical_datetime, canonical_json
+
+NODES = (
+    "MATCH (n) WHERE NOT n:DeadLetter "
+    "RETURN labels(n) AS labels, properties(n) AS props"
+)
+RELATIONSHIPS = (
+    "MATCH (a)-[r]->(b) WHERE NOT a:DeadLetter AND NOT b:DeadLetter "
+    "RETURN labels(a) AS a_labels, coalesce(a.id, a.source) AS a_key, type(r) AS type, properties(r) AS props, "
+    "labels(b) AS b_labels, coalesce(b.id, b.source) AS b_key"
+)
+
+
+def canonical_value(value: Any) -> Any:
+    if isinstance(value, neo4j.time.DateTime):
+        return canonical_datetime(value.to_native())
+    if isinstance(value, neo4j.time.Date):
+        return value.iso_format()
+    if isinstance(value, (neo4j.time.Time, neo4j.time.Duration)):
+        return str(value)
+    if isinstance(value, datetime):
+        return canonical_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return [canonical_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: canonical_value(v) for k, v in value.items()}
+    return value
+
+
+def node_line(labels: Iterable[str], props: dict[str, Any]) -> bytes:
+    return canonical_json({"n": sorted(labels), "p": canonical_value(dict(props))})
+
+
+def relationship_line(a_labels: Iterable[str], a_key: Any, type_: str, props: dict[str, Any],
+                      b_labels: Iterable[str], b_key: Any) -> bytes:
+    return canonical_json({
+        "a": [sorted(a_labels), canonical_value(a_key)], "t": type_, "p": canonical_value(dict(props)),
+        "b": [sorted(b_labels), canonical_value(b_key)],
+    })
+
+
+def digest(lines: Iterable[bytes]) -> str:
+    h = hashlib.sha256()
+    for line in sorted(lines):
+        h.update(line)
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+async def graph_checksum(driver: neo4j.AsyncDriver, database: str | None = None) -> dict[str, Any]:
+    """The checksum with the counts it covers, read in one read transaction (a consistent snapshot)."""
+
+    async def read(tx: neo4j.AsyncManagedTransaction) -> dict[str, Any]:
+        lines: list[bytes] = []
+        nodes = relationships = 0
+        async for r in await tx.run(NODES):
+            lines.append(node_line(r["labels"], r["props"]))
+            nodes += 1
+        async for r in await tx.run(RELATIONSHIPS):
+            lines.append(relationship_line(r["a_labels"], r["a_key"], r["type"], r["props"], r["b_labels"], r["b_key"]))
+            relationships += 1
+        return {"checksum": digest(lines), "algorithm": "sha256", "nodes": nodes, "relationships": relationships}
+
+    async with driver.session(database=database) as session:
+        return await session.execute_read(read)

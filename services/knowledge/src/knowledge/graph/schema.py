@@ -1,0 +1,44 @@
+"""Uniqueness constraints on every MERGE key, created at start (design.md, "Principles" 2).
+
+MERGE without a constraint can create two nodes for one key when two transactions
+race; with it, the second one fails and is retried. They also serve as the indexes
+the projector's lookups need.
+"""
+
+from __future__ import annotations
+
+import neo4j
+
+FACT_LABELS: tuple[str, ...] = (
+    "Plan", "PlanStatus", "RevisionSchedule", "Goal", "Indicator", "Measurement",
+    "Strategy", "StrategyStatus", "KommuneplanAssessment", "StrategyItem", "StrategyItemVersion",
+    "Decision", "Body", "ExternalInput", "Evidence",
+    "Process", "ProcessPhase", "Participant", "Workshop", "Input", "PlanNeed", "Prioritisation",
+    "Ballot", "Recommendation",
+)
+"""Every label a fact node may have: the projector and the checksum take labels only from here."""
+
+OPERATIONS_LABELS: tuple[str, ...] = ("Event", "Checkpoint", "DeadLetter")
+
+CONSTRAINTS: tuple[str, ...] = tuple(
+    f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+    for label in (*FACT_LABELS, "Event", "DeadLetter")
+) + (
+    "CREATE CONSTRAINT event_source_position IF NOT EXISTS FOR (n:Event) REQUIRE (n.source, n.position) IS UNIQUE",
+    "CREATE CONSTRAINT checkpoint_source IF NOT EXISTS FOR (n:Checkpoint) REQUIRE n.source IS UNIQUE",
+)
+
+
+async def ensure_constraints(driver: neo4j.AsyncDriver, database: str | None = None) -> None:
+    async with driver.session(database=database) as session:
+        for statement in CONSTRAINTS:
+            await (await session.run(statement)).consume()
+        await (await session.run("CALL db.awaitIndexes(60)")).consume()
+
+
+async def empty_graph(driver: neo4j.AsyncDriver, database: str | None = None) -> None:
+    """Delete every node and relationship, in chunks so a large graph does not need one huge transaction."""
+    async with driver.session(database=database) as session:
+        await (await session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
+        )).consume()

@@ -1,0 +1,50 @@
+"""The one place the knowledge service reads its configuration from (style.md: one Settings per deployable)."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from planspor_shared.access import check_not_placeholder, parse_tokens
+from planspor_shared.subjects import DEFAULT_PREFIX, check_prefix
+
+PLACEHOLDER_PASSWORDS = frozenset({"", "neo4j", "password", "changeme", "planspor-dev"})
+
+
+class Settings(BaseSettings):
+    """Outside development a placeholder password or token stops the service from starting."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    planspor_env: str = "development"
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = "planspor-dev"
+    neo4j_database: str | None = None
+    nats_url: str = "nats://127.0.0.1:4222"
+    planspor_subject_prefix: str = DEFAULT_PREFIX
+    knowledge_durable: str = "knowledge-projector"
+    knowledge_batch_size: int = Field(default=200, ge=1, le=10_000)
+    knowledge_fetch_timeout: float = Field(default=1.0, gt=0)
+    knowledge_nak_delay: float = Field(default=1.0, ge=0)
+    """Seconds before a held or failed message is redelivered."""
+    plan_registry_url: str | None = "http://127.0.0.1:8001"
+    cocreation_url: str | None = "http://127.0.0.1:8002"
+    planspor_feed_token: str | None = "dev-operator-token"
+    """Bearer token the projector sends to the sources' feeds to fill a gap."""
+    planspor_tokens: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8003
+
+    @model_validator(mode="after")
+    def _no_placeholders_outside_development(self) -> "Settings":
+        check_prefix(self.planspor_subject_prefix)
+        check_not_placeholder(parse_tokens(self.planspor_tokens), self.planspor_env)
+        if self.planspor_env != "development" and self.neo4j_password in PLACEHOLDER_PASSWORDS:
+            raise ValueError(f"NEO4J_PASSWORD is a placeholder while PLANSPOR_ENV={self.planspor_env}")
+        return self
+
+    @property
+    def feed_urls(self) -> dict[str, str]:
+        urls = {"plan-registry": self.plan_registry_url, "cocreation": self.cocreation_url}
+        return {source: url for source, url in urls.items() if url}
