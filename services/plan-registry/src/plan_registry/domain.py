@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Iterable, Mapping
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -153,21 +154,23 @@ class Meta:
 
 
 class PlanType(StrEnum):
-    """Plan types of domain.md; Norwegian names in ``NORWEGIAN``."""
+    """Plan types of domain.md, with the codes of the shared contract (Norwegian legal categories)."""
 
-    MASTER_PLAN_SOCIAL_ELEMENT = "master_plan_social_element"
-    MASTER_PLAN_ACTION_PART = "master_plan_action_part"
-    MASTER_PLAN_LAND_USE = "master_plan_land_use"
-    MUNICIPAL_SUB_PLAN = "municipal_sub_plan"
-    THEMATIC_PLAN = "thematic_plan"
-    SECTOR_PLAN = "sector_plan"
-    STRATEGY = "strategy"
-    AREA_ZONING_PLAN = "area_zoning_plan"
-    DETAILED_ZONING_PLAN = "detailed_zoning_plan"
+    KOMMUNEPLAN_SAMFUNNSDEL = "kommuneplan_samfunnsdel"  # social element
+    KOMMUNEPLAN_AREALDEL = "kommuneplan_arealdel"  # land use
+    HANDLINGSDEL = "handlingsdel"  # action part, revised yearly (PBL §11-1, §11-4)
+    KOMMUNEDELPLAN = "kommunedelplan"  # municipal sub-plan
+    TEMAPLAN = "temaplan"  # thematic plan
+    SEKTORPLAN = "sektorplan"  # sector plan
+    STRATEGI = "strategi"  # strategy
+    OMRADEREGULERINGSPLAN = "omradereguleringsplan"  # area zoning plan
+    DETALJREGULERINGSPLAN = "detaljreguleringsplan"  # detailed zoning plan
+    INTERKOMMUNAL_PLAN = "interkommunal_plan"  # inter-municipal plan
+    OTHER = "other"
 
     @property
     def is_statutory(self) -> bool:
-        """Kommuneplan parts and kommunedelplaner follow the full PBL process."""
+        """Kommuneplan samfunnsdel/arealdel and kommunedelplaner need planprogram and consultation."""
         return self in STATUTORY_PLAN_TYPES
 
     @property
@@ -175,67 +178,109 @@ class PlanType(StrEnum):
         return self in KOMMUNEPLAN_PARTS
 
 
-KOMMUNEPLAN_PARTS = frozenset(
-    {PlanType.MASTER_PLAN_SOCIAL_ELEMENT, PlanType.MASTER_PLAN_ACTION_PART, PlanType.MASTER_PLAN_LAND_USE}
+KOMMUNEPLAN_PARTS = frozenset({PlanType.KOMMUNEPLAN_SAMFUNNSDEL, PlanType.KOMMUNEPLAN_AREALDEL, PlanType.HANDLINGSDEL})
+"""PBL §11-15: the council itself adopts these."""
+
+STATUTORY_PLAN_TYPES = frozenset(
+    {PlanType.KOMMUNEPLAN_SAMFUNNSDEL, PlanType.KOMMUNEPLAN_AREALDEL, PlanType.KOMMUNEDELPLAN}
 )
-STATUTORY_PLAN_TYPES = KOMMUNEPLAN_PARTS | {PlanType.MUNICIPAL_SUB_PLAN}
+"""PBL §4-1 and §11-14 before adoption. The handlingsdel is a kommuneplan part but is
+revised every year with the økonomiplan (PBL §11-4): it has no planprogram."""
 
 NORWEGIAN: dict[str, str] = {
-    PlanType.MASTER_PLAN_SOCIAL_ELEMENT: "kommuneplanens samfunnsdel",
-    PlanType.MASTER_PLAN_ACTION_PART: "kommuneplanens handlingsdel",
-    PlanType.MASTER_PLAN_LAND_USE: "kommuneplanens arealdel",
-    PlanType.MUNICIPAL_SUB_PLAN: "kommunedelplan",
-    PlanType.THEMATIC_PLAN: "temaplan",
-    PlanType.SECTOR_PLAN: "sektorplan",
-    PlanType.STRATEGY: "strategi",
-    PlanType.AREA_ZONING_PLAN: "områderegulering",
-    PlanType.DETAILED_ZONING_PLAN: "detaljregulering",
+    PlanType.KOMMUNEPLAN_SAMFUNNSDEL: "kommuneplanens samfunnsdel",
+    PlanType.KOMMUNEPLAN_AREALDEL: "kommuneplanens arealdel",
+    PlanType.HANDLINGSDEL: "kommuneplanens handlingsdel",
+    PlanType.KOMMUNEDELPLAN: "kommunedelplan",
+    PlanType.TEMAPLAN: "temaplan",
+    PlanType.SEKTORPLAN: "sektorplan",
+    PlanType.STRATEGI: "strategi",
+    PlanType.OMRADEREGULERINGSPLAN: "områderegulering",
+    PlanType.DETALJREGULERINGSPLAN: "detaljregulering",
+    PlanType.INTERKOMMUNAL_PLAN: "interkommunal plan",
+    PlanType.OTHER: "annen plan",
 }
 
 
 class PlanStatus(StrEnum):
-    PROPOSED = "proposed"
-    IN_PREPARATION = "in_preparation"
+    PROPOSED = "proposed"  # identified, e.g. in the strategy
+    NOTICE_OF_START = "notice_of_start"  # varsel om oppstart, planprogram on consultation
     PLANPROGRAM_ADOPTED = "planprogram_adopted"
-    IN_CONSULTATION = "in_consultation"
+    IN_PREPARATION = "in_preparation"  # under utarbeidelse
+    FIRST_TREATMENT = "first_treatment"  # førstegangsbehandling
+    CONSULTATION_OPEN = "consultation_open"  # høring og offentlig ettersyn
     CONSULTATION_CLOSED = "consultation_closed"
-    ADOPTED = "adopted"
-    IN_FORCE = "in_force"
+    ADOPTED = "adopted"  # vedtatt
+    ANNOUNCED = "announced"  # kunngjort
+    IN_FORCE = "in_force"  # gjeldende
     UNDER_REVISION = "under_revision"
-    REPEALED = "repealed"
-    REPLACED = "replaced"
-    MERGED = "merged"
+    REPEALED = "repealed"  # opphevet
+    REPLACED = "replaced"  # erstattet
+    MERGED = "merged"  # slått sammen
 
 
 ENDED = frozenset({PlanStatus.REPEALED, PlanStatus.REPLACED, PlanStatus.MERGED})
+_PROCESS = frozenset(
+    {
+        PlanStatus.NOTICE_OF_START,
+        PlanStatus.PLANPROGRAM_ADOPTED,
+        PlanStatus.IN_PREPARATION,
+        PlanStatus.FIRST_TREATMENT,
+        PlanStatus.CONSULTATION_OPEN,
+        PlanStatus.ADOPTED,
+    }
+)
 
 PLAN_TRANSITIONS: dict[PlanStatus, frozenset[PlanStatus]] = {
-    PlanStatus.PROPOSED: frozenset({PlanStatus.IN_PREPARATION}),
+    PlanStatus.PROPOSED: frozenset({PlanStatus.NOTICE_OF_START, PlanStatus.IN_PREPARATION}),
+    PlanStatus.NOTICE_OF_START: frozenset({PlanStatus.PLANPROGRAM_ADOPTED}),
+    PlanStatus.PLANPROGRAM_ADOPTED: frozenset({PlanStatus.IN_PREPARATION}),
     PlanStatus.IN_PREPARATION: frozenset(
-        {PlanStatus.PLANPROGRAM_ADOPTED, PlanStatus.IN_CONSULTATION, PlanStatus.ADOPTED}
+        {PlanStatus.NOTICE_OF_START, PlanStatus.FIRST_TREATMENT, PlanStatus.CONSULTATION_OPEN, PlanStatus.ADOPTED}
     ),
-    PlanStatus.PLANPROGRAM_ADOPTED: frozenset({PlanStatus.IN_CONSULTATION}),
-    PlanStatus.IN_CONSULTATION: frozenset({PlanStatus.CONSULTATION_CLOSED}),
-    PlanStatus.CONSULTATION_CLOSED: frozenset({PlanStatus.IN_CONSULTATION, PlanStatus.ADOPTED}),
-    PlanStatus.ADOPTED: frozenset({PlanStatus.IN_FORCE}),
+    PlanStatus.FIRST_TREATMENT: frozenset({PlanStatus.CONSULTATION_OPEN, PlanStatus.IN_PREPARATION}),
+    PlanStatus.CONSULTATION_OPEN: frozenset({PlanStatus.CONSULTATION_CLOSED}),
+    PlanStatus.CONSULTATION_CLOSED: frozenset(
+        {PlanStatus.CONSULTATION_OPEN, PlanStatus.IN_PREPARATION, PlanStatus.ADOPTED}
+    ),
+    PlanStatus.ADOPTED: frozenset({PlanStatus.ANNOUNCED, PlanStatus.IN_FORCE}),
+    PlanStatus.ANNOUNCED: frozenset({PlanStatus.IN_FORCE}),
     PlanStatus.IN_FORCE: frozenset({PlanStatus.UNDER_REVISION} | ENDED),
-    PlanStatus.UNDER_REVISION: frozenset(
-        {PlanStatus.PLANPROGRAM_ADOPTED, PlanStatus.IN_CONSULTATION, PlanStatus.ADOPTED} | ENDED
-    ),
+    PlanStatus.UNDER_REVISION: _PROCESS | ENDED,
     PlanStatus.REPEALED: frozenset(),
     PlanStatus.REPLACED: frozenset(),
     PlanStatus.MERGED: frozenset(),
 }
-"""The lifecycle of domain.md. Lighter plans may go from preparation straight to
-adoption; statutory plans are stopped at adoption by the process rule instead."""
+"""The lifecycle of domain.md: identified -> notice of start and planprogram ->
+planprogram adopted -> preparation -> first treatment -> consultation -> adopted ->
+announced -> in force -> under revision -> replaced, merged or repealed. Lighter
+plans skip the statutory steps (preparation straight to adoption); a statutory plan
+is stopped at adoption by the process rule, not by the transition table."""
+
+DATED_STEPS = frozenset(
+    {
+        PlanStatus.NOTICE_OF_START,
+        PlanStatus.PLANPROGRAM_ADOPTED,
+        PlanStatus.IN_PREPARATION,
+        PlanStatus.FIRST_TREATMENT,
+        PlanStatus.CONSULTATION_OPEN,
+        PlanStatus.CONSULTATION_CLOSED,
+        PlanStatus.ANNOUNCED,
+        PlanStatus.IN_FORCE,
+        PlanStatus.UNDER_REVISION,
+    }
+)
+"""Steps recorded with a date alone; adoption and the ends need a decision."""
 
 
 class Body(StrEnum):
-    MUNICIPAL_COUNCIL = "kommunestyre"
-    EXECUTIVE_COMMITTEE = "formannskap"
-    PLANNING_COMMITTEE = "planutvalg"
-    OTHER_COMMITTEE = "other_committee"
-    ADMINISTRATION = "administration"
+    MUNICIPAL_COUNCIL = "municipal_council"  # kommunestyre
+    EXECUTIVE_COMMITTEE = "executive_committee"  # formannskap
+    PLANNING_COMMITTEE = "planning_committee"  # planutvalg
+    CONTROL_COMMITTEE = "control_committee"  # kontrollutvalg
+    SECTOR_COMMITTEE = "sector_committee"  # hovedutvalg
+    ADMINISTRATION = "administration"  # kommunedirektør, delegated
+    OTHER = "other"
 
 
 class Outcome(StrEnum):
@@ -243,6 +288,7 @@ class Outcome(StrEnum):
     ADOPTED_WITH_AMENDMENTS = "adopted_with_amendments"
     REJECTED = "rejected"
     POSTPONED = "postponed"
+    SENT_BACK = "sent_back"
     NOTED = "noted"
 
 
@@ -269,9 +315,11 @@ class Assessment(StrEnum):
 
 
 class InputSource(StrEnum):
+    """Who sent an external input (PBL §10-1 asks state, regional bodies and neighbours)."""
+
     STATE = "state"
     REGIONAL = "regional"
-    NEIGHBOURING_MUNICIPALITY = "neighbouring_municipality"
+    NEIGHBOUR_MUNICIPALITY = "neighbour_municipality"
     OTHER = "other"
 
 
@@ -289,10 +337,9 @@ class StrategyStatus(StrEnum):
 
 
 class IndicatorSource(StrEnum):
-    KOSTRA = "kostra"
-    SSB = "ssb"
+    KOSTRA = "KOSTRA"
+    SSB = "SSB"
     LOCAL = "local"
-    OTHER = "other"
 
 
 class AmendmentChange(StrEnum):
@@ -309,7 +356,7 @@ def _required_text(field: str, value: str, rule: str) -> str:
     return value.strip()
 
 
-SDG_TARGET = re.compile(r"^(?P<goal>\d{1,2})\.(?:\d{1,2}|[a-z])$")
+SDG_TARGET = re.compile(r"^(?P<goal>1[0-7]|[1-9])\.(?:[1-9][0-9]?|[a-z])$")
 PERIOD = re.compile(r"^\d{4}(?:-(?:Q[1-4]|T[1-3]|H[12]|0[1-9]|1[0-2]))?$")
 ELECTION_PERIOD = re.compile(r"^(?P<start>\d{4})-(?P<end>\d{4})$")
 
@@ -317,7 +364,7 @@ ELECTION_PERIOD = re.compile(r"^(?P<start>\d{4})-(?P<end>\d{4})$")
 def check_sdg_target(target: str) -> str:
     """UN SDG targets are '<goal>.<target>' with goal 1-17 (for example '3.4', '11.a')."""
     match = SDG_TARGET.match(target or "")
-    if not match or not 1 <= int(match["goal"]) <= 17:
+    if not match:
         raise InvalidValue(
             "goal.sdg_target_format",
             f"SDG target '{target}' is not of the form '<goal 1-17>.<target>' (for example '3.4' or '11.a')",
@@ -343,15 +390,46 @@ def strategy_id_for(recommendation_id: UUID) -> UUID:
     return uuid5(NAMESPACE, f"strategy:{recommendation_id}")
 
 
-def amendment_item_id(decision_id: UUID, index: int) -> UUID:
-    return uuid5(NAMESPACE, f"amendment-item:{decision_id}:{index}")
+def amendment_item_id(decision_id: UUID, number: int) -> UUID:
+    """The item a council amendment adds: derived from the decision and the amendment number."""
+    return uuid5(NAMESPACE, f"amendment-item:{decision_id}:{number}")
+
+
+def check_election_period(period: str) -> tuple[int, int]:
+    """A valgperiode as the shared contract writes it: four years, e.g. 2024-2027."""
+    match = ELECTION_PERIOD.match(period or "")
+    if not match or int(match["end"]) != int(match["start"]) + 3:
+        raise InvalidValue(
+            "strategy.election_period_format",
+            f"election_period '{period}' must be 'YYYY-YYYY' spanning four years (for example 2024-2027)",
+        )
+    return int(match["start"]), int(match["end"])
+
+
+def to_decimal(field: str, value: Any) -> Decimal:
+    """Exact numbers: a float is taken by its shortest decimal form (0.1 stays 0.1)."""
+    try:
+        number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise InvalidValue("value.number", f"{field} '{value}' is not a number") from None
+    if not number.is_finite():
+        raise InvalidValue("value.number", f"{field} must be a finite number")
+    return number
 
 
 # --------------------------------------------------------------------------- Goal
 
 
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _str(u: Any) -> str | None:
+    return str(u) if u is not None else None
+
+
 class Goal(Aggregate):
-    """A goal (or sub-goal) of kommuneplanens samfunnsdel."""
+    """A goal (hovedmål) or sub-goal (delmål) of kommuneplanens samfunnsdel."""
 
     @staticmethod
     def create_id(**_: Any) -> UUID:
@@ -364,6 +442,7 @@ class Goal(Aggregate):
         title: str,
         description: str = "",
         parent: Goal | None = None,
+        samfunnsdel_plan_id: UUID | None = None,
         sdg_targets: Iterable[str] = (),
         meta: Meta,
     ) -> Goal:
@@ -373,28 +452,31 @@ class Goal(Aggregate):
             title=title,
             description=description or "",
             parent_id=parent.id if parent else None,
+            samfunnsdel_plan_id=samfunnsdel_plan_id,
             sdg_targets=targets,
             meta=meta,
         )
 
     @event("Defined")
     def __init__(
-        self, *, title: str, description: str, parent_id: UUID | None, sdg_targets: list[str], meta: Meta
+        self,
+        *,
+        title: str,
+        description: str,
+        parent_id: UUID | None,
+        samfunnsdel_plan_id: UUID | None,
+        sdg_targets: list[str],
+        meta: Meta,
     ) -> None:
         self.title = title
         self.description = description
         self.parent_id = parent_id
+        self.samfunnsdel_plan_id = samfunnsdel_plan_id
         self.sdg_targets = tuple(sdg_targets)
 
-    def link_sdg_target(self, target: str, *, meta: Meta) -> None:
-        check_sdg_target(target)
-        if target in self.sdg_targets:
-            raise AlreadyDone("goal.sdg_target_linked_once", f"goal is already linked to SDG target {target}")
-        self._link_sdg_target(target=target, meta=meta)
-
-    @event("SdgTargetLinked")
-    def _link_sdg_target(self, target: str, meta: Meta) -> None:
-        self.sdg_targets = tuple(sorted({*self.sdg_targets, target}))
+    @property
+    def level(self) -> str:
+        return "sub_goal" if self.parent_id else "main_goal"
 
     def state(self) -> dict[str, Any]:
         return {
@@ -402,7 +484,9 @@ class Goal(Aggregate):
             "version": self.version,
             "title": self.title,
             "description": self.description,
-            "parent_id": str(self.parent_id) if self.parent_id else None,
+            "level": self.level,
+            "parent_id": _str(self.parent_id),
+            "samfunnsdel_plan_id": _str(self.samfunnsdel_plan_id),
             "sdg_targets": list(self.sdg_targets),
         }
 
@@ -411,7 +495,7 @@ class Goal(Aggregate):
 
 
 class Indicator(Aggregate):
-    """What measures a goal; one measurement per period, corrections are events."""
+    """What measures a goal; one measurement per period, and a correction is its own event."""
 
     @staticmethod
     def create_id(**_: Any) -> UUID:
@@ -426,9 +510,10 @@ class Indicator(Aggregate):
         unit: str,
         source: IndicatorSource | str,
         source_reference: str = "",
-        baseline_value: float | None = None,
-        baseline_year: int | None = None,
-        target_value: float | None = None,
+        description: str = "",
+        baseline_value: Decimal | float | str | None = None,
+        baseline_period: str | None = None,
+        target_value: Decimal | float | str | None = None,
         target_year: int | None = None,
         meta: Meta,
     ) -> Indicator:
@@ -441,24 +526,27 @@ class Indicator(Aggregate):
                 "indicator.source_known",
                 f"source '{source}' is not one of {', '.join(s.value for s in IndicatorSource)}",
             ) from None
-        if (baseline_value is None) != (baseline_year is None):
-            raise InvalidValue("indicator.baseline_complete", "baseline needs both a value and a year")
+        if (baseline_value is None) != (baseline_period is None):
+            raise InvalidValue("indicator.baseline_complete", "baseline needs both a value and a period")
         if (target_value is None) != (target_year is None):
             raise InvalidValue("indicator.target_complete", "target needs both a value and a target year")
-        if baseline_year is not None and target_year is not None and target_year < baseline_year:
-            raise InvalidValue(
-                "indicator.target_after_baseline",
-                f"target year {target_year} is before baseline year {baseline_year}",
-            )
+        if baseline_period is not None:
+            cls.check_period(baseline_period)
+            if target_year is not None and target_year < int(baseline_period[:4]):
+                raise InvalidValue(
+                    "indicator.target_after_baseline",
+                    f"target year {target_year} is before the baseline period {baseline_period}",
+                )
         return cls(
             goal_id=goal.id,
             name=name,
             unit=unit,
+            description=description or "",
             source=source.value,
             source_reference=source_reference or "",
-            baseline_value=baseline_value,
-            baseline_year=baseline_year,
-            target_value=target_value,
+            baseline_value=None if baseline_value is None else to_decimal("baseline_value", baseline_value),
+            baseline_period=baseline_period,
+            target_value=None if target_value is None else to_decimal("target_value", target_value),
             target_year=target_year,
             meta=meta,
         )
@@ -470,58 +558,71 @@ class Indicator(Aggregate):
         goal_id: UUID,
         name: str,
         unit: str,
+        description: str,
         source: str,
         source_reference: str,
-        baseline_value: float | None,
-        baseline_year: int | None,
-        target_value: float | None,
+        baseline_value: Decimal | None,
+        baseline_period: str | None,
+        target_value: Decimal | None,
         target_year: int | None,
         meta: Meta,
     ) -> None:
         self.goal_id = goal_id
         self.name = name
         self.unit = unit
+        self.description = description
         self.source = IndicatorSource(source)
         self.source_reference = source_reference
         self.baseline_value = baseline_value
-        self.baseline_year = baseline_year
+        self.baseline_period = baseline_period
         self.target_value = target_value
         self.target_year = target_year
         self.measurements: dict[str, dict[str, Any]] = {}
 
     @staticmethod
     def check_period(period: str) -> str:
-        if not PERIOD.match(period or ""):
+        if not isinstance(period, str) or not PERIOD.match(period):
             raise InvalidValue(
                 "indicator.period_format",
-                f"period '{period}' must be a year, optionally with -Q1..Q4, -T1..T3, -H1/H2 or -01..-12",
+                f"period '{period}' must be a year, optionally with -01..-12, -Q1..Q4, -H1/H2 or -T1..T3",
             )
         return period
 
-    def measure(self, *, period: str, value: float, source_reference: str = "", meta: Meta) -> None:
+    def measure(
+        self, *, period: str, value: Decimal | float | str, measured_on: date | None = None, meta: Meta
+    ) -> None:
         self.check_period(period)
         if period in self.measurements:
             raise DuplicateMeasurement(
                 "indicator.one_measurement_per_period",
                 f"period {period} is already measured ({self.measurements[period]['value']}); record a correction",
             )
-        self._measure(period=period, value=float(value), source_reference=source_reference or "", meta=meta)
+        self._measure(
+            period=period, value=to_decimal("value", value), source=self.source.value, measured_on=measured_on,
+            meta=meta,
+        )
 
     @event("Measured")
-    def _measure(self, period: str, value: float, source_reference: str, meta: Meta) -> None:
-        self.measurements[period] = {"value": value, "source_reference": source_reference, "corrections": 0}
+    def _measure(self, period: str, value: Decimal, source: str, measured_on: date | None, meta: Meta) -> None:
+        self.measurements[period] = {"value": value, "measured_on": measured_on, "corrections": 0}
 
-    def correct_measurement(self, *, period: str, value: float, reason: str, meta: Meta) -> None:
+    def correct_measurement(self, *, period: str, value: Decimal | float | str, reason: str, meta: Meta) -> None:
         if period not in self.measurements:
             raise NotFound(
                 "indicator.correct_existing_measurement", f"period {period} has no measurement to correct"
             )
         reason = _required_text("reason", reason, "indicator.correction_reason_required")
-        self._correct(period=period, value=float(value), previous_value=self.measurements[period]["value"],
-                      reason=reason, meta=meta)
+        value = to_decimal("value", value)
+        previous = self.measurements[period]["value"]
+        if value == previous:
+            raise AlreadyDone("indicator.correction_changes_value", f"period {period} already has value {value}")
+        self._correct(period=period, value=value, previous_value=previous, source=self.source.value, reason=reason,
+                      meta=meta)
 
     @event("MeasurementCorrected")
-    def _correct(self, period: str, value: float, previous_value: float, reason: str, meta: Meta) -> None:
+    def _correct(
+        self, period: str, value: Decimal, previous_value: Decimal, source: str, reason: str, meta: Meta
+    ) -> None:
         measurement = self.measurements[period]
         measurement["value"] = value
         measurement["corrections"] += 1
@@ -533,14 +634,21 @@ class Indicator(Aggregate):
             "goal_id": str(self.goal_id),
             "name": self.name,
             "unit": self.unit,
+            "description": self.description,
             "source": self.source.value,
             "source_reference": self.source_reference,
             "baseline": None
-            if self.baseline_year is None
-            else {"value": self.baseline_value, "year": self.baseline_year},
-            "target": None if self.target_year is None else {"value": self.target_value, "year": self.target_year},
+            if self.baseline_period is None
+            else {"value": str(self.baseline_value), "period": self.baseline_period},
+            "target": None if self.target_year is None else {"value": str(self.target_value), "year": self.target_year},
             "measurements": [
-                {"period": p, **m} for p, m in sorted(self.measurements.items())
+                {
+                    "period": period,
+                    "value": str(m["value"]),
+                    "measured_on": _iso(m["measured_on"]),
+                    "corrections": m["corrections"],
+                }
+                for period, m in sorted(self.measurements.items())
             ],
         }
 
@@ -550,9 +658,12 @@ class Indicator(Aggregate):
 
 @dataclass(frozen=True)
 class Amendment:
-    """An amendment in a decision; ``change`` set when it changes a strategy item."""
+    """An amendment (endringsforslag) in a decision. An adopted one with a ``change``
+    changes a strategy item; it is numbered by its place in the decision (1, 2, ...)."""
 
     text: str
+    adopted: bool = True
+    proposed_by: str | None = None
     change: AmendmentChange | None = None
     item_id: UUID | None = None
     plan_id: UUID | None = None
@@ -565,6 +676,8 @@ class Amendment:
     def as_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
+            "adopted": self.adopted,
+            "proposed_by": self.proposed_by,
             "change": self.change.value if self.change else None,
             "item_id": self.item_id,
             "plan_id": self.plan_id,
@@ -582,6 +695,8 @@ class Amendment:
 
         return cls(
             text=data["text"],
+            adopted=bool(data.get("adopted", True)),
+            proposed_by=data.get("proposed_by"),
             change=AmendmentChange(data["change"]) if data.get("change") else None,
             item_id=uuid_or_none(data.get("item_id")),
             plan_id=uuid_or_none(data.get("plan_id")),
@@ -596,7 +711,8 @@ class Amendment:
 class Decision(Aggregate):
     """A formal decision (vedtak): what a body decided, with votes and amendments.
 
-    A decision is a fact of the archive: it is recorded once and not edited.
+    A decision is a fact of the archive: recorded once, never edited. It may name what
+    it concerns (``strategy_id``, ``plan_ids``); then it adopts nothing else.
     """
 
     @staticmethod
@@ -612,11 +728,15 @@ class Decision(Aggregate):
         meeting_date: date,
         subject: str,
         outcome: Outcome | str,
-        subject_id: UUID | None = None,
+        body_name: str | None = None,
+        text: str = "",
         votes_for: int | None = None,
         votes_against: int | None = None,
         votes_blank: int | None = None,
+        unanimous: bool = False,
         amendments: Iterable[Amendment] = (),
+        strategy_id: UUID | None = None,
+        plan_ids: Iterable[UUID] = (),
         meta: Meta,
     ) -> Decision:
         try:
@@ -631,33 +751,48 @@ class Decision(Aggregate):
                                + ", ".join(o.value for o in Outcome)) from None
         case_number = _required_text("case_number", case_number, "decision.case_number_required")
         subject = _required_text("subject", subject, "decision.subject_required")
-        for name, count in (("votes_for", votes_for), ("votes_against", votes_against), ("votes_blank", votes_blank)):
+        counts = {"for": votes_for, "against": votes_against, "blank": votes_blank}
+        for name, count in counts.items():
             if count is not None and count < 0:
-                raise InvalidValue("decision.votes_not_negative", f"{name} must not be negative ({count})")
+                raise InvalidValue("decision.votes_not_negative", f"votes_{name} must not be negative ({count})")
+        if (votes_for is None) != (votes_against is None):
+            raise InvalidValue("decision.votes_complete", "votes_for and votes_against go together")
+        if unanimous and votes_against:
+            raise InvalidValue("decision.unanimous_without_votes_against",
+                               f"a unanimous decision has no votes against ({votes_against})")
         amendments = list(amendments)
-        for index, amendment in enumerate(amendments):
-            cls.check_amendment(index, amendment)
-        if any(a.change for a in amendments) and outcome is not Outcome.ADOPTED_WITH_AMENDMENTS:
+        for number, amendment in enumerate(amendments, start=1):
+            cls.check_amendment(number, amendment)
+        changes = [a for a in amendments if a.change and a.adopted]
+        if changes and outcome is not Outcome.ADOPTED_WITH_AMENDMENTS:
             raise InvalidValue(
                 "decision.amendments_need_amended_outcome",
-                f"amendments change strategy items, so the outcome must be "
+                f"adopted amendments change strategy items, so the outcome must be "
                 f"'{Outcome.ADOPTED_WITH_AMENDMENTS.value}', not '{outcome.value}'",
             )
+        if changes and strategy_id is None:
+            raise InvalidValue("decision.amendments_name_strategy",
+                               "amendments that change strategy items need the decision's strategy_id")
+        plan_ids = list(dict.fromkeys(plan_ids))
         return cls(
             body=body.value,
+            body_name=body_name,
             case_number=case_number,
             meeting_date=meeting_date,
             subject=subject,
-            subject_id=subject_id,
+            text=text or "",
             outcome=outcome.value,
-            votes={"for": votes_for, "against": votes_against, "blank": votes_blank},
+            votes=counts,
+            unanimous=bool(unanimous),
             amendments=[a.as_dict() for a in amendments],
+            strategy_id=strategy_id,
+            plan_ids=plan_ids,
             meta=meta,
         )
 
     @staticmethod
-    def check_amendment(index: int, amendment: Amendment) -> None:
-        where = f"amendments[{index}]"
+    def check_amendment(number: int, amendment: Amendment) -> None:
+        where = f"amendments[{number - 1}]"
         _required_text(f"{where}.text", amendment.text, "decision.amendment_text_required")
         if amendment.change is AmendmentChange.REMOVE_ITEM and amendment.item_id is None:
             raise InvalidValue("decision.amendment_names_item", f"{where} removes an item: give its item_id")
@@ -675,34 +810,43 @@ class Decision(Aggregate):
         self,
         *,
         body: str,
+        body_name: str | None,
         case_number: str,
         meeting_date: date,
         subject: str,
-        subject_id: UUID | None,
+        text: str,
         outcome: str,
         votes: dict[str, int | None],
+        unanimous: bool,
         amendments: list[dict[str, Any]],
+        strategy_id: UUID | None,
+        plan_ids: list[UUID],
         meta: Meta,
     ) -> None:
         self.body = Body(body)
+        self.body_name = body_name
         self.case_number = case_number
         self.meeting_date = meeting_date
         self.subject = subject
-        self.subject_id = subject_id
+        self.text = text
         self.outcome = Outcome(outcome)
         self.votes = dict(votes)
+        self.unanimous = unanimous
         self.amendments = tuple(Amendment.from_dict(a) for a in amendments)
+        self.strategy_id = strategy_id
+        self.plan_ids = tuple(plan_ids)
 
-    def check_adopts(self, subject_id: UUID, what: str) -> None:
+    def check_adopts(self, subject_id: UUID, what: str, *, is_strategy: bool = False) -> None:
         if self.outcome not in ADOPTING_OUTCOMES:
             raise DecisionDoesNotAdopt(
                 "decision.outcome_adopts",
                 f"decision {self.case_number} has outcome '{self.outcome.value}': it does not adopt the {what}",
             )
-        if self.subject_id is not None and self.subject_id != subject_id:
+        named = (self.strategy_id,) if is_strategy and self.strategy_id else () if is_strategy else self.plan_ids
+        if named and subject_id not in named:
             raise DecisionDoesNotAdopt(
                 "decision.concerns_subject",
-                f"decision {self.case_number} concerns {self.subject_id}, not this {what} ({subject_id})",
+                f"decision {self.case_number} concerns {', '.join(map(str, named))}, not this {what} ({subject_id})",
             )
 
     def state(self) -> dict[str, Any]:
@@ -710,15 +854,20 @@ class Decision(Aggregate):
             "id": str(self.id),
             "version": self.version,
             "body": self.body.value,
+            "body_name": self.body_name,
             "case_number": self.case_number,
             "meeting_date": self.meeting_date.isoformat(),
             "subject": self.subject,
-            "subject_id": str(self.subject_id) if self.subject_id else None,
+            "text": self.text,
             "outcome": self.outcome.value,
             "votes": dict(self.votes),
+            "unanimous": self.unanimous,
             "amendments": [
-                {k: (str(v) if isinstance(v, UUID) else v) for k, v in a.as_dict().items()} for a in self.amendments
+                {"number": n, **{k: (_str(v) if k.endswith("_id") else v) for k, v in a.as_dict().items()}}
+                for n, a in enumerate(self.amendments, start=1)
             ],
+            "strategy_id": _str(self.strategy_id),
+            "plan_ids": [str(p) for p in self.plan_ids],
         }
 
 
@@ -740,11 +889,15 @@ class Plan(Aggregate):
         plan_type: PlanType | str,
         legal_basis: str,
         owning_unit: str,
+        description: str = "",
         parent: Plan | None = None,
         initiated_through_strategy: bool,
         strategy_id: UUID | None = None,
+        strategy_item_id: UUID | None = None,
         meta: Meta,
     ) -> Plan:
+        """Whether the plan was started through the adopted strategy is what the
+        proposer says and names (the strategy), never inferred."""
         name = _required_text("name", name, "plan.name_required")
         owning_unit = _required_text("owning_unit", owning_unit, "plan.owning_unit_required")
         try:
@@ -758,10 +911,10 @@ class Plan(Aggregate):
                 "plan.initiating_strategy_named",
                 "a plan initiated through the strategy names that strategy (strategy_id)",
             )
-        if not initiated_through_strategy and strategy_id is not None:
+        if not initiated_through_strategy and (strategy_id is not None or strategy_item_id is not None):
             raise InvalidValue(
                 "plan.initiating_strategy_named",
-                "strategy_id is given, but initiated_through_strategy is false",
+                "strategy_id / strategy_item_id are given, but initiated_through_strategy is false",
             )
         if parent is not None:
             parent.check_can_be_parent()
@@ -770,9 +923,11 @@ class Plan(Aggregate):
             plan_type=plan_type.value,
             legal_basis=legal_basis or "",
             owning_unit=owning_unit,
+            description=description or "",
             parent_id=parent.id if parent else None,
             initiated_through_strategy=bool(initiated_through_strategy),
             strategy_id=strategy_id,
+            strategy_item_id=strategy_item_id,
             meta=meta,
         )
 
@@ -784,18 +939,22 @@ class Plan(Aggregate):
         plan_type: str,
         legal_basis: str,
         owning_unit: str,
+        description: str,
         parent_id: UUID | None,
         initiated_through_strategy: bool,
         strategy_id: UUID | None,
+        strategy_item_id: UUID | None,
         meta: Meta,
     ) -> None:
         self.name = name
         self.plan_type = PlanType(plan_type)
         self.legal_basis = legal_basis
         self.owning_unit = owning_unit
+        self.description = description
         self.parent_id = parent_id
         self.initiated_through_strategy = initiated_through_strategy
         self.strategy_id = strategy_id
+        self.strategy_item_id = strategy_item_id
         self.status = PlanStatus.PROPOSED
         self.goal_ids: tuple[UUID, ...] = ()
         self.planprogram_adopted_on: date | None = None
@@ -804,11 +963,11 @@ class Plan(Aggregate):
         self.adopted_by: UUID | None = None
         self.in_force_from: date | None = None
         self.revision_due: date | None = None
-        self.revision_note: str = ""
+        self.revision_reason: str = ""
         self.ended_on: date | None = None
         self.ended_by: UUID | None = None
         self.successor_id: UUID | None = None
-        self.status_history: list[dict[str, Any]] = [{"status": PlanStatus.PROPOSED.value, "on": None}]
+        self.status_history: list[dict[str, Any]] = []
 
     # -- rules
 
@@ -818,11 +977,15 @@ class Plan(Aggregate):
 
     def check_transition(self, to: PlanStatus) -> None:
         if to not in PLAN_TRANSITIONS[self.status]:
-            allowed = ", ".join(sorted(s.value for s in PLAN_TRANSITIONS[self.status])) or "none (ended)"
+            allowed = ", ".join(sorted(s.value for s in PLAN_TRANSITIONS[self.status])) or "none (the plan has ended)"
             raise TransitionNotAllowed(
                 "plan.lifecycle_transition",
                 f"a plan that is {self.status.value} cannot become {to.value}; allowed next: {allowed}",
             )
+
+    def check_not_ended(self, doing: str) -> None:
+        if self.is_ended:
+            raise TransitionNotAllowed("plan.not_ended", f"the plan is {self.status.value}; it cannot be {doing}")
 
     def check_can_be_parent(self) -> None:
         if self.is_ended:
@@ -831,13 +994,13 @@ class Plan(Aggregate):
             )
 
     def check_statutory_process(self) -> None:
-        """PBL §4-1 and §11-14: a planprogram adopted and six weeks' consultation closed."""
+        """PBL §4-1 and §11-14: an adopted planprogram and six weeks' consultation on record."""
         if not self.plan_type.is_statutory:
             return
         if self.planprogram_adopted_on is None:
             raise StatutoryProcessIncomplete(
                 "plan.planprogram_before_adoption",
-                f"a {NORWEGIAN[self.plan_type]} needs an adopted planprogram before adoption",
+                f"PBL §4-1: a {NORWEGIAN[self.plan_type]} needs an adopted planprogram before adoption",
                 paragraph="PBL §4-1",
             )
         long_enough = [
@@ -845,102 +1008,95 @@ class Plan(Aggregate):
             if c["closed_on"] is not None and (c["closed_on"] - c["opened_on"]).days >= CONSULTATION_MINIMUM_DAYS
         ]
         if not long_enough:
-            held = ", ".join(
-                f"{c['opened_on']} to {c['closed_on'] or 'open'}" for c in self.consultations
-            ) or "none"
+            held = ", ".join(f"{c['opened_on']} to {c['closed_on'] or 'open'}" for c in self.consultations) or "none"
             raise StatutoryProcessIncomplete(
                 "plan.consultation_six_weeks",
-                f"PBL §11-14: a {NORWEGIAN[self.plan_type]} needs a consultation of at least six weeks "
+                f"PBL §11-14: a {NORWEGIAN[self.plan_type]} needs a closed consultation of at least six weeks "
                 f"({CONSULTATION_MINIMUM_DAYS} days) on record before adoption; on record: {held}",
                 paragraph="PBL §11-14",
             )
 
-    def _check_on_after_last(self, on: date) -> None:
-        last = next((h["on"] for h in reversed(self.status_history) if h["on"] is not None), None)
+    def _check_date(self, on: date) -> None:
+        last = self.status_history[-1]["on"] if self.status_history else None
         if last is not None and on < last:
             raise InvalidValue("plan.dates_in_order", f"date {on} is before the last status change ({last})")
 
     # -- commands
 
-    def start_preparation(self, *, on: date, meta: Meta) -> None:
-        self.check_transition(PlanStatus.IN_PREPARATION)
-        self._check_on_after_last(on)
-        self._change_status(status=PlanStatus.IN_PREPARATION.value, on=on, decision_id=None, related_plan_id=None,
-                            meta=meta)
-
-    def adopt_planprogram(self, *, on: date, decision: Decision | None = None, meta: Meta) -> None:
-        self.check_transition(PlanStatus.PLANPROGRAM_ADOPTED)
-        self._check_on_after_last(on)
-        self._change_status(status=PlanStatus.PLANPROGRAM_ADOPTED.value, on=on,
-                            decision_id=decision.id if decision else None, related_plan_id=None, meta=meta)
-
-    def open_consultation(self, *, on: date, meta: Meta) -> None:
-        self.check_transition(PlanStatus.IN_CONSULTATION)
-        self._check_on_after_last(on)
-        if self.plan_type.is_statutory and self.planprogram_adopted_on is None:
+    def advance(self, *, to: PlanStatus | str, on: date, decision: Decision | None = None, meta: Meta) -> None:
+        """A dated step of the lifecycle; adoption and the ends have their own commands."""
+        try:
+            to = PlanStatus(to)
+        except ValueError:
+            raise InvalidValue("plan.status_known", f"status '{to}' is not a plan status") from None
+        if to not in DATED_STEPS:
+            raise InvalidValue(
+                "plan.step_needs_its_command",
+                f"'{to.value}' is recorded by its own command (adopt, repeal, replace, merge)",
+            )
+        self.check_transition(to)
+        self._check_date(on)
+        if to is PlanStatus.CONSULTATION_OPEN and self.plan_type.is_statutory and self.planprogram_adopted_on is None:
             raise StatutoryProcessIncomplete(
                 "plan.planprogram_before_consultation",
-                f"a {NORWEGIAN[self.plan_type]} goes on consultation after its planprogram is adopted",
+                f"PBL §4-1: a {NORWEGIAN[self.plan_type]} goes on consultation after its planprogram is adopted",
                 paragraph="PBL §4-1",
             )
-        self._change_status(status=PlanStatus.IN_CONSULTATION.value, on=on, decision_id=None, related_plan_id=None,
-                            meta=meta)
+        self._record_status(to, on, meta=meta, decision_id=decision.id if decision else None)
+
+    def start_preparation(self, *, on: date, meta: Meta) -> None:
+        self.advance(to=PlanStatus.IN_PREPARATION, on=on, meta=meta)
+
+    def adopt_planprogram(self, *, on: date, decision: Decision | None = None, meta: Meta) -> None:
+        self.advance(to=PlanStatus.PLANPROGRAM_ADOPTED, on=on, decision=decision, meta=meta)
+
+    def open_consultation(self, *, on: date, meta: Meta) -> None:
+        self.advance(to=PlanStatus.CONSULTATION_OPEN, on=on, meta=meta)
 
     def close_consultation(self, *, on: date, meta: Meta) -> None:
         """Recorded however short it was: the adoption rule judges the length."""
-        self.check_transition(PlanStatus.CONSULTATION_CLOSED)
-        self._check_on_after_last(on)
-        self._change_status(status=PlanStatus.CONSULTATION_CLOSED.value, on=on, decision_id=None,
-                            related_plan_id=None, meta=meta)
+        self.advance(to=PlanStatus.CONSULTATION_CLOSED, on=on, meta=meta)
+
+    def bring_into_force(self, *, on: date, meta: Meta) -> None:
+        self.advance(to=PlanStatus.IN_FORCE, on=on, meta=meta)
+
+    def start_revision(self, *, on: date, meta: Meta) -> None:
+        self.advance(to=PlanStatus.UNDER_REVISION, on=on, meta=meta)
 
     def adopt(self, *, decision: Decision, meta: Meta) -> None:
         self.check_transition(PlanStatus.ADOPTED)
-        self._check_on_after_last(decision.meeting_date)
+        self._check_date(decision.meeting_date)
         decision.check_adopts(self.id, "plan")
         if self.plan_type.is_kommuneplan and decision.body is not Body.MUNICIPAL_COUNCIL:
             raise WrongBody(
                 "plan.kommuneplan_adopted_by_council",
-                f"the kommuneplan is adopted by the kommunestyre itself, not by {decision.body.value}",
+                f"PBL §11-15: the kommuneplan is adopted by the kommunestyre itself, not by {decision.body.value}",
                 paragraph="PBL §11-15",
             )
         self.check_statutory_process()
-        self._change_status(status=PlanStatus.ADOPTED.value, on=decision.meeting_date, decision_id=decision.id,
-                            related_plan_id=None, meta=meta)
-
-    def bring_into_force(self, *, on: date, meta: Meta) -> None:
-        self.check_transition(PlanStatus.IN_FORCE)
-        self._check_on_after_last(on)
-        self._change_status(status=PlanStatus.IN_FORCE.value, on=on, decision_id=None, related_plan_id=None,
-                            meta=meta)
-
-    def start_revision(self, *, on: date, meta: Meta) -> None:
-        self.check_transition(PlanStatus.UNDER_REVISION)
-        self._check_on_after_last(on)
-        self._change_status(status=PlanStatus.UNDER_REVISION.value, on=on, decision_id=None, related_plan_id=None,
-                            meta=meta)
+        self._record_status(PlanStatus.ADOPTED, decision.meeting_date, meta=meta, decision_id=decision.id)
 
     def repeal(self, *, decision: Decision, meta: Meta) -> None:
         self.check_transition(PlanStatus.REPEALED)
-        self._check_on_after_last(decision.meeting_date)
+        self._check_date(decision.meeting_date)
         decision.check_adopts(self.id, "repeal of the plan")
-        self._change_status(status=PlanStatus.REPEALED.value, on=decision.meeting_date, decision_id=decision.id,
-                            related_plan_id=None, meta=meta)
+        self._record_status(PlanStatus.REPEALED, decision.meeting_date, meta=meta, decision_id=decision.id)
 
     def replace_by(self, *, successor: Plan, decision: Decision, meta: Meta) -> None:
         self._check_successor(successor, "replaced by")
         self.check_transition(PlanStatus.REPLACED)
-        self._check_on_after_last(decision.meeting_date)
+        self._check_date(decision.meeting_date)
         decision.check_adopts(self.id, "replacement of the plan")
-        self._change_status(status=PlanStatus.REPLACED.value, on=decision.meeting_date, decision_id=decision.id,
-                            related_plan_id=successor.id, meta=meta)
+        self._record_status(PlanStatus.REPLACED, decision.meeting_date, meta=meta, decision_id=decision.id,
+                            related_plan_id=successor.id)
 
     def merge_into(self, *, target: Plan, decision: Decision, meta: Meta) -> None:
         self._check_successor(target, "merged into")
         self.check_transition(PlanStatus.MERGED)
-        self._check_on_after_last(decision.meeting_date)
+        self._check_date(decision.meeting_date)
         decision.check_adopts(self.id, "merger of the plan")
-        self._change_status(status=PlanStatus.MERGED.value, on=decision.meeting_date, decision_id=decision.id,
-                            related_plan_id=target.id, meta=meta)
+        self._record_status(PlanStatus.MERGED, decision.meeting_date, meta=meta, decision_id=decision.id,
+                            related_plan_id=target.id)
 
     def _check_successor(self, other: Plan, relation: str) -> None:
         if other.id == self.id:
@@ -951,16 +1107,49 @@ class Plan(Aggregate):
                 f"plan {other.id} is {other.status.value}: a plan cannot be {relation} a plan that has ended",
             )
 
+    def _record_status(
+        self,
+        to: PlanStatus,
+        on: date,
+        *,
+        meta: Meta,
+        decision_id: UUID | None = None,
+        related_plan_id: UUID | None = None,
+    ) -> None:
+        consultation_from = consultation_until = None
+        if to is PlanStatus.CONSULTATION_OPEN:
+            consultation_from = on
+        elif to is PlanStatus.CONSULTATION_CLOSED:
+            consultation_from, consultation_until = self.consultations[-1]["opened_on"], on
+        self._change_status(
+            from_status=self.status.value,
+            status=to.value,
+            on=on,
+            decision_id=decision_id,
+            related_plan_id=related_plan_id,
+            consultation_from=consultation_from,
+            consultation_until=consultation_until,
+            meta=meta,
+        )
+
     @event("StatusChanged")
     def _change_status(
-        self, status: str, on: date, decision_id: UUID | None, related_plan_id: UUID | None, meta: Meta
+        self,
+        from_status: str,
+        status: str,
+        on: date,
+        decision_id: UUID | None,
+        related_plan_id: UUID | None,
+        consultation_from: date | None,
+        consultation_until: date | None,
+        meta: Meta,
     ) -> None:
         new = PlanStatus(status)
         self.status = new
-        self.status_history.append({"status": new.value, "on": on})
+        self.status_history.append({"status": new.value, "on": on, "decision_id": decision_id})
         if new is PlanStatus.PLANPROGRAM_ADOPTED:
             self.planprogram_adopted_on = on
-        elif new is PlanStatus.IN_CONSULTATION:
+        elif new is PlanStatus.CONSULTATION_OPEN:
             self.consultations.append({"opened_on": on, "closed_on": None})
         elif new is PlanStatus.CONSULTATION_CLOSED:
             self.consultations[-1]["closed_on"] = on
@@ -975,10 +1164,9 @@ class Plan(Aggregate):
             self.ended_on, self.ended_by, self.successor_id = on, decision_id, related_plan_id
 
     def anchor_in(self, goal: Goal, *, meta: Meta) -> None:
-        if self.is_ended:
-            raise TransitionNotAllowed("plan.not_ended", f"plan is {self.status.value}; it can no longer be anchored")
+        self.check_not_ended("anchored")
         if goal.id in self.goal_ids:
-            raise AlreadyDone("plan.anchored_once", f"plan is already anchored in goal {goal.id}")
+            raise AlreadyDone("plan.anchored_once", f"the plan is already anchored in goal {goal.id}")
         self._anchor(goal_id=goal.id, meta=meta)
 
     @event("Anchored")
@@ -986,37 +1174,30 @@ class Plan(Aggregate):
         self.goal_ids = (*self.goal_ids, goal_id)
 
     def move_under(self, parent: Plan | None, *, ancestors_of_parent: Iterable[UUID] = (), meta: Meta) -> None:
-        """Places the plan in the hierarchy; ``ancestors_of_parent`` from the application."""
-        if self.is_ended:
-            raise TransitionNotAllowed("plan.not_ended", f"plan is {self.status.value}; its place is final")
+        """Places the plan in the hierarchy; the application walks ``ancestors_of_parent``."""
+        self.check_not_ended("moved in the hierarchy")
         if parent is not None:
             check_no_cycle(self.id, parent.id, ancestors_of_parent)
             parent.check_can_be_parent()
         new_parent = parent.id if parent else None
         if new_parent == self.parent_id:
             raise AlreadyDone("plan.parent_changed", "the plan already has this parent")
-        self._move(parent_id=new_parent, meta=meta)
+        self._move(parent_id=new_parent, previous_parent_id=self.parent_id, meta=meta)
 
     @event("ParentChanged")
-    def _move(self, parent_id: UUID | None, meta: Meta) -> None:
+    def _move(self, parent_id: UUID | None, previous_parent_id: UUID | None, meta: Meta) -> None:
         self.parent_id = parent_id
 
-    def schedule_revision(self, *, due: date, note: str = "", meta: Meta) -> None:
-        if self.is_ended:
-            raise TransitionNotAllowed(
-                "plan.not_ended", f"plan is {self.status.value}; an ended plan is not revised"
-            )
-        self._schedule_revision(due=due, note=note or "", meta=meta)
+    def schedule_revision(self, *, due: date, reason: str = "", meta: Meta) -> None:
+        self.check_not_ended("scheduled for revision")
+        self._schedule_revision(due=due, reason=reason or "", meta=meta)
 
     @event("RevisionScheduled")
-    def _schedule_revision(self, due: date, note: str, meta: Meta) -> None:
+    def _schedule_revision(self, due: date, reason: str, meta: Meta) -> None:
         self.revision_due = due
-        self.revision_note = note
+        self.revision_reason = reason
 
     def state(self) -> dict[str, Any]:
-        def iso(d: date | None) -> str | None:
-            return d.isoformat() if d else None
-
         return {
             "id": str(self.id),
             "version": self.version,
@@ -1026,24 +1207,29 @@ class Plan(Aggregate):
             "statutory": self.plan_type.is_statutory,
             "legal_basis": self.legal_basis,
             "owning_unit": self.owning_unit,
-            "parent_id": str(self.parent_id) if self.parent_id else None,
+            "description": self.description,
+            "parent_id": _str(self.parent_id),
             "initiated_through_strategy": self.initiated_through_strategy,
-            "strategy_id": str(self.strategy_id) if self.strategy_id else None,
+            "strategy_id": _str(self.strategy_id),
+            "strategy_item_id": _str(self.strategy_item_id),
             "status": self.status.value,
             "goal_ids": [str(g) for g in self.goal_ids],
-            "planprogram_adopted_on": iso(self.planprogram_adopted_on),
+            "planprogram_adopted_on": _iso(self.planprogram_adopted_on),
             "consultations": [
-                {"opened_on": iso(c["opened_on"]), "closed_on": iso(c["closed_on"])} for c in self.consultations
+                {"opened_on": _iso(c["opened_on"]), "closed_on": _iso(c["closed_on"])} for c in self.consultations
             ],
-            "adopted_on": iso(self.adopted_on),
-            "adopted_by_decision_id": str(self.adopted_by) if self.adopted_by else None,
-            "in_force_from": iso(self.in_force_from),
-            "revision_due": iso(self.revision_due),
-            "revision_note": self.revision_note,
-            "ended_on": iso(self.ended_on),
-            "ended_by_decision_id": str(self.ended_by) if self.ended_by else None,
-            "successor_id": str(self.successor_id) if self.successor_id else None,
-            "status_history": [{"status": h["status"], "on": iso(h["on"])} for h in self.status_history],
+            "adopted_on": _iso(self.adopted_on),
+            "adopted_by_decision_id": _str(self.adopted_by),
+            "in_force_from": _iso(self.in_force_from),
+            "revision_due": _iso(self.revision_due),
+            "revision_reason": self.revision_reason,
+            "ended_on": _iso(self.ended_on),
+            "ended_by_decision_id": _str(self.ended_by),
+            "successor_id": _str(self.successor_id),
+            "status_history": [
+                {"status": h["status"], "on": _iso(h["on"]), "decision_id": _str(h["decision_id"])}
+                for h in self.status_history
+            ],
         }
 
 
@@ -1062,10 +1248,14 @@ def check_item_target(action: ItemAction, plan_id: UUID | None, plan_name: str |
 
 
 class PlanStrategy(Aggregate):
-    """The council's plan strategy (planstrategi) for one election period."""
+    """The council's plan strategy (planstrategi) for one election period (PBL §10-1).
+
+    Missing the one-year deadline or citing an old folkehelseoversikt does not block
+    anything here: the register records what happened; the compliance report flags it.
+    """
 
     @staticmethod
-    def create_id(recommendation_id: UUID | None = None, **_: Any) -> UUID:
+    def create_id(recommendation_id: UUID | str | None = None, **_: Any) -> UUID:
         """A strategy drafted from a recommendation has an id derived from it, so a
         redelivered recommendation cannot draft a second strategy."""
         return strategy_id_for(recommendation_id) if recommendation_id else uuid4()
@@ -1078,24 +1268,22 @@ class PlanStrategy(Aggregate):
         council_constituted_on: date,
         title: str = "",
         recommendation_id: UUID | None = None,
+        process_id: UUID | None = None,
         meta: Meta,
     ) -> PlanStrategy:
-        match = ELECTION_PERIOD.match(election_period or "")
-        if not match or int(match["end"]) - int(match["start"]) != 4:
+        start, _ = check_election_period(election_period)
+        if council_constituted_on.year not in (start - 1, start):
             raise InvalidValue(
-                "strategy.election_period_format",
-                f"election_period '{election_period}' must be 'YYYY-YYYY' spanning four years (for example 2023-2027)",
-            )
-        if council_constituted_on.year != int(match["start"]):
-            raise InvalidValue(
-                "strategy.constituted_in_election_year",
-                f"the council of {election_period} is constituted in {match['start']}, not {council_constituted_on}",
+                "strategy.constituted_at_period_start",
+                f"the council of {election_period} is constituted in the autumn of {start - 1} or in {start}, "
+                f"not on {council_constituted_on}",
             )
         return cls(
             election_period=election_period,
             council_constituted_on=council_constituted_on,
             title=(title or "").strip() or f"Planstrategi {election_period}",
             recommendation_id=recommendation_id,
+            process_id=process_id,
             meta=meta,
         )
 
@@ -1107,19 +1295,23 @@ class PlanStrategy(Aggregate):
         council_constituted_on: date,
         title: str,
         recommendation_id: UUID | None,
+        process_id: UUID | None,
         meta: Meta,
     ) -> None:
         self.election_period = election_period
         self.council_constituted_on = council_constituted_on
         self.title = title
         self.recommendation_id = recommendation_id
+        self.process_id = process_id
         self.status = StrategyStatus.DRAFT
         self.items: dict[UUID, dict[str, Any]] = {}
         self.samfunnsdel: Assessment | None = None
         self.arealdel: Assessment | None = None
+        self.assessment_rationale = ""
         self.external_inputs: list[dict[str, Any]] = []
         self.evidence: list[dict[str, Any]] = []
         self.published_on: date | None = None
+        self.planned_meeting_on: date | None = None
         self.adopted_on: date | None = None
         self.adopted_by: UUID | None = None
 
@@ -1141,17 +1333,18 @@ class PlanStrategy(Aggregate):
             )
 
     def check_adoptable(self, decision: Decision) -> None:
-        """PBL §10-1: council, kommuneplan assessed, public 30 days before the meeting."""
+        """PBL §10-1: by the council, kommuneplan assessed, public 30 days before the meeting."""
         self.check_not_adopted()
         if decision.body is not Body.MUNICIPAL_COUNCIL:
             raise WrongBody(
                 "strategy.adopted_by_council",
-                f"PBL §10-1: the plan strategy is adopted by the kommunestyre, not by {decision.body.value}",
+                f"PBL §10-1: the plan strategy is adopted by the kommunestyre (municipal_council), "
+                f"not by {decision.body.value}",
                 paragraph="PBL §10-1",
             )
-        decision.check_adopts(self.id, "strategy")
-        if self.samfunnsdel is None or self.arealdel is None:
-            missing = [n for n, v in (("samfunnsdel", self.samfunnsdel), ("arealdel", self.arealdel)) if v is None]
+        decision.check_adopts(self.id, "strategy", is_strategy=True)
+        missing = [n for n, v in (("samfunnsdel", self.samfunnsdel), ("arealdel", self.arealdel)) if v is None]
+        if missing:
             raise KommuneplanNotAssessed(
                 "strategy.kommuneplan_assessed",
                 "PBL §10-1: decide whether the kommuneplan is revised or continued before adoption; not assessed: "
@@ -1161,8 +1354,7 @@ class PlanStrategy(Aggregate):
         if self.published_on is None:
             raise PublicationTooLate(
                 "strategy.published_30_days_before_meeting",
-                f"PBL §10-1: not published, meeting {decision.meeting_date}, "
-                f"{PUBLICATION_MINIMUM_DAYS} days required",
+                f"PBL §10-1: not published, meeting {decision.meeting_date}, {PUBLICATION_MINIMUM_DAYS} days required",
                 paragraph="PBL §10-1",
             )
         if (decision.meeting_date - self.published_on).days < PUBLICATION_MINIMUM_DAYS:
@@ -1182,11 +1374,13 @@ class PlanStrategy(Aggregate):
         action: ItemAction | str,
         plan_id: UUID | None = None,
         plan_name: str | None = None,
-        timing: str = "",
-        rationale: str = "",
+        plan_type: PlanType | str | None = None,
+        timing: str,
+        rationale: str,
         origin: ItemOrigin | str,
         plan_need_id: UUID | None = None,
         decision_id: UUID | None = None,
+        amendment_number: int | None = None,
         merge_into_plan_id: UUID | None = None,
         meta: Meta,
     ) -> None:
@@ -1200,8 +1394,15 @@ class PlanStrategy(Aggregate):
         except ValueError:
             raise InvalidValue("strategy.item_origin_known", f"origin '{origin}' is not one of "
                                + ", ".join(o.value for o in ItemOrigin)) from None
+        try:
+            plan_type = PlanType(plan_type) if plan_type else None
+        except ValueError:
+            raise InvalidValue("plan.type_known", f"plan_type '{plan_type}' is not one of "
+                               + ", ".join(t.value for t in PlanType)) from None
         self.check_items_open(origin)
         check_item_target(action, plan_id, plan_name)
+        timing = _required_text("timing", timing, "strategy.item_timing_required")
+        rationale = _required_text("rationale", rationale, "strategy.item_rationale_required")
         if origin is ItemOrigin.PLAN_NEED and plan_need_id is None:
             raise InvalidValue("strategy.item_need_named", "an item from co-creation names its plan_need_id")
         if origin is ItemOrigin.COUNCIL_AMENDMENT and decision_id is None:
@@ -1217,11 +1418,13 @@ class PlanStrategy(Aggregate):
             "action": action.value,
             "plan_id": plan_id,
             "plan_name": (plan_name or "").strip() or None,
-            "timing": timing or "",
-            "rationale": rationale or "",
+            "plan_type": plan_type.value if plan_type else None,
+            "timing": timing,
+            "rationale": rationale,
             "origin": origin.value,
             "plan_need_id": plan_need_id,
             "decision_id": decision_id,
+            "amendment_number": amendment_number,
             "merge_into_plan_id": merge_into_plan_id,
         }
         if self.items.get(item_id) == item:
@@ -1232,18 +1435,28 @@ class PlanStrategy(Aggregate):
     def _set_item(self, item_id: UUID, item: dict[str, Any], meta: Meta) -> None:
         self.items[item_id] = dict(item)
 
-    def remove_item(self, *, item_id: UUID, origin: ItemOrigin | str, decision_id: UUID | None = None,
-                    meta: Meta) -> None:
+    def remove_item(
+        self,
+        *,
+        item_id: UUID,
+        origin: ItemOrigin | str,
+        decision_id: UUID | None = None,
+        amendment_number: int | None = None,
+        reason: str = "",
+        meta: Meta,
+    ) -> None:
         origin = ItemOrigin(origin)
         self.check_items_open(origin)
         if item_id not in self.items:
             raise NotFound("strategy.item_exists", f"the strategy has no item {item_id}")
         if origin is ItemOrigin.COUNCIL_AMENDMENT and decision_id is None:
             raise InvalidValue("strategy.amendment_names_decision", "a council amendment names its decision_id")
-        self._remove_item(item_id=item_id, origin=origin.value, decision_id=decision_id, meta=meta)
+        self._remove_item(item_id=item_id, origin=origin.value, decision_id=decision_id,
+                          amendment_number=amendment_number, reason=reason or "", meta=meta)
 
     @event("ItemRemoved")
-    def _remove_item(self, item_id: UUID, origin: str, decision_id: UUID | None, meta: Meta) -> None:
+    def _remove_item(self, item_id: UUID, origin: str, decision_id: UUID | None, amendment_number: int | None,
+                     reason: str, meta: Meta) -> None:
         del self.items[item_id]
 
     def assess_kommuneplan(self, *, samfunnsdel: Assessment | str, arealdel: Assessment | str,
@@ -1252,18 +1465,19 @@ class PlanStrategy(Aggregate):
         try:
             samfunnsdel, arealdel = Assessment(samfunnsdel), Assessment(arealdel)
         except ValueError:
-            raise InvalidValue("strategy.assessment_known", "samfunnsdel and arealdel are 'revise' or 'continue'") \
-                from None
+            raise InvalidValue("strategy.assessment_known",
+                               "samfunnsdel and arealdel are each 'revise' or 'continue'") from None
         self._assess(samfunnsdel=samfunnsdel.value, arealdel=arealdel.value, rationale=rationale or "", meta=meta)
 
     @event("KommuneplanAssessed")
     def _assess(self, samfunnsdel: str, arealdel: str, rationale: str, meta: Meta) -> None:
         self.samfunnsdel = Assessment(samfunnsdel)
         self.arealdel = Assessment(arealdel)
+        self.assessment_rationale = rationale
 
     def receive_input(self, *, input_id: UUID, source: InputSource | str, sender: str, received_on: date,
-                      summary: str = "", meta: Meta) -> None:
-        """PBL §10-1: views of state, regional bodies and neighbours are on record."""
+                      summary: str, document_reference: str | None = None, meta: Meta) -> None:
+        """PBL §10-1: the views of state, regional bodies and neighbours are on record."""
         self.check_not_adopted()
         try:
             source = InputSource(source)
@@ -1271,22 +1485,24 @@ class PlanStrategy(Aggregate):
             raise InvalidValue("strategy.input_source_known", f"source '{source}' is not one of "
                                + ", ".join(s.value for s in InputSource)) from None
         sender = _required_text("sender", sender, "strategy.input_sender_required")
+        summary = _required_text("summary", summary, "strategy.input_summary_required")
         if any(i["input_id"] == input_id for i in self.external_inputs):
             raise AlreadyDone("strategy.input_received_once", f"input {input_id} is already on record")
         self._receive_input(input_id=input_id, source=source.value, sender=sender, received_on=received_on,
-                            summary=summary or "", meta=meta)
+                            summary=summary, document_reference=document_reference, meta=meta)
 
     @event("InputReceived")
     def _receive_input(self, input_id: UUID, source: str, sender: str, received_on: date, summary: str,
-                       meta: Meta) -> None:
+                       document_reference: str | None, meta: Meta) -> None:
         self.external_inputs.append(
-            {"input_id": input_id, "source": source, "sender": sender, "received_on": received_on, "summary": summary}
+            {"input_id": input_id, "source": source, "sender": sender, "received_on": received_on,
+             "summary": summary, "document_reference": document_reference}
         )
 
     def cite_evidence(self, *, evidence_id: UUID, kind: EvidenceKind | str, title: str, dated: date,
-                      meta: Meta) -> None:
-        """The knowledge base (kunnskapsgrunnlag) the strategy builds on; the compliance
-        report, not this register, judges whether a folkehelseoversikt is too old."""
+                      url: str | None = None, meta: Meta) -> None:
+        """The knowledge base (kunnskapsgrunnlag) the strategy builds on; whether a
+        folkehelseoversikt is too old is for the compliance report to say."""
         self.check_not_adopted()
         try:
             kind = EvidenceKind(kind)
@@ -1296,13 +1512,13 @@ class PlanStrategy(Aggregate):
         title = _required_text("title", title, "strategy.evidence_title_required")
         if any(e["evidence_id"] == evidence_id for e in self.evidence):
             raise AlreadyDone("strategy.evidence_cited_once", f"evidence {evidence_id} is already cited")
-        self._cite(evidence_id=evidence_id, kind=kind.value, title=title, dated=dated, meta=meta)
+        self._cite(evidence_id=evidence_id, kind=kind.value, title=title, dated=dated, url=url, meta=meta)
 
     @event("EvidenceCited")
-    def _cite(self, evidence_id: UUID, kind: str, title: str, dated: date, meta: Meta) -> None:
-        self.evidence.append({"evidence_id": evidence_id, "kind": kind, "title": title, "dated": dated})
+    def _cite(self, evidence_id: UUID, kind: str, title: str, dated: date, url: str | None, meta: Meta) -> None:
+        self.evidence.append({"evidence_id": evidence_id, "kind": kind, "title": title, "dated": dated, "url": url})
 
-    def publish(self, *, on: date, meta: Meta) -> None:
+    def publish(self, *, on: date, planned_meeting_on: date | None = None, meta: Meta) -> None:
         """Starts the 30-day clock (PBL §10-1)."""
         self.check_not_adopted()
         if self.status is StrategyStatus.PUBLISHED:
@@ -1312,63 +1528,54 @@ class PlanStrategy(Aggregate):
                 "strategy.published_after_constitution",
                 f"published {on} is before the council was constituted ({self.council_constituted_on})",
             )
-        self._publish(on=on, meta=meta)
+        if planned_meeting_on is not None and planned_meeting_on < on:
+            raise InvalidValue("strategy.meeting_after_publication",
+                               f"planned meeting {planned_meeting_on} is before publication {on}")
+        self._publish(on=on, planned_meeting_on=planned_meeting_on, meta=meta)
 
     @event("Published")
-    def _publish(self, on: date, meta: Meta) -> None:
+    def _publish(self, on: date, planned_meeting_on: date | None, meta: Meta) -> None:
         self.status = StrategyStatus.PUBLISHED
         self.published_on = on
+        self.planned_meeting_on = planned_meeting_on
 
     def adopt(self, *, decision: Decision, meta: Meta) -> None:
-        """Applies the decision's item amendments, each its own event caused by the
-        decision, then records the adoption."""
+        """Applies the decision's adopted item amendments, each its own event caused by
+        the decision (origin council_amendment), then records the adoption."""
         self.check_adoptable(decision)
         amended = meta.caused_by(str(decision.id))
-        for index, amendment in enumerate(decision.amendments):
-            if amendment.change is AmendmentChange.REMOVE_ITEM:
-                assert amendment.item_id is not None
-                if amendment.item_id not in self.items:
-                    raise NotFound(
-                        "strategy.item_exists",
-                        f"amendments[{index}] removes item {amendment.item_id}, which the strategy does not have",
-                    )
-        for index, amendment in enumerate(decision.amendments):
+        changes = [(n, a) for n, a in enumerate(decision.amendments, start=1) if a.adopted and a.change]
+        for number, amendment in changes:
+            if amendment.change is AmendmentChange.REMOVE_ITEM and amendment.item_id not in self.items:
+                raise NotFound(
+                    "strategy.item_exists",
+                    f"amendment {number} removes item {amendment.item_id}, which the strategy does not have",
+                )
+        for number, amendment in changes:
             if amendment.change is AmendmentChange.SET_ITEM:
                 assert amendment.action is not None
-                item_id = amendment.item_id or amendment_item_id(decision.id, index)
+                item_id = amendment.item_id or amendment_item_id(decision.id, number)
                 current = self.items.get(item_id, {})
-                if self._amendment_changes_nothing(current, amendment):
-                    continue
                 self.set_item(
                     item_id=item_id,
                     action=amendment.action,
                     plan_id=amendment.plan_id,
-                    plan_name=amendment.plan_name,
-                    timing=amendment.timing if amendment.timing is not None else current.get("timing", ""),
-                    rationale=amendment.rationale if amendment.rationale is not None
-                    else current.get("rationale", ""),
+                    plan_name=amendment.plan_name or current.get("plan_name"),
+                    plan_type=current.get("plan_type"),
+                    timing=amendment.timing or current.get("timing") or "decided by the council",
+                    rationale=amendment.rationale or current.get("rationale") or amendment.text,
                     origin=ItemOrigin.COUNCIL_AMENDMENT,
                     decision_id=decision.id,
+                    amendment_number=number,
                     merge_into_plan_id=amendment.merge_into_plan_id,
                     meta=amended,
                 )
-            elif amendment.change is AmendmentChange.REMOVE_ITEM:
+            else:
                 assert amendment.item_id is not None
                 self.remove_item(item_id=amendment.item_id, origin=ItemOrigin.COUNCIL_AMENDMENT,
-                                 decision_id=decision.id, meta=amended)
+                                 decision_id=decision.id, amendment_number=number, reason=amendment.text,
+                                 meta=amended)
         self._adopt(decision_id=decision.id, on=decision.meeting_date, meta=amended)
-
-    @staticmethod
-    def _amendment_changes_nothing(current: Mapping[str, Any], amendment: Amendment) -> bool:
-        return bool(current) and all(
-            current.get(key) == value
-            for key, value in (
-                ("action", amendment.action.value if amendment.action else None),
-                ("plan_id", amendment.plan_id),
-                ("timing", amendment.timing if amendment.timing is not None else current.get("timing")),
-                ("rationale", amendment.rationale if amendment.rationale is not None else current.get("rationale")),
-            )
-        )
 
     @event("Adopted")
     def _adopt(self, decision_id: UUID, on: date, meta: Meta) -> None:
@@ -1378,45 +1585,43 @@ class PlanStrategy(Aggregate):
 
     @property
     def adopted_within_a_year(self) -> bool | None:
-        """PBL §10-1 deadline: recorded, not enforced (the compliance report flags it)."""
+        """PBL §10-1 deadline: recorded, not enforced."""
         if self.adopted_on is None:
             return None
-        deadline = self.council_constituted_on.replace(year=self.council_constituted_on.year + 1)
+        constituted = self.council_constituted_on
+        try:
+            deadline = constituted.replace(year=constituted.year + 1)
+        except ValueError:
+            deadline = constituted.replace(year=constituted.year + 1, day=28)
         return self.adopted_on <= deadline
 
     def state(self) -> dict[str, Any]:
-        def iso(d: date | None) -> str | None:
-            return d.isoformat() if d else None
-
-        def s(u: UUID | None) -> str | None:
-            return str(u) if u else None
-
         return {
             "id": str(self.id),
             "version": self.version,
             "title": self.title,
             "election_period": self.election_period,
-            "council_constituted_on": iso(self.council_constituted_on),
-            "recommendation_id": s(self.recommendation_id),
+            "council_constituted_on": _iso(self.council_constituted_on),
+            "recommendation_id": _str(self.recommendation_id),
+            "process_id": _str(self.process_id),
             "status": self.status.value,
             "items": [
-                {
-                    "item_id": str(item_id),
-                    **{k: (s(v) if k.endswith("_id") else v) for k, v in item.items()},
-                }
+                {"item_id": str(item_id), **{k: (_str(v) if k.endswith("_id") else v) for k, v in item.items()}}
                 for item_id, item in sorted(self.items.items(), key=lambda kv: str(kv[0]))
             ],
             "kommuneplan_assessment": {
                 "samfunnsdel": self.samfunnsdel.value if self.samfunnsdel else None,
                 "arealdel": self.arealdel.value if self.arealdel else None,
+                "rationale": self.assessment_rationale,
             },
             "external_inputs": [
-                {**i, "input_id": str(i["input_id"]), "received_on": iso(i["received_on"])}
+                {**i, "input_id": str(i["input_id"]), "received_on": _iso(i["received_on"])}
                 for i in self.external_inputs
             ],
-            "evidence": [{**e, "evidence_id": str(e["evidence_id"]), "dated": iso(e["dated"])} for e in self.evidence],
-            "published_on": iso(self.published_on),
-            "adopted_on": iso(self.adopted_on),
-            "adopted_by_decision_id": s(self.adopted_by),
+            "evidence": [{**e, "evidence_id": str(e["evidence_id"]), "dated": _iso(e["dated"])} for e in self.evidence],
+            "published_on": _iso(self.published_on),
+            "planned_meeting_on": _iso(self.planned_meeting_on),
+            "adopted_on": _iso(self.adopted_on),
+            "adopted_by_decision_id": _str(self.adopted_by),
             "adopted_within_a_year": self.adopted_within_a_year,
         }
