@@ -1,0 +1,62 @@
+"""Run a relay as a process of its own: ``python -m planspor_shared.relay --app pkg.mod:factory --mapper pkg.mod:map_event``.
+
+The application factory is called with no arguments and configures itself from
+the environment (PERSISTENCE_MODULE, SQLITE_DBNAME, POSTGRES_*), like the service.
+The process can be killed at any moment: the next one resumes from what was recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import os
+import signal
+from typing import Any
+
+from planspor_shared.relay.core import Relay
+from planspor_shared.subjects import DEFAULT_PREFIX
+
+
+def load(reference: str) -> Any:
+    """``package.module:attribute``."""
+    module_name, _, attribute = reference.partition(":")
+    if not attribute:
+        raise SystemExit(f"{reference!r}: expected 'package.module:attribute'")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+async def main(args: argparse.Namespace) -> None:
+    application = load(args.app)()
+    relay = Relay(
+        application=application, source=args.source, mapper=load(args.mapper), nats_url=args.nats_url,
+        subject_prefix=args.prefix, batch_size=args.batch_size, poll_interval=args.poll_interval,
+    )
+    loop = asyncio.get_running_loop()
+    stopped = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopped.set)
+    await relay.start()
+    await stopped.wait()
+    await relay.stop()
+    application.close()
+
+
+def cli(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m planspor_shared.relay", description=__doc__)
+    parser.add_argument("--app", required=True, help="factory of the eventsourcing Application, pkg.mod:attr")
+    parser.add_argument("--mapper", required=True, help="domain event -> list[Outgoing], pkg.mod:attr")
+    parser.add_argument("--source", required=True, help="plan-registry | cocreation")
+    parser.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+    parser.add_argument("--prefix", default=os.environ.get("PLANSPOR_SUBJECT_PREFIX", DEFAULT_PREFIX))
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--poll-interval", type=float, default=0.1)
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(main(args))
+
+
+if __name__ == "__main__":
+    cli()

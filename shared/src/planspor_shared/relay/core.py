@@ -1,0 +1,339 @@
+"""The relay: from a service's notification log to the JetStream stream, exactly once, in order.
+
+The event store is the record (design.md, "Principles" 1-3 and 6). The relay
+reads what was committed, after the last notification id it recorded; the
+service's mapper turns each domain event into 0..n ``Outgoing`` events; each
+gets the next gap-free position of the source and is sealed into the hash
+chain; the batch is published with ``Nats-Msg-Id: <source>:<position>`` and,
+once the broker has acknowledged all of it, the envelopes and the new state are
+recorded in one transaction. Everything an envelope holds is derived from the
+stored events and the recorded state, so after a crash between publish and
+record the relay publishes the same bytes under the same message ids again and
+the broker drops them as duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from planspor_shared.envelope import Envelope
+from planspor_shared.events import IntegrationEvent
+from planspor_shared.relay.store import RelayConflict, RelayState, RelayStore, StoredEnvelope
+from planspor_shared.subjects import DEFAULT_PREFIX, stream_config, subject
+
+log = logging.getLogger("planspor.relay")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One integration event a service's mapper makes of a domain event; the relay numbers and seals it.
+
+    ``event_id`` must be derived from the domain event (``derive_event_id``), never
+    random: mapping the same stored event twice must give the same envelope.
+    """
+
+    event_id: UUID
+    payload: IntegrationEvent
+    aggregate_id: str
+    aggregate_version: int
+    occurred_at: datetime
+    actor: dict[str, Any]
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+
+Mapper = Callable[[Any], Sequence[Outgoing]]
+
+
+def seal_batch(
+    source: str,
+    state: RelayState,
+    mapped: Iterable[tuple[int, Sequence[Outgoing]]],
+) -> tuple[list[Envelope], RelayState]:
+    """Number and chain the outgoing events of a run of notifications.
+
+    ``mapped`` holds, in notification order, each notification id with what its
+    domain event mapped to (possibly nothing). Pure: the same state and input give
+    the same envelopes, byte for byte, which is what makes re-publishing safe.
+    """
+    envelopes: list[Envelope] = []
+    position, prev_hash, notification_id = state.position, state.hash, state.notification_id
+    for nid, outgoing in mapped:
+        if nid <= notification_id:
+            raise ValueError(f"notification {nid} is not after {notification_id}")
+        notification_id = nid
+        for out in outgoing:
+            position += 1
+            envelope = Envelope.seal(
+                prev_hash,
+                event_id=out.event_id,
+                source=source,
+                position=position,
+                aggregate_id=out.aggregate_id,
+                aggregate_version=out.aggregate_version,
+                occurred_at=out.occurred_at,
+                actor=out.actor,
+                correlation_id=out.correlation_id,
+                causation_id=out.causation_id,
+                payload=out.payload,
+            )
+            envelopes.append(envelope)
+            prev_hash = envelope.hash
+    return envelopes, RelayState(notification_id=notification_id, position=position, hash=prev_hash)
+
+
+def stored(envelope: Envelope) -> StoredEnvelope:
+    return StoredEnvelope(position=envelope.position, event_id=str(envelope.event_id),
+                          event_type=envelope.event_type, canonical=envelope.to_canonical())
+
+
+class Backoff:
+    """Exponential, jittered, capped: a broker outage must not become a busy loop or a thundering herd."""
+
+    def __init__(self, first: float = 0.1, cap: float = 5.0) -> None:
+        self.first, self.cap, self.attempt = first, cap, 0
+
+    def next(self) -> float:
+        delay = min(self.cap, self.first * (2 ** self.attempt))
+        self.attempt += 1
+        return delay * random.uniform(0.5, 1.0)
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+class Relay:
+    """Publishes one source's events from its event store to JetStream; one writer per store.
+
+    ``start()`` returns at once; the relay then waits for the writer lock (a second
+    relay on the same store stands by), connects, and publishes what was committed.
+    ``wake()`` may be called from any thread after a local commit; without it the
+    relay still finds new events by polling every ``poll_interval`` seconds.
+    While NATS is unreachable it retries with backoff; commands are unaffected.
+    """
+
+    def __init__(
+        self,
+        application: Any,
+        source: str,
+        mapper: Mapper,
+        nats_url: str | Sequence[str],
+        subject_prefix: str = DEFAULT_PREFIX,
+        store: RelayStore | None = None,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 0.25,
+        ack_timeout: float = 10.0,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.application = application
+        self.source = source
+        self.mapper = mapper
+        self.nats_url = nats_url
+        self.prefix = subject_prefix
+        self.store = store or RelayStore.for_application(application)
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.ack_timeout = ack_timeout
+        self.max_backoff = max_backoff
+        self.state: RelayState | None = None
+        self.published = 0
+        """Envelopes this relay recorded since it started (for tests and the benchmark)."""
+        self.last_error: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._nc: Any = None
+        self._js: Any = None
+        self._progress = asyncio.Condition()
+        subject(source, "x.y", prefix=subject_prefix)  # fail fast on a bad source or prefix
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        if self._task is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name=f"relay:{self.source}")
+
+    def wake(self) -> None:
+        """Thread-safe nudge: something was committed, look now instead of at the next poll."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(self._wake.set)
+        except RuntimeError:  # the loop closed meanwhile: nothing to wake
+            pass
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=self.ack_timeout + 5)
+            except asyncio.TimeoutError:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self._disconnect()
+        await asyncio.to_thread(self.store.release_writer_lock)
+
+    async def run_forever(self) -> None:
+        await self.start()
+        assert self._task is not None
+        await self._task
+
+    async def wait_for_notification(self, notification_id: int, timeout: float = 60.0) -> RelayState:
+        """Wait until everything up to ``notification_id`` is published and recorded."""
+        async def reached() -> RelayState:
+            async with self._progress:
+                await self._progress.wait_for(
+                    lambda: self.state is not None and self.state.notification_id >= notification_id
+                )
+                assert self.state is not None
+                return self.state
+
+        return await asyncio.wait_for(reached(), timeout)
+
+    async def wait_caught_up(self, timeout: float = 60.0) -> RelayState:
+        """Wait until everything committed so far is published and recorded."""
+        head = await asyncio.to_thread(self.application.recorder.max_notification_id) or 0
+        return await self.wait_for_notification(head, timeout)
+
+    # ------------------------------------------------------------------ the loop
+
+    async def _run(self) -> None:
+        backoff = Backoff(cap=self.max_backoff)
+        while not self._stopping:
+            try:
+                await self._become_writer(backoff)
+                if self._stopping:
+                    break
+                await self._connect()
+                await self._set_state(await asyncio.to_thread(self.store.load_state))
+                while not self._stopping:
+                    if await self._relay_once():
+                        backoff.reset()
+                        self.last_error = None
+                    else:
+                        await self._idle()
+            except RelayConflict as conflict:
+                log.warning("relay %s: %s; reloading the state", self.source, conflict)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - the relay outlives any outage; it logs and retries
+                self.last_error = f"{type(error).__name__}: {error}"
+                delay = backoff.next()
+                log.warning("relay %s: %s; retrying in %.1f s", self.source, self.last_error, delay)
+                await self._disconnect()
+                await self._sleep(delay)
+
+    async def _become_writer(self, backoff: Backoff) -> None:
+        waiting_logged = False
+        while not self._stopping:
+            if await asyncio.to_thread(self.store.acquire_writer_lock):
+                return
+            if not waiting_logged:
+                log.info("relay %s: another relay holds the store; standing by", self.source)
+                waiting_logged = True
+            await self._sleep(min(1.0, self.max_backoff))
+
+    async def _relay_once(self) -> bool:
+        """One batch: read, map, seal, publish, await acks, record. False when there was nothing new."""
+        assert self.state is not None
+        state = self.state
+        notifications = await asyncio.to_thread(
+            self.application.recorder.select_notifications,
+            start=state.notification_id + 1, limit=self.batch_size,
+        )
+        if not notifications:
+            return False
+        to_domain_event = self.application.mapper.to_domain_event
+        mapped = [(n.id, list(self.mapper(to_domain_event(n)))) for n in notifications]
+        envelopes, new_state = seal_batch(self.source, state, mapped)
+        await self._publish(envelopes)
+        rows = [stored(e) for e in envelopes]
+        await asyncio.to_thread(self.store.record, state, new_state, rows)
+        self.published += len(rows)
+        await self._set_state(new_state)
+        return True
+
+    async def _publish(self, envelopes: Sequence[Envelope]) -> None:
+        """Put the whole batch in flight in position order, then await every ack."""
+        if not envelopes:
+            return
+        futures = []
+        try:
+            for envelope in envelopes:
+                futures.append(await self._js.publish_async(
+                    subject(self.source, envelope.event_type, prefix=self.prefix),
+                    envelope.to_canonical(),
+                    headers={"Nats-Msg-Id": envelope.nats_msg_id},
+                    wait_stall=self.ack_timeout,
+                ))
+            await asyncio.wait_for(asyncio.gather(*futures), timeout=self.ack_timeout)
+        finally:
+            for future in futures:
+                if not future.done():
+                    future.cancel()
+
+    async def _connect(self) -> None:
+        import nats
+        from nats.js.errors import NotFoundError
+
+        if self._nc is not None and self._nc.is_connected:
+            return
+        await self._disconnect()
+        servers = [self.nats_url] if isinstance(self.nats_url, str) else list(self.nats_url)
+        self._nc = await nats.connect(
+            servers=servers, connect_timeout=2, allow_reconnect=True, max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5, name=f"planspor-relay-{self.source}",
+            error_cb=self._on_nats_error, disconnected_cb=self._on_disconnected,
+        )
+        self._js = self._nc.jetstream(timeout=self.ack_timeout, publish_async_max_pending=max(4000, self.batch_size * 2))
+        config = stream_config(self.prefix)
+        try:
+            await self._js.stream_info(config.name)
+        except NotFoundError:
+            await self._js.add_stream(config)
+        log.info("relay %s: connected to %s, stream %s", self.source, self._nc.connected_url.netloc, config.name)
+
+    async def _disconnect(self) -> None:
+        nc, self._nc, self._js = self._nc, None, None
+        if nc is not None:
+            try:
+                await asyncio.wait_for(nc.close(), timeout=2)
+            except Exception:  # noqa: BLE001 - a dead connection is closed either way
+                pass
+
+    async def _on_nats_error(self, error: Exception) -> None:
+        log.debug("relay %s: NATS: %s", self.source, error)
+
+    async def _on_disconnected(self) -> None:
+        log.warning("relay %s: disconnected from NATS; publishing waits for it", self.source)
+
+    async def _set_state(self, state: RelayState) -> None:
+        async with self._progress:
+            self.state = state
+            self._progress.notify_all()
+
+    async def _idle(self) -> None:
+        await self._sleep(self.poll_interval)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake at once on ``wake()`` or ``stop()``."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            pass
+        self._wake.clear()
