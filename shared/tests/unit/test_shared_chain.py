@@ -121,3 +121,13 @@ def test_verify_refuses_a_wrong_prev_hash(plan_registry_chain):
 
 def test_an_empty_chain_verifies():
     assert verify_chain([]) is None
+
+
+def test_an_auditor_can_verify_plain_json_without_the_models(plan_registry_chain):
+    """The feed's JSON, parsed with the standard library only, verifies: the hash depends on the bytes, not on types."""
+    import json
+
+    plain = [json.loads(env.to_canonical()) for env in plan_registry_chain]
+    assert verify_chain(plain) is None
+    plain[11]["payload"]["smuggled"] = "yes"
+    assert verify_chain(plain) == 11
