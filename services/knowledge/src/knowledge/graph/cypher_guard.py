@@ -237,8 +237,8 @@ class CypherResult:
     notifications: list[str] = field(default_factory=list)
 
 
-def run_read_only(
-    driver: neo4j.Driver,
+async def run_read_only(
+    driver: neo4j.AsyncDriver,
     query: str,
     params: dict[str, Any] | None = None,
     *,
@@ -249,8 +249,8 @@ def run_read_only(
     """Run an analyst's query behind the three fences; ``CypherRefused`` for anything refused or over the time limit."""
     params = dict(params or {})
     check_static(query)
-    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
-        query_type = _explain(session, query, params)
+    async with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+        query_type = await _explain(session, query, params)
         if query_type != "r":
             kinds = {"rw": "reads and writes", "w": "writes", "s": "changes the schema", "s/w": "writes the schema"}
             raise CypherRefused(
@@ -259,16 +259,16 @@ def run_read_only(
             )
 
         @neo4j.unit_of_work(timeout=timeout_seconds)
-        def read(tx: neo4j.ManagedTransaction) -> CypherResult:
-            result = tx.run(query, params)
-            records = result.fetch(row_limit + 1)
-            columns = list(result.keys())
+        async def read(tx: neo4j.AsyncManagedTransaction) -> CypherResult:
+            result = await tx.run(query, params)
+            records = await result.fetch(row_limit + 1)
+            columns = list(await result.keys())
             truncated = len(records) > row_limit
             rows = [{key: to_json(record[key]) for key in columns} for record in records[:row_limit]]
             return CypherResult(columns=columns, rows=rows, truncated=truncated, row_limit=row_limit)
 
         try:
-            return session.execute_read(read)
+            return await session.execute_read(read)
         except neo4j_errors.ClientError as error:
             code = error.code or ""
             if "TransactionTimedOut" in code or "Terminated" in code:
@@ -281,9 +281,9 @@ def run_read_only(
             raise CypherRefused(f"the query failed: {error.message or code}") from None
 
 
-def _explain(session: neo4j.Session, query: str, params: dict[str, Any]) -> str:
+async def _explain(session: neo4j.AsyncSession, query: str, params: dict[str, Any]) -> str:
     try:
-        summary = session.run("EXPLAIN " + query, params).consume()
+        summary = await (await session.run("EXPLAIN " + query, params)).consume()
     except neo4j_errors.CypherSyntaxError as error:
         raise CypherRefused(f"syntax error: {error.message}") from None
     except neo4j_errors.ClientError as error:
