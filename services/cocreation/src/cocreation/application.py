@@ -165,7 +165,7 @@ class CocreationApplication(Application[UUID]):
     """Co-creation's commands and queries over one event store."""
 
     name = "Cocreation"
-    env = {"LOG_SECTION_SIZE": "1000"}
+    log_section_size = 1000
 
     def __init__(self, env: Mapping[str, str] | None = None, clock: Clock | None = None) -> None:
         self.clock: Clock = clock or (lambda: datetime.now(timezone.utc))

@@ -238,6 +238,13 @@ class Body(StrEnum):
     OTHER = "other"
 
 
+PLAN_TYPES: frozenset[str] = frozenset({
+    "kommuneplan_samfunnsdel", "kommuneplan_arealdel", "handlingsdel", "kommunedelplan", "temaplan", "sektorplan",
+    "strategi", "omradereguleringsplan", "detaljreguleringsplan", "planprogram", "interkommunal_plan", "other",
+})
+"""The plan types of the municipal plan system (the shared vocabulary)."""
+
+
 class WorkshopFormat(StrEnum):
     IN_PERSON = "in_person"
     DIGITAL = "digital"
@@ -631,10 +638,11 @@ class Workshop(Aggregate):
                                   rule="workshop.attendees")
         process.check_enrolled(attendees, rule="workshop.attendees_enrolled")
         inputs_until = held_on + timedelta(days=process.follow_up_days)
-        self._held(held_on=held_on, attendees=list(attendees), inputs_until=inputs_until, meta=meta)
+        self._held(process_id=self.process_id, held_on=held_on, attendees=list(attendees), inputs_until=inputs_until,
+                   meta=meta)
 
     @event("Held")
-    def _held(self, held_on: date, attendees: list[str], inputs_until: date, meta: Meta) -> None:
+    def _held(self, process_id: str, held_on: date, attendees: list[str], inputs_until: date, meta: Meta) -> None:
         self.held_on = held_on
         self.inputs_until = inputs_until
         self.attendees = list(attendees)
@@ -759,6 +767,9 @@ class PlanNeed(Aggregate):
     def check_plans_fit_kind(
         kind: PlanNeedKind, plan_id: str | None, merge_into_plan_id: str | None, plan_type: str | None
     ) -> None:
+        if plan_type and plan_type not in PLAN_TYPES:
+            raise InvalidPlanNeed(f"plan_type '{plan_type}' is not one of: " + ", ".join(sorted(PLAN_TYPES)),
+                                  rule="plan_need.plan_type")
         if kind is PlanNeedKind.NEW:
             if plan_id or merge_into_plan_id:
                 raise InvalidPlanNeed("a need for a new plan names no existing plan: leave plan_id empty")
@@ -996,6 +1007,8 @@ class Prioritisation(Aggregate):
                         dots={c: n for c, n in ballot.dots.items() if n > 0})
         ballot_id = str(uuid5(NAMESPACE, f"ballot:{self.id}:{self.casts + 1}"))
         self._ballot_cast(
+            process_id=self.process_id,
+            method=self.method.value,
             ballot_id=ballot_id,
             participant_id=participant_id,
             ballot=ballot.as_dict(),
@@ -1005,7 +1018,8 @@ class Prioritisation(Aggregate):
         return ballot_id
 
     @event("BallotCast")
-    def _ballot_cast(self, ballot_id: str, participant_id: str, ballot: dict, replaces_ballot_id, meta: Meta) -> None:
+    def _ballot_cast(self, process_id, method, ballot_id, participant_id, ballot: dict, replaces_ballot_id,
+                     meta: Meta) -> None:
         self.casts += 1
         self.ballots[participant_id] = Ballot.from_dict(ballot)
         self.ballot_ids[participant_id] = ballot_id
@@ -1019,6 +1033,10 @@ class Prioritisation(Aggregate):
             )
         result = count(self.method, self.candidate_ids, self.ballots.values())
         self._made(
+            process_id=self.process_id,
+            method=self.method.value,
+            eligible_count=len(self.eligible_ids),
+            tie_break=self.tie_break,
             result=[r.as_dict() for r in result],
             ballots_counted=len(self.ballots),
             counted_ballot_ids=[self.ballot_ids[p] for p in self.eligible_ids if p in self.ballot_ids],
@@ -1027,7 +1045,8 @@ class Prioritisation(Aggregate):
         return result
 
     @event("Made")
-    def _made(self, result: list[dict], ballots_counted: int, counted_ballot_ids: list[str], meta: Meta) -> None:
+    def _made(self, process_id, method, eligible_count, tie_break, result: list[dict], ballots_counted: int,
+              counted_ballot_ids: list[str], meta: Meta) -> None:
         self.result = [Ranked(**r) for r in result]
         self.counted_ballot_ids = list(counted_ballot_ids)
 

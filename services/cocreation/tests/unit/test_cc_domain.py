@@ -663,3 +663,11 @@ def test_process_needs_a_title():
 
 def test_tie_break_is_documented_short_enough_for_the_event():
     assert 0 < len(d.TIE_BREAK) <= 500
+
+
+def test_plan_need_refuses_an_unknown_plan_type(in_workshops):
+    process, officials, workshop = in_workshops
+    item = record(process, workshop, officials[0])
+    with pytest.raises(d.InvalidPlanNeed) as error:
+        propose(process, [str(item.id)], kind="new", plan_type="masterplan")
+    assert error.value.rule == "plan_need.plan_type"
