@@ -196,8 +196,10 @@ class SQLiteRelayStore(_SQLRelayStore):
         self.datastore = datastore
         self._lock_fd: int | None = None
         self._memory_lock: threading.Lock | None = None
-        with self.datastore.transaction(commit=True) as c:
-            for statement in self.create_table_statements():
+        for statement in self.create_table_statements():
+            # one statement per transaction: in WAL mode a read that becomes a write fails at once
+            # (SQLITE_BUSY_SNAPSHOT) when another process wrote in between, instead of waiting its turn
+            with self.datastore.transaction(commit=True) as c:
                 c.execute(statement)
 
     def load_state(self) -> RelayState:
