@@ -151,3 +151,8 @@ def query_router(
                               row_limit=result.row_limit)
 
     return router
+
+
+def build_router(container: Any) -> APIRouter:
+    """The hook ``knowledge.api`` looks for: the query routes wired from the service's container."""
+    return query_router(lambda: container.driver, container.access, database=container.settings.neo4j_database)

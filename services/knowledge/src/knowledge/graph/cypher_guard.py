@@ -314,7 +314,9 @@ def to_json(value: Any) -> Any:
         }
     if isinstance(value, Path):
         return {"nodes": [to_json(n) for n in value.nodes], "relationships": [to_json(r) for r in value.relationships]}
-    if isinstance(value, (DateTime, Date, Time, _dt.datetime, _dt.date, _dt.time)):
+    if isinstance(value, (DateTime, Time)):
+        return value.to_native().isoformat()
+    if isinstance(value, (Date, _dt.datetime, _dt.date, _dt.time)):
         return value.isoformat()
     if isinstance(value, Duration):
         return str(value)

@@ -66,7 +66,9 @@ class QueryRefused(ValueError):
 
 
 async def _read(driver: neo4j.AsyncDriver, database: str | None, work) -> Any:
-    async with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+    async with driver.session(
+        database=database, default_access_mode=neo4j.READ_ACCESS, notifications_min_severity="OFF"
+    ) as session:
         return await session.execute_read(work)
 
 
@@ -206,7 +208,9 @@ async def trace_back(
 
     A step's place in time is its first event; each step lists every edge that led to it
     (``via``, with the event that created the edge), so an auditor can follow the chain
-    both ways. Relationships must hold as of ``as_of``; nodes must have existed by then.
+    both ways. It is history: what existed by ``as_of`` is shown, and what had ended by
+    then (a removed item, a replaced ballot) carries its ``until`` and ``ended_by``.
+    Properties are the node's latest values; its events give its history.
     """
     if kind not in TRACE_STARTS:
         raise QueryRefused(f"trace back starts from one of {', '.join(TRACE_STARTS)}, not {kind!r}")
@@ -220,7 +224,9 @@ async def trace_back(
         if not start:
             raise NotFound(f"no {label} with id {node_id!r} as of {at.isoformat()}")
         nodes: dict[tuple[str, str], dict[str, Any]] = {
-            (label, node_id): {"label": label, "id": node_id, "depth": 0, "properties": _props(start[0]["n"]), "via": []}
+            (label, node_id): {
+                "label": label, "id": node_id, "depth": 0, "properties": _as_of_props(start[0]["n"], at), "via": []
+            }
         }
         frontier: dict[tuple[str, str], set[str]] = {(label, node_id): {START}}
         depth = 0
@@ -248,7 +254,7 @@ async def trace_back(
                     f"""
                     UNWIND $ids AS id
                     MATCH (a:{hop.source} {{id: id}}){arrow}
-                    WHERE {live('r')} AND {existed('b')}
+                    WHERE r.since <= $as_of AND {existed('b')}
                     RETURN a.id AS from_id, type(r) AS rel, properties(r) AS rel_props, b AS node
                     ORDER BY from_id, b.id
                     """,
@@ -263,6 +269,7 @@ async def trace_back(
                         "direction": hop.direction,
                         "created_by": row["rel_props"].get("created_by"),
                         "since": _iso(row["rel_props"].get("since")),
+                        **_ended(row["rel_props"], at),
                         "properties": _props(row["rel_props"], drop=_REL_BOOKKEEPING),
                     }
                     if key not in nodes:
@@ -270,7 +277,7 @@ async def trace_back(
                             "label": hop.target,
                             "id": key[1],
                             "depth": depth,
-                            "properties": _props(row["node"]),
+                            "properties": _as_of_props(row["node"], at),
                             "via": [],
                         }
                         reached[key].add(row["rel"])
@@ -292,6 +299,20 @@ async def trace_back(
     nodes = await _read(driver, database, work)
     steps = sorted(nodes.values(), key=_step_sort_key)
     return {"start": {"label": label, "id": node_id}, "as_of": at.isoformat(), "steps": steps}
+
+
+def _ended(props: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+    """``until``/``ended_by`` only if the end had happened by ``at``: a trace as of a date does not see later ends."""
+    until = props.get("until")
+    if until is None or _native(until) > at:
+        return {}
+    return {"until": _iso(until), "ended_by": props.get("ended_by")}
+
+
+def _as_of_props(node: Any, at: datetime) -> dict[str, Any]:
+    values = _props(node, drop=("until", "ended_by"))
+    values.update(_ended(node, at))
+    return values
 
 
 def _step_sort_key(step: Mapping[str, Any]) -> tuple:
@@ -495,7 +516,7 @@ async def trace_forward(
               RETURN r
             }}
             OPTIONAL MATCH (r)-[rec:RECOMMENDS]->(n) WHERE {live('rec')}
-            OPTIONAL MATCH (s:Strategy)-[inf:INFORMED_BY]->(r) WHERE {live('inf')} AND {existed('s')}
+            OPTIONAL MATCH (s:Strategy)-[ib:INFORMED_BY]->(r) WHERE {live('ib')} AND {existed('s')}
             WITH nid, r, rec, collect(DISTINCT s.id) AS strategies
             RETURN nid, r.id AS id, r.prioritisation_id AS prioritisation_id, rec IS NOT NULL AS recommended,
                    rec.action AS action, rec.rank AS rank, strategies
@@ -519,8 +540,8 @@ async def trace_forward(
             OPTIONAL MATCH (pl:Plan)-[x:INITIATED_THROUGH]->(it) WHERE {live('x')} AND {fact('pl')}
             RETURN nid, it.id AS id, s.id AS strategy_id, {live('it')} AS live, {live('f')} AS from_need_live,
                    d.id AS removed_by, st IS NOT NULL AS strategy_adopted, ad.id AS adopted_by,
-                   it.action AS action, collect(DISTINCT pl.id) AS plans
-            ORDER BY it.since, it.id
+                   it.action AS action, it.since AS item_since, collect(DISTINCT pl.id) AS plans
+            ORDER BY item_since, id
             """,
             ids=need_ids,
             as_of=at,
