@@ -43,7 +43,7 @@ def parse_as_of(as_of: str | None = Query(default=None, description=AS_OF_HELP))
         day = date.fromisoformat(text)
     except ValueError:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            422,
             detail=f"as_of: {as_of!r} is not an ISO date or datetime, e.g. 2024-06-30 or 2024-06-30T12:00:00Z",
         ) from None
     return queries.resolve_as_of(datetime(day.year, day.month, day.day))

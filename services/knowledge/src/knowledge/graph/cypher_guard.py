@@ -262,7 +262,7 @@ async def run_read_only(
         async def read(tx: neo4j.AsyncManagedTransaction) -> CypherResult:
             result = await tx.run(query, params)
             records = await result.fetch(row_limit + 1)
-            columns = list(await result.keys())
+            columns = list(result.keys())
             truncated = len(records) > row_limit
             rows = [{key: to_json(record[key]) for key in columns} for record in records[:row_limit]]
             return CypherResult(columns=columns, rows=rows, truncated=truncated, row_limit=row_limit)
