@@ -124,21 +124,6 @@ async def _events_of(
     return events
 
 
-async def _events_by_id(tx: neo4j.AsyncManagedTransaction, ids: Iterable[str], as_of: datetime) -> list[dict[str, Any]]:
-    wanted = sorted({i for i in ids if i})
-    rows = await _rows(
-        tx,
-        f"""
-        UNWIND $ids AS id
-        MATCH (e:Event {{id: id}}) WHERE {SEEN}
-        RETURN e.id AS id, e.type AS type, e.source AS source, e.position AS position, e.occurred_at AS occurred_at
-        """,
-        ids=wanted,
-        as_of=as_of,
-    )
-    return sorted((_event(r) for r in rows), key=_event_sort_key)
-
-
 # --- trace back ------------------------------------------------------------------------------------
 
 START = "(start)"
