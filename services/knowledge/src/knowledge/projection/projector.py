@@ -176,7 +176,7 @@ class Projector:
                 await self.handle(messages)
         finally:
             if self._nc is not None:
-                await self._nc.drain()
+                await self._nc.close()
 
     async def handle(self, messages: Iterable[nats.aio.msg.Msg]) -> BatchResult | None:
         messages = list(messages)
