@@ -103,6 +103,8 @@ class RecordInput(Strict):
     text: Text
     plan_ids: Annotated[list[Ref], Field(max_length=100)] = []
     goal_ids: Annotated[list[Ref], Field(max_length=100)] = []
+    recorded_on: date | None = None
+    """The day it was raised, when entered afterwards; within the workshop's follow-up window, not in the future."""
 
 
 class ProposePlanNeed(Strict):

@@ -381,18 +381,21 @@ class CocreationApplication(Application[UUID]):
         text: str,
         plan_ids: Sequence[str] = (),
         goal_ids: Sequence[str] = (),
+        recorded_on: date | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         request = dict(workshop_id=str(workshop_id), author_id=author_id, kind=kind, text=text,
                        plan_ids=list(plan_ids), goal_ids=list(goal_ids))
+        if recorded_on is not None:
+            request["recorded_on"] = recorded_on
 
         def run():
             workshop = self._get(Workshop, workshop_id, "workshop")
             process = self._get(Process, workshop.process_id, "process")
             item = Input.record(process=process, workshop=workshop, author_id=author_id, kind=kind, text=text,
                                 plan_ids=list(plan_ids), goal_ids=list(goal_ids), unknown_plans=self.unknown_plans,
-                                today=self.today(), meta=meta)
+                                today=self.today(), recorded_on=recorded_on, meta=meta)
             return {"input_id": str(item.id), "version": item.version}, [process, item]
 
         return self._command("record_input", idempotency_key, request, run)

@@ -677,7 +677,10 @@ class Input(Aggregate):
         unknown_plans: KnownPlans,
         today: date,
         meta: Meta,
+        recorded_on: date | None = None,
     ) -> "Input":
+        """``recorded_on`` is the day the input was raised when it is entered afterwards (e.g. the
+        minutes of a past seminar); it may not be in the future and must fall in the workshop's window."""
         process.check_phase(Phase.WORKSHOPS, doing="record inputs")
         process.check_owns("workshop", [str(workshop.id)], process.workshop_ids)
         kind = InputKind(kind)
@@ -686,7 +689,11 @@ class Input(Aggregate):
         if _duplicates(plan_ids) or _duplicates(goal_ids):
             raise InvalidInput("a plan or goal is listed twice in what the input concerns")
         process.check_enrolled([author_id], rule="input.author_enrolled")
-        workshop.check_accepts_inputs(today=today)
+        raised_on = recorded_on or today
+        if raised_on > today:
+            raise InvalidInput(f"recorded_on {raised_on} is in the future: record an input once it has been raised",
+                               rule="input.recorded_in_past")
+        workshop.check_accepts_inputs(today=raised_on)
         check_plans_known(plan_ids, unknown_plans)
         item = cls(
             process_id=str(process.id),
@@ -696,7 +703,7 @@ class Input(Aggregate):
             text=text.strip(),
             plan_ids=list(plan_ids),
             goal_ids=list(goal_ids),
-            recorded_on=today,
+            recorded_on=raised_on,
             meta=meta,
         )
         process.add_input(input_id=str(item.id), meta=meta)

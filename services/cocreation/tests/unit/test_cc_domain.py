@@ -69,9 +69,10 @@ def held_workshop(process: Process, attendees, held_on=TODAY) -> Workshop:
     return workshop
 
 
-def record(process, workshop, author, plan_ids=(), today=TODAY, kind="need") -> Input:
+def record(process, workshop, author, plan_ids=(), today=TODAY, kind="need", recorded_on=None) -> Input:
     return Input.record(process=process, workshop=workshop, author_id=author, kind=kind, text="We need X",
-                        plan_ids=list(plan_ids), goal_ids=[], unknown_plans=unknown, today=today, meta=META)
+                        plan_ids=list(plan_ids), goal_ids=[], unknown_plans=unknown, today=today, meta=META,
+                        recorded_on=recorded_on)
 
 
 def propose(process, input_ids, kind="new", plan_id=None, merge_into=None, title="Need", plan_type=None) -> PlanNeed:
@@ -335,6 +336,19 @@ def test_input_only_within_the_follow_up_window(in_workshops):
         record(process, workshop, officials[0], today=TODAY + timedelta(days=15))
     with pytest.raises(d.InputWindowClosed):
         record(process, workshop, officials[0], today=TODAY - timedelta(days=1))
+
+
+def test_input_entered_afterwards_keeps_the_day_it_was_raised(in_workshops):
+    """Minutes of a past seminar are entered later: the window is checked against the day raised."""
+    process, officials, workshop = in_workshops
+    later = TODAY + timedelta(days=400)
+    item = record(process, workshop, officials[0], today=later, recorded_on=TODAY + timedelta(days=3))
+    assert item.recorded_on == TODAY + timedelta(days=3)
+    with pytest.raises(d.InputWindowClosed):
+        record(process, workshop, officials[0], today=later, recorded_on=TODAY + timedelta(days=15))
+    with pytest.raises(d.InvalidInput, match="future") as error:
+        record(process, workshop, officials[0], today=TODAY, recorded_on=TODAY + timedelta(days=1))
+    assert error.value.rule == "input.recorded_in_past"
 
 
 def test_input_needs_a_held_workshop(in_workshops):
