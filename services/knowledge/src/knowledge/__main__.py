@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     rebuild_cmd.add_argument("--from", dest="origin", choices=("stream", "feeds"), default="stream")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("neo4j").setLevel(logging.WARNING)
     if args.command == "project":
         asyncio.run(_project())
         return 0
