@@ -26,7 +26,7 @@ from uuid import UUID
 from planspor_shared.envelope import Envelope
 from planspor_shared.events import IntegrationEvent
 from planspor_shared.relay.store import RelayConflict, RelayState, RelayStore, StoredEnvelope
-from planspor_shared.subjects import DEFAULT_PREFIX, stream_config, subject
+from planspor_shared.subjects import DEFAULT_PREFIX, msg_id, stream_config, subject
 
 log = logging.getLogger("planspor.relay")
 
@@ -248,44 +248,76 @@ class Relay:
                 waiting_logged = True
             await self._sleep(min(1.0, self.max_backoff))
 
-    async def _relay_once(self) -> bool:
-        """One batch: read, map, seal, publish, await acks, record. False when there was nothing new."""
-        assert self.state is not None
-        state = self.state
-        notifications = await asyncio.to_thread(
-            self.application.recorder.select_notifications,
-            start=state.notification_id + 1, limit=self.batch_size,
+    def _prepare(self, state: RelayState) -> tuple[list[Envelope], list[StoredEnvelope], RelayState] | None:
+        """Read, map and seal the next batch after ``state`` (blocking; runs in a worker thread)."""
+        notifications = self.application.recorder.select_notifications(
+            start=state.notification_id + 1, limit=self.batch_size
         )
         if not notifications:
-            return False
+            return None
         to_domain_event = self.application.mapper.to_domain_event
         mapped = [(n.id, list(self.mapper(to_domain_event(n)))) for n in notifications]
         envelopes, new_state = seal_batch(self.source, state, mapped)
-        await self._publish(envelopes)
-        rows = [stored(e) for e in envelopes]
-        await asyncio.to_thread(self.store.record, state, new_state, rows)
-        self.published += len(rows)
-        await self._set_state(new_state)
+        return envelopes, [stored(e) for e in envelopes], new_state
+
+    async def _relay_once(self) -> bool:
+        """Publish and record batches until nothing new is left; False when there was nothing new.
+
+        While the broker acknowledges one batch the next is read and sealed, but a
+        batch is recorded only after all its acks, and batches are recorded in order.
+        """
+        assert self.state is not None
+        prepared = await asyncio.to_thread(self._prepare, self.state)
+        if prepared is None:
+            return False
+        while prepared is not None and not self._stopping:
+            _, rows, new_state = prepared
+            state = self.state
+            assert state is not None
+            acks = await self._put_in_flight(rows)
+            upcoming = asyncio.ensure_future(asyncio.to_thread(self._prepare, new_state))
+            try:
+                await self._await_acks(acks)
+                await asyncio.to_thread(self.store.record, state, new_state, rows)
+            except BaseException:
+                await asyncio.gather(upcoming, return_exceptions=True)
+                raise
+            self.published += len(rows)
+            await self._set_state(new_state)
+            prepared = await upcoming
         return True
 
-    async def _publish(self, envelopes: Sequence[Envelope]) -> None:
-        """Put the whole batch in flight in position order, then await every ack."""
-        if not envelopes:
-            return
-        futures = []
+    async def _put_in_flight(self, rows: Sequence[StoredEnvelope]) -> list[asyncio.Future[Any]]:
+        """Send the whole batch in position order without waiting; the futures resolve with the acks.
+
+        The bytes published are the bytes recorded for the feed.
+        """
+        futures: list[asyncio.Future[Any]] = []
         try:
-            for envelope in envelopes:
+            for row in rows:
                 futures.append(await self._js.publish_async(
-                    subject(self.source, envelope.event_type, prefix=self.prefix),
-                    envelope.to_canonical(),
-                    headers={"Nats-Msg-Id": envelope.nats_msg_id},
+                    subject(self.source, row.event_type, prefix=self.prefix),
+                    row.canonical,
+                    headers={"Nats-Msg-Id": msg_id(self.source, row.position)},
                     wait_stall=self.ack_timeout,
                 ))
-            await asyncio.wait_for(asyncio.gather(*futures), timeout=self.ack_timeout)
+        except BaseException:
+            self._cancel(futures)
+            raise
+        return futures
+
+    async def _await_acks(self, futures: list[asyncio.Future[Any]]) -> None:
+        try:
+            if futures:
+                await asyncio.wait_for(asyncio.gather(*futures), timeout=self.ack_timeout)
         finally:
-            for future in futures:
-                if not future.done():
-                    future.cancel()
+            self._cancel(futures)
+
+    @staticmethod
+    def _cancel(futures: list[asyncio.Future[Any]]) -> None:
+        for future in futures:
+            if not future.done():
+                future.cancel()
 
     async def _connect(self) -> None:
         import nats
@@ -320,6 +352,8 @@ class Relay:
         log.debug("relay %s: NATS: %s", self.source, error)
 
     async def _on_disconnected(self) -> None:
+        if self._stopping:
+            return
         log.warning("relay %s: disconnected from NATS; publishing waits for it", self.source)
 
     async def _set_state(self, state: RelayState) -> None:
