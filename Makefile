@@ -18,6 +18,7 @@ help:
 	@echo "make bench        benchmarks, printed as ratios against a baseline measured in the same run"
 	@echo "make reset        stop everything and delete the local data (var/dev, var/test)"
 	@echo "make schemas      regenerate the JSON Schemas of the contracts"
+	@echo "make asyncapi     regenerate the AsyncAPI documents of the services (shared/asyncapi/)"
 
 $(STAMP): constraints.txt requirements-dev.txt $(PYPROJECTS)
 	@echo "planspor: setting up the Python environment in $(VENV) (pinned by constraints.txt) ..."
@@ -66,6 +67,9 @@ reset: down
 
 schemas: setup
 	@$(PY) -m planspor_shared.schemas
+
+asyncapi: setup
+	@$(PY) -m planspor_shared.asyncapi
 
 lint: setup
 	@$(PY) -m compileall -q shared/src deploy/src services/*/src
