@@ -32,6 +32,7 @@ from plan_registry.domain import (
     Decision,
     DomainError,
     Goal,
+    InvalidValue,
     Indicator,
     ItemOrigin,
     Meta,
@@ -44,6 +45,9 @@ from plan_registry.domain import (
 )
 
 A = TypeVar("A", bound=Aggregate)
+
+SYSTEM_ACTOR = {"id": "service:plan-registry", "name": "plan-registry", "role": "system"}
+"""The actor of what the register does on its own, in reaction to another service's event."""
 
 
 class ConcurrencyConflict(Exception):
@@ -599,6 +603,43 @@ class PlanRegistry(Application[UUID]):
                                       dict(decision_id=decision_id), act)
 
     # ------------------------------------------------------------------ reaction
+
+    def on_recommendation_issued(self, envelope: Any) -> bool:
+        """co-creation's ``recommendation.issued`` drafts the strategy and its items, each
+        item's origin the plan need. True if it drafted, False if the strategy was already
+        there (a redelivery). The service is the actor; the event is the cause."""
+        from planspor_shared.envelope import parse_payload
+
+        payload = parse_payload(envelope)
+        if payload.event_type != "recommendation.issued":
+            raise ValueError(f"on_recommendation_issued got {payload.event_type}")
+        if payload.council_constituted_on is None:
+            raise InvalidValue(
+                "strategy.council_constituted_on_required",
+                f"recommendation {payload.recommendation_id} has no council_constituted_on: the strategy's "
+                "PBL §10-1 year is counted from it and is not guessed",
+            )
+        if self.exists(strategy_id_for(payload.recommendation_id)):
+            return False
+        meta = Meta.of(SYSTEM_ACTOR, correlation_id=envelope.correlation_id or str(envelope.event_id),
+                       causation_id=str(envelope.event_id))
+        self.draft_from_recommendation(
+            recommendation_id=payload.recommendation_id,
+            process_id=payload.process_id,
+            election_period=payload.election_period,
+            council_constituted_on=payload.council_constituted_on,
+            summary=payload.summary,
+            needs=[item.model_dump(mode="python") for item in payload.items],
+            meta=meta,
+        )
+        return True
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        try:
+            self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True
 
     def draft_from_recommendation(
         self,
