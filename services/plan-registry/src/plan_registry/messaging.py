@@ -10,7 +10,6 @@ envelope, a payload that does not validate, a rule it breaks) is terminated with
 its reason logged, so the pipeline goes on.
 """
 
-from __future__ import annotations
 
 import asyncio
 import logging
