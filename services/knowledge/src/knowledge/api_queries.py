@@ -155,4 +155,11 @@ def query_router(
 
 def build_router(container: Any) -> APIRouter:
     """The hook ``knowledge.api`` looks for: the query routes wired from the service's container."""
-    return query_router(lambda: container.driver, container.access, database=container.settings.neo4j_database)
+    settings = container.settings
+    return query_router(
+        lambda: container.driver,
+        container.access,
+        database=settings.neo4j_database,
+        cypher_timeout_seconds=getattr(settings, "knowledge_cypher_timeout_seconds", 10.0),
+        cypher_row_limit=getattr(settings, "knowledge_cypher_row_limit", 1000),
+    )
