@@ -125,20 +125,24 @@ def _handler_for(model: type[Envelope]) -> Any:
 
 def asyncapi_router(source: str, consumes: Sequence[Consumed] = (), *, prefix: str = DEFAULT_PREFIX,
                     access: Any = None, roles: Sequence[Any] = ()):
-    """GET /asyncapi.json: the service's document, made once at start-up.
+    """GET /asyncapi.json: the service's document, made on the first request and kept.
 
     Public by default, like a published contract; pass ``access`` and ``roles`` to restrict it.
     """
     from fastapi import APIRouter, Depends
     from fastapi.responses import JSONResponse
 
-    document = asyncapi_document(source, consumes, prefix=prefix)
+    consumed = tuple(consumes)
     router = APIRouter(tags=["contracts"])
     dependencies = [Depends(access.require(*roles))] if access is not None else []
+    made: list[dict[str, Any]] = []
 
-    @router.get("/asyncapi.json", summary=f"AsyncAPI 3.0 document of {source}", dependencies=dependencies)
-    async def asyncapi_json() -> JSONResponse:
-        return JSONResponse(document)
+    @router.get("/asyncapi.json", summary=f"AsyncAPI 3.0 document of {source}", dependencies=dependencies,
+                response_model=None)
+    async def asyncapi_json():  # noqa: ANN202 - a JSONResponse; no annotation, FastAPI would model it
+        if not made:
+            made.append(asyncapi_document(source, consumed, prefix=prefix))
+        return JSONResponse(made[0])
 
     return router
 

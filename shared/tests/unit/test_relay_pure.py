@@ -128,3 +128,26 @@ def test_the_test_application_maps_private_events_to_nothing():
     assert [type(e) for e in events] == [Goal.Defined, Goal.Noted, Goal.Noted, Goal.Retired]
     assert [len(map_event(e)) for e in events] == [1, 0, 0, 1]
     assert map_event(events[0])[0].event_id == derive_event_id(goal_id, 1)
+
+
+def test_a_relay_is_woken_by_each_save_of_its_application_and_stops_listening_when_stopped():
+    import asyncio
+
+    from planspor_shared.relay import Relay
+
+    app = make_application({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+
+    async def scenario():
+        relay = Relay(application=app, source="plan-registry", mapper=map_event, nats_url="nats://127.0.0.1:1")
+        relay._loop = asyncio.get_running_loop()
+        relay._watch_saves()
+        app.define_goal("Trygg oppvekst")
+        await asyncio.sleep(0)
+        assert relay._wake.is_set()
+        relay._wake.clear()
+        relay._unwatch()
+        app.define_goal("Grønn omstilling")
+        await asyncio.sleep(0)
+        assert not relay._wake.is_set()
+
+    asyncio.run(scenario())

@@ -132,6 +132,7 @@ class Relay:
         poll_interval: float = 0.25,
         ack_timeout: float = 10.0,
         max_backoff: float = 5.0,
+        wake_on_save: bool = True,
     ) -> None:
         self.application = application
         self.source = source
@@ -143,6 +144,8 @@ class Relay:
         self.poll_interval = poll_interval
         self.ack_timeout = ack_timeout
         self.max_backoff = max_backoff
+        self.wake_on_save = wake_on_save
+        self._unwatch: Callable[[], None] | None = None
         self.state: RelayState | None = None
         self.published = 0
         """Envelopes this relay recorded since it started (for tests and the benchmark)."""
@@ -163,7 +166,29 @@ class Relay:
             return
         self._loop = asyncio.get_running_loop()
         self._stopping = False
+        if self.wake_on_save:
+            self._watch_saves()
         self._task = asyncio.create_task(self._run(), name=f"relay:{self.source}")
+
+    def _watch_saves(self) -> None:
+        """Wake after each local commit of the application, so an event is on the stream at once, not at the next poll.
+
+        eventsourcing calls ``Application._notify(recordings)`` after every successful
+        ``save``; the relay wraps it on this instance only (undone by ``stop``).
+        """
+        app = self.application
+        original = getattr(app, "_notify", None)
+        if original is None or getattr(original, "_planspor_relay", None) is self:
+            return
+
+        def notify_and_wake(recordings: Any) -> None:
+            original(recordings)
+            if recordings:
+                self.wake()
+
+        notify_and_wake._planspor_relay = self  # type: ignore[attr-defined]
+        self._unwatch = lambda: setattr(app, "_notify", original) if app._notify is notify_and_wake else None
+        app._notify = notify_and_wake
 
     def wake(self) -> None:
         """Thread-safe nudge: something was committed, look now instead of at the next poll."""
@@ -177,6 +202,9 @@ class Relay:
 
     async def stop(self) -> None:
         self._stopping = True
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
         self._wake.set()
         if self._task is not None:
             try:
