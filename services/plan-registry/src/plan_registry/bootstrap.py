@@ -73,6 +73,10 @@ def _mount_feed(service: Service) -> None:
 
     service.relay_store = RelayStore.for_application(service.application)
     service.api.include_router(feed_router(service.relay_store, service.access))
+    from planspor_shared.asyncapi import SERVICES, asyncapi_router
+
+    service.api.include_router(
+        asyncapi_router(SOURCE, SERVICES[SOURCE], prefix=service.settings.planspor_subject_prefix))
 
 
 async def _start_background(service: Service) -> None:
