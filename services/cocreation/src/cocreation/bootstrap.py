@@ -40,7 +40,7 @@ def ensure_store(settings: Settings) -> None:
         with psycopg.connect(host=settings.postgres_host, port=settings.postgres_port, user=settings.postgres_user,
                              password=settings.postgres_password, dbname=settings.postgres_db,
                              autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.postgres_schema}"')
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.cocreation_postgres_schema}"')
 
 
 def build(settings: Settings | None = None, application: CocreationApplication | None = None) -> Service:

@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     postgres_user: str = "planspor"
     postgres_password: str = "planspor-dev"
     postgres_db: str = Field(default="planspor")
-    postgres_schema: str = "cocreation"
+    cocreation_postgres_schema: str = "cocreation"
+    """COCREATION_POSTGRES_SCHEMA: own schema, so services and tests sharing a database do not collide."""
     cocreation_relay: bool = False
     """Publish committed events to NATS (the relay); off for a service run alone."""
     cocreation_catalogue_subscriber: bool = False
@@ -48,7 +49,7 @@ class Settings(BaseSettings):
             "POSTGRES_PORT": str(self.postgres_port),
             "POSTGRES_USER": self.postgres_user,
             "POSTGRES_PASSWORD": self.postgres_password,
-            "POSTGRES_SCHEMA": self.postgres_schema,
+            "POSTGRES_SCHEMA": self.cocreation_postgres_schema,
         }
 
     def access(self) -> Access:
