@@ -154,6 +154,10 @@ class Api:
         headers = {"Idempotency-Key": key} if key else None
         return self.call("POST", path, json_body=body, headers=headers, timeout=timeout)
 
+    def put(self, path: str, body: Any = None, *, key: str | None = None) -> Any:
+        headers = {"Idempotency-Key": key} if key else None
+        return self.call("PUT", path, json_body=body, headers=headers)
+
     def alive(self) -> bool:
         try:
             return self.http.get("/healthz", timeout=2).status_code == 200

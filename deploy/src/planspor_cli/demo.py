@@ -88,6 +88,10 @@ class Loader:
         self.requests += 1
         return api.post(path, body, key=self.key(*key))
 
+    def put(self, api: Api, path: str, body: dict[str, Any], *key: str) -> dict[str, Any]:
+        self.requests += 1
+        return api.put(path, body, key=self.key(*key))
+
     def close(self) -> None:
         for api in (self.pr, self.cc, self.kn):
             api.close()
@@ -166,13 +170,13 @@ class Loader:
                 "election_period": previous["key"], "council_constituted_on": previous["council_constituted_on"],
                 "title": previous["title"]}, name, "draft")
             strategy_id = self.ids[name] = created["id"]
-            self.post(self.pr, f"/api/v1/strategies/{strategy_id}/kommuneplan-assessment",
+            self.put(self.pr, f"/api/v1/strategies/{strategy_id}/kommuneplan-assessment",
                       {"samfunnsdel": "revise", "arealdel": "revise"}, name, "assessment")
-            self.post(self.pr, f"/api/v1/strategies/{strategy_id}/publish",
+            self.post(self.pr, f"/api/v1/strategies/{strategy_id}/publication",
                       {"on": previous["published_on"], "planned_meeting_on": previous["adopted_on"]}, name, "publish")
             decision = self.decide(f"strategy:{previous['key']}", COUNCIL, previous["case_number"],
                                    previous["adopted_on"], previous["title"], strategy_id=strategy_id)
-            self.post(self.pr, f"/api/v1/strategies/{strategy_id}/adopt", {"decision_id": decision}, name, "adopt")
+            self.post(self.pr, f"/api/v1/strategies/{strategy_id}/adoption", {"decision_id": decision}, name, "adopt")
 
     def strategy_for(self, plan: dict[str, Any]) -> str | None:
         """A plan started through a strategy names the one in force when it was adopted (illustrative)."""
@@ -213,7 +217,8 @@ class Loader:
 
     def step(self, plan: dict[str, Any], to: str, on: date | str) -> None:
         name = f"plan:{plan['key']}"
-        self.post(self.pr, f"/api/v1/plans/{self.ids[name]}/status", {"to": to, "on": str(on)}, name, "status", to)
+        self.post(self.pr, f"/api/v1/plans/{self.ids[name]}/status-changes", {"action": "step", "to": to, "on": str(on)},
+                  name, "status", to)
 
     def complete_plan(self, plan: dict[str, Any]) -> None:
         """Walks a plan through its lifecycle to the scenario's status, then anchors and schedules it."""
@@ -234,13 +239,14 @@ class Loader:
                 self.step(plan, "consultation_closed", adopted - timedelta(days=150))
             decision = self.decide(f"plan:{plan['key']}", COUNCIL, f"{adopted.year % 100:02d}/{plan['key'][1:]}01",
                                    plan["adopted_on"], f"Vedtak: {plan['title']}", plan_ids=[plan_id])
-            self.post(self.pr, f"/api/v1/plans/{plan_id}/adopt", {"decision_id": decision}, name, "adopt")
+            self.post(self.pr, f"/api/v1/plans/{plan_id}/status-changes", {"action": "adopt", "decision_id": decision},
+                      name, "adopt")
             self.step(plan, "in_force", adopted)
         for goal in plan.get("goals", []):
             self.post(self.pr, f"/api/v1/plans/{plan_id}/anchors", {"goal_id": self.ids[f"goal:{goal}"]},
                       name, "anchor", goal)
         if plan.get("revision_due"):
-            self.post(self.pr, f"/api/v1/plans/{plan_id}/revision", {"due": plan["revision_due"],
+            self.put(self.pr, f"/api/v1/plans/{plan_id}/revision-schedule", {"due": plan["revision_due"],
                       "reason": "revisjon etter planens egen frist"}, name, "revision")
 
     def load_indicators(self) -> None:
@@ -256,8 +262,8 @@ class Loader:
                           {"period": period, "value": value}, name, "measured", period)
             if indicator.get("correction"):
                 period, value, reason = indicator["correction"]
-                self.post(self.pr, f"/api/v1/indicators/{indicator_id}/corrections",
-                          {"period": period, "value": value, "reason": reason}, name, "corrected", period)
+                self.post(self.pr, f"/api/v1/indicators/{indicator_id}/measurements/{period}/corrections",
+                          {"value": value, "reason": reason}, name, "corrected", period)
 
     # ---- co-creation
 
@@ -370,7 +376,7 @@ class Loader:
                 "timing": item["timing"], "rationale": item["rationale"], "origin": "administration"}, name)
             self.ids[name] = item_id
         assessment = s["kommuneplan_assessment"]
-        self.post(self.pr, f"{base}/kommuneplan-assessment", {
+        self.put(self.pr, f"{base}/kommuneplan-assessment", {
             "samfunnsdel": assessment["samfunnsdel"], "arealdel": assessment["arealdel"],
             "rationale": assessment["note"]}, "strategy", "assessment")
         for n, evidence in enumerate(s["evidence"]):
@@ -381,11 +387,11 @@ class Loader:
         for n, external in enumerate(s["external_inputs"]):
             name = f"external_input:{n + 1}"
             self.ids[name] = self.uuid(name)
-            self.post(self.pr, f"{base}/inputs", {
+            self.post(self.pr, f"{base}/external-inputs", {
                 "input_id": self.ids[name], "source": external["kind"], "sender": external["from"],
                 "received_on": external["received_on"], "summary": external["summary"]}, name)
         adoption = s["adoption"]
-        self.post(self.pr, f"{base}/publish", {"on": s["published_on"],
+        self.post(self.pr, f"{base}/publication", {"on": s["published_on"],
                                                "planned_meeting_on": adoption["meeting_date"]}, "strategy", "publish")
         committee = s["committee_recommendation"]
         self.decide("committee", committee["body"], committee["case_number"], committee["meeting_date"],
@@ -397,7 +403,7 @@ class Loader:
                                    "text": amendment["text"], "proposed_by": amendment["proposed_by"],
                                    "adopted": True, "change": "set_item", "action": amendment["action"],
                                    "plan_name": amendment["plan_title"], "timing": amendment["timing"]}])
-        self.post(self.pr, f"{base}/adopt", {"decision_id": decision}, "strategy", "adopt")
+        self.post(self.pr, f"{base}/adoption", {"decision_id": decision}, "strategy", "adopt")
         for item in self.items(strategy_id):
             if item.get("origin") == "council_amendment":
                 self.ids["item:amendment"] = item["item_id"]

@@ -1,0 +1,134 @@
+"""The platform as real processes: plan-registry, cocreation and knowledge (``python -m <package>``) on free
+ports, SQLite stores in tmp, their own subject prefix (so their own stream and durable consumers), NATS and
+Neo4j from the root conftest. The graph is emptied first; the processes are stopped at the end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Platform:
+    urls: dict[str, str]
+    env: dict[str, str]
+    """Environment for the `planspor` CLI: URLs and the ids file of this platform."""
+    ids_file: Path
+    logs: Path
+
+    def log(self, name: str) -> str:
+        path = self.logs / f"{name}.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+
+def _empty_graph(uri: str, auth: tuple[str, str]) -> None:
+    import neo4j
+
+    with neo4j.GraphDatabase.driver(uri, auth=auth) as driver:
+        while True:
+            records, _, _ = driver.execute_query(
+                "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted")
+            if records[0]["deleted"] == 0:
+                break
+
+
+def _create_stream(nats_url: str, prefix: str) -> None:
+    """The run's own stream, before any service subscribes to it."""
+    import asyncio
+
+    import nats
+
+    from planspor_shared.subjects import stream_config
+
+    async def create() -> None:
+        connection = await nats.connect(nats_url)
+        try:
+            await connection.jetstream().add_stream(stream_config(prefix))
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+
+
+def _wait_alive(name: str, url: str, process: subprocess.Popen, platform: Platform, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{platform.log(name)}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} did not answer /healthz in {timeout} s:\n{platform.log(name)}")
+
+
+@pytest.fixture(scope="module")
+def platform(nats_url, neo4j_uri, neo4j_auth, tmp_path_factory):
+    root = tmp_path_factory.mktemp("platform")
+    logs = root / "log"
+    logs.mkdir()
+    prefix = f"e2e-{uuid.uuid4().hex[:10]}"
+    ports = {name: free_port() for name in ("plan-registry", "cocreation", "knowledge")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    _empty_graph(neo4j_uri, neo4j_auth)
+    _create_stream(nats_url, prefix)
+    common = {**os.environ, "PLANSPOR_ENV": "development", "NATS_URL": nats_url, "PLANSPOR_SUBJECT_PREFIX": prefix,
+              "PYTHONUNBUFFERED": "1"}
+    common.pop("PLANSPOR_TOKENS", None)
+    envs = {
+        "plan-registry": {"PLAN_REGISTRY_HOST": "127.0.0.1", "PLAN_REGISTRY_PORT": str(ports["plan-registry"]),
+                          "PLAN_REGISTRY_STORE": "sqlite",
+                          "PLAN_REGISTRY_SQLITE_PATH": str(root / "plan-registry.sqlite"),
+                          "PLAN_REGISTRY_RELAY": "1", "PLAN_REGISTRY_REACTIONS": "1"},
+        "cocreation": {"COCREATION_HOST": "127.0.0.1", "COCREATION_PORT": str(ports["cocreation"]),
+                       "COCREATION_STORE": "sqlite", "COCREATION_SQLITE_PATH": str(root / "cocreation.sqlite"),
+                       "COCREATION_RELAY": "1", "COCREATION_CATALOGUE_SUBSCRIBER": "1"},
+        "knowledge": {"HOST": "127.0.0.1", "PORT": str(ports["knowledge"]), "NEO4J_URI": neo4j_uri,
+                      "NEO4J_USER": neo4j_auth[0], "NEO4J_PASSWORD": neo4j_auth[1],
+                      "KNOWLEDGE_DURABLE": f"knowledge-{prefix}",
+                      "PLAN_REGISTRY_URL": urls["plan-registry"], "COCREATION_URL": urls["cocreation"]},
+    }
+    packages = {"plan-registry": "plan_registry", "cocreation": "cocreation", "knowledge": "knowledge"}
+    ids_file = root / "demo-ids.json"
+    cli_env = {**os.environ, "PLANSPOR_PLAN_REGISTRY_URL": urls["plan-registry"],
+               "PLANSPOR_COCREATION_URL": urls["cocreation"], "PLANSPOR_KNOWLEDGE_URL": urls["knowledge"],
+               "PLANSPOR_DEMO_IDS": str(ids_file), "COLUMNS": "200"}
+    cli_env.pop("PLANSPOR_TOKEN", None)
+    the_platform = Platform(urls=urls, env=cli_env, ids_file=ids_file, logs=logs)
+    processes: dict[str, subprocess.Popen] = {}
+    try:
+        for name in ("plan-registry", "cocreation", "knowledge"):
+            with open(logs / f"{name}.log", "wb") as log:
+                processes[name] = subprocess.Popen([sys.executable, "-m", packages[name]], env={**common, **envs[name]},
+                                                   cwd=root, stdout=log, stderr=subprocess.STDOUT,
+                                                   start_new_session=True)
+            _wait_alive(name, urls[name], processes[name], the_platform)
+        yield the_platform
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
