@@ -150,6 +150,8 @@ class RecommendationItem(Strict):
 class IssueRecommendation(Strict):
     prioritisation_id: Ref
     summary: Annotated[str, Field(max_length=20_000)] = ""
+    council_constituted_on: date | None = None
+    """When the council of the period was constituted; the plan registry needs it to draft the strategy."""
     items: Annotated[list[RecommendationItem], Field(min_length=1, max_length=200)]
 
 
@@ -341,6 +343,7 @@ def create_api(application: CocreationApplication, access: Access, lifespan: Any
               if_match: IfMatch = None, principal: Principal = command):
         return application.issue_recommendation(
             process_id, prioritisation_id=body.prioritisation_id, summary=body.summary,
+            council_constituted_on=body.council_constituted_on,
             items=[i.model_dump() for i in body.items], meta=meta(principal, request),
             expected_version=_expected_version(if_match), idempotency_key=key)
 

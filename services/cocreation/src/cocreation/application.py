@@ -507,6 +507,7 @@ class CocreationApplication(Application[UUID]):
         prioritisation_id: str,
         items: Sequence[Mapping[str, Any]],
         summary: str = "",
+        council_constituted_on: date | None = None,
         meta: Meta,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
@@ -514,6 +515,8 @@ class CocreationApplication(Application[UUID]):
         """``items``: {need_id, action, start_year, note}. Issuing hands the process over."""
         request = dict(process_id=str(process_id), prioritisation_id=str(prioritisation_id),
                        items=[dict(i) for i in items], summary=summary, expected_version=expected_version)
+        if council_constituted_on is not None:
+            request["council_constituted_on"] = council_constituted_on
 
         def run():
             process = self._get(Process, process_id, "process", expected_version)
@@ -536,7 +539,7 @@ class CocreationApplication(Application[UUID]):
                         titles[need.plan_id] = entry.title
             recommendation = Recommendation.issue(process=process, prioritisation=vote, needs=needs, items=wanted,
                                                   summary=summary, plan_titles=titles, today=self.today(),
-                                                  meta=meta)
+                                                  meta=meta, council_constituted_on=council_constituted_on)
             return {"recommendation_id": str(recommendation.id), "process_id": str(process.id),
                     "version": recommendation.version}, [process, recommendation]
 
@@ -673,7 +676,9 @@ class CocreationApplication(Application[UUID]):
         r = self._get(Recommendation, recommendation_id, "recommendation")
         return {"recommendation_id": str(r.id), "process_id": r.process_id, "prioritisation_id": r.prioritisation_id,
                 "election_period": r.election_period, "issued_on": r.issued_on.isoformat(), "summary": r.summary,
-                "items": [dict(i) for i in r.items], "version": r.version}
+                "items": [dict(i) for i in r.items], "version": r.version,
+                "council_constituted_on": (getattr(r, "council_constituted_on", None) or None) and
+                r.council_constituted_on.isoformat()}
 
     def list_of(self, process_id: UUID | str, what: str) -> list[dict[str, Any]]:
         """The workshops, inputs, plan_needs or prioritisations of a process."""

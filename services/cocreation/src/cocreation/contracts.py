@@ -117,6 +117,7 @@ def _recommendation_issued(e) -> list[IntegrationEvent]:
     return [ev.RecommendationIssued(
         process_id=e.process_id, recommendation_id=str(e.originator_id), prioritisation_id=e.prioritisation_id,
         issued_on=e.issued_on, election_period=e.election_period, summary=e.summary, items=items,
+        council_constituted_on=getattr(e, "council_constituted_on", None),
     )]
 
 

@@ -1100,8 +1100,11 @@ class Recommendation(Aggregate):
         plan_titles: Mapping[str, str],
         today: date,
         meta: Meta,
+        council_constituted_on: date | None = None,
     ) -> "Recommendation":
-        """``needs`` are the plan needs put forward; ``plan_titles`` the catalogue's titles of their plans."""
+        """``needs`` are the plan needs put forward; ``plan_titles`` the catalogue's titles of their plans.
+        ``council_constituted_on`` goes with it to the formal track: the plan registry counts the PBL §10-1
+        year of the strategy it drafts from that date."""
         process.check_phase(Phase.RECOMMENDATION, doing="issue the recommendation")
         if process.recommendation_id is not None:
             raise RecommendationAlreadyIssued(f"recommendation {process.recommendation_id} was already issued")
@@ -1162,6 +1165,7 @@ class Recommendation(Aggregate):
             issued_on=today,
             items=rows,
             summary=(summary or "").strip(),
+            council_constituted_on=council_constituted_on,
             meta=meta,
         )
         process.hand_over(recommendation_id=str(recommendation_id), meta=meta)
@@ -1169,7 +1173,8 @@ class Recommendation(Aggregate):
 
     @event("Issued")
     def __init__(self, *, id: UUID, process_id, prioritisation_id, election_period, issued_on, items, summary,
-                 meta) -> None:
+                 meta, council_constituted_on: date | None = None) -> None:
+        self.council_constituted_on = council_constituted_on
         self.process_id = process_id
         self.prioritisation_id = prioritisation_id
         self.election_period = election_period

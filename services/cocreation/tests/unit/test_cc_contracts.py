@@ -48,7 +48,7 @@ def story():
     app.issue_recommendation(pid, prioritisation_id=vid, summary="Both",
                              items=[{"need_id": merge, "action": "merge", "start_year": 2025},
                                     {"need_id": new, "action": "new", "start_year": 2026, "note": "after"}],
-                             meta=META)
+                             council_constituted_on=date(2023, 10, 18), meta=META)
     notifications = app.notification_log.select(1, 1000)
     return app, [app.mapper.to_domain_event(n) for n in notifications]
 
@@ -114,5 +114,6 @@ def test_ballots_and_result_carry_the_trace(story):
     assert (merge_item.plan_id, merge_item.merge_into_plan_id, merge_item.plan_title) == (
         "plan-a", "plan-b", "Transport plan")
     assert issued.items[1].timing == "2026" and issued.items[1].rationale == "after"
+    assert issued.council_constituted_on == date(2023, 10, 18)
     phases = [(p.from_phase.value, p.to_phase.value) for p in by_type["process.phase_changed"]]
     assert phases[-1] == ("recommendation", "handed_over")
