@@ -29,7 +29,7 @@ def story(platform):
                     knowledge_url=platform.urls["knowledge"])
     started = time.monotonic()
     try:
-        report = Loader(client, ids_file=platform.ids_file, say=print, wait_timeout=120).run()
+        report = Loader(client, ids_file=platform.ids_file, say=print, wait_timeout=40).run()
     except Exception:
         for name in platform.urls:
             print(f"--- {name} log ---\n{platform.log(name)}")

@@ -340,6 +340,7 @@ class Loader:
         issued = self.post(self.cc, f"/api/v1/processes/{process_id}/recommendation", {
             "prioritisation_id": prioritisation_id,
             "summary": "Samskapingens anbefaling til planstrategi 2024-2027",
+            "council_constituted_on": self.s["council_constituted_on"],
             "items": [{"need_id": self.ids[f"need:{k}"], "action": kinds[k], "start_year": int(rec["timing"][k])}
                       for k in top]}, "recommendation")
         self.ids["recommendation"] = issued["recommendation_id"]
