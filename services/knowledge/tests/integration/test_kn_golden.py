@@ -1,0 +1,79 @@
+"""The projection's graph is pinned: the checksums of fixed stories, recorded before the projector was rewritten.
+
+Any change to how events are written (fewer round trips, batching, UNWIND runs) must
+leave the graph identical; a change of the graph model changes these constants on
+purpose, in the same commit as the README. The stories are the test stories of
+``kn_story`` and ``test_kq_queries`` with their random ids drawn from a seeded
+generator, projected in order, in small batches, and in one batch per event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import random
+import uuid
+from pathlib import Path
+
+import neo4j
+import pytest
+
+import kn_story
+from kn_story import interleaved
+from knowledge.graph.checksum import graph_checksum
+from knowledge.graph.schema import empty_graph, ensure_constraints
+from knowledge.projection.ordering import decode
+from knowledge.projection.projector import Projection
+
+pytestmark = pytest.mark.integration
+
+GOLDEN = {
+    "story-1": "d7cdc4bc7db740a2890633d9a2eafcbd16f16e57eeb597e835b647c7912a6714",
+    "story-3": "bdc691dca3c5b4916be0f01f9cddaa4f8605ebf40e901afdfb3fbbede30d2f7b",
+    "queries-story": "a4ea43ec0c2556e763f035c18098c167bd28b255a224fef9a7dd0029d1e9dcf0",
+}
+
+
+class _SeededUuid:
+    """Stands in for the ``uuid`` module inside ``kn_story``: the same ids on every run."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    def uuid4(self) -> uuid.UUID:
+        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+
+def seeded_envelopes(name: str, monkeypatch) -> list:
+    monkeypatch.setattr(kn_story, "uuid", _SeededUuid(sum(map(ord, name))))
+    if name == "story-1":
+        return interleaved(*kn_story.story(1))
+    if name == "story-3":
+        return interleaved(*kn_story.story(3))
+    spec = importlib.util.spec_from_file_location("kq_queries_story", Path(__file__).with_name("test_kq_queries.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    story = module.write_story()
+    return interleaved(story.registry, story.cocreation)
+
+
+async def project_and_checksum(neo4j_uri, neo4j_auth, envelopes, batch: int) -> str:
+    driver = neo4j.AsyncGraphDatabase.driver(neo4j_uri, auth=neo4j_auth)
+    try:
+        await empty_graph(driver)
+        await ensure_constraints(driver)
+        projection = Projection(driver)
+        items = [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes]
+        for start in range(0, len(items), batch):
+            await projection.project(items[start:start + batch])
+        return (await graph_checksum(driver))["checksum"]
+    finally:
+        await driver.close()
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_the_graph_of_a_fixed_story_is_the_recorded_one(name, neo4j_uri, neo4j_auth, monkeypatch):
+    envelopes = seeded_envelopes(name, monkeypatch)
+    checksums = {batch: asyncio.run(project_and_checksum(neo4j_uri, neo4j_auth, envelopes, batch))
+                 for batch in (len(envelopes), 7, 1)}
+    assert set(checksums.values()) == {GOLDEN[name]}, checksums
