@@ -29,7 +29,7 @@ def story(platform):
                     knowledge_url=platform.urls["knowledge"])
     started = time.monotonic()
     try:
-        report = Loader(client, ids_file=platform.ids_file, say=print, wait_timeout=40).run()
+        report = Loader(client, ids_file=platform.ids_file, say=print, wait_timeout=120).run()
     except Exception:
         for name in platform.urls:
             print(f"--- {name} log ---\n{platform.log(name)}")
@@ -115,7 +115,8 @@ def test_6_every_command_of_the_readme_walkthrough_runs(story, platform):
     assert commands, "the README has no Walkthrough with `$ planspor ...` lines"
     for command, expected in commands:
         args = shlex.split(command)[1:]
-        done = subprocess.run([*PLANSPOR, *args], env=platform.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run([*PLANSPOR, *args], env=platform.env, capture_output=True, text=True, timeout=300,
+                              cwd=platform.logs.parent)
         assert done.returncode == expected, f"{command}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
         if "--json" in args:
             json.loads(done.stdout)

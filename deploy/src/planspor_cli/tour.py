@@ -32,18 +32,22 @@ def describe(step: dict[str, Any]) -> str:
     return f"[bold]{step['label']}[/] {name}{extra}{event}"
 
 
-def chain_to(steps: list[dict[str, Any]], target: dict[str, Any]) -> list[dict[str, Any]]:
-    """The path from the trace's start to ``target``, following each step's first ``via``."""
+def chain_to(steps: list[dict[str, Any]], target: dict[str, Any], start: dict[str, Any]) -> list[dict[str, Any]]:
+    """The shortest path from the trace's start to ``target``, walking back along ``via`` to shallower steps."""
     by_key = {(s["label"], s["id"]): s for s in steps}
+    root = (start["label"], start["id"])
+    depth = {key: step.get("depth", 0) for key, step in by_key.items()}
+    depth[root] = -1
     path = [target]
-    seen = {(target["label"], target["id"])}
     current = target
-    while current.get("via"):
-        origin = current["via"][0]["from"]
-        key = (origin["label"], origin["id"])
-        if key in seen or key not in by_key:
+    while (current["label"], current["id"]) != root and current.get("via"):
+        origins = [(v["from"]["label"], v["from"]["id"]) for v in current["via"]]
+        key = min(origins, key=lambda k: depth.get(k, 10**9))
+        if depth.get(key, 10**9) >= depth.get((current["label"], current["id"]), 10**9) or key in {
+                (p["label"], p["id"]) for p in path}:
             break
-        seen.add(key)
+        if key == root:
+            break
         current = by_key[key]
         path.append(current)
     return list(reversed(path))
@@ -114,8 +118,8 @@ def seminar_chain(platform: Platform, ids: dict[str, str]) -> list[dict[str, Any
               and (s.get("properties") or {}).get("workshop_id") == seminar]
     if not inputs:
         return []
-    chains = [chain_to(trace["steps"], s) for s in inputs]
-    chain = max(chains, key=len)
+    chains = [chain_to(trace["steps"], s, trace["start"]) for s in inputs]
+    chain = min(chains, key=len)
     workshop = next((s for s in trace["steps"] if s["label"] == "Workshop" and s["id"] == seminar), None)
     start = {"label": trace["start"]["label"], "id": trace["start"]["id"],
              "properties": next((s.get("properties") for s in trace["steps"]

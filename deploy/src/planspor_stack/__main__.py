@@ -36,20 +36,66 @@ def built(service: Service) -> bool:
 
 
 def service_env(stack: Stack, service: Service) -> dict[str, str]:
+    """Each service's own settings names; relays, reactions and subscribers on, so the platform runs whole."""
     s = stack.settings
+    host, port = "127.0.0.1", str(service.port)
+    sqlite = str(s.data_dir / f"{service.name}.sqlite")
     env = {
         "PLANSPOR_ENV": os.environ.get("PLANSPOR_ENV", "development"),
         "NATS_URL": stack.endpoints["nats"].url,
-        "NEO4J_URI": stack.endpoints["neo4j"].url,
-        "NEO4J_USER": s.neo4j_user,
-        "NEO4J_PASSWORD": s.neo4j_password,
-        "PORT": str(service.port),
-        "SQLITE_PATH": str(s.data_dir / f"{service.name}.sqlite"),
         "PLAN_REGISTRY_URL": SERVICES[0].url(),
         "COCREATION_URL": SERVICES[1].url(),
         "KNOWLEDGE_URL": SERVICES[2].url(),
     }
+    if service.package == "plan_registry":
+        env.update(PLAN_REGISTRY_HOST=host, PLAN_REGISTRY_PORT=port, PLAN_REGISTRY_STORE="sqlite",
+                   PLAN_REGISTRY_SQLITE_PATH=sqlite, PLAN_REGISTRY_RELAY="1", PLAN_REGISTRY_REACTIONS="1")
+    elif service.package == "cocreation":
+        env.update(COCREATION_HOST=host, COCREATION_PORT=port, COCREATION_STORE="sqlite",
+                   COCREATION_SQLITE_PATH=sqlite, COCREATION_RELAY="1", COCREATION_CATALOGUE_SUBSCRIBER="1")
+    else:
+        env.update(HOST=host, PORT=port, NEO4J_URI=stack.endpoints["neo4j"].url, NEO4J_USER=s.neo4j_user,
+                   NEO4J_PASSWORD=s.neo4j_password)
     return env
+
+
+def ensure_stream(nats_url: str) -> None:
+    """The platform's stream, before any service subscribes to it (a subscriber does not create it)."""
+    import asyncio
+
+    import nats
+
+    from planspor_shared.subjects import stream_config
+
+    async def create() -> None:
+        connection = await nats.connect(nats_url)
+        try:
+            await connection.jetstream().add_stream(stream_config(os.environ.get("PLANSPOR_SUBJECT_PREFIX", "planspor")))
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+
+
+def load_demo_and_tour(stack: Stack) -> None:
+    """Loads the Bærum scenario unless the ids file shows it loaded, then prints the tour."""
+    from rich.console import Console
+
+    from planspor_cli.client import CliError, Platform
+    from planspor_cli.demo import Loader
+    from planspor_cli.tour import print_tour
+
+    console = Console()
+    platform = Platform(*(service.url() for service in SERVICES))
+    ids_file = stack.settings.var / stack.settings.profile / "demo-ids.json"
+    try:
+        report = Loader(platform, ids_file=ids_file, say=lambda text: print(f"planspor: {text}")).run()
+        if report.loaded:
+            print(f"planspor: scenario loaded in {report.load_seconds:.1f} s ({report.requests} requests); "
+                  f"the graph caught up {report.graph_seconds:.1f} s later")
+        print_tour(console, platform, report.ids)
+    except CliError as error:
+        print(f"planspor: the demo could not be loaded: {error.message}", file=sys.stderr)
 
 
 def http_ok(url: str) -> bool:
@@ -73,6 +119,8 @@ def run(stack: Stack) -> int:
     try:
         stack.start(("nats", "neo4j"))
         services = [s for s in SERVICES if built(s)]
+        if services:
+            ensure_stream(stack.endpoints["nats"].url)
         if not services:
             print("planspor: the services are not built yet: the stack runs alone.")
         for service in services:
@@ -84,6 +132,8 @@ def run(stack: Stack) -> int:
         for service, process in zip(services, processes):
             wait_until(lambda: http_ok(f"{service.url()}/healthz"), service.name, 60, process)
             print(f"  {service.name}: {service.url()}  (OpenAPI: {service.url()}/docs)")
+        if len(services) == len(SERVICES) and os.environ.get("PLANSPOR_DEMO", "1") != "0":
+            load_demo_and_tour(stack)
         print("planspor: ready. Logs in", stack.settings.log_dir, "- press Ctrl-C to stop.")
         while all(p.pid() is not None for p in processes):
             time.sleep(0.5)
