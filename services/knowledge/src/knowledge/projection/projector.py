@@ -47,6 +47,7 @@ class BatchResult:
     skipped: int = 0
     held: int = 0
     filled: int = 0
+    statements: int = 0
     checkpoints: dict[str, int] = field(default_factory=dict)
 
 
@@ -87,14 +88,15 @@ class Projection:
             return result
 
     async def _apply(self, tx: neo4j.AsyncManagedTransaction, items: list[Incoming]) -> BatchResult:
+        """Arrange against the locked checkpoints, then write the whole batch in a few statements:
+        the events (one statement per run of one shape), the dead letters, the checkpoints."""
         checkpoints = await graph.lock_checkpoints(tx)
         arrangement: Arrangement = arrange({s: p for s, (p, _) in checkpoints.items()}, items)
         result = BatchResult(skipped=len(arrangement.stale), held=len(arrangement.held))
-        for item in arrangement.unplaced:
-            await graph.write_dead_letter(tx, id=item.dead_letter_id, source=item.source, position=None,
-                                          subject=item.subject, reason=item.reason or "no position",
-                                          raw=item.raw, first_seen_position=None)
-            result.dead_letters += 1
+        letters = [graph.DeadLetter(item.dead_letter_id, item.source, None, item.subject, item.reason or "no position",
+                                    item.raw, None) for item in arrangement.unplaced]
+        events: list[tuple] = []
+        moved: dict[str, tuple[int, str | None]] = {}
         for source, ready in sorted(arrangement.ready.items()):
             position, last_hash = checkpoints[source]
             for item in ready:
@@ -102,18 +104,19 @@ class Projection:
                 if reason is None and item.envelope.event_type not in graph.HANDLERS:
                     reason = f"no graph mapping for event type {item.envelope.event_type!r}"
                 if reason is not None:
-                    await graph.write_dead_letter(tx, id=item.dead_letter_id, source=source, position=item.position,
-                                                  subject=item.subject, reason=reason, raw=item.raw,
-                                                  first_seen_position=position)
-                    result.dead_letters += 1
+                    letters.append(graph.DeadLetter(item.dead_letter_id, source, item.position, item.subject, reason,
+                                                    item.raw, position))
                 else:
                     expected = last_hash if item.position > 1 else GENESIS_HASH
                     chain_ok = expected is None or item.envelope.prev_hash == expected
-                    await graph.apply_event(tx, item.envelope, item.payload, chain_ok)
-                    result.applied += 1
+                    events.append((item.envelope, item.payload, chain_ok))
                 position, last_hash = item.position, item.claimed_hash
-            await graph.set_checkpoint(tx, source, position, last_hash)
-            checkpoints[source] = (position, last_hash)
+            moved[source] = checkpoints[source] = (position, last_hash)
+        result.statements = await graph.apply_events(tx, events)
+        await graph.write_dead_letters(tx, letters)
+        await graph.set_checkpoints(tx, moved)
+        result.applied = len(events)
+        result.dead_letters = len(letters)
         result.checkpoints = {s: p for s, (p, _) in checkpoints.items()}
         return result
 
