@@ -1,0 +1,427 @@
+"""Projection benchmark: ratios measured side by side in one run (design.md, "Quality bars").
+
+``python -m knowledge.bench [--rounds N] [--per-event-seconds S] [--rate R] [--seconds D]``
+
+Needs a NATS and a Neo4j it may EMPTY: ``NATS_URL`` and ``NEO4J_URI`` (loopback), and
+``--may-empty-graph`` to say so (`make bench` starts a stack of its own under var/bench).
+
+1. End-to-end: the events are published to a fresh stream as the relays publish them
+   (subject per type, ``Nats-Msg-Id``); the projector (batches of ``--batch-size``) is
+   timed from its start until both checkpoints reach the ends.
+2. Ceiling: the very nodes and relationships the projector wrote are read back, the graph
+   emptied, and they are written raw (``UNWIND ... CREATE`` per label and type, 1000 rows a
+   transaction): no ordering, no MERGE, no checks. The checksum must come out identical
+   (the same facts). Both sides run with their statements planned already (a warm-up).
+3. The usual approach: the same projector with one transaction per event (batch size 1),
+   on a fresh graph, bounded by ``--per-event-seconds``; its rate is positions applied / time.
+4. Freshness: events published at a steady ``--rate`` for ``--seconds`` while the projector
+   runs; per event, publish acknowledged -> its checkpoint (same transaction as its facts)
+   seen by a reader polling every 5 ms. Printed: p50, p95, max.
+The events are a synthetic municipal story (every event type of the catalogue) repeated
+``--rounds`` times with fresh ids.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import nats
+import neo4j
+
+from planspor_shared.canonical import GENESIS_HASH
+from planspor_shared.envelope import Actor, Envelope
+from planspor_shared.events import cocreation as cc
+from planspor_shared.events import plan_registry as pr
+from planspor_shared.events.base import Body, PlanType, StrategyAction
+from planspor_shared.subjects import stream_config, stream_name, subject
+
+from knowledge.graph.checksum import graph_checksum
+from knowledge.graph.schema import empty_graph, ensure_constraints
+from knowledge.projection.projector import Projection, Projector
+
+T0 = datetime(2023, 1, 2, 8, 0, tzinfo=timezone.utc)
+
+
+class _Chain:
+    def __init__(self, source: str, rng: random.Random) -> None:
+        self.source, self.rng = source, rng
+        self.position, self.last_hash = 0, GENESIS_HASH
+        self.envelopes: list[Envelope] = []
+
+    def seal(self, payload: Any, at: datetime) -> Envelope:
+        self.position += 1
+        envelope = Envelope.seal(
+            self.last_hash, event_id=uuid.UUID(int=self.rng.getrandbits(128), version=4), source=self.source,
+            position=self.position, aggregate_id=f"agg-{self.position}", aggregate_version=1, occurred_at=at,
+            actor=Actor(id="u1", name="Kari Planlegger", role="planner"), payload=payload)
+        self.last_hash = envelope.hash
+        self.envelopes.append(envelope)
+        return envelope
+
+
+def synthetic_story(rounds: int, seed: int = 6) -> list[Envelope]:
+    """``rounds`` planning cycles of both sources, interleaved in time order; 44 events a round."""
+    rng = random.Random(seed)
+    registry, cocreation = _Chain("plan-registry", rng), _Chain("cocreation", rng)
+    clock = [T0]
+
+    def at() -> datetime:
+        clock[0] += timedelta(minutes=7)
+        return clock[0]
+
+    def rid(prefix: str) -> str:
+        return f"{prefix}-{rng.getrandbits(48):012x}"
+
+    for _ in range(rounds):
+        goal, sub_goal, plan, plan2, indicator = rid("goal"), rid("goal"), rid("plan"), rid("plan"), rid("ind")
+        process, ws, ws2, p1, p2 = rid("proc"), rid("ws"), rid("ws"), rid("part"), rid("part")
+        input1, input2, need1, need2, prio = rid("in"), rid("in"), rid("need"), rid("need"), rid("prio")
+        b1, b2, b3, rec, strategy, item, decision = (rid(x) for x in ("b", "b", "b", "rec", "str", "item", "dec"))
+        evidence, ext = rid("ev"), rid("ext")
+        R, C = registry.seal, cocreation.seal
+        R(pr.GoalDefined(goal_id=goal, title="Godt liv", sdg_targets=("3.4",)), at())
+        R(pr.GoalDefined(goal_id=sub_goal, title="Aktive innbyggere", level=pr.GoalLevel.SUB_GOAL,
+                         parent_goal_id=goal), at())
+        R(pr.IndicatorDefined(indicator_id=indicator, goal_id=goal, name="Andel fysisk aktive", unit="%",
+                              source=pr.IndicatorSource.SSB, target=Decimal("80"), target_year=2030), at())
+        R(pr.IndicatorMeasured(indicator_id=indicator, period="2023", value=Decimal("71.5"),
+                               source=pr.IndicatorSource.SSB), at())
+        R(pr.IndicatorMeasured(indicator_id=indicator, period="2023", value=Decimal("72.0"),
+                               source=pr.IndicatorSource.SSB, corrects=True, previous_value=Decimal("71.5")), at())
+        R(pr.PlanProposed(plan_id=plan, title="Idrettsplan", plan_type=PlanType.TEMAPLAN, owning_unit="Kultur",
+                          initiated_through_strategy=False, proposed_on=date(2023, 1, 5)), at())
+        R(pr.PlanProposed(plan_id=plan2, title="Kulturplan", plan_type=PlanType.TEMAPLAN, owning_unit="Kultur",
+                          initiated_through_strategy=False, proposed_on=date(2023, 1, 6), parent_plan_id=plan), at())
+        R(pr.PlanParentChanged(plan_id=plan2, parent_plan_id=None, previous_parent_plan_id=plan), at())
+        R(pr.PlanAnchored(plan_id=plan, goal_id=goal), at())
+        R(pr.PlanAnchorRemoved(plan_id=plan, goal_id=goal), at())
+        R(pr.PlanAnchored(plan_id=plan, goal_id=sub_goal), at())
+        R(pr.PlanStatusChanged(plan_id=plan, from_status=pr.PlanStatus.PROPOSED,
+                               to_status=pr.PlanStatus.IN_PREPARATION, changed_on=date(2023, 2, 1)), at())
+        R(pr.PlanRevisionScheduled(plan_id=plan, revision_due=date(2025, 6, 1)), at())
+        R(pr.EvidenceRecorded(evidence_id=evidence, kind=pr.EvidenceKind.PUBLIC_HEALTH_OVERVIEW,
+                              title="Folkehelseoversikt", dated=date(2023, 1, 1)), at())
+        C(cc.ProcessStarted(process_id=process, title="Samskaping", purpose="Planstrategi",
+                            election_period="2024-2027", period_start=date(2023, 3, 9)), at())
+        C(cc.ParticipantEnrolled(process_id=process, participant_id=p1, name="Ola",
+                                 kind=cc.ParticipantKind.ELECTED_OFFICIAL, party="H", body=Body.MUNICIPAL_COUNCIL), at())
+        C(cc.ParticipantEnrolled(process_id=process, participant_id=p2, name="Eva",
+                                 kind=cc.ParticipantKind.ADMINISTRATION, unit="Plan"), at())
+        C(cc.ProcessPhaseChanged(process_id=process, from_phase=cc.ProcessPhase.PREPARATION,
+                                 to_phase=cc.ProcessPhase.WORKSHOPS, changed_on=date(2023, 3, 10)), at())
+        C(cc.WorkshopScheduled(process_id=process, workshop_id=ws, title="Verksted 1", scheduled_on=date(2023, 4, 1),
+                               format=cc.WorkshopFormat.IN_PERSON), at())
+        C(cc.WorkshopHeld(process_id=process, workshop_id=ws, held_on=date(2023, 4, 1), attendee_ids=(p1, p2)), at())
+        C(cc.InputRecorded(process_id=process, input_id=input1, workshop_id=ws, author_participant_id=p1,
+                           kind=cc.InputKind.NEED, text="Færre planer", plan_ids=(plan,), goal_ids=(goal,)), at())
+        C(cc.InputRecorded(process_id=process, input_id=input2, workshop_id=ws, author_participant_id=p2,
+                           kind=cc.InputKind.IDEA, text="Slå sammen planer"), at())
+        C(cc.PlanNeedProposed(process_id=process, plan_need_id=need1, kind=cc.PlanNeedKind.REVISE, title="Revider",
+                              plan_id=plan, derived_from_input_ids=(input1,)), at())
+        C(cc.PlanNeedProposed(process_id=process, plan_need_id=need2, kind=cc.PlanNeedKind.NEW, title="Ny plan",
+                              derived_from_input_ids=(input1, input2)), at())
+        C(cc.PrioritisationOpened(process_id=process, prioritisation_id=prio, method=cc.PrioritisationMethod.BORDA,
+                                  candidate_plan_need_ids=(need1, need2), eligible_participant_ids=(p1, p2), quorum=1,
+                                  tie_break="earliest"), at())
+        C(cc.BallotCast(process_id=process, prioritisation_id=prio, ballot_id=b1, participant_id=p1,
+                        method=cc.PrioritisationMethod.BORDA, ranking=(need2, need1)), at())
+        C(cc.BallotCast(process_id=process, prioritisation_id=prio, ballot_id=b2, participant_id=p1,
+                        method=cc.PrioritisationMethod.BORDA, ranking=(need1, need2), replaces_ballot_id=b1), at())
+        C(cc.BallotCast(process_id=process, prioritisation_id=prio, ballot_id=b3, participant_id=p2,
+                        method=cc.PrioritisationMethod.BORDA, ranking=(need1, need2)), at())
+        C(cc.PrioritisationMade(process_id=process, prioritisation_id=prio, method=cc.PrioritisationMethod.BORDA,
+                                ranking=(cc.RankedNeed(plan_need_id=need1, rank=1, score=Decimal("4")),
+                                         cc.RankedNeed(plan_need_id=need2, rank=2, score=Decimal("2"))),
+                                ballots_counted=2, counted_ballot_ids=(b2, b3), eligible_count=2,
+                                tie_break="earliest"), at())
+        C(cc.RecommendationIssued(process_id=process, recommendation_id=rec, prioritisation_id=prio,
+                                  issued_on=date(2023, 5, 1), election_period="2024-2027",
+                                  items=(cc.RecommendedNeed(plan_need_id=need1, action=StrategyAction.REVISE,
+                                                            plan_id=plan, plan_title="Idrettsplan", timing="2024",
+                                                            rank=1),)), at())
+        C(cc.WorkshopScheduled(process_id=process, workshop_id=ws2, title="Avlyst", scheduled_on=date(2023, 6, 1),
+                               format=cc.WorkshopFormat.DIGITAL), at())
+        R(pr.StrategyDrafted(strategy_id=strategy, title="Planstrategi", election_period="2024-2027",
+                             council_constituted_on=date(2023, 10, 19), drafted_on=date(2023, 11, 1),
+                             recommendation_id=rec, process_id=process), at())
+        R(pr.StrategyItemSet(strategy_id=strategy, item_id=item, action=StrategyAction.REVISE, plan_id=plan,
+                             timing="2024", rationale="Fra samskaping", origin=pr.ItemOrigin.PLAN_NEED,
+                             plan_need_id=need1), at())
+        R(pr.StrategyKommuneplanAssessed(strategy_id=strategy, samfunnsdel=pr.KommuneplanAssessment.CONTINUE,
+                                         arealdel=pr.KommuneplanAssessment.CONTINUE), at())
+        R(pr.StrategyEvidenceCited(strategy_id=strategy, evidence_id=evidence), at())
+        R(pr.InputReceived(input_id=ext, from_party="Statsforvalteren", party_kind=pr.PartyKind.STATE,
+                           received_on=date(2023, 12, 1), strategy_id=strategy, summary="Innspill"), at())
+        R(pr.StrategyPublished(strategy_id=strategy, published_on=date(2024, 1, 2),
+                               planned_meeting_on=date(2024, 3, 1)), at())
+        R(pr.DecisionRecorded(decision_id=decision, body=Body.MUNICIPAL_COUNCIL, case_number="24/1",
+                              meeting_date=date(2024, 3, 1), subject="Planstrategi", strategy_id=strategy,
+                              outcome=pr.DecisionOutcome.ADOPTED_WITH_AMENDMENTS,
+                              votes=pr.Votes(in_favour=30, against=10),
+                              amendments=(pr.Amendment(number=1, text="Behold kulturplan", adopted=True),)), at())
+        R(pr.StrategyItemSet(strategy_id=strategy, item_id=item, action=StrategyAction.CONTINUE, plan_id=plan,
+                             timing="2025", rationale="Endret av kommunestyret",
+                             origin=pr.ItemOrigin.COUNCIL_AMENDMENT, decision_id=decision, amendment_number=1), at())
+        R(pr.StrategyItemRemoved(strategy_id=strategy, item_id=rid("item"), decision_id=decision), at())
+        R(pr.StrategyAdopted(strategy_id=strategy, decision_id=decision, adopted_on=date(2024, 3, 1)), at())
+        R(pr.PlanStatusChanged(plan_id=plan2, from_status=pr.PlanStatus.PROPOSED, to_status=pr.PlanStatus.MERGED,
+                               changed_on=date(2024, 4, 1), merged_into_plan_id=plan), at())
+        R(pr.GoalRetired(goal_id=sub_goal, retired_on=date(2024, 5, 1)), at())
+        C(cc.WorkshopCancelled(process_id=process, workshop_id=ws2), at())
+    return sorted(registry.envelopes + cocreation.envelopes, key=lambda e: (e.occurred_at, e.source, e.position))
+
+
+def ends_of(envelopes: list[Envelope]) -> dict[str, int]:
+    ends: dict[str, int] = defaultdict(int)
+    for e in envelopes:
+        ends[e.source] = max(ends[e.source], e.position)
+    return dict(ends)
+
+
+async def publish(js, prefix: str, envelopes: list[Envelope]) -> None:
+    for offset in range(0, len(envelopes), 500):
+        futures = [await js.publish_async(subject(e.source, e.event_type, prefix=prefix), e.to_canonical(),
+                                          headers={"Nats-Msg-Id": e.nats_msg_id})
+                   for e in envelopes[offset:offset + 500]]
+        await asyncio.gather(*futures)
+
+
+async def positions(driver: neo4j.AsyncDriver) -> dict[str, int]:
+    records, _, _ = await driver.execute_query("MATCH (c:Checkpoint) RETURN c.source AS s, c.position AS p")
+    return {r["s"]: r["p"] for r in records}
+
+
+async def fresh_graph(driver: neo4j.AsyncDriver) -> None:
+    await empty_graph(driver)
+    await ensure_constraints(driver)
+
+
+async def run_projector(driver, nats_url: str, prefix: str, durable: str, batch_size: int, ends: dict[str, int],
+                        limit_seconds: float) -> tuple[float, int]:
+    """Seconds until the checkpoints reach ``ends`` (or the limit), and the positions applied by then."""
+    projector = Projector(Projection(driver), nats_url, prefix, durable, batch_size=batch_size,
+                          fetch_timeout=0.2, nak_delay=0.2)
+    started = time.perf_counter()
+    task = asyncio.create_task(projector.run())
+    try:
+        while True:
+            current = await positions(driver)
+            elapsed = time.perf_counter() - started
+            if all(current.get(s, 0) >= p for s, p in ends.items()) or elapsed > limit_seconds:
+                return elapsed, sum(current.values())
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+    finally:
+        projector.stop()
+        await asyncio.wait_for(task, 30)
+
+
+NODES = "MATCH (n) WHERE NOT n:DeadLetter RETURN labels(n) AS labels, properties(n) AS props"
+RELS = ("MATCH (a)-[r]->(b) RETURN labels(a)[0] AS a_label, coalesce(a.id, a.source) AS a_key, type(r) AS type, "
+        "properties(r) AS props, labels(b)[0] AS b_label, coalesce(b.id, b.source) AS b_key")
+
+
+async def raw_write(driver: neo4j.AsyncDriver) -> float:
+    """Read the graph back, empty it, write the same nodes and relationships raw; seconds of the writing."""
+    nodes, _, _ = await driver.execute_query(NODES)
+    rels, _, _ = await driver.execute_query(RELS)
+    by_labels: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+    for r in nodes:
+        by_labels[tuple(sorted(r["labels"]))].append(dict(r["props"]))
+    by_type: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for r in rels:
+        by_type[(r["a_label"], r["type"], r["b_label"])].append({"a": r["a_key"], "b": r["b_key"],
+                                                                  "props": dict(r["props"])})
+    seconds = 0.0
+    for _ in range(2):  # the first pass plans the statements (the projector's are planned in the warm-up)
+        await fresh_graph(driver)
+        started = time.perf_counter()
+        await _write_raw(driver, by_labels, by_type)
+        seconds = time.perf_counter() - started
+    return seconds
+
+
+async def _write_raw(driver, by_labels, by_type, chunk: int = 1000) -> None:
+    async with driver.session() as session:
+        for labels, rows in by_labels.items():
+            label_text = ":".join(f"`{label}`" for label in labels)
+            for offset in range(0, len(rows), chunk):
+                await session.execute_write(_run, f"UNWIND $rows AS row CREATE (n:{label_text}) SET n = row",
+                                            rows=rows[offset:offset + chunk])
+        for (a_label, type_, b_label), rows in by_type.items():
+            a_key = "source" if a_label == "Checkpoint" else "id"
+            b_key = "source" if b_label == "Checkpoint" else "id"
+            query = (f"UNWIND $rows AS row MATCH (a:`{a_label}` {{{a_key}: row.a}}) MATCH (b:`{b_label}` {{{b_key}: row.b}}) "
+                     f"CREATE (a)-[r:`{type_}`]->(b) SET r = row.props")
+            for offset in range(0, len(rows), chunk):
+                await session.execute_write(_run, query, rows=rows[offset:offset + chunk])
+
+
+async def _run(tx, query: str, **params) -> None:
+    await (await tx.run(query, **params)).consume()
+
+
+async def freshness(driver, js, nats_url: str, prefix: str, envelopes: list[Envelope], rate: float,
+                    batch_size: int) -> list[float]:
+    """Latency (s) from each publish acknowledged to its checkpoint seen, at a steady publish rate."""
+    projector = Projector(Projection(driver), nats_url, prefix, "bench-fresh", batch_size=batch_size,
+                          fetch_timeout=1.0, nak_delay=0.2)
+    task = asyncio.create_task(projector.run())
+    published: dict[tuple[str, int], float] = {}
+    seen: dict[tuple[str, int], float] = {}
+    ends = ends_of(envelopes)
+    stop = asyncio.Event()
+
+    async def watch() -> None:
+        last: dict[str, int] = {}
+        while not stop.is_set():
+            current = await positions(driver)
+            now = time.perf_counter()
+            for source, position in current.items():
+                for p in range(last.get(source, 0) + 1, position + 1):
+                    seen[(source, p)] = now
+                last[source] = max(last.get(source, 0), position)
+            if all(last.get(s, 0) >= p for s, p in ends.items()):
+                return
+            await asyncio.sleep(0.005)
+
+    watcher = asyncio.create_task(watch())
+    await asyncio.sleep(1.0)  # the consumer is subscribed and idle
+    start = time.perf_counter()
+    for i, e in enumerate(envelopes):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await js.publish(subject(e.source, e.event_type, prefix=prefix), e.to_canonical(),
+                         headers={"Nats-Msg-Id": e.nats_msg_id})
+        published[(e.source, e.position)] = time.perf_counter()
+    try:
+        await asyncio.wait_for(watcher, 60)
+    finally:
+        stop.set()
+        projector.stop()
+        await asyncio.wait_for(task, 30)
+    return [seen[k] - t for k, t in published.items() if k in seen]
+
+
+async def bench(args) -> None:
+    driver = neo4j.AsyncGraphDatabase.driver(args.neo4j_uri, auth=(args.neo4j_user, args.neo4j_password))
+    nc = await nats.connect(args.nats_url)
+    js = nc.jetstream(publish_async_max_pending=4000)
+    run = uuid.uuid4().hex[:8]
+    prefixes = []
+    try:
+        envelopes = synthetic_story(args.rounds)
+        ends = ends_of(envelopes)
+        n = len(envelopes)
+        print(f"knowledge projection benchmark: {n} events ({args.rounds} rounds of a synthetic story), "
+              f"batches of {args.batch_size}, Neo4j {args.neo4j_uri}, NATS {args.nats_url}", flush=True)
+        prefix = f"benchkn{run}"
+        prefixes.append(prefix)
+        await js.add_stream(stream_config(prefix))
+        await publish(js, prefix, envelopes)
+
+        # warm-up: plan the statements once (a running service has them in Neo4j's query cache)
+        await fresh_graph(driver)
+        await Projection(driver).project(_decoded(synthetic_story(2, seed=99)))
+
+        await fresh_graph(driver)
+        seconds, applied = await run_projector(driver, args.nats_url, prefix, "bench-batched", args.batch_size,
+                                               ends, limit_seconds=600)
+        if applied != n:
+            raise SystemExit(f"the batched projector applied {applied} of {n} events in {seconds:.0f} s")
+        batched_rate = n / seconds
+        projected = await graph_checksum(driver)
+
+        raw_seconds = await raw_write(driver)
+        raw_rate = n / raw_seconds
+        rewritten = await graph_checksum(driver)
+        same = "identical checksum" if rewritten["checksum"] == projected["checksum"] else "CHECKSUM DIFFERS"
+
+        await fresh_graph(driver)
+        per_event_seconds, per_event_applied = await run_projector(
+            driver, args.nats_url, prefix, "bench-per-event", 1, ends, limit_seconds=args.per_event_seconds)
+        per_event_rate = per_event_applied / per_event_seconds
+
+        print(f"  projector, batched (end to end)   {batched_rate:>8.0f} events/s  ({n} in {seconds:.1f} s, "
+              f"{projected['nodes']} nodes, {projected['relationships']} relationships)")
+        print(f"  raw batched write, same facts     {raw_rate:>8.0f} events/s  ({raw_seconds:.1f} s; {same})")
+        print(f"  projector, 1 transaction/event    {per_event_rate:>8.0f} events/s  "
+              f"({per_event_applied} in {per_event_seconds:.1f} s)")
+        print(f"  ratio batched / raw ceiling        {batched_rate / raw_rate:>8.2f}")
+        print(f"  ratio batched / 1 tx per event     {batched_rate / per_event_rate:>8.1f}", flush=True)
+
+        fresh_prefix = f"benchknf{run}"
+        prefixes.append(fresh_prefix)
+        await js.add_stream(stream_config(fresh_prefix))
+        await fresh_graph(driver)
+        live = synthetic_story(max(1, int(args.rate * args.seconds) // 44 + 1), seed=7)[: int(args.rate * args.seconds)]
+        latencies = sorted(await freshness(driver, js, args.nats_url, fresh_prefix, live, args.rate,
+                                           args.batch_size))
+        if not latencies:
+            raise SystemExit("freshness: no event became visible")
+        p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+        print(f"  freshness at {args.rate:.0f} events/s for {args.seconds:.0f} s ({len(latencies)} events): "
+              f"publish -> queryable p50 {p(0.5):.0f} ms, p95 {p(0.95):.0f} ms, max {latencies[-1] * 1000:.0f} ms "
+              f"(mean {statistics.mean(latencies) * 1000:.0f} ms)", flush=True)
+    finally:
+        for prefix in prefixes:
+            try:
+                await js.delete_stream(stream_name(prefix))
+            except Exception:  # noqa: BLE001
+                pass
+        await nc.close()
+        await driver.close()
+
+
+def _decoded(envelopes: list[Envelope]):
+    from knowledge.projection.ordering import decode
+
+    return [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m knowledge.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=100, help="story rounds (44 events each)")
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--per-event-seconds", type=float, default=20.0,
+                        help="time bound of the one-transaction-per-event run")
+    parser.add_argument("--rate", type=float, default=100.0, help="events/s published in the freshness run")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the freshness run")
+    parser.add_argument("--nats-url", default=os.environ.get("NATS_URL"))
+    parser.add_argument("--neo4j-uri", default=os.environ.get("NEO4J_URI"))
+    parser.add_argument("--neo4j-user", default=os.environ.get("NEO4J_USER", "neo4j"))
+    parser.add_argument("--neo4j-password", default=os.environ.get("NEO4J_PASSWORD", "planspor-dev"))
+    parser.add_argument("--may-empty-graph", action="store_true",
+                        help="required: the benchmark empties the Neo4j graph it is given")
+    args = parser.parse_args(argv)
+    if not args.nats_url or not args.neo4j_uri:
+        parser.error("set NATS_URL and NEO4J_URI (or --nats-url, --neo4j-uri); `make bench` starts its own stack")
+    if not args.may_empty_graph:
+        parser.error(f"the benchmark empties the graph at {args.neo4j_uri}: pass --may-empty-graph if that is fine")
+    for url in (args.nats_url, args.neo4j_uri):
+        host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+        if host not in ("127.0.0.1", "localhost", "[::1]"):
+            parser.error(f"loopback only: {url}")
+    import logging
+
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    asyncio.run(bench(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
