@@ -169,7 +169,7 @@ class Projector:
         try:
             while not self._stopping.is_set():
                 try:
-                    messages = await subscription.fetch(self.batch_size, timeout=self.fetch_timeout)
+                    messages = await self._fetch(subscription)
                 except NatsTimeout:
                     continue
                 except Exception as error:  # noqa: BLE001  connection trouble: keep trying
@@ -180,6 +180,21 @@ class Projector:
         finally:
             if self._nc is not None:
                 await self._nc.close()
+
+    async def _fetch(self, subscription) -> list:
+        """Up to a batch of what is there, as soon as one message is there.
+
+        A pull for the whole batch would wait until the batch is full or the fetch timeout
+        ends, so at a trickle every event would wait the timeout (freshness). So: wait for
+        one message, then take what else is available without waiting.
+        """
+        messages = await subscription.fetch(1, timeout=self.fetch_timeout)
+        if self.batch_size > 1:
+            try:
+                messages += await subscription.fetch(self.batch_size - 1, timeout=0.005)
+            except NatsTimeout:
+                pass
+        return messages
 
     async def handle(self, messages: Iterable[nats.aio.msg.Msg]) -> BatchResult | None:
         messages = list(messages)
