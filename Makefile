@@ -49,8 +49,15 @@ e2e: setup
 slow: setup
 	@$(PYTEST) -m slow
 
+# bench: its own stack (profile test, var/bench, ports 2xxxx; NATS_URL/NEO4J_URI to use others), emptied by it
+BENCH_ENV := PLANSPOR_VAR=$(CURDIR)/var/bench PLANSPOR_NATS_PORT=24222 PLANSPOR_NEO4J_PORT=27687 PLANSPOR_POSTGRES_PORT=25432
 bench: setup
-	@$(PY) -m planspor_bench
+	@$(BENCH_ENV) $(PY) -m planspor_stack up --profile test --with nats,neo4j
+	@export NATS_URL=$${NATS_URL:-nats://127.0.0.1:24222} NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:27687}; \
+	 $(PY) -m knowledge.bench --may-empty-graph; rc=$$?; \
+	 $(PY) -m planspor_shared.bench_relay; rc2=$$?; \
+	 $(BENCH_ENV) $(PY) -m planspor_stack down --profile test; \
+	 test $$rc -eq 0 -a $$rc2 -eq 0
 
 up: setup
 	@$(PY) -m planspor_stack up --with nats,neo4j,postgres

@@ -333,9 +333,11 @@ async def bench(args) -> None:
         await js.add_stream(stream_config(prefix))
         await publish(js, prefix, envelopes)
 
-        # warm-up: plan the statements once (a running service has them in Neo4j's query cache)
+        # warm-up: plan the statements and warm the JIT (a running service has both)
         await fresh_graph(driver)
-        await Projection(driver).project(_decoded(synthetic_story(2, seed=99)))
+        warm = _decoded(synthetic_story(min(args.rounds, 20), seed=99))
+        for offset in range(0, len(warm), args.batch_size):
+            await Projection(driver).project(warm[offset:offset + args.batch_size])
 
         await fresh_graph(driver)
         seconds, applied = await run_projector(driver, args.nats_url, prefix, "bench-batched", args.batch_size,
