@@ -24,11 +24,12 @@ class Service:
         return f"http://127.0.0.1:{self.port}"
 
 
-SERVICES = (
-    Service("plan-registry", "plan_registry", 8001),
-    Service("cocreation", "cocreation", 8002),
-    Service("knowledge", "knowledge", 8003),
+SERVICES = tuple(
+    Service(name, package, int(os.environ.get(f"PLANSPOR_{package.upper()}_PORT", port)))
+    for name, package, port in (("plan-registry", "plan_registry", 8001), ("cocreation", "cocreation", 8002),
+                                ("knowledge", "knowledge", 8003))
 )
+"""Ports: 8001-8003, or PLANSPOR_PLAN_REGISTRY_PORT, PLANSPOR_COCREATION_PORT, PLANSPOR_KNOWLEDGE_PORT."""
 
 
 def built(service: Service) -> bool:

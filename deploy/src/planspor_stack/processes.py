@@ -30,6 +30,17 @@ class ManagedProcess:
     def pid_file(self) -> Path:
         return self.run_dir / f"{self.name}.pid"
 
+    @property
+    def port_file(self) -> Path:
+        return self.run_dir / f"{self.name}.port"
+
+    def port(self, default: int) -> int:
+        """The port a running process of ours listens on (it may differ from the default)."""
+        try:
+            return int(self.port_file.read_text()) if self.pid() is not None else default
+        except (FileNotFoundError, ValueError):
+            return default
+
     def pid(self) -> int | None:
         try:
             pid = int(self.pid_file.read_text().strip())
@@ -37,7 +48,8 @@ class ManagedProcess:
             return None
         return pid if _alive(pid) else None
 
-    def start(self, argv: Sequence[str], env: dict[str, str] | None = None, user: str | None = None) -> int:
+    def start(self, argv: Sequence[str], env: dict[str, str] | None = None, user: str | None = None,
+              port: int | None = None) -> int:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         if user:
@@ -57,6 +69,8 @@ class ManagedProcess:
         finally:
             log.close()
         self.pid_file.write_text(str(process.pid))
+        if port is not None:
+            self.port_file.write_text(str(port))
         return process.pid
 
     def stop(self, timeout: float = 30.0, sig: int = signal.SIGTERM) -> bool:
@@ -73,6 +87,7 @@ class ManagedProcess:
             while _alive(pid):
                 time.sleep(0.05)
         self.pid_file.unlink(missing_ok=True)
+        self.port_file.unlink(missing_ok=True)
         return True
 
     def log_tail(self, lines: int = 15) -> str:
@@ -120,6 +135,12 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return False
     return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def require_free_port(port: int, what: str, setting: str, url_setting: str) -> None:

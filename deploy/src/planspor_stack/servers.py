@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .processes import ManagedProcess, StackError, require_free_port, wait_until
+from .processes import ManagedProcess, StackError, free_port, port_is_free, require_free_port, wait_until
 from .settings import StackSettings
 
 
@@ -27,6 +27,17 @@ class Endpoint:
     url: str
     started_here: bool
     external: bool
+
+
+def choose_port(settings: StackSettings, port: int, what: str, setting: str, url_setting: str) -> int:
+    """The test stack is private to a test run: when its usual port is taken it takes a free
+    one. Anywhere else (or with the port set explicitly) a taken port is an error that says what to do."""
+    if port_is_free(port):
+        return port
+    if settings.profile == "test" and not settings.ports_pinned:
+        return free_port()
+    require_free_port(port, what, setting, url_setting)
+    return port
 
 
 # --------------------------------------------------------------------------- NATS
@@ -53,10 +64,11 @@ class Nats:
         self.settings = settings
         self.dir = settings.data_dir / "nats"
         self.process = ManagedProcess("nats", settings.run_dir, settings.log_dir / "nats.log")
+        self.port = self.process.port(settings.nats_port)
 
     @property
     def url(self) -> str:
-        return self.settings.nats_url or f"nats://127.0.0.1:{self.settings.nats_port}"
+        return self.settings.nats_url or f"nats://127.0.0.1:{self.port}"
 
     def binary(self) -> str:
         candidate = Path(sys.executable).parent / "nats-server"
@@ -68,7 +80,7 @@ class Nats:
     def config(self) -> str:
         return (
             "# written by planspor_stack: loopback only, JetStream with fsync on every write\n"
-            f"listen: 127.0.0.1:{self.settings.nats_port}\n"
+            f"listen: 127.0.0.1:{self.port}\n"
             "jetstream {\n"
             f'  store_dir: "{self.dir / "jetstream"}"\n'
             "  sync_interval: always\n"
@@ -83,11 +95,11 @@ class Nats:
         if self.process.pid() is not None:
             wait_until(lambda: nats_ready(self.url), "NATS", 30, self.process)
             return Endpoint(self.name, self.url, started_here=False, external=False)
-        require_free_port(self.settings.nats_port, "NATS", "PLANSPOR_NATS_PORT", "NATS_URL")
+        self.port = choose_port(self.settings, self.port, "NATS", "PLANSPOR_NATS_PORT", "NATS_URL")
         self.dir.mkdir(parents=True, exist_ok=True)
         conf = self.dir / "nats.conf"
         conf.write_text(self.config())
-        self.process.start([self.binary(), "-c", str(conf)])
+        self.process.start([self.binary(), "-c", str(conf)], port=self.port)
         wait_until(lambda: nats_ready(self.url), "NATS", 30, self.process)
         return Endpoint(self.name, self.url, started_here=True, external=False)
 
@@ -116,10 +128,11 @@ class Neo4j:
         self.project = settings.repo / "deploy" / "neo4j"
         self.classpath_file = settings.cache_dir / "neo4j.classpath"
         self.process = ManagedProcess("neo4j", settings.run_dir, settings.log_dir / "neo4j.log")
+        self.port = self.process.port(settings.neo4j_port)
 
     @property
     def uri(self) -> str:
-        return self.settings.neo4j_uri or f"bolt://127.0.0.1:{self.settings.neo4j_port}"
+        return self.settings.neo4j_uri or f"bolt://127.0.0.1:{self.port}"
 
     def ensure_installed(self) -> str:
         """Fetch the jars once (cached in ~/.m2) and compile the launcher; return the classpath."""
@@ -169,15 +182,16 @@ class Neo4j:
         if self.process.pid() is not None:
             wait_until(ready, "Neo4j", 120, self.process)
             return Endpoint(self.name, self.uri, started_here=False, external=False)
-        require_free_port(s.neo4j_port, "Neo4j", "PLANSPOR_NEO4J_PORT", "NEO4J_URI")
+        self.port = choose_port(s, self.port, "Neo4j", "PLANSPOR_NEO4J_PORT", "NEO4J_URI")
         classpath = self.ensure_installed()
         home = s.data_dir / "neo4j"
         home.mkdir(parents=True, exist_ok=True)
         self.process.start(
             ["java", f"-Xms{s.neo4j_heap}", f"-Xmx{s.neo4j_heap}", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
              f"@{self._argfile(classpath)}", "no.planspor.neo4j.Launcher"],
-            env={"NEO4J_HOME": str(home), "NEO4J_BOLT_PORT": str(s.neo4j_port),
+            env={"NEO4J_HOME": str(home), "NEO4J_BOLT_PORT": str(self.port),
                  "NEO4J_PASSWORD": s.neo4j_password, "NEO4J_PAGECACHE": s.neo4j_pagecache},
+            port=self.port,
         )
         wait_until(ready, "Neo4j", 180, self.process)
         return Endpoint(self.name, self.uri, started_here=True, external=False)
@@ -206,11 +220,12 @@ class Postgres:
         self.data = settings.data_dir / "postgres"
         self.socket_dir = settings.run_dir / "postgres-socket"
         self.process = ManagedProcess("postgres", settings.run_dir, settings.log_dir / "postgres.log")
+        self.port = settings.postgres_port if settings.postgres_host else self.process.port(settings.postgres_port)
 
     @property
     def dsn(self) -> dict[str, object]:
         s = self.settings
-        return {"host": s.postgres_host or "127.0.0.1", "port": s.postgres_port, "user": s.postgres_user,
+        return {"host": s.postgres_host or "127.0.0.1", "port": self.port, "user": s.postgres_user,
                 "password": s.postgres_password, "dbname": s.postgres_db}
 
     @property
@@ -261,7 +276,7 @@ class Postgres:
         if self.process.pid() is not None:
             wait_until(lambda: postgres_ready(self.dsn), "PostgreSQL", 60, self.process)
             return Endpoint(self.name, self.url, started_here=False, external=False)
-        require_free_port(s.postgres_port, "PostgreSQL", "PLANSPOR_POSTGRES_PORT", "POSTGRES_HOST")
+        self.port = choose_port(s, self.port, "PostgreSQL", "PLANSPOR_POSTGRES_PORT", "POSTGRES_HOST")
         bin_dir = self.bin_dir()
         for directory in (self.data.parent, self.socket_dir, s.log_dir):
             directory.mkdir(parents=True, exist_ok=True)
@@ -281,10 +296,11 @@ class Postgres:
         log.touch()
         self._chown(log)
         self.process.start(
-            [str(bin_dir / "postgres"), "-D", str(self.data), "-p", str(s.postgres_port),
+            [str(bin_dir / "postgres"), "-D", str(self.data), "-p", str(self.port),
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.socket_dir}",
              "-c", "fsync=on", "-c", "max_connections=200", "-c", "shared_buffers=256MB"],
             user=self._user(),
+            port=self.port,
         )
         admin = {**self.dsn, "dbname": "postgres"}
         wait_until(lambda: postgres_ready(admin), "PostgreSQL", 60, self.process)

@@ -51,6 +51,8 @@ class StackSettings:
     postgres_password: str
     postgres_db: str
     use_docker: bool
+    ports_pinned: bool = False
+    """True when a PLANSPOR_*_PORT is set: then a taken port is an error, never silently replaced."""
 
     @property
     def data_dir(self) -> Path:
@@ -96,4 +98,5 @@ class StackSettings:
             postgres_password=env.get("POSTGRES_PASSWORD", "planspor-dev"),
             postgres_db=env.get("POSTGRES_DB", "planspor"),
             use_docker=env.get("PLANSPOR_DOCKER", "") in {"1", "true", "yes"},
+            ports_pinned=any(f"PLANSPOR_{n}_PORT" in env for n in ("NATS", "NEO4J", "POSTGRES")),
         )

@@ -35,3 +35,19 @@ def test_a_taken_port_says_what_to_do():
         port = sock.getsockname()[1]
         with pytest.raises(StackError, match=r"already taken.*NATS_URL"):
             require_free_port(port, "NATS", "PLANSPOR_NATS_PORT", "NATS_URL")
+
+
+def test_the_private_test_stack_moves_off_a_taken_port_but_the_platform_does_not():
+    from planspor_stack.servers import choose_port
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        taken = sock.getsockname()[1]
+        moved = choose_port(StackSettings.from_env("test", env={}), taken, "NATS", "PLANSPOR_NATS_PORT", "NATS_URL")
+        assert moved != taken
+        with pytest.raises(StackError, match="already taken"):
+            choose_port(StackSettings.from_env("dev", env={}), taken, "NATS", "PLANSPOR_NATS_PORT", "NATS_URL")
+        pinned = StackSettings.from_env("test", env={"PLANSPOR_NATS_PORT": str(taken)})
+        with pytest.raises(StackError, match="already taken"):
+            choose_port(pinned, taken, "NATS", "PLANSPOR_NATS_PORT", "NATS_URL")
