@@ -1,0 +1,165 @@
+"""What every event-sourced service runs the same way: its store settings, the feed,
+the AsyncAPI document, and the parts started with the HTTP API (the relay, reactions).
+
+A service subclasses ``ServiceSettings`` with its own prefixed names (so one
+environment can configure several services) and calls ``assemble``.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Literal
+
+from fastapi import FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from planspor_shared.access import Access, check_not_placeholder, parse_tokens
+
+PLACEHOLDER_PASSWORDS = frozenset({"", "planspor-dev", "postgres", "changeme"})
+Store = Literal["sqlite", "postgres", "memory"]
+
+
+class ServiceSettings(BaseSettings):
+    """The settings both domain services share; outside development placeholders stop the start."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    planspor_env: Literal["development", "production"] = "development"
+    planspor_tokens: str | None = None
+    nats_url: str = "nats://127.0.0.1:4222"
+    planspor_subject_prefix: str = "planspor"
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_user: str = "planspor"
+    postgres_password: str = "planspor-dev"
+    postgres_db: str = "planspor"
+
+    # The service's own (prefixed) settings, named by the subclass.
+    @property
+    def store(self) -> Store:
+        raise NotImplementedError
+
+    @property
+    def sqlite_path(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def postgres_schema(self) -> str:
+        raise NotImplementedError
+
+    def persistence_env(self) -> dict[str, str]:
+        """The eventsourcing environment of the service's Application."""
+        if self.store == "memory":
+            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        if self.store == "sqlite":
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": self.sqlite_path}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.postgres_db,
+            "POSTGRES_HOST": self.postgres_host,
+            "POSTGRES_PORT": str(self.postgres_port),
+            "POSTGRES_USER": self.postgres_user,
+            "POSTGRES_PASSWORD": self.postgres_password,
+            "POSTGRES_SCHEMA": self.postgres_schema,
+        }
+
+    def access(self) -> Access:
+        entries = parse_tokens(self.planspor_tokens)
+        check_not_placeholder(entries, self.planspor_env)
+        return Access(entries)
+
+    def check(self) -> None:
+        """Fail fast on configuration that must not reach production."""
+        self.access()
+        if self.planspor_env != "development" and self.store == "postgres" \
+                and self.postgres_password in PLACEHOLDER_PASSWORDS:
+            raise ValueError("POSTGRES_PASSWORD is a placeholder while PLANSPOR_ENV is not development")
+
+    def ensure_store(self) -> None:
+        """SQLite needs its directory, PostgreSQL its schema, before the event store opens."""
+        if self.store == "sqlite":
+            Path(self.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+        elif self.store == "postgres":
+            import psycopg
+
+            with psycopg.connect(host=self.postgres_host, port=self.postgres_port, user=self.postgres_user,
+                                 password=self.postgres_password, dbname=self.postgres_db, autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.postgres_schema}"')
+
+
+Part = Any  # something with ``async start()`` and ``async stop()``
+Starter = Callable[["Service"], Awaitable[Part | None]]
+
+
+@dataclass
+class Service:
+    settings: ServiceSettings
+    application: Any
+    access: Access
+    api: FastAPI = field(init=False)
+    relay_store: Any = None
+    """Where the relay keeps its position and the sealed envelopes the feed serves."""
+    background: list[Part] = field(default_factory=list)
+    """Started with the API and stopped after it, in reverse order."""
+
+
+def assemble(settings: ServiceSettings, application: Any, *, source: str,
+             create_api: Callable[..., FastAPI], starters: list[Starter]) -> Service:
+    """The HTTP API with the feed and AsyncAPI routes, and a lifespan that runs the starters."""
+    from planspor_shared.asyncapi import SERVICES, asyncapi_router
+    from planspor_shared.feed import feed_router
+    from planspor_shared.relay import RelayStore
+
+    service = Service(settings=settings, application=application, access=settings.access())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        try:
+            for start in starters:
+                part = await start(service)
+                if part is not None:
+                    service.background.append(part)
+            yield
+        finally:
+            for part in reversed(service.background):
+                await part.stop()
+            service.background.clear()
+
+    service.api = create_api(application, service.access, lifespan=lifespan)
+    service.relay_store = RelayStore.for_application(application)
+    service.api.include_router(feed_router(service.relay_store, service.access))
+    service.api.include_router(asyncapi_router(source, SERVICES[source], prefix=settings.planspor_subject_prefix))
+    return service
+
+
+def relay_starter(source: str, mapper: Callable, enabled: Callable[[ServiceSettings], bool]) -> Starter:
+    """Starts the relay (store -> JetStream) when the service's setting turns it on."""
+
+    async def start(service: Service) -> Part | None:
+        if not enabled(service.settings):
+            return None
+        from planspor_shared.relay import Relay
+
+        s = service.settings
+        relay = Relay(service.application, source, mapper=mapper, nats_url=s.nats_url,
+                      subject_prefix=s.planspor_subject_prefix, store=service.relay_store)
+        await relay.start()
+        return relay
+
+    return start
+
+
+def subscriber_starter(factory: Callable[..., Part], enabled: Callable[[ServiceSettings], bool]) -> Starter:
+    """Starts a reaction subscriber when the service's setting turns it on."""
+
+    async def start(service: Service) -> Part | None:
+        if not enabled(service.settings):
+            return None
+        s = service.settings
+        part = factory(service.application, nats_url=s.nats_url, subject_prefix=s.planspor_subject_prefix)
+        await part.start()
+        return part
+
+    return start
