@@ -125,7 +125,7 @@ def _crash_run(nats_url, neo4j_uri, neo4j_auth, prefix, rounds: int, kills: int,
 
 def test_killed_twenty_times_mid_batch_the_graph_equals_a_clean_rebuild(nats_url, neo4j_uri, neo4j_auth,
                                                                         subject_prefix):
-    _crash_run(nats_url, neo4j_uri, neo4j_auth, subject_prefix, rounds=6, kills=20, kill_within=0.02)
+    _crash_run(nats_url, neo4j_uri, neo4j_auth, subject_prefix, rounds=10, kills=20, kill_within=0.02)
 
 
 @pytest.mark.slow
