@@ -27,8 +27,12 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "cocreation": ("plan-registry:plan.proposed", "plan-registry:plan.status_changed",
                    "plan-registry:plan.parent_changed"),
 }
+SERVICES["knowledge"] = tuple(sorted({f"{m.event_source}:{m.event_type}" for m in REGISTRY}))
 """What each service consumes, as ``<source>:<event_type>``: the plan registry drafts a strategy from a
-recommendation; co-creation keeps a local catalogue of plans (design.md, "Shape")."""
+recommendation; co-creation keeps a local catalogue of plans (design.md, "Shape"); the knowledge graph
+projects every event and publishes none."""
+
+PUBLISHERS = frozenset({"plan-registry", "cocreation"})
 
 OUTPUT_DIR = Path(__file__).resolve().parents[2] / "asyncapi"
 
@@ -86,7 +90,7 @@ def asyncapi_document(
     from faststream.specification import AsyncAPI
 
     broker = NatsBroker(nats_url)
-    for model in published_models(source):
+    for model in published_models(source) if source in PUBLISHERS else []:
         broker.publisher(
             subject(source, model.event_type, prefix=prefix),
             schema=envelope_model(model),

@@ -60,3 +60,12 @@ def test_a_service_serves_its_document():
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "planspor cocreation"
     assert response.json()["asyncapi"] == "3.0.0"
+
+
+def test_the_knowledge_graph_receives_every_event_of_the_catalogue_and_sends_none():
+    document = asyncapi_document("knowledge", SERVICES["knowledge"])
+    actions = [op["action"] for op in document["operations"].values()]
+    assert "send" not in actions
+    addresses = {channel["address"] for channel in document["channels"].values()}
+    assert addresses == {f"planspor.{m.event_source}.{m.event_type}" for m in REGISTRY}
+    assert actions.count("receive") == len(addresses)

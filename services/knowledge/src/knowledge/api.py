@@ -120,6 +120,10 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(operator_router(container))
+    from planspor_shared.asyncapi import SERVICES, asyncapi_router
+
+    app.include_router(asyncapi_router("knowledge", SERVICES["knowledge"],
+                                       prefix=container.settings.planspor_subject_prefix))
     queries = _query_router(container)
     if queries is not None:
         app.include_router(queries)
