@@ -7,7 +7,7 @@ PYTEST := $(VENV)/bin/pytest
 STAMP := $(VENV)/.installed
 PYPROJECTS := $(wildcard shared/pyproject.toml deploy/pyproject.toml services/*/pyproject.toml)
 
-.PHONY: help setup run test unit integration e2e slow bench up down status reset schemas asyncapi lint fmt
+.PHONY: help setup run test unit integration e2e slow bench up down status reset schemas asyncapi lint
 
 help:
 	@echo "make run          set up, start the stack and the services (Ctrl-C stops them)"
