@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -350,6 +350,18 @@ class AmendmentChange(StrEnum):
 # --------------------------------------------------------------------------- helpers
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
+def _choice(vocabulary: type[E], value: Any, rule: str, field: str) -> E:
+    """A value of one of the domain's vocabularies, or an InvalidValue listing them."""
+    try:
+        return vocabulary(value)
+    except ValueError:
+        raise InvalidValue(rule, f"{field} '{value}' is not one of "
+                           + ", ".join(v.value for v in vocabulary)) from None
+
+
 def _required_text(field: str, value: str, rule: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue(rule, f"{field} must not be empty")
@@ -519,13 +531,7 @@ class Indicator(Aggregate):
     ) -> Indicator:
         name = _required_text("name", name, "indicator.name_required")
         unit = _required_text("unit", unit, "indicator.unit_required")
-        try:
-            source = IndicatorSource(source)
-        except ValueError:
-            raise InvalidValue(
-                "indicator.source_known",
-                f"source '{source}' is not one of {', '.join(s.value for s in IndicatorSource)}",
-            ) from None
+        source = _choice(IndicatorSource, source, "indicator.source_known", "source")
         if (baseline_value is None) != (baseline_period is None):
             raise InvalidValue("indicator.baseline_complete", "baseline needs both a value and a period")
         if (target_value is None) != (target_year is None):
@@ -739,16 +745,8 @@ class Decision(Aggregate):
         plan_ids: Iterable[UUID] = (),
         meta: Meta,
     ) -> Decision:
-        try:
-            body = Body(body)
-        except ValueError:
-            raise InvalidValue("decision.body_known", f"body '{body}' is not one of "
-                               + ", ".join(b.value for b in Body)) from None
-        try:
-            outcome = Outcome(outcome)
-        except ValueError:
-            raise InvalidValue("decision.outcome_known", f"outcome '{outcome}' is not one of "
-                               + ", ".join(o.value for o in Outcome)) from None
+        body = _choice(Body, body, "decision.body_known", "body")
+        outcome = _choice(Outcome, outcome, "decision.outcome_known", "outcome")
         case_number = _required_text("case_number", case_number, "decision.case_number_required")
         subject = _required_text("subject", subject, "decision.subject_required")
         counts = {"for": votes_for, "against": votes_against, "blank": votes_blank}
@@ -900,12 +898,7 @@ class Plan(Aggregate):
         proposer says and names (the strategy), never inferred."""
         name = _required_text("name", name, "plan.name_required")
         owning_unit = _required_text("owning_unit", owning_unit, "plan.owning_unit_required")
-        try:
-            plan_type = PlanType(plan_type)
-        except ValueError:
-            raise InvalidValue(
-                "plan.type_known", f"plan_type '{plan_type}' is not one of " + ", ".join(t.value for t in PlanType)
-            ) from None
+        plan_type = _choice(PlanType, plan_type, "plan.type_known", "plan_type")
         if initiated_through_strategy and strategy_id is None:
             raise InvalidValue(
                 "plan.initiating_strategy_named",
@@ -1384,21 +1377,9 @@ class PlanStrategy(Aggregate):
         merge_into_plan_id: UUID | None = None,
         meta: Meta,
     ) -> None:
-        try:
-            action = ItemAction(action)
-        except ValueError:
-            raise InvalidValue("strategy.item_action_known", f"action '{action}' is not one of "
-                               + ", ".join(a.value for a in ItemAction)) from None
-        try:
-            origin = ItemOrigin(origin)
-        except ValueError:
-            raise InvalidValue("strategy.item_origin_known", f"origin '{origin}' is not one of "
-                               + ", ".join(o.value for o in ItemOrigin)) from None
-        try:
-            plan_type = PlanType(plan_type) if plan_type else None
-        except ValueError:
-            raise InvalidValue("plan.type_known", f"plan_type '{plan_type}' is not one of "
-                               + ", ".join(t.value for t in PlanType)) from None
+        action = _choice(ItemAction, action, "strategy.item_action_known", "action")
+        origin = _choice(ItemOrigin, origin, "strategy.item_origin_known", "origin")
+        plan_type = _choice(PlanType, plan_type, "plan.type_known", "plan_type") if plan_type else None
         self.check_items_open(origin)
         check_item_target(action, plan_id, plan_name)
         timing = _required_text("timing", timing, "strategy.item_timing_required")
@@ -1479,11 +1460,7 @@ class PlanStrategy(Aggregate):
                       summary: str, document_reference: str | None = None, meta: Meta) -> None:
         """PBL §10-1: the views of state, regional bodies and neighbours are on record."""
         self.check_not_adopted()
-        try:
-            source = InputSource(source)
-        except ValueError:
-            raise InvalidValue("strategy.input_source_known", f"source '{source}' is not one of "
-                               + ", ".join(s.value for s in InputSource)) from None
+        source = _choice(InputSource, source, "strategy.input_source_known", "source")
         sender = _required_text("sender", sender, "strategy.input_sender_required")
         summary = _required_text("summary", summary, "strategy.input_summary_required")
         if any(i["input_id"] == input_id for i in self.external_inputs):
@@ -1504,11 +1481,7 @@ class PlanStrategy(Aggregate):
         """The knowledge base (kunnskapsgrunnlag) the strategy builds on; whether a
         folkehelseoversikt is too old is for the compliance report to say."""
         self.check_not_adopted()
-        try:
-            kind = EvidenceKind(kind)
-        except ValueError:
-            raise InvalidValue("strategy.evidence_kind_known", f"kind '{kind}' is not one of "
-                               + ", ".join(k.value for k in EvidenceKind)) from None
+        kind = _choice(EvidenceKind, kind, "strategy.evidence_kind_known", "kind")
         title = _required_text("title", title, "strategy.evidence_title_required")
         if any(e["evidence_id"] == evidence_id for e in self.evidence):
             raise AlreadyDone("strategy.evidence_cited_once", f"evidence {evidence_id} is already cited")
