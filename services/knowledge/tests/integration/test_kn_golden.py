@@ -18,6 +18,7 @@ from pathlib import Path
 import neo4j
 import pytest
 
+import knowledge.story
 import kn_story
 from kn_story import interleaved
 from knowledge.graph.checksum import graph_checksum
@@ -35,7 +36,7 @@ GOLDEN = {
 
 
 class _SeededUuid:
-    """Stands in for the ``uuid`` module inside ``kn_story``: the same ids on every run."""
+    """Stands in for the ``uuid`` module inside ``knowledge.story``: the same ids on every run."""
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -45,7 +46,7 @@ class _SeededUuid:
 
 
 def seeded_envelopes(name: str, monkeypatch) -> list:
-    monkeypatch.setattr(kn_story, "uuid", _SeededUuid(sum(map(ord, name))))
+    monkeypatch.setattr(knowledge.story, "uuid", _SeededUuid(sum(map(ord, name))))
     if name == "story-1":
         return interleaved(*kn_story.story(1))
     if name == "story-3":
