@@ -101,7 +101,7 @@ def platform(nats_url, neo4j_uri, neo4j_auth, tmp_path_factory):
         "cocreation": {"COCREATION_HOST": "127.0.0.1", "COCREATION_PORT": str(ports["cocreation"]),
                        "COCREATION_STORE": "sqlite", "COCREATION_SQLITE_PATH": str(root / "cocreation.sqlite"),
                        "COCREATION_RELAY": "1", "COCREATION_CATALOGUE_SUBSCRIBER": "1"},
-        "knowledge": {"HOST": "127.0.0.1", "PORT": str(ports["knowledge"]), "NEO4J_URI": neo4j_uri,
+        "knowledge": {"KNOWLEDGE_HOST": "127.0.0.1", "KNOWLEDGE_PORT": str(ports["knowledge"]), "NEO4J_URI": neo4j_uri,
                       "NEO4J_USER": neo4j_auth[0], "NEO4J_PASSWORD": neo4j_auth[1],
                       "KNOWLEDGE_DURABLE": f"knowledge-{prefix}",
                       "PLAN_REGISTRY_URL": urls["plan-registry"], "COCREATION_URL": urls["cocreation"]},

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 READMES = ["README.md", "shared/README.md", *sorted(str(p.relative_to(REPO)) for p in REPO.glob("services/*/README.md"))]
 COMMAND_START = re.compile(r"^(make |\.venv/bin/|python -m |curl |planspor )")
-SERVICE_PORT_SETTING = {"plan_registry": "PLAN_REGISTRY_PORT", "cocreation": "COCREATION_PORT", "knowledge": "PORT"}
+SERVICE_PORT_SETTING = {"plan_registry": "PLAN_REGISTRY_PORT", "cocreation": "COCREATION_PORT", "knowledge": "KNOWLEDGE_PORT"}
 
 
 def commands(readme: str) -> list[str]:

@@ -55,7 +55,7 @@ def service_env(stack: Stack, service: Service) -> dict[str, str]:
         env.update(COCREATION_HOST=host, COCREATION_PORT=port, COCREATION_STORE="sqlite",
                    COCREATION_SQLITE_PATH=sqlite, COCREATION_RELAY="1", COCREATION_CATALOGUE_SUBSCRIBER="1")
     else:
-        env.update(HOST=host, PORT=port, NEO4J_URI=stack.endpoints["neo4j"].url, NEO4J_USER=s.neo4j_user,
+        env.update(KNOWLEDGE_HOST=host, KNOWLEDGE_PORT=port, NEO4J_URI=stack.endpoints["neo4j"].url, NEO4J_USER=s.neo4j_user,
                    NEO4J_PASSWORD=s.neo4j_password)
     return env
 

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     from knowledge.api import create_app
 
     container = bootstrap()
-    uvicorn.run(create_app(container), host=container.settings.host, port=container.settings.port)
+    uvicorn.run(create_app(container), host=container.settings.knowledge_host, port=container.settings.knowledge_port)
     return 0
 
 

@@ -33,8 +33,8 @@ class Settings(BaseSettings):
     planspor_feed_token: str | None = "dev-operator-token"
     """Bearer token the projector sends to the sources' feeds to fill a gap."""
     planspor_tokens: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 8003
+    knowledge_host: str = "127.0.0.1"
+    knowledge_port: int = 8003
 
     @model_validator(mode="after")
     def _no_placeholders_outside_development(self) -> "Settings":
