@@ -108,11 +108,7 @@ def http_ok(url: str) -> bool:
 def run(stack: Stack) -> int:
     """Start the stack and every built service; Ctrl-C stops all that this run started."""
     print("planspor: starting the local stack (profile dev)")
-    stopping = False
-
-    def on_signal(signum, frame):  # noqa: ARG001
-        nonlocal stopping
-        stopping = True
+    def on_signal(signum, frame):  # noqa: ARG001 - SIGTERM stops the run like Ctrl-C
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
