@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 STAMP := $(VENV)/.installed
-PYPROJECTS := $(wildcard shared/pyproject.toml deploy/pyproject.toml services/*/pyproject.toml)
+PYPROJECTS := $(wildcard shared/pyproject.toml runtime/pyproject.toml deploy/pyproject.toml services/*/pyproject.toml)
 
 .PHONY: help setup run test unit integration e2e slow bench up down status reset schemas asyncapi lint
 
@@ -55,7 +55,7 @@ bench: setup
 	@$(BENCH_ENV) $(PY) -m planspor_stack up --profile test --with nats,neo4j
 	@export NATS_URL=$${NATS_URL:-nats://127.0.0.1:24222} NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:27687}; \
 	 $(PY) -m knowledge.bench --may-empty-graph; rc=$$?; \
-	 $(PY) -m planspor_shared.bench_relay; rc2=$$?; \
+	 $(PY) runtime/bench/bench_relay.py; rc2=$$?; \
 	 env -u NATS_URL -u NEO4J_URI $(BENCH_ENV) $(PY) -m planspor_stack down --profile test; \
 	 test $$rc -eq 0 -a $$rc2 -eq 0
 
@@ -76,7 +76,7 @@ schemas: setup
 	@$(PY) -m planspor_shared.schemas
 
 asyncapi: setup
-	@$(PY) -m planspor_shared.asyncapi
+	@$(PY) -m planspor_runtime.asyncapi
 
 lint: setup
-	@$(PY) -m compileall -q shared/src deploy/src services/*/src
+	@$(PY) -m compileall -q shared/src runtime/src deploy/src services/*/src

@@ -54,7 +54,7 @@ def _create_stream(nats_url: str, prefix: str) -> None:
 
     import nats
 
-    from planspor_shared.subjects import stream_config
+    from planspor_runtime.stream import stream_config
 
     async def create() -> None:
         connection = await nats.connect(nats_url)

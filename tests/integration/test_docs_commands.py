@@ -74,7 +74,7 @@ def knowledge_env(request, nats_url, neo4j_uri, neo4j_auth, subject_prefix) -> d
 
     import nats
 
-    from planspor_shared.subjects import stream_config
+    from planspor_runtime.stream import stream_config
 
     async def create_stream():
         client = await nats.connect(nats_url)

@@ -8,10 +8,14 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from planspor_shared.relay.testing import make_application, postgres_env, sqlite_env
+RELAY_APP_DIR = str(Path(__file__).resolve().parents[2] / "runtime" / "tests")
+sys.path.insert(0, RELAY_APP_DIR)  # relay_app: the relay's test application
+
+from relay_app import make_application, postgres_env, sqlite_env
 
 
 @pytest.fixture
@@ -78,18 +82,18 @@ def writers_for() -> Callable[..., Writers]:
 
 @pytest.fixture
 def relay_process(tmp_path) -> Callable[..., subprocess.Popen]:
-    """Start ``python -m planspor_shared.relay`` for the test application; every process started is killed at the end."""
+    """Start ``python -m planspor_runtime.relay`` for the test application; every process started is killed at the end."""
     started: list[subprocess.Popen] = []
 
     def start(env: dict[str, str], nats_url: str, prefix: str) -> subprocess.Popen:
         log = open(tmp_path / f"relay-{len(started)}.log", "wb")
         process = subprocess.Popen(
-            [sys.executable, "-m", "planspor_shared.relay",
-             "--app", "planspor_shared.relay.testing:make_application",
-             "--mapper", "planspor_shared.relay.testing:map_event",
+            [sys.executable, "-m", "planspor_runtime.relay",
+             "--app", "relay_app:make_application",
+             "--mapper", "relay_app:map_event",
              "--source", "plan-registry", "--nats-url", nats_url, "--prefix", prefix,
              "--batch-size", "200", "--poll-interval", "0.05"],
-            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, **env, "PYTHONPATH": os.pathsep.join(filter(None, [RELAY_APP_DIR, os.environ.get("PYTHONPATH")]))}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
         log.close()
         started.append(process)

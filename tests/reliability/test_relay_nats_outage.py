@@ -16,8 +16,8 @@ import pytest
 
 from planspor_shared.canonical import verify_chain
 from planspor_shared.envelope import Envelope, derive_event_id
-from planspor_shared.relay import Relay, RelayStore
-from planspor_shared.relay.testing import SOURCE, map_event, read_stream
+from planspor_runtime.relay import Relay, RelayStore
+from relay_app import SOURCE, map_event, read_stream
 
 pytestmark = pytest.mark.integration
 

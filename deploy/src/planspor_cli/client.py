@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from planspor_shared.access import DEVELOPMENT_TOKENS, Role
+from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
 

@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from planspor_cli import tour as tours
-from planspor_shared.access import Role
+from planspor_runtime.access import Role
 
 from planspor_cli.client import EXIT_USAGE, CliError, Platform, default_ids_file
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from planspor_shared.access import DEVELOPMENT_TOKENS, Role
+from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
 
 from planspor_cli.client import Platform
 

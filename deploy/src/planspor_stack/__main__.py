@@ -66,7 +66,7 @@ def ensure_stream(nats_url: str) -> None:
 
     import nats
 
-    from planspor_shared.subjects import stream_config
+    from planspor_runtime.stream import stream_config
 
     async def create() -> None:
         connection = await nats.connect(nats_url)

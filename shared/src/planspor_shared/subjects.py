@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-
 DEFAULT_PREFIX = "planspor"
 DUPLICATE_WINDOW_SECONDS = 20 * 60
 """Longer than any relay restart: a re-publish after a crash inside this window is dropped by the broker."""
@@ -53,29 +51,6 @@ def all_subjects(prefix: str = DEFAULT_PREFIX) -> str:
 def stream_name(prefix: str = DEFAULT_PREFIX) -> str:
     """The stream's name: the prefix in upper case, '-' as '_' (``planspor`` -> ``PLANSPOR``)."""
     return check_prefix(prefix).upper().replace("-", "_")
-
-
-def stream_config(prefix: str = DEFAULT_PREFIX) -> StreamConfig:
-    """The stream: file storage, 20 minutes of deduplication, nothing ever discarded by limits.
-
-    No limits are set (messages, bytes, age), and should anyone set one, ``discard=NEW``
-    makes the broker refuse new messages instead of silently dropping old ones:
-    the stream is a copy of the record, and a gap in it must be visible.
-    """
-    return StreamConfig(
-        name=stream_name(prefix),
-        description=f"planspor integration events ({prefix}.<source>.<event_type>)",
-        subjects=[all_subjects(prefix)],
-        retention=RetentionPolicy.LIMITS,
-        storage=StorageType.FILE,
-        discard=DiscardPolicy.NEW,
-        max_msgs=-1,
-        max_bytes=-1,
-        max_age=0,
-        max_msgs_per_subject=-1,
-        duplicate_window=DUPLICATE_WINDOW_SECONDS,
-        num_replicas=1,
-    )
 
 
 def msg_id(source: str, position: int) -> str:

@@ -1,11 +1,10 @@
-"""Subjects and the stream definition every relay and consumer creates the same way."""
+"""Subject names every relay and consumer builds the same way."""
 
 from __future__ import annotations
 
 import pytest
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType
 
-from planspor_shared.subjects import msg_id, source_subjects, stream_config, stream_name, subject
+from planspor_shared.subjects import msg_id, source_subjects, stream_name, subject
 
 pytestmark = pytest.mark.unit
 
@@ -28,23 +27,3 @@ def test_a_prefix_is_one_plain_token(prefix):
 def test_sources_and_event_types_are_checked(source, event_type):
     with pytest.raises(ValueError):
         subject(source, event_type)
-
-
-def test_one_file_stream_per_prefix_deduplicating_for_twenty_minutes_and_never_discarding_old_messages():
-    config = stream_config()
-    assert config.name == "PLANSPOR" == stream_name()
-    assert config.subjects == ["planspor.>"]
-    assert config.storage is StorageType.FILE
-    assert config.retention is RetentionPolicy.LIMITS
-    assert config.duplicate_window == 20 * 60
-    assert config.discard is DiscardPolicy.NEW
-    assert (config.max_msgs, config.max_bytes, config.max_age, config.max_msgs_per_subject) == (-1, -1, 0, -1)
-    wire = config.as_dict()
-    assert wire["duplicate_window"] == 20 * 60 * 10**9
-    assert wire["max_age"] == 0
-
-
-def test_a_test_prefix_gets_its_own_stream():
-    config = stream_config("t_ab12-cd")
-    assert config.name == "T_AB12_CD"
-    assert config.subjects == ["t_ab12-cd.>"]

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from planspor_shared.access import Access, Principal, Role
+from planspor_runtime.access import Access, Principal, Role
 from cocreation.application import ApplicationError, CocreationApplication, ConcurrencyConflict, NotFound
 from cocreation.domain import (
     Body,

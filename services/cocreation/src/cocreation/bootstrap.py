@@ -3,7 +3,7 @@ and the plan-catalogue subscriber. Tests pass their own settings or application.
 
 from __future__ import annotations
 
-from planspor_shared.service import Service, assemble, relay_starter, subscriber_starter
+from planspor_runtime.service import Service, assemble, relay_starter, subscriber_starter
 
 from cocreation.api import create_api
 from cocreation.application import CocreationApplication

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from planspor_shared.envelope import derive_event_id
 from planspor_shared.events import cocreation as ev
 from planspor_shared.events.base import IntegrationEvent
-from planspor_shared.relay import Outgoing
+from planspor_runtime.relay import Outgoing
 
 from cocreation.domain import Input, Meta, PlanNeed, Prioritisation, Process, Recommendation, Workshop
 

@@ -2,13 +2,13 @@
 
 Redelivery is safe because ``on_plan_event`` is idempotent and order-independent
 (each field keeps the highest source position that set it). Delivery and
-acknowledgement are ``planspor_shared.reactions``.
+acknowledgement are ``planspor_runtime.reactions``.
 """
 
 from typing import Any
 
-from planspor_shared.reactions import Outcome, ReactionSubscriber
-from planspor_shared.reactions import apply_message as _apply
+from planspor_runtime.reactions import Outcome, ReactionSubscriber
+from planspor_runtime.reactions import apply_message as _apply
 from planspor_shared.subjects import DEFAULT_PREFIX, check_prefix
 
 DURABLE = "cocreation-plan-catalogue"

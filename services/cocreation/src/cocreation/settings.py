@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planspor_shared.service import ServiceSettings, Store
+from planspor_runtime.service import ServiceSettings, Store
 
 
 class Settings(ServiceSettings):

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from cocreation.application import in_memory
 from cocreation.bootstrap import build
 from cocreation.settings import Settings
-from planspor_shared.access import DEVELOPMENT_TOKENS, Role
+from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
 
 pytestmark = pytest.mark.unit
 

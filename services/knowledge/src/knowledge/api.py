@@ -16,7 +16,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, FastAPI, HTTPException
 from pydantic import BaseModel
 
-from planspor_shared.access import Role
+from planspor_runtime.access import Role
 
 from knowledge.bootstrap import Container, start
 from knowledge.graph import projection as graph
@@ -120,7 +120,7 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(operator_router(container))
-    from planspor_shared.asyncapi import SERVICES, asyncapi_router
+    from planspor_runtime.asyncapi import SERVICES, asyncapi_router
 
     app.include_router(asyncapi_router("knowledge", SERVICES["knowledge"],
                                        prefix=container.settings.planspor_subject_prefix))

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from neo4j import exceptions as neo4j_errors
 from pydantic import BaseModel, ConfigDict, Field
 
-from planspor_shared.access import Access, Role
+from planspor_runtime.access import Access, Role
 
 from knowledge.graph import queries
 from knowledge.graph.cypher_guard import CypherRefused, run_read_only

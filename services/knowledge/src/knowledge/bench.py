@@ -36,7 +36,8 @@ import nats
 import neo4j
 
 from planspor_shared.envelope import Envelope
-from planspor_shared.subjects import stream_config, stream_name, subject
+from planspor_shared.subjects import stream_name, subject
+from planspor_runtime.stream import stream_config
 
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import neo4j
 
-from planspor_shared.access import Access, parse_tokens
+from planspor_runtime.access import Access, parse_tokens
 from planspor_shared.events import REGISTRY, EventRegistry
 
 from knowledge.graph.schema import ensure_constraints

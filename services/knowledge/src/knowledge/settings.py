@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from planspor_shared.access import check_not_placeholder, parse_tokens
+from planspor_runtime.access import check_not_placeholder, parse_tokens
 from planspor_shared.subjects import DEFAULT_PREFIX, check_prefix
 
 PLACEHOLDER_PASSWORDS = frozenset({"", "neo4j", "password", "changeme", "planspor-dev"})

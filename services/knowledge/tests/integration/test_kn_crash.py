@@ -19,7 +19,8 @@ import neo4j
 import pytest
 
 from kn_story import FeedServer, interleaved, story
-from planspor_shared.subjects import stream_config, subject
+from planspor_shared.subjects import subject
+from planspor_runtime.stream import stream_config
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.projection.feed import Feeds

@@ -13,7 +13,7 @@ import pytest
 
 from kn_story import FeedServer, interleaved, publish, story, wait_for
 from planspor_shared.events import REGISTRY
-from planspor_shared.subjects import stream_config
+from planspor_runtime.stream import stream_config
 from knowledge.api import create_app
 from knowledge.bootstrap import bootstrap
 from knowledge.graph import projection as graph

@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 
 from kn_story import story
-from planspor_shared.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
+from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
 
 from knowledge.api_queries import query_router
 from knowledge.graph import cypher_guard

@@ -31,7 +31,7 @@ import pytest
 from fastapi import FastAPI
 
 from kn_story import Chain, rid
-from planspor_shared.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
+from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
 from planspor_shared.events import cocreation as cc
 from planspor_shared.events import plan_registry as pr
 from planspor_shared.events.base import Body, PlanType, StrategyAction

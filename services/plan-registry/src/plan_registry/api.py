@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from planspor_shared.access import Access, Principal, Role
+from planspor_runtime.access import Access, Principal, Role
 
 from plan_registry.application import ConcurrencyConflict, PlanRegistry
 from plan_registry.domain import (

@@ -3,7 +3,7 @@ and the reaction to co-creation's recommendations. Tests pass their own settings
 
 from __future__ import annotations
 
-from planspor_shared.service import Service, assemble, relay_starter, subscriber_starter
+from planspor_runtime.service import Service, assemble, relay_starter, subscriber_starter
 
 from plan_registry.api import create_api
 from plan_registry.application import PlanRegistry

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from planspor_shared.envelope import derive_event_id
 from planspor_shared.events import plan_registry as public
-from planspor_shared.relay import Outgoing
+from planspor_runtime.relay import Outgoing
 
 from plan_registry.application import IdempotencyRecord
 from plan_registry.domain import Decision, Goal, Indicator, Meta, Plan, PlanStatus, PlanStrategy

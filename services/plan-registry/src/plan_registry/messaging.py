@@ -2,14 +2,14 @@
 
 Redelivery is safe: the strategy and item ids derive from the recommendation, so a
 second delivery drafts nothing. Delivery and acknowledgement are
-``planspor_shared.reactions``; a broken rule terminates the message with its reason.
+``planspor_runtime.reactions``; a broken rule terminates the message with its reason.
 """
 
 from functools import partial
 from typing import Any
 
-from planspor_shared.reactions import Outcome, ReactionSubscriber
-from planspor_shared.reactions import apply_message as _apply
+from planspor_runtime.reactions import Outcome, ReactionSubscriber
+from planspor_runtime.reactions import apply_message as _apply
 from planspor_shared.subjects import DEFAULT_PREFIX, check_prefix
 
 from plan_registry.domain import DomainError

@@ -12,7 +12,8 @@ from pr_recommendation import recommendation_envelope
 from plan_registry.application import PlanRegistry
 from plan_registry.domain import strategy_id_for
 from plan_registry.messaging import DURABLE, RecommendationSubscriber
-from planspor_shared.subjects import stream_config, subject
+from planspor_shared.subjects import subject
+from planspor_runtime.stream import stream_config
 
 pytestmark = pytest.mark.integration
 

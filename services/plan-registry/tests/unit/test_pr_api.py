@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from plan_registry.bootstrap import build
 from plan_registry.settings import Settings
-from planspor_shared.access import DEVELOPMENT_TOKENS, Role
+from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
 
 pytestmark = pytest.mark.unit
 

@@ -31,7 +31,8 @@ from nats.js.errors import NotFoundError
 
 from planspor_shared.canonical import GENESIS_HASH
 from planspor_shared.events import REGISTRY, EventRegistry
-from planspor_shared.subjects import all_subjects, stream_config, stream_name
+from planspor_shared.subjects import all_subjects, stream_name
+from planspor_runtime.stream import stream_config
 
 from knowledge.graph import projection as graph
 from knowledge.projection.feed import FeedUnavailable, Feeds

@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, Literal
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from planspor_shared.access import Access, check_not_placeholder, parse_tokens
+from planspor_runtime.access import Access, check_not_placeholder, parse_tokens
 
 PLACEHOLDER_PASSWORDS = frozenset({"", "planspor-dev", "postgres", "changeme"})
 Store = Literal["sqlite", "postgres", "memory"]
@@ -108,9 +108,9 @@ class Service:
 def assemble(settings: ServiceSettings, application: Any, *, source: str,
              create_api: Callable[..., FastAPI], starters: list[Starter]) -> Service:
     """The HTTP API with the feed and AsyncAPI routes, and a lifespan that runs the starters."""
-    from planspor_shared.asyncapi import SERVICES, asyncapi_router
-    from planspor_shared.feed import feed_router
-    from planspor_shared.relay import RelayStore
+    from planspor_runtime.asyncapi import SERVICES, asyncapi_router
+    from planspor_runtime.feed import feed_router
+    from planspor_runtime.relay import RelayStore
 
     service = Service(settings=settings, application=application, access=settings.access())
 
@@ -140,7 +140,7 @@ def relay_starter(source: str, mapper: Callable, enabled: Callable[[ServiceSetti
     async def start(service: Service) -> Part | None:
         if not enabled(service.settings):
             return None
-        from planspor_shared.relay import Relay
+        from planspor_runtime.relay import Relay
 
         s = service.settings
         relay = Relay(service.application, source, mapper=mapper, nats_url=s.nats_url,

@@ -16,8 +16,8 @@ import asyncio
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from planspor_shared.access import Access, Role
-from planspor_shared.relay.store import RelayStore
+from planspor_runtime.access import Access, Role
+from planspor_runtime.relay.store import RelayStore
 
 FEED_ROLES = (Role.OPERATOR, Role.ANALYST, Role.AUDITOR)
 MAX_LIMIT = 1000

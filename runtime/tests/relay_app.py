@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from planspor_shared.envelope import derive_event_id
 from planspor_shared.events.plan_registry import GoalDefined, GoalRetired
-from planspor_shared.relay.core import Outgoing
+from planspor_runtime.relay.core import Outgoing
 
 SOURCE = "plan-registry"
 ACTOR = {"id": "relay-test", "name": "Relay test", "role": "planner"}

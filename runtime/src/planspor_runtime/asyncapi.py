@@ -4,7 +4,7 @@ Every event type of a source is a channel ``<prefix>.<source>.<event_type>`` who
 message is the envelope with that event's payload model, so the document cannot
 drift from the code: it is made from the same pydantic models the relay seals and
 the consumers validate. faststream builds the document from a broker that is
-never connected. ``python -m planspor_shared.asyncapi`` (``make asyncapi``) writes
+never connected. ``python -m planspor_runtime.asyncapi`` (``make asyncapi``) writes
 shared/asyncapi/<service>.json; each service serves its own at GET /asyncapi.json.
 """
 
@@ -34,7 +34,7 @@ projects every event and publishes none."""
 
 PUBLISHERS = frozenset({"plan-registry", "cocreation"})
 
-OUTPUT_DIR = Path(__file__).resolve().parents[2] / "asyncapi"
+OUTPUT_DIR = Path(__file__).resolve().parents[3] / "shared" / "asyncapi"
 
 Consumed = type[IntegrationEvent] | str
 
@@ -156,7 +156,7 @@ def render(document: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m planspor_shared.asyncapi", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m planspor_runtime.asyncapi", description=__doc__)
     parser.add_argument("--out", type=Path, default=OUTPUT_DIR)
     parser.add_argument("--check", action="store_true", help="fail if a written document is out of date")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Relay throughput on SQLite and PostgreSQL, against a raw JetStream publish of the same envelopes.
 
-``python -m planspor_shared.bench_relay [--events N] [--nats-url URL] [--postgres]``
+``python runtime/bench/bench_relay.py [--events N] [--nats-url URL] [--postgres]``
 
 For each store: N events are committed first (not timed); a relay then publishes
 all of them from the notification log, timed from start until everything is
@@ -18,11 +18,16 @@ import asyncio
 import os
 import tempfile
 import time
+import sys
 import uuid
+from pathlib import Path
 
-from planspor_shared.relay import Relay, RelayStore
-from planspor_shared.relay.testing import SOURCE, make_application, map_event, postgres_env, sqlite_env
-from planspor_shared.subjects import stream_config, subject
+from planspor_runtime.relay import Relay, RelayStore
+from planspor_runtime.stream import stream_config
+from planspor_shared.subjects import subject
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from relay_app import SOURCE, make_application, map_event, postgres_env, sqlite_env  # noqa: E402
 
 
 def fill(app, events: int) -> None:
@@ -90,7 +95,7 @@ async def bench(kind: str, env: dict[str, str], events: int, nats_url: str, batc
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m planspor_shared.bench_relay", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python runtime/bench/bench_relay.py", description=__doc__)
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))

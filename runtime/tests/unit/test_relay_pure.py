@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from planspor_shared.canonical import GENESIS_HASH, verify_chain
 from planspor_shared.envelope import derive_event_id
 from planspor_shared.events.plan_registry import GoalDefined
-from planspor_shared.feed import feed_body
-from planspor_shared.relay import Backoff, MemoryRelayStore, Outgoing, RelayConflict, RelayState, seal_batch
-from planspor_shared.relay.core import stored
-from planspor_shared.relay.testing import Goal, make_application, map_event
+from planspor_runtime.feed import feed_body
+from planspor_runtime.relay import Backoff, MemoryRelayStore, Outgoing, RelayConflict, RelayState, seal_batch
+from planspor_runtime.relay.core import stored
+from relay_app import Goal, make_application, map_event
 
 pytestmark = pytest.mark.unit
 
@@ -133,7 +133,7 @@ def test_the_test_application_maps_private_events_to_nothing():
 def test_a_relay_is_woken_by_each_save_of_its_application_and_stops_listening_when_stopped():
     import asyncio
 
-    from planspor_shared.relay import Relay
+    from planspor_runtime.relay import Relay
 
     app = make_application({"PERSISTENCE_MODULE": "eventsourcing.popo"})
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from planspor_shared.asyncapi import OUTPUT_DIR, SERVICES, asyncapi_document, asyncapi_router, main
+from planspor_runtime.asyncapi import OUTPUT_DIR, SERVICES, asyncapi_document, asyncapi_router, main
 from planspor_shared.events import REGISTRY
 from planspor_shared.events.cocreation import RecommendationIssued
 

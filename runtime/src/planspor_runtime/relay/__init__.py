@@ -1,7 +1,7 @@
 """The relay from a service's event store to JetStream, and the store the feed serves from."""
 
-from planspor_shared.relay.core import Backoff, Mapper, Outgoing, Relay, seal_batch
-from planspor_shared.relay.store import (
+from planspor_runtime.relay.core import Backoff, Mapper, Outgoing, Relay, seal_batch
+from planspor_runtime.relay.store import (
     MemoryRelayStore,
     PostgresRelayStore,
     RelayConflict,

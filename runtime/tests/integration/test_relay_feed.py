@@ -8,12 +8,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from planspor_shared.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
+from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
 from planspor_shared.canonical import canonical_json, verify_chain
 from planspor_shared.envelope import Envelope
-from planspor_shared.feed import feed_router
-from planspor_shared.relay import Relay, RelayStore
-from planspor_shared.relay.testing import SOURCE, map_event, read_stream
+from planspor_runtime.feed import feed_router
+from planspor_runtime.relay import Relay, RelayStore
+from relay_app import SOURCE, map_event, read_stream
 
 pytestmark = pytest.mark.integration
 

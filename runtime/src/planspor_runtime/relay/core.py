@@ -25,8 +25,9 @@ from uuid import UUID
 
 from planspor_shared.envelope import Envelope
 from planspor_shared.events import IntegrationEvent
-from planspor_shared.relay.store import RelayConflict, RelayState, RelayStore, StoredEnvelope
-from planspor_shared.subjects import DEFAULT_PREFIX, msg_id, stream_config, subject
+from planspor_runtime.relay.store import RelayConflict, RelayState, RelayStore, StoredEnvelope
+from planspor_shared.subjects import DEFAULT_PREFIX, msg_id, subject
+from planspor_runtime.stream import stream_config
 
 log = logging.getLogger("planspor.relay")
 

@@ -12,7 +12,8 @@ from nats.js.api import DiscardPolicy, StorageType
 from planspor_shared.canonical import GENESIS_HASH, verify_chain
 from planspor_shared.envelope import Envelope, derive_event_id
 from planspor_shared.events.plan_registry import PlanAnchored
-from planspor_shared.subjects import stream_config, subject
+from planspor_shared.subjects import subject
+from planspor_runtime.stream import stream_config
 
 pytestmark = pytest.mark.integration
 

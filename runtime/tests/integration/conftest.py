@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from planspor_shared.relay.testing import make_application, postgres_env, sqlite_env
+from relay_app import make_application, postgres_env, sqlite_env
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -1,4 +1,4 @@
-"""Run a relay as a process of its own: ``python -m planspor_shared.relay --app pkg.mod:factory --mapper pkg.mod:map_event``.
+"""Run a relay as a process of its own: ``python -m planspor_runtime.relay --app pkg.mod:factory --mapper pkg.mod:map_event``.
 
 The application factory is called with no arguments and configures itself from
 the environment (PERSISTENCE_MODULE, SQLITE_DBNAME, POSTGRES_*), like the service.
@@ -15,7 +15,7 @@ import os
 import signal
 from typing import Any
 
-from planspor_shared.relay.core import Relay
+from planspor_runtime.relay.core import Relay
 from planspor_shared.subjects import DEFAULT_PREFIX
 
 
@@ -44,7 +44,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def cli(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m planspor_shared.relay", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m planspor_runtime.relay", description=__doc__)
     parser.add_argument("--app", required=True, help="factory of the eventsourcing Application, pkg.mod:attr")
     parser.add_argument("--mapper", required=True, help="domain event -> list[Outgoing], pkg.mod:attr")
     parser.add_argument("--source", required=True, help="plan-registry | cocreation")
