@@ -7,14 +7,15 @@ consumer would see.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from uuid import UUID
 
-from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from planspor_shared.envelope import derive_event_id
 from planspor_shared.events.plan_registry import GoalDefined, GoalRetired
+from planspor_runtime.application import ServiceApplication
 from planspor_runtime.relay.core import Outgoing
 
 SOURCE = "plan-registry"
@@ -37,8 +38,8 @@ class Goal(Aggregate):
         self.reason = reason
 
 
-class Goals(Application):
-    log_section_size = 1000
+class Goals(ServiceApplication):
+    """On the services' base, so the relay is woken by its commits exactly as in a service."""
 
     def define_goal(self, title: str, notes: int = 0) -> UUID:
         goal = Goal(title)
@@ -78,7 +79,7 @@ def map_event(domain_event: object) -> list[Outgoing]:
 
 def make_application(env: Mapping[str, str] | None = None) -> Goals:
     """Configured from the environment (PERSISTENCE_MODULE, SQLITE_DBNAME, POSTGRES_*), as the services are."""
-    return Goals(env=dict(env) if env else None)
+    return Goals(env=dict(env) if env is not None else dict(os.environ))
 
 
 async def read_stream(nats_url: str, prefix: str, source: str | None = None) -> list[tuple[str, bytes]]:

@@ -106,10 +106,18 @@ class Service:
 
 
 def assemble(settings: ServiceSettings, application: Any, *, source: str,
-             create_api: Callable[..., FastAPI], starters: list[Starter]) -> Service:
-    """The HTTP API with the feed and AsyncAPI routes, and a lifespan that runs the starters."""
+             create_api: Callable[..., FastAPI], starters: list[Starter],
+             refusals: tuple[type[Exception], ...] | None = None) -> Service:
+    """The HTTP API with the feed and AsyncAPI routes, and a lifespan that runs the starters.
+
+    Every error of the API is a problem-details body (``planspor_runtime.problems``): the
+    application's refusals, and the domain's (``refusals``: its rule errors), included.
+    """
+    from planspor_runtime.application import ApplicationRefusal
     from planspor_runtime.asyncapi import SERVICES, asyncapi_router
     from planspor_runtime.feed import feed_router
+    from planspor_runtime.http import install_correlation
+    from planspor_runtime.problems import install_problem_details
     from planspor_runtime.relay import RelayStore
 
     service = Service(settings=settings, application=application, access=settings.access())
@@ -128,6 +136,9 @@ def assemble(settings: ServiceSettings, application: Any, *, source: str,
             service.background.clear()
 
     service.api = create_api(application, service.access, lifespan=lifespan)
+    if refusals is not None:  # None: a service that still installs its own handlers (being ported)
+        install_problem_details(service.api, refusals=(ApplicationRefusal, *refusals))
+        install_correlation(service.api)
     service.relay_store = RelayStore.for_application(application)
     service.api.include_router(feed_router(service.relay_store, service.access))
     service.api.include_router(asyncapi_router(source, SERVICES[source], prefix=settings.planspor_subject_prefix))

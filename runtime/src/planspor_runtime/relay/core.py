@@ -172,24 +172,14 @@ class Relay:
         self._task = asyncio.create_task(self._run(), name=f"relay:{self.source}")
 
     def _watch_saves(self) -> None:
-        """Wake after each local commit of the application, so an event is on the stream at once, not at the next poll.
+        """Wake after each local commit, so an event is on the stream at once, not at the next poll.
 
-        eventsourcing calls ``Application._notify(recordings)`` after every successful
-        ``save``; the relay wraps it on this instance only (undone by ``stop``).
+        An application of the runtime's base (``ServiceApplication``) announces its commits
+        (``subscribe_commits``); any other application is found by polling alone.
         """
-        app = self.application
-        original = getattr(app, "_notify", None)
-        if original is None or getattr(original, "_planspor_relay", None) is self:
-            return
-
-        def notify_and_wake(recordings: Any) -> None:
-            original(recordings)
-            if recordings:
-                self.wake()
-
-        notify_and_wake._planspor_relay = self  # type: ignore[attr-defined]
-        self._unwatch = lambda: setattr(app, "_notify", original) if app._notify is notify_and_wake else None
-        app._notify = notify_and_wake
+        subscribe = getattr(self.application, "subscribe_commits", None)
+        if subscribe is not None and self._unwatch is None:
+            self._unwatch = subscribe(self.wake)
 
     def wake(self) -> None:
         """Thread-safe nudge: something was committed, look now instead of at the next poll."""

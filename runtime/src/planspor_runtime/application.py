@@ -1,0 +1,402 @@
+"""The event-sourced application base every domain service runs: one way to run a command.
+
+A command goes get -> call -> save, and this base fixes what happens around it:
+
+- **A refused command stores nothing.** Aggregates are saved once, after every rule passed,
+  in one transaction with the idempotency record.
+- **Optimistic concurrency.** ``expected_version`` (from ``If-Match``) that is not the stored
+  version, or a concurrent save of the same aggregate, raises ``ConcurrencyConflict`` (409).
+- **Idempotency, one rule.** A command given a key stores its result in an
+  ``IdempotencyRecord`` (id uuid5 of the key) in the same transaction as its events. The
+  fingerprint is the SHA-256 of the canonical JSON of the command's name, its request and its
+  ``expected_version``: the same key with the same fingerprint returns the first result and
+  acts once; with another fingerprint it is refused (``IdempotencyKeyReused``, 422).
+- **The result carries the recorded version** (the ETag) of the aggregate the command changed,
+  taken from the saved aggregate itself, never re-read.
+- **Library errors become refusals** at this boundary: a missing aggregate is ``AggregateNotFound``
+  (404), an integrity error ``ConcurrencyConflict``, a store that cannot be reached
+  ``StoreUnavailable`` (503, retry later).
+- **New commits are announced** to listeners (``subscribe_commits``): the relay is woken by it
+  instead of waiting for its next poll.
+- **Only the given environment configures persistence**: settings are the one reader of ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Transcoding
+from eventsourcing.utils import Environment, get_topic
+
+from planspor_shared.canonical import canonical_json
+from planspor_shared.meta import Meta
+
+A = TypeVar("A", bound=Aggregate)
+
+IDEMPOTENCY_NAMESPACE = UUID("9a3f0c52-7d41-5b8e-a6c3-2f1e4d9b7c60")
+
+
+# --------------------------------------------------------------------------- refusals of the application
+
+
+class ApplicationRefusal(Exception):
+    """A refusal at the application boundary; answered like a domain rule's (``kind`` -> status)."""
+
+    kind: ClassVar[str] = "conflict"
+    problem_name: ClassVar[str] = "conflict"
+    paragraph: str | None = None
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+class AggregateNotFound(ApplicationRefusal):
+    kind = "not_found"
+    problem_name = "not-found"
+
+
+class ConcurrencyConflict(ApplicationRefusal):
+    """Someone else changed the aggregate since the caller read it: reload and try again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("concurrency.version_conflict", message)
+
+
+class IdempotencyKeyReused(ApplicationRefusal):
+    """The same Idempotency-Key was sent with a different request."""
+
+    kind = "invalid"
+    problem_name = "idempotency-key-reused"
+
+    def __init__(self, message: str) -> None:
+        super().__init__("idempotency.key_reused", message)
+
+
+class StoreUnavailable(ApplicationRefusal):
+    """The event store cannot be reached; nothing was stored. The same command may be sent again."""
+
+    kind = "unavailable"
+    problem_name = "unavailable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__("store.unavailable", message)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclasses.dataclass(frozen=True)
+class Changed:
+    """What a command's ``run`` hands back: the aggregates to save and whose version the caller gets.
+
+    ``primary`` is saved with ``others``; the result's version is ``primary``'s after the
+    command. ``id`` is what the caller gets as the result's id when it is not the primary's
+    (an item inside a strategy, a participant inside a process). ``extra`` holds further
+    JSON values of the answer (ids the command made, a new phase).
+    """
+
+    primary: Aggregate
+    others: Sequence[Aggregate] = ()
+    id: UUID | None = None
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandResult:
+    """The id a command created or changed, and the recorded version of its aggregate (the ETag)."""
+
+    id: UUID
+    version: int
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def as_record(self) -> dict[str, Any]:
+        return {"id": str(self.id), "version": self.version, "extra": dict(self.extra)}
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any]) -> CommandResult:
+        return cls(id=UUID(str(data["id"])), version=int(data["version"]), extra=dict(data.get("extra") or {}))
+
+
+class IdempotencyRecord(Aggregate):
+    """The first result of a command sent with an Idempotency-Key; its id is uuid5 of the key."""
+
+    @staticmethod
+    def create_id(key: str) -> UUID:
+        """eventsourcing calls this with the constructor's ``key``: one record per key, whoever saves first."""
+        return uuid5(IDEMPOTENCY_NAMESPACE, f"idempotency:{key}")
+
+    id_for = create_id
+
+    @event("Recorded")
+    def __init__(self, *, key: str, command: str, fingerprint: str, result: dict[str, Any]) -> None:
+        self.key = key
+        self.command = command
+        self.fingerprint = fingerprint
+        self.result = result
+
+
+def fingerprint(command: str, request: Mapping[str, Any], expected_version: int | None) -> str:
+    """What makes two requests the same: the command, its request and the version it expects."""
+    body = {"command": command, "request": _plain(request), "expected_version": expected_version}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+# --------------------------------------------------------------------------- transcodings
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class MetaAsDict(Transcoding):
+    type = Meta
+    name = "planspor_meta"
+
+    def encode(self, obj: Meta) -> dict[str, Any]:
+        return obj.as_dict()
+
+    def decode(self, data: dict[str, Any]) -> Meta:
+        return Meta.from_dict(data)
+
+
+# --------------------------------------------------------------------------- the base
+
+
+CommitListener = Callable[[], None]
+
+
+class ServiceApplication(Application[UUID]):
+    """The base of a domain service's application (see the module's docstring for its guarantees)."""
+
+    log_section_size = 1000
+    env: ClassVar[dict[str, str]] = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    transcodings: ClassVar[tuple[Transcoding, ...]] = ()
+    """The domain's own value types, beside dates and ``Meta``."""
+    labels: ClassVar[Mapping[type[Aggregate], str]] = {}
+    """How an aggregate class is named in messages (``PlanStrategy`` -> ``strategy``)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self._listeners: list[CommitListener] = []
+        self._listeners_lock = threading.Lock()
+        super().__init__(env=dict(env or {}))
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        merged = dict(type(self).env)
+        merged.update(env or {})
+        return Environment(name, merged)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        for transcoding in (DateAsISO(), MetaAsDict(), *self.transcodings):
+            transcoder.register(transcoding)
+
+    # ------------------------------------------------------------------ commits
+
+    def subscribe_commits(self, listener: CommitListener) -> Callable[[], None]:
+        """Call ``listener`` (from the committing thread) after each commit; returns the unsubscribe."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._listeners_lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        try:
+            recordings = super().save(*objs, **kwargs)
+        except IntegrityError:
+            raise
+        except PersistenceError as error:
+            raise StoreUnavailable(f"the event store cannot be reached ({type(error).__name__}); "
+                                   "nothing was stored, send the command again later") from None
+        if recordings:
+            with self._listeners_lock:
+                listeners = list(self._listeners)
+            for listener in listeners:
+                listener()
+        return recordings
+
+    # ------------------------------------------------------------------ reads
+
+    def label(self, kind: type[Aggregate]) -> str:
+        return self.labels.get(kind, kind.__name__.lower())
+
+    def get(self, kind: type[A], aggregate_id: UUID | str, expected_version: int | None = None) -> A:
+        """The aggregate of ``kind`` with that id, at ``expected_version`` if given."""
+        label = self.label(kind)
+        try:
+            uuid = aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
+            aggregate = self.repository.get(uuid)
+        except (AggregateNotFoundError, ValueError):
+            raise AggregateNotFound(f"{label}.exists", f"no {label} with id {aggregate_id}") from None
+        except PersistenceError as error:
+            raise StoreUnavailable(f"the event store cannot be reached ({type(error).__name__})") from None
+        if not isinstance(aggregate, kind):
+            raise AggregateNotFound(f"{label}.exists", f"no {label} with id {aggregate_id}")
+        if expected_version is not None and aggregate.version != expected_version:
+            raise ConcurrencyConflict(
+                f"{label} {aggregate_id} is at version {aggregate.version}, not {expected_version}: "
+                "reload it and try again"
+            )
+        return aggregate
+
+    def ids_created(self, created: Iterable[type[Any]], *, limit: int | None = None) -> Iterator[UUID]:
+        """Ids of the aggregates whose first event is one of ``created``, in order of creation."""
+        topics = [get_topic(cls) for cls in created]
+        start, seen = 1, 0
+        while limit is None or seen < limit:
+            notifications = self.notification_log.select(start=start, limit=self.log_section_size, topics=topics)
+            if not notifications:
+                return
+            for notification in notifications:
+                yield notification.originator_id
+                seen += 1
+                if limit is not None and seen >= limit:
+                    return
+            start = notifications[-1].id + 1
+
+    def history(self, aggregate_id: UUID | str) -> list[dict[str, Any]]:
+        """The stored events of an aggregate as plain data, oldest first."""
+        try:
+            uuid = aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
+        except ValueError:
+            raise AggregateNotFound("aggregate.exists", f"no aggregate with id {aggregate_id}") from None
+        events = list(self.events.get(uuid))
+        if not events:
+            raise AggregateNotFound("aggregate.exists", f"no aggregate with id {aggregate_id}")
+        return [event_as_dict(e) for e in events]
+
+    # ------------------------------------------------------------------ commands
+
+    def command(
+        self,
+        name: str,
+        request: Mapping[str, Any],
+        run: Callable[[], Changed],
+        *,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Run ``run`` once per idempotency key and save what it changed in one transaction."""
+        if not idempotency_key:
+            changed = run()
+            result = self._result(changed)
+            self._save(changed)
+            return result
+        record_id = IdempotencyRecord.id_for(idempotency_key)
+        print_ = fingerprint(name, request, expected_version)
+        earlier = self._earlier(record_id, idempotency_key, print_)
+        if earlier is not None:
+            return earlier
+        changed = run()
+        result = self._result(changed)
+        record = IdempotencyRecord(key=idempotency_key, command=name, fingerprint=print_, result=result.as_record())
+        try:
+            self._save(changed, record)
+        except ConcurrencyConflict:
+            earlier = self._earlier(record_id, idempotency_key, print_)
+            if earlier is not None:
+                return earlier
+            raise
+        return result
+
+    @staticmethod
+    def _result(changed: Changed) -> CommandResult:
+        return CommandResult(id=changed.id or changed.primary.id, version=changed.primary.version,
+                             extra=dict(changed.extra))
+
+    def _save(self, changed: Changed, *more: Aggregate) -> None:
+        try:
+            self.save(changed.primary, *changed.others, *more)
+        except IntegrityError:
+            raise ConcurrencyConflict("the aggregate was changed concurrently: reload it and try again") from None
+
+    def _earlier(self, record_id: UUID, key: str, print_: str) -> CommandResult | None:
+        try:
+            record = self.repository.get(record_id)
+        except AggregateNotFoundError:
+            return None
+        except PersistenceError as error:
+            raise StoreUnavailable(f"the event store cannot be reached ({type(error).__name__})") from None
+        if record.fingerprint != print_:
+            raise IdempotencyKeyReused(
+                f"Idempotency-Key {key!r} was first used for a different request ({record.command}): "
+                "use a new key for a new request"
+            )
+        return CommandResult.from_record(record.result)
+
+
+# --------------------------------------------------------------------------- plain data of stored events
+
+
+def plain(value: Any) -> Any:
+    """A stored value as JSON data (for history and read views)."""
+    if isinstance(value, (UUID, Decimal)):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Meta):
+        return value.as_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return plain(dataclasses.asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    return value
+
+
+_ENVELOPE_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic", "meta")
+
+
+def event_as_dict(domain_event: Any) -> dict[str, Any]:
+    """One stored domain event: its type, version, recorded time, who and why, and its data."""
+    meta = getattr(domain_event, "meta", None)
+    return {
+        "aggregate_id": str(domain_event.originator_id),
+        "type": type(domain_event).__qualname__,
+        "version": domain_event.originator_version,
+        "timestamp": domain_event.timestamp.isoformat(),
+        "actor": meta.actor.as_dict() if isinstance(meta, Meta) else None,
+        "correlation_id": meta.correlation_id if isinstance(meta, Meta) else None,
+        "causation_id": meta.causation_id if isinstance(meta, Meta) else None,
+        "data": {k: plain(v) for k, v in vars(domain_event).items() if k not in _ENVELOPE_FIELDS},
+    }

@@ -1,0 +1,85 @@
+"""The HTTP side of a command, the same in every service: headers, the caller, the answer.
+
+- ``Idempotency-Key``: a retry with the same key and the same request returns the first
+  answer and acts once; the same key with another request is 422 ``idempotency.key_reused``.
+- ``If-Match``: the version the caller read (the ETag, ``"3"``); a stale one is 409, ``*``
+  (any version) is the same as none, anything else is 422 ``request.if_match``.
+- ``X-Correlation-Id``: the conversation; made when the caller sends none, echoed back, and
+  recorded in every event the command stores. ``X-Causation-Id``: what caused the command.
+- The answer's ``ETag`` is the version the command recorded (no re-read, so a concurrent
+  writer cannot slip its version in).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import uuid4
+
+from fastapi import FastAPI, Header, Request, Response
+
+from planspor_runtime.application import CommandResult
+from planspor_runtime.problems import FieldError, ProblemError
+from planspor_shared.meta import Meta
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200,
+           description="A retry with the same key returns the first result instead of acting twice."),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", max_length=100,
+           description='The version you last read (the ETag, e.g. "3"); a stale one gets 409. "*" means any.'),
+]
+CORRELATION_HEADER = "X-Correlation-Id"
+CAUSATION_HEADER = "X-Causation-Id"
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version ``If-Match`` names, or None for no header or ``*``."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise ProblemError(
+            422, f'If-Match must be the version you read, such as "3" (the ETag of your last read), not {if_match!r}',
+            name="validation", rule="request.if_match",
+            errors=[FieldError(pointer="#", location="header.If-Match", detail='a version such as "3"')])
+    return int(raw)
+
+
+def correlation_id(request: Request) -> str:
+    """The caller's ``X-Correlation-Id``, or a new one (kept on the request so the response echoes it)."""
+    existing = getattr(request.state, "correlation_id", None)
+    if existing:
+        return str(existing)
+    sent = (request.headers.get(CORRELATION_HEADER) or "").strip()
+    value = sent[:200] if sent else str(uuid4())
+    request.state.correlation_id = value
+    return value
+
+
+def command_meta(request: Request, actor: dict[str, str]) -> Meta:
+    """Who asks (from the token) and in which conversation: recorded in every event of the command."""
+    causation = (request.headers.get(CAUSATION_HEADER) or "").strip()[:200] or None
+    return Meta.of(actor, correlation_id=correlation_id(request), causation_id=causation)
+
+
+def answer(result: CommandResult, response: Response) -> CommandResult:
+    """Put the recorded version in ``ETag`` and return the result."""
+    response.headers["ETag"] = f'"{result.version}"'
+    return result
+
+
+def etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = f'"{version}"'
+
+
+def install_correlation(app: FastAPI) -> None:
+    """Every response carries the request's ``X-Correlation-Id`` (the one sent, or the one made for it)."""
+
+    @app.middleware("http")
+    async def _echo(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers[CORRELATION_HEADER] = correlation_id(request)
+        return response

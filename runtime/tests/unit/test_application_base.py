@@ -1,0 +1,120 @@
+"""The one way a command runs in every service: idempotency, concurrency, the recorded version, commits."""
+
+from __future__ import annotations
+
+import threading
+from uuid import uuid4
+
+import pytest
+from eventsourcing.domain import Aggregate, event
+
+from planspor_runtime.application import (
+    AggregateNotFound,
+    Changed,
+    ConcurrencyConflict,
+    IdempotencyKeyReused,
+    ServiceApplication,
+    fingerprint,
+)
+from planspor_shared.meta import Meta
+
+pytestmark = pytest.mark.unit
+
+META = Meta.of({"id": "u-1", "name": "Kari Planlegger", "role": "planner"}, correlation_id="c-1")
+
+
+class Note(Aggregate):
+    @event("Written")
+    def __init__(self, text: str, meta: Meta) -> None:
+        self.text = text
+        self.meta = meta
+
+    @event("Amended")
+    def amend(self, text: str, meta: Meta) -> None:
+        self.text = text
+
+
+class Notes(ServiceApplication):
+    def write(self, text: str, key: str | None = None):
+        return self.command("write", {"text": text}, lambda: Changed(Note(text, META)), idempotency_key=key)
+
+    def amend(self, note_id, text: str, *, expected_version: int | None = None, key: str | None = None):
+        def run() -> Changed:
+            note = self.get(Note, note_id, expected_version)
+            note.amend(text, META)
+            return Changed(note, extra={"text": text})
+
+        return self.command("amend", {"note_id": note_id, "text": text}, run, idempotency_key=key,
+                            expected_version=expected_version)
+
+
+@pytest.fixture
+def notes() -> Notes:
+    return Notes()
+
+
+def test_a_command_answers_with_the_id_and_the_version_it_recorded(notes):
+    written = notes.write("first")
+    amended = notes.amend(written.id, "second")
+    assert (written.version, amended.version) == (1, 2)
+    assert amended.extra == {"text": "second"}
+    assert notes.get(Note, written.id).text == "second"
+
+
+def test_a_retry_with_the_same_key_returns_the_first_result_and_acts_once(notes):
+    first = notes.write("once", key="k-1")
+    again = notes.write("once", key="k-1")
+    assert again == first
+    assert len(list(notes.ids_created([Note.Written]))) == 1
+
+
+def test_the_same_key_with_another_request_is_refused_and_stores_nothing(notes):
+    notes.write("once", key="k-2")
+    with pytest.raises(IdempotencyKeyReused) as refused:
+        notes.write("something else", key="k-2")
+    assert refused.value.rule == "idempotency.key_reused" and refused.value.kind == "invalid"
+    assert len(list(notes.ids_created([Note.Written]))) == 1
+
+
+def test_the_expected_version_is_part_of_the_fingerprint(notes):
+    note = notes.write("v1").id
+    assert fingerprint("amend", {"text": "x"}, 1) != fingerprint("amend", {"text": "x"}, 2)
+    notes.amend(note, "v2", expected_version=1, key="k-3")
+    with pytest.raises(IdempotencyKeyReused):
+        notes.amend(note, "v2", expected_version=2, key="k-3")
+
+
+def test_a_stale_expected_version_is_a_conflict_and_changes_nothing(notes):
+    note = notes.write("v1").id
+    notes.amend(note, "v2")
+    with pytest.raises(ConcurrencyConflict) as conflict:
+        notes.amend(note, "v3", expected_version=1)
+    assert "version 2, not 1" in conflict.value.message
+    assert notes.get(Note, note).text == "v2"
+
+
+def test_an_unknown_or_malformed_id_is_not_found(notes):
+    for missing in (uuid4(), "not-a-uuid"):
+        with pytest.raises(AggregateNotFound) as refused:
+            notes.get(Note, missing)
+        assert refused.value.rule == "note.exists"
+
+
+def test_listeners_hear_of_every_commit_until_they_unsubscribe(notes):
+    heard = threading.Semaphore(0)
+    unsubscribe = notes.subscribe_commits(heard.release)
+    notes.write("a")
+    assert heard.acquire(timeout=1)
+    unsubscribe()
+    notes.write("b")
+    assert not heard.acquire(timeout=0.05)
+
+
+def test_history_lists_the_stored_events_with_who_and_why(notes):
+    note = notes.write("a").id
+    notes.amend(note, "b")
+    history = notes.history(note)
+    assert [e["type"] for e in history] == ["Note.Written", "Note.Amended"]
+    assert history[0]["actor"]["name"] == "Kari Planlegger" and history[0]["correlation_id"] == "c-1"
+    with pytest.raises(AggregateNotFound):
+        notes.history(uuid4())
