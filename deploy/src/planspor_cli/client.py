@@ -97,7 +97,7 @@ def _reason(response: httpx.Response) -> str:
         return response.text.strip()[:300] or response.reason_phrase
     if isinstance(body, dict):
         detail = body.get("message") or body.get("detail") or body
-        rule = body.get("error")
+        rule = body.get("error") or body.get("rule")
         if isinstance(detail, (dict, list)):
             detail = json.dumps(detail, ensure_ascii=False)
         return f"{rule}: {detail}" if rule and rule != detail else str(detail)
