@@ -119,19 +119,22 @@ class StrategyAction(StrEnum):
 
 
 class PlanType(StrEnum):
-    """The plan types of the municipal plan system (domain.md, "Terms")."""
+    """The plan types of the municipal plan system (domain.md, "Terms").
 
-    KOMMUNEPLAN_SAMFUNNSDEL = "kommuneplan_samfunnsdel"
-    KOMMUNEPLAN_AREALDEL = "kommuneplan_arealdel"
-    HANDLINGSDEL = "handlingsdel"
-    KOMMUNEDELPLAN = "kommunedelplan"
-    TEMAPLAN = "temaplan"
-    SEKTORPLAN = "sektorplan"
-    STRATEGI = "strategi"
-    OMRADEREGULERINGSPLAN = "omradereguleringsplan"
-    DETALJREGULERINGSPLAN = "detaljreguleringsplan"
-    PLANPROGRAM = "planprogram"
-    INTERKOMMUNAL_PLAN = "interkommunal_plan"
+    A planprogram is not among them: PBL §4-1 makes it a step of a kommuneplan's process
+    (the plan's status ``planprogram_adopted``), not a plan of the plan system.
+    """
+
+    KOMMUNEPLAN_SAMFUNNSDEL = "kommuneplan_samfunnsdel"  # kommuneplanens samfunnsdel, social element
+    KOMMUNEPLAN_AREALDEL = "kommuneplan_arealdel"  # kommuneplanens arealdel, land use
+    HANDLINGSDEL = "handlingsdel"  # action part, revised yearly (PBL §11-1, §11-4)
+    KOMMUNEDELPLAN = "kommunedelplan"  # municipal sub-plan
+    TEMAPLAN = "temaplan"  # thematic plan
+    SEKTORPLAN = "sektorplan"  # sector plan
+    STRATEGI = "strategi"  # strategy
+    OMRADEREGULERINGSPLAN = "omradereguleringsplan"  # area zoning plan
+    DETALJREGULERINGSPLAN = "detaljreguleringsplan"  # detailed zoning plan
+    INTERKOMMUNAL_PLAN = "interkommunal_plan"  # inter-municipal plan
     OTHER = "other"
 
 
@@ -140,11 +143,17 @@ STATUTORY_PLAN_TYPES: frozenset[PlanType] = frozenset(
         PlanType.KOMMUNEPLAN_SAMFUNNSDEL,
         PlanType.KOMMUNEPLAN_AREALDEL,
         PlanType.KOMMUNEDELPLAN,
-        PlanType.OMRADEREGULERINGSPLAN,
-        PlanType.DETALJREGULERINGSPLAN,
     }
 )
-"""Plans with the full PBL process (planprogram where required, consultation of at least six weeks)."""
+"""Plans adopted only after the statutory process of a kommuneplan: an adopted planprogram
+(PBL §4-1) and a consultation of at least six weeks (PBL §11-14) on record.
+
+The handlingsdel is a part of the kommuneplan but is revised every year with the
+økonomiplan (PBL §11-4) and has no planprogram; zoning plans follow PBL chapter 12,
+where a planprogram is needed only for plans with significant effects, which the
+register does not judge; lighter plans (temaplan, sektorplan, strategi) have no
+statutory process (domain.md, "Lifecycle of a statutory plan").
+"""
 
 
 class ValueObject(BaseModel):
