@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -131,6 +131,9 @@ class CommandResult:
 
 class IdempotencyRecord(Aggregate):
     """The first result of a command sent with an Idempotency-Key; its id is uuid5 of the key."""
+
+    if TYPE_CHECKING:  # the event class eventsourcing makes of the @event method below
+        Recorded: ClassVar[type[Aggregate.Created]]
 
     @staticmethod
     def create_id(key: str) -> UUID:
