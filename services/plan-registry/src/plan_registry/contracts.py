@@ -4,8 +4,13 @@ integration events of ``planspor_shared.events.plan_registry``.
 Domain events stay private and may evolve (with upcasters); what other services see
 is decided here. ``event_id`` is derived from the stored event (originator id,
 version, and the index of the integration event made from it), so mapping the same
-stored event twice gives the same envelope. Events with no public meaning (the
-idempotency records) map to nothing.
+stored event twice gives the same envelope.
+
+``MAPPERS`` is the one table: every domain event class of the service is in it or in
+``PRIVATE`` (events with no public meaning: the idempotency records). Anything else
+raises ``UnmappedEvent`` with its topic, so a new domain event cannot be stored and
+then silently left out of the stream (the relay retries and logs it until the
+mapping is added); a unit test checks the table against the domain's classes.
 """
 
 from __future__ import annotations
@@ -15,235 +20,252 @@ from datetime import timezone
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
+from planspor_runtime.application import IdempotencyRecord
+from planspor_runtime.relay import Outgoing
 from planspor_shared.envelope import derive_event_id
 from planspor_shared.events import plan_registry as public
-from planspor_runtime.relay import Outgoing
+from planspor_shared.meta import Meta
 
-from plan_registry.application import IdempotencyRecord
-from plan_registry.domain import Decision, Goal, Indicator, Meta, Plan, PlanStatus, PlanStrategy
+from plan_registry.application import SYSTEM_ACTOR
+from plan_registry.domain import Decision, Goal, Indicator, Plan, PlanStatus, PlanStrategy
 
-SYSTEM_ACTOR = {"id": "service:plan-registry", "name": "plan-registry", "role": "system"}
+Mapper = Callable[[Any], list[public.PlanRegistryEvent]]
 
 
-def _s(value: UUID | None) -> str | None:
+class UnmappedEvent(LookupError):
+    """A stored domain event that is neither mapped nor private: the table is missing a line."""
+
+    def __init__(self, topic: str) -> None:
+        super().__init__(f"no integration mapping for {topic}: add it to contracts.MAPPERS (or PRIVATE)")
+        self.topic = topic
+
+
+def _id(value: UUID | None) -> str | None:
     return str(value) if value is not None else None
 
 
-def _goal_defined(e: Any) -> list[public.PlanRegistryEvent]:
+def _goal_defined(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.GoalDefined(
-            goal_id=str(e.originator_id),
-            title=e.title,
-            description=e.description,
-            level=public.GoalLevel.SUB_GOAL if e.parent_id else public.GoalLevel.MAIN_GOAL,
-            parent_goal_id=_s(e.parent_id),
-            samfunnsdel_plan_id=_s(e.samfunnsdel_plan_id),
-            sdg_targets=tuple(e.sdg_targets),
+            goal_id=str(stored.originator_id),
+            title=stored.title,
+            description=stored.description,
+            level=public.GoalLevel.SUB_GOAL if stored.parent_id else public.GoalLevel.MAIN_GOAL,
+            parent_goal_id=_id(stored.parent_id),
+            samfunnsdel_plan_id=_id(stored.samfunnsdel_plan_id),
+            sdg_targets=tuple(stored.sdg_targets),
         )
     ]
 
 
-def _indicator_defined(e: Any) -> list[public.PlanRegistryEvent]:
+def _indicator_defined(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.IndicatorDefined(
-            indicator_id=str(e.originator_id),
-            goal_id=str(e.goal_id),
-            name=e.name,
-            unit=e.unit,
-            description=e.description,
-            source=public.IndicatorSource(e.source),
-            source_reference=e.source_reference or None,
-            baseline=e.baseline_value,
-            baseline_period=e.baseline_period,
-            target=e.target_value,
-            target_year=e.target_year,
+            indicator_id=str(stored.originator_id),
+            goal_id=str(stored.goal_id),
+            name=stored.name,
+            unit=stored.unit,
+            description=stored.description,
+            source=public.IndicatorSource(stored.source),
+            source_reference=stored.source_reference or None,
+            baseline=stored.baseline_value,
+            baseline_period=stored.baseline_period,
+            target=stored.target_value,
+            target_year=stored.target_year,
         )
     ]
 
 
-def _measured(e: Any) -> list[public.PlanRegistryEvent]:
+def _measured(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.IndicatorMeasured(
-            indicator_id=str(e.originator_id), period=e.period, value=e.value,
-            source=public.IndicatorSource(e.source), measured_on=e.measured_on,
+            indicator_id=str(stored.originator_id), period=stored.period, value=stored.value,
+            source=public.IndicatorSource(stored.source), measured_on=stored.measured_on,
         )
     ]
 
 
-def _corrected(e: Any) -> list[public.PlanRegistryEvent]:
+def _corrected(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.IndicatorMeasured(
-            indicator_id=str(e.originator_id), period=e.period, value=e.value,
-            source=public.IndicatorSource(e.source), corrects=True, previous_value=e.previous_value,
-            correction_reason=e.reason,
+            indicator_id=str(stored.originator_id), period=stored.period, value=stored.value,
+            source=public.IndicatorSource(stored.source), corrects=True, previous_value=stored.previous_value,
+            correction_reason=stored.reason,
         )
     ]
 
 
-def _plan_proposed(e: Any) -> list[public.PlanRegistryEvent]:
+def _plan_proposed(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.PlanProposed(
-            plan_id=str(e.originator_id),
-            title=e.name,
-            plan_type=e.plan_type,
-            legal_basis=e.legal_basis or None,
-            owning_unit=e.owning_unit,
-            description=e.description,
-            parent_plan_id=_s(e.parent_id),
-            initiated_through_strategy=e.initiated_through_strategy,
-            strategy_id=_s(e.strategy_id),
-            strategy_item_id=_s(e.strategy_item_id),
-            proposed_on=e.timestamp.astimezone(timezone.utc).date(),
+            plan_id=str(stored.originator_id),
+            title=stored.name,
+            plan_type=stored.plan_type,
+            legal_basis=stored.legal_basis or None,
+            owning_unit=stored.owning_unit,
+            description=stored.description,
+            parent_plan_id=_id(stored.parent_id),
+            initiated_through_strategy=stored.initiated_through_strategy,
+            strategy_id=_id(stored.strategy_id),
+            strategy_item_id=_id(stored.strategy_item_id),
+            proposed_on=stored.timestamp.astimezone(timezone.utc).date(),
         )
     ]
 
 
-def _status_changed(e: Any) -> list[public.PlanRegistryEvent]:
-    to = PlanStatus(e.status)
+def _status_changed(stored: Any) -> list[public.PlanRegistryEvent]:
+    to = PlanStatus(stored.status)
     return [
         public.PlanStatusChanged(
-            plan_id=str(e.originator_id),
-            from_status=e.from_status,
-            to_status=to.value,
-            changed_on=e.on,
-            decision_id=_s(e.decision_id),
-            consultation_from=e.consultation_from,
-            consultation_until=e.consultation_until,
-            replaced_by_plan_id=_s(e.related_plan_id) if to is PlanStatus.REPLACED else None,
-            merged_into_plan_id=_s(e.related_plan_id) if to is PlanStatus.MERGED else None,
+            plan_id=str(stored.originator_id),
+            from_status=stored.from_status,
+            to_status=to,
+            changed_on=stored.on,
+            decision_id=_id(stored.decision_id),
+            consultation_from=stored.consultation_from,
+            consultation_until=stored.consultation_until,
+            replaced_by_plan_id=_id(stored.related_plan_id) if to is PlanStatus.REPLACED else None,
+            merged_into_plan_id=_id(stored.related_plan_id) if to is PlanStatus.MERGED else None,
         )
     ]
 
 
-def _anchored(e: Any) -> list[public.PlanRegistryEvent]:
-    return [public.PlanAnchored(plan_id=str(e.originator_id), goal_id=str(e.goal_id))]
+def _anchored(stored: Any) -> list[public.PlanRegistryEvent]:
+    return [public.PlanAnchored(plan_id=str(stored.originator_id), goal_id=str(stored.goal_id))]
 
 
-def _parent_changed(e: Any) -> list[public.PlanRegistryEvent]:
+def _parent_changed(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.PlanParentChanged(
-            plan_id=str(e.originator_id), parent_plan_id=_s(e.parent_id),
-            previous_parent_plan_id=_s(e.previous_parent_id),
+            plan_id=str(stored.originator_id), parent_plan_id=_id(stored.parent_id),
+            previous_parent_plan_id=_id(stored.previous_parent_id),
         )
     ]
 
 
-def _revision_scheduled(e: Any) -> list[public.PlanRegistryEvent]:
-    return [public.PlanRevisionScheduled(plan_id=str(e.originator_id), revision_due=e.due, reason=e.reason)]
+def _revision_scheduled(stored: Any) -> list[public.PlanRegistryEvent]:
+    return [public.PlanRevisionScheduled(plan_id=str(stored.originator_id), revision_due=stored.due,
+                                         reason=stored.reason)]
 
 
-def _decision_recorded(e: Any) -> list[public.PlanRegistryEvent]:
-    votes = e.votes
+def _decision_recorded(stored: Any) -> list[public.PlanRegistryEvent]:
+    votes = stored.votes
     return [
         public.DecisionRecorded(
-            decision_id=str(e.originator_id),
-            body=e.body,
-            body_name=e.body_name,
-            case_number=e.case_number,
-            meeting_date=e.meeting_date,
-            subject=e.subject,
-            outcome=e.outcome,
-            text=e.text,
+            decision_id=str(stored.originator_id),
+            body=stored.body,
+            body_name=stored.body_name,
+            case_number=stored.case_number,
+            meeting_date=stored.meeting_date,
+            subject=stored.subject,
+            outcome=stored.outcome,
+            text=stored.text,
             votes=None
             if votes.get("for") is None
             else public.Votes(in_favour=votes["for"], against=votes["against"] or 0, blank=votes.get("blank") or 0),
-            unanimous=e.unanimous,
+            unanimous=stored.unanimous,
             amendments=tuple(
                 public.Amendment(number=n, text=a["text"], proposed_by=a.get("proposed_by"),
                                  adopted=bool(a.get("adopted", True)))
-                for n, a in enumerate(e.amendments, start=1)
+                for n, a in enumerate(stored.amendments, start=1)
             ),
-            strategy_id=_s(e.strategy_id),
-            plan_ids=tuple(str(p) for p in e.plan_ids),
+            strategy_id=_id(stored.strategy_id),
+            plan_ids=tuple(str(p) for p in stored.plan_ids),
         )
     ]
 
 
-def _drafted(e: Any) -> list[public.PlanRegistryEvent]:
+def _drafted(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.StrategyDrafted(
-            strategy_id=str(e.originator_id),
-            title=e.title,
-            election_period=e.election_period,
-            council_constituted_on=e.council_constituted_on,
-            drafted_on=e.timestamp.astimezone(timezone.utc).date(),
-            recommendation_id=_s(e.recommendation_id),
-            process_id=_s(e.process_id),
+            strategy_id=str(stored.originator_id),
+            title=stored.title,
+            election_period=stored.election_period,
+            council_constituted_on=stored.council_constituted_on,
+            drafted_on=stored.timestamp.astimezone(timezone.utc).date(),
+            recommendation_id=_id(stored.recommendation_id),
+            process_id=_id(stored.process_id),
         )
     ]
 
 
-def _item_set(e: Any) -> list[public.PlanRegistryEvent]:
-    item = e.item
+def _item_set(stored: Any) -> list[public.PlanRegistryEvent]:
+    item = stored.item
     return [
         public.StrategyItemSet(
-            strategy_id=str(e.originator_id),
-            item_id=str(e.item_id),
+            strategy_id=str(stored.originator_id),
+            item_id=str(stored.item_id),
             action=item["action"],
-            plan_id=_s(item["plan_id"]),
+            plan_id=_id(item["plan_id"]),
             plan_title=item["plan_name"],
             plan_type=item.get("plan_type"),
-            merge_into_plan_id=_s(item["merge_into_plan_id"]),
+            merge_into_plan_id=_id(item["merge_into_plan_id"]),
             timing=item["timing"],
             rationale=item["rationale"],
             origin=item["origin"],
-            plan_need_id=_s(item["plan_need_id"]),
-            decision_id=_s(item["decision_id"]),
+            plan_need_id=_id(item["plan_need_id"]),
+            decision_id=_id(item["decision_id"]),
             amendment_number=item.get("amendment_number"),
         )
     ]
 
 
-def _item_removed(e: Any) -> list[public.PlanRegistryEvent]:
+def _item_removed(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.StrategyItemRemoved(
-            strategy_id=str(e.originator_id), item_id=str(e.item_id), decision_id=_s(e.decision_id),
-            amendment_number=e.amendment_number, reason=e.reason,
+            strategy_id=str(stored.originator_id), item_id=str(stored.item_id), decision_id=_id(stored.decision_id),
+            amendment_number=stored.amendment_number, reason=stored.reason,
         )
     ]
 
 
-def _assessed(e: Any) -> list[public.PlanRegistryEvent]:
+def _assessed(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.StrategyKommuneplanAssessed(
-            strategy_id=str(e.originator_id), samfunnsdel=e.samfunnsdel, arealdel=e.arealdel, rationale=e.rationale
+            strategy_id=str(stored.originator_id), samfunnsdel=stored.samfunnsdel, arealdel=stored.arealdel,
+            rationale=stored.rationale,
         )
     ]
 
 
-def _input_received(e: Any) -> list[public.PlanRegistryEvent]:
+def _input_received(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.InputReceived(
-            input_id=str(e.input_id), from_party=e.sender, party_kind=e.source, received_on=e.received_on,
-            strategy_id=str(e.originator_id), summary=e.summary, document_reference=e.document_reference,
+            input_id=str(stored.input_id), from_party=stored.sender, party_kind=stored.source,
+            received_on=stored.received_on,
+            strategy_id=str(stored.originator_id), summary=stored.summary, document_reference=stored.document_reference,
         )
     ]
 
 
-def _evidence_cited(e: Any) -> list[public.PlanRegistryEvent]:
+def _evidence_cited(stored: Any) -> list[public.PlanRegistryEvent]:
     """The document enters the knowledge base and the strategy cites it: two facts."""
     return [
         public.EvidenceRecorded(
-            evidence_id=str(e.evidence_id), kind=e.kind, title=e.title, dated=e.dated, url=e.url,
-            strategy_id=str(e.originator_id),
+            evidence_id=str(stored.evidence_id), kind=stored.kind, title=stored.title, dated=stored.dated,
+            url=stored.url,
+            strategy_id=str(stored.originator_id),
         ),
-        public.StrategyEvidenceCited(strategy_id=str(e.originator_id), evidence_id=str(e.evidence_id)),
+        public.StrategyEvidenceCited(strategy_id=str(stored.originator_id), evidence_id=str(stored.evidence_id)),
     ]
 
 
-def _published(e: Any) -> list[public.PlanRegistryEvent]:
+def _published(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.StrategyPublished(
-            strategy_id=str(e.originator_id), published_on=e.on, planned_meeting_on=e.planned_meeting_on
+            strategy_id=str(stored.originator_id), published_on=stored.on, planned_meeting_on=stored.planned_meeting_on
         )
     ]
 
 
-def _adopted(e: Any) -> list[public.PlanRegistryEvent]:
-    return [public.StrategyAdopted(strategy_id=str(e.originator_id), decision_id=str(e.decision_id), adopted_on=e.on)]
+def _adopted(stored: Any) -> list[public.PlanRegistryEvent]:
+    return [public.StrategyAdopted(strategy_id=str(stored.originator_id), decision_id=str(stored.decision_id),
+                                   adopted_on=stored.on)]
 
 
-MAPPERS: dict[type, Callable[[Any], list[public.PlanRegistryEvent]]] = {
+MAPPERS: dict[type, Mapper] = {
     Goal.Defined: _goal_defined,
     Indicator.Defined: _indicator_defined,
     Indicator.Measured: _measured,
@@ -263,9 +285,10 @@ MAPPERS: dict[type, Callable[[Any], list[public.PlanRegistryEvent]]] = {
     PlanStrategy.Published: _published,
     PlanStrategy.Adopted: _adopted,
 }
-"""Domain event class -> payloads. Private events are listed in ``PRIVATE``."""
+"""Domain event class -> its public payloads, in order."""
 
 PRIVATE: frozenset[type] = frozenset({IdempotencyRecord.Recorded})
+"""Stored, never published: the first result of a command sent with an Idempotency-Key."""
 
 
 def map_event(domain_event: Any) -> list[Outgoing]:
@@ -276,7 +299,7 @@ def map_event(domain_event: Any) -> list[Outgoing]:
     try:
         mapper = MAPPERS[kind]
     except KeyError:
-        raise LookupError(f"no integration mapping for {kind.__qualname__}: add it to contracts.MAPPERS") from None
+        raise UnmappedEvent(get_topic(kind)) from None
     meta: Meta | None = getattr(domain_event, "meta", None)
     return [
         Outgoing(
@@ -285,7 +308,7 @@ def map_event(domain_event: Any) -> list[Outgoing]:
             aggregate_id=str(domain_event.originator_id),
             aggregate_version=domain_event.originator_version,
             occurred_at=domain_event.timestamp.astimezone(timezone.utc),
-            actor=meta.actor.as_dict() if meta else dict(SYSTEM_ACTOR),
+            actor=(meta.actor if meta else SYSTEM_ACTOR).as_dict(),
             correlation_id=meta.correlation_id if meta else None,
             causation_id=meta.causation_id if meta else None,
         )

@@ -24,7 +24,7 @@ class TestApplicationOnSQLite(ApplicationSuite):
         app.close()
         reopened = self.make_app()
         try:
-            assert reopened.get("goal", goal)["title"] == "Mål"
+            assert reopened.state("goal", goal.id)["title"] == "Mål"
             assert reopened.define_goal(title="Mål", meta=META, idempotency_key="restart-key") == goal
         finally:
             reopened.close()

@@ -54,8 +54,8 @@ async def _story(nats_url: str, prefix: str, app: PlanRegistry) -> None:
         await wait_for(settled)
         # 4. one strategy, drafted once
         strategy_id = strategy_id_for(envelope.payload["recommendation_id"])
-        assert [s["id"] for s in app.list("strategy")] == [str(strategy_id)]
-        assert [e["type"] for e in app.history("strategy", strategy_id)] == [
+        assert [s["id"] for s in app.states("strategy")] == [str(strategy_id)]
+        assert [e["type"] for e in app.history_of("strategy", strategy_id)] == [
             "PlanStrategy.Drafted", "PlanStrategy.ItemSet", "PlanStrategy.ItemSet"]
     finally:
         await subscriber.stop()

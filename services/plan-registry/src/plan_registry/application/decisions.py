@@ -1,0 +1,55 @@
+"""Recording a formal decision (vedtak): a fact of the archive, recorded once and never edited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from uuid import UUID
+
+from planspor_runtime.application import Changed, CommandResult, ServiceApplication
+from planspor_shared.meta import Meta
+
+from plan_registry.domain import Amendment, Decision, Plan, PlanStrategy
+
+
+class DecisionCommands(ServiceApplication):
+    def record_decision(
+        self,
+        *,
+        body: str,
+        case_number: str,
+        meeting_date: date,
+        subject: str,
+        outcome: str,
+        body_name: str | None = None,
+        text: str = "",
+        votes_for: int | None = None,
+        votes_against: int | None = None,
+        votes_blank: int | None = None,
+        unanimous: bool = False,
+        amendments: Iterable[Amendment] = (),
+        strategy_id: UUID | None = None,
+        plan_ids: Iterable[UUID] = (),
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """The strategy and the plans the decision concerns, when named, must be in the register."""
+        listed, concerned = list(amendments), list(plan_ids)
+
+        def run() -> Changed:
+            if strategy_id:
+                self.get(PlanStrategy, strategy_id)
+            for plan_id in concerned:
+                self.get(Plan, plan_id)
+            return Changed(Decision.record(
+                body=body, case_number=case_number, meeting_date=meeting_date, subject=subject, outcome=outcome,
+                body_name=body_name, text=text, votes_for=votes_for, votes_against=votes_against,
+                votes_blank=votes_blank, unanimous=unanimous, amendments=listed, strategy_id=strategy_id,
+                plan_ids=concerned, meta=meta,
+            ))
+
+        request = dict(body=body, case_number=case_number, meeting_date=meeting_date, subject=subject,
+                       outcome=outcome, body_name=body_name, text=text, votes_for=votes_for,
+                       votes_against=votes_against, votes_blank=votes_blank, unanimous=unanimous,
+                       amendments=listed, strategy_id=strategy_id, plan_ids=concerned)
+        return self.command("record_decision", request, run, idempotency_key=idempotency_key)
