@@ -28,7 +28,7 @@ from planspor_shared.envelope import derive_event_id
 from planspor_shared.events import plan_registry as public
 from planspor_shared.meta import Meta
 
-from plan_registry.application import SYSTEM_ACTOR
+from plan_registry.application import SYSTEM_ACTOR, EarlierIdempotencyRecord
 from plan_registry.domain import Decision, Goal, Indicator, Plan, PlanStatus, PlanStrategy
 
 Mapper = Callable[[Any], list[public.PlanRegistryEvent]]
@@ -287,8 +287,9 @@ MAPPERS: dict[type, Mapper] = {
 }
 """Domain event class -> its public payloads, in order."""
 
-PRIVATE: frozenset[type] = frozenset({IdempotencyRecord.Recorded})
-"""Stored, never published: the first result of a command sent with an Idempotency-Key."""
+PRIVATE: frozenset[type] = frozenset({IdempotencyRecord.Recorded, EarlierIdempotencyRecord.Recorded})
+"""Stored, never published: the first result of a command sent with an Idempotency-Key (and the records
+the service kept itself before the runtime did)."""
 
 
 def map_event(domain_event: Any) -> list[Outgoing]:

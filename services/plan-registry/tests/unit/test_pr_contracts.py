@@ -8,7 +8,7 @@ import pytest
 from eventsourcing.domain import Aggregate, event
 from pr_app_suite import META, recommendation
 
-from plan_registry.application import PlanRegistry
+from plan_registry.application import EarlierIdempotencyRecord, PlanRegistry
 from plan_registry.contracts import MAPPERS, PRIVATE, UnmappedEvent, map_event
 from plan_registry.domain import AGGREGATES, Amendment, AmendmentChange, StrategyAction
 from planspor_runtime.application import IdempotencyRecord
@@ -80,8 +80,8 @@ def event_classes(aggregate: type[Aggregate]) -> set[type]:
 
 
 def test_every_domain_event_class_is_mapped_or_private():
-    classes = set().union(*(event_classes(a) for a in (*AGGREGATES, IdempotencyRecord)))
-    assert len(classes) == 19
+    classes = set().union(*(event_classes(a) for a in (*AGGREGATES, IdempotencyRecord, EarlierIdempotencyRecord)))
+    assert len(classes) == 20
     assert classes == set(MAPPERS) | set(PRIVATE) and not set(MAPPERS) & set(PRIVATE)
 
 
@@ -138,3 +138,12 @@ def test_idempotency_records_are_private():
     app.define_goal(title="Mål", meta=META, idempotency_key="k")
     mapped = [map_event(e) for e in stored_events(app)]
     assert [len(m) for m in mapped] == [1, 0]
+
+
+def test_an_idempotency_record_stored_before_the_runtime_base_is_read_back_and_stays_private():
+    app = PlanRegistry(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    earlier = EarlierIdempotencyRecord(id=uuid4(), key="k-2023", command="define_goal", fingerprint="f",
+                                       response={"id": str(uuid4())})
+    app.save(earlier)
+    [stored] = stored_events(app)
+    assert type(stored) is EarlierIdempotencyRecord.Recorded and map_event(stored) == []

@@ -97,8 +97,9 @@ def test_every_aggregate_keeps_its_stored_topic(aggregate):
     assert get_topic(aggregate) == f"plan_registry.domain:{aggregate.__name__}"
 
 
-def test_idempotency_records_stored_before_the_runtime_base_still_resolve():
-    from planspor_runtime.application import IdempotencyRecord
-
-    importlib.import_module("plan_registry.application")  # registers the old topic
-    assert resolve_topic("plan_registry.application:IdempotencyRecord.Recorded") is IdempotencyRecord.Recorded
+def test_idempotency_records_stored_before_the_runtime_base_are_read_as_earlier_records():
+    application = importlib.import_module("plan_registry.application")
+    earlier = application.EarlierIdempotencyRecord
+    assert resolve_topic("plan_registry.application:IdempotencyRecord") is earlier
+    assert resolve_topic("plan_registry.application:IdempotencyRecord.Recorded") is earlier.Recorded
+    assert get_topic(earlier.Recorded) == "plan_registry.application:IdempotencyRecord.Recorded"

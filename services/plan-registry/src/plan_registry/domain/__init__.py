@@ -14,9 +14,10 @@ applied.
 One module per aggregate (``goal``, ``indicator``, ``decision``, ``plan``,
 ``strategy``), the refusals (``errors``), the words (``vocabulary``, imported from
 the contracts where they define them), the lifecycle tables and legal clocks
-(``lifecycle``), and checks and derived ids shared by several aggregates
-(``values``). Stored topics name this package (``plan_registry.domain:Plan.Proposed``,
-see ``values.STORED_TOPIC_MODULE``), so they resolve through the names below.
+(``lifecycle``), the ids derived from causes (``ids``) and the checks of values several
+aggregates make (``checks``). Stored topics name this package
+(``plan_registry.domain:Plan.Proposed``, ``ids.STORED_TOPIC_MODULE``) whichever module defines
+the aggregate; events stored before the domain became a package resolve through the names below.
 """
 
 from plan_registry.domain.decision import Amendment, Decision
@@ -37,6 +38,7 @@ from plan_registry.domain.errors import (
     WrongBody,
 )
 from plan_registry.domain.goal import Goal
+from plan_registry.domain.ids import NAMESPACE, amendment_item_id, strategy_id_for, strategy_item_id
 from plan_registry.domain.indicator import Indicator, Measurement
 from plan_registry.domain.lifecycle import (
     CONSULTATION_MINIMUM_DAYS,
@@ -47,7 +49,6 @@ from plan_registry.domain.lifecycle import (
 )
 from plan_registry.domain.plan import Plan, check_no_cycle
 from plan_registry.domain.strategy import PlanStrategy
-from plan_registry.domain.values import NAMESPACE, amendment_item_id, strategy_id_for, strategy_item_id
 from plan_registry.domain.vocabulary import (
     ADOPTING_OUTCOMES,
     ENDED_PLAN_STATUSES,

@@ -10,7 +10,8 @@ from eventsourcing.domain import Aggregate, event
 
 from planspor_shared.meta import Meta
 
-from plan_registry.domain.values import STORED_TOPIC_MODULE, check_sdg_target, required_text
+from plan_registry.domain.checks import check_sdg_target, required_text
+from plan_registry.domain.ids import STORED_TOPIC_MODULE
 from plan_registry.domain.vocabulary import GoalLevel
 
 

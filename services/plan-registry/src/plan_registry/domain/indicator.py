@@ -14,7 +14,8 @@ from planspor_shared.meta import Meta
 
 from plan_registry.domain.errors import AlreadyDone, DuplicateMeasurement, InvalidValue, NotFound
 from plan_registry.domain.goal import Goal
-from plan_registry.domain.values import STORED_TOPIC_MODULE, check_period, required_text, to_decimal
+from plan_registry.domain.checks import check_period, required_text, to_decimal
+from plan_registry.domain.ids import STORED_TOPIC_MODULE
 from plan_registry.domain.vocabulary import IndicatorSource, choice
 
 Amount = Decimal | float | str

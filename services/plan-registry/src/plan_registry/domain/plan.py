@@ -23,7 +23,8 @@ from plan_registry.domain.errors import (
 )
 from plan_registry.domain.goal import Goal
 from plan_registry.domain.lifecycle import CONSULTATION_MINIMUM_DAYS, DATED_STEPS, PLAN_TRANSITIONS
-from plan_registry.domain.values import STORED_TOPIC_MODULE, required_text
+from plan_registry.domain.checks import required_text
+from plan_registry.domain.ids import STORED_TOPIC_MODULE
 from plan_registry.domain.vocabulary import (
     ENDED_PLAN_STATUSES,
     PLAN_TYPE_NORWEGIAN,

@@ -23,15 +23,9 @@ from plan_registry.domain.errors import (
     TransitionNotAllowed,
     WrongBody,
 )
+from plan_registry.domain.checks import check_election_period, check_item_target, required_text
+from plan_registry.domain.ids import STORED_TOPIC_MODULE, amendment_item_id, strategy_id_for
 from plan_registry.domain.lifecycle import PUBLICATION_MINIMUM_DAYS, STRATEGY_TRANSITIONS
-from plan_registry.domain.values import (
-    STORED_TOPIC_MODULE,
-    amendment_item_id,
-    check_election_period,
-    check_item_target,
-    required_text,
-    strategy_id_for,
-)
 from plan_registry.domain.vocabulary import (
     AmendmentChange,
     Body,

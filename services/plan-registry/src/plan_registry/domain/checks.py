@@ -1,41 +1,19 @@
-"""Checks of values and ids derived from causes, used by more than one aggregate.
-
-An id derived from its cause (uuid5 in the register's namespace) is what makes a
-reaction idempotent: the same recommendation, plan need or amendment always names
-the same strategy or item, so a redelivery finds what the first delivery made.
-"""
+"""Checks of values that more than one aggregate makes: required text, SDG targets, periods,
+exact numbers, and what a strategy item (or the amendment that sets one) must name."""
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from plan_registry.domain.errors import InvalidValue
 from plan_registry.domain.vocabulary import StrategyAction
 
-NAMESPACE = uuid5(NAMESPACE_URL, "https://planspor.no/plan-registry")
-"""Namespace of every id this service derives from a cause (uuid5)."""
-
 SDG_TARGET = re.compile(r"^(?P<goal>1[0-7]|[1-9])\.(?:[1-9][0-9]?|[a-z])$")
 PERIOD = re.compile(r"^\d{4}(?:-(?:Q[1-4]|T[1-3]|H[12]|0[1-9]|1[0-2]))?$")
 ELECTION_PERIOD = re.compile(r"^(?P<start>\d{4})-(?P<end>\d{4})$")
-
-
-def strategy_id_for(recommendation_id: UUID | str) -> UUID:
-    """One strategy per co-creation recommendation."""
-    return uuid5(NAMESPACE, f"strategy:{recommendation_id}")
-
-
-def strategy_item_id(strategy_id: UUID, plan_need_id: UUID) -> UUID:
-    """One item per plan need: a redelivered recommendation sets the same item."""
-    return uuid5(NAMESPACE, f"strategy-item:{strategy_id}:{plan_need_id}")
-
-
-def amendment_item_id(decision_id: UUID, number: int) -> UUID:
-    """The item a council amendment adds: derived from the decision and the amendment number."""
-    return uuid5(NAMESPACE, f"amendment-item:{decision_id}:{number}")
 
 
 def required_text(field: str, value: Any, rule: str) -> str:
@@ -98,12 +76,3 @@ def check_item_target(
         raise InvalidValue(
             "strategy.item_concerns_plan", f"{where}: action '{action.value}' concerns an existing plan: give plan_id"
         )
-
-
-STORED_TOPIC_MODULE = "plan_registry.domain"
-"""The module every aggregate names in its stored topics (``plan_registry.domain:Plan.Proposed``).
-
-The aggregates live in one module each, but events stored before the domain became a
-package name ``plan_registry.domain``; the aggregates keep that name, so old and new
-events carry one topic, are listed together by topic, and resolve through the
-package's re-exports."""
