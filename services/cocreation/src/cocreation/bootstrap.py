@@ -8,6 +8,7 @@ from planspor_runtime.service import Service, assemble, relay_starter, subscribe
 from cocreation.api import create_api
 from cocreation.application import CocreationApplication
 from cocreation.contracts import map_event
+from cocreation.domain import DomainError
 from cocreation.messaging import PlanCatalogueSubscriber
 from cocreation.settings import Settings
 
@@ -21,7 +22,7 @@ def build(settings: Settings | None = None, application: CocreationApplication |
     if application is None:
         settings.ensure_store()
         application = CocreationApplication(env=settings.persistence_env())
-    return assemble(settings, application, source=SOURCE, create_api=create_api, starters=[
+    return assemble(settings, application, source=SOURCE, create_api=create_api, refusals=(DomainError,), starters=[
         relay_starter(SOURCE, map_event, enabled=lambda s: s.cocreation_relay),
         subscriber_starter(PlanCatalogueSubscriber, enabled=lambda s: s.cocreation_catalogue_subscriber),
     ])
