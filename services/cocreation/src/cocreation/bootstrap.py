@@ -3,7 +3,7 @@ and the plan-catalogue subscriber. Tests pass their own settings or application.
 
 from __future__ import annotations
 
-from planspor_runtime.service import Service, assemble, relay_starter, subscriber_starter
+from planspor_runtime.service import Service, ServiceSettings, assemble, relay_starter, subscriber_starter
 
 from cocreation.api import create_api
 from cocreation.application import CocreationApplication
@@ -23,6 +23,14 @@ def build(settings: Settings | None = None, application: CocreationApplication |
         settings.ensure_store()
         application = CocreationApplication(env=settings.persistence_env())
     return assemble(settings, application, source=SOURCE, create_api=create_api, refusals=(DomainError,), starters=[
-        relay_starter(SOURCE, map_event, enabled=lambda s: s.cocreation_relay),
-        subscriber_starter(PlanCatalogueSubscriber, enabled=lambda s: s.cocreation_catalogue_subscriber),
+        relay_starter(SOURCE, map_event, enabled=relay_on),
+        subscriber_starter(PlanCatalogueSubscriber, enabled=catalogue_subscriber_on),
     ])
+
+
+def relay_on(settings: ServiceSettings) -> bool:
+    return isinstance(settings, Settings) and settings.cocreation_relay
+
+
+def catalogue_subscriber_on(settings: ServiceSettings) -> bool:
+    return isinstance(settings, Settings) and settings.cocreation_catalogue_subscriber

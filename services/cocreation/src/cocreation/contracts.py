@@ -51,8 +51,8 @@ def _phase_advanced(e: Any) -> list[IntegrationEvent]:
 
 
 def _handed_over(e: Any) -> list[IntegrationEvent]:
-    return [ev.ProcessPhaseChanged(process_id=str(e.originator_id), from_phase="recommendation",
-                                   to_phase="handed_over", changed_on=e.timestamp.date())]
+    return [ev.ProcessPhaseChanged(process_id=str(e.originator_id), from_phase=ev.ProcessPhase.RECOMMENDATION,
+                                   to_phase=ev.ProcessPhase.HANDED_OVER, changed_on=e.timestamp.date())]
 
 
 def _workshop_scheduled(e: Any) -> list[IntegrationEvent]:

@@ -2,7 +2,9 @@
 missing token (401), unknown id (404), concurrent change (409) and idempotent retry; every
 refusal an RFC 9457 problem, every read of one aggregate and every command with its ETag."""
 
+import json
 from datetime import datetime, timezone
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -337,3 +339,27 @@ def test_openapi_declares_problem_details_for_every_error_status_of_the_api(clie
 def test_placeholder_tokens_refused_outside_development():
     with pytest.raises(ValueError, match="development tokens"):
         build(Settings(planspor_env="production", cocreation_store="memory"))
+
+
+def test_the_problem_shown_in_the_readme_is_what_the_api_answers(client, app):
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    shown = json.loads(readme.split("### Errors", 1)[1].split("```json", 1)[1].split("```", 1)[0])
+    # 1. three officials may vote, the quorum is two, one has voted
+    pid = new_process(client)
+    officials = [official(client, pid, p) for p in ("H", "Ap", "V")]
+    post(client, f"/api/v1/processes/{pid}/phase", {"to": "workshops"}, status=200)
+    wid = post(client, f"/api/v1/processes/{pid}/workshops",
+               {"title": "S", "on": "2024-03-01", "format": "digital", "agenda": ["a"]})["workshop_id"]
+    post(client, f"/api/v1/workshops/{wid}/held", {"held_on": "2024-03-01", "attendee_ids": officials}, status=200)
+    iid = post(client, f"/api/v1/workshops/{wid}/inputs",
+               {"author_id": officials[0], "kind": "need", "text": "Fewer plans"})["input_id"]
+    needs = [post(client, f"/api/v1/processes/{pid}/plan-needs",
+                  {"input_ids": [iid], "kind": "new", "title": t})["plan_need_id"] for t in ("A", "B")]
+    post(client, f"/api/v1/processes/{pid}/phase", {"to": "prioritisation"}, status=200)
+    vid = post(client, f"/api/v1/processes/{pid}/prioritisations",
+               {"method": "approval", "candidate_ids": needs, "quorum": 2})["prioritisation_id"]
+    post(client, f"/api/v1/prioritisations/{vid}/ballots", {"participant_id": officials[0], "approvals": [needs[0]]})
+    # 2. closing now is refused with the README's problem
+    refused = client.post(f"/api/v1/prioritisations/{vid}/close", headers=F)
+    assert refused.status_code == shown["status"]
+    assert refused.json() == shown

@@ -56,7 +56,7 @@ def test_the_domain_speaks_the_vocabulary_of_the_contracts():
 
 
 def test_the_phases_table_covers_every_phase_in_the_order_of_the_contract():
-    assert domain.PHASE_ORDER == tuple(domain.ProcessPhase)
+    assert tuple(domain.ProcessPhase) == domain.PHASE_ORDER
     assert set(domain.ALLOWED_IN) == set(domain.Activity)
     assert domain.next_phase(domain.ProcessPhase.HANDED_OVER) is None
 

@@ -69,7 +69,7 @@ def test_the_catalogue_stored_before_the_port_still_knows_its_plans(earlier_stor
 
 
 def test_the_relay_maps_what_was_stored_before_the_port(earlier_store):
-    app, process_id, record_id, _ = earlier_store
+    app, _, record_id, _ = earlier_store
     events = [app.mapper.to_domain_event(n) for n in app.notification_log.select(1, 10)]
     assert isinstance(events[1], EarlierIdempotencyRecord.Recorded)
     outgoing = [o for e in events for o in map_event(e)]

@@ -30,7 +30,8 @@ def caller(*roles: Role) -> Callable[[Request], Principal]:
 
     def dependency(request: Request) -> Principal:
         access: Access = request.app.state.access
-        return access.require(*roles)(request)
+        principal: Principal = access.require(*roles)(request)
+        return principal
 
     return dependency
 

@@ -63,6 +63,11 @@ def plan_fields(event_type: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _field(envelope: Any, name: str) -> Any:
+    """A field of an envelope, sealed (``Envelope``) or as a dict."""
+    return envelope.get(name) if isinstance(envelope, Mapping) else getattr(envelope, name)
+
+
 def plan_view(entry: CataloguedPlan) -> dict[str, Any]:
     return {"plan_id": entry.plan_id, "title": entry.title, "plan_type": entry.plan_type, "status": entry.status,
             "position": entry.position}
@@ -78,13 +83,12 @@ class PlanCatalogue(ServiceApplication):
 
         Returns whether anything changed; other sources and event types are ignored.
         """
-        get = envelope.get if isinstance(envelope, Mapping) else lambda name: getattr(envelope, name)
-        event_type = str(get("event_type"))
-        if get("source") != "plan-registry" or not event_type.startswith("plan."):
+        event_type = str(_field(envelope, "event_type"))
+        if _field(envelope, "source") != "plan-registry" or not event_type.startswith("plan."):
             return False
-        payload = get("payload") or {}
-        plan_id = str(payload.get("plan_id") or get("aggregate_id"))
-        position = int(get("position"))
+        payload = _field(envelope, "payload") or {}
+        plan_id = str(payload.get("plan_id") or _field(envelope, "aggregate_id"))
+        position = int(_field(envelope, "position"))
         fields = plan_fields(event_type, payload)
         for _ in range(self.SAVE_ATTEMPTS):
             entry = self.catalogued(plan_id)
@@ -102,7 +106,7 @@ class PlanCatalogue(ServiceApplication):
 
     def catalogued(self, plan_id: str) -> CataloguedPlan | None:
         try:
-            entry = self.repository.get(CataloguedPlan.id_for(plan_id))
+            entry: object = self.repository.get(CataloguedPlan.id_for(plan_id))
         except AggregateNotFoundError:
             return None
         return entry if isinstance(entry, CataloguedPlan) else None

@@ -44,9 +44,10 @@ class PlanNeed(Aggregate):
     @staticmethod
     def check_plans_fit_kind(kind: PlanNeedKind, plan_id: str | None, merge_into_plan_id: str | None,
                              plan_type: str | None) -> None:
-        if plan_type and plan_type not in {t.value for t in PlanType}:
-            raise InvalidPlanNeed("plan_need.plan_type", f"plan_type '{plan_type}' is not one of: "
-                                  + ", ".join(sorted(t.value for t in PlanType)))
+        known_types = sorted(t.value for t in PlanType)
+        if plan_type and plan_type not in known_types:
+            raise InvalidPlanNeed("plan_need.plan_type",
+                                  f"plan_type '{plan_type}' is not one of: " + ", ".join(known_types))
         rule = "plan_need.plans_match_kind"
         if kind is PlanNeedKind.NEW:
             if plan_id or merge_into_plan_id:

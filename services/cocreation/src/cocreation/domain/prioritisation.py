@@ -107,8 +107,10 @@ class Prioritisation(Aggregate):
         process.check_phase(Activity.CLOSE_PRIORITISATION)
         self.check_open()
         if len(self.ballots) < self.quorum:
-            raise QuorumNotMet("prioritisation.quorum", f"{len(self.ballots)} of {len(self.eligible_ids)} eligible "
-                               f"have voted; the quorum is {self.quorum}")
+            raise QuorumNotMet(
+                "prioritisation.quorum",
+                f"{len(self.ballots)} of {len(self.eligible_ids)} eligible have voted; the quorum is {self.quorum}",
+            )
         result = count(self.method, self.candidate_ids, self.ballots.values())
         self._made(process_id=self.process_id, method=self.method.value, eligible_count=len(self.eligible_ids),
                    tie_break=self.tie_break, result=[r.as_dict() for r in result], ballots_counted=len(self.ballots),

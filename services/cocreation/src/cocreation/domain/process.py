@@ -100,11 +100,11 @@ class Process(Aggregate):
         if blank(purpose):
             raise PrerequisiteMissing(rule, "state the purpose of the process: co-creation needs a clear purpose")
         if blank(roles_and_limits):
-            raise PrerequisiteMissing(rule, "state roles_and_limits: who decides what, and what co-creation may not "
-                                            "decide")
+            raise PrerequisiteMissing(
+                rule, "state roles_and_limits: who decides what, and what co-creation may not decide")
         if not all_officials_invited:
-            raise PrerequisiteMissing(rule, "every elected official must be given the chance to take part: set "
-                                            "all_officials_invited")
+            raise PrerequisiteMissing(
+                rule, "every elected official must be given the chance to take part: set all_officials_invited")
 
     @staticmethod
     def check_election_period(period: str) -> None:
@@ -168,8 +168,8 @@ class Process(Aggregate):
         same = [p for p in self.participants.values()
                 if p.name == name.strip() and p.body == body and p.kind is kind]
         if same:
-            raise AlreadyEnrolled("participant.enrolled_once", f"{name} is already enrolled as participant "
-                                                               f"{same[0].id}")
+            raise AlreadyEnrolled("participant.enrolled_once",
+                                  f"{name} is already enrolled as participant {same[0].id}")
         self._enrolled(participant_id=participant_id, name=name.strip(), kind=kind.value, role=role.strip(),
                        party=party.strip() if party else None, body=body.value if body else None,
                        substitute=substitute, unit=unit.strip() if unit else None, meta=meta)
@@ -200,8 +200,8 @@ class Process(Aggregate):
         if to is ProcessPhase.WORKSHOPS and not self.elected_officials:
             raise PhaseNotReady(rule, "enroll at least one elected official before the workshops")
         if to is ProcessPhase.PRIORITISATION and (held_workshops < 1 or plan_needs < 1):
-            raise PhaseNotReady(rule, "hold at least one workshop and propose at least one plan need before "
-                                      "prioritising")
+            raise PhaseNotReady(
+                rule, "hold at least one workshop and propose at least one plan need before prioritising")
         if to is ProcessPhase.RECOMMENDATION and made_prioritisations < 1:
             raise PhaseNotReady(rule, "make (close) at least one prioritisation before the recommendation")
         self._advanced(from_phase=self.phase.value, phase=to.value, meta=meta)
