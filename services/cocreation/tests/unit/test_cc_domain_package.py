@@ -66,8 +66,8 @@ def domain_event_classes() -> list[type]:
             if isinstance(value, type) and issubclass(value, CanMutateAggregate) and name not in ("Event", "Created")]
 
 
-@pytest.mark.parametrize("event_class", domain_event_classes(), ids=lambda c: c.__qualname__)
-def test_an_event_is_stored_under_the_topic_it_had_before_the_domain_became_a_package(event_class):
-    topic = get_topic(event_class)
-    assert topic == f"cocreation.domain:{event_class.__qualname__}"
-    assert resolve_topic(topic) is event_class
+@pytest.mark.parametrize("stored_class", [*domain.AGGREGATES, *domain_event_classes()], ids=lambda c: c.__qualname__)
+def test_an_aggregate_and_its_events_keep_the_topic_they_had_before_the_domain_became_a_package(stored_class):
+    topic = get_topic(stored_class)
+    assert topic == f"cocreation.domain:{stored_class.__qualname__}"
+    assert resolve_topic(topic) is stored_class

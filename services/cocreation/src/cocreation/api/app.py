@@ -1,25 +1,37 @@
-"""The co-creation HTTP API: assembled from one router per resource.
+"""The HTTP API of co-creation: resources under ``/api/v1``, assembled here.
 
-Commands need the facilitator role and record the caller as the actor; reads are open
-to facilitator, analyst and auditor. Every POST takes an ``Idempotency-Key``; commands
-on an existing aggregate take ``If-Match`` (the ``ETag`` of the last read or command;
-``*`` for any version). Every error is an RFC 9457 problem (``planspor_runtime.problems``,
-installed by ``planspor_runtime.service.assemble``).
+- every error is an RFC 9457 problem (``application/problem+json``, installed by
+  ``planspor_runtime.service.assemble``): a broken rule names its ``rule``;
+- every route declares the roles it allows (``dependencies``): commands the facilitator,
+  recorded as the events' actor in the request's ``X-Correlation-Id`` (made when none is
+  sent); reads facilitator, analyst and auditor;
+- every POST takes an ``Idempotency-Key``; commands on an existing aggregate take ``If-Match``
+  (``*``: any version);
+- a command answers with the ids it made or changed and ``version``, with ``ETag`` the
+  version it recorded; a read of one aggregate carries its version as ``ETag``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from planspor_runtime.access import Access
-from planspor_runtime.problems import problem_responses
 
-from cocreation.api import history, inputs, plan_needs, plans, prioritisations, processes, recommendations, workshops
-from cocreation.api.deps import App, Operator
+from cocreation.api import (
+    health,
+    history,
+    inputs,
+    plan_needs,
+    plans,
+    prioritisations,
+    processes,
+    recommendations,
+    workshops,
+)
 from cocreation.application import CocreationApplication
 
-ROUTERS = (processes, workshops, inputs, plan_needs, prioritisations, recommendations, history, plans)
+RESOURCES = (processes, workshops, inputs, plan_needs, prioritisations, recommendations, history, plans)
 
 
 def create_api(application: CocreationApplication, access: Access, lifespan: Any = None) -> FastAPI:
@@ -31,18 +43,9 @@ def create_api(application: CocreationApplication, access: Access, lifespan: Any
     )
     api.state.application = application
     api.state.access = access
-    for module in ROUTERS:
-        api.include_router(module.router)
-    api.add_api_route("/health", health, methods=["GET"], tags=["operations"],
-                      responses=problem_responses(401, 403, 503), summary="Health of the service and its store")
-    api.add_api_route("/healthz", healthz, methods=["GET"], tags=["operations"], summary="Liveness (no auth)")
+    v1 = APIRouter(prefix="/api/v1")
+    for resource in RESOURCES:
+        v1.include_router(resource.router)
+    api.include_router(health.router)
+    api.include_router(v1)
     return api
-
-
-def health(app: App, caller: Operator) -> dict[str, Any]:
-    app.notification_log.select(1, 1)
-    return {"status": "ok", "service": "cocreation", "store": type(app.recorder).__module__}
-
-
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}

@@ -7,12 +7,12 @@ from typing import Any
 from fastapi import APIRouter
 from planspor_runtime.problems import READ_PROBLEMS
 
-from cocreation.api.deps import App, Reader
+from cocreation.api.dependencies import READ, Cocreation
 
-router = APIRouter(prefix="/api/v1", tags=["history"])
+router = APIRouter(tags=["history"])
 
 
-@router.get("/history/{aggregate_id}", responses=READ_PROBLEMS,
+@router.get("/history/{aggregate_id}", dependencies=READ, responses=READ_PROBLEMS,
             summary="The stored events of any aggregate, oldest first")
-def history(aggregate_id: str, app: App, caller: Reader) -> list[dict[str, Any]]:
+def history(aggregate_id: str, app: Cocreation) -> list[dict[str, Any]]:
     return app.history(aggregate_id)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
+from fastapi import Response
+from planspor_runtime.application import CommandResult
+from planspor_runtime.http import answer
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cocreation.domain import (
@@ -143,6 +146,12 @@ class Created(BaseModel):
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
         {"process_id": "3f1c...", "version": 1}]})
     version: int
+
+
+def answered(result: CommandResult, response: Response) -> dict[str, Any]:
+    """The command's answer (the ids it made or changed, and ``version``), with ``ETag`` the version it recorded."""
+    answer(result, response)
+    return {**result.extra, "version": result.version}
 
 
 class ProcessView(BaseModel):

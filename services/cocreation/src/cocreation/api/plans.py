@@ -7,16 +7,17 @@ from typing import Any
 from fastapi import APIRouter
 from planspor_runtime.problems import READ_PROBLEMS
 
-from cocreation.api.deps import App, Reader
+from cocreation.api.dependencies import READ, Cocreation
 
-router = APIRouter(prefix="/api/v1", tags=["plan catalogue"])
+router = APIRouter(tags=["plan catalogue"])
 
 
-@router.get("/plans", responses=READ_PROBLEMS, summary="The local plan catalogue (from plan-registry events)")
-def list_plans(app: App, caller: Reader) -> list[dict[str, Any]]:
+@router.get("/plans", dependencies=READ, responses=READ_PROBLEMS,
+            summary="The local plan catalogue (from plan-registry events)")
+def list_plans(app: Cocreation) -> list[dict[str, Any]]:
     return app.list_plans()
 
 
-@router.get("/plans/{plan_id}", responses=READ_PROBLEMS, summary="A plan as co-creation knows it")
-def get_plan(plan_id: str, app: App, caller: Reader) -> dict[str, Any]:
+@router.get("/plans/{plan_id}", dependencies=READ, responses=READ_PROBLEMS, summary="A plan as co-creation knows it")
+def get_plan(plan_id: str, app: Cocreation) -> dict[str, Any]:
     return app.get_plan(plan_id)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from cocreation.application.base import Clock
 from cocreation.application.prioritisations import PrioritisationCommands
 from cocreation.application.processes import ProcessCommands
-from cocreation.application.queries import Queries
+from cocreation.application.views import Reads
 from cocreation.application.workshops import WorkshopCommands
 
 
-class CocreationApplication(ProcessCommands, WorkshopCommands, PrioritisationCommands, Queries):
+class CocreationApplication(ProcessCommands, WorkshopCommands, PrioritisationCommands, Reads):
     """Co-creation on ``planspor_runtime.application.ServiceApplication``: every command runs through
     ``command`` (one transaction, idempotency, optimistic concurrency), every read through ``get``."""
 

@@ -9,8 +9,8 @@ from typing import ClassVar
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
 
-from cocreation.application.catalogue import CataloguedPlan, PlanCatalogue
 from cocreation.application.legacy import EarlierMetaAsDict
+from cocreation.application.reactions import CataloguedPlan, PlanCatalogueReaction
 from cocreation.domain import Input, PlanNeed, Prioritisation, Process, Recommendation, Workshop
 
 Clock = Callable[[], datetime]
@@ -20,7 +20,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CocreationBase(PlanCatalogue):
+class CocreationBase(PlanCatalogueReaction):
     """The application's state beside the store: a clock (the day a workshop is held, an input raised)."""
 
     labels: ClassVar[Mapping[type[Aggregate], str]] = {

@@ -14,7 +14,7 @@ being read:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -40,6 +40,9 @@ class EarlierMetaAsDict(Transcoding):
 
 class EarlierIdempotencyRecord(Aggregate):
     """An idempotency record stored by the service before the runtime kept them: read, never written."""
+
+    if TYPE_CHECKING:  # the event class eventsourcing makes of the @event method below
+        Recorded: ClassVar[type[Aggregate.Created]]
 
     @event("Recorded", topic=EARLIER_RECORD_TOPIC + ".Recorded")
     def __init__(self, *, id: UUID, key: str, command: str, fingerprint: str, response: dict[str, Any]) -> None:

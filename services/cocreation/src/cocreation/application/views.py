@@ -1,7 +1,7 @@
-"""The read views: an aggregate's current state as plain JSON data, and the participation report.
+"""The reads: an aggregate's current state as plain JSON data, the lists of a process, the participation report.
 
-Pure functions of the aggregates: the queries fetch, these shape. ``version`` in a
-view is the aggregate's recorded version, the same the read's ``ETag`` carries.
+The views are pure functions of the aggregates; ``Reads`` fetches and shapes. ``version``
+in a view is the aggregate's recorded version, the same the read's ``ETag`` carries.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal
+from uuid import UUID
 
+from cocreation.application.base import CocreationBase
 from cocreation.domain import Input, Participant, PlanNeed, Prioritisation, Process, Recommendation, Workshop
 
 
@@ -82,7 +84,7 @@ def recommendation_view(r: Recommendation) -> dict[str, Any]:
             "council_constituted_on": _iso(r.council_constituted_on)}
 
 
-def participation_report(process: Process, workshops: Sequence[Workshop], inputs: Sequence[Input],
+def participation_view(process: Process, workshops: Sequence[Workshop], inputs: Sequence[Input],
                          prioritisations: Sequence[Prioritisation],
                          recommendation: Recommendation | None) -> dict[str, Any]:
     """Who took part in what, by party and body; the share of elected officials who took part;
@@ -135,3 +137,55 @@ def _group(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
         }
         for name, members in sorted(groups.items())
     ]
+
+
+PartsOfProcess = Literal["workshops", "inputs", "plan_needs", "prioritisations"]
+
+
+class Reads(CocreationBase):
+    """The queries: one aggregate's view (whose ``version`` the API puts in the ``ETag``), the lists of a
+    process, the participation report."""
+
+    def list_processes(self) -> list[dict[str, Any]]:
+        return [process_summary(self.get(Process, i)) for i in self.ids_created([Process.Started])]
+
+    def get_process(self, process_id: UUID | str) -> dict[str, Any]:
+        return process_view(self.get(Process, process_id))
+
+    def get_workshop(self, workshop_id: UUID | str) -> dict[str, Any]:
+        return workshop_view(self.get(Workshop, workshop_id))
+
+    def get_input(self, input_id: UUID | str) -> dict[str, Any]:
+        return input_view(self.get(Input, input_id))
+
+    def get_plan_need(self, plan_need_id: UUID | str) -> dict[str, Any]:
+        return plan_need_view(self.get(PlanNeed, plan_need_id))
+
+    def get_prioritisation(self, prioritisation_id: UUID | str) -> dict[str, Any]:
+        return prioritisation_view(self.get(Prioritisation, prioritisation_id))
+
+    def get_recommendation(self, recommendation_id: UUID | str) -> dict[str, Any]:
+        return recommendation_view(self.get(Recommendation, recommendation_id))
+
+    def list_of(self, process_id: UUID | str, what: PartsOfProcess) -> list[dict[str, Any]]:
+        """The workshops, inputs, plan needs or prioritisations of a process, in the order they were added."""
+        process = self.get(Process, process_id)
+        if what == "workshops":
+            return [self.get_workshop(i) for i in process.workshop_ids]
+        if what == "inputs":
+            return [self.get_input(i) for i in process.input_ids]
+        if what == "plan_needs":
+            return [self.get_plan_need(i) for i in process.plan_need_ids]
+        return [self.get_prioritisation(i) for i in process.prioritisation_ids]
+
+    def participation_report(self, process_id: UUID | str) -> dict[str, Any]:
+        process = self.get(Process, process_id)
+        recommendation = (self.get(Recommendation, process.recommendation_id)
+                          if process.recommendation_id else None)
+        return participation_view(
+            process,
+            workshops=[self.get(Workshop, w) for w in process.workshop_ids],
+            inputs=[self.get(Input, i) for i in process.input_ids],
+            prioritisations=[self.get(Prioritisation, p) for p in process.prioritisation_ids],
+            recommendation=recommendation,
+        )

@@ -11,9 +11,9 @@ One module per aggregate (``process``, ``workshop``, ``input``, ``plan_need``,
 (``vocabulary``, from the contracts), the phases (``phases``) and the counting
 methods (``counting``). References between aggregates are kept as ``str`` ids
 inside events so that ballots and lists survive JSON transcoding unchanged;
-aggregate ids are UUIDs. Stored events keep the topic ``cocreation.domain:<class>``
-(``ids.stored_topic``) whichever module defines them; events stored before the
-domain became a package resolve through the names below.
+aggregate ids are UUIDs. Stored topics name this package (``cocreation.domain:Process.Started``,
+``ids.STORED_TOPIC_MODULE``) whichever module defines the aggregate; events stored
+before the domain became a package resolve through the names below.
 """
 
 from cocreation.domain.checks import UnknownPlans
@@ -47,7 +47,7 @@ from cocreation.domain.errors import (
     WorkshopNotHeld,
     WrongPhase,
 )
-from cocreation.domain.ids import NAMESPACE, ballot_id_for, recommendation_id_for, stored_topic
+from cocreation.domain.ids import NAMESPACE, STORED_TOPIC_MODULE, ballot_id_for, recommendation_id_for
 from cocreation.domain.input import Input
 from cocreation.domain.phases import ALLOWED_IN, PHASE_ORDER, Activity, next_phase
 from cocreation.domain.plan_need import PlanNeed
@@ -77,6 +77,7 @@ __all__ = [
     "ALLOWED_IN",
     "NAMESPACE",
     "PHASE_ORDER",
+    "STORED_TOPIC_MODULE",
     "TIE_BREAK",
     "Activity",
     "AlreadyEnrolled",
@@ -131,5 +132,4 @@ __all__ = [
     "count",
     "next_phase",
     "recommendation_id_for",
-    "stored_topic",
 ]

@@ -1,4 +1,5 @@
-"""The ids co-creation derives (uuid5) instead of drawing, so that replaying or retrying gives the same ones."""
+"""The names co-creation fixes instead of drawing: derived ids (uuid5), so that replaying or retrying gives the
+same ones, and the module its stored topics name."""
 
 from __future__ import annotations
 
@@ -7,18 +8,13 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 NAMESPACE = uuid5(NAMESPACE_URL, "https://planspor.no/cocreation")
 """Root of the deterministic ids this service derives."""
 
-STORED_TOPIC_PREFIX = "cocreation.domain:"
-"""Stored events name their class under the domain package, not the module it lives in (see ``stored_topic``)."""
+STORED_TOPIC_MODULE = "cocreation.domain"
+"""The module every aggregate names in its stored topics (``cocreation.domain:Process.Started``).
 
-
-def stored_topic(qualname: str) -> str:
-    """The topic an event is stored under, e.g. ``cocreation.domain:Process.Started``.
-
-    Fixed by name rather than derived from the defining module, so moving a class
-    between modules never changes what is stored, and queries by topic (the list of
-    processes) find events stored before and after the move alike.
-    """
-    return STORED_TOPIC_PREFIX + qualname
+The aggregates live in one module each, but events stored before the domain became a
+package name ``cocreation.domain``; the aggregates keep that name (``__module__``), so old
+and new events carry one topic, are listed together by topic (the list of processes), and
+resolve through the package's re-exports."""
 
 
 def ballot_id_for(prioritisation_id: UUID | str, cast_number: int) -> UUID:

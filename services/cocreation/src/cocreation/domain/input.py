@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING, ClassVar
 
 from eventsourcing.domain import Aggregate, event
 from planspor_shared.meta import Meta
 
 from cocreation.domain.checks import UnknownPlans, blank, check_plans_known, duplicates
 from cocreation.domain.errors import InvalidInput
-from cocreation.domain.ids import stored_topic
+from cocreation.domain.ids import STORED_TOPIC_MODULE
 from cocreation.domain.phases import Activity
 from cocreation.domain.process import Process
 from cocreation.domain.vocabulary import InputKind
@@ -19,6 +20,11 @@ from cocreation.domain.workshop import Workshop
 
 class Input(Aggregate):
     """An input raised at a held workshop, within its follow-up window, by an enrolled participant."""
+
+    __module__ = STORED_TOPIC_MODULE
+
+    if TYPE_CHECKING:  # the event classes eventsourcing makes of the @event methods below
+        Recorded: ClassVar[type[Aggregate.Created]]
 
     @classmethod
     def record(cls, *, process: Process, workshop: Workshop, author_id: str, kind: InputKind | str, text: str,
@@ -46,7 +52,7 @@ class Input(Aggregate):
         process.add_input(input_id=str(item.id), meta=meta)
         return item
 
-    @event("Recorded", topic=stored_topic("Input.Recorded"))
+    @event("Recorded")
     def __init__(self, process_id: str, workshop_id: str, author_id: str, kind: str, text: str, plan_ids: list[str],
                  goal_ids: list[str], recorded_on: date, meta: Meta) -> None:
         self.process_id = process_id

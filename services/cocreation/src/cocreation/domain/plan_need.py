@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 from eventsourcing.domain import Aggregate, event
 from planspor_shared.meta import Meta
 
 from cocreation.domain.checks import UnknownPlans, blank, check_plans_known, duplicates
 from cocreation.domain.errors import InvalidPlanNeed
-from cocreation.domain.ids import stored_topic
+from cocreation.domain.ids import STORED_TOPIC_MODULE
 from cocreation.domain.phases import Activity
 from cocreation.domain.process import Process
 from cocreation.domain.vocabulary import PlanNeedKind, PlanType
@@ -19,6 +20,11 @@ class PlanNeed(Aggregate):
     """A need derived from one or more inputs. The plans named must fit the kind: none for
     new (a plan type may be proposed), ``plan_id`` for revise or repeal, and ``plan_id``
     merged into another ``merge_into_plan_id`` for merge."""
+
+    __module__ = STORED_TOPIC_MODULE
+
+    if TYPE_CHECKING:  # the event classes eventsourcing makes of the @event methods below
+        Proposed: ClassVar[type[Aggregate.Created]]
 
     @classmethod
     def propose(cls, *, process: Process, input_ids: Sequence[str], kind: PlanNeedKind | str, title: str,
@@ -65,7 +71,7 @@ class PlanNeed(Aggregate):
         elif merge_into_plan_id:
             raise InvalidPlanNeed(rule, "merge_into_plan_id is only for a need to merge")
 
-    @event("Proposed", topic=stored_topic("PlanNeed.Proposed"))
+    @event("Proposed")
     def __init__(self, process_id: str, input_ids: list[str], kind: str, title: str, rationale: str,
                  plan_id: str | None, merge_into_plan_id: str | None, plan_type: str | None, meta: Meta) -> None:
         self.process_id = process_id

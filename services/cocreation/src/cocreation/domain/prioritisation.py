@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate, event
 from planspor_shared.meta import Meta
@@ -11,7 +11,7 @@ from planspor_shared.meta import Meta
 from cocreation.domain.checks import duplicates
 from cocreation.domain.counting import TIE_BREAK, Ballot, Ranked, check_ballot, count
 from cocreation.domain.errors import InvalidPrioritisation, NotEligible, PrioritisationClosed, QuorumNotMet
-from cocreation.domain.ids import ballot_id_for, stored_topic
+from cocreation.domain.ids import STORED_TOPIC_MODULE, ballot_id_for
 from cocreation.domain.phases import Activity
 from cocreation.domain.process import Process
 from cocreation.domain.vocabulary import PrioritisationMethod
@@ -21,6 +21,13 @@ class Prioritisation(Aggregate):
     """One ballot per eligible participant, replaceable until the prioritisation is closed;
     closing needs the quorum (the least number of ballots) and records the result, so it
     never has to be recounted."""
+
+    __module__ = STORED_TOPIC_MODULE
+
+    if TYPE_CHECKING:  # the event classes eventsourcing makes of the @event methods below
+        Opened: ClassVar[type[Aggregate.Created]]
+        BallotCast: ClassVar[type[Aggregate.Event]]
+        Made: ClassVar[type[Aggregate.Event]]
 
     @classmethod
     def open(cls, *, process: Process, title: str, method: PrioritisationMethod | str, candidate_ids: Sequence[str],
@@ -53,7 +60,7 @@ class Prioritisation(Aggregate):
         process.add_prioritisation(prioritisation_id=str(prioritisation.id), meta=meta)
         return prioritisation
 
-    @event("Opened", topic=stored_topic("Prioritisation.Opened"))
+    @event("Opened")
     def __init__(self, process_id: str, title: str, method: str, candidate_ids: list[str], eligible_ids: list[str],
                  quorum: int, dots_per_participant: int | None, tie_break: str, meta: Meta) -> None:
         self.process_id = process_id
@@ -96,7 +103,7 @@ class Prioritisation(Aggregate):
                           replaces_ballot_id=self.ballot_ids.get(participant_id), meta=meta)
         return ballot_id
 
-    @event("BallotCast", topic=stored_topic("Prioritisation.BallotCast"))
+    @event("BallotCast")
     def _ballot_cast(self, process_id: str, method: str, ballot_id: str, participant_id: str, ballot: dict[str, Any],
                      replaces_ballot_id: str | None, meta: Meta) -> None:
         self.casts += 1
@@ -118,7 +125,7 @@ class Prioritisation(Aggregate):
                    meta=meta)
         return result
 
-    @event("Made", topic=stored_topic("Prioritisation.Made"))
+    @event("Made")
     def _made(self, process_id: str, method: str, eligible_count: int, tie_break: str, result: list[dict[str, Any]],
               ballots_counted: int, counted_ballot_ids: list[str], meta: Meta) -> None:
         self.result = [Ranked(**r) for r in result]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from eventsourcing.domain import Aggregate, event
 from planspor_shared.meta import Meta
@@ -23,7 +24,7 @@ from cocreation.domain.errors import (
     RecommendationAlreadyIssued,
     WrongPhase,
 )
-from cocreation.domain.ids import stored_topic
+from cocreation.domain.ids import STORED_TOPIC_MODULE
 from cocreation.domain.phases import ALLOWED_IN, Activity, next_phase
 from cocreation.domain.vocabulary import Body, ParticipantKind, ProcessPhase
 
@@ -59,6 +60,18 @@ class Process(Aggregate):
     recommendation, and nothing is added after it.
     """
 
+    __module__ = STORED_TOPIC_MODULE
+
+    if TYPE_CHECKING:  # the event classes eventsourcing makes of the @event methods below
+        Started: ClassVar[type[Aggregate.Created]]
+        ParticipantEnrolled: ClassVar[type[Aggregate.Event]]
+        PhaseAdvanced: ClassVar[type[Aggregate.Event]]
+        WorkshopAdded: ClassVar[type[Aggregate.Event]]
+        InputAdded: ClassVar[type[Aggregate.Event]]
+        PlanNeedAdded: ClassVar[type[Aggregate.Event]]
+        PrioritisationAdded: ClassVar[type[Aggregate.Event]]
+        HandedOver: ClassVar[type[Aggregate.Event]]
+
     @classmethod
     def start(cls, *, title: str, purpose: str, election_period: str, roles_and_limits: str,
               all_officials_invited: bool, follow_up_days: int, meta: Meta) -> Process:
@@ -75,7 +88,7 @@ class Process(Aggregate):
                    roles_and_limits=roles_and_limits.strip(), all_officials_invited=all_officials_invited,
                    follow_up_days=follow_up_days, meta=meta)
 
-    @event("Started", topic=stored_topic("Process.Started"))
+    @event("Started")
     def __init__(self, title: str, purpose: str, election_period: str, roles_and_limits: str,
                  all_officials_invited: bool, follow_up_days: int, meta: Meta) -> None:
         self.title = title
@@ -174,7 +187,7 @@ class Process(Aggregate):
                        party=party.strip() if party else None, body=body.value if body else None,
                        substitute=substitute, unit=unit.strip() if unit else None, meta=meta)
 
-    @event("ParticipantEnrolled", topic=stored_topic("Process.ParticipantEnrolled"))
+    @event("ParticipantEnrolled")
     def _enrolled(self, participant_id: str, name: str, kind: str, role: str, party: str | None, body: str | None,
                   substitute: bool, unit: str | None, meta: Meta) -> None:
         self.participants[participant_id] = Participant(
@@ -206,26 +219,26 @@ class Process(Aggregate):
             raise PhaseNotReady(rule, "make (close) at least one prioritisation before the recommendation")
         self._advanced(from_phase=self.phase.value, phase=to.value, meta=meta)
 
-    @event("PhaseAdvanced", topic=stored_topic("Process.PhaseAdvanced"))
+    @event("PhaseAdvanced")
     def _advanced(self, from_phase: str, phase: str, meta: Meta) -> None:
         self.phase = ProcessPhase(phase)
 
     # Registration of child aggregates on the process: saved in the same
     # transaction as the child, so a concurrent hand-over makes one of them fail.
 
-    @event("WorkshopAdded", topic=stored_topic("Process.WorkshopAdded"))
+    @event("WorkshopAdded")
     def add_workshop(self, workshop_id: str, meta: Meta) -> None:
         self.workshop_ids.append(workshop_id)
 
-    @event("InputAdded", topic=stored_topic("Process.InputAdded"))
+    @event("InputAdded")
     def add_input(self, input_id: str, meta: Meta) -> None:
         self.input_ids.append(input_id)
 
-    @event("PlanNeedAdded", topic=stored_topic("Process.PlanNeedAdded"))
+    @event("PlanNeedAdded")
     def add_plan_need(self, plan_need_id: str, meta: Meta) -> None:
         self.plan_need_ids.append(plan_need_id)
 
-    @event("PrioritisationAdded", topic=stored_topic("Process.PrioritisationAdded"))
+    @event("PrioritisationAdded")
     def add_prioritisation(self, prioritisation_id: str, meta: Meta) -> None:
         self.prioritisation_ids.append(prioritisation_id)
 
@@ -236,7 +249,7 @@ class Process(Aggregate):
                                               f"recommendation {self.recommendation_id} was already issued")
         self._handed_over(recommendation_id=recommendation_id, meta=meta)
 
-    @event("HandedOver", topic=stored_topic("Process.HandedOver"))
+    @event("HandedOver")
     def _handed_over(self, recommendation_id: str, meta: Meta) -> None:
         self.recommendation_id = recommendation_id
         self.phase = ProcessPhase.HANDED_OVER

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -13,7 +13,7 @@ from planspor_shared.meta import Meta
 
 from cocreation.domain.checks import duplicates
 from cocreation.domain.errors import InvalidRecommendation, PrioritisationNotMade, RecommendationAlreadyIssued
-from cocreation.domain.ids import recommendation_id_for, stored_topic
+from cocreation.domain.ids import STORED_TOPIC_MODULE, recommendation_id_for
 from cocreation.domain.phases import Activity
 from cocreation.domain.plan_need import PlanNeed
 from cocreation.domain.prioritisation import Prioritisation
@@ -34,6 +34,11 @@ class RecommendedNeed:
 class Recommendation(Aggregate):
     """The plan needs put forward from a made prioritisation, each with an action and a
     start year inside the election period. Issued once; issuing hands the process over."""
+
+    __module__ = STORED_TOPIC_MODULE
+
+    if TYPE_CHECKING:  # the event classes eventsourcing makes of the @event methods below
+        Issued: ClassVar[type[Aggregate.Created]]
 
     @classmethod
     def issue(cls, *, process: Process, prioritisation: Prioritisation, needs: Mapping[str, PlanNeed],
@@ -110,7 +115,7 @@ class Recommendation(Aggregate):
             "merge_into_plan_id": need.merge_into_plan_id if action is StrategyAction.MERGE else None,
         }
 
-    @event("Issued", topic=stored_topic("Recommendation.Issued"))
+    @event("Issued")
     def __init__(self, *, id: UUID, process_id: str, prioritisation_id: str, election_period: str, issued_on: date,
                  items: list[dict[str, Any]], summary: str, meta: Meta,
                  council_constituted_on: date | None = None) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, ClassVar
 
 from eventsourcing.domain import Aggregate, event
 from planspor_shared.meta import Meta
 
 from cocreation.domain.checks import blank, duplicates
 from cocreation.domain.errors import InputWindowClosed, InvalidWorkshop, WorkshopAlreadyHeld, WorkshopNotHeld
-from cocreation.domain.ids import stored_topic
+from cocreation.domain.ids import STORED_TOPIC_MODULE
 from cocreation.domain.phases import Activity
 from cocreation.domain.process import Process
 from cocreation.domain.vocabulary import WorkshopFormat
@@ -19,6 +20,12 @@ from cocreation.domain.vocabulary import WorkshopFormat
 class Workshop(Aggregate):
     """A co-creation meeting. Only enrolled participants attend; inputs may be recorded
     from the day it is held until the process's follow-up window closes."""
+
+    __module__ = STORED_TOPIC_MODULE
+
+    if TYPE_CHECKING:  # the event classes eventsourcing makes of the @event methods below
+        Scheduled: ClassVar[type[Aggregate.Created]]
+        Held: ClassVar[type[Aggregate.Event]]
 
     @classmethod
     def schedule(cls, *, process: Process, title: str, on: date, format: WorkshopFormat | str,
@@ -34,7 +41,7 @@ class Workshop(Aggregate):
         process.add_workshop(workshop_id=str(workshop.id), meta=meta)
         return workshop
 
-    @event("Scheduled", topic=stored_topic("Workshop.Scheduled"))
+    @event("Scheduled")
     def __init__(self, process_id: str, title: str, on: date, format: str, agenda: list[str], location: str | None,
                  meta: Meta) -> None:
         self.process_id = process_id
@@ -70,7 +77,7 @@ class Workshop(Aggregate):
         self._held(process_id=self.process_id, held_on=held_on, attendees=list(attendees), inputs_until=inputs_until,
                    meta=meta)
 
-    @event("Held", topic=stored_topic("Workshop.Held"))
+    @event("Held")
     def _held(self, process_id: str, held_on: date, attendees: list[str], inputs_until: date, meta: Meta) -> None:
         self.held_on = held_on
         self.inputs_until = inputs_until

@@ -1,4 +1,4 @@
-"""The local plan catalogue: what co-creation knows of plan-registry's plans, from its ``plan.*`` events.
+"""The reaction to plan-registry's plans: the local plan catalogue, kept from their ``plan.*`` events.
 
 ``on_plan_event`` can be given the same event any number of times, in any order, and
 the catalogue ends the same: each field keeps the source position of the event that
@@ -8,7 +8,7 @@ set it, and an event changes a field only if its position is higher.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
@@ -18,18 +18,24 @@ from planspor_runtime.application import AggregateNotFound, ConcurrencyConflict,
 
 from cocreation.domain import NAMESPACE
 
-CATALOGUE_TOPIC_PREFIX = "cocreation.application:"
-"""Catalogue events keep the topic they had before the application became a package."""
+STORED_TOPIC_MODULE = "cocreation.application"
+"""The module the catalogue names in its stored topics, as before the application became a package."""
 
 
 class CataloguedPlan(Aggregate):
     """What co-creation knows of a plan in plan-registry, keyed uuid5(plan id)."""
 
+    __module__ = STORED_TOPIC_MODULE
+
+    if TYPE_CHECKING:  # the event classes eventsourcing makes of the @event methods below
+        Catalogued: ClassVar[type[Aggregate.Created]]
+        Observed: ClassVar[type[Aggregate.Event]]
+
     @staticmethod
     def id_for(plan_id: str) -> UUID:
         return uuid5(NAMESPACE, f"plan:{plan_id}")
 
-    @event("Catalogued", topic=CATALOGUE_TOPIC_PREFIX + "CataloguedPlan.Catalogued")
+    @event("Catalogued")
     def __init__(self, *, id: UUID, plan_id: str) -> None:
         self.plan_id = plan_id
         self.title: str | None = None
@@ -46,7 +52,7 @@ class CataloguedPlan(Aggregate):
         self._observed(position=position, changes=changes)
         return True
 
-    @event("Observed", topic=CATALOGUE_TOPIC_PREFIX + "CataloguedPlan.Observed")
+    @event("Observed")
     def _observed(self, position: int, changes: dict[str, Any]) -> None:
         for name, value in changes.items():
             setattr(self, name, value)
@@ -73,7 +79,7 @@ def plan_view(entry: CataloguedPlan) -> dict[str, Any]:
             "position": entry.position}
 
 
-class PlanCatalogue(ServiceApplication):
+class PlanCatalogueReaction(ServiceApplication):
     """The reaction to plan-registry's ``plan.*`` events, and the reads of the catalogue."""
 
     SAVE_ATTEMPTS = 5
