@@ -20,7 +20,7 @@ from eventsourcing.utils import get_topic
 from planspor_runtime.application import IdempotencyRecord
 from planspor_runtime.relay import Outgoing
 from planspor_shared.envelope import derive_event_id
-from planspor_shared.events import cocreation as ev
+from planspor_shared.events import cocreation as public
 from planspor_shared.events.base import IntegrationEvent
 from planspor_shared.meta import Meta
 
@@ -30,101 +30,106 @@ from cocreation.domain import Input, PlanNeed, Prioritisation, Process, Recommen
 ALL_OFFICIALS_INVITED = "Every elected official is given the chance to take part"
 
 
-def _process_started(e: Any) -> list[IntegrationEvent]:
-    rules = [e.roles_and_limits] + ([ALL_OFFICIALS_INVITED] if e.all_officials_invited else [])
-    return [ev.ProcessStarted(
-        process_id=str(e.originator_id), title=e.title, purpose=e.purpose, election_period=e.election_period,
-        period_start=e.timestamp.date(), ground_rules=tuple(rules), input_follow_up_days=e.follow_up_days,
+def _process_started(stored: Any) -> list[IntegrationEvent]:
+    rules = [stored.roles_and_limits] + ([ALL_OFFICIALS_INVITED] if stored.all_officials_invited else [])
+    return [public.ProcessStarted(
+        process_id=str(stored.originator_id), title=stored.title, purpose=stored.purpose,
+        election_period=stored.election_period, period_start=stored.timestamp.date(), ground_rules=tuple(rules),
+        input_follow_up_days=stored.follow_up_days,
     )]
 
 
-def _participant_enrolled(e: Any) -> list[IntegrationEvent]:
-    return [ev.ParticipantEnrolled(
-        process_id=str(e.originator_id), participant_id=e.participant_id, name=e.name, kind=e.kind, party=e.party,
-        body=e.body, role=e.role, substitute=e.substitute, unit=e.unit,
+def _participant_enrolled(stored: Any) -> list[IntegrationEvent]:
+    return [public.ParticipantEnrolled(
+        process_id=str(stored.originator_id), participant_id=stored.participant_id, name=stored.name,
+        kind=stored.kind, party=stored.party, body=stored.body, role=stored.role, substitute=stored.substitute,
+        unit=stored.unit,
     )]
 
 
-def _phase_advanced(e: Any) -> list[IntegrationEvent]:
-    return [ev.ProcessPhaseChanged(process_id=str(e.originator_id), from_phase=e.from_phase, to_phase=e.phase,
-                                   changed_on=e.timestamp.date())]
+def _phase_advanced(stored: Any) -> list[IntegrationEvent]:
+    return [public.ProcessPhaseChanged(process_id=str(stored.originator_id), from_phase=stored.from_phase,
+                                       to_phase=stored.phase, changed_on=stored.timestamp.date())]
 
 
-def _handed_over(e: Any) -> list[IntegrationEvent]:
-    return [ev.ProcessPhaseChanged(process_id=str(e.originator_id), from_phase=ev.ProcessPhase.RECOMMENDATION,
-                                   to_phase=ev.ProcessPhase.HANDED_OVER, changed_on=e.timestamp.date())]
+def _handed_over(stored: Any) -> list[IntegrationEvent]:
+    return [public.ProcessPhaseChanged(process_id=str(stored.originator_id),
+                                       from_phase=public.ProcessPhase.RECOMMENDATION,
+                                       to_phase=public.ProcessPhase.HANDED_OVER, changed_on=stored.timestamp.date())]
 
 
-def _workshop_scheduled(e: Any) -> list[IntegrationEvent]:
-    return [ev.WorkshopScheduled(
-        process_id=e.process_id, workshop_id=str(e.originator_id), title=e.title, scheduled_on=e.on,
-        format=e.format, location=e.location, agenda=tuple(e.agenda),
+def _workshop_scheduled(stored: Any) -> list[IntegrationEvent]:
+    return [public.WorkshopScheduled(
+        process_id=stored.process_id, workshop_id=str(stored.originator_id), title=stored.title,
+        scheduled_on=stored.on, format=stored.format, location=stored.location, agenda=tuple(stored.agenda),
     )]
 
 
-def _workshop_held(e: Any) -> list[IntegrationEvent]:
-    return [ev.WorkshopHeld(process_id=e.process_id, workshop_id=str(e.originator_id), held_on=e.held_on,
-                            attendee_ids=tuple(e.attendees), inputs_until=e.inputs_until)]
+def _workshop_held(stored: Any) -> list[IntegrationEvent]:
+    return [public.WorkshopHeld(process_id=stored.process_id, workshop_id=str(stored.originator_id),
+                                held_on=stored.held_on, attendee_ids=tuple(stored.attendees),
+                                inputs_until=stored.inputs_until)]
 
 
-def _input_recorded(e: Any) -> list[IntegrationEvent]:
-    return [ev.InputRecorded(
-        process_id=e.process_id, input_id=str(e.originator_id), workshop_id=e.workshop_id,
-        author_participant_id=e.author_id, kind=e.kind, text=e.text, plan_ids=tuple(e.plan_ids),
-        goal_ids=tuple(e.goal_ids),
+def _input_recorded(stored: Any) -> list[IntegrationEvent]:
+    return [public.InputRecorded(
+        process_id=stored.process_id, input_id=str(stored.originator_id), workshop_id=stored.workshop_id,
+        author_participant_id=stored.author_id, kind=stored.kind, text=stored.text,
+        plan_ids=tuple(stored.plan_ids), goal_ids=tuple(stored.goal_ids),
     )]
 
 
-def _plan_need_proposed(e: Any) -> list[IntegrationEvent]:
-    return [ev.PlanNeedProposed(
-        process_id=e.process_id, plan_need_id=str(e.originator_id), kind=e.kind, title=e.title,
-        description=e.rationale, plan_id=e.plan_id, plan_type=e.plan_type, merge_into_plan_id=e.merge_into_plan_id,
-        derived_from_input_ids=tuple(e.input_ids),
+def _plan_need_proposed(stored: Any) -> list[IntegrationEvent]:
+    return [public.PlanNeedProposed(
+        process_id=stored.process_id, plan_need_id=str(stored.originator_id), kind=stored.kind, title=stored.title,
+        description=stored.rationale, plan_id=stored.plan_id, plan_type=stored.plan_type,
+        merge_into_plan_id=stored.merge_into_plan_id, derived_from_input_ids=tuple(stored.input_ids),
     )]
 
 
-def _prioritisation_opened(e: Any) -> list[IntegrationEvent]:
-    return [ev.PrioritisationOpened(
-        process_id=e.process_id, prioritisation_id=str(e.originator_id), method=e.method,
-        candidate_plan_need_ids=tuple(e.candidate_ids), eligible_participant_ids=tuple(e.eligible_ids),
-        dots_per_participant=e.dots_per_participant, quorum=e.quorum, tie_break=e.tie_break,
+def _prioritisation_opened(stored: Any) -> list[IntegrationEvent]:
+    return [public.PrioritisationOpened(
+        process_id=stored.process_id, prioritisation_id=str(stored.originator_id), method=stored.method,
+        candidate_plan_need_ids=tuple(stored.candidate_ids), eligible_participant_ids=tuple(stored.eligible_ids),
+        dots_per_participant=stored.dots_per_participant, quorum=stored.quorum, tie_break=stored.tie_break,
     )]
 
 
-def _ballot_cast(e: Any) -> list[IntegrationEvent]:
-    ballot = e.ballot
-    return [ev.BallotCast(
-        process_id=e.process_id, prioritisation_id=str(e.originator_id), ballot_id=e.ballot_id,
-        participant_id=e.participant_id, method=e.method, ranking=tuple(ballot.get("ranking") or ()),
+def _ballot_cast(stored: Any) -> list[IntegrationEvent]:
+    ballot = stored.ballot
+    return [public.BallotCast(
+        process_id=stored.process_id, prioritisation_id=str(stored.originator_id), ballot_id=stored.ballot_id,
+        participant_id=stored.participant_id, method=stored.method, ranking=tuple(ballot.get("ranking") or ()),
         approved=tuple(ballot.get("approvals") or ()),
-        dots=tuple(ev.DotAllocation(plan_need_id=c, dots=n) for c, n in (ballot.get("dots") or {}).items() if n),
-        replaces_ballot_id=e.replaces_ballot_id,
+        dots=tuple(public.DotAllocation(plan_need_id=c, dots=n) for c, n in (ballot.get("dots") or {}).items() if n),
+        replaces_ballot_id=stored.replaces_ballot_id,
     )]
 
 
-def _prioritisation_made(e: Any) -> list[IntegrationEvent]:
-    return [ev.PrioritisationMade(
-        process_id=e.process_id, prioritisation_id=str(e.originator_id), method=e.method,
-        ranking=tuple(ev.RankedNeed(plan_need_id=r["need_id"], rank=r["rank"], score=Decimal(r["score"]))
-                      for r in e.result),
-        ballots_counted=e.ballots_counted, counted_ballot_ids=tuple(e.counted_ballot_ids),
-        eligible_count=e.eligible_count, tie_break=e.tie_break,
+def _prioritisation_made(stored: Any) -> list[IntegrationEvent]:
+    return [public.PrioritisationMade(
+        process_id=stored.process_id, prioritisation_id=str(stored.originator_id), method=stored.method,
+        ranking=tuple(public.RankedNeed(plan_need_id=r["need_id"], rank=r["rank"], score=Decimal(r["score"]))
+                      for r in stored.result),
+        ballots_counted=stored.ballots_counted, counted_ballot_ids=tuple(stored.counted_ballot_ids),
+        eligible_count=stored.eligible_count, tie_break=stored.tie_break,
     )]
 
 
-def _recommendation_issued(e: Any) -> list[IntegrationEvent]:
+def _recommendation_issued(stored: Any) -> list[IntegrationEvent]:
     items = tuple(
-        ev.RecommendedNeed(
+        public.RecommendedNeed(
             plan_need_id=i["need_id"], action=i["action"], plan_id=i["plan_id"], plan_title=i["plan_title"],
             plan_type=i["plan_type"], merge_into_plan_id=i["merge_into_plan_id"], timing=str(i["start_year"]),
             rationale=i["note"], rank=i["rank"],
         )
-        for i in e.items
+        for i in stored.items
     )
-    return [ev.RecommendationIssued(
-        process_id=e.process_id, recommendation_id=str(e.originator_id), prioritisation_id=e.prioritisation_id,
-        issued_on=e.issued_on, election_period=e.election_period, summary=e.summary, items=items,
-        council_constituted_on=getattr(e, "council_constituted_on", None),
+    return [public.RecommendationIssued(
+        process_id=stored.process_id, recommendation_id=str(stored.originator_id),
+        prioritisation_id=stored.prioritisation_id, issued_on=stored.issued_on,
+        election_period=stored.election_period, summary=stored.summary, items=items,
+        council_constituted_on=getattr(stored, "council_constituted_on", None),
     )]
 
 
