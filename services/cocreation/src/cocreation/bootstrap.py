@@ -1,5 +1,6 @@
-"""Wiring: settings -> application, access, HTTP API, feed, and (when enabled) the relay
-and the plan-catalogue subscriber. Tests pass their own settings or application."""
+"""Wiring: settings -> application, access, HTTP API (its errors as problem details, the
+domain's refusals among them), feed, and (when enabled) the relay and the plan-catalogue
+subscriber. Tests pass their own settings or application."""
 
 from __future__ import annotations
 
@@ -23,14 +24,14 @@ def build(settings: Settings | None = None, application: CocreationApplication |
         settings.ensure_store()
         application = CocreationApplication(env=settings.persistence_env())
     return assemble(settings, application, source=SOURCE, create_api=create_api, refusals=(DomainError,), starters=[
-        relay_starter(SOURCE, map_event, enabled=relay_on),
-        subscriber_starter(PlanCatalogueSubscriber, enabled=catalogue_subscriber_on),
+        relay_starter(SOURCE, map_event, enabled=_relay_on),
+        subscriber_starter(PlanCatalogueSubscriber, enabled=_catalogue_subscriber_on),
     ])
 
 
-def relay_on(settings: ServiceSettings) -> bool:
+def _relay_on(settings: ServiceSettings) -> bool:
     return isinstance(settings, Settings) and settings.cocreation_relay
 
 
-def catalogue_subscriber_on(settings: ServiceSettings) -> bool:
+def _catalogue_subscriber_on(settings: ServiceSettings) -> bool:
     return isinstance(settings, Settings) and settings.cocreation_catalogue_subscriber
