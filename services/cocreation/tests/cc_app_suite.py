@@ -10,16 +10,13 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from cocreation.application import (
-    CataloguedPlan,
-    CocreationApplication,
-    ConcurrencyConflict,
-    IdempotencyKeyReused,
-    NotFound,
-)
-from cocreation.domain import DomainError, Meta, recommendation_id_for
+from planspor_runtime.application import AggregateNotFound, Changed, ConcurrencyConflict, IdempotencyKeyReused
+from planspor_shared.meta import Meta
 
-META = Meta(actor={"id": "token:abc", "name": "Facilitator", "role": "facilitator"}, correlation_id="corr-1")
+from cocreation.application import CataloguedPlan, CocreationApplication
+from cocreation.domain import DomainError, recommendation_id_for
+
+META = Meta.of({"id": "token:abc", "name": "Facilitator", "role": "facilitator"}, correlation_id="corr-1")
 
 
 class Clock:
@@ -65,12 +62,12 @@ class ApplicationSuite:
                     roles_and_limits="Officials prioritise; the administration advises", all_officials_invited=True,
                     follow_up_days=14, meta=META)
         args.update(overrides)
-        return app.start_process(**args)["process_id"]
+        return str(app.start_process(**args).id)
 
     def enroll(self, app, process_id, party="H", body="municipal_council", name=None) -> str:
         return app.enroll_participant(process_id, name=name or f"Official {uuid4().hex[:6]}",
                                       kind="elected_official", role="member", party=party, body=body,
-                                      meta=META)["participant_id"]
+                                      meta=META).extra["participant_id"]
 
     def to_workshops(self, app):
         process_id = self.start(app)
@@ -79,7 +76,8 @@ class ApplicationSuite:
                                meta=META)
         app.advance_phase(process_id, to="workshops", meta=META)
         workshop_id = app.schedule_workshop(process_id, title="Council seminar", on=date(2024, 3, 1),
-                                            format="in_person", agenda=["Plan system"], meta=META)["workshop_id"]
+                                            format="in_person", agenda=["Plan system"],
+                                            meta=META).extra["workshop_id"]
         app.hold_workshop(workshop_id, held_on=date(2024, 3, 1), attendee_ids=officials[:2], meta=META)
         return process_id, officials, workshop_id
 
@@ -88,12 +86,12 @@ class ApplicationSuite:
         plan_id = f"plan-{uuid4()}"
         app.on_plan_event(plan_event(plan_id, 1, title="Transport plan"))
         input_id = app.record_input(workshop_id, author_id=officials[0], kind="need", text="Fewer plans",
-                                    plan_ids=[plan_id], meta=META)["input_id"]
+                                    plan_ids=[plan_id], meta=META).extra["input_id"]
         needs = [
             app.propose_plan_need(process_id, input_ids=[input_id], kind="new", title="Climate plan",
-                                  meta=META)["plan_need_id"],
+                                  meta=META).extra["plan_need_id"],
             app.propose_plan_need(process_id, input_ids=[input_id], kind="revise", title="Revise transport",
-                                  plan_id=plan_id, meta=META)["plan_need_id"],
+                                  plan_id=plan_id, meta=META).extra["plan_need_id"],
         ]
         app.advance_phase(process_id, to="prioritisation", meta=META)
         return process_id, officials, needs, plan_id
@@ -106,19 +104,19 @@ class ApplicationSuite:
         # 2. a Borda vote among all elected officials (the default)
         vote_id = app.open_prioritisation(process_id, title="Round 1", method="borda",
                                           candidate_ids=[climate, transport], eligible_ids=None, quorum=2,
-                                          meta=META)["prioritisation_id"]
+                                          meta=META).extra["prioritisation_id"]
         assert app.get_prioritisation(vote_id)["eligible_ids"] == officials
         app.cast_ballot(vote_id, participant_id=officials[0], ranking=[transport, climate], meta=META)
         app.cast_ballot(vote_id, participant_id=officials[1], ranking=[transport, climate], meta=META)
-        result = app.close_prioritisation(vote_id, meta=META)["result"]
+        result = app.close_prioritisation(vote_id, meta=META).extra["result"]
         assert [r["need_id"] for r in result] == [transport, climate]
         # 3. the recommendation hands the process over
         app.advance_phase(process_id, to="recommendation", meta=META)
         issued = app.issue_recommendation(process_id, prioritisation_id=vote_id, summary="Revise transport first",
                                           items=[{"need_id": transport, "action": "revise", "start_year": 2025}],
                                           meta=META)
-        assert issued["recommendation_id"] == str(recommendation_id_for(process_id))
-        recommendation = app.get_recommendation(issued["recommendation_id"])
+        assert issued.extra["recommendation_id"] == str(recommendation_id_for(process_id))
+        recommendation = app.get_recommendation(issued.extra["recommendation_id"])
         assert recommendation["items"][0]["plan_title"] == "Transport plan"
         assert recommendation["items"][0]["plan_id"] == plan_id
         assert app.get_process(process_id)["phase"] == "handed_over"
@@ -147,22 +145,22 @@ class ApplicationSuite:
         history = app.history(process_id)
         assert [h["type"] for h in history] == ["Process.Started", "Process.ParticipantEnrolled"]
         assert [h["version"] for h in history] == [1, 2]
-        assert history[0]["data"]["meta"]["actor"]["role"] == "facilitator"
-        assert history[0]["data"]["meta"]["correlation_id"] == "corr-1"
-        with pytest.raises(NotFound):
+        assert history[0]["actor"]["role"] == "facilitator"
+        assert history[0]["correlation_id"] == "corr-1"
+        with pytest.raises(AggregateNotFound):
             app.history(uuid4())
-        with pytest.raises(NotFound):
+        with pytest.raises(AggregateNotFound):
             app.history("not-a-uuid")
 
     def test_unknown_ids_are_not_found(self, app):
         process_id = self.start(app)
-        with pytest.raises(NotFound):
+        with pytest.raises(AggregateNotFound):
             app.get_process(uuid4())
-        with pytest.raises(NotFound):
+        with pytest.raises(AggregateNotFound):
             app.get_workshop(process_id)  # a process is not a workshop
-        with pytest.raises(NotFound):
+        with pytest.raises(AggregateNotFound):
             app.enroll_participant(uuid4(), name="x", kind="administration", role="r", meta=META)
-        with pytest.raises(NotFound):
+        with pytest.raises(AggregateNotFound):
             app.get_plan("no-such-plan")
 
     def test_expected_version_guards_against_concurrent_change(self, app):
@@ -186,11 +184,8 @@ class ApplicationSuite:
         # 2. the first saves; the second save is refused by the store, mapped by the application
         app.save(first)
 
-        def run():
-            return {}, [second]
-
         with pytest.raises(ConcurrencyConflict):
-            app._command("enroll_participant", None, {}, run)
+            app.command("enroll_participant", {}, lambda: Changed(second))
         assert [p["id"] for p in app.get_process(process_id)["participants"]] == ["a"]
 
     def test_an_idempotency_key_returns_the_first_response(self, app):
@@ -223,7 +218,8 @@ class ApplicationSuite:
             app.advance_phase(process_id, to="workshops", meta=META, idempotency_key=key)
         self.enroll(app, process_id)
         # the key stored nothing: once the rule is met, the same key runs the command
-        assert app.advance_phase(process_id, to="workshops", meta=META, idempotency_key=key)["phase"] == "workshops"
+        advanced = app.advance_phase(process_id, to="workshops", meta=META, idempotency_key=key)
+        assert advanced.extra["phase"] == "workshops"
 
     def test_inputs_are_refused_for_unknown_plans_and_after_the_window(self, app, clock):
         process_id, officials, workshop_id = self.to_workshops(app)
@@ -242,7 +238,7 @@ class ApplicationSuite:
         official = self.enroll(app, process_id)
         app.advance_phase(process_id, to="workshops", meta=META)
         workshop_id = app.schedule_workshop(process_id, title="S", on=date(2024, 3, 5), format="digital",
-                                            agenda=["a"], meta=META)["workshop_id"]
+                                            agenda=["a"], meta=META).extra["workshop_id"]
         with pytest.raises(DomainError) as error:
             app.hold_workshop(workshop_id, held_on=date(2024, 3, 5), attendee_ids=[official], meta=META)
         assert error.value.rule == "workshop.held_in_past"
@@ -255,18 +251,18 @@ class ApplicationSuite:
         process_id, officials, (climate, transport), _ = self.to_prioritisation(app)
         vote_id = app.open_prioritisation(process_id, title="Dots", method="dot", candidate_ids=[climate, transport],
                                           eligible_ids=officials[:2], quorum=1, dots_per_participant=3,
-                                          meta=META)["prioritisation_id"]
+                                          meta=META).extra["prioritisation_id"]
         first = app.cast_ballot(vote_id, participant_id=officials[0], dots={climate: 3}, meta=META)
         second = app.cast_ballot(vote_id, participant_id=officials[0], dots={transport: 2, climate: 1}, meta=META)
-        assert (first["replaced"], second["replaced"]) == (False, True)
-        made = app.close_prioritisation(vote_id, meta=META, expected_version=second["version"])
-        assert {r["need_id"]: r["score"] for r in made["result"]} == {transport: 2, climate: 1}
+        assert (first.extra["replaced"], second.extra["replaced"]) == (False, True)
+        made = app.close_prioritisation(vote_id, meta=META, expected_version=second.version)
+        assert {r["need_id"]: r["score"] for r in made.extra["result"]} == {transport: 2, climate: 1}
         assert len(app.get_prioritisation(vote_id)["ballots"]) == 1
 
     def test_quorum_and_closed_prioritisation_are_refused(self, app):
         process_id, officials, needs, _ = self.to_prioritisation(app)
         vote_id = app.open_prioritisation(process_id, title="", method="approval", candidate_ids=needs,
-                                          eligible_ids=officials, quorum=2, meta=META)["prioritisation_id"]
+                                          eligible_ids=officials, quorum=2, meta=META).extra["prioritisation_id"]
         app.cast_ballot(vote_id, participant_id=officials[0], approvals=[needs[0]], meta=META)
         with pytest.raises(DomainError) as error:
             app.close_prioritisation(vote_id, meta=META)
@@ -280,7 +276,7 @@ class ApplicationSuite:
     def test_the_recommendation_is_issued_once(self, app):
         process_id, officials, needs, _ = self.to_prioritisation(app)
         vote_id = app.open_prioritisation(process_id, title="", method="approval", candidate_ids=needs,
-                                          eligible_ids=officials, quorum=1, meta=META)["prioritisation_id"]
+                                          eligible_ids=officials, quorum=1, meta=META).extra["prioritisation_id"]
         app.cast_ballot(vote_id, participant_id=officials[0], approvals=[needs[0]], meta=META)
         app.close_prioritisation(vote_id, meta=META)
         app.advance_phase(process_id, to="recommendation", meta=META)
@@ -295,7 +291,7 @@ class ApplicationSuite:
         process_id, officials, needs, _ = self.to_prioritisation(app)
         # 2. V votes only; the recommendation comes ten days after the first input
         vote_id = app.open_prioritisation(process_id, title="", method="approval", candidate_ids=needs,
-                                          eligible_ids=officials, quorum=1, meta=META)["prioritisation_id"]
+                                          eligible_ids=officials, quorum=1, meta=META).extra["prioritisation_id"]
         app.cast_ballot(vote_id, participant_id=officials[2], approvals=[needs[0]], meta=META)
         app.close_prioritisation(vote_id, meta=META)
         app.advance_phase(process_id, to="recommendation", meta=META)
@@ -351,7 +347,7 @@ class ApplicationSuite:
                                   "aggregate_id": "g", "payload": {"goal_id": "g"}}) is False
         assert app.on_plan_event({"event_type": "plan.proposed", "source": "cocreation", "position": 1,
                                   "aggregate_id": "p", "payload": {"plan_id": "p"}}) is False
-        with pytest.raises(NotFound):
+        with pytest.raises(AggregateNotFound):
             app.get_plan("p")
 
     def test_a_plan_known_only_by_a_later_event_is_known(self, app):

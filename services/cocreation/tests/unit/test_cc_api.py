@@ -1,7 +1,10 @@
 """Every route through HTTP: success, bad input (422 naming the field), wrong role (403),
-missing token (401), unknown id (404), concurrent change (409) and idempotent retry."""
+missing token (401), unknown id (404), concurrent change (409) and idempotent retry; every
+refusal an RFC 9457 problem, every read of one aggregate and every command with its ETag."""
 
+import json
 from datetime import datetime, timezone
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -129,7 +132,8 @@ def test_every_read_route_for_readers_and_refused_otherwise(story, path):
 def test_unknown_ids_are_404(client, path):
     response = client.get(path.format(x=uuid4()), headers=A)
     assert response.status_code == 404
-    assert response.json()["error"] == "not_found"
+    problem = response.json()
+    assert problem["type"] == "urn:planspor:problem:not-found" and problem["rule"].endswith(".exists"), problem
 
 
 COMMANDS = [
@@ -190,7 +194,9 @@ def test_bad_input_is_422_naming_the_field(story, path, body, field):
     client, ids = story
     response = client.post(path.format(**ids), json=body, headers=F)
     assert response.status_code == 422, response.text
-    assert field in [f["field"] for f in response.json()["fields"]], response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    location = "body" if field == "(body)" else f"body.{field}"
+    assert location in [e["location"] for e in response.json()["errors"]], response.json()
 
 
 def test_domain_rules_map_to_409_or_422_with_the_rule(client, app):
@@ -198,14 +204,14 @@ def test_domain_rules_map_to_409_or_422_with_the_rule(client, app):
     # a state conflict: advancing without an elected official
     response = client.post(f"/api/v1/processes/{pid}/phase", json={"to": "workshops"}, headers=F)
     assert response.status_code == 409
-    assert response.json()["error"] == "process.phase_ready"
+    assert response.json()["rule"] == "process.phase_ready"
     # an invalid value: a prerequisite missing
     response = client.post("/api/v1/processes", json={**PROCESS, "all_officials_invited": False}, headers=F)
-    assert response.status_code == 422 and response.json()["error"] == "process.prerequisites"
+    assert response.status_code == 422 and response.json()["rule"] == "process.prerequisites"
     # an official without a party
     response = client.post(f"/api/v1/processes/{pid}/participants", headers=F,
                            json={"name": "K", "kind": "elected_official", "role": "m", "body": "municipal_council"})
-    assert response.status_code == 422 and response.json()["error"] == "participant.details"
+    assert response.status_code == 422 and response.json()["rule"] == "participant.details"
 
 
 def test_an_input_about_an_unknown_plan_is_422_naming_the_plan(client, app):
@@ -218,7 +224,7 @@ def test_an_input_about_an_unknown_plan_is_422_naming_the_plan(client, app):
     response = client.post(f"/api/v1/workshops/{wid}/inputs", headers=F,
                            json={"author_id": o, "kind": "idea", "text": "t", "plan_ids": ["plan-ghost"]})
     assert response.status_code == 422
-    assert response.json()["error"] == "input.plan_known" and "plan-ghost" in response.json()["message"]
+    assert response.json()["rule"] == "input.plan_known" and "plan-ghost" in response.json()["detail"]
 
 
 def test_commands_on_unknown_ids_are_404(client):
@@ -234,11 +240,43 @@ def test_a_stale_if_match_is_409_and_a_bad_one_422(client):
     official(client, pid)
     body = {"name": "K", "kind": "administration", "role": "planner"}
     stale = client.post(f"/api/v1/processes/{pid}/participants", json=body, headers={**F, "If-Match": "1"})
-    assert stale.status_code == 409 and stale.json()["error"] == "concurrency.version_conflict"
+    assert stale.status_code == 409 and stale.json()["rule"] == "concurrency.version_conflict"
     bad = client.post(f"/api/v1/processes/{pid}/participants", json=body, headers={**F, "If-Match": "latest"})
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and bad.json()["rule"] == "request.if_match"
     fresh = client.post(f"/api/v1/processes/{pid}/participants", json=body, headers={**F, "If-Match": '"2"'})
     assert fresh.status_code == 201 and fresh.json()["version"] == 3
+
+
+def test_if_match_star_means_any_version(client):
+    pid = new_process(client)
+    official(client, pid)
+    body = {"name": "K", "kind": "administration", "role": "planner"}
+    anyway = client.post(f"/api/v1/processes/{pid}/participants", json=body, headers={**F, "If-Match": "*"})
+    assert anyway.status_code == 201 and anyway.json()["version"] == 3
+
+
+def test_a_read_carries_the_version_as_etag_and_a_command_sent_with_it_succeeds_once(client):
+    # 1. the read's ETag is the version of the process
+    pid = new_process(client)
+    read = client.get(f"/api/v1/processes/{pid}", headers=F)
+    assert read.headers["ETag"] == '"1"' and read.json()["version"] == 1
+    # 2. a command sent with it answers with the version it recorded
+    body = {"name": "K", "kind": "administration", "role": "planner"}
+    enrolled = client.post(f"/api/v1/processes/{pid}/participants", json=body,
+                           headers={**F, "If-Match": read.headers["ETag"]})
+    assert enrolled.status_code == 201 and enrolled.headers["ETag"] == '"2"' and enrolled.json()["version"] == 2
+    # 3. the same ETag again is stale
+    again = client.post(f"/api/v1/processes/{pid}/participants", json={**body, "name": "L"},
+                        headers={**F, "If-Match": read.headers["ETag"]})
+    assert again.status_code == 409 and again.json()["rule"] == "concurrency.version_conflict"
+
+
+def test_every_read_of_one_aggregate_carries_its_etag(story):
+    client, ids = story
+    for path in ("/api/v1/processes/{pid}", "/api/v1/workshops/{wid}", "/api/v1/inputs/{iid}",
+                 "/api/v1/plan-needs/{need}", "/api/v1/prioritisations/{vid}", "/api/v1/recommendations/{rid}"):
+        response = client.get(path.format(need=ids["needs"][0], **ids), headers=A)
+        assert response.headers["ETag"] == f'"{response.json()["version"]}"', path
 
 
 def test_a_retried_post_with_the_same_idempotency_key_returns_the_first_result(client):
@@ -249,14 +287,26 @@ def test_a_retried_post_with_the_same_idempotency_key_returns_the_first_result(c
     listed = client.get("/api/v1/processes", headers=A).json()
     assert [p["process_id"] for p in listed].count(first["process_id"]) == 1
     reused = client.post("/api/v1/processes", json={**PROCESS, "title": "Other"}, headers={**F, **key})
-    assert reused.status_code == 422 and reused.json()["error"] == "idempotency.key_reused"
+    assert reused.status_code == 422 and reused.json()["rule"] == "idempotency.key_reused"
 
 
 def test_the_actor_is_the_caller(client):
     pid = new_process(client)
     history = client.get(f"/api/v1/history/{pid}", headers=AU).json()
-    assert history[0]["data"]["meta"]["actor"]["role"] == "facilitator"
-    assert history[0]["data"]["meta"]["correlation_id"]
+    assert history[0]["actor"]["role"] == "facilitator"
+    assert history[0]["correlation_id"]
+
+
+def test_the_correlation_id_sent_is_recorded_and_echoed_and_one_is_made_when_none_is_sent(client):
+    sent = client.post("/api/v1/processes", json=PROCESS,
+                       headers={**F, "X-Correlation-Id": "corr-seminar", "X-Causation-Id": "cause-1"})
+    assert sent.headers["X-Correlation-Id"] == "corr-seminar"
+    recorded = client.get(f"/api/v1/history/{sent.json()['process_id']}", headers=AU).json()[0]
+    assert (recorded["correlation_id"], recorded["causation_id"]) == ("corr-seminar", "cause-1")
+    unsent = client.post("/api/v1/processes", json=PROCESS, headers=F)
+    made = unsent.headers["X-Correlation-Id"]
+    assert made and client.get(f"/api/v1/history/{unsent.json()['process_id']}",
+                               headers=AU).json()[0]["correlation_id"] == made
 
 
 def test_health(client):
@@ -273,6 +323,43 @@ def test_openapi_documents_every_route(client):
             assert operation.get("summary"), f"{method} {path} has no summary"
 
 
+def test_openapi_declares_problem_details_for_every_error_status_of_the_api(client):
+    spec = client.get("/openapi.json").json()
+    operations = [(method, path, operation) for path, methods in spec["paths"].items() if path.startswith("/api/v1")
+                  for method, operation in methods.items()]
+    assert operations
+    for method, path, operation in operations:
+        expected = {"401", "403", "404", "409", "422", "503"} if method == "post" else {"401", "403", "404", "422"}
+        declared = {status for status, response in operation["responses"].items()
+                    if "application/problem+json" in response.get("content", {})}
+        assert expected <= declared, f"{method} {path} declares problem details for {sorted(declared)} only"
+    assert {"type", "title", "status", "detail"} <= set(spec["components"]["schemas"]["Problem"]["properties"])
+
+
 def test_placeholder_tokens_refused_outside_development():
     with pytest.raises(ValueError, match="development tokens"):
         build(Settings(planspor_env="production", cocreation_store="memory"))
+
+
+def test_the_problem_shown_in_the_readme_is_what_the_api_answers(client, app):
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    shown = json.loads(readme.split("### Errors", 1)[1].split("```json", 1)[1].split("```", 1)[0])
+    # 1. three officials may vote, the quorum is two, one has voted
+    pid = new_process(client)
+    officials = [official(client, pid, p) for p in ("H", "Ap", "V")]
+    post(client, f"/api/v1/processes/{pid}/phase", {"to": "workshops"}, status=200)
+    wid = post(client, f"/api/v1/processes/{pid}/workshops",
+               {"title": "S", "on": "2024-03-01", "format": "digital", "agenda": ["a"]})["workshop_id"]
+    post(client, f"/api/v1/workshops/{wid}/held", {"held_on": "2024-03-01", "attendee_ids": officials}, status=200)
+    iid = post(client, f"/api/v1/workshops/{wid}/inputs",
+               {"author_id": officials[0], "kind": "need", "text": "Fewer plans"})["input_id"]
+    needs = [post(client, f"/api/v1/processes/{pid}/plan-needs",
+                  {"input_ids": [iid], "kind": "new", "title": t})["plan_need_id"] for t in ("A", "B")]
+    post(client, f"/api/v1/processes/{pid}/phase", {"to": "prioritisation"}, status=200)
+    vid = post(client, f"/api/v1/processes/{pid}/prioritisations",
+               {"method": "approval", "candidate_ids": needs, "quorum": 2})["prioritisation_id"]
+    post(client, f"/api/v1/prioritisations/{vid}/ballots", {"participant_id": officials[0], "approvals": [needs[0]]})
+    # 2. closing now is refused with the README's problem
+    refused = client.post(f"/api/v1/prioritisations/{vid}/close", headers=F)
+    assert refused.status_code == shown["status"]
+    assert refused.json() == shown

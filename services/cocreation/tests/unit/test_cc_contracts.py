@@ -2,13 +2,18 @@
 
 from collections import Counter
 from datetime import date, datetime, timezone
+from uuid import uuid4
 
 import pytest
 from cc_app_suite import META, Clock, plan_event
 
-from cocreation.application import in_memory
-from cocreation.contracts import MAPPERS, map_event
+from eventsourcing.domain import CanMutateAggregate
+from planspor_runtime.application import IdempotencyRecord
 from planspor_shared.events import REGISTRY
+
+import cocreation.domain as domain
+from cocreation.application import CataloguedPlan, EarlierIdempotencyRecord, in_memory
+from cocreation.contracts import MAPPERS, PRIVATE, UnmappedEvent, map_event
 
 pytestmark = pytest.mark.unit
 
@@ -21,25 +26,25 @@ def story():
     app.on_plan_event(plan_event("plan-b", 2, title="Mobility plan"))
     pid = app.start_process(title="Strategy 2024-2027", purpose="Prioritise", election_period="2024-2027",
                             roles_and_limits="Officials decide", all_officials_invited=True, follow_up_days=7,
-                            meta=META, idempotency_key="k1")["process_id"]
+                            meta=META, idempotency_key="k1").extra["process_id"]
     officials = [app.enroll_participant(pid, name=n, kind="elected_official", role="member", party=p,
-                                        body="municipal_council", meta=META)["participant_id"]
+                                        body="municipal_council", meta=META).extra["participant_id"]
                  for n, p in (("Kari", "H"), ("Ola", "Ap"))]
     app.enroll_participant(pid, name="Per", kind="administration", role="planner", unit="Plan", meta=META)
     app.advance_phase(pid, to="workshops", meta=META)
     wid = app.schedule_workshop(pid, title="Seminar", on=date(2024, 3, 1), format="hybrid", agenda=["Plans"],
-                                location="Town hall", meta=META)["workshop_id"]
+                                location="Town hall", meta=META).extra["workshop_id"]
     app.hold_workshop(wid, held_on=date(2024, 3, 1), attendee_ids=officials, meta=META)
     iid = app.record_input(wid, author_id=officials[0], kind="idea", text="Merge the plans",
-                           plan_ids=["plan-a", "plan-b"], meta=META)["input_id"]
+                           plan_ids=["plan-a", "plan-b"], meta=META).extra["input_id"]
     merge = app.propose_plan_need(pid, input_ids=[iid], kind="merge", title="One mobility plan",
-                                  plan_id="plan-a", merge_into_plan_id="plan-b", meta=META)["plan_need_id"]
+                                  plan_id="plan-a", merge_into_plan_id="plan-b", meta=META).extra["plan_need_id"]
     new = app.propose_plan_need(pid, input_ids=[iid], kind="new", title="Climate plan", plan_type="temaplan",
-                                meta=META)["plan_need_id"]
+                                meta=META).extra["plan_need_id"]
     app.advance_phase(pid, to="prioritisation", meta=META)
     vid = app.open_prioritisation(pid, title="Dots", method="dot", candidate_ids=[merge, new],
                                   eligible_ids=officials, quorum=2, dots_per_participant=3,
-                                  meta=META)["prioritisation_id"]
+                                  meta=META).extra["prioritisation_id"]
     app.cast_ballot(vid, participant_id=officials[0], dots={merge: 3}, meta=META)
     app.cast_ballot(vid, participant_id=officials[0], dots={merge: 2, new: 1}, meta=META)
     app.cast_ballot(vid, participant_id=officials[1], dots={new: 3, merge: 0}, meta=META)
@@ -81,6 +86,27 @@ def test_private_events_map_to_nothing(story):
     assert all(map_event(e) == [] for e in private)
     assert {type(e).__qualname__ for e in private} >= {"CataloguedPlan.Catalogued", "IdempotencyRecord.Recorded",
                                                         "Process.WorkshopAdded", "Process.InputAdded"}
+
+
+def event_classes(*aggregates) -> set[type]:
+    return {value for aggregate in aggregates for name, value in vars(aggregate).items()
+            if isinstance(value, type) and issubclass(value, CanMutateAggregate) and name not in ("Event", "Created")}
+
+
+def test_every_event_the_service_stores_is_either_mapped_or_private():
+    stored = event_classes(*domain.AGGREGATES, CataloguedPlan, EarlierIdempotencyRecord, IdempotencyRecord)
+    assert stored == set(MAPPERS) | PRIVATE
+    assert not set(MAPPERS) & PRIVATE
+
+
+def test_an_event_neither_mapped_nor_private_stops_the_relay_naming_its_topic():
+    class Stray(domain.Process.Event):
+        pass
+
+    with pytest.raises(UnmappedEvent) as refused:
+        map_event(Stray(originator_id=uuid4(), originator_version=1, timestamp=datetime.now(timezone.utc)))
+    assert refused.value.topic.endswith(":test_an_event_neither_mapped_nor_private_stops_the_relay_naming_its_topic"
+                                        ".<locals>.Stray")
 
 
 def test_mapping_is_deterministic_and_carries_actor_and_correlation(story):

@@ -6,12 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cocreation.domain import Ballot, Meta, Method, Prioritisation, check_ballot, count
+from cocreation.domain import Ballot, Prioritisation, PrioritisationMethod, Process, ProcessPhase, check_ballot, count
+from planspor_shared.meta import Meta
 
 pytestmark = pytest.mark.unit
 
 SETTINGS = settings(max_examples=75, deadline=None)
-META = Meta(actor={"id": "u", "name": "u", "role": "facilitator"})
+META = Meta.of({"id": "u", "name": "u", "role": "facilitator"})
 DOTS = 5
 
 
@@ -21,10 +22,10 @@ def candidates(draw, min_size=2):
     return [f"need-{i}" for i in range(n)]
 
 
-def ballot_for(method: Method, cands: list[str]):
-    if method is Method.BORDA:
+def ballot_for(method: PrioritisationMethod, cands: list[str]):
+    if method is PrioritisationMethod.BORDA:
         return st.permutations(cands).map(lambda r: Ballot(ranking=tuple(r)))
-    if method is Method.APPROVAL:
+    if method is PrioritisationMethod.APPROVAL:
         return st.lists(st.sampled_from(cands), min_size=1, unique=True).map(lambda a: Ballot(approvals=tuple(a)))
     return (
         st.dictionaries(st.sampled_from(cands), st.integers(1, DOTS), min_size=1)
@@ -35,7 +36,7 @@ def ballot_for(method: Method, cands: list[str]):
 
 @st.composite
 def elections(draw, method=None):
-    method = draw(st.sampled_from(list(Method))) if method is None else method
+    method = draw(st.sampled_from(list(PrioritisationMethod))) if method is None else method
     cands = draw(candidates())
     ballots = draw(st.lists(ballot_for(method, cands), min_size=1, max_size=12))
     for ballot in ballots:
@@ -43,18 +44,18 @@ def elections(draw, method=None):
     return method, cands, ballots
 
 
-def first_choice(method: Method, cands: list[str], winner: str):
+def first_choice(method: PrioritisationMethod, cands: list[str], winner: str):
     """A ballot whose clear first choice is ``winner``."""
-    if method is Method.BORDA:
+    if method is PrioritisationMethod.BORDA:
         rest = st.permutations([c for c in cands if c != winner])
         return rest.map(lambda r: Ballot(ranking=(winner, *r)))
-    if method is Method.APPROVAL:
+    if method is PrioritisationMethod.APPROVAL:
         return st.just(Ballot(approvals=(winner,)))
     return st.just(Ballot(dots={winner: DOTS}))
 
 
 @SETTINGS
-@given(data=st.data(), method=st.sampled_from(list(Method)))
+@given(data=st.data(), method=st.sampled_from(list(PrioritisationMethod)))
 def test_a_unanimous_first_choice_wins(data, method):
     cands = data.draw(candidates())
     winner = data.draw(st.sampled_from(cands))
@@ -97,14 +98,14 @@ def test_candidate_order_decides_only_exact_ties(election):
 
 
 @SETTINGS
-@given(data=st.data(), method=st.sampled_from(list(Method)))
+@given(data=st.data(), method=st.sampled_from(list(PrioritisationMethod)))
 def test_a_replaced_ballot_counts_once(data, method):
     """Voters who change their minds count with their last ballot only."""
     cands = data.draw(candidates())
     voters = [f"p{i}" for i in range(data.draw(st.integers(1, 6)))]
     process = _process_in_prioritisation(cands, voters)
     vote = Prioritisation.open(process=process, title="", method=method, candidate_ids=cands, eligible_ids=voters,
-                               quorum=1, dots_per_participant=DOTS if method is Method.DOTS else None,
+                               quorum=1, dots_per_participant=DOTS if method is PrioritisationMethod.DOT else None,
                                meta=META)
     last: dict[str, Ballot] = {}
     casts = data.draw(st.lists(st.tuples(st.sampled_from(voters), ballot_for(method, cands)), min_size=1,
@@ -118,14 +119,12 @@ def test_a_replaced_ballot_counts_once(data, method):
 
 
 def _process_in_prioritisation(cands, voters):
-    from cocreation.domain import Phase, Process
-
     process = Process.start(title="t", purpose="p", election_period="2024-2027", roles_and_limits="r",
                             all_officials_invited=True, follow_up_days=7, meta=META)
     for v in voters:
         process.enroll(participant_id=v, name=v, kind="elected_official", role="member", party="H",
                        body="municipal_council", substitute=False, meta=META)
     process.plan_need_ids.extend(cands)
-    process.advance(to=Phase.WORKSHOPS, held_workshops=0, plan_needs=0, made_prioritisations=0, meta=META)
-    process.advance(to=Phase.PRIORITISATION, held_workshops=1, plan_needs=1, made_prioritisations=0, meta=META)
+    process.advance(to=ProcessPhase.WORKSHOPS, held_workshops=0, plan_needs=0, made_prioritisations=0, meta=META)
+    process.advance(to=ProcessPhase.PRIORITISATION, held_workshops=1, plan_needs=1, made_prioritisations=0, meta=META)
     return process

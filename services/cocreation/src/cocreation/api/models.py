@@ -1,0 +1,163 @@
+"""The bodies of co-creation's HTTP API: validated at the edge (pydantic), rules left to the domain."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Self
+
+from fastapi import Response
+from planspor_runtime.application import CommandResult
+from planspor_runtime.http import answer
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cocreation.domain import (
+    Body,
+    InputKind,
+    ParticipantKind,
+    PlanNeedKind,
+    PrioritisationMethod,
+    ProcessPhase,
+    StrategyAction,
+    WorkshopFormat,
+)
+
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+Short = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
+Text = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"\S")]
+Ref = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- requests
+
+
+class StartProcess(Strict):
+    title: Short
+    purpose: Text
+    election_period: Annotated[str, Field(pattern=r"^\d{4}-\d{4}$")]
+    roles_and_limits: Text
+    all_officials_invited: bool
+    follow_up_days: int = Field(default=14, ge=0, le=90)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "title": "Planstrategi 2024-2027: samskaping", "purpose": "Prioritise the planning work of the period",
+        "election_period": "2024-2027", "roles_and_limits": "Officials prioritise; the administration advises",
+        "all_officials_invited": True, "follow_up_days": 14}]})
+
+
+class EnrollParticipant(Strict):
+    name: Name
+    kind: ParticipantKind
+    role: Short
+    party: Annotated[str, Field(max_length=100)] | None = None
+    body: Body | None = None
+    unit: Annotated[str, Field(max_length=200)] | None = None
+    substitute: bool = False
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "Kari Nordmann", "kind": "elected_official", "role": "member", "party": "H",
+        "body": "municipal_council", "substitute": False}]})
+
+
+class AdvancePhase(Strict):
+    to: ProcessPhase
+
+
+class ScheduleWorkshop(Strict):
+    title: Short
+    on: date
+    format: WorkshopFormat
+    agenda: Annotated[list[Short], Field(min_length=1, max_length=50)]
+    location: Annotated[str, Field(max_length=200)] | None = None
+
+
+class HoldWorkshop(Strict):
+    held_on: date
+    attendee_ids: Annotated[list[Ref], Field(min_length=1, max_length=1000)]
+
+
+class RecordInput(Strict):
+    author_id: Ref
+    kind: InputKind
+    text: Text
+    plan_ids: Annotated[list[Ref], Field(max_length=100)] = []
+    goal_ids: Annotated[list[Ref], Field(max_length=100)] = []
+    recorded_on: date | None = None
+    """The day it was raised, when entered afterwards; within the workshop's follow-up window, not in the future."""
+
+
+class ProposePlanNeed(Strict):
+    input_ids: Annotated[list[Ref], Field(min_length=1, max_length=500)]
+    kind: PlanNeedKind
+    title: Short
+    rationale: Annotated[str, Field(max_length=20_000)] = ""
+    plan_id: Ref | None = None
+    merge_into_plan_id: Ref | None = None
+    plan_type: Annotated[str, Field(max_length=100)] | None = None
+
+
+class OpenPrioritisation(Strict):
+    title: Annotated[str, Field(max_length=500)] = ""
+    method: PrioritisationMethod
+    candidate_ids: Annotated[list[Ref], Field(min_length=2, max_length=200)]
+    eligible_ids: Annotated[list[Ref], Field(min_length=1, max_length=1000)] | None = None
+    """Omit for every enrolled elected official."""
+    quorum: int = Field(ge=1)
+    dots_per_participant: int | None = Field(default=None, ge=1, le=100)
+
+
+class CastBallot(Strict):
+    participant_id: Ref
+    ranking: Annotated[list[Ref], Field(max_length=200)] = []
+    approvals: Annotated[list[Ref], Field(max_length=200)] = []
+    dots: dict[Ref, Annotated[int, Field(ge=0, le=100)]] = {}
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        if sum(bool(x) for x in (self.ranking, self.approvals, self.dots)) != 1:
+            raise ValueError("fill exactly one of ranking (borda), approvals (approval) or dots (dot)")
+        return self
+
+
+class RecommendationItem(Strict):
+    need_id: Ref
+    action: StrategyAction
+    start_year: int = Field(ge=2000, le=2100)
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class IssueRecommendation(Strict):
+    prioritisation_id: Ref
+    summary: Annotated[str, Field(max_length=20_000)] = ""
+    council_constituted_on: date | None = None
+    """When the council of the period was constituted; the plan registry needs it to draft the strategy."""
+    items: Annotated[list[RecommendationItem], Field(min_length=1, max_length=200)]
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class Created(BaseModel):
+    """The ids a command created or changed and the aggregate's new version (also in the ``ETag``)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"process_id": "3f1c...", "version": 1}]})
+    version: int
+
+
+def answered(result: CommandResult, response: Response) -> dict[str, Any]:
+    """The command's answer (the ids it made or changed, and ``version``), with ``ETag`` the version it recorded."""
+    answer(result, response)
+    return {**result.extra, "version": result.version}
+
+
+class ProcessView(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    process_id: str
+    title: str
+    election_period: str
+    phase: ProcessPhase
+    version: int
