@@ -13,7 +13,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from fastapi import HTTPException, Request, status
 
@@ -92,6 +92,10 @@ class Access:
         self._by_hash: Mapping[str, TokenEntry] = {e.sha256: e for e in entries}
         self._public = frozenset(public_read_roles)
 
+    @property
+    def public_roles(self) -> frozenset[Role]:
+        return self._public
+
     def principal(self, authorization: str | None) -> Principal | None:
         if not authorization or not authorization.lower().startswith("bearer "):
             return None
@@ -127,3 +131,43 @@ class Access:
             return principal
 
         return dependency
+
+
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
+"""What answers without a token: liveness, readiness and the API's own description."""
+OPEN_PREFIXES = ("/docs/static/",)
+
+
+class AuthenticateFirst:
+    """ASGI middleware: a request without a known bearer token is refused (401) before its body is read.
+
+    The route's own dependency still checks the role (403); this only makes sure that a
+    stranger's malformed or huge body is never parsed. Reads stay open to the public only
+    when the access rules open them (``public_read_roles``).
+    """
+
+    def __init__(self, app: Any, access: Access) -> None:
+        self.app = app
+        self.access = access
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or self._open(scope) or self._known(scope):
+            await self.app(scope, receive, send)
+            return
+        from planspor_runtime.problems import problem, problem_response
+
+        body = problem(401, "missing or unknown bearer token: send 'Authorization: Bearer <token>'")
+        response = problem_response(body, headers={"WWW-Authenticate": "Bearer"})
+        await response(scope, receive, send)
+
+    def _open(self, scope: dict[str, Any]) -> bool:
+        path: str = scope.get("path", "")
+        if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
+            return True
+        return bool(self.access.public_roles) and scope.get("method") in ("GET", "HEAD")
+
+    def _known(self, scope: dict[str, Any]) -> bool:
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization":
+                return self.access.principal(value.decode("latin-1")) is not None
+        return False

@@ -12,10 +12,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import uuid4
 
-from fastapi import FastAPI, Header, Request, Response
+from fastapi import Depends, FastAPI, Header, Request, Response
+
+from planspor_runtime.access import Access, Principal, Role
 
 from planspor_runtime.application import CommandResult
 from planspor_runtime.problems import FieldError, ProblemError
@@ -83,3 +85,43 @@ def install_correlation(app: FastAPI) -> None:
         response = await call_next(request)
         response.headers[CORRELATION_HEADER] = correlation_id(request)
         return response
+
+
+# --------------------------------------------------------------------------- what a route takes from its app
+
+
+def caller(request: Request, roles: tuple[Role, ...]) -> Principal:
+    """The principal of the request's token, if its role is one of ``roles`` (401 / 403 otherwise).
+
+    The app keeps its access rules on ``app.state.access`` (``create_api`` puts them there).
+    """
+    access: Access = request.app.state.access
+    principal: Principal = access.require(*roles)(request)
+    return principal
+
+
+def role_guard(*roles: Role) -> list[Any]:
+    """``dependencies=`` of a route that only these roles may call."""
+
+    def guard(request: Request) -> Principal:
+        return caller(request, roles)
+
+    return [Depends(guard)]
+
+
+def meta_of(*roles: Role) -> Any:
+    """A dependency giving the command's ``Meta``: the caller (one of ``roles``) as actor, in the request's
+    conversation."""
+
+    def meta(request: Request) -> Meta:
+        return command_meta(request, caller(request, roles).as_actor())
+
+    return Depends(meta)
+
+
+def read_version(if_match: IfMatch = None) -> int | None:
+    """The version named by ``If-Match`` (``*`` or none: any version)."""
+    return expected_version(if_match)
+
+
+ExpectedVersion = Annotated[int | None, Depends(read_version)]

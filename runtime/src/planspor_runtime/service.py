@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, Literal
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from planspor_runtime.access import Access, check_not_placeholder, parse_tokens
+from planspor_runtime.access import Access, AuthenticateFirst, check_not_placeholder, parse_tokens
 
 PLACEHOLDER_PASSWORDS = frozenset({"", "planspor-dev", "postgres", "changeme"})
 Store = Literal["sqlite", "postgres", "memory"]
@@ -107,7 +107,7 @@ class Service:
 
 def assemble(settings: ServiceSettings, application: Any, *, source: str,
              create_api: Callable[..., FastAPI], starters: list[Starter],
-             refusals: tuple[type[Exception], ...] | None = None) -> Service:
+             refusals: tuple[type[Exception], ...] = ()) -> Service:
     """The HTTP API with the feed and AsyncAPI routes, and a lifespan that runs the starters.
 
     Every error of the API is a problem-details body (``planspor_runtime.problems``): the
@@ -136,9 +136,9 @@ def assemble(settings: ServiceSettings, application: Any, *, source: str,
             service.background.clear()
 
     service.api = create_api(application, service.access, lifespan=lifespan)
-    if refusals is not None:  # None: a service that still installs its own handlers (being ported)
-        install_problem_details(service.api, refusals=(ApplicationRefusal, *refusals))
-        install_correlation(service.api)
+    install_problem_details(service.api, refusals=(ApplicationRefusal, *refusals))
+    install_correlation(service.api)
+    service.api.add_middleware(AuthenticateFirst, access=service.access)
     service.relay_store = RelayStore.for_application(application)
     service.api.include_router(feed_router(service.relay_store, service.access))
     service.api.include_router(asyncapi_router(source, SERVICES[source], prefix=settings.planspor_subject_prefix))

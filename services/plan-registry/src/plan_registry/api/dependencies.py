@@ -1,9 +1,8 @@
-"""What a route takes from the app it runs in: the application, the caller's role, the command's
-``Meta`` and the version the caller read.
+"""What a route of this service takes from its app: the application, and who may call it.
 
-``create_api`` keeps the application and the access rules on ``app.state``; the routes,
-module-level functions, reach them through these dependencies, so every route declares
-its roles and none is reachable without.
+The mechanism (tokens to roles, the command's ``Meta``, ``If-Match``) is the runtime's
+(``planspor_runtime.http``); this module only names this service's roles. Every route
+declares them, so none is reachable without.
 """
 
 from __future__ import annotations
@@ -11,16 +10,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-
-from planspor_runtime.access import Access, Principal, Role
-from planspor_runtime.http import IfMatch, command_meta, expected_version
+from planspor_runtime.access import Role
+from planspor_runtime.http import ExpectedVersion, meta_of, role_guard
 from planspor_shared.meta import Meta
 
 from plan_registry.application import PlanRegistry
 
 READERS = (Role.PLANNER, Role.ANALYST, Role.AUDITOR)
+"""Reads: planners, analysts and auditors."""
 WRITERS = (Role.PLANNER,)
-OPERATORS = (Role.OPERATOR,)
+"""Commands: planners only; the caller becomes the actor of the events."""
 
 
 def registry(request: Request) -> PlanRegistry:
@@ -28,34 +27,8 @@ def registry(request: Request) -> PlanRegistry:
     return application
 
 
-def _caller(request: Request, roles: tuple[Role, ...]) -> Principal:
-    access: Access = request.app.state.access
-    principal: Principal = access.require(*roles)(request)
-    return principal
-
-
-def reader(request: Request) -> Principal:
-    """Reads: planners, analysts and auditors."""
-    return _caller(request, READERS)
-
-
-def operator(request: Request) -> Principal:
-    """The service's own health: municipal IT."""
-    return _caller(request, OPERATORS)
-
-
-def planner_meta(request: Request) -> Meta:
-    """Commands: planners only; the caller becomes the actor of the events, in the request's conversation."""
-    return command_meta(request, _caller(request, WRITERS).as_actor())
-
-
-def read_version(if_match: IfMatch = None) -> int | None:
-    """The version named by ``If-Match`` (``*`` or none: any version)."""
-    return expected_version(if_match)
-
-
 Registry = Annotated[PlanRegistry, Depends(registry)]
-PlannerMeta = Annotated[Meta, Depends(planner_meta)]
-ExpectedVersion = Annotated[int | None, Depends(read_version)]
-READ = [Depends(reader)]
-OPERATE = [Depends(operator)]
+PlannerMeta = Annotated[Meta, meta_of(*WRITERS)]
+READ = role_guard(*READERS)
+OPERATE = role_guard(Role.OPERATOR)
+__all__ = ["OPERATE", "READ", "READERS", "WRITERS", "Registry", "PlannerMeta", "ExpectedVersion"]
