@@ -2,7 +2,7 @@
 
 The story (two plan strategies, one co-creation round, plans, goals) is sealed as
 envelopes of both sources and written through the projector's own code
-(``Projection.project``), so the queries read the graph the projector really writes.
+(``GraphWriter.project``), so the queries read the graph the projector really writes.
 
 1. 2020: strategy S2 (constituted 2019-10-15) cites a 2015 public health overview, one
    state input, published 2020-09-15, adopted 2020-10-21: late, no kommuneplan assessment.
@@ -22,6 +22,7 @@ envelopes of both sources and written through the projector's own code
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -32,15 +33,17 @@ from fastapi import FastAPI
 
 from kn_story import Chain, rid
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
+from planspor_runtime.problems import MEDIA_TYPE
 from planspor_shared.events import cocreation as cc
 from planspor_shared.events import plan_registry as pr
 from planspor_shared.events.base import Body, PlanType, StrategyAction
 
-from knowledge.api_queries import query_router
+from knowledge.api import query_router
+from knowledge.api.problems import install_problems
 from knowledge.graph import queries
 from knowledge.graph.schema import empty_graph, ensure_constraints
-from knowledge.projection.ordering import decode
-from knowledge.projection.projector import Projection
+from knowledge.pipeline.ordering import decode
+from knowledge.pipeline.graph_writer import GraphWriter
 
 pytestmark = pytest.mark.integration
 
@@ -221,17 +224,18 @@ def world(loop, neo4j_uri, neo4j_auth):
     async def setup():
         await empty_graph(driver)
         await ensure_constraints(driver)
-        projection = Projection(driver)
+        writer = GraphWriter(driver)
         envelopes = story.registry.envelopes + story.cocreation.envelopes
         for start in range(0, len(envelopes), 25):  # a few batches, as the live consumer takes them
             batch = [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes[start:start + 25]]
-            await projection.project(batch)
-        checkpoints = await projection.checkpoints()
+            await writer.project(batch)
+        checkpoints = await writer.checkpoints()
         assert checkpoints["plan-registry"][0] == len(story.registry.envelopes)
         assert checkpoints["cocreation"][0] == len(story.cocreation.envelopes)
 
     loop.run_until_complete(setup())
     app = FastAPI()
+    install_problems(app)
     app.include_router(query_router(lambda: driver, Access(parse_tokens(None))))
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://knowledge")
     yield story, driver, client
@@ -503,3 +507,46 @@ def test_the_query_functions_answer_without_http_too(loop, world):
     story, driver, _ = world
     body = loop.run_until_complete(queries.plans_not_anchored(driver, utc(2024, 8, 15)))
     assert plan_ids(body) == [story.ids["C"]]
+
+
+def test_refusals_of_the_queries_are_problem_details_that_name_their_rule(loop, world):
+    story, _, client = world
+
+    def problem(path, **params):
+        headers = {"Authorization": f"Bearer {DEVELOPMENT_TOKENS[Role.AUDITOR]}"}
+        response = loop.run_until_complete(client.get(path, params=params, headers=headers))
+        assert response.headers["content-type"] == MEDIA_TYPE, response.text
+        body = response.json()
+        assert body["status"] == response.status_code and body["type"].startswith("urn:planspor:problem:")
+        return response.status_code, body
+
+    status, body = problem("/api/v1/trace/back/strategy-item/no-such-item")
+    assert (status, body["rule"], body["type"]) == (404, "strategy_item.exists", "urn:planspor:problem:not-found")
+    status, body = problem("/api/v1/strategies/no-such-strategy/compliance")
+    assert (status, body["rule"]) == (404, "strategy.exists")
+    status, body = problem("/api/v1/plans/count-over-time", interval="month", **{"from": "1900-01-01"})
+    assert (status, body["rule"], body["type"]) == (400, "query.periods", "urn:planspor:problem:bad-request")
+    status, body = problem("/api/v1/plans/outside-strategy", as_of="2024-03-01", strategy_id=story.ids["S"])
+    assert (status, body["rule"]) == (400, "strategy.adopted")
+
+
+def test_a_graph_that_cannot_be_reached_is_a_503_problem_with_retry_after():
+    async def ask() -> httpx.Response:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        driver = neo4j.AsyncGraphDatabase.driver(f"bolt://127.0.0.1:{port}", auth=("neo4j", "x"),
+                                                 max_transaction_retry_time=0.2, connection_timeout=1)
+        app = FastAPI()
+        install_problems(app)
+        app.include_router(query_router(lambda: driver, Access(parse_tokens(None))))
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://knowledge") as http:
+                return await http.get("/api/v1/plans/not-anchored",
+                                      headers={"Authorization": f"Bearer {DEVELOPMENT_TOKENS[Role.ANALYST]}"})
+        finally:
+            await driver.close()
+
+    response = asyncio.run(ask())
+    assert response.status_code == 503 and response.headers["retry-after"]
+    assert response.json()["rule"] == "graph.unavailable" and str(response.json()["detail"]).startswith("the graph")
