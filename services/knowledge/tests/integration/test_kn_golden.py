@@ -3,23 +3,22 @@
 Any change to how events are written (fewer round trips, batching, UNWIND runs) must
 leave the graph identical; a change of the graph model changes these constants on
 purpose, in the same commit as the README. The stories are the test stories of
-``kn_story`` and ``test_kq_queries`` with their random ids drawn from a seeded
+``kn_story`` and ``kq_story`` (the query tests') with their random ids drawn from a seeded
 generator, projected in order, in small batches, and in one batch per event.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import random
 import uuid
-from pathlib import Path
 
 import neo4j
 import pytest
 
 import kn_story
 from kn_story import interleaved
+from kq_story import write_story
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.pipeline.ordering import decode
@@ -50,10 +49,7 @@ def seeded_envelopes(name: str, monkeypatch) -> list:
         return interleaved(*kn_story.story(1))
     if name == "story-3":
         return interleaved(*kn_story.story(3))
-    spec = importlib.util.spec_from_file_location("kq_queries_story", Path(__file__).with_name("test_kq_queries.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    story = module.write_story()
+    story = write_story()
     return interleaved(story.registry, story.cocreation)
 
 
