@@ -54,7 +54,7 @@ BENCH_ENV := PLANSPOR_VAR=$(CURDIR)/var/bench PLANSPOR_NATS_PORT=24222 PLANSPOR_
 bench: setup
 	@$(BENCH_ENV) $(PY) -m planspor_stack up --profile test --with nats,neo4j
 	@export NATS_URL=$${NATS_URL:-nats://127.0.0.1:24222} NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:27687}; \
-	 $(PY) -m knowledge.bench --may-empty-graph; rc=$$?; \
+	 $(PY) services/knowledge/bench/bench_projection.py --may-empty-graph; rc=$$?; \
 	 $(PY) runtime/bench/bench_relay.py; rc2=$$?; \
 	 env -u NATS_URL -u NEO4J_URI $(BENCH_ENV) $(PY) -m planspor_stack down --profile test; \
 	 test $$rc -eq 0 -a $$rc2 -eq 0

@@ -1,4 +1,4 @@
-"""Makes the knowledge test helpers (``kn_*.py``) importable, and gives the integration fixtures."""
+"""Makes the knowledge test helpers (``kn_story.py``, ``kq_story.py``) importable; the benchmark adds this folder itself."""
 
 import sys
 from pathlib import Path

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import signal
 import sys
+from typing import Any, Literal
 
 from knowledge.bootstrap import bootstrap, start
 from knowledge.rebuild import rebuild
@@ -29,7 +30,7 @@ async def _project() -> None:
         await container.aclose()
 
 
-async def _rebuild(origin: str) -> dict:
+async def _rebuild(origin: Literal["stream", "feeds"]) -> dict[str, Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     container = bootstrap()
@@ -42,7 +43,7 @@ async def _rebuild(origin: str) -> dict:
             def progress(read: int, total: int | None) -> None:
                 bar.update(task, completed=read, total=total)
 
-            return await rebuild(container.projection, origin=origin, nats_url=container.settings.nats_url,
+            return await rebuild(container.writer, origin=origin, nats_url=container.settings.nats_url,
                                  prefix=container.settings.planspor_subject_prefix, progress=progress)
     finally:
         await container.aclose()

@@ -1,4 +1,4 @@
-"""Wiring: settings -> driver, feeds, projection, projector, access. Tests pass their own pieces."""
+"""Wiring: settings -> driver, feeds, graph writer, projector, access. Tests pass their own pieces."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from planspor_runtime.access import Access, parse_tokens
 from planspor_shared.events import REGISTRY, EventRegistry
 
 from knowledge.graph.schema import ensure_constraints
-from knowledge.projection.feed import Feeds
-from knowledge.projection.projector import Projection, Projector
+from knowledge.pipeline.feed import Feeds
+from knowledge.pipeline.graph_writer import GraphWriter
+from knowledge.pipeline.projector import Projector
 from knowledge.settings import Settings
 
 
@@ -20,7 +21,7 @@ class Container:
     settings: Settings
     driver: neo4j.AsyncDriver
     feeds: Feeds
-    projection: Projection
+    writer: GraphWriter
     projector: Projector
     access: Access
 
@@ -33,10 +34,10 @@ def bootstrap(settings: Settings | None = None, registry: EventRegistry = REGIST
     settings = settings or Settings()
     driver = neo4j.AsyncGraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password))
     feeds = Feeds(settings.feed_urls, settings.planspor_feed_token)
-    projection = Projection(driver, feeds, registry, settings.neo4j_database)
-    projector = Projector(projection, settings.nats_url, settings.planspor_subject_prefix, settings.knowledge_durable,
+    writer = GraphWriter(driver, feeds, registry, settings.neo4j_database)
+    projector = Projector(writer, settings.nats_url, settings.planspor_subject_prefix, settings.knowledge_durable,
                           settings.knowledge_batch_size, settings.knowledge_fetch_timeout, settings.knowledge_nak_delay)
-    return Container(settings, driver, feeds, projection, projector, Access(parse_tokens(settings.planspor_tokens)))
+    return Container(settings, driver, feeds, writer, projector, Access(parse_tokens(settings.planspor_tokens)))
 
 
 async def start(container: Container) -> None:

@@ -23,8 +23,8 @@ from planspor_shared.subjects import subject
 from planspor_runtime.stream import stream_config
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
-from knowledge.projection.feed import Feeds
-from knowledge.projection.projector import Projection
+from knowledge.pipeline.feed import Feeds
+from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.rebuild import rebuild
 
 pytestmark = pytest.mark.integration
@@ -78,7 +78,10 @@ def _crash_run(nats_url, neo4j_uri, neo4j_auth, prefix, rounds: int, kills: int,
         killed = 0
         progress_at_kills = []
         reader, positions = _reader(neo4j_uri, neo4j_auth)
-        done = lambda: all(positions().get(s, 0) >= p for s, p in ends.items())  # noqa: E731
+
+        def done() -> bool:
+            return all(positions().get(s, 0) >= p for s, p in ends.items())
+
         while killed < kills and not done():
             process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             before = positions()
@@ -111,7 +114,7 @@ def _crash_run(nats_url, neo4j_uri, neo4j_auth, prefix, rounds: int, kills: int,
                 live = await graph_checksum(driver)
                 feeds = Feeds({"plan-registry": registry_feed.url, "cocreation": co_feed.url}, FeedServer.TOKEN)
                 try:
-                    rebuilt = await rebuild(Projection(driver, feeds), origin="feeds")
+                    rebuilt = await rebuild(GraphWriter(driver, feeds), origin="feeds")
                 finally:
                     await feeds.aclose()
                 return live, rebuilt

@@ -3,28 +3,26 @@
 Any change to how events are written (fewer round trips, batching, UNWIND runs) must
 leave the graph identical; a change of the graph model changes these constants on
 purpose, in the same commit as the README. The stories are the test stories of
-``kn_story`` and ``test_kq_queries`` with their random ids drawn from a seeded
+``kn_story`` and ``kq_story`` (the query tests') with their random ids drawn from a seeded
 generator, projected in order, in small batches, and in one batch per event.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import random
 import uuid
-from pathlib import Path
 
 import neo4j
 import pytest
 
-import knowledge.story
 import kn_story
 from kn_story import interleaved
+from kq_story import write_story
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
-from knowledge.projection.ordering import decode
-from knowledge.projection.projector import Projection
+from knowledge.pipeline.ordering import decode
+from knowledge.pipeline.graph_writer import GraphWriter
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +34,7 @@ GOLDEN = {
 
 
 class _SeededUuid:
-    """Stands in for the ``uuid`` module inside ``knowledge.story``: the same ids on every run."""
+    """Stands in for the ``uuid`` module inside ``kn_story``: the same ids on every run."""
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -46,15 +44,12 @@ class _SeededUuid:
 
 
 def seeded_envelopes(name: str, monkeypatch) -> list:
-    monkeypatch.setattr(knowledge.story, "uuid", _SeededUuid(sum(map(ord, name))))
+    monkeypatch.setattr(kn_story, "uuid", _SeededUuid(sum(map(ord, name))))
     if name == "story-1":
         return interleaved(*kn_story.story(1))
     if name == "story-3":
         return interleaved(*kn_story.story(3))
-    spec = importlib.util.spec_from_file_location("kq_queries_story", Path(__file__).with_name("test_kq_queries.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    story = module.write_story()
+    story = write_story()
     return interleaved(story.registry, story.cocreation)
 
 
@@ -63,10 +58,10 @@ async def project_and_checksum(neo4j_uri, neo4j_auth, envelopes, batch: int) -> 
     try:
         await empty_graph(driver)
         await ensure_constraints(driver)
-        projection = Projection(driver)
+        writer = GraphWriter(driver)
         items = [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes]
         for start in range(0, len(items), batch):
-            await projection.project(items[start:start + batch])
+            await writer.project(items[start:start + batch])
         return (await graph_checksum(driver))["checksum"]
     finally:
         await driver.close()

@@ -16,12 +16,13 @@ from planspor_shared.events import REGISTRY
 from planspor_runtime.stream import stream_config
 from knowledge.api import create_app
 from knowledge.bootstrap import bootstrap
-from knowledge.graph import projection as graph
+from knowledge.graph.bookkeeping import read_checkpoints
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
-from knowledge.projection.feed import Feeds
-from knowledge.projection.ordering import decode
-from knowledge.projection.projector import Projection, Projector, replay_dead_letter
+from knowledge.pipeline.feed import Feeds
+from knowledge.pipeline.ordering import decode
+from knowledge.pipeline.graph_writer import GraphWriter
+from knowledge.pipeline.projector import Projector
 from knowledge.rebuild import rebuild
 from knowledge.settings import Settings
 
@@ -42,14 +43,14 @@ async def fresh_driver(env) -> neo4j.AsyncDriver:
 
 async def checkpoints(driver) -> dict:
     async with driver.session() as session:
-        return {s: p for s, (p, _) in (await session.execute_read(graph.read_checkpoints)).items()}
+        return {s: p for s, (p, _) in (await session.execute_read(read_checkpoints)).items()}
 
 
 async def clean_checksum(driver, chains) -> str:
     """The graph of a clean, in-order projection of the same events."""
     await empty_graph(driver)
-    projection = Projection(driver)
-    await projection.project([decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in interleaved(*chains)])
+    writer = GraphWriter(driver)
+    await writer.project([decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in interleaved(*chains)])
     return (await graph_checksum(driver))["checksum"]
 
 
@@ -59,7 +60,7 @@ def test_shuffled_duplicated_batches_give_the_graph_of_a_clean_projection(env):
         try:
             chains = story(1)
             envelopes = interleaved(*chains)
-            projection = Projection(driver)
+            writer = GraphWriter(driver)
             rng = random.Random(7)
             pending = [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes]
             pending += rng.sample(pending, 20)  # delivered twice
@@ -67,13 +68,13 @@ def test_shuffled_duplicated_batches_give_the_graph_of_a_clean_projection(env):
             # 1. batches in random order; what is held comes back later, as the broker redelivers
             while pending:
                 batch, pending = pending[:9], pending[9:]
-                result = await projection.project(batch)
+                result = await writer.project(batch)
                 pending += [i for i in batch if i.position > result.checkpoints[i.source]]
             live = await graph_checksum(driver)
             assert await checkpoints(driver) == {"plan-registry": len(chains[0].envelopes),
                                                  "cocreation": len(chains[1].envelopes)}
             # 2. the same events once more change nothing
-            await projection.project([decode(e.to_canonical()) for e in envelopes])
+            await writer.project([decode(e.to_canonical()) for e in envelopes])
             assert (await graph_checksum(driver))["checksum"] == live["checksum"]
             # 3. equal to a clean projection, and the graph is not trivially small
             assert await clean_checksum(driver, chains) == live["checksum"]
@@ -93,7 +94,7 @@ def test_the_projector_consumes_the_stream_and_equals_a_rebuild_from_it(env):
             await js.add_stream(stream_config(env["prefix"]))
             chains = story(1)
             await publish(js, env["prefix"], interleaved(*chains))
-            projector = Projector(Projection(driver), env["nats_url"], env["prefix"], "kn-test", batch_size=7,
+            projector = Projector(GraphWriter(driver), env["nats_url"], env["prefix"], "kn-test", batch_size=7,
                                   fetch_timeout=0.2)
             task = asyncio.create_task(projector.run())
             ends = {"plan-registry": len(chains[0].envelopes), "cocreation": len(chains[1].envelopes)}
@@ -102,7 +103,7 @@ def test_the_projector_consumes_the_stream_and_equals_a_rebuild_from_it(env):
             live = await graph_checksum(driver)
             projector.stop()
             await asyncio.wait_for(task, 10)
-            rebuilt = await rebuild(Projection(driver), origin="stream", nats_url=env["nats_url"], prefix=env["prefix"])
+            rebuilt = await rebuild(GraphWriter(driver), origin="stream", nats_url=env["nats_url"], prefix=env["prefix"])
             assert rebuilt["checksum"] == live["checksum"] and rebuilt["events_read"] == sum(ends.values())
         finally:
             await nc.close()
@@ -133,7 +134,7 @@ def test_a_gap_in_the_stream_is_filled_from_the_feed(env):
                 missing = {5, 6, 7, 8}
                 await publish(js, env["prefix"], [e for e in interleaved(registry_chain, cocreation_chain)
                                                    if not (e.source == "plan-registry" and e.position in missing)])
-                projector = Projector(Projection(driver, feeds), env["nats_url"], env["prefix"], "kn-gap",
+                projector = Projector(GraphWriter(driver, feeds), env["nats_url"], env["prefix"], "kn-gap",
                                       batch_size=10, fetch_timeout=0.2)
                 task = asyncio.create_task(projector.run())
                 ends = {"plan-registry": len(registry_chain.envelopes), "cocreation": len(cocreation_chain.envelopes)}
@@ -170,7 +171,7 @@ def test_a_malformed_event_becomes_a_dead_letter_and_the_rest_is_projected_then_
             js = nc.jetstream()
             await js.add_stream(stream_config(env["prefix"]))
             await publish(js, env["prefix"], envelopes, raw=raw)
-            projector = Projector(Projection(driver, registry=unfixed), env["nats_url"], env["prefix"], "kn-dl",
+            projector = Projector(GraphWriter(driver, registry=unfixed), env["nats_url"], env["prefix"], "kn-dl",
                                   batch_size=10, fetch_timeout=0.2)
             task = asyncio.create_task(projector.run())
             ends = {"plan-registry": len(registry_chain.envelopes), "cocreation": len(cocreation_chain.envelopes)}

@@ -20,12 +20,12 @@ from fastapi import FastAPI
 from kn_story import story
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
 
-from knowledge.api_queries import query_router
+from knowledge.api import query_router
 from knowledge.graph import cypher_guard
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
-from knowledge.projection.ordering import decode
-from knowledge.projection.projector import Projection
+from knowledge.pipeline.ordering import decode
+from knowledge.pipeline.graph_writer import GraphWriter
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +49,7 @@ def world(loop, neo4j_uri, neo4j_auth):
         await empty_graph(driver)
         await ensure_constraints(driver)
         items = [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in registry.envelopes + cocreation.envelopes]
-        await Projection(driver).project(items)
+        await GraphWriter(driver).project(items)
 
     loop.run_until_complete(setup())
     app = FastAPI()

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from kn_story import story
-from knowledge.projection.ordering import arrange, decode
+from knowledge.pipeline.ordering import arrange, decode
 
 pytestmark = pytest.mark.unit
 

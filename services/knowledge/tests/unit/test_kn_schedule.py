@@ -4,13 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.graph.projection import Compiled, schedule
+from knowledge.graph.batch import CompiledEvent, schedule
 
 pytestmark = pytest.mark.unit
 
 
-def ev(name: str, shape: str, touches=(), links_to=()) -> Compiled:
-    return Compiled((shape,), {"eid": name}, frozenset(touches), frozenset(links_to))
+def ev(name: str, shape: str, touches=(), links_to=()) -> CompiledEvent:
+    return CompiledEvent((shape,), {"eid": name}, frozenset(touches), frozenset(links_to))
 
 
 def order(groups) -> list[str]:

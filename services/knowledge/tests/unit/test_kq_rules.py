@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
-from fastapi import HTTPException
+from planspor_runtime.problems import ProblemError
 
-from knowledge.api_queries import parse_as_of
-from knowledge.graph.queries import (
-    QueryRefused,
+from knowledge.api.params import as_of_parameter
+from knowledge.errors import QueryRefused
+from knowledge.graph.queries.rules import (
     add_years,
     assess_compliance,
     judge_input,
     judge_need,
+    parse_as_of,
     periods,
     resolve_as_of,
 )
@@ -188,8 +189,17 @@ def test_as_of_accepts_dates_and_datetimes_and_treats_no_zone_as_utc():
     assert parse_as_of("2024-06-30T12:00:00Z") == datetime(2024, 6, 30, 12, tzinfo=timezone.utc)
     assert parse_as_of("2024-06-30T14:00:00+02:00") == datetime(2024, 6, 30, 12, tzinfo=timezone.utc)
     assert parse_as_of("2024-06-30T12:00:00") == datetime(2024, 6, 30, 12, tzinfo=timezone.utc)
-    assert parse_as_of(None) is None
-    with pytest.raises(HTTPException) as refused:
+    assert parse_as_of(None) is None and parse_as_of("  ") is None
+    with pytest.raises(ValueError):
         parse_as_of("yesterday")
-    assert refused.value.status_code == 422 and "as_of" in refused.value.detail
     assert resolve_as_of(None).tzinfo is not None
+
+
+def test_a_malformed_as_of_is_a_422_on_the_parameter_that_does_not_echo_it():
+    assert as_of_parameter("2024-06-30") == datetime(2024, 6, 30, tzinfo=timezone.utc)
+    with pytest.raises(ProblemError) as refused:
+        as_of_parameter("yesterday")
+    problem = refused.value
+    assert (problem.status, problem.rule) == (422, "request.as_of")
+    assert "as_of" in problem.detail and "yesterday" not in problem.detail
+    assert [(e.location, e.pointer) for e in problem.errors or []] == [("query.as_of", "#")]

@@ -1,7 +1,7 @@
 """The canonical checksum of the graph: two graphs with the same facts have the same checksum.
 
-Every node (but ``DeadLetter``, which is operational state) is written as one line of
-canonical JSON: its sorted labels and all its properties; every relationship as its
+Every node (but ``DeadLetter`` and ``IdempotencyRecord``, which are operational state) is
+written as one line of canonical JSON: its sorted labels and all its properties; every relationship as its
 type, its properties and its two ends named by label and key (never by Neo4j's
 internal ids). The lines are sorted and hashed with SHA-256. Values are canonical:
 times as UTC ``...Z`` text, dates as ``YYYY-MM-DD``, lists kept in order.
@@ -20,7 +20,7 @@ import neo4j.time
 from planspor_shared.canonical import canonical_datetime, canonical_json
 
 NODES = (
-    "MATCH (n) WHERE NOT n:DeadLetter "
+    "MATCH (n) WHERE NOT n:DeadLetter AND NOT n:IdempotencyRecord "
     "RETURN labels(n) AS labels, properties(n) AS props"
 )
 RELATIONSHIPS = (

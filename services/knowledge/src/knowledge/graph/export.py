@@ -29,7 +29,7 @@ async def export_prov(driver: neo4j.AsyncDriver, database: str | None = None) ->
     async def read(tx: neo4j.AsyncManagedTransaction) -> dict[str, Any]:
         nodes: dict[str, dict[str, Any]] = {}
         agents: dict[str, dict[str, Any]] = {}
-        result = await tx.run("MATCH (n) WHERE NOT n:DeadLetter AND NOT n:Checkpoint "
+        result = await tx.run("MATCH (n) WHERE NOT n:DeadLetter AND NOT n:Checkpoint AND NOT n:IdempotencyRecord "
                               "RETURN labels(n)[0] AS label, properties(n) AS props")
         async for r in result:
             label, p = r["label"], canonical_value(dict(r["props"]))

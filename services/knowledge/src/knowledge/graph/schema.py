@@ -18,7 +18,8 @@ FACT_LABELS: tuple[str, ...] = (
 )
 """Every label a fact node may have: the projector and the checksum take labels only from here."""
 
-OPERATIONS_LABELS: tuple[str, ...] = ("Event", "Checkpoint", "DeadLetter")
+OPERATIONS_LABELS: tuple[str, ...] = ("Event", "Checkpoint", "DeadLetter", "IdempotencyRecord")
+"""Provenance and the projector's own records (``knowledge.graph.bookkeeping``)."""
 
 CONSTRAINTS: tuple[str, ...] = tuple(
     f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
@@ -26,6 +27,7 @@ CONSTRAINTS: tuple[str, ...] = tuple(
 ) + (
     "CREATE CONSTRAINT event_source_position IF NOT EXISTS FOR (n:Event) REQUIRE (n.source, n.position) IS UNIQUE",
     "CREATE CONSTRAINT checkpoint_source IF NOT EXISTS FOR (n:Checkpoint) REQUIRE n.source IS UNIQUE",
+    "CREATE CONSTRAINT idempotencyrecord_key IF NOT EXISTS FOR (n:IdempotencyRecord) REQUIRE n.key IS UNIQUE",
 )
 
 

@@ -1,6 +1,6 @@
 """Projection benchmark: ratios measured side by side in one run (design.md, "Quality bars").
 
-``python -m knowledge.bench [--rounds N] [--per-event-seconds S] [--rate R] [--seconds D]``
+``python services/knowledge/bench/bench_projection.py [--rounds N] [--per-event-seconds S] [--rate R] [--seconds D]``
 
 Needs a NATS and a Neo4j it may EMPTY: ``NATS_URL`` and ``NEO4J_URI`` (loopback), and
 ``--may-empty-graph`` to say so (`make bench` starts a stack of its own under var/bench).
@@ -31,6 +31,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from pathlib import Path
 
 import nats
 import neo4j
@@ -41,11 +42,15 @@ from planspor_runtime.stream import stream_config
 
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
-from knowledge.projection.projector import Projection, Projector
-from knowledge.story import interleaved, story
+from knowledge.pipeline.graph_writer import GraphWriter
+from knowledge.pipeline.ordering import Incoming, decode
+from knowledge.pipeline.projector import Projector
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from kn_story import interleaved, story  # noqa: E402  (the test story lives beside the tests)
 
 def synthetic_story(rounds: int) -> list[Envelope]:
-    """``rounds`` planning cycles of both sources (``knowledge.story``), fresh ids, interleaved in time order."""
+    """``rounds`` planning cycles of both sources (tests/kn_story.py), fresh ids, interleaved in time order."""
     return interleaved(*story(rounds))
 
 
@@ -81,7 +86,7 @@ async def fresh_graph(driver: neo4j.AsyncDriver) -> None:
 async def run_projector(driver, nats_url: str, prefix: str, durable: str, batch_size: int, ends: dict[str, int],
                         limit_seconds: float) -> tuple[float, int]:
     """Seconds until the checkpoints reach ``ends`` (or the limit), and the positions applied by then."""
-    projector = Projector(Projection(driver), nats_url, prefix, durable, batch_size=batch_size,
+    projector = Projector(GraphWriter(driver), nats_url, prefix, durable, batch_size=batch_size,
                           fetch_timeout=0.2, nak_delay=0.2)
     started = time.perf_counter()
     task = asyncio.create_task(projector.run())
@@ -147,7 +152,7 @@ async def _run(tx, query: str, **params) -> None:
 async def freshness(driver, js, nats_url: str, prefix: str, envelopes: list[Envelope], rate: float,
                     batch_size: int) -> list[float]:
     """Latency (s) from each publish acknowledged to its checkpoint seen, at a steady publish rate."""
-    projector = Projector(Projection(driver), nats_url, prefix, "bench-fresh", batch_size=batch_size,
+    projector = Projector(GraphWriter(driver), nats_url, prefix, "bench-fresh", batch_size=batch_size,
                           fetch_timeout=1.0, nak_delay=0.2)
     task = asyncio.create_task(projector.run())
     published: dict[tuple[str, int], float] = {}
@@ -208,7 +213,7 @@ async def bench(args) -> None:
         await fresh_graph(driver)
         warm = _decoded(synthetic_story(min(args.rounds, 20)))
         for offset in range(0, len(warm), args.batch_size):
-            await Projection(driver).project(warm[offset:offset + args.batch_size])
+            await GraphWriter(driver).project(warm[offset:offset + args.batch_size])
 
         await fresh_graph(driver)
         seconds, applied = await run_projector(driver, args.nats_url, prefix, "bench-batched", args.batch_size,
@@ -245,7 +250,10 @@ async def bench(args) -> None:
                                            args.batch_size))
         if not latencies:
             raise SystemExit("freshness: no event became visible")
-        p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+
+        def p(q: float) -> float:
+            return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+
         print(f"  freshness at {args.rate:.0f} events/s for {args.seconds:.0f} s ({len(latencies)} events): "
               f"publish -> queryable p50 {p(0.5):.0f} ms, p95 {p(0.95):.0f} ms, max {latencies[-1] * 1000:.0f} ms "
               f"(mean {statistics.mean(latencies) * 1000:.0f} ms)", flush=True)
@@ -253,20 +261,18 @@ async def bench(args) -> None:
         for prefix in prefixes:
             try:
                 await js.delete_stream(stream_name(prefix))
-            except Exception:  # noqa: BLE001
+            except Exception:  # a stream already gone is fine
                 pass
         await nc.close()
         await driver.close()
 
 
-def _decoded(envelopes: list[Envelope]):
-    from knowledge.projection.ordering import decode
-
+def _decoded(envelopes: list[Envelope]) -> list[Incoming]:
     return [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m knowledge.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="bench_projection.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=100, help=f"story rounds ({ROUND} events each)")
     parser.add_argument("--batch-size", type=int, default=200)

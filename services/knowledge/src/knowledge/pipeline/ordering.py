@@ -133,16 +133,16 @@ def arrange(checkpoints: Mapping[str, int], items: Iterable[Incoming]) -> Arrang
             best[key] = item
         else:
             result.stale.append(item)
-    by_source: dict[str, list[Incoming]] = {}
-    for (source, _), item in sorted(best.items()):
-        by_source.setdefault(source, []).append(item)
+    by_source: dict[str, list[tuple[int, Incoming]]] = {}
+    for (source, position), item in sorted(best.items()):
+        by_source.setdefault(source, []).append((position, item))
     for source, queue in by_source.items():
         expected = checkpoints.get(source, 0) + 1
         ready: list[Incoming] = []
-        for index, item in enumerate(queue):
-            if item.position != expected:
-                result.gaps[source] = (expected - 1, item.position)
-                result.held.extend(queue[index:])
+        for index, (position, item) in enumerate(queue):
+            if position != expected:
+                result.gaps[source] = (expected - 1, position)
+                result.held.extend(held for _, held in queue[index:])
                 break
             ready.append(item)
             expected += 1

@@ -1,0 +1,83 @@
+"""The knowledge service's HTTP API, assembled from one router per resource.
+
+Every route but ``/healthz`` declares its roles (design.md, "Access") and the problem
+statuses it may answer; every error is a problem-details body (``knowledge.api.problems``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import neo4j
+from fastapi import APIRouter, FastAPI
+
+from planspor_runtime.access import Access
+from planspor_runtime.asyncapi import SERVICES, asyncapi_router
+
+from knowledge.api.compliance import compliance_router
+from knowledge.api.cypher import cypher_router
+from knowledge.api.dead_letters import dead_letters_router
+from knowledge.api.export import export_router
+from knowledge.api.operations import operations_router
+from knowledge.api.params import DriverProvider
+from knowledge.api.plans import plans_router
+from knowledge.api.problems import install_problems
+from knowledge.api.trace import trace_router
+from knowledge.bootstrap import Container, start
+
+
+def query_router(
+    driver_provider: DriverProvider,
+    access: Access,
+    *,
+    database: str | None = None,
+    cypher_timeout_seconds: float = 10.0,
+    cypher_row_limit: int = 1000,
+) -> APIRouter:
+    """The read-only query API under ``/api/v1``: trace, plan lists and counts, compliance, Cypher."""
+    router = APIRouter()
+    router.include_router(trace_router(driver_provider, access, database=database))
+    router.include_router(plans_router(driver_provider, access, database=database))
+    router.include_router(compliance_router(driver_provider, access, database=database))
+    router.include_router(cypher_router(driver_provider, access, database=database,
+                                        cypher_timeout_seconds=cypher_timeout_seconds,
+                                        cypher_row_limit=cypher_row_limit))
+    return router
+
+
+def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
+    """The service: its routers, the problem handlers, and a lifespan that runs the projector (unless told not to)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await start(container)
+        task = asyncio.create_task(container.projector.run()) if run_projector else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                container.projector.stop()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(task, timeout=10)
+            await container.aclose()
+
+    app = FastAPI(title="planspor knowledge", version="1", lifespan=lifespan)
+    app.state.container = container
+    install_problems(app)
+    settings = container.settings
+
+    def driver() -> neo4j.AsyncDriver:
+        return container.driver
+
+    app.include_router(operations_router(container))
+    app.include_router(dead_letters_router(container))
+    app.include_router(export_router(driver, container.access, database=settings.neo4j_database))
+    app.include_router(asyncapi_router("knowledge", SERVICES["knowledge"], prefix=settings.planspor_subject_prefix))
+    app.include_router(query_router(
+        driver, container.access, database=settings.neo4j_database,
+        cypher_timeout_seconds=getattr(settings, "knowledge_cypher_timeout_seconds", 10.0),
+        cypher_row_limit=getattr(settings, "knowledge_cypher_row_limit", 1000),
+    ))
+    return app

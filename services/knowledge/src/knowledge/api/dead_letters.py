@@ -1,0 +1,56 @@
+"""``/api/v1/dead-letters``: what was set aside and why, one dead letter (with its version), and its replay.
+
+The replay is a command like every service's: ``If-Match`` takes the version that
+``GET /api/v1/dead-letters/{id}`` served as ``ETag`` (``*`` = any; a stale one is 409), and
+``Idempotency-Key`` makes a retry return the first answer (the same key with another
+request is 422 ``idempotency.key_reused``). The answer's ``ETag`` is the version after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Response
+
+from planspor_runtime.access import Role
+from planspor_runtime.http import IdempotencyKey, IfMatch, etag, expected_version
+from planspor_runtime.problems import problem_responses
+
+from knowledge.bootstrap import Container
+from knowledge.errors import NotFound
+from knowledge.graph.bookkeeping import get_dead_letter, list_dead_letters
+from knowledge.pipeline.replay import replay_dead_letter
+
+
+def dead_letters_router(container: Container) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/dead-letters", tags=["operations"],
+                       dependencies=[Depends(container.access.require(Role.OPERATOR))])
+    driver, database = container.driver, container.settings.neo4j_database
+
+    @router.get("", responses=problem_responses(401, 403, 422, 503))
+    async def dead_letters(status: Literal["open", "replayed"] | None = None) -> dict[str, Any]:
+        """The dead letters (``status`` open or replayed, or all) with their reasons."""
+        async with driver.session(database=database) as session:
+            letters = await session.execute_read(list_dead_letters, status)
+        return {"dead_letters": letters, "count": len(letters)}
+
+    @router.get("/{dead_letter_id}", responses=problem_responses(401, 403, 404, 422, 503))
+    async def dead_letter(dead_letter_id: str, response: Response) -> dict[str, Any]:
+        """One dead letter; its ``ETag`` is its version (1 when set aside, 2 once replayed)."""
+        async with driver.session(database=database) as session:
+            letter = await session.execute_read(get_dead_letter, dead_letter_id)
+        if letter is None:
+            raise NotFound("dead_letter.exists", f"no dead letter {dead_letter_id!r}")
+        etag(response, int(letter["version"]))
+        return letter
+
+    @router.post("/{dead_letter_id}/replay", responses=problem_responses(401, 403, 404, 409, 422, 503))
+    async def replay(dead_letter_id: str, response: Response, if_match: IfMatch = None,
+                     idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """Apply a dead letter after a fix; 404 unknown, 409 still unusable (with the reason) or a stale If-Match."""
+        answer = await replay_dead_letter(container.writer, dead_letter_id, expected_version=expected_version(if_match),
+                                          idempotency_key=idempotency_key)
+        etag(response, answer.version)
+        return answer.body
+
+    return router

@@ -1,0 +1,55 @@
+"""The operator's routes: liveness, health (checkpoints, lag, dead letters, last error) and rebuild."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from planspor_runtime.access import Role
+from planspor_runtime.problems import problem_responses
+
+from knowledge.bootstrap import Container
+from knowledge.graph.bookkeeping import list_dead_letters, read_checkpoints
+from knowledge.rebuild import rebuild
+
+
+class RebuildRequest(BaseModel):
+    origin: Literal["stream", "feeds"] = "stream"
+
+
+def operations_router(container: Container) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+    operator = Depends(container.access.require(Role.OPERATOR))
+    driver, database = container.driver, container.settings.neo4j_database
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers (no token needed)."""
+        return {"status": "ok"}
+
+    @router.get("/health", dependencies=[operator], responses=problem_responses(401, 403, 503))
+    async def health() -> dict[str, Any]:
+        """Checkpoints per source, the consumer's lag, open dead letters, batches and the last error."""
+        async with driver.session(database=database) as session:
+            checkpoints = await session.execute_read(read_checkpoints)
+            open_letters = await session.execute_read(list_dead_letters, "open")
+        projector = container.projector
+        return {
+            "checkpoints": {source: {"position": position, "hash": hash_}
+                            for source, (position, hash_) in sorted(checkpoints.items())},
+            "lag": await projector.pending(),
+            "dead_letters_open": len(open_letters),
+            "batches": projector.batches,
+            "last_error": projector.last_error,
+        }
+
+    @router.post("/api/v1/rebuild", dependencies=[operator], responses=problem_responses(401, 403, 422, 503))
+    async def rebuild_graph(request: RebuildRequest | None = None) -> dict[str, Any]:
+        """Empty the graph and replay every event (from the stream, or from the feeds); returns the checksum."""
+        origin = (request or RebuildRequest()).origin
+        return await rebuild(container.writer, origin=origin, nats_url=container.settings.nats_url,
+                             prefix=container.settings.planspor_subject_prefix)
+
+    return router

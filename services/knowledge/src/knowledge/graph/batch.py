@@ -1,0 +1,139 @@
+"""The batch writer: the events of a batch as a handful of statements, inside the batch's transaction.
+
+Each event's writes (``EventWrites``, filled by its handler) become ONE statement per event
+*shape* (the sequence of its fragment texts): ``UNWIND $events AS ev CALL (ev) { <Event node
++ FOLLOWS> <fragment 1> ... }``. A ``CALL`` subquery runs once per incoming row and each run
+sees the writes of the runs before it, so the events of one statement are applied one after
+the other, exactly as one at a time; ``schedule`` groups the batch's events into as few
+statements as their dependencies allow, so the graph is the in-order graph (the golden
+checksums of tests/integration/test_kn_golden.py pin it).
+
+Statements are prefixed ``CYPHER replan=skip``: their plans (index seeks on the MERGE keys)
+do not depend on the statistics, and re-planning each shape after the graph is emptied
+costs more than the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import neo4j
+
+from planspor_shared.canonical import canonical_json
+from planspor_shared.envelope import Envelope
+from planspor_shared.events import IntegrationEvent
+
+from knowledge.graph.handlers import mapping_for
+from knowledge.graph.writes import EventWrites, NodeKey
+
+EVENT_WRITE = (
+    "MERGE (e:Event {id: ev.eid}) SET e += ev.event "
+    "WITH ev, e OPTIONAL MATCH (p:Event {source: ev.source, position: ev.position - 1}) "
+    "FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | MERGE (e)-[:FOLLOWS]->(p)) "
+    "WITH ev, e OPTIONAL MATCH (n:Event {source: ev.source, position: ev.position + 1}) "
+    "FOREACH (_ IN CASE WHEN n IS NULL THEN [] ELSE [1] END | MERGE (n)-[:FOLLOWS]->(e))"
+)
+"""The Event node (a PROV activity) and its place in the source's chain, both ways (a replayed
+dead letter arrives after its successor)."""
+
+
+class EventToWrite(NamedTuple):
+    """An event that passed every check, with whether its ``prev_hash`` continues its source's chain."""
+
+    envelope: Envelope
+    payload: IntegrationEvent
+    chain_ok: bool = True
+
+
+def event_row(envelope: Envelope, chain_ok: bool) -> dict[str, Any]:
+    """The ``ev`` of a statement: the Event node's properties, with its key, time and place in the chain."""
+    return {
+        "eid": str(envelope.event_id), "t": envelope.occurred_at, "source": envelope.source,
+        "position": envelope.position,
+        "event": {
+            "type": envelope.event_type, "source": envelope.source, "position": envelope.position,
+            "occurred_at": envelope.occurred_at, "actor_id": envelope.actor.id, "actor_name": envelope.actor.name,
+            "actor_role": envelope.actor.role, "hash": envelope.hash, "prev_hash": envelope.prev_hash,
+            "correlation_id": envelope.correlation_id, "causation_id": envelope.causation_id,
+            "schema_version": envelope.schema_version, "aggregate_id": envelope.aggregate_id,
+            "aggregate_version": envelope.aggregate_version, "payload": canonical_json(envelope.payload).decode(),
+            "chain_ok": chain_ok, "prov_type": "prov:Activity",
+        },
+    }
+
+
+@dataclass
+class CompiledEvent:
+    """One event's writes: the statement shape (its fragments) and the row that fills it."""
+
+    shape: tuple[str, ...]
+    row: dict[str, Any] = field(repr=False)
+    touches: frozenset[NodeKey] = frozenset()
+    links_to: frozenset[NodeKey] = frozenset()
+
+
+def compile_event(event: EventToWrite) -> CompiledEvent:
+    """Run the event's handler (``UnmappedEvent`` if it has none) and keep what it wrote as a statement row."""
+    envelope = event.envelope
+    writes = EventWrites(envelope)
+    mapping_for(envelope.event_type, envelope.schema_version).write(writes, event.payload)
+    return CompiledEvent(tuple(writes.fragments), {**event_row(envelope, event.chain_ok), "ops": writes.params},
+                         frozenset(writes.touches), frozenset(writes.links_to - writes.touches))
+
+
+@lru_cache(maxsize=512)
+def statement(shape: tuple[str, ...]) -> str:
+    """The statement for a run of events of one shape: per event, in order, its Event node then its fragments."""
+    ops = " ".join(
+        f"CALL (ev, e) {{ UNWIND ev.ops[{i}] AS p CALL (ev, e, p) {{ {fragment} }} }}"
+        for i, fragment in enumerate(shape)
+    )
+    return (
+        "CYPHER replan=skip UNWIND $events AS ev CALL (ev) { "
+        f"CALL (ev) {{ {EVENT_WRITE} }} "
+        f"WITH ev MATCH (e:Event {{id: ev.eid}}) {ops} }}"
+    )
+
+
+Statements = list[tuple[tuple[str, ...], list[dict[str, Any]]]]
+"""Per statement to run, in order: its shape and the rows (events) it applies."""
+
+
+def schedule(compiled: Iterable[CompiledEvent]) -> Statements:
+    """Group the batch's events by shape into as few statements as their dependencies allow.
+
+    Groups run in order, the events of a group in their batch order. An event may join an
+    earlier group of its shape only if no event between them depends on it: two events
+    depend on each other when one touches a node (writes it, or reads through its
+    relationships) that the other touches or links to. Linking to a node (a MERGE that only
+    sets ``stub`` on create, and an incoming relationship keyed by the event) commutes with
+    other links to it, so vocabulary nodes such as a ``Body`` do not serialise the batch.
+    Every pair of dependent events keeps its order, so the graph is the in-order one.
+    """
+    groups: Statements = []
+    touched: dict[NodeKey, int] = {}
+    linked: dict[NodeKey, int] = {}
+    for event in compiled:
+        after = max([touched.get(k, -1) for k in event.links_to]
+                    + [max(touched.get(k, -1), linked.get(k, -1)) for k in event.touches], default=-1)
+        index = next((i for i in range(max(after, 0), len(groups)) if groups[i][0] == event.shape), None)
+        if index is None:
+            index = len(groups)
+            groups.append((event.shape, []))
+        groups[index][1].append(event.row)
+        for k in event.touches:
+            touched[k] = max(touched.get(k, -1), index)
+        for k in event.links_to:
+            linked[k] = max(linked.get(k, -1), index)
+    return groups
+
+
+async def write_events(tx: neo4j.AsyncManagedTransaction, events: Sequence[EventToWrite]) -> int:
+    """Write the events (in the order given) in the transaction; returns the number of statements run."""
+    statements = schedule(compile_event(event) for event in events)
+    for shape, rows in statements:
+        await (await tx.run(statement(shape), events=rows)).consume()
+    return len(statements)

@@ -1,0 +1,211 @@
+"""Trace back: from a decision, a strategy or a strategy item, every step behind it in time order.
+
+The walk follows fixed hops (``BACK_HOPS``): recommendation, prioritisation and ballots,
+plan needs, inputs, workshops, participants (design.md, "Questions the graph must
+answer"). It is history: relationships that began by ``as_of`` are followed even if they
+ended later, and what had ended by then carries its ``until`` and ``ended_by``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import neo4j
+
+from knowledge.errors import NotFound, QueryRefused
+from knowledge.graph.cypher_guard import to_json
+from knowledge.graph.queries.reads import Row, events_of, existed, fact, native, properties, read, rows
+from knowledge.graph.queries.rules import resolve_as_of
+
+START = "(start)"
+"""What the start node was "reached by"."""
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step a trace back may take: from ``source`` along ``types`` to ``target``.
+
+    ``only_from`` limits the step to nodes reached by one of those relationship types
+    (or the start): a decision reached from an amended item is a cause of the item, but
+    the rest of what that decision adopted is not.
+    """
+
+    source: str
+    direction: Literal["out", "in"]
+    types: tuple[str, ...]
+    target: str
+    only_from: frozenset[str] | None = None
+
+
+_STRATEGY_REACH = frozenset({START, "ADOPTED", "CONCERNS"})
+
+BACK_HOPS: tuple[Hop, ...] = (
+    Hop("Decision", "out", ("ADOPTED", "CONCERNS"), "Strategy", frozenset({START})),
+    Hop("Decision", "out", ("ADOPTED", "CONCERNS", "DECIDED"), "Plan", frozenset({START})),
+    Hop("Decision", "in", ("AMENDED_BY",), "StrategyItem", frozenset({START})),
+    Hop("Decision", "out", ("REMOVED",), "StrategyItem", frozenset({START})),
+    Hop("Decision", "out", ("MADE_BY",), "Body"),
+    Hop("Strategy", "out", ("HAS_ITEM",), "StrategyItem", _STRATEGY_REACH),
+    Hop("Strategy", "out", ("INFORMED_BY",), "Recommendation", _STRATEGY_REACH),
+    Hop("Strategy", "out", ("CITES",), "Evidence", _STRATEGY_REACH),
+    Hop("Strategy", "in", ("CONCERNS",), "ExternalInput", _STRATEGY_REACH),
+    Hop("Strategy", "out", ("HAD_STATUS",), "StrategyStatus", _STRATEGY_REACH),
+    Hop("Strategy", "out", ("HAD_ASSESSMENT",), "KommuneplanAssessment", _STRATEGY_REACH),
+    Hop("Strategy", "out", ("FROM_PROCESS",), "Process", _STRATEGY_REACH),
+    Hop("StrategyItem", "out", ("HAD_VERSION",), "StrategyItemVersion"),
+    Hop("StrategyItem", "out", ("FROM_NEED",), "PlanNeed"),
+    Hop("StrategyItem", "out", ("CONCERNS", "MERGE_INTO"), "Plan"),
+    Hop("StrategyItem", "out", ("AMENDED_BY",), "Decision"),
+    Hop("PlanNeed", "in", ("RECOMMENDS",), "Recommendation"),
+    Hop("PlanNeed", "in", ("RANKED",), "Prioritisation"),
+    Hop("PlanNeed", "out", ("DERIVED_FROM",), "Input"),
+    Hop("Recommendation", "out", ("BASED_ON",), "Prioritisation"),
+    Hop("Recommendation", "out", ("RECOMMENDS",), "PlanNeed", frozenset({"INFORMED_BY"})),
+    Hop("Prioritisation", "in", ("IN",), "Ballot"),
+    Hop("Prioritisation", "out", ("PART_OF",), "Process"),
+    Hop("Ballot", "in", ("CAST",), "Participant"),
+    Hop("Input", "out", ("RAISED_AT",), "Workshop"),
+    Hop("Input", "out", ("RAISED_BY",), "Participant"),
+    Hop("Workshop", "in", ("ATTENDED",), "Participant"),
+    Hop("Workshop", "out", ("PART_OF",), "Process"),
+)
+"""What lies behind each kind of node: recommendation, prioritisation and ballots, plan needs,
+inputs, workshops, participants (design.md, "Trace back")."""
+
+TRACE_STARTS: dict[str, str] = {"decision": "Decision", "strategy": "Strategy", "strategy-item": "StrategyItem"}
+
+_RELATIONSHIP_BOOKKEEPING = ("since", "until", "created_by", "ended_by")
+MAX_TRACE_DEPTH = 12
+
+NodeKey = tuple[str, str]
+
+
+async def trace_back(
+    driver: neo4j.AsyncDriver, kind: str, node_id: str, as_of: datetime | None = None, *, database: str | None = None
+) -> dict[str, Any]:
+    """Everything behind a decision, strategy or strategy item, one step per node, in time order with event ids.
+
+    A step's place in time is its first event; each step lists every edge that led to it
+    (``via``, with the event that created the edge), so an auditor can follow the chain
+    both ways. Properties are the node's latest values; its events give its history.
+    """
+    if kind not in TRACE_STARTS:
+        raise QueryRefused("query.trace_start",
+                           f"trace back starts from one of {', '.join(TRACE_STARTS)}, not {kind!r}")
+    label = TRACE_STARTS[kind]
+    at = resolve_as_of(as_of)
+
+    async def work(tx: neo4j.AsyncManagedTransaction) -> dict[NodeKey, Row]:
+        start = await rows(
+            tx, f"MATCH (n:{label} {{id: $id}}) WHERE {fact('n')} AND {existed('n')} RETURN n", id=node_id, as_of=at
+        )
+        if not start:
+            raise NotFound.node(label, node_id, at.isoformat())
+        nodes: dict[NodeKey, Row] = {
+            (label, node_id): {
+                "label": label, "id": node_id, "depth": 0, "properties": _as_of_properties(start[0]["n"], at),
+                "via": [],
+            }
+        }
+        frontier: dict[NodeKey, set[str]] = {(label, node_id): {START}}
+        depth = 0
+        while frontier and depth < MAX_TRACE_DEPTH:
+            depth += 1
+            frontier = await _step(tx, nodes, frontier, depth, at)
+        ids_by_label: dict[str, list[str]] = defaultdict(list)
+        for node_label, found_id in nodes:
+            ids_by_label[node_label].append(found_id)
+        for node_label, ids in ids_by_label.items():
+            events = await events_of(tx, node_label, ids, at)
+            for found_id in ids:
+                nodes[(node_label, found_id)]["events"] = events.get(found_id, [])
+        return nodes
+
+    nodes = await read(driver, database, work)
+    steps = sorted(nodes.values(), key=_step_sort_key)
+    return {"start": {"label": label, "id": node_id}, "as_of": at.isoformat(), "steps": steps}
+
+
+async def _step(tx: neo4j.AsyncManagedTransaction, nodes: dict[NodeKey, Row], frontier: dict[NodeKey, set[str]],
+                depth: int, at: datetime) -> dict[NodeKey, set[str]]:
+    """Take every hop from the frontier; the nodes first reached now (and by what) are the next frontier."""
+    reached: dict[NodeKey, set[str]] = defaultdict(set)
+    by_label: dict[str, list[tuple[str, set[str]]]] = defaultdict(list)
+    for (frontier_label, frontier_id), reached_by in frontier.items():
+        by_label[frontier_label].append((frontier_id, reached_by))
+    for hop in BACK_HOPS:
+        ids = [
+            frontier_id
+            for frontier_id, reached_by in by_label.get(hop.source, [])
+            if hop.only_from is None or reached_by & hop.only_from
+        ]
+        if not ids:
+            continue
+        arrow = (
+            f"-[r:{'|'.join(hop.types)}]->(b:{hop.target})"
+            if hop.direction == "out"
+            else f"<-[r:{'|'.join(hop.types)}]-(b:{hop.target})"
+        )
+        found = await rows(
+            tx,
+            f"""
+            UNWIND $ids AS id
+            MATCH (a:{hop.source} {{id: id}}){arrow}
+            WHERE r.since <= $as_of AND {existed('b')}
+            RETURN a.id AS from_id, type(r) AS rel, properties(r) AS rel_props, b AS node
+            ORDER BY from_id, b.id
+            """,
+            ids=ids,
+            as_of=at,
+        )
+        for row in found:
+            key = (hop.target, row["node"]["id"])
+            via = {
+                "from": {"label": hop.source, "id": row["from_id"]},
+                "relationship": row["rel"],
+                "direction": hop.direction,
+                "created_by": row["rel_props"].get("created_by"),
+                "since": to_json(row["rel_props"].get("since")),
+                **_ended(row["rel_props"], at),
+                "properties": properties(row["rel_props"], drop=_RELATIONSHIP_BOOKKEEPING),
+            }
+            if key not in nodes:
+                nodes[key] = {
+                    "label": hop.target,
+                    "id": key[1],
+                    "depth": depth,
+                    "properties": _as_of_properties(row["node"], at),
+                    "via": [],
+                }
+                reached[key].add(row["rel"])
+            elif key in reached:
+                reached[key].add(row["rel"])
+            if via not in nodes[key]["via"]:
+                nodes[key]["via"].append(via)
+    return dict(reached)
+
+
+def _ended(props: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+    """``until``/``ended_by`` only if the end had happened by ``at``: a trace as of a date does not see later ends."""
+    until = props.get("until")
+    if until is None or native(until) > at:
+        return {}
+    return {"until": to_json(until), "ended_by": props.get("ended_by")}
+
+
+def _as_of_properties(node: Any, at: datetime) -> Row:
+    values = properties(node, drop=("until", "ended_by"))
+    values.update(_ended(node, at))
+    return values
+
+
+def _step_sort_key(step: Mapping[str, Any]) -> tuple[int, str, str, int, str, str]:
+    events = step.get("events") or []
+    if events:
+        first = events[0]
+        return (0, first["occurred_at"], first["source"], first["position"], step["label"], step["id"])
+    return (1, "", "", 0, step["label"], step["id"])

@@ -1,0 +1,148 @@
+"""The projector: a durable JetStream pull consumer, one Neo4j write transaction per batch.
+
+Exactly-once effect (design.md, "Principles" 2 and 3):
+- the checkpoint of each source is written in the same transaction as the facts
+  (``GraphWriter``), and messages are acknowledged only after that transaction committed;
+- positions already applied are acked without effect, positions after a hole are held
+  (nacked, redelivered later) unless the hole is filled from the feed;
+- a failed transaction acks nothing: every message of the batch is nacked and comes
+  back. Nothing is ever terminated.
+Events that cannot be used (bad JSON, unknown type, invalid payload, hash mismatch,
+no mapping) become ``DeadLetter`` nodes; their position counts as consumed.
+
+This uses nats-py directly (not faststream): the whole contract is fetch, one
+transaction, then ack or nak per message, and nats-py states that without a
+framework default to override.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Iterable
+
+import nats
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+
+from planspor_shared.subjects import all_subjects, stream_name
+from planspor_runtime.stream import stream_config
+
+from knowledge.pipeline.graph_writer import BatchResult, GraphWriter
+from knowledge.pipeline.ordering import decode
+
+log = logging.getLogger("knowledge.projector")
+
+
+class Projector:
+    """The live consumer: fetch a batch, project it, ack what the graph now holds, nak the rest."""
+
+    def __init__(self, writer: GraphWriter, nats_url: str, prefix: str, durable: str, batch_size: int = 200,
+                 fetch_timeout: float = 1.0, nak_delay: float = 1.0) -> None:
+        self.writer = writer
+        self.nats_url = nats_url
+        self.prefix = prefix
+        self.durable = durable
+        self.batch_size = batch_size
+        self.fetch_timeout = fetch_timeout
+        self.nak_delay = nak_delay
+        self.batches = 0
+        self.last_result: BatchResult | None = None
+        self.last_error: str | None = None
+        self._stopping = asyncio.Event()
+        self._nc: NatsClient | None = None
+        self._subscription: JetStreamContext.PullSubscription | None = None
+
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
+        self._nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1)
+        js = self._nc.jetstream()
+        try:
+            await js.stream_info(stream_name(self.prefix))
+        except NotFoundError:
+            await js.add_stream(stream_config(self.prefix))
+        self._subscription = await js.pull_subscribe(
+            all_subjects(self.prefix), durable=self.durable, stream=stream_name(self.prefix),
+            config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+                                  ack_wait=60, max_deliver=-1, max_ack_pending=-1),
+        )
+        return self._subscription
+
+    async def pending(self) -> int | None:
+        """Messages the durable consumer has not had acknowledged yet: the projection's lag."""
+        if self._subscription is None:
+            return None
+        try:
+            info = await self._subscription.consumer_info()
+        except Exception:  # whatever the connection's state: the lag is unknown now
+            return None
+        return (info.num_pending or 0) + (info.num_ack_pending or 0)
+
+    async def run(self) -> None:
+        subscription = await self._subscribe()
+        try:
+            while not self._stopping.is_set():
+                try:
+                    messages = await self._fetch(subscription)
+                except NatsTimeout:
+                    continue
+                except Exception as error:  # connection trouble: keep trying
+                    self.last_error = f"fetch: {error}"
+                    await asyncio.sleep(0.5)
+                    continue
+                await self.handle(messages)
+        finally:
+            if self._nc is not None:
+                await self._nc.close()
+
+    async def _fetch(self, subscription: JetStreamContext.PullSubscription) -> list[Msg]:
+        """Up to a batch of what is there, as soon as one message is there.
+
+        A pull for the whole batch would wait until the batch is full or the fetch timeout
+        ends, so at a trickle every event would wait the timeout (freshness). So: wait for
+        one message, then take what else is available without waiting.
+        """
+        messages = await subscription.fetch(1, timeout=self.fetch_timeout)
+        if self.batch_size > 1:
+            try:
+                messages += await subscription.fetch(self.batch_size - 1, timeout=0.005)
+            except NatsTimeout:
+                pass
+        return messages
+
+    async def handle(self, received: Iterable[Msg]) -> BatchResult | None:
+        messages = list(received)
+        items = [decode(m.data, m.subject, (m.headers or {}).get("Nats-Msg-Id"), self.writer.registry)
+                 for m in messages]
+        try:
+            result = await self.writer.project(items)
+        except Exception as error:  # any failure: nothing committed, everything comes back
+            self.last_error = f"{type(error).__name__}: {error}"
+            log.warning("batch of %d failed, nacked for redelivery: %s", len(messages), self.last_error)
+            for message in messages:
+                await _quietly(message.nak(delay=self.nak_delay))
+            return None
+        for message, item in zip(messages, items):
+            key = item.key
+            if key is None or key[1] <= result.checkpoints.get(key[0], 0):
+                await _quietly(message.ack())
+            else:
+                await _quietly(message.nak(delay=self.nak_delay))
+        self.batches += 1
+        self.last_result = result
+        self.last_error = None
+        return result
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
+async def _quietly(reply: Awaitable[None]) -> None:
+    """An ack lost with the connection is not an error: the message comes back and is skipped by position."""
+    try:
+        await reply
+    except Exception as error:  # a lost connection: the message comes back
+        log.info("ack/nak not delivered: %s", error)

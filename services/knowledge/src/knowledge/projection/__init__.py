@@ -1,1 +1,0 @@
-"""The projector: stream -> ordered, verified events -> one Neo4j transaction per batch -> ack."""
