@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import neo4j
 from fastapi import APIRouter, FastAPI
 
-from planspor_runtime.access import Access
+from planspor_runtime.access import Access, AuthenticateFirst
 from planspor_runtime.asyncapi import SERVICES, asyncapi_router
 
 from knowledge.api.compliance import compliance_router
@@ -66,6 +66,7 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
     app = FastAPI(title="planspor knowledge", version="1", lifespan=lifespan)
     app.state.container = container
     install_problems(app)
+    app.add_middleware(AuthenticateFirst, access=container.access)
     settings = container.settings
 
     def driver() -> neo4j.AsyncDriver:
