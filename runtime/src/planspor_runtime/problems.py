@@ -117,6 +117,12 @@ def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
     out: list[FieldError] = []
     for error in errors:
         loc = [str(part) for part in error.get("loc", ())]
+        if error.get("type") == "json_invalid":  # loc is ("body", <offset>): the body is not JSON at all
+            at = f" at character {loc[1]}" if len(loc) > 1 else ""
+            out.append(FieldError(pointer="#", location="body",
+                                  detail=f"the body is not valid JSON{at}: {error.get('ctx', {}).get('error', '')}"
+                                  .rstrip(": ")))
+            continue
         where, path = (loc[0], loc[1:]) if loc and loc[0] in ("body", "query", "path", "header", "cookie") \
             else ("body", loc)
         if where == "header" and path:
