@@ -122,6 +122,6 @@ async def _answer(prove, *args: int) -> dict:
     try:
         return await asyncio.to_thread(prove, *args)
     except ProofError as error:
-        raise HTTPException(422, str(error)) from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     except LookupError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
