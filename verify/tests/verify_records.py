@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import random
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -52,7 +53,7 @@ def seal(envelope: dict[str, Any], prev_hash: str, signer: Signer | None) -> dic
 def goal_envelope(source: str, position: int, rng: random.Random) -> dict[str, Any]:
     title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6)))
     return {
-        "event_id": f"{rng.getrandbits(128):032x}", "event_type": "goal.defined", "schema_version": 1,
+        "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "event_type": "goal.defined", "schema_version": 1,
         "source": source, "position": position, "aggregate_id": f"goal-{position}", "aggregate_version": 1,
         "occurred_at": utc(START + timedelta(minutes=position)),
         "actor": {"id": "u-1", "name": "Ola Planlegger", "role": "planner"},
@@ -63,7 +64,7 @@ def goal_envelope(source: str, position: int, rng: random.Random) -> dict[str, A
 
 def rotation_envelope(source: str, position: int, old: Signer, new: Signer) -> dict[str, Any]:
     return {
-        "event_id": f"{position:032x}", "event_type": "key.rotated", "schema_version": 1, "source": source,
+        "event_id": str(uuid.UUID(int=position, version=4)), "event_type": "key.rotated", "schema_version": 1, "source": source,
         "position": position, "aggregate_id": f"{source}:signing-key", "aggregate_version": 2,
         "occurred_at": utc(START + timedelta(minutes=position)),
         "actor": {"id": f"{source}-relay", "name": f"{source} relay", "role": "system"},
@@ -136,6 +137,26 @@ def build_history(count: int, *, source: str = "plan-registry", rotate_at: int |
 
     heads = issue_heads(envelopes, origin, sizes, signer_at)
     return History(source, origin, envelopes, heads, keys, signers)
+
+
+def rewritten(history: History, edit_at: int, label: str) -> tuple[History, Signer]:
+    """The history as a forger with no key of the source makes it: one event edited, everything
+    re-hashed and re-signed with a fresh key (the rotation dropped), fresh heads and a fresh key list."""
+    fresh = signer_for(history.origin, label)
+    envelopes, prev = [], GENESIS_HASH
+    for position, original in enumerate(history.envelopes, start=1):
+        changed = copy.deepcopy(original)
+        if changed["event_type"] == "key.rotated":
+            changed = goal_envelope(history.source, position, random.Random(position))
+        if position == edit_at:
+            changed["payload"] = {**changed["payload"], "title": "Historien skrevet om"}
+        envelope = seal(changed, prev, fresh)
+        envelopes.append(envelope)
+        prev = envelope["hash"]
+    sizes = [int(h.split("\n")[1]) for h in history.heads]
+    heads = issue_heads(envelopes, history.origin, sizes, lambda size: fresh)
+    keys = [{"vkey": str(fresh.verifier_key), "from_position": 1, "announced_at": None}]
+    return History(history.source, history.origin, envelopes, heads, keys, [fresh]), fresh
 
 
 def bundle_of(*histories: History) -> Bundle:

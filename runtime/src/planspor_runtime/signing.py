@@ -100,7 +100,7 @@ def signing_key(path: str | Path, *, source: str, environment: str, ephemeral: b
 def sign_envelope(envelope: Envelope, signer: Signer) -> Envelope:
     """The envelope with its ``signature`` (event signature v1 over its hash); the hash does not change."""
     field = sign_event(signer, envelope.source, envelope.position, envelope.hash)
-    return envelope.model_copy(update={"signature": EventSignature(**field)})
+    return envelope.model_copy(update={"signature": EventSignature.model_construct(**field)})
 
 
 def verifier_key_of(path: str | Path) -> str:

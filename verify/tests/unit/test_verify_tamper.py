@@ -20,7 +20,7 @@ from planspor_verify.note import Signer
 from planspor_verify.verifier import (
     EDITED, INSERTED, MISSING, REORDERED, SAVED_HEAD, UNKNOWN_KEY, UNREADABLE, UNSIGNED, verify_bundle,
 )
-from verify_records import History, bundle_of, build_history, goal_envelope, issue_heads, seal, signer_for
+from verify_records import History, bundle_of, build_history, goal_envelope, rewritten, seal
 
 pytestmark = pytest.mark.unit
 
@@ -161,23 +161,9 @@ def resign_with_another_key(rng: random.Random, main: History, other: History) -
 def rewrite_the_whole_history(rng: random.Random, main: History, other: History) -> Mutation:
     """Edit one event, re-hash and re-sign everything with a fresh key, issue fresh heads and a key list."""
     p = rng.randint(1, len(main.envelopes))
-    fresh = signer_for(main.origin, f"fresh-{rng.random()}")
-    envelopes, prev = [], "0" * 64
-    for position, original in enumerate(main.envelopes, start=1):
-        changed = copy.deepcopy(original)
-        if changed["event_type"] == "key.rotated":  # the forger drops the rotation for an event of their own
-            changed = goal_envelope(main.source, position, random.Random(position))
-        if position == p:
-            changed["payload"] = {**changed["payload"], "title": "Historien skrevet om"}
-        envelope = seal(changed, prev, fresh)
-        envelopes.append(envelope)
-        prev = envelope["hash"]
-    sizes = [int(h.split("\n")[1]) for h in main.heads]
-    heads = issue_heads(envelopes, main.origin, sizes, lambda size: fresh)
-    keys = [{"vkey": str(fresh.verifier_key), "from_position": 1, "announced_at": None}]
-    rewritten = lines_with(main, [canonical(e) for e in envelopes], heads, keys)
+    forged, fresh = rewritten(main, p, f"fresh-{rng.random()}")
     return Mutation("rewrite", f"rewritten from position {p} and re-signed with a fresh key",
-                    bundle(main, other, rewritten), main.source, 1, frozenset({UNKNOWN_KEY}),
+                    bundle(main, other, forged.record()), main.source, 1, frozenset({UNKNOWN_KEY}),
                     keys=(fresh.verifier_key,))
 
 
