@@ -299,16 +299,17 @@ class Relay:
 
     async def _maybe_issue_head(self, types: Iterable[str] = (), *, force: bool = False) -> Head | None:
         signer = self._keys.current
-        if signer is None or self._task is None:
+        if signer is None or self._task is None or self.state is None:
             return None
-        log = await asyncio.to_thread(self.store.log_state)
-        policy = self.head_policy
+        size = self.state.position  # the store's log covers exactly the recorded envelopes
         if force:
-            due = log.size > self._last_head_size
+            due = size > self._last_head_size
         else:
-            due = policy.due(last_size=self._last_head_size, last_at=self._last_head_at, size=log.size, types=types)
+            due = self.head_policy.due(last_size=self._last_head_size, last_at=self._last_head_at, size=size,
+                                       types=types)
         if not due:
             return None
+        log = await asyncio.to_thread(self.store.log_state)
         head = make_head(signer, log)
         await asyncio.to_thread(self.store.add_head, head)
         self._last_head_size, self._last_head_at = head.size, time.monotonic()
