@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 STAMP := $(VENV)/.installed
-PYPROJECTS := $(wildcard shared/pyproject.toml runtime/pyproject.toml deploy/pyproject.toml services/*/pyproject.toml)
+PYPROJECTS := $(wildcard shared/pyproject.toml verify/pyproject.toml runtime/pyproject.toml deploy/pyproject.toml services/*/pyproject.toml)
 
 .PHONY: help setup run test unit integration e2e slow bench up down status reset schemas asyncapi lint
 
@@ -79,4 +79,4 @@ asyncapi: setup
 	@$(PY) -m planspor_runtime.asyncapi
 
 lint: setup
-	@$(PY) -m compileall -q shared/src runtime/src deploy/src services/*/src
+	@$(PY) -m compileall -q shared/src verify/src runtime/src deploy/src services/*/src

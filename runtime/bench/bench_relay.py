@@ -9,6 +9,12 @@ server, publishes the very same envelope bytes straight to JetStream in batches
 of the same size with the same message ids (no store reads, no mapping, no
 sealing, no recording): the ceiling a relay can approach. Printed: events/s of
 each and the ratio relay / baseline.
+
+Signing, in the same run: the same N events relayed by a relay that signs every
+envelope and issues heads, against one that does not (both keep the Merkle log),
+measured unsigned, signed, signed, unsigned (so a drift of the machine's load
+cancels out); printed: events/s of each, their ratio and the cost of signing.
+The target is a cost of at most 10%.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from pathlib import Path
 from planspor_runtime.relay import Relay, RelayStore
 from planspor_runtime.stream import stream_config
 from planspor_shared.subjects import subject
+from planspor_verify.note import Signer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from relay_app import SOURCE, make_application, map_event, postgres_env, sqlite_env  # noqa: E402
@@ -35,10 +42,11 @@ def fill(app, events: int) -> None:
         app.define_goals([f"goal {i}" for i in range(start, min(events, start + 100))])
 
 
-async def time_relay(app, nats_url: str, prefix: str, batch_size: int) -> tuple[float, RelayStore]:
+async def time_relay(app, nats_url: str, prefix: str, batch_size: int,
+                     signer: Signer | None = None) -> tuple[float, RelayStore]:
     store = RelayStore.for_application(app)
     relay = Relay(application=app, source=SOURCE, mapper=map_event, nats_url=nats_url, subject_prefix=prefix,
-                  store=store, batch_size=batch_size)
+                  store=store, batch_size=batch_size, signer=signer)
     started = time.perf_counter()
     await relay.start()
     await relay.wait_caught_up(timeout=600)
@@ -94,6 +102,49 @@ async def bench(kind: str, env: dict[str, str], events: int, nats_url: str, batc
           f"ratio {relay_rate / raw_rate:.2f}   ({events} events, batches of {batch_size})", flush=True)
 
 
+async def bench_signing(kind: str, make_env, events: int, nats_url: str, batch_size: int) -> None:
+    signer = Signer.generate("planspor.bench/plan-registry")
+    seconds: dict[bool, list[float]] = {False: [], True: []}
+    for signed in (False, True, True, False):
+        app = make_application(make_env())
+        fill(app, events)
+        prefix = f"benchsig{uuid.uuid4().hex[:8]}"
+        elapsed, store = await time_relay(app, nats_url, prefix, batch_size, signer if signed else None)
+        if signed:
+            assert store.latest_head() is not None, "the signed relay issued no head"
+        await cleanup(nats_url, prefix)
+        app.close()
+        seconds[signed].append(elapsed)
+    signed_rate = events / (sum(seconds[True]) / 2)
+    unsigned_rate = events / (sum(seconds[False]) / 2)
+    print(f"{kind:<10} relay signed {signed_rate:>9.0f} events/s   unsigned {unsigned_rate:>9.0f} events/s   "
+          f"ratio {signed_rate / unsigned_rate:.2f}   signing costs {100 * (1 - signed_rate / unsigned_rate):.0f}%   "
+          f"({events} events, each measured twice: unsigned, signed, signed, unsigned)", flush=True)
+
+
+def bench_sealing(events: int, batch_size: int) -> None:
+    """The CPU cost of signing alone: sealing the same notifications with and without a key (no I/O)."""
+    from datetime import datetime, timezone
+
+    from planspor_runtime.relay import Outgoing, RelayState, seal_batch
+    from planspor_shared.envelope import derive_event_id
+    from planspor_shared.events.plan_registry import GoalDefined
+
+    when = datetime(2024, 6, 19, tzinfo=timezone.utc)
+    mapped = [(i, [Outgoing(event_id=derive_event_id(f"g{i}", 1), payload=GoalDefined(goal_id=f"g{i}", title=f"mål {i}"),
+                            aggregate_id=f"g{i}", aggregate_version=1, occurred_at=when,
+                            actor={"id": "bench", "name": "Bench", "role": "planner"})]) for i in range(1, events + 1)]
+    signer = Signer.generate("planspor.bench/plan-registry")
+    timings = {}
+    for label, key in (("unsigned", None), ("signed", signer)):
+        started = time.perf_counter()
+        for offset in range(0, events, batch_size):
+            seal_batch(SOURCE, RelayState(), mapped[offset : offset + batch_size], key)
+        timings[label] = (time.perf_counter() - started) / events * 1e6
+    print(f"{'sealing':<10} signed {timings['signed']:>7.0f} us/event   unsigned {timings['unsigned']:>7.0f} us/event   "
+          f"signing adds {timings['signed'] - timings['unsigned']:.0f} us/event (CPU only, {events} events)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python runtime/bench/bench_relay.py", description=__doc__)
     parser.add_argument("--events", type=int, default=20_000)
@@ -104,6 +155,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(bench("SQLite", sqlite_env(os.path.join(tmp, "bench.sqlite")), args.events, args.nats_url,
                           args.batch_size))
+        asyncio.run(bench_signing("SQLite", lambda: sqlite_env(os.path.join(tmp, f"{uuid.uuid4().hex}.sqlite")),
+                                  args.events, args.nats_url, args.batch_size))
+    bench_sealing(args.events, args.batch_size)
     if args.postgres:
         dsn = {"host": os.environ.get("POSTGRES_HOST", "127.0.0.1"), "port": int(os.environ.get("POSTGRES_PORT", 5432)),
                "user": os.environ.get("POSTGRES_USER", "planspor"),
@@ -111,6 +165,8 @@ def main() -> None:
                "dbname": os.environ.get("POSTGRES_DB", "planspor")}
         asyncio.run(bench("PostgreSQL", postgres_env(dsn, f"bench_{uuid.uuid4().hex[:8]}"), args.events,
                           args.nats_url, args.batch_size))
+        asyncio.run(bench_signing("PostgreSQL", lambda: postgres_env(dsn, f"bench_{uuid.uuid4().hex[:8]}"),
+                                  args.events, args.nats_url, args.batch_size))
 
 
 if __name__ == "__main__":

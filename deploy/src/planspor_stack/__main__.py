@@ -36,6 +36,11 @@ def built(service: Service) -> bool:
     return importlib.util.find_spec(f"{service.package}.__main__") is not None
 
 
+def signing_key_file(stack: Stack, service: Service) -> str:
+    """Where a source's development signing key lives; the service generates it there on first start."""
+    return str(stack.settings.var / stack.settings.profile / "secrets" / f"{service.name}.key")
+
+
 def service_env(stack: Stack, service: Service) -> dict[str, str]:
     """Each service's own settings names; relays, reactions and subscribers on, so the platform runs whole."""
     s = stack.settings
@@ -50,10 +55,12 @@ def service_env(stack: Stack, service: Service) -> dict[str, str]:
     }
     if service.package == "plan_registry":
         env.update(PLAN_REGISTRY_HOST=host, PLAN_REGISTRY_PORT=port, PLAN_REGISTRY_STORE="sqlite",
-                   PLAN_REGISTRY_SQLITE_PATH=sqlite, PLAN_REGISTRY_RELAY="1", PLAN_REGISTRY_REACTIONS="1")
+                   PLAN_REGISTRY_SQLITE_PATH=sqlite, PLAN_REGISTRY_RELAY="1", PLAN_REGISTRY_REACTIONS="1",
+                   PLAN_REGISTRY_SIGNING_KEY_FILE=signing_key_file(stack, service))
     elif service.package == "cocreation":
         env.update(COCREATION_HOST=host, COCREATION_PORT=port, COCREATION_STORE="sqlite",
-                   COCREATION_SQLITE_PATH=sqlite, COCREATION_RELAY="1", COCREATION_CATALOGUE_SUBSCRIBER="1")
+                   COCREATION_SQLITE_PATH=sqlite, COCREATION_RELAY="1", COCREATION_CATALOGUE_SUBSCRIBER="1",
+                   COCREATION_SIGNING_KEY_FILE=signing_key_file(stack, service))
     else:
         env.update(KNOWLEDGE_HOST=host, KNOWLEDGE_PORT=port, NEO4J_URI=stack.endpoints["neo4j"].url, NEO4J_USER=s.neo4j_user,
                    NEO4J_PASSWORD=s.neo4j_password)
@@ -129,6 +136,10 @@ def run(stack: Stack) -> int:
         for service, process in zip(services, processes):
             wait_until(lambda: http_ok(f"{service.url()}/healthz"), service.name, 60, process)
             print(f"  {service.name}: {service.url()}  (OpenAPI: {service.url()}/docs)")
+            if service.package != "knowledge":
+                from planspor_runtime.signing import verifier_key_of
+
+                print(f"  {service.name} signing key: {verifier_key_of(signing_key_file(stack, service))}")
         if len(services) == len(SERVICES) and os.environ.get("PLANSPOR_DEMO", "1") != "0":
             load_demo_and_tour(stack)
         print("planspor: ready. Logs in", stack.settings.log_dir, "- press Ctrl-C to stop.")

@@ -16,6 +16,9 @@ from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from planspor_runtime.access import Access, AuthenticateFirst, check_not_placeholder, parse_tokens
+from planspor_runtime.checkpoints import DECISION_EVENT_TYPES, HeadPolicy
+from planspor_runtime.signing import SigningKeyError, load_key_file, signing_key
+from planspor_verify.note import Signer
 
 PLACEHOLDER_PASSWORDS = frozenset({"", "planspor-dev", "postgres", "changeme"})
 Store = Literal["sqlite", "postgres", "memory"]
@@ -35,6 +38,10 @@ class ServiceSettings(BaseSettings):
     postgres_user: str = "planspor"
     postgres_password: str = "planspor-dev"
     postgres_db: str = "planspor"
+    planspor_checkpoint_interval: float = 60.0
+    """Seconds between signed tree heads while the log grows; a head also follows each formal decision."""
+    planspor_checkpoint_after: str | None = None
+    """Comma-separated event types after which a head is issued at once (default: the formal decisions)."""
 
     # The service's own (prefixed) settings, named by the subclass.
     @property
@@ -48,6 +55,39 @@ class ServiceSettings(BaseSettings):
     @property
     def postgres_schema(self) -> str:
         raise NotImplementedError
+
+    @property
+    def signing_key_file(self) -> str:
+        """The source's signing key (``<SERVICE>_SIGNING_KEY_FILE``): generated there in development, required otherwise."""
+        raise NotImplementedError
+
+    @property
+    def previous_signing_key_file(self) -> str | None:
+        """The key before it (``<SERVICE>_PREVIOUS_SIGNING_KEY_FILE``), given only to announce a new key."""
+        return None
+
+    def _setting(self, suffix: str) -> str:
+        """The environment name of the subclass's field ending in ``suffix`` (for messages)."""
+        names = [n for n in type(self).model_fields if n.endswith(suffix) and not n.endswith("previous" + suffix)]
+        return names[0].upper() if names else suffix.upper()
+
+    def signer(self, source: str) -> Signer:
+        """The source's signing key. An in-memory store in development gets a key that lives as long as it."""
+        try:
+            return signing_key(self.signing_key_file, source=source, environment=self.planspor_env,
+                               ephemeral=self.planspor_env == "development" and self.store == "memory")
+        except SigningKeyError as error:
+            raise SigningKeyError(f"{error} (set {self._setting('_signing_key_file')}; make one with "
+                                  f"python -m planspor_runtime.signing generate --name <origin> <file>)") from None
+
+    def previous_signer(self) -> Signer | None:
+        path = self.previous_signing_key_file
+        return load_key_file(path) if path else None
+
+    def head_policy(self) -> HeadPolicy:
+        after = DECISION_EVENT_TYPES if self.planspor_checkpoint_after is None else frozenset(
+            t.strip() for t in self.planspor_checkpoint_after.split(",") if t.strip())
+        return HeadPolicy(interval=self.planspor_checkpoint_interval, after=after)
 
     def persistence_env(self) -> dict[str, str]:
         """The eventsourcing environment of the service's Application."""
@@ -101,6 +141,9 @@ class Service:
     api: FastAPI = field(init=False)
     relay_store: Any = None
     """Where the relay keeps its position and the sealed envelopes the feed serves."""
+    signer: Any = None
+    """The source's signing key (``planspor_verify.note.Signer``)."""
+    previous_signer: Any = None
     background: list[Part] = field(default_factory=list)
     """Started with the API and stopped after it, in reverse order."""
 
@@ -115,12 +158,13 @@ def assemble(settings: ServiceSettings, application: Any, *, source: str,
     """
     from planspor_runtime.application import ApplicationRefusal
     from planspor_runtime.asyncapi import SERVICES, asyncapi_router
-    from planspor_runtime.feed import feed_router
+    from planspor_runtime.feed import feed_router, log_router
     from planspor_runtime.http import install_correlation
     from planspor_runtime.problems import install_problem_details
     from planspor_runtime.relay import RelayStore
 
-    service = Service(settings=settings, application=application, access=settings.access())
+    service = Service(settings=settings, application=application, access=settings.access(),
+                      signer=settings.signer(source), previous_signer=settings.previous_signer())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -141,6 +185,8 @@ def assemble(settings: ServiceSettings, application: Any, *, source: str,
     service.api.add_middleware(AuthenticateFirst, access=service.access)
     service.relay_store = RelayStore.for_application(application)
     service.api.include_router(feed_router(service.relay_store, service.access))
+    service.api.include_router(log_router(service.relay_store, service.access, source=source,
+                                          configured_key=service.signer.verifier_key))
     service.api.include_router(asyncapi_router(source, SERVICES[source], prefix=settings.planspor_subject_prefix))
     return service
 
@@ -155,7 +201,8 @@ def relay_starter(source: str, mapper: Callable, enabled: Callable[[ServiceSetti
 
         s = service.settings
         relay = Relay(service.application, source, mapper=mapper, nats_url=s.nats_url,
-                      subject_prefix=s.planspor_subject_prefix, store=service.relay_store)
+                      subject_prefix=s.planspor_subject_prefix, store=service.relay_store,
+                      signer=service.signer, previous_signer=service.previous_signer, head_policy=s.head_policy())
         await relay.start()
         return relay
 

@@ -14,7 +14,7 @@ from planspor_shared.envelope import derive_event_id
 from planspor_shared.events.plan_registry import GoalDefined
 from planspor_runtime.feed import feed_body
 from planspor_runtime.relay import Backoff, MemoryRelayStore, Outgoing, RelayConflict, RelayState, seal_batch
-from planspor_runtime.relay.core import stored
+from planspor_runtime.relay.sealing import stored
 from relay_app import Goal, make_application, map_event
 
 pytestmark = pytest.mark.unit

@@ -12,8 +12,9 @@ fixed by this module and nothing else:
 - floats are refused (``TypeError``): a binary float has no exact decimal text, so
   two honest parties could hash it differently.
 
-``hash = SHA-256(prev_hash as ASCII hex || canonical_json(envelope without "hash"))``,
-and the first event of a source chains from ``GENESIS_HASH``.
+``hash = SHA-256(prev_hash as ASCII hex || canonical_json(envelope without "hash" and "signature"))``,
+and the first event of a source chains from ``GENESIS_HASH``. The signature is made over the
+hash (``planspor_verify.signature``), so it cannot be inside what the hash covers.
 """
 
 from __future__ import annotations
@@ -87,13 +88,17 @@ def _plain(obj: Any) -> Any:
     raise TypeError(f"{type(obj).__name__} {obj!r} has no canonical JSON form")
 
 
+UNHASHED_FIELDS = frozenset({"hash", "signature"})
+
+
 def envelope_hash(prev_hash: str, envelope_without_hash: Mapping[str, Any]) -> str:
     """SHA-256 hex of the previous hash (ASCII hex) followed by the canonical envelope.
 
-    A ``hash`` key, if present, is left out: an envelope cannot hash itself.
+    ``hash`` and ``signature`` keys, if present, are left out: an envelope cannot hash
+    itself, and its signature is made over the hash.
     """
     _check_hash(prev_hash, "prev_hash")
-    body = {key: value for key, value in envelope_without_hash.items() if key != "hash"}
+    body = {key: value for key, value in envelope_without_hash.items() if key not in UNHASHED_FIELDS}
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "NAMESPACE",
     "Actor",
     "Envelope",
+    "EventSignature",
     "InvalidEnvelope",
     "InvalidPayload",
     "UnknownEventType",
@@ -59,6 +60,21 @@ class Actor(BaseModel):
     role: Annotated[str, Field(min_length=1, max_length=100, examples=["planner", "facilitator", "system"])]
 
 
+class EventSignature(BaseModel):
+    """The source's Ed25519 signature over the envelope's hash (event signature v1).
+
+    The signed message is ``"planspor-event-signature-v1" 0x00 source 0x00 position 0x00 hash``
+    (the hash as 32 raw bytes); ``key`` names the signing key as a C2SP signed note does,
+    ``<key name>+<hex key id>``. Defined, and checked, by ``planspor_verify.signature``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: Literal[1]
+    key: Annotated[str, Field(pattern=r"^[^\s+]+\+[0-9a-f]{8}$", examples=["planspor.localhost/plan-registry+1a2b3c4d"])]
+    sig: Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]{86}==$", description="base64 of the 64-byte signature")]
+
+
 class Envelope(BaseModel):
     """One integration event as published on the stream and served by the feed."""
 
@@ -80,6 +96,8 @@ class Envelope(BaseModel):
     prev_hash: Hash
     hash: Hash
     payload: dict[str, Any]
+    signature: EventSignature | None = None
+    """Added by the relay before publishing; outside what ``hash`` covers, so signing changes no hash."""
 
     @field_validator("payload", mode="after")
     @classmethod
@@ -114,8 +132,8 @@ class Envelope(BaseModel):
         return unsealed.model_copy(update={"hash": envelope_hash(prev_hash, unsealed.hashable())})
 
     def hashable(self) -> dict[str, Any]:
-        """Every field but ``hash``: what the hash covers."""
-        return self.model_dump(mode="python", exclude={"hash"})
+        """Every field but ``hash`` and ``signature``: what the hash covers."""
+        return self.model_dump(mode="python", exclude={"hash", "signature"})
 
     def verify(self, prev_hash: str) -> bool:
         """True if this envelope follows ``prev_hash`` and its hash matches its content."""
@@ -125,8 +143,8 @@ class Envelope(BaseModel):
             return False
 
     def to_canonical(self) -> bytes:
-        """The wire form: canonical JSON of the whole envelope, hash included."""
-        return canonical_json(self.model_dump(mode="python"))
+        """The wire form: canonical JSON of the whole envelope, hash included, and the signature when signed."""
+        return canonical_json(self.model_dump(mode="python", exclude=None if self.signature else {"signature"}))
 
     @classmethod
     def from_json(cls, data: bytes | str) -> Self:

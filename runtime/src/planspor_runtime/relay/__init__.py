@@ -1,7 +1,11 @@
-"""The relay from a service's event store to JetStream, and the store the feed serves from."""
+"""The relay from a service's event store to JetStream, and the store the feed and the log serve from."""
 
-from planspor_runtime.relay.core import Backoff, Mapper, Outgoing, Relay, seal_batch
+from planspor_runtime.relay.core import Backoff, Relay
+from planspor_runtime.relay.sealing import Keys, Mapper, Outgoing, Rotation, seal_batch
 from planspor_runtime.relay.store import (
+    Head,
+    KeyRecord,
+    LogState,
     MemoryRelayStore,
     PostgresRelayStore,
     RelayConflict,
@@ -13,6 +17,10 @@ from planspor_runtime.relay.store import (
 
 __all__ = [
     "Backoff",
+    "Head",
+    "KeyRecord",
+    "Keys",
+    "LogState",
     "Mapper",
     "MemoryRelayStore",
     "Outgoing",
@@ -21,6 +29,7 @@ __all__ = [
     "RelayConflict",
     "RelayState",
     "RelayStore",
+    "Rotation",
     "SQLiteRelayStore",
     "StoredEnvelope",
     "seal_batch",

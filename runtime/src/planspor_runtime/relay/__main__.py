@@ -16,6 +16,7 @@ import signal
 from typing import Any
 
 from planspor_runtime.relay.core import Relay
+from planspor_runtime.signing import load_key_file
 from planspor_shared.subjects import DEFAULT_PREFIX
 
 
@@ -29,9 +30,10 @@ def load(reference: str) -> Any:
 
 async def main(args: argparse.Namespace) -> None:
     application = load(args.app)()
+    signer = load_key_file(args.signing_key) if args.signing_key else None
     relay = Relay(
         application=application, source=args.source, mapper=load(args.mapper), nats_url=args.nats_url,
-        subject_prefix=args.prefix, batch_size=args.batch_size, poll_interval=args.poll_interval,
+        subject_prefix=args.prefix, batch_size=args.batch_size, poll_interval=args.poll_interval, signer=signer,
     )
     loop = asyncio.get_running_loop()
     stopped = asyncio.Event()
@@ -52,6 +54,7 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument("--prefix", default=os.environ.get("PLANSPOR_SUBJECT_PREFIX", DEFAULT_PREFIX))
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--poll-interval", type=float, default=0.1)
+    parser.add_argument("--signing-key", default=None, help="the source's key file; without it envelopes go unsigned")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

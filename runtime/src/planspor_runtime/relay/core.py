@@ -10,6 +10,13 @@ recorded in one transaction. Everything an envelope holds is derived from the
 stored events and the recorded state, so after a crash between publish and
 record the relay publishes the same bytes under the same message ids again and
 the broker drops them as duplicates.
+
+Each envelope is signed by the source's key before it is published (Ed25519 signatures
+are deterministic, so a re-publish is still the same bytes); the store appends its leaf
+to the source's Merkle log in the same transaction, and the relay issues a signed tree
+head at an interval and after every formal decision (``HeadPolicy``). A new key is
+announced by a ``key.rotated`` event signed with the old one, sealed from the staged
+rotation the store keeps, so that it too is the same bytes on every attempt.
 """
 
 from __future__ import annotations
@@ -17,82 +24,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
-from uuid import UUID
 
-from planspor_shared.envelope import Envelope
-from planspor_shared.events import IntegrationEvent
+from planspor_runtime.checkpoints import Head, HeadPolicy, KeyChange, KeyRecord, make_head, utc_now, utc_text
+from planspor_runtime.relay.sealing import Batch, Keys, Mapper, Outgoing, Rotation, seal_batch, stored
 from planspor_runtime.relay.store import RelayConflict, RelayState, RelayStore, StoredEnvelope
+from planspor_runtime.signing import SigningKeyError
 from planspor_shared.subjects import DEFAULT_PREFIX, msg_id, subject
 from planspor_runtime.stream import stream_config
+from planspor_verify.note import Signer
+
+__all__ = ["Backoff", "Batch", "HeadListener", "Keys", "Mapper", "Outgoing", "Relay", "Rotation", "seal_batch", "stored"]
 
 log = logging.getLogger("planspor.relay")
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """One integration event a service's mapper makes of a domain event; the relay numbers and seals it.
-
-    ``event_id`` must be derived from the domain event (``derive_event_id``), never
-    random: mapping the same stored event twice must give the same envelope.
-    """
-
-    event_id: UUID
-    payload: IntegrationEvent
-    aggregate_id: str
-    aggregate_version: int
-    occurred_at: datetime
-    actor: dict[str, Any]
-    correlation_id: str | None = None
-    causation_id: str | None = None
-
-
-Mapper = Callable[[Any], Sequence[Outgoing]]
-
-
-def seal_batch(
-    source: str,
-    state: RelayState,
-    mapped: Iterable[tuple[int, Sequence[Outgoing]]],
-) -> tuple[list[Envelope], RelayState]:
-    """Number and chain the outgoing events of a run of notifications.
-
-    ``mapped`` holds, in notification order, each notification id with what its
-    domain event mapped to (possibly nothing). Pure: the same state and input give
-    the same envelopes, byte for byte, which is what makes re-publishing safe.
-    """
-    envelopes: list[Envelope] = []
-    position, prev_hash, notification_id = state.position, state.hash, state.notification_id
-    for nid, outgoing in mapped:
-        if nid <= notification_id:
-            raise ValueError(f"notification {nid} is not after {notification_id}")
-        notification_id = nid
-        for out in outgoing:
-            position += 1
-            envelope = Envelope.seal(
-                prev_hash,
-                event_id=out.event_id,
-                source=source,
-                position=position,
-                aggregate_id=out.aggregate_id,
-                aggregate_version=out.aggregate_version,
-                occurred_at=out.occurred_at,
-                actor=out.actor,
-                correlation_id=out.correlation_id,
-                causation_id=out.causation_id,
-                payload=out.payload,
-            )
-            envelopes.append(envelope)
-            prev_hash = envelope.hash
-    return envelopes, RelayState(notification_id=notification_id, position=position, hash=prev_hash)
-
-
-def stored(envelope: Envelope) -> StoredEnvelope:
-    return StoredEnvelope(position=envelope.position, event_id=str(envelope.event_id),
-                          event_type=envelope.event_type, canonical=envelope.to_canonical())
+HeadListener = Callable[[Head], Any]
+"""Called with every head the relay issued and stored (phase 2 publishes heads for the witness here)."""
 
 
 class Backoff:
@@ -134,6 +85,9 @@ class Relay:
         ack_timeout: float = 10.0,
         max_backoff: float = 5.0,
         wake_on_save: bool = True,
+        signer: Signer | None = None,
+        previous_signer: Signer | None = None,
+        head_policy: HeadPolicy | None = None,
     ) -> None:
         self.application = application
         self.source = source
@@ -158,6 +112,15 @@ class Relay:
         self._nc: Any = None
         self._js: Any = None
         self._progress = asyncio.Condition()
+        self.signer = signer
+        """The source's key; None publishes unsigned envelopes and issues no heads (the benchmark's baseline)."""
+        self.previous_signer = previous_signer
+        """The key in force before ``signer``, given only to announce ``signer`` (a rotation)."""
+        self.head_policy = head_policy or HeadPolicy()
+        self.head_listeners: list[HeadListener] = []
+        self._keys = Keys(signer)
+        self._last_head_size = 0
+        self._last_head_at: float | None = None
         subject(source, "x.y", prefix=subject_prefix)  # fail fast on a bad source or prefix
 
     # ------------------------------------------------------------------ lifecycle
@@ -239,12 +202,13 @@ class Relay:
                 if self._stopping:
                     break
                 await self._connect()
-                await self._set_state(await asyncio.to_thread(self.store.load_state))
+                await self._load()
                 while not self._stopping:
                     if await self._relay_once():
                         backoff.reset()
                         self.last_error = None
                     else:
+                        await self._maybe_issue_head()
                         await self._idle()
             except RelayConflict as conflict:
                 log.warning("relay %s: %s; reloading the state", self.source, conflict)
@@ -267,17 +231,83 @@ class Relay:
                 waiting_logged = True
             await self._sleep(min(1.0, self.max_backoff))
 
-    def _prepare(self, state: RelayState) -> tuple[list[Envelope], list[StoredEnvelope], RelayState] | None:
-        """Read, map and seal the next batch after ``state`` (blocking; runs in a worker thread)."""
+    async def _load(self) -> None:
+        """The recorded state, the keys in force (staging a rotation) and the last head, before publishing."""
+        state = await asyncio.to_thread(self.store.load_state)
+        self._keys = await asyncio.to_thread(self._load_keys, state)
+        await asyncio.to_thread(self.store.log_state)  # an older store's log catches up here, once
+        latest = await asyncio.to_thread(self.store.latest_head)
+        self._last_head_size = latest.size if latest else 0
+        await self._set_state(state)
+
+    def _load_keys(self, state: RelayState) -> Keys:
+        """Which key signs next. A configured key that is not the one in force is announced, signed by the
+        previous key, which must be given; without it the relay refuses to publish (``SigningKeyError``)."""
+        if self.signer is None:
+            return Keys(None)
+        configured = str(self.signer.verifier_key)
+        records = self.store.keys()
+        in_force = [r for r in records if r.from_position is not None]
+        if not in_force:
+            self.store.add_key(KeyRecord(configured, state.position + 1, None, utc_text(utc_now())))
+            return Keys(self.signer)
+        if in_force[-1].vkey == configured:
+            return Keys(self.signer)
+        previous = self.previous_signer
+        if previous is None or str(previous.verifier_key) != in_force[-1].vkey:
+            raise SigningKeyError(
+                f"the record of {self.source} is signed by {in_force[-1].vkey}, but the configured key is "
+                f"{configured}: restore that key, or give it as the previous key to announce the new one")
+        if previous.name != self.signer.name:
+            raise SigningKeyError(f"a new key keeps the log's name {previous.name!r}, not {self.signer.name!r}")
+        if not any(r.vkey == configured for r in records):
+            self.store.add_key(KeyRecord(configured, None, None, utc_text(utc_now())))
+        staged = next(r for r in self.store.keys() if r.vkey == configured)
+        staged_at = datetime.strptime(staged.staged_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        return Keys(previous, Rotation(self.signer, staged_at, ordinal=len(in_force) + 1))
+
+    def _prepare(self, state: RelayState, keys: Keys) -> Batch | None:
+        """Read, map, seal and sign the next batch after ``state`` (blocking; runs in a worker thread)."""
         notifications = self.application.recorder.select_notifications(
             start=state.notification_id + 1, limit=self.batch_size
         )
-        if not notifications:
+        if not notifications and keys.pending is None:
             return None
         to_domain_event = self.application.mapper.to_domain_event
         mapped = [(n.id, list(self.mapper(to_domain_event(n)))) for n in notifications]
-        envelopes, new_state = seal_batch(self.source, state, mapped)
-        return envelopes, [stored(e) for e in envelopes], new_state
+        envelopes, new_state = seal_batch(self.source, state, mapped, keys.current, keys.pending)
+        if keys.pending is None:
+            return Batch([stored(e) for e in envelopes], new_state, keys)
+        announced_at = state.position + 1
+        change = KeyChange(str(keys.pending.new.verifier_key), announced_at + 1, announced_at)
+        return Batch([stored(e) for e in envelopes], new_state, Keys(keys.pending.new), change)
+
+    async def issue_head(self, *, force: bool = True) -> Head | None:
+        """Sign and keep a head of the log as it is now (when it grew since the last one); the hook a
+        service calls when it wants one at once. Heads are issued only by the relay that holds the store."""
+        return await self._maybe_issue_head(force=force)
+
+    async def _maybe_issue_head(self, types: Iterable[str] = (), *, force: bool = False) -> Head | None:
+        signer = self._keys.current
+        if signer is None or self._task is None or self.state is None:
+            return None
+        size = self.state.position  # the store's log covers exactly the recorded envelopes
+        if force:
+            due = size > self._last_head_size
+        else:
+            due = self.head_policy.due(last_size=self._last_head_size, last_at=self._last_head_at, size=size,
+                                       types=types)
+        if not due:
+            return None
+        log = await asyncio.to_thread(self.store.log_state)
+        head = make_head(signer, log)
+        await asyncio.to_thread(self.store.add_head, head)
+        self._last_head_size, self._last_head_at = head.size, time.monotonic()
+        for listener in self.head_listeners:
+            result = listener(head)
+            if asyncio.iscoroutine(result):
+                await result
+        return head
 
     async def _relay_once(self) -> bool:
         """Publish and record batches until nothing new is left; False when there was nothing new.
@@ -286,23 +316,24 @@ class Relay:
         batch is recorded only after all its acks, and batches are recorded in order.
         """
         assert self.state is not None
-        prepared = await asyncio.to_thread(self._prepare, self.state)
+        prepared = await asyncio.to_thread(self._prepare, self.state, self._keys)
         if prepared is None:
             return False
         while prepared is not None and not self._stopping:
-            _, rows, new_state = prepared
             state = self.state
             assert state is not None
-            acks = await self._put_in_flight(rows)
-            upcoming = asyncio.ensure_future(asyncio.to_thread(self._prepare, new_state))
+            acks = await self._put_in_flight(prepared.rows)
+            upcoming = asyncio.ensure_future(asyncio.to_thread(self._prepare, prepared.state, prepared.keys))
             try:
                 await self._await_acks(acks)
-                await asyncio.to_thread(self.store.record, state, new_state, rows)
+                await asyncio.to_thread(self.store.record, state, prepared.state, prepared.rows, prepared.key_change)
             except BaseException:
                 await asyncio.gather(upcoming, return_exceptions=True)
                 raise
-            self.published += len(rows)
-            await self._set_state(new_state)
+            self.published += len(prepared.rows)
+            self._keys = prepared.keys
+            await self._set_state(prepared.state)
+            await self._maybe_issue_head({row.event_type for row in prepared.rows})
             prepared = await upcoming
         return True
 

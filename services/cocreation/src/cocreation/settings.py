@@ -14,6 +14,10 @@ class Settings(ServiceSettings):
     cocreation_sqlite_path: str = "var/data/cocreation.sqlite"
     cocreation_postgres_schema: str = "cocreation"
     """Own schema, so services and tests sharing a database do not collide."""
+    cocreation_signing_key_file: str = "var/secrets/cocreation.key"
+    """The Ed25519 key the relay signs events and tree heads with; generated in development, required otherwise."""
+    cocreation_previous_signing_key_file: str | None = None
+    """The key before it, only while a new key is announced (rotation)."""
     cocreation_relay: bool = False
     """Publish committed events to NATS (the relay); off for a service run alone."""
     cocreation_catalogue_subscriber: bool = False
@@ -30,3 +34,11 @@ class Settings(ServiceSettings):
     @property
     def postgres_schema(self) -> str:
         return self.cocreation_postgres_schema
+
+    @property
+    def signing_key_file(self) -> str:
+        return self.cocreation_signing_key_file
+
+    @property
+    def previous_signing_key_file(self) -> str | None:
+        return self.cocreation_previous_signing_key_file

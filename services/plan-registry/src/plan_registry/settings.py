@@ -14,6 +14,10 @@ class Settings(ServiceSettings):
     plan_registry_sqlite_path: str = "var/data/plan-registry.sqlite"
     plan_registry_postgres_schema: str = "plan_registry"
     """Own schema, so services and tests sharing a database do not collide."""
+    plan_registry_signing_key_file: str = "var/secrets/plan-registry.key"
+    """The Ed25519 key the relay signs events and tree heads with; generated in development, required otherwise."""
+    plan_registry_previous_signing_key_file: str | None = None
+    """The key before it, only while a new key is announced (rotation)."""
     plan_registry_relay: bool = False
     """Publish committed events to NATS (the relay); off for a service run alone."""
     plan_registry_reactions: bool = False
@@ -30,3 +34,11 @@ class Settings(ServiceSettings):
     @property
     def postgres_schema(self) -> str:
         return self.plan_registry_postgres_schema
+
+    @property
+    def signing_key_file(self) -> str:
+        return self.plan_registry_signing_key_file
+
+    @property
+    def previous_signing_key_file(self) -> str | None:
+        return self.plan_registry_previous_signing_key_file
