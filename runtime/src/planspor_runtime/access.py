@@ -133,8 +133,9 @@ class Access:
         return dependency
 
 
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
-"""What answers without a token: liveness, readiness and the API's own description."""
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/asyncapi.json"})
+"""What the middleware lets through without a token (the route may still ask for one): liveness, readiness
+and the API's own description (OpenAPI, AsyncAPI)."""
 OPEN_PREFIXES = ("/docs/static/",)
 
 
