@@ -42,7 +42,7 @@ async def _rebuild(origin: str) -> dict:
             def progress(read: int, total: int | None) -> None:
                 bar.update(task, completed=read, total=total)
 
-            return await rebuild(container.projection, origin=origin, nats_url=container.settings.nats_url,
+            return await rebuild(container.projection, origin=origin, nats_url=container.settings.nats_access(),
                                  prefix=container.settings.planspor_subject_prefix, progress=progress)
     finally:
         await container.aclose()

@@ -80,7 +80,7 @@ def operator_router(container: Container) -> APIRouter:
     @router.post("/api/v1/rebuild", dependencies=[operator])
     async def rebuild_graph(request: RebuildRequest | None = None) -> dict:
         origin = (request or RebuildRequest()).origin
-        return await rebuild(container.projection, origin=origin, nats_url=container.settings.nats_url,
+        return await rebuild(container.projection, origin=origin, nats_url=container.settings.nats_access(),
                              prefix=container.settings.planspor_subject_prefix)
 
     return router
