@@ -165,9 +165,10 @@ def run(stack: Stack) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m planspor_stack", description=__doc__)
-    parser.add_argument("command", choices=["install", "up", "down", "status", "run", "reset", "nats-url"],
+    parser.add_argument("command", choices=["install", "up", "down", "status", "run", "reset", "nats-url", "nats-conf"],
                         help="reset: delete the profile's data (stop it first); "
-                             "nats-url: print the operator's URL of the running NATS (it holds the password)")
+                             "nats-url: print the operator's URL of the running NATS (it holds the password); "
+                             "nats-conf: print the deployments' NATS configuration (deploy/nats/nats.conf)")
     parser.add_argument("--profile", default=None, help="dev (default) or test")
     parser.add_argument("--with", dest="components", default="nats,neo4j",
                         help=f"components for `up`, comma-separated, of {','.join(COMPONENTS)}")
@@ -198,6 +199,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"planspor: deleted {removed}")
         elif args.command == "nats-url":
             print(stack.servers()["nats"].url)
+        elif args.command == "nats-conf":
+            from .bus import deploy_config
+
+            print(deploy_config(), end="")
         elif args.command == "status":
             for name, state in stack.status().items():
                 print(f"  {name:9} {state}")

@@ -279,3 +279,49 @@ class Nats:
         names = ["nats", *(f"nats-{i}" for i in range(1, 6))]
         processes = [ManagedProcess(n, self.settings.run_dir, self.settings.log_dir / f"{n}.log") for n in names]
         return any([process.stop() for process in processes])
+
+
+# --------------------------------------------------------------------------- the deployments' NATS
+
+
+def password_variable(user: str) -> str:
+    """The environment variable a deployment keeps an account's password in: NATS_<USER>_PASSWORD."""
+    return f"NATS_{user.upper().replace('-', '_')}_PASSWORD"
+
+
+def deploy_config() -> str:
+    """``deploy/nats/nats.conf``: the compose file's and Kubernetes' NATS, with the same accounts as the stack's.
+
+    One file for every server of the cluster: its name and the passwords come from the
+    environment (nats-server reads an unquoted ``$NAME`` from it), the routes with the route
+    password from the command line (a route URL cannot take a variable).
+    """
+    users = []
+    for user in (OPERATOR, *SERVICES):
+        entry: dict = {"user": user, "password": f"${password_variable(user)}"}
+        rules = permissions(user)
+        if rules is not None:
+            entry["permissions"] = rules
+        users.append(entry)
+    text = json.dumps(users, indent=2)
+    for user in (OPERATOR, *SERVICES):
+        text = text.replace(f'"${password_variable(user)}"', f"${password_variable(user)}")
+    return "\n".join([
+        "# NATS of planspor's compose file and Kubernetes manifests: one JetStream cluster, an fsync on every",
+        "# write, an account per service. Written by `python -m planspor_stack nats-conf`; a test keeps it so.",
+        "server_name: $NATS_SERVER_NAME",
+        "listen: 0.0.0.0:4222",
+        "http: 0.0.0.0:8222",
+        "jetstream {",
+        "  store_dir: /data",
+        "  sync_interval: always",
+        "}",
+        "max_payload: 4MB",
+        "cluster {",
+        "  name: planspor",
+        "  listen: 0.0.0.0:6222",
+        f"  authorization {{ user: route, password: ${password_variable('route')} }}",
+        "}",
+        f"authorization {{ users: {text} }}",
+        "",
+    ])

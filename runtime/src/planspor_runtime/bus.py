@@ -59,7 +59,7 @@ def check_credentials(env: str, user: str | None, password: str | None, url: str
                          f"while PLANSPOR_ENV={env}: each service has its own NATS credentials")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class NatsAccess:
     """The bus as one client sees it: servers, its own credentials, and the stream's replicas."""
 
@@ -141,6 +141,9 @@ class NatsAccess:
 
     def __str__(self) -> str:
         return self.display()
+
+    def __repr__(self) -> str:
+        return f"NatsAccess({self.display()!r}, stream_replicas={self.stream_replicas})"
 
 
 NatsTarget = Union[str, Sequence[str], NatsAccess]
