@@ -122,15 +122,27 @@ class Accounts:
         return users
 
 
-def nats_ready(target: NatsTarget) -> bool:
-    """A real round trip: JetStream account info (on a cluster, only once it has a meta leader)."""
+def nats_ready(target: NatsTarget, replicas: int = 1) -> bool:
+    """A real round trip: JetStream account info; on a cluster, a stream placed on ``replicas`` servers.
+
+    A cluster answers account info as soon as it has a meta leader, before every server
+    has joined it; only placing a replicated stream shows that all of them have.
+    """
     import nats
 
     async def round_trip() -> bool:
         options = NatsAccess.of(target).connect_options(name="planspor-stack")
         nc = await nats.connect(**options, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False)
         try:
-            await nc.jetstream().account_info()
+            js = nc.jetstream(timeout=5)
+            await js.account_info()
+            if replicas > 1:
+                from nats.js.api import StorageType, StreamConfig
+
+                probe = StreamConfig(name="PLANSPOR_STACK_READY", subjects=["planspor-stack-ready.probe"],
+                                     storage=StorageType.MEMORY, num_replicas=replicas)
+                await js.add_stream(probe)
+                await js.delete_stream(probe.name)
             return True
         finally:
             await nc.close()
@@ -230,6 +242,7 @@ class Nats:
                 f"  listen: 127.0.0.1:{route_ports[node.index]}",
                 f"  authorization {{ user: route, password: {json.dumps(hashed)} }}",
                 f"  routes: {json.dumps(routes)}",
+                "  no_advertise: true",  # clients get every server from NATS_URL, credentials and all
                 "}",
             ]
         lines.append(f"authorization {{ users: {json.dumps(self.accounts.server_users(), indent=2)} }}")
@@ -238,6 +251,9 @@ class Nats:
     def _ready(self, node: NatsNode) -> bool:
         password = self.accounts.password(OPERATOR)
         return nats_ready(f"nats://{OPERATOR}:{password}@127.0.0.1:{node.port}")
+
+    def _cluster_ready(self) -> bool:
+        return nats_ready(self.url, replicas=self.size)
 
     def start(self):
         from .servers import Endpoint, choose_port
@@ -249,8 +265,7 @@ class Nats:
             for node in self.nodes:  # a server of a running cluster that died comes back with its configuration
                 if node not in running and node.conf.exists():
                     self.start_node(node)
-            for node in self.nodes:
-                wait_until(lambda: self._ready(node), "NATS", 60, node.process)
+            self._wait_ready()
             return Endpoint(self.name, self.url, started_here=False, external=False)
         self.stop()  # a server of the other shape (one server, or a cluster) left running from before
         taken: set[int] = set()
@@ -266,9 +281,14 @@ class Nats:
             write_private(node.conf, self.config(node, route_ports))
         for node in self.nodes:
             self.start_node(node)
+        self._wait_ready()
+        return Endpoint(self.name, self.url, started_here=True, external=False)
+
+    def _wait_ready(self) -> None:
         for node in self.nodes:
             wait_until(lambda: self._ready(node), "NATS", 60, node.process)
-        return Endpoint(self.name, self.url, started_here=True, external=False)
+        if self.size > 1:
+            wait_until(self._cluster_ready, "the NATS cluster", 60, self.process)
 
     def start_node(self, node: NatsNode) -> None:
         """Start one server from the configuration written for it (a test restarts a killed one this way)."""
