@@ -12,6 +12,7 @@ import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from planspor_runtime.bus import without_credentials
 
@@ -35,7 +36,12 @@ class Endpoint:
 
     @property
     def shown(self) -> str:
-        return ",".join(without_credentials(u) for u in self.url.split(","))
+        """The URL(s) with the user but never the password."""
+        def redact(url: str) -> str:
+            user = urlsplit(url).username
+            return without_credentials(url).replace("://", f"://{user}@", 1) if user else url
+
+        return ",".join(redact(u) for u in self.url.split(","))
 
 
 def choose_port(settings: StackSettings, port: int, what: str, setting: str, url_setting: str) -> int:

@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planspor_runtime.bus import NatsAccess
+from planspor_runtime.bus import NatsAccess, without_credentials
 
 from .processes import StackError
 from .secrets import write_private
@@ -78,7 +78,7 @@ class Stack:
         endpoint = self.endpoints.get("nats")
         if self.settings.nats_url or endpoint is None:
             return nats.access(user)
-        return NatsAccess(url=endpoint.shown, user=user, password=nats.accounts.password(user),
+        return NatsAccess(url=",".join(without_credentials(u) for u in endpoint.url.split(",")), user=user, password=nats.accounts.password(user),
                           stream_replicas=nats.size)
 
     def reset(self) -> list[Path]:
