@@ -261,6 +261,9 @@ class Nats:
         if self.settings.nats_url:
             return Endpoint(self.name, self.url, started_here=False, external=True)
         running = [node for node in self.nodes if node.process.pid() is not None]
+        if running and not all(node.conf.exists() and "authorization {" in node.conf.read_text() for node in running):
+            self.stop()  # left running from before the bus had accounts: it would let anyone in
+            running = []
         if running:
             for node in self.nodes:  # a server of a running cluster that died comes back with its configuration
                 if node not in running and node.conf.exists():
