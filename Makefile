@@ -53,7 +53,7 @@ slow: setup
 BENCH_ENV := PLANSPOR_VAR=$(CURDIR)/var/bench PLANSPOR_NATS_PORT=24222 PLANSPOR_NEO4J_PORT=27687 PLANSPOR_POSTGRES_PORT=25432
 bench: setup
 	@$(BENCH_ENV) $(PY) -m planspor_stack up --profile test --with nats,neo4j
-	@export NATS_URL=$${NATS_URL:-nats://127.0.0.1:24222} NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:27687}; \
+	@export NATS_URL=$${NATS_URL:-$$($(BENCH_ENV) $(PY) -m planspor_stack nats-url --profile test)} NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:27687}; \
 	 $(PY) services/knowledge/bench/bench_projection.py --may-empty-graph; rc=$$?; \
 	 $(PY) runtime/bench/bench_relay.py; rc2=$$?; \
 	 env -u NATS_URL -u NEO4J_URI $(BENCH_ENV) $(PY) -m planspor_stack down --profile test; \
@@ -69,7 +69,8 @@ status: setup
 	@$(PY) -m planspor_stack status
 
 reset: down
-	@echo "planspor: deleting local data in var/dev and var/test"
+	@echo "planspor: deleting local data in var/dev and var/test (and a PostgreSQL cluster kept outside var/)"
+	@test -x $(PY) && $(PY) -m planspor_stack reset && $(PY) -m planspor_stack reset --profile test || true
 	@rm -rf var/dev var/test
 
 schemas: setup

@@ -6,6 +6,9 @@ ask for ``nats_url``, ``neo4j_uri``/``neo4j_auth`` or ``postgres_dsn`` and the
 var/test). Servers configured from outside (NATS_URL, NEO4J_URI, POSTGRES_HOST)
 are used as they are and nothing is started. What the session started, it stops,
 unless PLANSPOR_KEEP_STACK=1 (faster reruns while developing).
+
+NATS runs with an account per client: ``nats_url`` carries the operator's
+credentials (it may do everything), ``nats_accounts`` gives each service's own.
 """
 
 from __future__ import annotations
@@ -56,7 +59,19 @@ def _endpoint(stack, name):
 
 @pytest.fixture(scope="session")
 def nats_url(stack) -> str:
-    return _endpoint(stack, "nats").url
+    """The operator's URL, credentials embedded (``nats://operator:<password>@127.0.0.1:<port>``)."""
+    return _endpoint(stack, "nats").url.split(",")[0]
+
+
+@pytest.fixture(scope="session")
+def nats_accounts(stack, nats_url):
+    """``{"operator" | "plan-registry" | "cocreation" | "knowledge": NatsAccess}``: each client's own credentials.
+
+    On a NATS from NATS_URL the stack knows no accounts: every name gets NATS_USER/NATS_PASSWORD (or the URL's).
+    """
+    from planspor_stack.bus import OPERATOR, SERVICES
+
+    return {user: stack.nats_access(user) for user in (OPERATOR, *SERVICES)}
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The platform as real processes: plan-registry, cocreation and knowledge (``python -m <package>``) on free
 ports, SQLite stores in tmp, their own subject prefix (so their own stream and durable consumers), NATS and
-Neo4j from the root conftest. The graph is emptied first; the processes are stopped at the end."""
+Neo4j from the root conftest, each service on its own NATS credentials (as `make run` starts them). The graph
+is emptied first; the processes are stopped at the end."""
 
 from __future__ import annotations
 
@@ -81,7 +82,9 @@ def _wait_alive(name: str, url: str, process: subprocess.Popen, platform: Platfo
 
 
 @pytest.fixture(scope="module")
-def platform(nats_url, neo4j_uri, neo4j_auth, tmp_path_factory):
+def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory):
+    from planspor_stack.__main__ import nats_env
+
     root = tmp_path_factory.mktemp("platform")
     logs = root / "log"
     logs.mkdir()
@@ -90,9 +93,9 @@ def platform(nats_url, neo4j_uri, neo4j_auth, tmp_path_factory):
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     _empty_graph(neo4j_uri, neo4j_auth)
     _create_stream(nats_url, prefix)
-    common = {**os.environ, "PLANSPOR_ENV": "development", "NATS_URL": nats_url, "PLANSPOR_SUBJECT_PREFIX": prefix,
-              "PYTHONUNBUFFERED": "1"}
-    common.pop("PLANSPOR_TOKENS", None)
+    common = {**os.environ, "PLANSPOR_ENV": "development", "PLANSPOR_SUBJECT_PREFIX": prefix, "PYTHONUNBUFFERED": "1"}
+    for setting in ("PLANSPOR_TOKENS", "NATS_URL", "NATS_USER", "NATS_PASSWORD"):
+        common.pop(setting, None)
     envs = {
         "plan-registry": {"PLAN_REGISTRY_HOST": "127.0.0.1", "PLAN_REGISTRY_PORT": str(ports["plan-registry"]),
                           "PLAN_REGISTRY_STORE": "sqlite",
@@ -103,7 +106,6 @@ def platform(nats_url, neo4j_uri, neo4j_auth, tmp_path_factory):
                        "COCREATION_RELAY": "1", "COCREATION_CATALOGUE_SUBSCRIBER": "1"},
         "knowledge": {"KNOWLEDGE_HOST": "127.0.0.1", "KNOWLEDGE_PORT": str(ports["knowledge"]), "NEO4J_URI": neo4j_uri,
                       "NEO4J_USER": neo4j_auth[0], "NEO4J_PASSWORD": neo4j_auth[1],
-                      "KNOWLEDGE_DURABLE": f"knowledge-{prefix}",
                       "PLAN_REGISTRY_URL": urls["plan-registry"], "COCREATION_URL": urls["cocreation"]},
     }
     packages = {"plan-registry": "plan_registry", "cocreation": "cocreation", "knowledge": "knowledge"}
@@ -117,7 +119,8 @@ def platform(nats_url, neo4j_uri, neo4j_auth, tmp_path_factory):
     try:
         for name in ("plan-registry", "cocreation", "knowledge"):
             with open(logs / f"{name}.log", "wb") as log:
-                processes[name] = subprocess.Popen([sys.executable, "-m", packages[name]], env={**common, **envs[name]},
+                env = {**common, **nats_env(nats_accounts[name]), **envs[name]}
+                processes[name] = subprocess.Popen([sys.executable, "-m", packages[name]], env=env,
                                                    cwd=root, stdout=log, stderr=subprocess.STDOUT,
                                                    start_new_session=True)
             _wait_alive(name, urls[name], processes[name], the_platform)

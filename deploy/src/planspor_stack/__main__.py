@@ -10,6 +10,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from planspor_runtime.bus import NatsAccess, NatsTarget
+
 from .processes import ManagedProcess, StackError, port_is_free, wait_until
 from .stack import COMPONENTS, Stack
 
@@ -48,7 +50,7 @@ def service_env(stack: Stack, service: Service) -> dict[str, str]:
     sqlite = str(s.data_dir / f"{service.name}.sqlite")
     env = {
         "PLANSPOR_ENV": os.environ.get("PLANSPOR_ENV", "development"),
-        "NATS_URL": stack.endpoints["nats"].url,
+        **nats_env(stack.nats_access(service.name)),
         "PLAN_REGISTRY_URL": SERVICES[0].url(),
         "COCREATION_URL": SERVICES[1].url(),
         "KNOWLEDGE_URL": SERVICES[2].url(),
@@ -67,18 +69,28 @@ def service_env(stack: Stack, service: Service) -> dict[str, str]:
     return env
 
 
-def ensure_stream(nats_url: str) -> None:
+def nats_env(access: NatsAccess) -> dict[str, str]:
+    """A service's NATS settings: the servers, its own credentials, the stream's replicas."""
+    env = {"NATS_URL": ",".join(access.servers), "NATS_STREAM_REPLICAS": str(access.stream_replicas)}
+    if access.user:
+        env.update(NATS_USER=access.user, NATS_PASSWORD=access.password or "")
+    return env
+
+
+def ensure_stream(access: NatsTarget) -> None:
     """The platform's stream, before any service subscribes to it (a subscriber does not create it)."""
     import asyncio
 
-    import nats
-
+    from planspor_runtime.bus import connect
     from planspor_runtime.stream import stream_config
 
+    replicas = NatsAccess.of(access).stream_replicas
+
     async def create() -> None:
-        connection = await nats.connect(nats_url)
+        connection = await connect(access, name="planspor-stack")
         try:
-            await connection.jetstream().add_stream(stream_config(os.environ.get("PLANSPOR_SUBJECT_PREFIX", "planspor")))
+            prefix = os.environ.get("PLANSPOR_SUBJECT_PREFIX", "planspor")
+            await connection.jetstream().add_stream(stream_config(prefix, replicas))
         finally:
             await connection.close()
 
@@ -124,7 +136,7 @@ def run(stack: Stack) -> int:
         stack.start(("nats", "neo4j"))
         services = [s for s in SERVICES if built(s)]
         if services:
-            ensure_stream(stack.endpoints["nats"].url)
+            ensure_stream(stack.nats_access())
         if not services:
             print("planspor: the services are not built yet: the stack runs alone.")
         for service in services:
@@ -164,7 +176,10 @@ def run(stack: Stack) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m planspor_stack", description=__doc__)
-    parser.add_argument("command", choices=["install", "up", "down", "status", "run"])
+    parser.add_argument("command", choices=["install", "up", "down", "status", "run", "reset", "nats-url", "nats-conf"],
+                        help="reset: delete the profile's data (stop it first); "
+                             "nats-url: print the operator's URL of the running NATS (it holds the password); "
+                             "nats-conf: print the deployments' NATS configuration (deploy/nats/nats.conf)")
     parser.add_argument("--profile", default=None, help="dev (default) or test")
     parser.add_argument("--with", dest="components", default="nats,neo4j",
                         help=f"components for `up`, comma-separated, of {','.join(COMPONENTS)}")
@@ -188,6 +203,17 @@ def main(argv: list[str] | None = None) -> int:
             for service in SERVICES:
                 ManagedProcess(service.name, stack.settings.run_dir, stack.settings.log_dir / "x").stop()
             print("planspor: stack is down.")
+        elif args.command == "reset":
+            if any(state.startswith("running") for state in stack.status().values()):
+                raise StackError("the stack is running: `make down` first")
+            for removed in stack.reset():
+                print(f"planspor: deleted {removed}")
+        elif args.command == "nats-url":
+            print(stack.servers()["nats"].url)
+        elif args.command == "nats-conf":
+            from .bus import deploy_config
+
+            print(deploy_config(), end="")
         elif args.command == "status":
             for name, state in stack.status().items():
                 print(f"  {name:9} {state}")

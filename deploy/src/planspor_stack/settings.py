@@ -4,7 +4,9 @@ Two profiles keep a developer's running platform and the test run apart:
 ``dev`` (``make up``/``make run``: the usual ports, data in var/dev) and
 ``test`` (``make test``: ports 1xxxx, data in var/test, emptied by the tests).
 Setting ``NATS_URL``, ``NEO4J_URI`` or ``POSTGRES_HOST`` means "use that server":
-nothing of that kind is started.
+nothing of that kind is started (``NATS_USER``/``NATS_PASSWORD`` are then the
+credentials used on it). ``PLANSPOR_NATS_CLUSTER=3`` starts three NATS servers as one
+cluster instead of one.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ class StackSettings:
     var: Path
     nats_url: str | None
     nats_port: int
+    nats_cluster: int
+    """How many NATS servers the stack starts as one cluster: 1, 3 or 5."""
+    nats_user: str | None
+    nats_password: str | None
+    """Credentials on a NATS from NATS_URL; the stack's own NATS has credentials it makes itself."""
     neo4j_uri: str | None
     neo4j_port: int
     neo4j_user: str
@@ -67,6 +74,10 @@ class StackSettings:
         return self.var / self.profile / "log"
 
     @property
+    def secrets_dir(self) -> Path:
+        return self.var / self.profile / "secrets"
+
+    @property
     def cache_dir(self) -> Path:
         return self.var / "cache"
 
@@ -85,6 +96,9 @@ class StackSettings:
             var=Path(env.get("PLANSPOR_VAR", repo / "var")).resolve(),
             nats_url=env.get("NATS_URL") or None,
             nats_port=int(env.get("PLANSPOR_NATS_PORT", ports["nats"])),
+            nats_cluster=_cluster_size(env.get("PLANSPOR_NATS_CLUSTER", "1")),
+            nats_user=env.get("NATS_USER") or None,
+            nats_password=env.get("NATS_PASSWORD") or None,
             neo4j_uri=env.get("NEO4J_URI") or None,
             neo4j_port=int(env.get("PLANSPOR_NEO4J_PORT", ports["neo4j"])),
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
@@ -100,3 +114,14 @@ class StackSettings:
             use_docker=env.get("PLANSPOR_DOCKER", "") in {"1", "true", "yes"},
             ports_pinned=any(f"PLANSPOR_{n}_PORT" in env for n in ("NATS", "NEO4J", "POSTGRES")),
         )
+
+
+def _cluster_size(value: str) -> int:
+    """A JetStream cluster needs a majority to keep writing: an odd number of servers, at most 5."""
+    try:
+        size = int(value)
+    except ValueError:
+        size = 0
+    if size not in (1, 3, 5):
+        raise ValueError(f"PLANSPOR_NATS_CLUSTER={value!r}: use 1 (one server), 3 or 5 (a cluster)")
+    return size

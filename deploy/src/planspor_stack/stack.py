@@ -11,8 +11,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from planspor_runtime.bus import NatsAccess, without_credentials
 
 from .processes import StackError
+from .secrets import write_private
 from .servers import Endpoint, Nats, Neo4j, Postgres
 from .settings import StackSettings
 
@@ -52,7 +56,7 @@ class Stack:
             endpoint = servers[name].start()
             self.endpoints[name] = endpoint
             how = "external" if endpoint.external else ("started" if endpoint.started_here else "already running")
-            say(f"  {name}: ready at {endpoint.url} ({how})")
+            say(f"  {name}: ready at {endpoint.shown} ({how})")
         return self.endpoints
 
     def stop(self, everything: bool = False, say=print) -> None:
@@ -67,6 +71,24 @@ class Stack:
                 if servers[name].stop():
                     say(f"  {name}: stopped")
         self.endpoints.clear()
+
+    def nats_access(self, user: str = "operator") -> NatsAccess:
+        """How ``user`` (the operator or a service) connects to the stack's NATS, with its own credentials."""
+        nats = self.servers()["nats"]
+        endpoint = self.endpoints.get("nats")
+        if self.settings.nats_url or endpoint is None:
+            return nats.access(user)
+        return NatsAccess(url=",".join(without_credentials(u) for u in endpoint.url.split(",")), user=user, password=nats.accounts.password(user),
+                          stream_replicas=nats.size)
+
+    def reset(self) -> list[Path]:
+        """Delete the profile's data: var/<profile>, and the PostgreSQL cluster wherever it lives."""
+        deleted = self.servers()["postgres"].delete_data()
+        profile_dir = self.settings.var / self.settings.profile
+        if profile_dir.exists():
+            shutil.rmtree(profile_dir)
+            deleted.append(profile_dir)
+        return deleted
 
     def status(self) -> dict[str, str]:
         result = {}
@@ -87,10 +109,16 @@ class Stack:
 
         s = self.settings
         for name in components:
-            if name == "nats":
-                c = DockerContainer("nats:2.11").with_command("-js -sync always").with_exposed_ports(4222)
+            if name == "nats":  # the same accounts as the local server, in the container's paths
+                nats = self.servers()["nats"]
+                conf = s.data_dir / "nats" / "docker-nats.conf"
+                write_private(conf, nats.config(nats.nodes[0]).replace(f"127.0.0.1:{nats.port}", "0.0.0.0:4222")
+                              .replace(str(nats.nodes[0].directory / "jetstream"), "/data"))
+                c = (DockerContainer("nats:2.11").with_command("-c /etc/nats/nats.conf")
+                     .with_volume_mapping(str(conf), "/etc/nats/nats.conf").with_exposed_ports(4222))
                 c.start(); wait_for_logs(c, "Server is ready")
-                url = f"nats://{c.get_container_host_ip()}:{c.get_exposed_port(4222)}"
+                password = nats.accounts.password("operator")
+                url = f"nats://operator:{password}@{c.get_container_host_ip()}:{c.get_exposed_port(4222)}"
             elif name == "neo4j":
                 c = DockerContainer("neo4j:5.26-community").with_env("NEO4J_AUTH", f"neo4j/{s.neo4j_password}").with_exposed_ports(7687)
                 c.start(); wait_for_logs(c, "Started.", timeout=180)
@@ -103,7 +131,7 @@ class Stack:
                 url = f"postgresql://{c.get_container_host_ip()}:{c.get_exposed_port(5432)}"
             self._containers.append(c)
             self.endpoints[name] = Endpoint(name, url, started_here=False, external=True)
-            say(f"  {name}: container ready at {url}")
+            say(f"  {name}: container ready at {self.endpoints[name].shown}")
         return self.endpoints
 
 

@@ -19,6 +19,7 @@ from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage  # at module level: faststream resolves the annotation here
 
+from planspor_runtime.bus import NatsAccess, NatsTarget
 from planspor_shared.envelope import Envelope, parse_payload
 from planspor_shared.errors import InvalidEnvelope, InvalidPayload, UnknownEventType
 from planspor_shared.subjects import stream_name
@@ -53,12 +54,13 @@ def apply_message(
 class ReactionSubscriber:
     """Started and stopped with the service's lifespan."""
 
-    def __init__(self, *, name: str, subject: str, durable: str, nats_url: str, subject_prefix: str,
+    def __init__(self, *, name: str, subject: str, durable: str, nats_url: NatsTarget, subject_prefix: str,
                  react: Callable[[Envelope], bool], refusals: tuple[type[Exception], ...] = ()) -> None:
-        self.broker = NatsBroker(nats_url)
+        access = NatsAccess.of(nats_url)
+        self.broker = NatsBroker(**access.broker_options(name=f"planspor-{durable}"))
         stream = JStream(name=stream_name(subject_prefix), declare=False)
 
-        @self.broker.subscriber(subject, stream=stream, durable=durable,
+        @self.broker.subscriber(subject, stream=stream, durable=durable, inbox_prefix=access.subscriber_inbox_prefix,
                                 pull_sub=PullSub(batch_size=10, timeout=1.0), ack_policy=AckPolicy.MANUAL)
         async def on_message(msg: NatsMessage) -> None:
             try:

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from planspor_runtime.access import Access, AuthenticateFirst, check_not_placeholder, parse_tokens
+from planspor_runtime.bus import NatsAccess, check_credentials
 from planspor_runtime.checkpoints import DECISION_EVENT_TYPES, HeadPolicy
 from planspor_runtime.signing import SigningKeyError, load_key_file, signing_key
 from planspor_verify.note import Signer
@@ -32,6 +33,11 @@ class ServiceSettings(BaseSettings):
     planspor_env: Literal["development", "production"] = "development"
     planspor_tokens: str | None = None
     nats_url: str = "nats://127.0.0.1:4222"
+    """One server, or a cluster's servers separated by commas."""
+    nats_user: str | None = None
+    nats_password: str | None = None
+    """The service's own NATS credentials; required outside development."""
+    nats_stream_replicas: int = 1
     planspor_subject_prefix: str = "planspor"
     postgres_host: str = "127.0.0.1"
     postgres_port: int = 5432
@@ -105,6 +111,9 @@ class ServiceSettings(BaseSettings):
             "POSTGRES_SCHEMA": self.postgres_schema,
         }
 
+    def nats_access(self) -> NatsAccess:
+        return NatsAccess.from_settings(self)
+
     def access(self) -> Access:
         entries = parse_tokens(self.planspor_tokens)
         check_not_placeholder(entries, self.planspor_env)
@@ -113,6 +122,8 @@ class ServiceSettings(BaseSettings):
     def check(self) -> None:
         """Fail fast on configuration that must not reach production."""
         self.access()
+        check_credentials(self.planspor_env, self.nats_user, self.nats_password, self.nats_url)
+        self.nats_access()
         if self.planspor_env != "development" and self.store == "postgres" \
                 and self.postgres_password in PLACEHOLDER_PASSWORDS:
             raise ValueError("POSTGRES_PASSWORD is a placeholder while PLANSPOR_ENV is not development")
@@ -200,7 +211,7 @@ def relay_starter(source: str, mapper: Callable, enabled: Callable[[ServiceSetti
         from planspor_runtime.relay import Relay
 
         s = service.settings
-        relay = Relay(service.application, source, mapper=mapper, nats_url=s.nats_url,
+        relay = Relay(service.application, source, mapper=mapper, nats_url=s.nats_access(),
                       subject_prefix=s.planspor_subject_prefix, store=service.relay_store,
                       signer=service.signer, previous_signer=service.previous_signer, head_policy=s.head_policy())
         await relay.start()
@@ -216,7 +227,7 @@ def subscriber_starter(factory: Callable[..., Part], enabled: Callable[[ServiceS
         if not enabled(service.settings):
             return None
         s = service.settings
-        part = factory(service.application, nats_url=s.nats_url, subject_prefix=s.planspor_subject_prefix)
+        part = factory(service.application, nats_url=s.nats_access(), subject_prefix=s.planspor_subject_prefix)
         await part.start()
         return part
 

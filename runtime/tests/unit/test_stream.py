@@ -29,3 +29,10 @@ def test_a_test_prefix_gets_its_own_stream():
     config = stream_config("t_ab12-cd")
     assert config.name == "T_AB12_CD"
     assert config.subjects == ["t_ab12-cd.>"]
+
+
+def test_on_a_cluster_the_stream_is_replicated_on_every_server():
+    assert stream_config("planspor", replicas=3).num_replicas == 3
+    assert stream_config().num_replicas == 1
+    with pytest.raises(ValueError, match="1 to 5 replicas"):
+        stream_config(replicas=7)

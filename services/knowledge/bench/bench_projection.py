@@ -36,6 +36,7 @@ from pathlib import Path
 import nats
 import neo4j
 
+from planspor_runtime.bus import without_credentials
 from planspor_shared.envelope import Envelope
 from planspor_shared.subjects import stream_name, subject
 from planspor_runtime.stream import stream_config
@@ -203,7 +204,7 @@ async def bench(args) -> None:
         ends = ends_of(envelopes)
         n = len(envelopes)
         print(f"knowledge projection benchmark: {n} events ({args.rounds} rounds of a synthetic story), "
-              f"batches of {args.batch_size}, Neo4j {args.neo4j_uri}, NATS {args.nats_url}", flush=True)
+              f"batches of {args.batch_size}, Neo4j {args.neo4j_uri}, NATS {without_credentials(args.nats_url)}", flush=True)
         prefix = f"benchkn{run}"
         prefixes.append(prefix)
         await js.add_stream(stream_config(prefix))
@@ -292,9 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.may_empty_graph:
         parser.error(f"the benchmark empties the graph at {args.neo4j_uri}: pass --may-empty-graph if that is fine")
     for url in (args.nats_url, args.neo4j_uri):
-        host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+        host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1].rsplit(":", 1)[0]  # no credentials
         if host not in ("127.0.0.1", "localhost", "[::1]"):
-            parser.error(f"loopback only: {url}")
+            parser.error(f"loopback only: {host}")
     import logging
 
     logging.getLogger("neo4j").setLevel(logging.ERROR)

@@ -2,6 +2,8 @@
 
 The application factory is called with no arguments and configures itself from
 the environment (PERSISTENCE_MODULE, SQLITE_DBNAME, POSTGRES_*), like the service.
+The bus credentials come from NATS_USER and NATS_PASSWORD (never from the command
+line, where any local user could read them) or from the URL.
 The process can be killed at any moment: the next one resumes from what was recorded.
 """
 
@@ -15,6 +17,7 @@ import os
 import signal
 from typing import Any
 
+from planspor_runtime.bus import NatsAccess
 from planspor_runtime.relay.core import Relay
 from planspor_runtime.signing import load_key_file
 from planspor_shared.subjects import DEFAULT_PREFIX
@@ -31,8 +34,11 @@ def load(reference: str) -> Any:
 async def main(args: argparse.Namespace) -> None:
     application = load(args.app)()
     signer = load_key_file(args.signing_key) if args.signing_key else None
+    access = NatsAccess(url=args.nats_url, user=os.environ.get("NATS_USER") or None,
+                        password=os.environ.get("NATS_PASSWORD") or None,
+                        stream_replicas=int(os.environ.get("NATS_STREAM_REPLICAS", "1")))
     relay = Relay(
-        application=application, source=args.source, mapper=load(args.mapper), nats_url=args.nats_url,
+        application=application, source=args.source, mapper=load(args.mapper), nats_url=access,
         subject_prefix=args.prefix, batch_size=args.batch_size, poll_interval=args.poll_interval, signer=signer,
     )
     loop = asyncio.get_running_loop()

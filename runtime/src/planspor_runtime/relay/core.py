@@ -34,6 +34,7 @@ from planspor_runtime.relay.sealing import Batch, Keys, Mapper, Outgoing, Rotati
 from planspor_runtime.relay.store import RelayConflict, RelayState, RelayStore, StoredEnvelope
 from planspor_runtime.signing import SigningKeyError
 from planspor_shared.subjects import DEFAULT_PREFIX, msg_id, subject
+from planspor_runtime.bus import NatsAccess, NatsTarget
 from planspor_runtime.stream import stream_config
 from planspor_verify.note import Signer
 
@@ -76,7 +77,7 @@ class Relay:
         application: Any,
         source: str,
         mapper: Mapper,
-        nats_url: str | Sequence[str],
+        nats_url: NatsTarget,
         subject_prefix: str = DEFAULT_PREFIX,
         store: RelayStore | None = None,
         *,
@@ -376,19 +377,21 @@ class Relay:
         if self._nc is not None and self._nc.is_connected:
             return
         await self._disconnect()
-        servers = [self.nats_url] if isinstance(self.nats_url, str) else list(self.nats_url)
+        access = NatsAccess.of(self.nats_url)
         self._nc = await nats.connect(
-            servers=servers, connect_timeout=2, allow_reconnect=True, max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5, name=f"planspor-relay-{self.source}",
+            **access.connect_options(name=f"planspor-relay-{self.source}"), connect_timeout=2, allow_reconnect=True,
+            max_reconnect_attempts=-1, reconnect_time_wait=0.5,
             error_cb=self._on_nats_error, disconnected_cb=self._on_disconnected,
         )
         self._js = self._nc.jetstream(timeout=self.ack_timeout, publish_async_max_pending=max(4000, self.batch_size * 2))
-        config = stream_config(self.prefix)
+        config = stream_config(self.prefix, access.stream_replicas)
         try:
             await self._js.stream_info(config.name)
         except NotFoundError:
             await self._js.add_stream(config)
-        log.info("relay %s: connected to %s, stream %s", self.source, self._nc.connected_url.netloc, config.name)
+        server = self._nc.connected_url
+        log.info("relay %s: connected to %s:%s as %s, stream %s", self.source, server.hostname, server.port,
+                 access.identity or "anonymous", config.name)
 
     async def _disconnect(self) -> None:
         nc, self._nc, self._js = self._nc, None, None
@@ -399,6 +402,10 @@ class Relay:
                 pass
 
     async def _on_nats_error(self, error: Exception) -> None:
+        if "violation" in str(error).lower():  # refused by the server's permissions: the operator must see it
+            self.last_error = f"NATS refused: {error}"
+            log.error("relay %s: %s", self.source, self.last_error)
+            return
         log.debug("relay %s: NATS: %s", self.source, error)
 
     async def _on_disconnected(self) -> None:

@@ -7,6 +7,7 @@ acknowledgement are ``planspor_runtime.reactions``.
 
 from typing import Any
 
+from planspor_runtime.bus import NatsTarget
 from planspor_runtime.reactions import Outcome, ReactionSubscriber
 from planspor_runtime.reactions import apply_message as _apply
 from planspor_shared.subjects import DEFAULT_PREFIX, check_prefix
@@ -23,7 +24,7 @@ def apply_message(application: Any, data: bytes) -> tuple[Outcome, str]:
     return _apply(data, application.on_plan_event)
 
 
-def PlanCatalogueSubscriber(application: Any, *, nats_url: str, subject_prefix: str = DEFAULT_PREFIX,
+def PlanCatalogueSubscriber(application: Any, *, nats_url: NatsTarget, subject_prefix: str = DEFAULT_PREFIX,
                             durable: str = DURABLE) -> ReactionSubscriber:
     return ReactionSubscriber(name="plan catalogue", subject=plan_subjects(subject_prefix), durable=durable,
                               nats_url=nats_url, subject_prefix=subject_prefix, react=application.on_plan_event)

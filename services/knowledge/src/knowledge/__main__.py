@@ -43,7 +43,7 @@ async def _rebuild(origin: Literal["stream", "feeds"]) -> dict[str, Any]:
             def progress(read: int, total: int | None) -> None:
                 bar.update(task, completed=read, total=total)
 
-            return await rebuild(container.writer, origin=origin, nats_url=container.settings.nats_url,
+            return await rebuild(container.writer, origin=origin, nats_url=container.settings.nats_access(),
                                  prefix=container.settings.planspor_subject_prefix, progress=progress)
     finally:
         await container.aclose()

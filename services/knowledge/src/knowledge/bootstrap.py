@@ -35,7 +35,7 @@ def bootstrap(settings: Settings | None = None, registry: EventRegistry = REGIST
     driver = neo4j.AsyncGraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password))
     feeds = Feeds(settings.feed_urls, settings.planspor_feed_token)
     writer = GraphWriter(driver, feeds, registry, settings.neo4j_database)
-    projector = Projector(writer, settings.nats_url, settings.planspor_subject_prefix, settings.knowledge_durable,
+    projector = Projector(writer, settings.nats_access(), settings.planspor_subject_prefix, settings.knowledge_durable,
                           settings.knowledge_batch_size, settings.knowledge_fetch_timeout, settings.knowledge_nak_delay)
     return Container(settings, driver, feeds, writer, projector, Access(parse_tokens(settings.planspor_tokens)))
 

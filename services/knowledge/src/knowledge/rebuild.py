@@ -15,6 +15,7 @@ import nats
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from planspor_runtime.bus import NatsAccess, NatsTarget
 from planspor_shared.events import SOURCES
 from planspor_shared.subjects import all_subjects, stream_name
 
@@ -35,9 +36,9 @@ async def _project_carrying(writer: GraphWriter, items: list[Incoming], carried:
     return [i for i in carried + items if i.key is not None and i.key[1] > result.checkpoints.get(i.key[0], 0)]
 
 
-async def rebuild_from_stream(writer: GraphWriter, nats_url: str, prefix: str,
+async def rebuild_from_stream(writer: GraphWriter, nats_url: NatsTarget, prefix: str,
                               progress: Progress | None = None) -> int:
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(**NatsAccess.of(nats_url).connect_options(name="planspor-knowledge-rebuild"))
     try:
         js = nc.jetstream()
         info = await js.stream_info(stream_name(prefix))
@@ -91,7 +92,7 @@ async def rebuild_from_feeds(writer: GraphWriter, progress: Progress | None = No
     return read
 
 
-async def rebuild(writer: GraphWriter, *, origin: Literal["stream", "feeds"] = "stream", nats_url: str = "",
+async def rebuild(writer: GraphWriter, *, origin: Literal["stream", "feeds"] = "stream", nats_url: NatsTarget = "",
                   prefix: str = "planspor", progress: Progress | None = None) -> dict[str, Any]:
     """Empty the graph, replay everything, return the checksum (with the number of events read)."""
     async with writer.lock:

@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from planspor_runtime.access import check_not_placeholder, parse_tokens
+from planspor_runtime.bus import NatsAccess, check_credentials
 from planspor_shared.subjects import DEFAULT_PREFIX, check_prefix
 
 PLACEHOLDER_PASSWORDS = frozenset({"", "neo4j", "password", "changeme", "planspor-dev"})
@@ -22,6 +23,11 @@ class Settings(BaseSettings):
     neo4j_password: str = "planspor-dev"
     neo4j_database: str | None = None
     nats_url: str = "nats://127.0.0.1:4222"
+    """One server, or a cluster's servers separated by commas."""
+    nats_user: str | None = None
+    nats_password: str | None = None
+    """knowledge's own NATS credentials (it may only consume); required outside development."""
+    nats_stream_replicas: int = Field(default=1, ge=1, le=5)
     planspor_subject_prefix: str = DEFAULT_PREFIX
     knowledge_durable: str = "knowledge-projector"
     knowledge_batch_size: int = Field(default=200, ge=1, le=10_000)
@@ -40,9 +46,14 @@ class Settings(BaseSettings):
     def _no_placeholders_outside_development(self) -> "Settings":
         check_prefix(self.planspor_subject_prefix)
         check_not_placeholder(parse_tokens(self.planspor_tokens), self.planspor_env)
+        check_credentials(self.planspor_env, self.nats_user, self.nats_password, self.nats_url)
+        self.nats_access()
         if self.planspor_env != "development" and self.neo4j_password in PLACEHOLDER_PASSWORDS:
             raise ValueError(f"NEO4J_PASSWORD is a placeholder while PLANSPOR_ENV={self.planspor_env}")
         return self
+
+    def nats_access(self) -> NatsAccess:
+        return NatsAccess.from_settings(self)
 
     @property
     def feed_urls(self) -> dict[str, str]:

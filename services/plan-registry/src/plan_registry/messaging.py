@@ -8,6 +8,7 @@ second delivery drafts nothing. Delivery and acknowledgement are
 from functools import partial
 from typing import Any
 
+from planspor_runtime.bus import NatsTarget
 from planspor_runtime.reactions import Outcome, ReactionSubscriber
 from planspor_runtime.reactions import apply_message as _apply
 from planspor_shared.subjects import DEFAULT_PREFIX, check_prefix
@@ -26,7 +27,7 @@ def apply_message(application: Any, data: bytes) -> tuple[Outcome, str]:
     return _apply(data, application.on_recommendation_issued, (DomainError,))
 
 
-def RecommendationSubscriber(application: Any, *, nats_url: str, subject_prefix: str = DEFAULT_PREFIX,
+def RecommendationSubscriber(application: Any, *, nats_url: NatsTarget, subject_prefix: str = DEFAULT_PREFIX,
                              durable: str = DURABLE) -> ReactionSubscriber:
     return ReactionSubscriber(name="plan-registry reactions", subject=recommendation_subject(subject_prefix),
                               durable=durable, nats_url=nats_url, subject_prefix=subject_prefix,

@@ -49,7 +49,7 @@ def operations_router(container: Container) -> APIRouter:
     async def rebuild_graph(request: RebuildRequest | None = None) -> dict[str, Any]:
         """Empty the graph and replay every event (from the stream, or from the feeds); returns the checksum."""
         origin = (request or RebuildRequest()).origin
-        return await rebuild(container.writer, origin=origin, nats_url=container.settings.nats_url,
+        return await rebuild(container.writer, origin=origin, nats_url=container.settings.nats_access(),
                              prefix=container.settings.planspor_subject_prefix)
 
     return router

@@ -30,6 +30,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from planspor_shared.subjects import all_subjects, stream_name
+from planspor_runtime.bus import NatsAccess, NatsTarget
 from planspor_runtime.stream import stream_config
 
 from knowledge.pipeline.graph_writer import BatchResult, GraphWriter
@@ -41,7 +42,7 @@ log = logging.getLogger("knowledge.projector")
 class Projector:
     """The live consumer: fetch a batch, project it, ack what the graph now holds, nak the rest."""
 
-    def __init__(self, writer: GraphWriter, nats_url: str, prefix: str, durable: str, batch_size: int = 200,
+    def __init__(self, writer: GraphWriter, nats_url: NatsTarget, prefix: str, durable: str, batch_size: int = 200,
                  fetch_timeout: float = 1.0, nak_delay: float = 1.0) -> None:
         self.writer = writer
         self.nats_url = nats_url
@@ -58,12 +59,14 @@ class Projector:
         self._subscription: JetStreamContext.PullSubscription | None = None
 
     async def _subscribe(self) -> JetStreamContext.PullSubscription:
-        self._nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1)
+        access = NatsAccess.of(self.nats_url)
+        self._nc = await nats.connect(**access.connect_options(name=f"planspor-{self.durable}"),
+                                      max_reconnect_attempts=-1)
         js = self._nc.jetstream()
         try:
             await js.stream_info(stream_name(self.prefix))
         except NotFoundError:
-            await js.add_stream(stream_config(self.prefix))
+            await js.add_stream(stream_config(self.prefix, access.stream_replicas))
         self._subscription = await js.pull_subscribe(
             all_subjects(self.prefix), durable=self.durable, stream=stream_name(self.prefix),
             config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
