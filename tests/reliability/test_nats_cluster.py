@@ -150,7 +150,8 @@ def test_the_stream_leader_killed_while_the_projector_consumes_puts_every_event_
     import neo4j
 
     from knowledge.graph.schema import empty_graph, ensure_constraints
-    from knowledge.projection.projector import Projection, Projector
+    from knowledge.pipeline.graph_writer import GraphWriter
+    from knowledge.pipeline.projector import Projector
 
     app = app_for(sqlite_store_env)
 
@@ -158,7 +159,7 @@ def test_the_stream_leader_killed_while_the_projector_consumes_puts_every_event_
         driver = neo4j.AsyncGraphDatabase.driver(neo4j_uri, auth=neo4j_auth)
         await empty_graph(driver)
         await ensure_constraints(driver)
-        projector = Projector(Projection(driver), nats_cluster.access("knowledge"), subject_prefix,
+        projector = Projector(GraphWriter(driver), nats_cluster.access("knowledge"), subject_prefix,
                               "knowledge-projector", batch_size=200, fetch_timeout=0.5, nak_delay=0.2)
         consuming = None
         try:
@@ -200,7 +201,7 @@ async def graph_counts(driver, goal_ids) -> tuple[int, int]:
 
 
 async def projection_checkpoint(driver) -> int:
-    from knowledge.graph import projection as graph
+    from knowledge.graph.bookkeeping import read_checkpoints
 
     async with driver.session() as session:
-        return (await session.execute_read(graph.read_checkpoints))[SOURCE][0]
+        return (await session.execute_read(read_checkpoints))[SOURCE][0]
