@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from planspor_runtime.access import Access, Principal, Role
+from planspor_runtime.docs import serve_docs_locally
 from cocreation.application import ApplicationError, CocreationApplication, ConcurrencyConflict, NotFound
 from cocreation.domain import (
     Body,
@@ -213,6 +214,7 @@ def create_api(application: CocreationApplication, access: Access, lifespan: Any
         summary="Co-creation (samskaping): processes, workshops, inputs, plan needs, prioritisations, recommendation",
         lifespan=lifespan,
     )
+    serve_docs_locally(api)
     router = APIRouter(prefix="/api/v1", responses=ERRORS)
     command = Depends(access.require(Role.FACILITATOR))
     read = Depends(access.require(*READ_ROLES))

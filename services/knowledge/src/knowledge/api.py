@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException
 from pydantic import BaseModel
 
 from planspor_runtime.access import Role
+from planspor_runtime.docs import serve_docs_locally
 
 from knowledge.bootstrap import Container, start
 from knowledge.graph import projection as graph
@@ -114,6 +115,7 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
 
     app = FastAPI(title="planspor knowledge", version="1", lifespan=lifespan)
     app.state.container = container
+    serve_docs_locally(app)
 
     @app.get("/healthz")
     async def healthz() -> dict:

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from planspor_runtime.access import Access, Principal, Role
+from planspor_runtime.docs import serve_docs_locally
 
 from plan_registry.application import ConcurrencyConflict, PlanRegistry
 from plan_registry.domain import (
@@ -307,6 +308,7 @@ def create_api(application: PlanRegistry, access: Access, lifespan: Any = None) 
         "municipality, with the rules of the Planning and Building Act. Every change is an event.",
         lifespan=lifespan,
     )
+    serve_docs_locally(api)
     app = application
 
     @api.exception_handler(DomainError)
