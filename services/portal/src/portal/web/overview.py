@@ -1,9 +1,10 @@
 """The overview (counts, plans over time, projection, integrity) and the plan system page.
 
 Reads: plan-registry ``/plans``, ``/goals``, ``/strategies``, ``/decisions``; co-creation
-``/processes`` (+ each process's workshops and inputs); knowledge ``/api/v1/checksum``,
-``/health`` (operators) and, for analysts, the chain status through ``/api/v1/cypher``. Each
-section shows what the role may see and says so where it may not.
+``/processes`` (+ each process's workshops and inputs); for the integrity section (``/integrity``,
+loaded after the page) knowledge ``/api/v1/checksum``, ``/health`` (operators) and, for analysts,
+the chain status through ``/api/v1/cypher``. Each section shows what the role may see and says so
+where it may not.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fastapi.responses import Response
 from portal.client import ServiceError, gather_named
 from portal.pages import ANALYSTS, COCREATION_READERS, KNOWLEDGE_READERS, OPERATORS, PLAN_READERS
 from portal.views.plan_system import by_type, bars, counts_by_year, hierarchy
-from portal.web.context import Viewer, platform, render, require, value
+from portal.web.context import Viewer, is_htmx, platform, render, require, value
 
 router = APIRouter()
 
@@ -74,8 +75,14 @@ async def overview(request: Request, v: Viewer = Depends(require("overview"))) -
             counts.append((kind, None if any(x is None for x in lists) else sum(len(x) for x in lists)))
     plans = _items(found.get("plans"))
     return render(request, "overview.html", v=v, counts=counts,
-                  chart=chart_of(plans, date.today()) if plans is not None else None,
-                  integrity=await integrity(request, v))
+                  chart=chart_of(plans, date.today()) if plans is not None else None)
+
+
+@router.get("/integrity")
+async def integrity_status(request: Request, v: Viewer = Depends(require("overview"))) -> Response:
+    """Its own request, which the overview loads after it is shown: the graph's checksum reads the whole graph."""
+    template = "partials/integrity.html" if is_htmx(request) else "integrity.html"
+    return render(request, template, v=v, integrity=await integrity(request, v))
 
 
 @router.get("/plan-system")
