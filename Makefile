@@ -71,7 +71,7 @@ bench: setup
 	@export NATS_URL=$${NATS_URL:-nats://127.0.0.1:24222} NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:27687}; \
 	 $(PY) -m knowledge.bench --may-empty-graph; rc=$$?; \
 	 $(PY) runtime/bench/bench_relay.py; rc2=$$?; \
-	 $(PY) services/portal/bench/bench_portal.py || rc2=1; \
+	 $(PY) services/portal/bench/bench_portal.py --may-empty-graph || rc2=1; \
 	 env -u NATS_URL -u NEO4J_URI $(BENCH_ENV) $(PY) -m planspor_stack down --profile test; \
 	 test $$rc -eq 0 -a $$rc2 -eq 0
 

@@ -30,6 +30,8 @@ SERVICES = tuple(
                                 ("knowledge", "knowledge", 8003))
 )
 """Ports: 8001-8003, or PLANSPOR_PLAN_REGISTRY_PORT, PLANSPOR_COCREATION_PORT, PLANSPOR_KNOWLEDGE_PORT."""
+PORTAL = Service("portal", "portal", int(os.environ.get("PLANSPOR_PORTAL_PORT", 8004)))
+"""The web front (services/portal, 8004 or PLANSPOR_PORTAL_PORT): started with the services, its address first."""
 
 
 def built(service: Service) -> bool:
@@ -54,6 +56,8 @@ def service_env(stack: Stack, service: Service) -> dict[str, str]:
     elif service.package == "cocreation":
         env.update(COCREATION_HOST=host, COCREATION_PORT=port, COCREATION_STORE="sqlite",
                    COCREATION_SQLITE_PATH=sqlite, COCREATION_RELAY="1", COCREATION_CATALOGUE_SUBSCRIBER="1")
+    elif service.package == "portal":
+        env.update(PORTAL_HOST=host, PORTAL_PORT=port)
     else:
         env.update(KNOWLEDGE_HOST=host, KNOWLEDGE_PORT=port, NEO4J_URI=stack.endpoints["neo4j"].url, NEO4J_USER=s.neo4j_user,
                    NEO4J_PASSWORD=s.neo4j_password)
@@ -120,15 +124,17 @@ def run(stack: Stack) -> int:
             ensure_stream(stack.endpoints["nats"].url)
         if not services:
             print("planspor: the services are not built yet: the stack runs alone.")
-        for service in services:
+        started = [PORTAL, *services] if services and built(PORTAL) else services
+        for service in started:
             if not port_is_free(service.port):
                 raise StackError(f"{service.name}: port {service.port} is taken; stop what holds it and run again.")
             process = ManagedProcess(service.name, stack.settings.run_dir, stack.settings.log_dir / f"{service.name}.log")
             process.start([sys.executable, "-m", service.package], env=service_env(stack, service))
             processes.append(process)
-        for service, process in zip(services, processes):
+        for service, process in zip(started, processes):
             wait_until(lambda: http_ok(f"{service.url()}/healthz"), service.name, 60, process)
-            print(f"  {service.name}: {service.url()}  (OpenAPI: {service.url()}/docs)")
+            print(f"  {service.name}: {service.url()}" + ("  (sign in with a token below)" if service is PORTAL
+                                                          else f"  (OpenAPI: {service.url()}/docs)"))
         if len(services) == len(SERVICES) and os.environ.get("PLANSPOR_DEMO", "1") != "0":
             load_demo_and_tour(stack)
         print("planspor: ready. Logs in", stack.settings.log_dir, "- press Ctrl-C to stop.")
@@ -174,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "down":
             print(f"planspor: stopping the local stack (profile {stack.settings.profile})")
             stack.stop(everything=True)
-            for service in SERVICES:
+            for service in (*SERVICES, PORTAL):
                 ManagedProcess(service.name, stack.settings.run_dir, stack.settings.log_dir / "x").stop()
             print("planspor: stack is down.")
         elif args.command == "status":
