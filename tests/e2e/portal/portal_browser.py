@@ -134,6 +134,8 @@ class Browser:
     def __post_init__(self) -> None:
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for old in SCREENSHOTS.glob("*.png"):
+            old.unlink()
         self._axe = AXE.read_text(encoding="utf-8")
 
     def goto(self, path: str):

@@ -32,6 +32,10 @@ class Catalogue:
         text = self.messages[key]
         return text.format(**values) if values else text
 
+    def count(self, key: str, n: int, **values: Any) -> str:
+        """``key.one`` for one thing where the language says it otherwise ("1 hendelse"), else ``key``."""
+        return self.t(f"{key}.one" if n == 1 and f"{key}.one" in self.messages else key, n=n, **values)
+
     def has(self, key: str) -> bool:
         return key in self.messages
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.unit
 PORTAL = Path(__file__).resolve().parents[2] / "src" / "portal"
 SAME_IN_BOTH = {"language.switch_to.en", "language.switch_to.nb", "format.hybrid", "label.Plan", "plans.status",
                 "plans.col.type", "plans.col.status", "strategies.col.status", "strategy.status", "strategy.col.plan",
-                "explore.id", "operations.col.id", "operations.col.status"}
+                "explore.id", "operations.col.id", "operations.col.status", "plan_system.goal_plans.one"}
 """Words that are the same in bokmål and English; any other label must differ, or it was not translated."""
 VOCABULARIES = {"plan_type": base_events.PlanType, "body": base_events.Body, "action": base_events.StrategyAction,
                 "plan_status": plan_registry_events.PlanStatus, "outcome": plan_registry_events.DecisionOutcome,

@@ -238,3 +238,14 @@ def test_every_page_forbids_loading_from_elsewhere_and_reports_its_api_time(clie
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert "script-src 'self';" in page.headers["content-security-policy"]
     assert re.fullmatch(r'api;dur=[\d.]+;desc="\d+ calls", total;dur=[\d.]+', page.headers["server-timing"])
+
+
+def test_the_integrity_section_shows_each_role_what_the_api_tells_it(client):
+    sign_in(client, Role.OPERATOR)
+    operator = client.get("/integrity", headers={"HX-Request": "true"}).text
+    assert 'data-integrity="dead-letters">1' in operator and "plan-registry: posisjon 369" in operator
+    assert "vises for analytikere" in operator
+    sign_in(client, Role.ANALYST)
+    analyst = client.get("/integrity").text
+    assert "plan-registry: 369 hendelser, 0 brudd" in analyst and "vises for driftsrollen" in analyst
+    assert "over 862 noder og 1\u00a0890 relasjoner" in analyst

@@ -56,6 +56,9 @@ class Viewer:
     def t(self, key: str, **values: Any) -> str:
         return self.catalogue.t(key, **values)
 
+    def count(self, key: str, n: int, **values: Any) -> str:
+        return self.catalogue.count(key, n, **values)
+
     def vocab(self, kind: str, value: Any) -> str:
         return self.catalogue.vocab(kind, value)
 
