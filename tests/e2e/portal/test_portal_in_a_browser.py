@@ -71,7 +71,8 @@ def test_03_the_auditor_downloads_the_evidence_pack_of_the_decision(browser, bae
 def test_04_the_plan_system_page_draws_the_baerum_hierarchy_with_all_41_plans(browser, baerum):
     browser.sign_in("auditor")
     browser.visit("/plan-system", "plan-system")
-    drawn = browser.page.locator(".hierarchy li[data-plan-id]").evaluate_all("items => items.map(i => i.dataset.planId)")
+    drawn = browser.page.locator(".hierarchy li[data-plan-id]").evaluate_all(
+        "items => items.map(i => i.dataset.planId)")
     plans = {value for key, value in baerum.items() if key.startswith("plan:")}
     assert len(plans) == 41 and len(drawn) == 41 and set(drawn) == plans
     root = browser.page.locator(f".tree-root > li[data-plan-id='{baerum['plan:P01']}']")

@@ -88,7 +88,8 @@ def test_the_development_tokens_are_listed_only_in_development(fake):
 
 
 @pytest.mark.parametrize("role, offered, not_offered", [
-    (Role.AUDITOR, {"overview", "plan_system", "plans", "decisions", "cocreation"}, {"cypher", "explore", "operations"}),
+    (Role.AUDITOR, {"overview", "plan_system", "plans", "decisions", "cocreation"},
+     {"cypher", "explore", "operations"}),
     (Role.ANALYST, {"cypher", "explore", "plans"}, {"operations"}),
     (Role.PLANNER, {"plans", "plan_system", "decisions"}, {"cypher", "explore", "operations", "cocreation"}),
     (Role.OPERATOR, {"overview", "operations"}, {"cypher", "plans"}),

@@ -17,8 +17,8 @@ from typing import Any
 from portal.i18n import as_date
 
 TYPE_ORDER = ("kommuneplan_samfunnsdel", "kommuneplan_arealdel", "handlingsdel", "kommunedelplan", "temaplan",
-              "sektorplan", "strategi", "omradereguleringsplan", "detaljreguleringsplan", "planprogram", "interkommunal_plan",
-              "other")
+              "sektorplan", "strategi", "omradereguleringsplan", "detaljreguleringsplan", "planprogram",
+              "interkommunal_plan", "other")
 """The plan types from the top of the hierarchy down (domain.md, "Terms")."""
 IN_FORCE = frozenset({"in_force", "under_revision"})
 ENDED = frozenset({"repealed", "replaced", "merged"})

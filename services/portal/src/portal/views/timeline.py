@@ -120,8 +120,9 @@ def timeline(trace: dict[str, Any], decision: dict[str, Any] | None = None) -> l
         who = participants.get(ballot.properties.get("participant_id"), {})
         ballot.title = who.get("name") or ballot.properties.get("participant_id") or ballot.id
     for prioritisation in entries["prioritisation"]:
-        prioritisation.children = sorted((b for b in ballots if b.properties.get("prioritisation_id") == prioritisation.id
-                                           and not b.properties.get("until")), key=lambda b: b.title)
+        counted = [b for b in ballots if b.properties.get("prioritisation_id") == prioritisation.id
+                   and not b.properties.get("until")]
+        prioritisation.children = sorted(counted, key=lambda b: b.title)
     if decision is not None:
         for amendment in decision.get("amendments") or []:
             entries["amendments"].append(Entry(
@@ -160,7 +161,8 @@ def graph_elements(trace: dict[str, Any]) -> list[dict[str, Any]]:
         nodes[start["id"]]["data"]["name"] = (title_of(start["label"], start_step.get("properties") or {})
                                               or start["label"])[:48]
     known = set(nodes)
-    return [*nodes.values(), *(e for e in edges.values() if e["data"]["source"] in known and e["data"]["target"] in known)]
+    return [*nodes.values(),
+            *(e for e in edges.values() if e["data"]["source"] in known and e["data"]["target"] in known)]
 
 
 def as_json(elements: list[dict[str, Any]]) -> str:

@@ -28,7 +28,8 @@ EXAMPLE = ("MATCH (p:Plan)-[a:ANCHORED_IN]->(g:Goal)\nWHERE a.until IS NULL\n"
 def _node(node: dict[str, Any]) -> dict[str, Any]:
     label = next((name for name in node.get("labels") or [] if name in GRAPH_LABELS), (node.get("labels") or ["?"])[0])
     properties = node.get("properties") or {}
-    return {"label": label, "id": properties.get("id"), "title": title_of(label, properties) or properties.get("id") or label,
+    title = title_of(label, properties) or properties.get("id") or label
+    return {"label": label, "id": properties.get("id"), "title": title,
             "page": PAGES[label].format(properties.get("id")) if label in PAGES else None}
 
 
