@@ -91,8 +91,12 @@ class Labels:
                     if s and s.strip()}
         plain = self.texts[language]
         found = {key for key, text in plain.items() if "{" not in text and text in segments}
-        return found | {key for key, pattern in self.only[language].items()
-                        if "{" in plain[key] and any(pattern.match(s) for s in segments)}
+        for key, text in plain.items():
+            if "{" in text:
+                head = text.split("{", 1)[0].strip()
+                if any(s.startswith(head) and self.only[language][key].match(s) for s in segments):
+                    found.add(key)
+        return found
 
 TEXTS_JS = """() => {
   const out = [document.title];
