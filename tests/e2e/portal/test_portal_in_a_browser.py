@@ -3,8 +3,8 @@
 An auditor follows the adoption decision back to the council seminar of 29 April 2022; the plan system draws all
 41 plans; an analyst asks the graph in Cypher, downloads the answer and is refused a write; a planner is not
 offered the console; every label changes with the language; an operator rebuilds the graph. axe-core checks every
-page visited (no serious or critical violation), each is saved as a screenshot under var/portal/screenshots, and
-no page loads anything from outside the machine.
+page visited in bokmål (no serious or critical violation), each page is saved as a screenshot under
+var/portal/screenshots, and no page loads anything from outside the machine.
 """
 
 from __future__ import annotations
