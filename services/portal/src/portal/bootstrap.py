@@ -5,7 +5,7 @@ nothing in the browser tests, which run the real services).
 
 Every response carries a Content-Security-Policy that allows nothing but this origin, so no
 page can load a script, a style, a font or an image from elsewhere, and ``Server-Timing`` with
-the time spent waiting on the services (``api``) and in all (``total``).
+the time spent waiting on the services (``api``), rendering the templates (``render``) and in all (``total``).
 """
 
 from __future__ import annotations
@@ -95,8 +95,9 @@ def build(settings: Settings | None = None, transport: httpx.AsyncBaseTransport 
         if not path.startswith("/assets/"):
             response.headers.setdefault("Cache-Control", "no-store")
         total = time.perf_counter() - started
+        rendering = getattr(request.state, "render_seconds", 0.0)
         response.headers["Server-Timing"] = (f'api;dur={wall_seconds(calls) * 1000:.1f};desc="{len(calls)} calls", '
-                                             f"total;dur={total * 1000:.1f}")
+                                             f"render;dur={rendering * 1000:.1f}, total;dur={total * 1000:.1f}")
         return response
 
     @app.exception_handler(context.SignInRequired)
