@@ -121,6 +121,8 @@ class FakePlatform:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str, Role | None]] = []
         self.down: set[str] = set()
+        self.drops: int = 0
+        """How many of the next requests find their connection closed by the server."""
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -131,6 +133,9 @@ class FakePlatform:
         self.calls.append((service, request.method, request.url.path, role))
         if service in self.down:
             raise httpx.ConnectError("connection refused", request=request)
+        if self.drops:
+            self.drops -= 1
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
         if role is None:
             return httpx.Response(401, json={"detail": "missing or unknown bearer token"})
         path = request.url.path

@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 
 PLAN_REGISTRY, COCREATION, KNOWLEDGE = "plan-registry", "cocreation", "knowledge"
+KEEPALIVE_SECONDS = 4.0
 
 GRAPH_LABELS = ("Plan", "Goal", "Indicator", "Measurement", "Strategy", "StrategyItem", "Evidence", "Decision", "Body",
                 "Process", "Workshop", "Participant", "Input", "PlanNeed", "Prioritisation", "Ballot",
@@ -159,9 +160,11 @@ class Services:
     _clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
 
     def http(self, service: str) -> httpx.AsyncClient:
+        """Idle connections are dropped after 4 s, before the services' servers close theirs (uvicorn: 5 s)."""
         if service not in self._clients:
-            self._clients[service] = httpx.AsyncClient(base_url=self.urls[service].rstrip("/"), timeout=self.timeout,
-                                                       transport=self.transport)
+            self._clients[service] = httpx.AsyncClient(
+                base_url=self.urls[service].rstrip("/"), timeout=self.timeout, transport=self.transport,
+                limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS))
         return self._clients[service]
 
     def as_user(self, token: str | None) -> "Platform":
@@ -185,9 +188,16 @@ class Api:
         started = time.perf_counter()
         status = 0
         try:
-            response = await self.services.http(self.service).request(
-                method, path, params=params, json=json_body, headers=headers,
-                timeout=timeout or self.services.timeout)
+            for attempt in (1, 2):
+                try:
+                    response = await self.services.http(self.service).request(
+                        method, path, params=params, json=json_body, headers=headers,
+                        timeout=timeout or self.services.timeout)
+                    break
+                except httpx.RemoteProtocolError:
+                    # a kept-alive connection the server closed as it was reused: a read may be asked again
+                    if method != "GET" or attempt == 2:
+                        raise
             status = response.status_code
         except httpx.TransportError as error:
             raise ServiceUnavailable(self.service, f"{type(error).__name__}: {error}") from None

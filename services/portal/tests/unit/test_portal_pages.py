@@ -251,3 +251,18 @@ def test_the_integrity_section_shows_each_role_what_the_api_tells_it(client):
     analyst = client.get("/integrity").text
     assert "plan-registry: 369 hendelser, 0 brudd" in analyst and "vises for driftsrollen" in analyst
     assert "over 862 noder og 1\u00a0890 relasjoner" in analyst
+
+
+def test_a_read_whose_kept_alive_connection_the_server_closed_is_asked_again_once(client, fake):
+    sign_in(client, Role.AUDITOR)
+    fake.drops = 1
+    page = client.get(f"/inputs/{INPUT}")
+    assert "Innspillet ble tatt med i den vedtatte planstrategien." in page.text
+    assert fake.drops == 0
+
+
+def test_a_command_is_never_sent_twice_when_its_connection_drops(client, fake):
+    csrf = sign_in(client, Role.OPERATOR)
+    fake.drops = 1
+    client.post("/operations/dead-letters/cocreation:7/replay", data={"csrf_token": csrf})
+    assert sum(1 for _, method, path, _ in fake.calls if method == "POST" and path.endswith("/replay")) == 1
