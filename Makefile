@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 STAMP := $(VENV)/.installed
 PYPROJECTS := $(wildcard shared/pyproject.toml verify/pyproject.toml runtime/pyproject.toml deploy/pyproject.toml services/*/pyproject.toml)
+NODE_STAMP := node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: help setup run test unit integration e2e slow bench up down status reset schemas asyncapi lint
+.PHONY: help setup browser run test unit integration e2e slow bench up down status reset schemas asyncapi lint
 
 help:
 	@echo "make run          set up, start the stack and the services (Ctrl-C stops them)"
@@ -27,13 +29,26 @@ $(STAMP): constraints.txt requirements-dev.txt $(PYPROJECTS)
 	@$(PY) -m pip install -q -c constraints.txt -r requirements-dev.txt
 	@touch $(STAMP)
 
-setup: $(STAMP)
+# front-end libraries (htmx, cytoscape.js, axe-core, swagger-ui-dist): pinned by package-lock.json, served locally
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "planspor: npm is missing (Node.js 20 or newer): install it, then run make again"; exit 1; }
+	@echo "planspor: installing the front-end libraries (npm ci, pinned by package-lock.json) ..."
+	@SCARF_ANALYTICS=false npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+setup: $(STAMP) $(NODE_STAMP)
 	@$(PY) -m planspor_stack install
+
+# the browser tier (tests/e2e/portal): Debian's chromium, driven by Playwright from PyPI
+browser:
+	@test -x $(CHROMIUM) || { if [ "$$(id -u)" = 0 ]; then echo "planspor: installing Debian's chromium for the browser tests ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "planspor: the browser tests need Debian's chromium at $(CHROMIUM): sudo apt-get install chromium"; exit 1; fi; }
 
 run: setup
 	@$(PY) -m planspor_stack run
 
-test: setup
+test: setup browser
 	@echo "planspor: running the unit, integration and e2e tests (the test stack starts on first use)"
 	@$(PYTEST) -m "not slow"
 
@@ -43,7 +58,7 @@ unit: setup
 integration: setup
 	@$(PYTEST) -m "integration and not slow"
 
-e2e: setup
+e2e: setup browser
 	@$(PYTEST) -m "e2e and not slow"
 
 slow: setup
@@ -56,6 +71,7 @@ bench: setup
 	@export NATS_URL=$${NATS_URL:-$$($(BENCH_ENV) $(PY) -m planspor_stack nats-url --profile test)} NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:27687}; \
 	 $(PY) services/knowledge/bench/bench_projection.py --may-empty-graph; rc=$$?; \
 	 $(PY) runtime/bench/bench_relay.py; rc2=$$?; \
+	 $(PY) services/portal/bench/bench_portal.py --may-empty-graph || rc2=1; \
 	 env -u NATS_URL -u NEO4J_URI $(BENCH_ENV) $(PY) -m planspor_stack down --profile test; \
 	 test $$rc -eq 0 -a $$rc2 -eq 0
 

@@ -26,7 +26,8 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 READMES = ["README.md", "shared/README.md", *sorted(str(p.relative_to(REPO)) for p in REPO.glob("services/*/README.md"))]
 COMMAND_START = re.compile(r"^(make |\.venv/bin/|python -m |curl |planspor )")
-SERVICE_PORT_SETTING = {"plan_registry": "PLAN_REGISTRY_PORT", "cocreation": "COCREATION_PORT", "knowledge": "KNOWLEDGE_PORT"}
+SERVICE_PORT_SETTING = {"plan_registry": "PLAN_REGISTRY_PORT", "cocreation": "COCREATION_PORT", "knowledge": "KNOWLEDGE_PORT",
+                        "portal": "PORTAL_PORT"}
 
 
 def commands(readme: str) -> list[str]:
@@ -105,7 +106,7 @@ def run_service_and_follow_ups(command: str, follow_ups: list[str], tmp_path: Pa
             assert process.poll() is None, process.stdout.read().decode()
             assert time.monotonic() < deadline, "the service did not answer /healthz"
             time.sleep(0.2)
-        if package != "knowledge":
+        if package in ("plan_registry", "cocreation"):
             assert list(tmp_path.glob("var/data/*.sqlite")), "the README says the store is SQLite under var/data"
         for follow_up in follow_ups:
             curl = re.sub(r"(localhost|127\.0\.0\.1):\d+", f"127.0.0.1:{port}", follow_up)

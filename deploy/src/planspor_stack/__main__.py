@@ -32,6 +32,8 @@ SERVICES = tuple(
                                 ("knowledge", "knowledge", 8003))
 )
 """Ports: 8001-8003, or PLANSPOR_PLAN_REGISTRY_PORT, PLANSPOR_COCREATION_PORT, PLANSPOR_KNOWLEDGE_PORT."""
+PORTAL = Service("portal", "portal", int(os.environ.get("PLANSPOR_PORTAL_PORT", 8004)))
+"""The web front (services/portal, 8004 or PLANSPOR_PORTAL_PORT): started with the services, its address first."""
 
 
 def built(service: Service) -> bool:
@@ -63,6 +65,8 @@ def service_env(stack: Stack, service: Service) -> dict[str, str]:
         env.update(COCREATION_HOST=host, COCREATION_PORT=port, COCREATION_STORE="sqlite",
                    COCREATION_SQLITE_PATH=sqlite, COCREATION_RELAY="1", COCREATION_CATALOGUE_SUBSCRIBER="1",
                    COCREATION_SIGNING_KEY_FILE=signing_key_file(stack, service))
+    elif service.package == "portal":
+        env.update(PORTAL_HOST=host, PORTAL_PORT=port)
     else:
         env.update(KNOWLEDGE_HOST=host, KNOWLEDGE_PORT=port, NEO4J_URI=stack.endpoints["neo4j"].url, NEO4J_USER=s.neo4j_user,
                    NEO4J_PASSWORD=s.neo4j_password)
@@ -139,16 +143,18 @@ def run(stack: Stack) -> int:
             ensure_stream(stack.nats_access())
         if not services:
             print("planspor: the services are not built yet: the stack runs alone.")
-        for service in services:
+        started = [PORTAL, *services] if services and built(PORTAL) else services
+        for service in started:
             if not port_is_free(service.port):
                 raise StackError(f"{service.name}: port {service.port} is taken; stop what holds it and run again.")
             process = ManagedProcess(service.name, stack.settings.run_dir, stack.settings.log_dir / f"{service.name}.log")
             process.start([sys.executable, "-m", service.package], env=service_env(stack, service))
             processes.append(process)
-        for service, process in zip(services, processes):
+        for service, process in zip(started, processes):
             wait_until(lambda: http_ok(f"{service.url()}/healthz"), service.name, 60, process)
-            print(f"  {service.name}: {service.url()}  (OpenAPI: {service.url()}/docs)")
-            if service.package != "knowledge":
+            print(f"  {service.name}: {service.url()}" + ("  (sign in with a token below)" if service is PORTAL
+                                                          else f"  (OpenAPI: {service.url()}/docs)"))
+            if service.package not in ("knowledge", "portal"):
                 from planspor_runtime.signing import verifier_key_of
 
                 print(f"  {service.name} signing key: {verifier_key_of(signing_key_file(stack, service))}")
@@ -200,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "down":
             print(f"planspor: stopping the local stack (profile {stack.settings.profile})")
             stack.stop(everything=True)
-            for service in SERVICES:
+            for service in (*SERVICES, PORTAL):
                 ManagedProcess(service.name, stack.settings.run_dir, stack.settings.log_dir / "x").stop()
             print("planspor: stack is down.")
         elif args.command == "reset":

@@ -136,7 +136,7 @@ class Access:
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/asyncapi.json"})
 """What the middleware lets through without a token (the route may still ask for one): liveness, readiness
 and the API's own description (OpenAPI, AsyncAPI)."""
-OPEN_PREFIXES = ("/docs/static/",)
+OPEN_PREFIXES = ("/docs/assets/",)
 
 
 class AuthenticateFirst:

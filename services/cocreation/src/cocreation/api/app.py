@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from planspor_runtime.docs import serve_docs_locally
 from planspor_runtime.access import Access
 
 from cocreation.api import (
@@ -48,4 +49,5 @@ def create_api(application: CocreationApplication, access: Access, lifespan: Any
         v1.include_router(resource.router)
     api.include_router(health.router)
     api.include_router(v1)
+    serve_docs_locally(api)
     return api

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import neo4j
 from fastapi import APIRouter, FastAPI
 
+from planspor_runtime.docs import serve_docs_locally
 from planspor_runtime.access import Access, AuthenticateFirst
 from planspor_runtime.asyncapi import SERVICES, asyncapi_router
 
@@ -81,4 +82,5 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
         cypher_timeout_seconds=getattr(settings, "knowledge_cypher_timeout_seconds", 10.0),
         cypher_row_limit=getattr(settings, "knowledge_cypher_row_limit", 1000),
     ))
+    serve_docs_locally(app)
     return app

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from planspor_runtime.docs import serve_docs_locally
 from planspor_runtime.access import Access
 
 from plan_registry.api import decisions, goals, health, indicators, plans, strategies
@@ -43,4 +44,5 @@ def create_api(application: PlanRegistry, access: Access, lifespan: Any = None) 
         v1.include_router(resource.router)
     api.include_router(health.router)
     api.include_router(v1)
+    serve_docs_locally(api)
     return api
