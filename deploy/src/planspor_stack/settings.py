@@ -10,6 +10,7 @@ nothing of that kind is started.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,8 @@ class StackSettings:
     neo4j_uri: str | None
     neo4j_port: int
     neo4j_user: str
-    neo4j_password: str
+    neo4j_password_given: str | None
+    """NEO4J_PASSWORD when set; otherwise the stack's own Neo4j has a generated one (``neo4j_password``)."""
     neo4j_heap: str
     neo4j_pagecache: str
     postgres_host: str | None
@@ -70,6 +72,25 @@ class StackSettings:
     def cache_dir(self) -> Path:
         return self.var / "cache"
 
+    @property
+    def neo4j_password_file(self) -> Path:
+        return self.var / self.profile / "secrets" / "neo4j-password"
+
+    @property
+    def neo4j_password(self) -> str:
+        """NEO4J_PASSWORD if set, else the installation's own random password (generated on first use).
+
+        There is no default password: a local user who knows one could read and change the
+        graph. The file is 0600 in a 0700 folder; the stack's launcher sets the password at
+        every start, so replacing the file (with the stack stopped) rotates it. A server from
+        NEO4J_URI without NEO4J_PASSWORD gets an empty password and refuses the login.
+        """
+        if self.neo4j_password_given is not None:
+            return self.neo4j_password_given
+        if self.neo4j_uri:
+            return ""
+        return read_or_create_secret(self.neo4j_password_file)
+
     @classmethod
     def from_env(cls, profile: str | None = None, env: dict[str, str] | None = None) -> "StackSettings":
         env = dict(os.environ if env is None else env)
@@ -88,7 +109,7 @@ class StackSettings:
             neo4j_uri=env.get("NEO4J_URI") or None,
             neo4j_port=int(env.get("PLANSPOR_NEO4J_PORT", ports["neo4j"])),
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
-            neo4j_password=env.get("NEO4J_PASSWORD", "planspor-dev"),
+            neo4j_password_given=env.get("NEO4J_PASSWORD") or None,
             neo4j_heap=env.get("PLANSPOR_NEO4J_HEAP", "1g"),
             neo4j_pagecache=env.get("PLANSPOR_NEO4J_PAGECACHE", "512m"),
             postgres_host=postgres_host,
@@ -100,3 +121,41 @@ class StackSettings:
             use_docker=env.get("PLANSPOR_DOCKER", "") in {"1", "true", "yes"},
             ports_pinned=any(f"PLANSPOR_{n}_PORT" in env for n in ("NATS", "NEO4J", "POSTGRES")),
         )
+
+
+def read_or_create_secret(path: Path, nbytes: int = 48) -> str:
+    """The secret in ``path``, created first (``nbytes`` random bytes, URL-safe text, mode 0600) if missing.
+
+    Created with O_EXCL, so two processes starting at once agree on one secret; a file that
+    others may read is refused rather than used.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(nbytes) + "\n")
+    if path.stat().st_mode & 0o077:
+        raise ValueError(f"{path} may be read by other users (mode {path.stat().st_mode & 0o777:o}): chmod 600 it")
+    value = path.read_text().strip()
+    if not value:
+        raise ValueError(f"{path} is empty: delete it and the stack generates a new secret")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m planspor_stack.settings neo4j-password [--profile P]``: the password, for scripts (``make bench``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m planspor_stack.settings")
+    parser.add_argument("secret", choices=["neo4j-password"])
+    parser.add_argument("--profile", default=None)
+    args = parser.parse_args(argv)
+    print(StackSettings.from_env(args.profile).neo4j_password)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -12,6 +12,7 @@ provider returns the service's ``neo4j.AsyncDriver``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, Literal
@@ -21,10 +22,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from neo4j import exceptions as neo4j_errors
 from pydantic import BaseModel, ConfigDict, Field
 
-from planspor_runtime.access import Access, Role
+from planspor_runtime.access import Access, Principal, Role
 
 from knowledge.graph import queries
-from knowledge.graph.cypher_guard import CypherRefused, run_read_only
+from knowledge.graph.analyst import AnalystError, AnalystLimits, AnalystQueries
+from knowledge.graph.cypher_guard import Limits
 
 DriverProvider = Callable[[], neo4j.AsyncDriver]
 
@@ -52,7 +54,9 @@ def parse_as_of(as_of: str | None = Query(default=None, description=AS_OF_HELP))
 class CypherRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=20_000, examples=["MATCH (p:Plan) RETURN p.id, p.title LIMIT 10"])
+    query: str = Field(min_length=1, max_length=100_000,
+                       examples=["MATCH (p:Plan) RETURN p.id, p.title LIMIT 10"],
+                       description="one read-only statement; its limits are in the knowledge service's README")
     params: dict[str, Any] = Field(default_factory=dict, examples=[{"id": "plan-1"}])
 
 
@@ -60,7 +64,10 @@ class CypherResponse(BaseModel):
     columns: list[str]
     rows: list[dict[str, Any]]
     truncated: bool
+    """True when more rows existed than came back."""
     row_limit: int
+    byte_limit: int
+    limited_by: Literal["rows", "bytes"] | None = None
 
 
 def query_router(
@@ -68,10 +75,9 @@ def query_router(
     access: Access,
     *,
     database: str | None = None,
-    cypher_timeout_seconds: float = 10.0,
-    cypher_row_limit: int = 1000,
+    analyst: AnalystQueries | None = None,
 ) -> APIRouter:
-    """The read-only query API under ``/api/v1``."""
+    """The read-only query API under ``/api/v1``; ``/cypher`` runs on ``analyst`` (its own driver and limits)."""
     router = APIRouter(prefix="/api/v1", tags=["queries"])
     readers = Depends(access.require(Role.ANALYST, Role.AUDITOR))
     analysts = Depends(access.require(Role.ANALYST))
@@ -131,35 +137,57 @@ def query_router(
         """PBL §10-1 and folkehelseloven §5/§6 checks: pass, fail or unknown, with the events as evidence."""
         return await answer(queries.compliance_report(driver_provider(), strategy_id, as_of, database=database))
 
-    @router.post("/cypher", dependencies=[analysts], response_model=CypherResponse)
-    async def cypher(request: CypherRequest) -> CypherResponse:
-        """Read-only Cypher: refused unless it only reads; a READ transaction with a time and a row limit."""
+    @router.post("/cypher", response_model=CypherResponse,
+                 responses={400: {"description": "refused, or over a limit: the detail says what and where"},
+                            429: {"description": "this token already runs its share of queries"},
+                            503: {"description": "the graph is unreachable or busy"}})
+    async def cypher(request: CypherRequest, principal: Principal = analysts) -> CypherResponse:
+        """Read-only Cypher: an allow-list of read clauses, run in a READ transaction within time, row, byte and
+        concurrency limits (knowledge.graph.analyst)."""
+        if analyst is None:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="the Cypher endpoint is not configured")
         try:
-            result = await run_read_only(
-                driver_provider(),
-                request.query,
-                request.params,
-                database=database,
-                timeout_seconds=cypher_timeout_seconds,
-                row_limit=cypher_row_limit,
-            )
-        except CypherRefused as error:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=error.reason) from None
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as error:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"the graph is not reachable: {error}") from None
-        return CypherResponse(columns=result.columns, rows=result.rows, truncated=result.truncated,
-                              row_limit=result.row_limit)
+            answer = await analyst.run(principal.id, request.query, request.params)
+        except AnalystError as error:
+            headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+            raise HTTPException(error.status, detail=error.detail, headers=headers) from None
+        return CypherResponse(columns=answer.columns, rows=answer.rows, truncated=answer.truncated,
+                              row_limit=answer.row_limit, byte_limit=answer.byte_limit, limited_by=answer.limited_by)
 
     return router
 
 
-def build_router(container: Any) -> APIRouter:
-    """The hook ``knowledge.api`` looks for: the query routes wired from the service's container."""
-    settings = container.settings
-    return query_router(
-        lambda: container.driver,
-        container.access,
-        database=settings.neo4j_database,
-        cypher_timeout_seconds=getattr(settings, "knowledge_cypher_timeout_seconds", 10.0),
-        cypher_row_limit=getattr(settings, "knowledge_cypher_row_limit", 1000),
+def analyst_queries(settings: Any) -> AnalystQueries:
+    """The analysts' runner from the service's settings: its own driver, pool and limits."""
+    limits = AnalystLimits(
+        timeout_seconds=settings.knowledge_cypher_timeout_seconds,
+        row_limit=settings.knowledge_cypher_row_limit,
+        max_bytes=settings.knowledge_cypher_max_bytes,
+        per_token=settings.knowledge_cypher_per_token,
+        guard=Limits(max_length=settings.knowledge_cypher_max_query_length,
+                     max_depth=settings.knowledge_cypher_max_depth),
     )
+    return AnalystQueries.connect(settings.neo4j_uri, settings.cypher_neo4j_auth, database=settings.neo4j_database,
+                                  pool_size=settings.knowledge_cypher_pool_size,
+                                  acquire_seconds=settings.knowledge_cypher_acquire_seconds, limits=limits)
+
+
+def build_router(container: Any) -> APIRouter:
+    """The hook ``knowledge.api`` looks for: the query routes wired from the service's container.
+
+    The analysts' driver lives as long as the app: the router's lifespan closes it.
+    """
+    settings = container.settings
+    analyst = analyst_queries(settings)
+    router = query_router(lambda: container.driver, container.access, database=settings.neo4j_database,
+                          analyst=analyst)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any):
+        try:
+            yield
+        finally:
+            await analyst.aclose()
+
+    router.lifespan_context = lifespan
+    return router
