@@ -200,7 +200,8 @@ class Neo4j:
         home = s.data_dir / "neo4j"
         home.mkdir(parents=True, exist_ok=True)
         self.process.start(
-            ["java", f"-Xms{s.neo4j_heap}", f"-Xmx{s.neo4j_heap}", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+            ["java", f"-Xms{s.neo4j_heap}", f"-Xmx{s.neo4j_heap}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=100",
+             "-XX:+ExitOnOutOfMemoryError",
              f"@{self._argfile(classpath)}", "no.planspor.neo4j.Launcher"],
             env={"NEO4J_HOME": str(home), "NEO4J_BOLT_PORT": str(self.port),
                  "NEO4J_PASSWORD": s.neo4j_password, "NEO4J_PAGECACHE": s.neo4j_pagecache,

@@ -42,6 +42,9 @@ log = logging.getLogger("knowledge.analyst")
 GRACE_SECONDS = 5.0
 """How long past the transaction timeout the service waits for Neo4j before it gives up on the connection."""
 
+YIELD_EVERY = 20
+"""Rows converted to JSON between two turns of the event loop, so that a large answer starves nobody."""
+
 EXPLAIN = "EXPLAIN "
 QUERY_TYPES = {"rw": "reads and writes", "w": "writes", "s": "changes the schema or the system",
                "s/w": "writes the schema"}
@@ -159,6 +162,8 @@ class AnalystQueries:
                         limited_by = "bytes"
                         break
                     rows.append(row)
+                    if len(rows) % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # let the service's other requests and the projector run between rows
             finally:
                 await _close_quietly(tx)
         return CypherAnswer(columns, rows, limited_by is not None, limits.row_limit, limits.max_bytes, limited_by)
