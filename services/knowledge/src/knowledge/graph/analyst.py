@@ -95,7 +95,7 @@ class AnalystQueries:
         driver = neo4j.AsyncGraphDatabase.driver(
             uri, auth=auth, max_connection_pool_size=pool_size, connection_acquisition_timeout=acquire_seconds,
             connection_timeout=5.0, max_transaction_retry_time=0.0, fetch_size=200,
-            user_agent="planspor-knowledge-analyst",
+            user_agent="planspor-knowledge-analyst", notifications_min_severity="OFF",
         )
         return cls(driver, database=database, limits=limits)
 
