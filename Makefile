@@ -68,7 +68,8 @@ slow: setup
 BENCH_ENV := PLANSPOR_VAR=$(CURDIR)/var/bench PLANSPOR_NATS_PORT=24222 PLANSPOR_NEO4J_PORT=27687 PLANSPOR_POSTGRES_PORT=25432
 bench: setup
 	@$(BENCH_ENV) $(PY) -m planspor_stack up --profile test --with nats,neo4j
-	@export NATS_URL=$${NATS_URL:-$$($(BENCH_ENV) $(PY) -m planspor_stack nats-url --profile test)} NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:27687}; \
+	@export NATS_URL=$${NATS_URL:-$$($(BENCH_ENV) $(PY) -m planspor_stack nats-url --profile test)} NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:27687} \
+	   NEO4J_PASSWORD=$${NEO4J_PASSWORD:-$$($(BENCH_ENV) $(PY) -m planspor_stack.settings neo4j-password --profile test)}; \
 	 $(PY) services/knowledge/bench/bench_projection.py --may-empty-graph; rc=$$?; \
 	 $(PY) runtime/bench/bench_relay.py; rc2=$$?; \
 	 $(PY) services/portal/bench/bench_portal.py --may-empty-graph || rc2=1; \

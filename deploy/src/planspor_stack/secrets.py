@@ -29,11 +29,15 @@ def secret(directory: Path, name: str) -> str:
         raise ValueError(f"secret name {name!r}: lower-case letters, digits, '_', '.' or '-'")
     path = secrets_dir(directory) / name
     try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        pass
+    else:
+        if mode & 0o077:
+            raise ValueError(f"{path} may be read by other users (mode {mode & 0o777:o}): chmod 600 it")
         value = path.read_text().strip()
         if value:
             return value
-    except FileNotFoundError:
-        pass
     value = random_source.token_urlsafe(32)
     write_private(path, value + "\n")
     return value

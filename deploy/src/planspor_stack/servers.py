@@ -66,6 +66,18 @@ def neo4j_ready(uri: str, user: str, password: str) -> bool:
             return session.run("RETURN 1 AS one").single()["one"] == 1
 
 
+def transaction_memory(heap: str) -> dict[str, str]:
+    """Memory limits for transactions, from the heap: one may take a quarter, all together half.
+
+    A query over its limit fails alone (the analyst gets a 400) instead of exhausting the
+    heap that the projector's writes need too (an OutOfMemoryError stops the server).
+    """
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    text = heap.strip().lower()
+    size = int(text[:-1]) * units[text[-1]] if text[-1:] in units else int(text)
+    return {"NEO4J_TRANSACTION_MEMORY": str(size // 4), "NEO4J_TRANSACTION_MEMORY_TOTAL": str(size // 2)}
+
+
 class Neo4j:
     """Neo4j 5.26 LTS embedded, from Maven Central, started by deploy/neo4j's launcher."""
 
@@ -128,6 +140,7 @@ class Neo4j:
             return Endpoint(self.name, self.uri, started_here=False, external=True)
         ready = lambda: neo4j_ready(self.uri, s.neo4j_user, s.neo4j_password)  # noqa: E731
         if self.process.pid() is not None:
+            self._refuse_another_password()
             wait_until(ready, "Neo4j", 120, self.process)
             return Endpoint(self.name, self.uri, started_here=False, external=False)
         self.port = choose_port(s, self.port, "Neo4j", "PLANSPOR_NEO4J_PORT", "NEO4J_URI")
@@ -135,14 +148,30 @@ class Neo4j:
         home = s.data_dir / "neo4j"
         home.mkdir(parents=True, exist_ok=True)
         self.process.start(
-            ["java", f"-Xms{s.neo4j_heap}", f"-Xmx{s.neo4j_heap}", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+            ["java", f"-Xms{s.neo4j_heap}", f"-Xmx{s.neo4j_heap}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=100",
+             "-XX:+ExitOnOutOfMemoryError",
              f"@{self._argfile(classpath)}", "no.planspor.neo4j.Launcher"],
             env={"NEO4J_HOME": str(home), "NEO4J_BOLT_PORT": str(self.port),
-                 "NEO4J_PASSWORD": s.neo4j_password, "NEO4J_PAGECACHE": s.neo4j_pagecache},
+                 "NEO4J_PASSWORD": s.neo4j_password, "NEO4J_PAGECACHE": s.neo4j_pagecache,
+                 **transaction_memory(s.neo4j_heap)},
             port=self.port,
         )
         wait_until(ready, "Neo4j", 180, self.process)
         return Endpoint(self.name, self.uri, started_here=True, external=False)
+
+    def _refuse_another_password(self) -> None:
+        """A Neo4j left running from before a rotation answers, but not to this password: say so at once."""
+        from neo4j.exceptions import AuthError
+
+        try:
+            neo4j_ready(self.uri, self.settings.neo4j_user, self.settings.neo4j_password)
+        except AuthError:
+            raise StackError(
+                f"Neo4j (pid {self.process.pid()}) is running with another password than "
+                f"{self.settings.neo4j_password_file}: stop it (`make down`) and start again."
+            ) from None
+        except Exception:  # noqa: BLE001 - still starting: the caller waits for it
+            pass
 
     def stop(self) -> bool:
         return self.process.stop(timeout=60)

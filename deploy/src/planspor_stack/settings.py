@@ -49,7 +49,8 @@ class StackSettings:
     neo4j_uri: str | None
     neo4j_port: int
     neo4j_user: str
-    neo4j_password: str
+    neo4j_password_given: str | None
+    """NEO4J_PASSWORD when set; otherwise the stack's own Neo4j has a generated one (``neo4j_password``)."""
     neo4j_heap: str
     neo4j_pagecache: str
     postgres_host: str | None
@@ -81,6 +82,27 @@ class StackSettings:
     def cache_dir(self) -> Path:
         return self.var / "cache"
 
+    @property
+    def neo4j_password_file(self) -> Path:
+        return self.secrets_dir / "neo4j-password"
+
+    @property
+    def neo4j_password(self) -> str:
+        """NEO4J_PASSWORD if set, else the installation's own random password (generated on first use).
+
+        There is no default password: a local user who knows one could read and change the
+        graph. The file is 0600 in a 0700 folder; the stack's launcher sets the password at
+        every start, so replacing the file (with the stack stopped) rotates it. A server from
+        NEO4J_URI without NEO4J_PASSWORD gets an empty password and refuses the login.
+        """
+        if self.neo4j_password_given is not None:
+            return self.neo4j_password_given
+        if self.neo4j_uri:
+            return ""
+        from planspor_stack.secrets import secret
+
+        return secret(self.secrets_dir, self.neo4j_password_file.name)
+
     @classmethod
     def from_env(cls, profile: str | None = None, env: dict[str, str] | None = None) -> "StackSettings":
         env = dict(os.environ if env is None else env)
@@ -102,7 +124,7 @@ class StackSettings:
             neo4j_uri=env.get("NEO4J_URI") or None,
             neo4j_port=int(env.get("PLANSPOR_NEO4J_PORT", ports["neo4j"])),
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
-            neo4j_password=env.get("NEO4J_PASSWORD", "planspor-dev"),
+            neo4j_password_given=env.get("NEO4J_PASSWORD") or None,
             neo4j_heap=env.get("PLANSPOR_NEO4J_HEAP", "1g"),
             neo4j_pagecache=env.get("PLANSPOR_NEO4J_PAGECACHE", "512m"),
             postgres_host=postgres_host,
@@ -125,3 +147,19 @@ def _cluster_size(value: str) -> int:
     if size not in (1, 3, 5):
         raise ValueError(f"PLANSPOR_NATS_CLUSTER={value!r}: use 1 (one server), 3 or 5 (a cluster)")
     return size
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m planspor_stack.settings neo4j-password [--profile P]``: the password, for scripts (``make bench``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m planspor_stack.settings")
+    parser.add_argument("secret", choices=["neo4j-password"])
+    parser.add_argument("--profile", default=None)
+    args = parser.parse_args(argv)
+    print(StackSettings.from_env(args.profile).neo4j_password)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

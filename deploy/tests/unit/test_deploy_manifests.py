@@ -75,7 +75,7 @@ def application(name: str):
         from knowledge.api import create_app
         from knowledge.bootstrap import bootstrap
 
-        return create_app(bootstrap(KnowledgeSettings()))
+        return create_app(bootstrap(KnowledgeSettings(neo4j_password="a-password-for-a-graph-nobody-connects-to")))
     package = name.replace("-", "_")
     build = importlib.import_module(f"{package}.bootstrap").build
     return build(SETTINGS[name](**{f"{package}_store": "memory"})).api

@@ -284,12 +284,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nats-url", default=os.environ.get("NATS_URL"))
     parser.add_argument("--neo4j-uri", default=os.environ.get("NEO4J_URI"))
     parser.add_argument("--neo4j-user", default=os.environ.get("NEO4J_USER", "neo4j"))
-    parser.add_argument("--neo4j-password", default=os.environ.get("NEO4J_PASSWORD", "planspor-dev"))
+    parser.add_argument("--neo4j-password", default=os.environ.get("NEO4J_PASSWORD"),
+                        help="default NEO4J_PASSWORD; `make bench` takes it from its stack's settings")
     parser.add_argument("--may-empty-graph", action="store_true",
                         help="required: the benchmark empties the Neo4j graph it is given")
     args = parser.parse_args(argv)
     if not args.nats_url or not args.neo4j_uri:
         parser.error("set NATS_URL and NEO4J_URI (or --nats-url, --neo4j-uri); `make bench` starts its own stack")
+    if not args.neo4j_password:
+        parser.error("set NEO4J_PASSWORD (or --neo4j-password); `make bench` takes it from its stack's settings")
     if not args.may_empty_graph:
         parser.error(f"the benchmark empties the graph at {args.neo4j_uri}: pass --may-empty-graph if that is fine")
     for url in (args.nats_url, args.neo4j_uri):

@@ -20,7 +20,8 @@ class Settings(BaseSettings):
     planspor_env: str = "development"
     neo4j_uri: str = "bolt://127.0.0.1:7687"
     neo4j_user: str = "neo4j"
-    neo4j_password: str = "planspor-dev"
+    neo4j_password: str
+    """Required, no default: the local stack generates one per installation (var/<profile>/secrets/neo4j-password)."""
     neo4j_database: str | None = None
     nats_url: str = "nats://127.0.0.1:4222"
     """One server, or a cluster's servers separated by commas."""
@@ -41,6 +42,23 @@ class Settings(BaseSettings):
     planspor_tokens: str | None = None
     knowledge_host: str = "127.0.0.1"
     knowledge_port: int = 8003
+    # The analysts' Cypher endpoint (knowledge.graph.analyst): its limits and its own connection pool.
+    knowledge_cypher_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    knowledge_cypher_row_limit: int = Field(default=1000, ge=1, le=100_000)
+    knowledge_cypher_max_bytes: int = Field(default=2_000_000, ge=1_000, le=100_000_000)
+    """JSON bytes of the rows in one answer; beyond it the answer is cut and says so."""
+    knowledge_cypher_max_query_length: int = Field(default=20_000, ge=100, le=100_000)
+    knowledge_cypher_max_depth: int = Field(default=48, ge=4, le=128)
+    """Nesting of brackets, operators and property chains; Neo4j's parser overflows at a few hundred."""
+    knowledge_cypher_pool_size: int = Field(default=4, ge=1, le=100)
+    """Connections of the analysts' own driver; the projector's driver is separate."""
+    knowledge_cypher_per_token: int = Field(default=2, ge=1, le=100)
+    """Queries one token may run at once; more get 429."""
+    knowledge_cypher_acquire_seconds: float = Field(default=2.0, gt=0, le=60)
+    """How long a query waits for a free analyst connection before 503."""
+    knowledge_cypher_neo4j_user: str | None = None
+    knowledge_cypher_neo4j_password: str | None = None
+    """Other credentials for the analysts' driver (e.g. a Neo4j Enterprise user with the reader role); default: NEO4J_*."""
 
     @model_validator(mode="after")
     def _no_placeholders_outside_development(self) -> "Settings":
@@ -50,10 +68,21 @@ class Settings(BaseSettings):
         self.nats_access()
         if self.planspor_env != "development" and self.neo4j_password in PLACEHOLDER_PASSWORDS:
             raise ValueError(f"NEO4J_PASSWORD is a placeholder while PLANSPOR_ENV={self.planspor_env}")
+        if self.planspor_env != "development" and self.knowledge_cypher_neo4j_password in PLACEHOLDER_PASSWORDS:
+            raise ValueError(f"KNOWLEDGE_CYPHER_NEO4J_PASSWORD is a placeholder while PLANSPOR_ENV={self.planspor_env}")
+        if (self.knowledge_cypher_neo4j_user is None) != (self.knowledge_cypher_neo4j_password is None):
+            raise ValueError("set both KNOWLEDGE_CYPHER_NEO4J_USER and KNOWLEDGE_CYPHER_NEO4J_PASSWORD, or neither")
         return self
 
     def nats_access(self) -> NatsAccess:
         return NatsAccess.from_settings(self)
+
+    @property
+    def cypher_neo4j_auth(self) -> tuple[str, str]:
+        """The analysts' driver's credentials: their own if set, else the service's."""
+        if self.knowledge_cypher_neo4j_user is not None and self.knowledge_cypher_neo4j_password is not None:
+            return self.knowledge_cypher_neo4j_user, self.knowledge_cypher_neo4j_password
+        return self.neo4j_user, self.neo4j_password
 
     @property
     def feed_urls(self) -> dict[str, str]:

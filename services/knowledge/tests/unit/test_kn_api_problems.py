@@ -24,7 +24,7 @@ SECRET = "kontrollutvalget-s3cr3t"
 
 
 def app():
-    return create_app(bootstrap(Settings(plan_registry_url=None, cocreation_url=None)), run_projector=False)
+    return create_app(bootstrap(Settings(neo4j_password="a-password-for-a-graph-nobody-connects-to", plan_registry_url=None, cocreation_url=None)), run_projector=False)
 
 
 def ask(method: str, path: str, role: Role | None = None, **kwargs) -> httpx.Response:

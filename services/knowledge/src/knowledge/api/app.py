@@ -18,7 +18,7 @@ from planspor_runtime.access import Access, AuthenticateFirst
 from planspor_runtime.asyncapi import SERVICES, asyncapi_router
 
 from knowledge.api.compliance import compliance_router
-from knowledge.api.cypher import cypher_router
+from knowledge.api.cypher import analyst_queries, closing, cypher_router
 from knowledge.api.dead_letters import dead_letters_router
 from knowledge.api.export import export_router
 from knowledge.api.operations import operations_router
@@ -27,6 +27,7 @@ from knowledge.api.plans import plans_router
 from knowledge.api.problems import install_problems
 from knowledge.api.trace import trace_router
 from knowledge.bootstrap import Container, start
+from knowledge.graph.analyst import AnalystQueries
 
 
 def query_router(
@@ -34,29 +35,31 @@ def query_router(
     access: Access,
     *,
     database: str | None = None,
-    cypher_timeout_seconds: float = 10.0,
-    cypher_row_limit: int = 1000,
+    analyst: AnalystQueries | None = None,
 ) -> APIRouter:
-    """The read-only query API under ``/api/v1``: trace, plan lists and counts, compliance, Cypher."""
+    """The read-only query API under ``/api/v1``: trace, plan lists and counts, compliance, and Cypher (run on
+    ``analyst``: its own driver and limits; without one the route answers 503)."""
     router = APIRouter()
     router.include_router(trace_router(driver_provider, access, database=database))
     router.include_router(plans_router(driver_provider, access, database=database))
     router.include_router(compliance_router(driver_provider, access, database=database))
-    router.include_router(cypher_router(driver_provider, access, database=database,
-                                        cypher_timeout_seconds=cypher_timeout_seconds,
-                                        cypher_row_limit=cypher_row_limit))
+    router.include_router(cypher_router(access, analyst))
     return router
 
 
 def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
     """The service: its routers, the problem handlers, and a lifespan that runs the projector (unless told not to)."""
 
+    settings = container.settings
+    analyst = analyst_queries(settings)
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await start(container)
         task = asyncio.create_task(container.projector.run()) if run_projector else None
         try:
-            yield
+            async with closing(analyst):
+                yield
         finally:
             if task is not None:
                 container.projector.stop()
@@ -68,7 +71,6 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
     app.state.container = container
     install_problems(app)
     app.add_middleware(AuthenticateFirst, access=container.access)
-    settings = container.settings
 
     def driver() -> neo4j.AsyncDriver:
         return container.driver
@@ -77,10 +79,6 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
     app.include_router(dead_letters_router(container))
     app.include_router(export_router(driver, container.access, database=settings.neo4j_database))
     app.include_router(asyncapi_router("knowledge", SERVICES["knowledge"], prefix=settings.planspor_subject_prefix))
-    app.include_router(query_router(
-        driver, container.access, database=settings.neo4j_database,
-        cypher_timeout_seconds=getattr(settings, "knowledge_cypher_timeout_seconds", 10.0),
-        cypher_row_limit=getattr(settings, "knowledge_cypher_row_limit", 1000),
-    ))
+    app.include_router(query_router(driver, container.access, database=settings.neo4j_database, analyst=analyst))
     serve_docs_locally(app)
     return app

@@ -1,28 +1,33 @@
-"""``POST /api/v1/cypher``: an analyst's own read-only Cypher, within a time and a row limit.
+"""``POST /api/v1/cypher``: an analyst's own read-only Cypher, behind the fences of ``knowledge.graph.analyst``.
 
-The fences are ``knowledge.graph.cypher_guard``; a refused query is 400 with what was
-refused, Neo4j unreachable is 503. Only analysts may send Cypher.
+An allow-list of read clauses (``knowledge.graph.cypher_guard``), ``EXPLAIN`` must say read,
+a READ transaction on the analysts' own driver within time, row, byte and per-token
+concurrency limits. A refused or over-limit query is 400 saying what and where, a token
+running its share already 429, Neo4j unreachable or silent 503. Only analysts may send Cypher.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from neo4j import exceptions as neo4j_errors
 from pydantic import BaseModel, ConfigDict, Field
 
-from planspor_runtime.access import Access, Role
+from planspor_runtime.access import Access, Principal, Role
 from planspor_runtime.problems import problem_responses
 
-from knowledge.api.params import DriverProvider
-from knowledge.graph.cypher_guard import CypherRefused, run_read_only
+from knowledge.graph.analyst import AnalystError, AnalystLimits, AnalystQueries
+from knowledge.graph.cypher_guard import Limits
 
 
 class CypherRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=20_000, examples=["MATCH (p:Plan) RETURN p.id, p.title LIMIT 10"])
+    query: str = Field(min_length=1, max_length=100_000,
+                       examples=["MATCH (p:Plan) RETURN p.id, p.title LIMIT 10"],
+                       description="one read-only statement; its limits are in the knowledge service's README")
     params: dict[str, Any] = Field(default_factory=dict, examples=[{"id": "plan-1"}])
 
 
@@ -30,38 +35,53 @@ class CypherResponse(BaseModel):
     columns: list[str]
     rows: list[dict[str, Any]]
     truncated: bool
+    """True when more rows existed than came back."""
     row_limit: int
+    byte_limit: int
+    limited_by: Literal["rows", "bytes"] | None = None
 
 
-def cypher_router(
-    driver_provider: DriverProvider,
-    access: Access,
-    *,
-    database: str | None = None,
-    cypher_timeout_seconds: float = 10.0,
-    cypher_row_limit: int = 1000,
-) -> APIRouter:
-    """The Cypher route; ``driver_provider`` gives the service's driver at each request."""
-    router = APIRouter(prefix="/api/v1", tags=["queries"], responses=problem_responses(400, 401, 403, 422, 503))
+def cypher_router(access: Access, analyst: AnalystQueries | None) -> APIRouter:
+    """The Cypher route, running on ``analyst`` (its own driver and limits)."""
+    router = APIRouter(prefix="/api/v1", tags=["queries"], responses=problem_responses(400, 401, 403, 422, 429, 503))
     analysts = Depends(access.require(Role.ANALYST))
 
-    @router.post("/cypher", dependencies=[analysts], response_model=CypherResponse)
-    async def cypher(request: CypherRequest) -> CypherResponse:
-        """Read-only Cypher: refused unless it only reads; a READ transaction with a time and a row limit."""
+    @router.post("/cypher", response_model=CypherResponse)
+    async def cypher(request: CypherRequest, principal: Principal = analysts) -> CypherResponse:
+        """Read-only Cypher: an allow-list of read clauses, run in a READ transaction within time, row, byte and
+        concurrency limits (knowledge.graph.analyst)."""
+        if analyst is None:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="the Cypher endpoint is not configured")
         try:
-            result = await run_read_only(
-                driver_provider(),
-                request.query,
-                request.params,
-                database=database,
-                timeout_seconds=cypher_timeout_seconds,
-                row_limit=cypher_row_limit,
-            )
-        except CypherRefused as error:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=error.reason) from None
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as error:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"the graph is not reachable: {error}") from None
-        return CypherResponse(columns=result.columns, rows=result.rows, truncated=result.truncated,
-                              row_limit=result.row_limit)
+            answer = await analyst.run(principal.id, request.query, request.params)
+        except AnalystError as error:
+            headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+            raise HTTPException(error.status, detail=error.detail, headers=headers) from None
+        return CypherResponse(columns=answer.columns, rows=answer.rows, truncated=answer.truncated,
+                              row_limit=answer.row_limit, byte_limit=answer.byte_limit, limited_by=answer.limited_by)
 
     return router
+
+
+def analyst_queries(settings: Any) -> AnalystQueries:
+    """The analysts' runner from the service's settings: its own driver, pool and limits."""
+    limits = AnalystLimits(
+        timeout_seconds=settings.knowledge_cypher_timeout_seconds,
+        row_limit=settings.knowledge_cypher_row_limit,
+        max_bytes=settings.knowledge_cypher_max_bytes,
+        per_token=settings.knowledge_cypher_per_token,
+        guard=Limits(max_length=settings.knowledge_cypher_max_query_length,
+                     max_depth=settings.knowledge_cypher_max_depth),
+    )
+    return AnalystQueries.connect(settings.neo4j_uri, settings.cypher_neo4j_auth, database=settings.neo4j_database,
+                                  pool_size=settings.knowledge_cypher_pool_size,
+                                  acquire_seconds=settings.knowledge_cypher_acquire_seconds, limits=limits)
+
+
+@contextlib.asynccontextmanager
+async def closing(analyst: AnalystQueries) -> AsyncIterator[None]:
+    """The analysts' driver lives as long as the app."""
+    try:
+        yield
+    finally:
+        await analyst.aclose()
