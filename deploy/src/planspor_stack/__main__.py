@@ -52,7 +52,8 @@ def service_env(stack: Stack, service: Service) -> dict[str, str]:
     sqlite = str(s.data_dir / f"{service.name}.sqlite")
     env = {
         "PLANSPOR_ENV": os.environ.get("PLANSPOR_ENV", "development"),
-        **nats_env(stack.nats_access(service.name)),
+        # the portal only talks HTTP to the services: no NATS account
+        **({} if service is PORTAL else nats_env(stack.nats_access(service.name))),
         "PLAN_REGISTRY_URL": SERVICES[0].url(),
         "COCREATION_URL": SERVICES[1].url(),
         "KNOWLEDGE_URL": SERVICES[2].url(),
