@@ -15,7 +15,7 @@ import pytest
 RELAY_APP_DIR = str(Path(__file__).resolve().parents[2] / "runtime" / "tests")
 sys.path.insert(0, RELAY_APP_DIR)  # relay_app: the relay's test application
 
-from relay_app import make_application, postgres_env, sqlite_env
+from relay_app import make_application, postgres_env, sqlite_env  # noqa: E402 - importable once the path is set
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def relay_process(tmp_path) -> Callable[..., subprocess.Popen]:
     started: list[subprocess.Popen] = []
 
     def start(env: dict[str, str], nats_url: str, prefix: str) -> subprocess.Popen:
-        log = open(tmp_path / f"relay-{len(started)}.log", "wb")
+        log = open(tmp_path / f"relay-{len(started)}.log", "wb")  # noqa: SIM115 - the child process writes to it
         process = subprocess.Popen(
             [
                 sys.executable,

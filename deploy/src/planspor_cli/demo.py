@@ -130,7 +130,7 @@ class Loader:
     def run(self, *, force: bool = False, wait_for_graph: bool = True) -> LoadReport:
         try:
             if not force and self.already_loaded():
-                self.say("the scenario is already loaded (ids in %s): nothing sent" % self.ids_file)
+                self.say(f"the scenario is already loaded (ids in {self.ids_file}): nothing sent")
                 return LoadReport(ids=self.ids, loaded=False)
             started = time.monotonic()
             self.say("plan register: previous strategies, goals, indicators and the plan portfolio ...")
@@ -573,7 +573,7 @@ class Loader:
             "strategy",
             "assessment",
         )
-        for n, evidence in enumerate(s["evidence"]):
+        for evidence in s["evidence"]:
             name = f"evidence:{evidence['kind']}"
             self.ids[name] = self.uuid(name)
             self.post(

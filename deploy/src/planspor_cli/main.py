@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +175,7 @@ def demo(
 # --------------------------------------------------------------------------- queries
 
 
-class TraceKind(str, Enum):
+class TraceKind(StrEnum):
     decision = "decision"
     strategy = "strategy"
     item = "item"

@@ -176,7 +176,7 @@ def run(stack: Stack) -> int:
             process.start([sys.executable, "-m", service.package], env=service_env(stack, service))
             processes.append(process)
         for service, process in zip(started, processes):
-            wait_until(lambda: http_ok(f"{service.url()}/healthz"), service.name, 60, process)
+            wait_until(lambda service=service: http_ok(f"{service.url()}/healthz"), service.name, 60, process)
             print(
                 f"  {service.name}: {service.url()}"
                 + ("  (sign in with a token below)" if service is PORTAL else f"  (OpenAPI: {service.url()}/docs)")

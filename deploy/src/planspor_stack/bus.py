@@ -309,7 +309,7 @@ class Nats:
 
     def _wait_ready(self) -> None:
         for node in self.nodes:
-            wait_until(lambda: self._ready(node), "NATS", 60, node.process)
+            wait_until(lambda node=node: self._ready(node), "NATS", 60, node.process)
         if self.size > 1:
             wait_until(self._cluster_ready, "the NATS cluster", 60, self.process)
 
@@ -321,7 +321,7 @@ class Nats:
         """Stop every NATS server of the profile, whichever shape it was started in."""
         names = ["nats", *(f"nats-{i}" for i in range(1, 6))]
         processes = [ManagedProcess(n, self.settings.run_dir, self.settings.log_dir / f"{n}.log") for n in names]
-        return any([process.stop() for process in processes])
+        return any(process.stop() for process in processes)
 
 
 # --------------------------------------------------------------------------- the deployments' NATS

@@ -55,7 +55,7 @@ class ManagedProcess:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         if user:
             argv = ["runuser", "-u", user, "--", *argv]
-        log = open(self.log_file, "ab")
+        log = open(self.log_file, "ab")  # noqa: SIM115 - the child writes to it; closed here once it has it
         try:
             process = subprocess.Popen(
                 list(argv),

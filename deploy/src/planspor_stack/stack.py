@@ -71,9 +71,8 @@ class Stack:
         for name in reversed(COMPONENTS):
             endpoint = self.endpoints.get(name)
             ours = endpoint is not None and endpoint.started_here
-            if ours or (everything and not _configured(self.settings, name)):
-                if servers[name].stop():
-                    say(f"  {name}: stopped")
+            if (ours or (everything and not _configured(self.settings, name))) and servers[name].stop():
+                say(f"  {name}: stopped")
         self.endpoints.clear()
 
     def nats_access(self, user: str = "operator") -> NatsAccess:

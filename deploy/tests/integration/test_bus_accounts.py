@@ -86,7 +86,7 @@ class Client:
         """
         before = len(self.errors)
         if answered:
-            with pytest.raises(Exception):
+            with pytest.raises(Exception):  # noqa: B017 - NATS refuses with a permission error or by silence
                 await asyncio.wait_for(action(), timeout=0.5)
         else:
             await action()
@@ -197,10 +197,10 @@ def test_only_the_operator_may_purge_delete_or_change_the_stream(accounts, subje
         for account in ("plan-registry", "cocreation", "knowledge"):
             async with Client(accounts[account]) as client:
                 js = client.refusing_js()
-                await client.refused(lambda: js.purge_stream(name))
-                await client.refused(lambda: js.delete_stream(name))
-                await client.refused(lambda: js.delete_msg(name, 1))
-                await client.refused(lambda: js.update_stream(changed))
+                await client.refused(lambda js=js: js.purge_stream(name))
+                await client.refused(lambda js=js: js.delete_stream(name))
+                await client.refused(lambda js=js: js.delete_msg(name, 1))
+                await client.refused(lambda js=js: js.update_stream(changed))
         assert await stream_messages(accounts["operator"], subject_prefix) == 1
 
         async with Client(accounts["operator"]) as operator:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_URL = "nats://127.0.0.1:4222"
@@ -151,7 +151,7 @@ class NatsAccess:
         return f"NatsAccess({self.display()!r}, stream_replicas={self.stream_replicas})"
 
 
-NatsTarget = Union[str, Sequence[str], NatsAccess]
+NatsTarget = str | Sequence[str] | NatsAccess
 """What a connect site accepts: a URL, a list of URLs, or access with credentials."""
 
 

@@ -287,7 +287,7 @@ async def bench(args) -> None:
         for prefix in prefixes:
             try:
                 await js.delete_stream(stream_name(prefix))
-            except Exception:  # a stream already gone is fine
+            except Exception:  # noqa: BLE001 - a stream already gone is fine
                 pass
         await nc.close()
         await driver.close()

@@ -69,7 +69,7 @@ class Processes:
         self.folder, self.running = folder, []
 
     def start(self, package: str, env: dict[str, str], url: str) -> None:
-        log = open(self.folder / f"{package}.log", "wb")
+        log = open(self.folder / f"{package}.log", "wb")  # noqa: SIM115 - the child process writes to it
         process = subprocess.Popen(
             [sys.executable, "-m", package],
             env={**os.environ, **env},

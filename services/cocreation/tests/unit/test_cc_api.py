@@ -23,7 +23,7 @@ def auth(role: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {DEVELOPMENT_TOKENS[role]}"}
 
 
-F, A, AU, P, O = (auth(r) for r in (Role.FACILITATOR, Role.ANALYST, Role.AUDITOR, Role.PLANNER, Role.OPERATOR))
+F, A, AU, P, OP = (auth(r) for r in (Role.FACILITATOR, Role.ANALYST, Role.AUDITOR, Role.PLANNER, Role.OPERATOR))
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def test_every_read_route_for_readers_and_refused_otherwise(story, path):
     for reader in (F, A, AU):
         assert client.get(url, headers=reader).status_code == 200
     assert client.get(url, headers=P).status_code == 403
-    assert client.get(url, headers=O).status_code == 403
+    assert client.get(url, headers=OP).status_code == 403
     assert client.get(url).status_code == 401
     assert client.get(url, headers={"Authorization": "Bearer nope"}).status_code == 401
 
@@ -208,7 +208,7 @@ COMMANDS = [
 def test_commands_need_the_facilitator(story, path, body):
     client, ids = story
     url = path.format(**ids)
-    for other in (A, AU, P, O):
+    for other in (A, AU, P, OP):
         assert client.post(url, json=body, headers=other).status_code == 403
     assert client.post(url, json=body).status_code == 401
 
@@ -411,7 +411,7 @@ def test_the_correlation_id_sent_is_recorded_and_echoed_and_one_is_made_when_non
 
 def test_health(client):
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/health", headers=O).json()["status"] == "ok"
+    assert client.get("/health", headers=OP).json()["status"] == "ok"
     assert client.get("/health", headers=F).status_code == 403
     assert client.get("/health").status_code == 401
 

@@ -95,7 +95,7 @@ class Projector:
             return None
         try:
             info = await self._subscription.consumer_info()
-        except Exception:  # whatever the connection's state: the lag is unknown now
+        except Exception:  # noqa: BLE001 - whatever the connection's state: the lag is unknown now
             return None
         return (info.num_pending or 0) + (info.num_ack_pending or 0)
 
@@ -107,7 +107,7 @@ class Projector:
                     messages = await self._fetch(subscription)
                 except NatsTimeout:
                     continue
-                except Exception as error:  # connection trouble: keep trying
+                except Exception as error:  # noqa: BLE001 - connection trouble: keep trying
                     self.last_error = f"fetch: {error}"
                     await asyncio.sleep(0.5)
                     continue
@@ -138,7 +138,7 @@ class Projector:
         ]
         try:
             result = await self.writer.project(items)
-        except Exception as error:  # any failure: nothing committed, everything comes back
+        except Exception as error:  # noqa: BLE001 - any failure: nothing committed, everything comes back
             self.last_error = f"{type(error).__name__}: {error}"
             log.warning("batch of %d failed, nacked for redelivery: %s", len(messages), self.last_error)
             for message in messages:
@@ -163,5 +163,5 @@ async def _quietly(reply: Awaitable[None]) -> None:
     """An ack lost with the connection is not an error: the message comes back and is skipped by position."""
     try:
         await reply
-    except Exception as error:  # a lost connection: the message comes back
+    except Exception as error:  # noqa: BLE001 - a lost connection: the message comes back
         log.info("ack/nak not delivered: %s", error)
