@@ -246,7 +246,7 @@ def bundle_record(store: RelayStore, source: str, origin: str) -> Any:
             break
         heads.extend(h.checkpoint for h in page_heads)
         after = page_heads[-1].size
-    keys = [k.as_json() for k in store if k.from_position is not None]
+    keys = [k.as_json() for k in store.keys() if k.from_position is not None]
     return SourceRecord(source=source, origin=origin, lines=lines, checkpoints=heads, keys=keys)
 
 

@@ -169,7 +169,7 @@ def test_the_first_key_takes_over_where_the_record_is_and_a_new_key_needs_the_pr
     app = make_application({"PERSISTENCE_MODULE": "eventsourcing.popo"})
     store = MemoryRelayStore()
     assert relay_on(app, store, KEY)._load_keys(RelayState(position=12)).current is KEY
-    assert [(k.vkey, k.from_position) for k in store] == [(str(KEY.verifier_key), 13)]
+    assert [(k.vkey, k.from_position) for k in store.keys()] == [(str(KEY.verifier_key), 13)]
     assert relay_on(app, store, KEY)._load_keys(RelayState(position=20)).pending is None
     with pytest.raises(SigningKeyError, match="restore that key, or give it as the previous key"):
         relay_on(app, store, NEXT_KEY)._load_keys(RelayState(position=20))
@@ -191,7 +191,7 @@ def test_a_relay_announces_the_new_key_and_records_where_it_took_over():
     prepared = relay._prepare(store.load_state(), keys)
     assert [r.event_type for r in prepared.rows] == ["key.rotated"], "announced even with nothing else to publish"
     store.record(store.load_state(), prepared.state, prepared.rows, prepared.key_change)
-    assert [(k.from_position, k.announced_at) for k in store] == [(1, None), (7, 6)]
+    assert [(k.from_position, k.announced_at) for k in store.keys()] == [(1, None), (7, 6)]
     assert relay._load_keys(store.load_state()).pending is None
 
 

@@ -339,7 +339,7 @@ class _SourceCheck:
     def check_saved(self, note: str, checkpoint: Checkpoint) -> None:
         parsed = parse_checkpoint(note)
         named = [f"{s.name}+{s.key_id:08x}" for s in parsed.note.signatures if s.name == self.origin]
-        chain = {key.ident: key for key in self.chain}
+        chain = {key.ident: key for key in self.chain.keys()}
         known = {**self.hinted, **self.trusted, **chain}
         keys = [known[ident] for ident in named if ident in known]
         never_used = (

@@ -276,7 +276,7 @@ class Relay:
             raise SigningKeyError(f"a new key keeps the log's name {previous.name!r}, not {self.signer.name!r}")
         if not any(r.vkey == configured for r in records):
             self.store.add_key(KeyRecord(configured, None, None, utc_text(utc_now())))
-        staged = next(r for r in self.store if r.vkey == configured)
+        staged = next(r for r in self.store.keys() if r.vkey == configured)
         staged_at = datetime.strptime(staged.staged_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
         return Keys(previous, Rotation(self.signer, staged_at, ordinal=len(in_force) + 1))
 
