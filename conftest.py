@@ -34,8 +34,10 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _unit_tests_do_no_network_io(request, monkeypatch):
     if request.node.get_closest_marker("unit"):
-        def refuse(self, address):  # noqa: ARG001
+
+        def refuse(self, address):
             raise RuntimeError(f"a unit test tried to connect to {address}: mark it integration")
+
         monkeypatch.setattr(socket.socket, "connect", refuse)
         monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     yield
@@ -89,8 +91,13 @@ def postgres_dsn(stack) -> dict:
     """host, port, user, password, dbname of a PostgreSQL the tests may write to."""
     url = urlparse(_endpoint(stack, "postgres").url)
     s = stack.settings
-    return {"host": url.hostname, "port": url.port, "user": s.postgres_user, "password": s.postgres_password,
-            "dbname": s.postgres_db}
+    return {
+        "host": url.hostname,
+        "port": url.port,
+        "user": s.postgres_user,
+        "password": s.postgres_password,
+        "dbname": s.postgres_db,
+    }
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from planspor_shared.envelope import derive_event_id
-from planspor_shared.events.plan_registry import GoalDefined, GoalRetired
 from planspor_runtime.application import ServiceApplication
 from planspor_runtime.relay.core import Outgoing
+from planspor_shared.envelope import derive_event_id
+from planspor_shared.events.plan_registry import GoalDefined, GoalRetired
 
 SOURCE = "plan-registry"
 ACTOR = {"id": "relay-test", "name": "Relay test", "role": "planner"}
@@ -71,8 +71,11 @@ def map_event(domain_event: object) -> list[Outgoing]:
         payload = GoalDefined(goal_id=str(domain_event.originator_id), title=domain_event.title)
         return [Outgoing(event_id=event_id, payload=payload, **common)]
     if isinstance(domain_event, Goal.Retired):
-        payload = GoalRetired(goal_id=str(domain_event.originator_id), retired_on=domain_event.timestamp.date(),
-                              reason=domain_event.reason)
+        payload = GoalRetired(
+            goal_id=str(domain_event.originator_id),
+            retired_on=domain_event.timestamp.date(),
+            reason=domain_event.reason,
+        )
         return [Outgoing(event_id=event_id, payload=payload, **common)]
     return []
 
@@ -123,7 +126,12 @@ def postgres_env(dsn: Mapping[str, object], schema: str) -> dict[str, str]:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": str(dsn["dbname"]), "POSTGRES_HOST": str(dsn["host"]), "POSTGRES_PORT": str(dsn["port"]),
-        "POSTGRES_USER": str(dsn["user"]), "POSTGRES_PASSWORD": str(dsn["password"]), "POSTGRES_SCHEMA": schema,
-        "POSTGRES_POOL_SIZE": "10", "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_DBNAME": str(dsn["dbname"]),
+        "POSTGRES_HOST": str(dsn["host"]),
+        "POSTGRES_PORT": str(dsn["port"]),
+        "POSTGRES_USER": str(dsn["user"]),
+        "POSTGRES_PASSWORD": str(dsn["password"]),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_POOL_SIZE": "10",
+        "POSTGRES_MAX_OVERFLOW": "10",
     }

@@ -44,7 +44,8 @@ def _empty_graph(uri: str, auth: tuple[str, str]) -> None:
     with neo4j.GraphDatabase.driver(uri, auth=auth) as driver:
         while True:
             records, _, _ = driver.execute_query(
-                "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted")
+                "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted"
+            )
             if records[0]["deleted"] == 0:
                 break
 
@@ -97,22 +98,42 @@ def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory):
     for setting in ("PLANSPOR_TOKENS", "NATS_URL", "NATS_USER", "NATS_PASSWORD"):
         common.pop(setting, None)
     envs = {
-        "plan-registry": {"PLAN_REGISTRY_HOST": "127.0.0.1", "PLAN_REGISTRY_PORT": str(ports["plan-registry"]),
-                          "PLAN_REGISTRY_STORE": "sqlite",
-                          "PLAN_REGISTRY_SQLITE_PATH": str(root / "plan-registry.sqlite"),
-                          "PLAN_REGISTRY_RELAY": "1", "PLAN_REGISTRY_REACTIONS": "1"},
-        "cocreation": {"COCREATION_HOST": "127.0.0.1", "COCREATION_PORT": str(ports["cocreation"]),
-                       "COCREATION_STORE": "sqlite", "COCREATION_SQLITE_PATH": str(root / "cocreation.sqlite"),
-                       "COCREATION_RELAY": "1", "COCREATION_CATALOGUE_SUBSCRIBER": "1"},
-        "knowledge": {"KNOWLEDGE_HOST": "127.0.0.1", "KNOWLEDGE_PORT": str(ports["knowledge"]), "NEO4J_URI": neo4j_uri,
-                      "NEO4J_USER": neo4j_auth[0], "NEO4J_PASSWORD": neo4j_auth[1],
-                      "PLAN_REGISTRY_URL": urls["plan-registry"], "COCREATION_URL": urls["cocreation"]},
+        "plan-registry": {
+            "PLAN_REGISTRY_HOST": "127.0.0.1",
+            "PLAN_REGISTRY_PORT": str(ports["plan-registry"]),
+            "PLAN_REGISTRY_STORE": "sqlite",
+            "PLAN_REGISTRY_SQLITE_PATH": str(root / "plan-registry.sqlite"),
+            "PLAN_REGISTRY_RELAY": "1",
+            "PLAN_REGISTRY_REACTIONS": "1",
+        },
+        "cocreation": {
+            "COCREATION_HOST": "127.0.0.1",
+            "COCREATION_PORT": str(ports["cocreation"]),
+            "COCREATION_STORE": "sqlite",
+            "COCREATION_SQLITE_PATH": str(root / "cocreation.sqlite"),
+            "COCREATION_RELAY": "1",
+            "COCREATION_CATALOGUE_SUBSCRIBER": "1",
+        },
+        "knowledge": {
+            "KNOWLEDGE_HOST": "127.0.0.1",
+            "KNOWLEDGE_PORT": str(ports["knowledge"]),
+            "NEO4J_URI": neo4j_uri,
+            "NEO4J_USER": neo4j_auth[0],
+            "NEO4J_PASSWORD": neo4j_auth[1],
+            "PLAN_REGISTRY_URL": urls["plan-registry"],
+            "COCREATION_URL": urls["cocreation"],
+        },
     }
     packages = {"plan-registry": "plan_registry", "cocreation": "cocreation", "knowledge": "knowledge"}
     ids_file = root / "demo-ids.json"
-    cli_env = {**os.environ, "PLANSPOR_PLAN_REGISTRY_URL": urls["plan-registry"],
-               "PLANSPOR_COCREATION_URL": urls["cocreation"], "PLANSPOR_KNOWLEDGE_URL": urls["knowledge"],
-               "PLANSPOR_DEMO_IDS": str(ids_file), "COLUMNS": "200"}
+    cli_env = {
+        **os.environ,
+        "PLANSPOR_PLAN_REGISTRY_URL": urls["plan-registry"],
+        "PLANSPOR_COCREATION_URL": urls["cocreation"],
+        "PLANSPOR_KNOWLEDGE_URL": urls["knowledge"],
+        "PLANSPOR_DEMO_IDS": str(ids_file),
+        "COLUMNS": "200",
+    }
     cli_env.pop("PLANSPOR_TOKEN", None)
     the_platform = Platform(urls=urls, env=cli_env, ids_file=ids_file, logs=logs)
     processes: dict[str, subprocess.Popen] = {}
@@ -120,9 +141,14 @@ def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory):
         for name in ("plan-registry", "cocreation", "knowledge"):
             with open(logs / f"{name}.log", "wb") as log:
                 env = {**common, **nats_env(nats_accounts[name]), **envs[name]}
-                processes[name] = subprocess.Popen([sys.executable, "-m", packages[name]], env=env,
-                                                   cwd=root, stdout=log, stderr=subprocess.STDOUT,
-                                                   start_new_session=True)
+                processes[name] = subprocess.Popen(
+                    [sys.executable, "-m", packages[name]],
+                    env=env,
+                    cwd=root,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             _wait_alive(name, urls[name], processes[name], the_platform)
         yield the_platform
     finally:

@@ -25,8 +25,11 @@ PLANSPOR = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-c", "from 
 
 @pytest.fixture(scope="module")
 def story(platform):
-    client = Client(plan_registry_url=platform.urls["plan-registry"], cocreation_url=platform.urls["cocreation"],
-                    knowledge_url=platform.urls["knowledge"])
+    client = Client(
+        plan_registry_url=platform.urls["plan-registry"],
+        cocreation_url=platform.urls["cocreation"],
+        knowledge_url=platform.urls["knowledge"],
+    )
     started = time.monotonic()
     try:
         report = Loader(client, ids_file=platform.ids_file, say=print, wait_timeout=120).run()
@@ -34,8 +37,10 @@ def story(platform):
         for name in platform.urls:
             print(f"--- {name} log ---\n{platform.log(name)}")
         raise
-    print(f"loaded in {report.load_seconds:.1f} s ({report.requests} requests), graph caught up "
-          f"{report.graph_seconds:.1f} s later; total {time.monotonic() - started:.1f} s")
+    print(
+        f"loaded in {report.load_seconds:.1f} s ({report.requests} requests), graph caught up "
+        f"{report.graph_seconds:.1f} s later; total {time.monotonic() - started:.1f} s"
+    )
     return client, report
 
 
@@ -49,24 +54,40 @@ def test_1_the_trace_from_the_adoption_reaches_the_29_april_2022_inputs(story, p
     workshop = next(s for s in trace["steps"] if s["label"] == "Workshop" and s["id"] == ids["workshop:W1"])
     assert str(workshop["properties"]["held_on"]).startswith("2022-04-29")
     labels = {s["label"] for s in trace["steps"]}
-    assert {"Strategy", "StrategyItem", "PlanNeed", "Prioritisation", "Recommendation", "Input",
-            "Workshop", "Participant"} <= labels
+    assert {
+        "Strategy",
+        "StrategyItem",
+        "PlanNeed",
+        "Prioritisation",
+        "Recommendation",
+        "Input",
+        "Workshop",
+        "Participant",
+    } <= labels
 
 
 def test_2_the_amendments_plan_shows_the_council_amendment_as_its_origin(story):
     client, report = story
     ids = report.ids
-    rows = client.analyst().post("/api/v1/cypher", {
-        "query": "MATCH (p:Plan {id: $plan})-[:INITIATED_THROUGH]->(i:StrategyItem) "
-                 "RETURN i.origin AS origin, i.amendment_number AS number, i.decision_id AS decision",
-        "params": {"plan": ids["plan:P40"]}})["rows"]
+    rows = client.analyst().post(
+        "/api/v1/cypher",
+        {
+            "query": "MATCH (p:Plan {id: $plan})-[:INITIATED_THROUGH]->(i:StrategyItem) "
+            "RETURN i.origin AS origin, i.amendment_number AS number, i.decision_id AS decision",
+            "params": {"plan": ids["plan:P40"]},
+        },
+    )["rows"]
     assert rows, "the amendment's plan is not linked to a strategy item"
     row = rows[0] if isinstance(rows[0], dict) else dict(zip(("origin", "number", "decision"), rows[0]))
     assert row["origin"] == "council_amendment"
     assert row["decision"] == ids["decision:adoption"]
-    cocreated = client.analyst().post("/api/v1/cypher", {
-        "query": "MATCH (p:Plan {id: $plan})-[:INITIATED_THROUGH]->(:StrategyItem)-[:FROM_NEED]->(n) RETURN n.id",
-        "params": {"plan": ids["plan:P40"]}})["rows"]
+    cocreated = client.analyst().post(
+        "/api/v1/cypher",
+        {
+            "query": "MATCH (p:Plan {id: $plan})-[:INITIATED_THROUGH]->(:StrategyItem)-[:FROM_NEED]->(n) RETURN n.id",
+            "params": {"plan": ids["plan:P40"]},
+        },
+    )["rows"]
     assert cocreated == []
 
 
@@ -115,8 +136,9 @@ def test_6_every_command_of_the_readme_walkthrough_runs(story, platform):
     assert commands, "the README has no Walkthrough with `$ planspor ...` lines"
     for command, expected in commands:
         args = shlex.split(command)[1:]
-        done = subprocess.run([*PLANSPOR, *args], env=platform.env, capture_output=True, text=True, timeout=300,
-                              cwd=platform.logs.parent)
+        done = subprocess.run(
+            [*PLANSPOR, *args], env=platform.env, capture_output=True, text=True, timeout=300, cwd=platform.logs.parent
+        )
         assert done.returncode == expected, f"{command}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
         if "--json" in args:
             json.loads(done.stdout)

@@ -39,8 +39,15 @@ class MakeRun:
     """`make run` in its own process group, as a terminal would run it; Ctrl-C is SIGINT to the group."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(["make", "run"], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        self.process = subprocess.Popen(
+            ["make", "run"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -94,11 +101,20 @@ def processes_using(path: Path) -> list[str]:
 def test_make_run_starts_everything_tours_the_story_and_ctrl_c_leaves_nothing(tmp_path):
     var = tmp_path / "var"
     nats, neo4j, plan_registry, cocreation, knowledge, portal = free_ports(6)
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"NATS_URL", "NEO4J_URI", "POSTGRES_HOST", "PLANSPOR_PROFILE"}}
-    env.update(PLANSPOR_VAR=str(var), PLANSPOR_NATS_PORT=str(nats), PLANSPOR_NEO4J_PORT=str(neo4j),
-               PLANSPOR_PLAN_REGISTRY_PORT=str(plan_registry), PLANSPOR_COCREATION_PORT=str(cocreation),
-               PLANSPOR_KNOWLEDGE_PORT=str(knowledge), PLANSPOR_PORTAL_PORT=str(portal))
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"NATS_URL", "NEO4J_URI", "POSTGRES_HOST", "PLANSPOR_PROFILE"}
+    }
+    env.update(
+        PLANSPOR_VAR=str(var),
+        PLANSPOR_NATS_PORT=str(nats),
+        PLANSPOR_NEO4J_PORT=str(neo4j),
+        PLANSPOR_PLAN_REGISTRY_PORT=str(plan_registry),
+        PLANSPOR_COCREATION_PORT=str(cocreation),
+        PLANSPOR_KNOWLEDGE_PORT=str(knowledge),
+        PLANSPOR_PORTAL_PORT=str(portal),
+    )
 
     # 1. the first run starts the stack and the services, loads the story and prints the tour
     first = MakeRun(env)
@@ -107,9 +123,15 @@ def test_make_run_starts_everything_tours_the_story_and_ctrl_c_leaves_nothing(tm
     finally:
         assert first.ctrl_c(), first.text[-3000:]
     print(f"first make run ready in {seconds:.1f} s")
-    for expected in (f"portal: http://127.0.0.1:{portal}", f"http://127.0.0.1:{plan_registry}",
-                     f"http://127.0.0.1:{knowledge}/docs",
-                     "scenario loaded", "29 April 2022", "dev-auditor-token", "planspor: stopped."):
+    for expected in (
+        f"portal: http://127.0.0.1:{portal}",
+        f"http://127.0.0.1:{plan_registry}",
+        f"http://127.0.0.1:{knowledge}/docs",
+        "scenario loaded",
+        "29 April 2022",
+        "dev-auditor-token",
+        "planspor: stopped.",
+    ):
         assert expected in first.text, (expected, first.text[-3000:])
 
     # 2. Ctrl-C left no process behind: no server, no service, nothing listening on their ports

@@ -24,10 +24,18 @@ import pytest
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-READMES = ["README.md", "shared/README.md", *sorted(str(p.relative_to(REPO)) for p in REPO.glob("services/*/README.md"))]
+READMES = [
+    "README.md",
+    "shared/README.md",
+    *sorted(str(p.relative_to(REPO)) for p in REPO.glob("services/*/README.md")),
+]
 COMMAND_START = re.compile(r"^(make |\.venv/bin/|python -m |curl |planspor )")
-SERVICE_PORT_SETTING = {"plan_registry": "PLAN_REGISTRY_PORT", "cocreation": "COCREATION_PORT", "knowledge": "KNOWLEDGE_PORT",
-                        "portal": "PORTAL_PORT"}
+SERVICE_PORT_SETTING = {
+    "plan_registry": "PLAN_REGISTRY_PORT",
+    "cocreation": "COCREATION_PORT",
+    "knowledge": "KNOWLEDGE_PORT",
+    "portal": "PORTAL_PORT",
+}
 
 
 def commands(readme: str) -> list[str]:
@@ -83,9 +91,16 @@ def knowledge_env(request, nats_url, neo4j_uri, neo4j_auth, subject_prefix) -> d
         await client.close()
 
     asyncio.run(create_stream())
-    return {"NATS_URL": nats_url, "NEO4J_URI": neo4j_uri, "NEO4J_USER": neo4j_auth[0], "NEO4J_PASSWORD": neo4j_auth[1],
-            "PLANSPOR_SUBJECT_PREFIX": subject_prefix, "KNOWLEDGE_DURABLE": f"docs-{subject_prefix}",
-            "PLAN_REGISTRY_URL": "", "COCREATION_URL": ""}
+    return {
+        "NATS_URL": nats_url,
+        "NEO4J_URI": neo4j_uri,
+        "NEO4J_USER": neo4j_auth[0],
+        "NEO4J_PASSWORD": neo4j_auth[1],
+        "PLANSPOR_SUBJECT_PREFIX": subject_prefix,
+        "KNOWLEDGE_DURABLE": f"docs-{subject_prefix}",
+        "PLAN_REGISTRY_URL": "",
+        "COCREATION_URL": "",
+    }
 
 
 def run_service_and_follow_ups(command: str, follow_ups: list[str], tmp_path: Path, extra_env: dict) -> None:
@@ -118,6 +133,8 @@ def run_service_and_follow_ups(command: str, follow_ups: list[str], tmp_path: Pa
 
 
 ALL = [(readme, i, command) for readme in READMES for i, command in enumerate(commands(readme))]
+
+
 # curl lines are asked of the service a command before them started; the walkthrough is run by tests/e2e
 def run_projector_until_it_consumes(command: str, env: dict[str, str]) -> None:
     """The projector alone: running means its durable consumer is on the stream."""
@@ -127,13 +144,16 @@ def run_projector_until_it_consumes(command: str, env: dict[str, str]) -> None:
 
     from planspor_shared.subjects import stream_name
 
-    process = subprocess.Popen(venv(shlex.split(command)), env={**os.environ, **env},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        venv(shlex.split(command)), env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
 
     async def consumer_exists() -> bool:
         client = await nats.connect(env["NATS_URL"])
         try:
-            await client.jetstream().consumer_info(stream_name(env["PLANSPOR_SUBJECT_PREFIX"]), env["KNOWLEDGE_DURABLE"])
+            await client.jetstream().consumer_info(
+                stream_name(env["PLANSPOR_SUBJECT_PREFIX"]), env["KNOWLEDGE_DURABLE"]
+            )
             return True
         except nats.js.errors.NotFoundError:
             return False

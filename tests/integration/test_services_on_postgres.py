@@ -21,9 +21,15 @@ pytestmark = pytest.mark.integration
 
 
 def postgres_settings(postgres_dsn: dict, nats_url: str, prefix: str) -> dict:
-    return {"postgres_host": postgres_dsn["host"], "postgres_port": postgres_dsn["port"],
-            "postgres_user": postgres_dsn["user"], "postgres_password": postgres_dsn["password"],
-            "postgres_db": postgres_dsn["dbname"], "nats_url": nats_url, "planspor_subject_prefix": prefix}
+    return {
+        "postgres_host": postgres_dsn["host"],
+        "postgres_port": postgres_dsn["port"],
+        "postgres_user": postgres_dsn["user"],
+        "postgres_password": postgres_dsn["password"],
+        "postgres_db": postgres_dsn["dbname"],
+        "nats_url": nats_url,
+        "planspor_subject_prefix": prefix,
+    }
 
 
 def wait_for_feed(client: TestClient, headers: dict, count: int) -> list[dict]:
@@ -43,13 +49,18 @@ def schema_tables(postgres_dsn: dict, schema: str) -> set[str]:
 
 def test_plan_registry_runs_on_postgres_by_its_settings(postgres_dsn, nats_url, subject_prefix):
     schema = f"pr_{uuid.uuid4().hex[:10]}"
-    settings = PlanRegistrySettings(plan_registry_store="postgres", plan_registry_postgres_schema=schema,
-                                    plan_registry_relay=True, **postgres_settings(postgres_dsn, nats_url, subject_prefix))
+    settings = PlanRegistrySettings(
+        plan_registry_store="postgres",
+        plan_registry_postgres_schema=schema,
+        plan_registry_relay=True,
+        **postgres_settings(postgres_dsn, nats_url, subject_prefix),
+    )
     service = build_plan_registry(settings)
     planner = {"Authorization": "Bearer dev-planner-token"}
     with TestClient(service.api) as client:
-        created = client.post("/api/v1/goals", json={"title": "Gode liv i alle faser", "sdg_targets": ["3.4"]},
-                              headers=planner)
+        created = client.post(
+            "/api/v1/goals", json={"title": "Gode liv i alle faser", "sdg_targets": ["3.4"]}, headers=planner
+        )
         assert created.status_code == 201, created.text
         goal_id = created.json()["id"]
         assert client.get(f"/api/v1/goals/{goal_id}", headers=planner).json()["title"] == "Gode liv i alle faser"
@@ -61,15 +72,26 @@ def test_plan_registry_runs_on_postgres_by_its_settings(postgres_dsn, nats_url, 
 
 def test_cocreation_runs_on_postgres_by_its_settings(postgres_dsn, nats_url, subject_prefix):
     schema = f"cc_{uuid.uuid4().hex[:10]}"
-    settings = CocreationSettings(cocreation_store="postgres", cocreation_postgres_schema=schema,
-                                  cocreation_relay=True, **postgres_settings(postgres_dsn, nats_url, subject_prefix))
+    settings = CocreationSettings(
+        cocreation_store="postgres",
+        cocreation_postgres_schema=schema,
+        cocreation_relay=True,
+        **postgres_settings(postgres_dsn, nats_url, subject_prefix),
+    )
     service = build_cocreation(settings)
     facilitator = {"Authorization": "Bearer dev-facilitator-token"}
     with TestClient(service.api) as client:
-        created = client.post("/api/v1/processes", headers=facilitator, json={
-            "title": "Samskaping om planstrategi 2024-2027", "purpose": "Politisk eierskap til planstrategien",
-            "election_period": "2024-2027", "roles_and_limits": "Folkevalgte prioriterer; administrasjonen gir råd",
-            "all_officials_invited": True})
+        created = client.post(
+            "/api/v1/processes",
+            headers=facilitator,
+            json={
+                "title": "Samskaping om planstrategi 2024-2027",
+                "purpose": "Politisk eierskap til planstrategien",
+                "election_period": "2024-2027",
+                "roles_and_limits": "Folkevalgte prioriterer; administrasjonen gir råd",
+                "all_officials_invited": True,
+            },
+        )
         assert created.status_code == 201, created.text
         process_id = created.json()["process_id"]
         assert client.get(f"/api/v1/processes/{process_id}", headers=facilitator).status_code == 200

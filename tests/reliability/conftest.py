@@ -15,7 +15,7 @@ import pytest
 RELAY_APP_DIR = str(Path(__file__).resolve().parents[2] / "runtime" / "tests")
 sys.path.insert(0, RELAY_APP_DIR)  # relay_app: the relay's test application
 
-from relay_app import make_application, postgres_env, sqlite_env
+from relay_app import make_application, postgres_env, sqlite_env  # noqa: E402 - importable once the path is set
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ class Writers:
         while not self._stop.is_set():
             try:
                 ids = self.app.define_goals([f"writer {n} goal {i}.{k}" for k in range(self.per_command)])
-            except BaseException as error:  # noqa: BLE001 - recorded and asserted by the test
+            except BaseException as error:
                 self.errors.append(error)
                 return
             with self._lock:
@@ -86,14 +86,35 @@ def relay_process(tmp_path) -> Callable[..., subprocess.Popen]:
     started: list[subprocess.Popen] = []
 
     def start(env: dict[str, str], nats_url: str, prefix: str) -> subprocess.Popen:
-        log = open(tmp_path / f"relay-{len(started)}.log", "wb")
+        log = open(tmp_path / f"relay-{len(started)}.log", "wb")  # noqa: SIM115 - the child process writes to it
         process = subprocess.Popen(
-            [sys.executable, "-m", "planspor_runtime.relay",
-             "--app", "relay_app:make_application",
-             "--mapper", "relay_app:map_event",
-             "--source", "plan-registry", "--nats-url", nats_url, "--prefix", prefix,
-             "--batch-size", "200", "--poll-interval", "0.05"],
-            env={**os.environ, **env, "PYTHONPATH": os.pathsep.join(filter(None, [RELAY_APP_DIR, os.environ.get("PYTHONPATH")]))}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "planspor_runtime.relay",
+                "--app",
+                "relay_app:make_application",
+                "--mapper",
+                "relay_app:map_event",
+                "--source",
+                "plan-registry",
+                "--nats-url",
+                nats_url,
+                "--prefix",
+                prefix,
+                "--batch-size",
+                "200",
+                "--poll-interval",
+                "0.05",
+            ],
+            env={
+                **os.environ,
+                **env,
+                "PYTHONPATH": os.pathsep.join(filter(None, [RELAY_APP_DIR, os.environ.get("PYTHONPATH")])),
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
         log.close()
         started.append(process)

@@ -18,13 +18,13 @@ import threading
 import time
 
 import pytest
+from relay_app import SOURCE, map_event, read_stream
 
 from planspor_runtime.relay import Relay, RelayStore
 from planspor_runtime.stream import stream_config
 from planspor_shared.canonical import verify_chain
 from planspor_shared.envelope import Envelope, derive_event_id
 from planspor_shared.subjects import stream_name
-from relay_app import SOURCE, map_event, read_stream
 
 pytestmark = pytest.mark.integration
 
@@ -37,8 +37,9 @@ def nats_cluster(stack, tmp_path):
     from planspor_stack.bus import Nats
     from planspor_stack.processes import free_port
 
-    settings = dataclasses.replace(stack.settings, nats_url=None, nats_cluster=3, nats_port=free_port(),
-                                   var=tmp_path / "var")
+    settings = dataclasses.replace(
+        stack.settings, nats_url=None, nats_cluster=3, nats_port=free_port(), var=tmp_path / "var"
+    )
     cluster = Nats(settings)
     cluster.start()
     yield cluster
@@ -56,10 +57,10 @@ class Commands:
         try:
             while len(self.goal_ids) < self.total:
                 self.goal_ids += self.app.define_goals([f"mål {len(self.goal_ids) + k}" for k in range(PER_COMMAND)])
-        except BaseException as error:  # noqa: BLE001 - asserted by the test
+        except BaseException as error:
             self.errors.append(error)
 
-    def start(self) -> "Commands":
+    def start(self) -> Commands:
         self.thread.start()
         return self
 
@@ -100,9 +101,17 @@ async def publish_through_a_leader_kill(cluster, app, prefix: str, total: int) -
     operator = await connect(cluster.access())
     await operator.jetstream().add_stream(stream_config(prefix, replicas=3))
     await operator.close()
-    relay = Relay(application=app, source=SOURCE, mapper=map_event, nats_url=cluster.access("plan-registry"),
-                  subject_prefix=prefix, store=RelayStore.for_application(app), ack_timeout=2.0, max_backoff=1.0,
-                  batch_size=200)
+    relay = Relay(
+        application=app,
+        source=SOURCE,
+        mapper=map_event,
+        nats_url=cluster.access("plan-registry"),
+        subject_prefix=prefix,
+        store=RelayStore.for_application(app),
+        ack_timeout=2.0,
+        max_backoff=1.0,
+        batch_size=200,
+    )
     await relay.start()
     started = time.monotonic()
     commands = Commands(app, total).start()
@@ -131,7 +140,8 @@ async def assert_the_stream_holds_every_event_once_in_order(cluster, prefix: str
 
 
 def test_the_stream_leader_killed_while_a_relay_publishes_loses_nothing_and_repeats_nothing(
-        nats_cluster, app_for, sqlite_store_env, subject_prefix):
+    nats_cluster, app_for, sqlite_store_env, subject_prefix
+):
     total = 5_000
     app = app_for(sqlite_store_env)
 
@@ -143,10 +153,16 @@ def test_the_stream_leader_killed_while_a_relay_publishes_loses_nothing_and_repe
     asyncio.run(story())
 
 
-@pytest.mark.parametrize("total", [pytest.param(1_000, id="1000"),  # ~25 s; 5,000 take ~50 s: `make slow`
-                                   pytest.param(5_000, id="5000", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "total",
+    [
+        pytest.param(1_000, id="1000"),  # ~25 s; 5,000 take ~50 s: `make slow`
+        pytest.param(5_000, id="5000", marks=pytest.mark.slow),
+    ],
+)
 def test_the_stream_leader_killed_while_the_projector_consumes_puts_every_event_in_the_graph_once(
-        total, nats_cluster, app_for, sqlite_store_env, subject_prefix, neo4j_uri, neo4j_auth):
+    total, nats_cluster, app_for, sqlite_store_env, subject_prefix, neo4j_uri, neo4j_auth
+):
     import neo4j
 
     from knowledge.graph.schema import empty_graph, ensure_constraints
@@ -159,15 +175,23 @@ def test_the_stream_leader_killed_while_the_projector_consumes_puts_every_event_
         driver = neo4j.AsyncGraphDatabase.driver(neo4j_uri, auth=neo4j_auth)
         await empty_graph(driver)
         await ensure_constraints(driver)
-        projector = Projector(GraphWriter(driver), nats_cluster.access("knowledge"), subject_prefix,
-                              "knowledge-projector", batch_size=200, fetch_timeout=0.5, nak_delay=0.2)
+        projector = Projector(
+            GraphWriter(driver),
+            nats_cluster.access("knowledge"),
+            subject_prefix,
+            "knowledge-projector",
+            batch_size=200,
+            fetch_timeout=0.5,
+            nak_delay=0.2,
+        )
         consuming = None
         try:
+
             async def stream_exists() -> bool:
                 try:
                     await stream_leader(nats_cluster, subject_prefix)
                     return True
-                except Exception:  # noqa: BLE001 - not created yet
+                except Exception:
                     return False
 
             relaying = asyncio.ensure_future(publish_through_a_leader_kill(nats_cluster, app, subject_prefix, total))
@@ -196,7 +220,10 @@ async def graph_counts(driver, goal_ids) -> tuple[int, int]:
     ids = [str(g) for g in goal_ids]
     records, _, _ = await driver.execute_query(
         "MATCH (e:Event {source: $source}) WITH count(e) AS events "
-        "OPTIONAL MATCH (g:Goal) WHERE g.id IN $ids RETURN events, count(g) AS goals", source=SOURCE, ids=ids)
+        "OPTIONAL MATCH (g:Goal) WHERE g.id IN $ids RETURN events, count(g) AS goals",
+        source=SOURCE,
+        ids=ids,
+    )
     return records[0]["events"], records[0]["goals"]
 
 

@@ -14,11 +14,11 @@ import time
 
 import nats
 import pytest
+from relay_app import SOURCE, map_event, read_stream
 
+from planspor_runtime.relay import Relay, RelayStore
 from planspor_shared.canonical import verify_chain
 from planspor_shared.envelope import Envelope, derive_event_id
-from planspor_runtime.relay import Relay, RelayStore
-from relay_app import SOURCE, map_event, read_stream
 from planspor_shared.subjects import source_subjects, stream_name
 
 pytestmark = pytest.mark.integration
@@ -62,8 +62,14 @@ async def kill_relay_repeatedly(env, app, nats_url, prefix, relay_process, write
 
 async def finish_and_check(app, nats_url, prefix, goal_ids):
     # 2. a last relay (here in-process) resumes from what the killed ones recorded and catches up
-    relay = Relay(application=app, source=SOURCE, mapper=map_event, nats_url=nats_url, subject_prefix=prefix,
-                  store=RelayStore.for_application(app))
+    relay = Relay(
+        application=app,
+        source=SOURCE,
+        mapper=map_event,
+        nats_url=nats_url,
+        subject_prefix=prefix,
+        store=RelayStore.for_application(app),
+    )
     await relay.start()
     state = await relay.wait_caught_up(timeout=60)
     await relay.stop()
@@ -83,8 +89,9 @@ def test_relay_process_killed_twenty_times_while_commands_go_on_loses_and_duplic
     app = app_for(sqlite_store_env)
 
     async def scenario():
-        goal_ids = await kill_relay_repeatedly(sqlite_store_env, app, nats_url, subject_prefix, relay_process,
-                                               writers_for, KILLS, seed=subject_prefix)
+        goal_ids = await kill_relay_repeatedly(
+            sqlite_store_env, app, nats_url, subject_prefix, relay_process, writers_for, KILLS, seed=subject_prefix
+        )
         await finish_and_check(app, nats_url, subject_prefix, goal_ids)
 
     asyncio.run(scenario())
@@ -99,8 +106,9 @@ def test_relay_process_killed_a_hundred_times_under_heavier_load(
     app = app_for(env)
 
     async def scenario():
-        goal_ids = await kill_relay_repeatedly(env, app, nats_url, subject_prefix, relay_process,
-                                               writers_for, 100, seed=subject_prefix)
+        goal_ids = await kill_relay_repeatedly(
+            env, app, nats_url, subject_prefix, relay_process, writers_for, 100, seed=subject_prefix
+        )
         await finish_and_check(app, nats_url, subject_prefix, goal_ids)
 
     asyncio.run(scenario())
@@ -113,8 +121,9 @@ def test_relay_process_killed_twenty_times_on_postgres(
     app = app_for(postgres_store_env)
 
     async def scenario():
-        goal_ids = await kill_relay_repeatedly(postgres_store_env, app, nats_url, subject_prefix, relay_process,
-                                               writers_for, KILLS, seed=subject_prefix)
+        goal_ids = await kill_relay_repeatedly(
+            postgres_store_env, app, nats_url, subject_prefix, relay_process, writers_for, KILLS, seed=subject_prefix
+        )
         await finish_and_check(app, nats_url, subject_prefix, goal_ids)
 
     asyncio.run(scenario())

@@ -13,11 +13,11 @@ import socket
 import time
 
 import pytest
+from relay_app import SOURCE, map_event, read_stream
 
+from planspor_runtime.relay import Relay, RelayStore
 from planspor_shared.canonical import verify_chain
 from planspor_shared.envelope import Envelope, derive_event_id
-from planspor_runtime.relay import Relay, RelayStore
-from relay_app import SOURCE, map_event, read_stream
 
 pytestmark = pytest.mark.integration
 
@@ -57,8 +57,16 @@ def test_commands_go_on_while_nats_is_down_and_the_relay_catches_up_without_loss
     url = own_nats.url
 
     async def scenario():
-        relay = Relay(application=app, source=SOURCE, mapper=map_event, nats_url=url, subject_prefix=subject_prefix,
-                      store=RelayStore.for_application(app), ack_timeout=2.0, max_backoff=2.0)
+        relay = Relay(
+            application=app,
+            source=SOURCE,
+            mapper=map_event,
+            nats_url=url,
+            subject_prefix=subject_prefix,
+            store=RelayStore.for_application(app),
+            ack_timeout=2.0,
+            max_backoff=2.0,
+        )
         await relay.start()
         writers = writers_for(app)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from verify_records import build_history, bundle_of, rewritten
+
 from planspor_verify.bundle import write_bundle
-from verify_records import bundle_of, build_history, rewritten
 
 
 def write_example(folder: Path) -> None:

@@ -13,7 +13,7 @@ import hashlib
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from planspor_verify.bundle import Bundle, SourceRecord
@@ -23,7 +23,7 @@ from planspor_verify.merkle import CompactRange, leaf_hash
 from planspor_verify.note import Signer
 from planspor_verify.signature import sign_event
 
-START = datetime(2024, 4, 29, 8, 0, tzinfo=timezone.utc)
+START = datetime(2024, 4, 29, 8, 0, tzinfo=UTC)
 WORDS = ["plan", "mål", "Bærum", "strategi", "høring", "vedtak", "Fornebu", "kunnskap", "ønske", "\u00e6\u00f8\u00e5"]
 
 
@@ -37,7 +37,7 @@ def signer_for(origin: str, label: str) -> Signer:
 
 
 def utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def seal(envelope: dict[str, Any], prev_hash: str, signer: Signer | None) -> dict[str, Any]:
@@ -53,22 +53,34 @@ def seal(envelope: dict[str, Any], prev_hash: str, signer: Signer | None) -> dic
 def goal_envelope(source: str, position: int, rng: random.Random) -> dict[str, Any]:
     title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6)))
     return {
-        "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "event_type": "goal.defined", "schema_version": 1,
-        "source": source, "position": position, "aggregate_id": f"goal-{position}", "aggregate_version": 1,
+        "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "event_type": "goal.defined",
+        "schema_version": 1,
+        "source": source,
+        "position": position,
+        "aggregate_id": f"goal-{position}",
+        "aggregate_version": 1,
         "occurred_at": utc(START + timedelta(minutes=position)),
         "actor": {"id": "u-1", "name": "Ola Planlegger", "role": "planner"},
-        "correlation_id": None, "causation_id": None,
+        "correlation_id": None,
+        "causation_id": None,
         "payload": {"goal_id": f"goal-{position}", "title": title, "sdg_targets": ["11.a"]},
     }
 
 
 def rotation_envelope(source: str, position: int, old: Signer, new: Signer) -> dict[str, Any]:
     return {
-        "event_id": str(uuid.UUID(int=position, version=4)), "event_type": "key.rotated", "schema_version": 1, "source": source,
-        "position": position, "aggregate_id": f"{source}:signing-key", "aggregate_version": 2,
+        "event_id": str(uuid.UUID(int=position, version=4)),
+        "event_type": "key.rotated",
+        "schema_version": 1,
+        "source": source,
+        "position": position,
+        "aggregate_id": f"{source}:signing-key",
+        "aggregate_version": 2,
         "occurred_at": utc(START + timedelta(minutes=position)),
         "actor": {"id": f"{source}-relay", "name": f"{source} relay", "role": "system"},
-        "correlation_id": None, "causation_id": None,
+        "correlation_id": None,
+        "causation_id": None,
         "payload": {"key": str(new.verifier_key), "previous_key": str(old.verifier_key), "from_position": position + 1},
     }
 
@@ -95,23 +107,35 @@ class History:
         return SourceRecord(self.source, self.origin, self.lines(), list(self.heads), copy.deepcopy(self.keys))
 
     def copy(self) -> History:
-        return History(self.source, self.origin, copy.deepcopy(self.envelopes), list(self.heads),
-                       copy.deepcopy(self.keys), list(self.signers))
+        return History(
+            self.source,
+            self.origin,
+            copy.deepcopy(self.envelopes),
+            list(self.heads),
+            copy.deepcopy(self.keys),
+            list(self.signers),
+        )
 
 
-def issue_heads(envelopes: list[dict[str, Any]], origin: str, sizes: list[int],
-                signer_at_size) -> list[str]:
+def issue_heads(envelopes: list[dict[str, Any]], origin: str, sizes: list[int], signer_at_size) -> list[str]:
     """Signed checkpoints of the tree over ``envelopes`` at each size; ``signer_at_size(size)`` signs."""
     compact, heads = CompactRange(), []
     for size in sorted(sizes):
-        compact.extend(leaf_hash(canonical(e)) for e in envelopes[compact.size:size])
+        compact.extend(leaf_hash(canonical(e)) for e in envelopes[compact.size : size])
         checkpoint = Checkpoint(origin, size, compact.root(), time=utc(START + timedelta(days=1, minutes=size)))
         heads.append(checkpoint.sign(signer_at_size(size)))
     return heads
 
 
-def build_history(count: int, *, source: str = "plan-registry", rotate_at: int | None = None,
-                  head_every: int = 100, seed: int = 1, label: str = "k1") -> History:
+def build_history(
+    count: int,
+    *,
+    source: str = "plan-registry",
+    rotate_at: int | None = None,
+    head_every: int = 100,
+    seed: int = 1,
+    label: str = "k1",
+) -> History:
     """``count`` signed events with heads every ``head_every`` and at the end; a key rotation at ``rotate_at``."""
     rng = random.Random(seed)
     origin = origin_of(source)

@@ -55,15 +55,18 @@ class Platform:
     timeout: float = 30.0
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Platform":
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Platform:
         env = dict(os.environ if env is None else env)
         values: dict[str, Any] = {
             "plan_registry_url": env.get("PLANSPOR_PLAN_REGISTRY_URL", cls.plan_registry_url),
             "cocreation_url": env.get("PLANSPOR_COCREATION_URL", cls.cocreation_url),
             "knowledge_url": env.get("PLANSPOR_KNOWLEDGE_URL", cls.knowledge_url),
             "token": env.get("PLANSPOR_TOKEN") or None,
-            "role_tokens": {role: env[f"PLANSPOR_{role.value.upper()}_TOKEN"] for role in Role
-                            if env.get(f"PLANSPOR_{role.value.upper()}_TOKEN")},
+            "role_tokens": {
+                role: env[f"PLANSPOR_{role.value.upper()}_TOKEN"]
+                for role in Role
+                if env.get(f"PLANSPOR_{role.value.upper()}_TOKEN")
+            },
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -71,22 +74,22 @@ class Platform:
     def token_for(self, role: Role) -> str:
         return self.token or self.role_tokens.get(role) or DEVELOPMENT_TOKENS[role]
 
-    def client(self, base_url: str, role: Role) -> "Api":
+    def client(self, base_url: str, role: Role) -> Api:
         return Api(base_url.rstrip("/"), self.token_for(role), self.timeout)
 
-    def planner(self) -> "Api":
+    def planner(self) -> Api:
         return self.client(self.plan_registry_url, Role.PLANNER)
 
-    def facilitator(self) -> "Api":
+    def facilitator(self) -> Api:
         return self.client(self.cocreation_url, Role.FACILITATOR)
 
-    def analyst(self) -> "Api":
+    def analyst(self) -> Api:
         return self.client(self.knowledge_url, Role.ANALYST)
 
-    def auditor(self) -> "Api":
+    def auditor(self) -> Api:
         return self.client(self.knowledge_url, Role.AUDITOR)
 
-    def operator(self, base_url: str | None = None) -> "Api":
+    def operator(self, base_url: str | None = None) -> Api:
         return self.client(base_url or self.knowledge_url, Role.OPERATOR)
 
 
@@ -124,8 +127,9 @@ class Api:
     @property
     def http(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(base_url=self.base_url, timeout=self.timeout,
-                                      headers={"Authorization": f"Bearer {self.token}"})
+            self._http = httpx.Client(
+                base_url=self.base_url, timeout=self.timeout, headers={"Authorization": f"Bearer {self.token}"}
+            )
         return self._http
 
     def close(self) -> None:
@@ -133,14 +137,25 @@ class Api:
             self._http.close()
             self._http = None
 
-    def call(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None,
-             headers: dict[str, str] | None = None, timeout: float | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
         try:
-            response = self.http.request(method, path, json=json_body, params=params, headers=headers,
-                                         timeout=timeout or self.timeout)
+            response = self.http.request(
+                method, path, json=json_body, params=params, headers=headers, timeout=timeout or self.timeout
+            )
         except httpx.TransportError as error:
-            raise CliError(f"cannot reach {self.base_url} ({type(error).__name__}): is the platform running? "
-                           "Start it with `make run`, or set the PLANSPOR_*_URL variables.") from None
+            raise CliError(
+                f"cannot reach {self.base_url} ({type(error).__name__}): is the platform running? "
+                "Start it with `make run`, or set the PLANSPOR_*_URL variables."
+            ) from None
         if response.status_code >= 400:
             raise ApiError(method, f"{self.base_url}{path}", response)
         if not response.content:

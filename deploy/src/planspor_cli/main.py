@@ -11,21 +11,18 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.tree import Tree
 
 from planspor_cli import tour as tours
-from planspor_runtime.access import Role
-
 from planspor_cli.client import EXIT_USAGE, CliError, Platform, default_ids_file
+from planspor_runtime.access import Role
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 export_app = typer.Typer(no_args_is_help=True, help="Export the graph.")
@@ -55,19 +52,25 @@ state = State()
 
 @app.callback()
 def main_options(
-    plan_registry_url: Optional[str] = typer.Option(None, envvar="PLANSPOR_PLAN_REGISTRY_URL",
-                                                    help="default http://127.0.0.1:8001"),
-    cocreation_url: Optional[str] = typer.Option(None, envvar="PLANSPOR_COCREATION_URL",
-                                                 help="default http://127.0.0.1:8002"),
-    knowledge_url: Optional[str] = typer.Option(None, envvar="PLANSPOR_KNOWLEDGE_URL",
-                                                help="default http://127.0.0.1:8003"),
-    token: Optional[str] = typer.Option(None, envvar="PLANSPOR_TOKEN",
-                                        help="bearer token for every call (default: the development token per role)"),
-    ids_file: Optional[Path] = typer.Option(None, envvar="PLANSPOR_DEMO_IDS",
-                                            help="the demo's ids (default var/dev/demo-ids.json)"),
+    plan_registry_url: str | None = typer.Option(
+        None, envvar="PLANSPOR_PLAN_REGISTRY_URL", help="default http://127.0.0.1:8001"
+    ),
+    cocreation_url: str | None = typer.Option(
+        None, envvar="PLANSPOR_COCREATION_URL", help="default http://127.0.0.1:8002"
+    ),
+    knowledge_url: str | None = typer.Option(
+        None, envvar="PLANSPOR_KNOWLEDGE_URL", help="default http://127.0.0.1:8003"
+    ),
+    token: str | None = typer.Option(
+        None, envvar="PLANSPOR_TOKEN", help="bearer token for every call (default: the development token per role)"
+    ),
+    ids_file: Path | None = typer.Option(
+        None, envvar="PLANSPOR_DEMO_IDS", help="the demo's ids (default var/dev/demo-ids.json)"
+    ),
 ) -> None:
-    state.platform = Platform.from_env(plan_registry_url=plan_registry_url, cocreation_url=cocreation_url,
-                                       knowledge_url=knowledge_url, token=token)
+    state.platform = Platform.from_env(
+        plan_registry_url=plan_registry_url, cocreation_url=cocreation_url, knowledge_url=knowledge_url, token=token
+    )
     state.ids_file = ids_file or default_ids_file()
 
 
@@ -114,8 +117,13 @@ def status(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> 
         except CliError:
             checkpoints = {}
     if as_json:
-        emit({"servers": servers, "services": {n: {"url": services[n], "up": up_[n]} for n in services},
-              "checkpoints": checkpoints})
+        emit(
+            {
+                "servers": servers,
+                "services": {n: {"url": services[n], "up": up_[n]} for n in services},
+                "checkpoints": checkpoints,
+            }
+        )
         return
     table = Table(title="planspor")
     table.add_column("part")
@@ -144,13 +152,22 @@ def demo(
     say = (lambda _: None) if as_json else (lambda text: console.print(f"[dim]planspor:[/] {text}"))
     report = Loader(state.platform, ids_file=state.ids_file, say=say).run(force=force)
     if as_json:
-        emit({"loaded": report.loaded, "load_seconds": round(report.load_seconds, 2),
-              "graph_seconds": round(report.graph_seconds, 2), "requests": report.requests,
-              "checkpoints": report.events, "ids": report.ids})
+        emit(
+            {
+                "loaded": report.loaded,
+                "load_seconds": round(report.load_seconds, 2),
+                "graph_seconds": round(report.graph_seconds, 2),
+                "requests": report.requests,
+                "checkpoints": report.events,
+                "ids": report.ids,
+            }
+        )
         return
     if report.loaded:
-        console.print(f"planspor: loaded in {report.load_seconds:.1f} s ({report.requests} requests); "
-                      f"graph caught up {report.graph_seconds:.1f} s later (positions {report.events})")
+        console.print(
+            f"planspor: loaded in {report.load_seconds:.1f} s ({report.requests} requests); "
+            f"graph caught up {report.graph_seconds:.1f} s later (positions {report.events})"
+        )
     if tour:
         tours.print_tour(console, state.platform, report.ids)
 
@@ -158,7 +175,7 @@ def demo(
 # --------------------------------------------------------------------------- queries
 
 
-class TraceKind(str, Enum):
+class TraceKind(StrEnum):
     decision = "decision"
     strategy = "strategy"
     item = "item"
@@ -169,7 +186,7 @@ class TraceKind(str, Enum):
 def trace(
     kind: TraceKind = typer.Argument(..., help="decision, strategy or item (trace back), input (trace forward)"),
     id: str = typer.Argument(..., help="the id, or a demo key (adoption, strategy, N1, IN07)"),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="ISO date or datetime"),
+    as_of: str | None = typer.Option(None, "--as-of", help="ISO date or datetime"),
     as_json: bool = typer.Option(False, "--json", help="print the service's JSON"),
 ) -> None:
     """Trace a decision, strategy or strategy item back to the inputs behind it, or an input forward."""
@@ -192,18 +209,22 @@ def plans(
     outside_strategy: bool = typer.Option(False, "--outside-strategy", help="started outside an adopted strategy"),
     unanchored: bool = typer.Option(False, "--unanchored", help="not anchored in a samfunnsdel goal"),
     overdue: bool = typer.Option(False, "--overdue", help="overdue for revision"),
-    strategy: Optional[str] = typer.Option(None, help="with --outside-strategy: registered since its adoption"),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="ISO date or datetime"),
+    strategy: str | None = typer.Option(None, help="with --outside-strategy: registered since its adoption"),
+    as_of: str | None = typer.Option(None, "--as-of", help="ISO date or datetime"),
     as_json: bool = typer.Option(False, "--json", help="print the service's JSON"),
 ) -> None:
     """Plans that need attention: exactly one of --outside-strategy, --unanchored, --overdue."""
-    chosen = [name for name, on in (("outside", outside_strategy), ("unanchored", unanchored),
-                                    ("overdue", overdue)) if on]
+    chosen = [
+        name for name, on in (("outside", outside_strategy), ("unanchored", unanchored), ("overdue", overdue)) if on
+    ]
     if len(chosen) != 1:
         raise CliError("choose exactly one of --outside-strategy, --unanchored, --overdue", EXIT_USAGE)
     api = state.platform.analyst()
-    path = {"outside": "/api/v1/plans/outside-strategy", "unanchored": "/api/v1/plans/not-anchored",
-            "overdue": "/api/v1/plans/overdue-revision"}[chosen[0]]
+    path = {
+        "outside": "/api/v1/plans/outside-strategy",
+        "unanchored": "/api/v1/plans/not-anchored",
+        "overdue": "/api/v1/plans/overdue-revision",
+    }[chosen[0]]
     params = {"as_of": as_of}
     if strategy and chosen[0] == "outside":
         params["strategy_id"] = state.resolve("strategy", strategy)
@@ -216,12 +237,13 @@ def plans(
 @app.command()
 def compliance(
     strategy: str = typer.Argument(..., help="the strategy id, or `strategy` for the demo's"),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="ISO date or datetime"),
+    as_of: str | None = typer.Option(None, "--as-of", help="ISO date or datetime"),
     as_json: bool = typer.Option(False, "--json", help="print the service's JSON"),
 ) -> None:
     """The legal checks of a plan strategy (PBL §10-1, folkehelseloven §5-6). Exit 1 if a check fails."""
-    result = state.platform.auditor().get(f"/api/v1/strategies/{state.resolve('strategy', strategy)}/compliance",
-                                          as_of=as_of)
+    result = state.platform.auditor().get(
+        f"/api/v1/strategies/{state.resolve('strategy', strategy)}/compliance", as_of=as_of
+    )
     if as_json:
         emit(result)
     else:
@@ -282,8 +304,14 @@ def rebuild(
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    with Progress(TextColumn(f"rebuild from {origin}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), disable=as_json) as bar:
+    with Progress(
+        TextColumn(f"rebuild from {origin}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=as_json,
+    ) as bar:
         task = bar.add_task("events", total=total)
         while thread.is_alive():
             try:
@@ -299,13 +327,15 @@ def rebuild(
     result = outcome["result"]
     if as_json:
         return emit(result)
-    console.print(f"events read: {result.get('events_read')}  nodes: {result.get('nodes')}  "
-                  f"relationships: {result.get('relationships')}")
+    console.print(
+        f"events read: {result.get('events_read')}  nodes: {result.get('nodes')}  "
+        f"relationships: {result.get('relationships')}"
+    )
     console.print(f"checksum: {result.get('checksum')}")
 
 
 @export_app.command("prov")
-def export_prov(output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file")) -> None:
+def export_prov(output: Path | None = typer.Option(None, "--output", "-o", help="write to this file")) -> None:
     """The graph as W3C PROV JSON-LD (auditor)."""
     document = state.platform.auditor().call("GET", "/api/v1/export/prov", timeout=600)
     text = json.dumps(document, indent=1, ensure_ascii=False)
@@ -343,4 +373,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

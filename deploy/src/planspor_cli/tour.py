@@ -10,14 +10,29 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
+from planspor_cli.client import Platform
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
 
-from planspor_cli.client import Platform
-
 NAME_KEYS = ("title", "name", "subject", "text", "summary", "status", "phase", "from_party", "action")
-COUNTED = ("Plan", "Goal", "Indicator", "Measurement", "Strategy", "StrategyItem", "Decision", "Process",
-           "Participant", "Workshop", "Input", "PlanNeed", "Ballot", "Recommendation", "ExternalInput", "Evidence",
-           "Event")
+COUNTED = (
+    "Plan",
+    "Goal",
+    "Indicator",
+    "Measurement",
+    "Strategy",
+    "StrategyItem",
+    "Decision",
+    "Process",
+    "Participant",
+    "Workshop",
+    "Input",
+    "PlanNeed",
+    "Ballot",
+    "Recommendation",
+    "ExternalInput",
+    "Evidence",
+    "Event",
+)
 
 
 def describe(step: dict[str, Any]) -> str:
@@ -44,7 +59,8 @@ def chain_to(steps: list[dict[str, Any]], target: dict[str, Any], start: dict[st
         origins = [(v["from"]["label"], v["from"]["id"]) for v in current["via"]]
         key = min(origins, key=lambda k: depth.get(k, 10**9))
         if depth.get(key, 10**9) >= depth.get((current["label"], current["id"]), 10**9) or key in {
-                (p["label"], p["id"]) for p in path}:
+            (p["label"], p["id"]) for p in path
+        }:
             break
         if key == root:
             break
@@ -79,9 +95,11 @@ def print_forward(console: Console, result: dict[str, Any]) -> None:
 
 def print_plans(console: Console, which: str, result: dict[str, Any]) -> None:
     rows = result.get("plans", [])
-    columns = {"outside": ("title", "plan_type", "owning_unit", "reason"),
-               "unanchored": ("title", "plan_type", "owning_unit", "status"),
-               "overdue": ("title", "revision_due", "days_overdue", "status")}[which]
+    columns = {
+        "outside": ("title", "plan_type", "owning_unit", "reason"),
+        "unanchored": ("title", "plan_type", "owning_unit", "status"),
+        "overdue": ("title", "revision_due", "days_overdue", "status"),
+    }[which]
     table = Table(*columns, title=f"{len(rows)} plans ({which})")
     for row in rows:
         table.add_row(*(str(row.get(c, "")) for c in columns))
@@ -90,13 +108,22 @@ def print_plans(console: Console, which: str, result: dict[str, Any]) -> None:
 
 def print_compliance(console: Console, result: dict[str, Any]) -> None:
     summary = result.get("summary", {})
-    table = Table("check", "paragraph", "status", "detail",
-                  title=f"compliance: {summary.get('pass', 0)} pass, {summary.get('fail', 0)} fail, "
-                        f"{summary.get('unknown', 0)} unknown")
+    table = Table(
+        "check",
+        "paragraph",
+        "status",
+        "detail",
+        title=f"compliance: {summary.get('pass', 0)} pass, {summary.get('fail', 0)} fail, "
+        f"{summary.get('unknown', 0)} unknown",
+    )
     colour = {"pass": "green", "fail": "red", "unknown": "yellow"}
     for check in result.get("checks", []):
-        table.add_row(check["id"], check.get("paragraph", ""),
-                      f"[{colour.get(check['status'], 'white')}]{check['status']}[/]", check.get("detail", ""))
+        table.add_row(
+            check["id"],
+            check.get("paragraph", ""),
+            f"[{colour.get(check['status'], 'white')}]{check['status']}[/]",
+            check.get("detail", ""),
+        )
     console.print(table)
 
 
@@ -114,16 +141,20 @@ def seminar_chain(platform: Platform, ids: dict[str, str]) -> list[dict[str, Any
     """From the adoption decision back to an input raised at the council seminar of 29 April 2022."""
     trace = platform.auditor().get(f"/api/v1/trace/back/decision/{ids['decision:adoption']}")
     seminar = ids.get("workshop:W1")
-    inputs = [s for s in trace["steps"] if s["label"] == "Input"
-              and (s.get("properties") or {}).get("workshop_id") == seminar]
+    inputs = [
+        s for s in trace["steps"] if s["label"] == "Input" and (s.get("properties") or {}).get("workshop_id") == seminar
+    ]
     if not inputs:
         return []
     chains = [chain_to(trace["steps"], s, trace["start"]) for s in inputs]
     chain = min(chains, key=len)
     workshop = next((s for s in trace["steps"] if s["label"] == "Workshop" and s["id"] == seminar), None)
-    start = {"label": trace["start"]["label"], "id": trace["start"]["id"],
-             "properties": next((s.get("properties") for s in trace["steps"]
-                                 if s["id"] == trace["start"]["id"]), {}) or {}, "events": []}
+    start = {
+        "label": trace["start"]["label"],
+        "id": trace["start"]["id"],
+        "properties": next((s.get("properties") for s in trace["steps"] if s["id"] == trace["start"]["id"]), {}) or {},
+        "events": [],
+    }
     return [start, *chain, *([workshop] if workshop else [])]
 
 
@@ -147,7 +178,10 @@ def print_tour(console: Console, platform: Platform, ids: dict[str, str]) -> Non
         tokens.add_row(role.value, DEVELOPMENT_TOKENS[role])
     console.print(tokens)
     urls = Table("service", "URL", "OpenAPI", title="URLs")
-    for name, url in (("plan-registry", platform.plan_registry_url), ("cocreation", platform.cocreation_url),
-                      ("knowledge", platform.knowledge_url)):
+    for name, url in (
+        ("plan-registry", platform.plan_registry_url),
+        ("cocreation", platform.cocreation_url),
+        ("knowledge", platform.knowledge_url),
+    ):
         urls.add_row(name, url, f"{url}/docs")
     console.print(urls)

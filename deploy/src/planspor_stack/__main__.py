@@ -28,8 +28,11 @@ class Service:
 
 SERVICES = tuple(
     Service(name, package, int(os.environ.get(f"PLANSPOR_{package.upper()}_PORT", port)))
-    for name, package, port in (("plan-registry", "plan_registry", 8001), ("cocreation", "cocreation", 8002),
-                                ("knowledge", "knowledge", 8003))
+    for name, package, port in (
+        ("plan-registry", "plan_registry", 8001),
+        ("cocreation", "cocreation", 8002),
+        ("knowledge", "knowledge", 8003),
+    )
 )
 """Ports: 8001-8003, or PLANSPOR_PLAN_REGISTRY_PORT, PLANSPOR_COCREATION_PORT, PLANSPOR_KNOWLEDGE_PORT."""
 PORTAL = Service("portal", "portal", int(os.environ.get("PLANSPOR_PORTAL_PORT", 8004)))
@@ -59,18 +62,35 @@ def service_env(stack: Stack, service: Service) -> dict[str, str]:
         "KNOWLEDGE_URL": SERVICES[2].url(),
     }
     if service.package == "plan_registry":
-        env.update(PLAN_REGISTRY_HOST=host, PLAN_REGISTRY_PORT=port, PLAN_REGISTRY_STORE="sqlite",
-                   PLAN_REGISTRY_SQLITE_PATH=sqlite, PLAN_REGISTRY_RELAY="1", PLAN_REGISTRY_REACTIONS="1",
-                   PLAN_REGISTRY_SIGNING_KEY_FILE=signing_key_file(stack, service))
+        env.update(
+            PLAN_REGISTRY_HOST=host,
+            PLAN_REGISTRY_PORT=port,
+            PLAN_REGISTRY_STORE="sqlite",
+            PLAN_REGISTRY_SQLITE_PATH=sqlite,
+            PLAN_REGISTRY_RELAY="1",
+            PLAN_REGISTRY_REACTIONS="1",
+            PLAN_REGISTRY_SIGNING_KEY_FILE=signing_key_file(stack, service),
+        )
     elif service.package == "cocreation":
-        env.update(COCREATION_HOST=host, COCREATION_PORT=port, COCREATION_STORE="sqlite",
-                   COCREATION_SQLITE_PATH=sqlite, COCREATION_RELAY="1", COCREATION_CATALOGUE_SUBSCRIBER="1",
-                   COCREATION_SIGNING_KEY_FILE=signing_key_file(stack, service))
+        env.update(
+            COCREATION_HOST=host,
+            COCREATION_PORT=port,
+            COCREATION_STORE="sqlite",
+            COCREATION_SQLITE_PATH=sqlite,
+            COCREATION_RELAY="1",
+            COCREATION_CATALOGUE_SUBSCRIBER="1",
+            COCREATION_SIGNING_KEY_FILE=signing_key_file(stack, service),
+        )
     elif service.package == "portal":
         env.update(PORTAL_HOST=host, PORTAL_PORT=port)
     else:
-        env.update(KNOWLEDGE_HOST=host, KNOWLEDGE_PORT=port, NEO4J_URI=stack.endpoints["neo4j"].url, NEO4J_USER=s.neo4j_user,
-                   NEO4J_PASSWORD=s.neo4j_password)
+        env.update(
+            KNOWLEDGE_HOST=host,
+            KNOWLEDGE_PORT=port,
+            NEO4J_URI=stack.endpoints["neo4j"].url,
+            NEO4J_USER=s.neo4j_user,
+            NEO4J_PASSWORD=s.neo4j_password,
+        )
     return env
 
 
@@ -116,8 +136,10 @@ def load_demo_and_tour(stack: Stack) -> None:
     try:
         report = Loader(platform, ids_file=ids_file, say=lambda text: print(f"planspor: {text}")).run()
         if report.loaded:
-            print(f"planspor: scenario loaded in {report.load_seconds:.1f} s ({report.requests} requests); "
-                  f"the graph caught up {report.graph_seconds:.1f} s later")
+            print(
+                f"planspor: scenario loaded in {report.load_seconds:.1f} s ({report.requests} requests); "
+                f"the graph caught up {report.graph_seconds:.1f} s later"
+            )
         print_tour(console, platform, report.ids)
     except CliError as error:
         print(f"planspor: the demo could not be loaded: {error.message}", file=sys.stderr)
@@ -132,7 +154,8 @@ def http_ok(url: str) -> bool:
 def run(stack: Stack) -> int:
     """Start the stack and every built service; Ctrl-C stops all that this run started."""
     print("planspor: starting the local stack (profile dev)")
-    def on_signal(signum, frame):  # noqa: ARG001 - SIGTERM stops the run like Ctrl-C
+
+    def on_signal(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -148,13 +171,17 @@ def run(stack: Stack) -> int:
         for service in started:
             if not port_is_free(service.port):
                 raise StackError(f"{service.name}: port {service.port} is taken; stop what holds it and run again.")
-            process = ManagedProcess(service.name, stack.settings.run_dir, stack.settings.log_dir / f"{service.name}.log")
+            process = ManagedProcess(
+                service.name, stack.settings.run_dir, stack.settings.log_dir / f"{service.name}.log"
+            )
             process.start([sys.executable, "-m", service.package], env=service_env(stack, service))
             processes.append(process)
         for service, process in zip(started, processes):
-            wait_until(lambda: http_ok(f"{service.url()}/healthz"), service.name, 60, process)
-            print(f"  {service.name}: {service.url()}" + ("  (sign in with a token below)" if service is PORTAL
-                                                          else f"  (OpenAPI: {service.url()}/docs)"))
+            wait_until(lambda service=service: http_ok(f"{service.url()}/healthz"), service.name, 60, process)
+            print(
+                f"  {service.name}: {service.url()}"
+                + ("  (sign in with a token below)" if service is PORTAL else f"  (OpenAPI: {service.url()}/docs)")
+            )
             if service.package not in ("knowledge", "portal"):
                 from planspor_runtime.signing import verifier_key_of
 
@@ -183,13 +210,20 @@ def run(stack: Stack) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m planspor_stack", description=__doc__)
-    parser.add_argument("command", choices=["install", "up", "down", "status", "run", "reset", "nats-url", "nats-conf"],
-                        help="reset: delete the profile's data (stop it first); "
-                             "nats-url: print the operator's URL of the running NATS (it holds the password); "
-                             "nats-conf: print the deployments' NATS configuration (deploy/nats/nats.conf)")
+    parser.add_argument(
+        "command",
+        choices=["install", "up", "down", "status", "run", "reset", "nats-url", "nats-conf"],
+        help="reset: delete the profile's data (stop it first); "
+        "nats-url: print the operator's URL of the running NATS (it holds the password); "
+        "nats-conf: print the deployments' NATS configuration (deploy/nats/nats.conf)",
+    )
     parser.add_argument("--profile", default=None, help="dev (default) or test")
-    parser.add_argument("--with", dest="components", default="nats,neo4j",
-                        help=f"components for `up`, comma-separated, of {','.join(COMPONENTS)}")
+    parser.add_argument(
+        "--with",
+        dest="components",
+        default="nats,neo4j",
+        help=f"components for `up`, comma-separated, of {','.join(COMPONENTS)}",
+    )
     args = parser.parse_args(argv)
     stack = Stack.from_env(args.profile)
     try:
@@ -203,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "up":
             print(f"planspor: starting the local stack (profile {stack.settings.profile})")
             stack.start(tuple(c for c in args.components.split(",") if c))
-            print(f"planspor: stack is up; data in {stack.settings.var / stack.settings.profile}; `make down` stops it.")
+            print(
+                f"planspor: stack is up; data in {stack.settings.var / stack.settings.profile}; `make down` stops it."
+            )
         elif args.command == "down":
             print(f"planspor: stopping the local stack (profile {stack.settings.profile})")
             stack.stop(everything=True)

@@ -54,9 +54,17 @@ BCRYPT_COST = 8
 the configuration file from revealing them. Every connection pays the cost, hence a low one."""
 
 DENIED = (
-    "$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.UPDATE.>", "$JS.API.STREAM.MSG.DELETE.>",
-    "$JS.API.STREAM.SNAPSHOT.>", "$JS.API.STREAM.RESTORE.>", "$JS.API.STREAM.PEER.REMOVE.>",
-    "$JS.API.STREAM.LEADER.STEPDOWN.>", "$JS.API.CONSUMER.DELETE.>", "$JS.API.META.>", "$JS.API.SERVER.>",
+    "$JS.API.STREAM.DELETE.>",
+    "$JS.API.STREAM.PURGE.>",
+    "$JS.API.STREAM.UPDATE.>",
+    "$JS.API.STREAM.MSG.DELETE.>",
+    "$JS.API.STREAM.SNAPSHOT.>",
+    "$JS.API.STREAM.RESTORE.>",
+    "$JS.API.STREAM.PEER.REMOVE.>",
+    "$JS.API.STREAM.LEADER.STEPDOWN.>",
+    "$JS.API.CONSUMER.DELETE.>",
+    "$JS.API.META.>",
+    "$JS.API.SERVER.>",
     "$JS.API.ACCOUNT.>",
 )
 """Only the operator may delete, purge, change or move a stream, or manage the cluster."""
@@ -65,9 +73,12 @@ DENIED = (
 def _consumer_calls(durable: str) -> list[str]:
     """What a client needs to create, look up and read a durable pull consumer, and to ack its messages."""
     return [
-        f"$JS.API.CONSUMER.CREATE.*.{durable}", f"$JS.API.CONSUMER.CREATE.*.{durable}.>",
-        f"$JS.API.CONSUMER.DURABLE.CREATE.*.{durable}", f"$JS.API.CONSUMER.INFO.*.{durable}",
-        f"$JS.API.CONSUMER.MSG.NEXT.*.{durable}", f"$JS.ACK.*.{durable}.>",
+        f"$JS.API.CONSUMER.CREATE.*.{durable}",
+        f"$JS.API.CONSUMER.CREATE.*.{durable}.>",
+        f"$JS.API.CONSUMER.DURABLE.CREATE.*.{durable}",
+        f"$JS.API.CONSUMER.INFO.*.{durable}",
+        f"$JS.API.CONSUMER.MSG.NEXT.*.{durable}",
+        f"$JS.ACK.*.{durable}.>",
     ]
 
 
@@ -139,8 +150,12 @@ def nats_ready(target: NatsTarget, replicas: int = 1) -> bool:
             if replicas > 1:
                 from nats.js.api import StorageType, StreamConfig
 
-                probe = StreamConfig(name="PLANSPOR_STACK_READY", subjects=["planspor-stack-ready.probe"],
-                                     storage=StorageType.MEMORY, num_replicas=replicas)
+                probe = StreamConfig(
+                    name="PLANSPOR_STACK_READY",
+                    subjects=["planspor-stack-ready.probe"],
+                    storage=StorageType.MEMORY,
+                    num_replicas=replicas,
+                )
                 await js.add_stream(probe)
                 await js.delete_stream(probe.name)
             return True
@@ -198,8 +213,9 @@ class Nats:
         s = self.settings
         if s.nats_url:
             return NatsAccess(url=s.nats_url, user=s.nats_user, password=s.nats_password)
-        return NatsAccess(url=",".join(self.servers()), user=user, password=self.accounts.password(user),
-                          stream_replicas=self.size)
+        return NatsAccess(
+            url=",".join(self.servers()), user=user, password=self.accounts.password(user), stream_replicas=self.size
+        )
 
     @property
     def url(self) -> str:
@@ -233,8 +249,11 @@ class Nats:
             import bcrypt
 
             hashed = bcrypt.hashpw(route_password.encode(), bcrypt.gensalt(BCRYPT_COST)).decode()
-            routes = [f"nats-route://route:{route_password}@127.0.0.1:{port}"
-                      for i, port in enumerate(route_ports) if i != node.index]
+            routes = [
+                f"nats-route://route:{route_password}@127.0.0.1:{port}"
+                for i, port in enumerate(route_ports)
+                if i != node.index
+            ]
             lines[1:1] = [f"server_name: {node.name}"]
             lines += [
                 "cluster {",
@@ -273,8 +292,9 @@ class Nats:
         self.stop()  # a server of the other shape (one server, or a cluster) left running from before
         taken: set[int] = set()
         for node in self.nodes:
-            node.port = choose_port(self.settings, self.settings.nats_port + node.index, "NATS",
-                                    "PLANSPOR_NATS_PORT", "NATS_URL")
+            node.port = choose_port(
+                self.settings, self.settings.nats_port + node.index, "NATS", "PLANSPOR_NATS_PORT", "NATS_URL"
+            )
             while node.port in taken:
                 node.port = free_port()
             taken.add(node.port)
@@ -289,7 +309,7 @@ class Nats:
 
     def _wait_ready(self) -> None:
         for node in self.nodes:
-            wait_until(lambda: self._ready(node), "NATS", 60, node.process)
+            wait_until(lambda node=node: self._ready(node), "NATS", 60, node.process)
         if self.size > 1:
             wait_until(self._cluster_ready, "the NATS cluster", 60, self.process)
 
@@ -301,7 +321,7 @@ class Nats:
         """Stop every NATS server of the profile, whichever shape it was started in."""
         names = ["nats", *(f"nats-{i}" for i in range(1, 6))]
         processes = [ManagedProcess(n, self.settings.run_dir, self.settings.log_dir / f"{n}.log") for n in names]
-        return any([process.stop() for process in processes])
+        return any(process.stop() for process in processes)
 
 
 # --------------------------------------------------------------------------- the deployments' NATS
@@ -329,22 +349,24 @@ def deploy_config() -> str:
     text = json.dumps(users, indent=2)
     for user in (OPERATOR, *SERVICES):
         text = text.replace(f'"${password_variable(user)}"', f"${password_variable(user)}")
-    return "\n".join([
-        "# NATS of planspor's compose file and Kubernetes manifests: one JetStream cluster, an fsync on every",
-        "# write, an account per service. Written by `python -m planspor_stack nats-conf`; a test keeps it so.",
-        "server_name: $NATS_SERVER_NAME",
-        "listen: 0.0.0.0:4222",
-        "http: 0.0.0.0:8222",
-        "jetstream {",
-        "  store_dir: /data",
-        "  sync_interval: always",
-        "}",
-        "max_payload: 4MB",
-        "cluster {",
-        "  name: planspor",
-        "  listen: 0.0.0.0:6222",
-        f"  authorization {{ user: route, password: ${password_variable('route')} }}",
-        "}",
-        f"authorization {{ users: {text} }}",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# NATS of planspor's compose file and Kubernetes manifests: one JetStream cluster, an fsync on every",
+            "# write, an account per service. Written by `python -m planspor_stack nats-conf`; a test keeps it so.",
+            "server_name: $NATS_SERVER_NAME",
+            "listen: 0.0.0.0:4222",
+            "http: 0.0.0.0:8222",
+            "jetstream {",
+            "  store_dir: /data",
+            "  sync_interval: always",
+            "}",
+            "max_payload: 4MB",
+            "cluster {",
+            "  name: planspor",
+            "  listen: 0.0.0.0:6222",
+            f"  authorization {{ user: route, password: ${password_variable('route')} }}",
+            "}",
+            f"authorization {{ users: {text} }}",
+            "",
+        ]
+    )

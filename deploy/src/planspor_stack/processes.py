@@ -11,9 +11,9 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 
 class StackError(RuntimeError):
@@ -48,13 +48,14 @@ class ManagedProcess:
             return None
         return pid if _alive(pid) else None
 
-    def start(self, argv: Sequence[str], env: dict[str, str] | None = None, user: str | None = None,
-              port: int | None = None) -> int:
+    def start(
+        self, argv: Sequence[str], env: dict[str, str] | None = None, user: str | None = None, port: int | None = None
+    ) -> int:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         if user:
             argv = ["runuser", "-u", user, "--", *argv]
-        log = open(self.log_file, "ab")
+        log = open(self.log_file, "ab")  # noqa: SIM115 - the child writes to it; closed here once it has it
         try:
             process = subprocess.Popen(
                 list(argv),

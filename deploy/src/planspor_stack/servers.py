@@ -37,6 +37,7 @@ class Endpoint:
     @property
     def shown(self) -> str:
         """The URL(s) with the user but never the password."""
+
         def redact(url: str) -> str:
             user = urlsplit(url).username
             return without_credentials(url).replace("://", f"://{user}@", 1) if user else url
@@ -106,8 +107,10 @@ class Neo4j:
             and classes.stat().st_mtime >= newest_source
         ):
             return self.classpath_file.read_text().strip()
-        for tool, hint in (("java", "a Java 17+ JDK (Debian: apt-get install openjdk-17-jdk-headless)"),
-                           ("mvn", "Maven (Debian: apt-get install maven)")):
+        for tool, hint in (
+            ("java", "a Java 17+ JDK (Debian: apt-get install openjdk-17-jdk-headless)"),
+            ("mvn", "Maven (Debian: apt-get install maven)"),
+        ):
             if shutil.which(tool) is None:
                 raise StackError(
                     f"Neo4j needs {tool!r}, which is not on PATH: install {hint}, "
@@ -116,8 +119,16 @@ class Neo4j:
         self.classpath_file.parent.mkdir(parents=True, exist_ok=True)
         print("  fetching Neo4j 5.26 from Maven Central (first time only) and compiling the launcher ...", flush=True)
         result = subprocess.run(
-            ["mvn", "-q", "-B", "-f", str(self.project / "pom.xml"), "compile", "dependency:build-classpath",
-             f"-Dmdep.outputFile={self.classpath_file}"],
+            [
+                "mvn",
+                "-q",
+                "-B",
+                "-f",
+                str(self.project / "pom.xml"),
+                "compile",
+                "dependency:build-classpath",
+                f"-Dmdep.outputFile={self.classpath_file}",
+            ],
             capture_output=True,
             text=True,
         )
@@ -148,12 +159,23 @@ class Neo4j:
         home = s.data_dir / "neo4j"
         home.mkdir(parents=True, exist_ok=True)
         self.process.start(
-            ["java", f"-Xms{s.neo4j_heap}", f"-Xmx{s.neo4j_heap}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=100",
-             "-XX:+ExitOnOutOfMemoryError",
-             f"@{self._argfile(classpath)}", "no.planspor.neo4j.Launcher"],
-            env={"NEO4J_HOME": str(home), "NEO4J_BOLT_PORT": str(self.port),
-                 "NEO4J_PASSWORD": s.neo4j_password, "NEO4J_PAGECACHE": s.neo4j_pagecache,
-                 **transaction_memory(s.neo4j_heap)},
+            [
+                "java",
+                f"-Xms{s.neo4j_heap}",
+                f"-Xmx{s.neo4j_heap}",
+                "-XX:+UseG1GC",
+                "-XX:MaxGCPauseMillis=100",
+                "-XX:+ExitOnOutOfMemoryError",
+                f"@{self._argfile(classpath)}",
+                "no.planspor.neo4j.Launcher",
+            ],
+            env={
+                "NEO4J_HOME": str(home),
+                "NEO4J_BOLT_PORT": str(self.port),
+                "NEO4J_PASSWORD": s.neo4j_password,
+                "NEO4J_PAGECACHE": s.neo4j_pagecache,
+                **transaction_memory(s.neo4j_heap),
+            },
             port=self.port,
         )
         wait_until(ready, "Neo4j", 180, self.process)
@@ -225,8 +247,13 @@ class Postgres:
     @property
     def dsn(self) -> dict[str, object]:
         s = self.settings
-        return {"host": s.postgres_host or "127.0.0.1", "port": self.port, "user": s.postgres_user,
-                "password": s.postgres_password, "dbname": s.postgres_db}
+        return {
+            "host": s.postgres_host or "127.0.0.1",
+            "port": self.port,
+            "user": s.postgres_user,
+            "password": s.postgres_password,
+            "dbname": s.postgres_db,
+        }
 
     @property
     def url(self) -> str:
@@ -288,8 +315,21 @@ class Postgres:
             write_private(pwfile, s.postgres_password + "\n")
             self._chown(pwfile)
             try:
-                self._run([str(bin_dir / "initdb"), "-D", str(self.data), "-U", s.postgres_user,
-                           "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8"], "initdb")
+                self._run(
+                    [
+                        str(bin_dir / "initdb"),
+                        "-D",
+                        str(self.data),
+                        "-U",
+                        s.postgres_user,
+                        "--auth=scram-sha-256",
+                        f"--pwfile={pwfile}",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                    ],
+                    "initdb",
+                )
             finally:
                 pwfile.unlink(missing_ok=True)
         self._chown(self.socket_dir)
@@ -297,9 +337,23 @@ class Postgres:
         log.touch()
         self._chown(log)
         self.process.start(
-            [str(bin_dir / "postgres"), "-D", str(self.data), "-p", str(self.port),
-             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.socket_dir}",
-             "-c", "fsync=on", "-c", "max_connections=200", "-c", "shared_buffers=256MB"],
+            [
+                str(bin_dir / "postgres"),
+                "-D",
+                str(self.data),
+                "-p",
+                str(self.port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                f"unix_socket_directories={self.socket_dir}",
+                "-c",
+                "fsync=on",
+                "-c",
+                "max_connections=200",
+                "-c",
+                "shared_buffers=256MB",
+            ],
             user=self._user(),
             port=self.port,
         )
@@ -342,7 +396,9 @@ class Postgres:
         import psycopg
 
         with psycopg.connect(autocommit=True, **{**self.dsn, "dbname": "postgres"}) as conn:  # type: ignore[arg-type]
-            exists = conn.execute("select 1 from pg_database where datname = %s", (self.settings.postgres_db,)).fetchone()
+            exists = conn.execute(
+                "select 1 from pg_database where datname = %s", (self.settings.postgres_db,)
+            ).fetchone()
             if not exists:
                 conn.execute(f'create database "{self.settings.postgres_db}"')
 

@@ -104,7 +104,7 @@ class StackSettings:
         return secret(self.secrets_dir, self.neo4j_password_file.name)
 
     @classmethod
-    def from_env(cls, profile: str | None = None, env: dict[str, str] | None = None) -> "StackSettings":
+    def from_env(cls, profile: str | None = None, env: dict[str, str] | None = None) -> StackSettings:
         env = dict(os.environ if env is None else env)
         profile = profile or env.get("PLANSPOR_PROFILE", "dev")
         if profile not in PROFILES:
@@ -128,8 +128,11 @@ class StackSettings:
             neo4j_heap=env.get("PLANSPOR_NEO4J_HEAP", "1g"),
             neo4j_pagecache=env.get("PLANSPOR_NEO4J_PAGECACHE", "512m"),
             postgres_host=postgres_host,
-            postgres_port=int(env.get("POSTGRES_PORT") if postgres_host and env.get("POSTGRES_PORT")
-                              else env.get("PLANSPOR_POSTGRES_PORT", ports["postgres"])),
+            postgres_port=int(
+                env.get("POSTGRES_PORT")
+                if postgres_host and env.get("POSTGRES_PORT")
+                else env.get("PLANSPOR_POSTGRES_PORT", ports["postgres"])
+            ),
             postgres_user=env.get("POSTGRES_USER", "planspor"),
             postgres_password=env.get("POSTGRES_PASSWORD", "planspor-dev"),
             postgres_db=env.get("POSTGRES_DB", "planspor"),

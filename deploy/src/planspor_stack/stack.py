@@ -36,7 +36,7 @@ class Stack:
     _containers: list = field(default_factory=list)
 
     @classmethod
-    def from_env(cls, profile: str | None = None) -> "Stack":
+    def from_env(cls, profile: str | None = None) -> Stack:
         return cls(StackSettings.from_env(profile))
 
     def servers(self) -> dict[str, Nats | Neo4j | Postgres]:
@@ -52,7 +52,11 @@ class Stack:
         for name in components:
             if name in self.endpoints:
                 continue
-            say(f"  {name}: starting ..." if not _configured(self.settings, name) else f"  {name}: using {name.upper()} from settings")
+            say(
+                f"  {name}: starting ..."
+                if not _configured(self.settings, name)
+                else f"  {name}: using {name.upper()} from settings"
+            )
             endpoint = servers[name].start()
             self.endpoints[name] = endpoint
             how = "external" if endpoint.external else ("started" if endpoint.started_here else "already running")
@@ -67,9 +71,8 @@ class Stack:
         for name in reversed(COMPONENTS):
             endpoint = self.endpoints.get(name)
             ours = endpoint is not None and endpoint.started_here
-            if ours or (everything and not _configured(self.settings, name)):
-                if servers[name].stop():
-                    say(f"  {name}: stopped")
+            if (ours or (everything and not _configured(self.settings, name))) and servers[name].stop():
+                say(f"  {name}: stopped")
         self.endpoints.clear()
 
     def nats_access(self, user: str = "operator") -> NatsAccess:
@@ -78,8 +81,12 @@ class Stack:
         endpoint = self.endpoints.get("nats")
         if self.settings.nats_url or endpoint is None:
             return nats.access(user)
-        return NatsAccess(url=",".join(without_credentials(u) for u in endpoint.url.split(",")), user=user, password=nats.accounts.password(user),
-                          stream_replicas=nats.size)
+        return NatsAccess(
+            url=",".join(without_credentials(u) for u in endpoint.url.split(",")),
+            user=user,
+            password=nats.accounts.password(user),
+            stream_replicas=nats.size,
+        )
 
     def reset(self) -> list[Path]:
         """Delete the profile's data: var/<profile>, and the PostgreSQL cluster wherever it lives."""
@@ -103,7 +110,9 @@ class Stack:
     # The optional path for users with a Docker engine: same servers, in containers.
     def _start_with_docker(self, components, say) -> dict[str, Endpoint]:
         if not docker_engine_available():
-            raise StackError("PLANSPOR_DOCKER=1 but no Docker engine answers `docker info`: unset it to run the servers locally.")
+            raise StackError(
+                "PLANSPOR_DOCKER=1 but no Docker engine answers `docker info`: unset it to run the servers locally."
+            )
         from testcontainers.core.container import DockerContainer
         from testcontainers.core.waiting_utils import wait_for_logs
 
@@ -112,22 +121,41 @@ class Stack:
             if name == "nats":  # the same accounts as the local server, in the container's paths
                 nats = self.servers()["nats"]
                 conf = s.data_dir / "nats" / "docker-nats.conf"
-                write_private(conf, nats.config(nats.nodes[0]).replace(f"127.0.0.1:{nats.port}", "0.0.0.0:4222")
-                              .replace(str(nats.nodes[0].directory / "jetstream"), "/data"))
-                c = (DockerContainer("nats:2.11").with_command("-c /etc/nats/nats.conf")
-                     .with_volume_mapping(str(conf), "/etc/nats/nats.conf").with_exposed_ports(4222))
-                c.start(); wait_for_logs(c, "Server is ready")
+                write_private(
+                    conf,
+                    nats.config(nats.nodes[0])
+                    .replace(f"127.0.0.1:{nats.port}", "0.0.0.0:4222")
+                    .replace(str(nats.nodes[0].directory / "jetstream"), "/data"),
+                )
+                c = (
+                    DockerContainer("nats:2.11")
+                    .with_command("-c /etc/nats/nats.conf")
+                    .with_volume_mapping(str(conf), "/etc/nats/nats.conf")
+                    .with_exposed_ports(4222)
+                )
+                c.start()
+                wait_for_logs(c, "Server is ready")
                 password = nats.accounts.password("operator")
                 url = f"nats://operator:{password}@{c.get_container_host_ip()}:{c.get_exposed_port(4222)}"
             elif name == "neo4j":
-                c = DockerContainer("neo4j:5.26-community").with_env("NEO4J_AUTH", f"neo4j/{s.neo4j_password}").with_exposed_ports(7687)
-                c.start(); wait_for_logs(c, "Started.", timeout=180)
+                c = (
+                    DockerContainer("neo4j:5.26-community")
+                    .with_env("NEO4J_AUTH", f"neo4j/{s.neo4j_password}")
+                    .with_exposed_ports(7687)
+                )
+                c.start()
+                wait_for_logs(c, "Started.", timeout=180)
                 url = f"bolt://{c.get_container_host_ip()}:{c.get_exposed_port(7687)}"
             else:
-                c = (DockerContainer("postgres:15").with_env("POSTGRES_USER", s.postgres_user)
-                     .with_env("POSTGRES_PASSWORD", s.postgres_password).with_env("POSTGRES_DB", s.postgres_db)
-                     .with_exposed_ports(5432))
-                c.start(); wait_for_logs(c, "database system is ready to accept connections")
+                c = (
+                    DockerContainer("postgres:15")
+                    .with_env("POSTGRES_USER", s.postgres_user)
+                    .with_env("POSTGRES_PASSWORD", s.postgres_password)
+                    .with_env("POSTGRES_DB", s.postgres_db)
+                    .with_exposed_ports(5432)
+                )
+                c.start()
+                wait_for_logs(c, "database system is ready to accept connections")
                 url = f"postgresql://{c.get_container_host_ip()}:{c.get_exposed_port(5432)}"
             self._containers.append(c)
             self.endpoints[name] = Endpoint(name, url, started_here=False, external=True)

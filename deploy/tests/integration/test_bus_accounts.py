@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import nats
 import pytest
@@ -56,12 +56,16 @@ class Client:
         self.access, self.errors = access, []
         self.nc: nats.NATS | None = None
 
-    async def __aenter__(self) -> "Client":
+    async def __aenter__(self) -> Client:
         async def on_error(error: Exception) -> None:
             self.errors.append(str(error))
 
-        self.nc = await nats.connect(**self.access.connect_options(name="bus-accounts-test"), error_cb=on_error,
-                                     allow_reconnect=False, connect_timeout=2)
+        self.nc = await nats.connect(
+            **self.access.connect_options(name="bus-accounts-test"),
+            error_cb=on_error,
+            allow_reconnect=False,
+            connect_timeout=2,
+        )
         return self
 
     async def __aexit__(self, *_) -> None:
@@ -82,7 +86,7 @@ class Client:
         """
         before = len(self.errors)
         if answered:
-            with pytest.raises(Exception):
+            with pytest.raises(Exception):  # noqa: B017 - NATS refuses with a permission error or by silence
                 await asyncio.wait_for(action(), timeout=0.5)
         else:
             await action()
@@ -98,8 +102,13 @@ class Client:
 def forged_plan_registry_event(position: int = 1) -> Envelope:
     """A well-formed event with a correct chain hash: anyone can compute one, so only NATS can keep it out."""
     return Envelope.seal(
-        GENESIS_HASH, event_id=uuid.uuid4(), source="plan-registry", position=position,
-        aggregate_id=str(uuid.uuid4()), aggregate_version=1, occurred_at=datetime.now(timezone.utc),
+        GENESIS_HASH,
+        event_id=uuid.uuid4(),
+        source="plan-registry",
+        position=position,
+        aggregate_id=str(uuid.uuid4()),
+        aggregate_version=1,
+        occurred_at=datetime.now(UTC),
         actor={"id": "mallory", "name": "Mallory", "role": "planner"},
         payload=GoalDefined(goal_id=str(uuid.uuid4()), title="Et mål ingen har vedtatt"),
     )
@@ -120,7 +129,8 @@ def violations(log: str, prefix: str) -> list[str]:
 
 
 def test_a_plan_registry_event_from_anyone_but_plan_registry_is_refused_and_never_reaches_the_stream(
-        accounts, subject_prefix, server_log):
+    accounts, subject_prefix, server_log
+):
     forged = forged_plan_registry_event()
     where = subject("plan-registry", forged.event_type, prefix=subject_prefix)
     headers = {"Nats-Msg-Id": msg_id("plan-registry", 1)}
@@ -132,14 +142,21 @@ def test_a_plan_registry_event_from_anyone_but_plan_registry_is_refused_and_neve
         servers = accounts["operator"].servers
         for user, password in ((None, None), ("plan-registry", "not-the-password")):
             with pytest.raises(Exception, match="Authorization Violation"):
-                await nats.connect(servers=[s.rpartition("@")[2] if "@" in s else s for s in servers], user=user,
-                                   password=password, allow_reconnect=False, max_reconnect_attempts=0,
-                                   connect_timeout=2)
+                await nats.connect(
+                    servers=[s.rpartition("@")[2] if "@" in s else s for s in servers],
+                    user=user,
+                    password=password,
+                    allow_reconnect=False,
+                    max_reconnect_attempts=0,
+                    connect_timeout=2,
+                )
 
         # 2. knowledge (which only consumes) and cocreation (another source) may not publish as plan-registry
         for account in ("knowledge", "cocreation"):
             async with Client(accounts[account]) as client:
-                reason = await client.refused(lambda: client.refusing_js().publish(where, forged.to_canonical(), headers=headers))
+                reason = await client.refused(
+                    lambda: client.refusing_js().publish(where, forged.to_canonical(), headers=headers)
+                )
                 assert where.lower() in reason.lower()
                 await client.refused(lambda: client.nc.publish(where, forged.to_canonical()), answered=False)
 
@@ -157,7 +174,10 @@ def test_a_plan_registry_event_from_anyone_but_plan_registry_is_refused_and_neve
     asyncio.run(story())
     refused = violations(server_log(), subject_prefix)
     assert {re.search(r"user:([\w-]+)", line).group(1) for line in refused} == {
-        "knowledge", "cocreation", "plan-registry"}, refused
+        "knowledge",
+        "cocreation",
+        "plan-registry",
+    }, refused
     assert all("Publish Violation" in line for line in refused), refused
 
 
@@ -167,17 +187,20 @@ def test_only_the_operator_may_purge_delete_or_change_the_stream(accounts, subje
     async def story():
         await create_stream(accounts["operator"], subject_prefix)
         async with Client(accounts["plan-registry"]) as client:
-            await client.js().publish(subject("plan-registry", "goal.defined", prefix=subject_prefix), b"{}",
-                                      headers={"Nats-Msg-Id": msg_id("plan-registry", 1)})
+            await client.js().publish(
+                subject("plan-registry", "goal.defined", prefix=subject_prefix),
+                b"{}",
+                headers={"Nats-Msg-Id": msg_id("plan-registry", 1)},
+            )
         changed = stream_config(subject_prefix)
         changed.max_msgs = 1
         for account in ("plan-registry", "cocreation", "knowledge"):
             async with Client(accounts[account]) as client:
                 js = client.refusing_js()
-                await client.refused(lambda: js.purge_stream(name))
-                await client.refused(lambda: js.delete_stream(name))
-                await client.refused(lambda: js.delete_msg(name, 1))
-                await client.refused(lambda: js.update_stream(changed))
+                await client.refused(lambda js=js: js.purge_stream(name))
+                await client.refused(lambda js=js: js.delete_stream(name))
+                await client.refused(lambda js=js: js.delete_msg(name, 1))
+                await client.refused(lambda js=js: js.update_stream(changed))
         assert await stream_messages(accounts["operator"], subject_prefix) == 1
 
         async with Client(accounts["operator"]) as operator:
@@ -190,7 +213,8 @@ def test_only_the_operator_may_purge_delete_or_change_the_stream(accounts, subje
 
 
 def test_each_service_does_its_own_work_on_its_own_credentials_and_nobody_elses(
-        accounts, subject_prefix, server_log, tmp_path):
+    accounts, subject_prefix, server_log, tmp_path
+):
     """The relay (plan-registry), a reaction (cocreation) and the projector's and rebuild's reads (knowledge)."""
     import sys
     from pathlib import Path
@@ -201,14 +225,24 @@ def test_each_service_does_its_own_work_on_its_own_credentials_and_nobody_elses(
     from planspor_runtime.reactions import ReactionSubscriber
     from planspor_runtime.relay import Relay, RelayStore
 
-    durables = {"plan-registry": "plan-registry-reactions", "cocreation": "cocreation-plan-catalogue",
-                "knowledge": "knowledge-projector"}
+    durables = {
+        "plan-registry": "plan-registry-reactions",
+        "cocreation": "cocreation-plan-catalogue",
+        "knowledge": "knowledge-projector",
+    }
     app = make_application(sqlite_env(str(tmp_path / "goals.sqlite")))
 
     async def story():
         # 1. the relay on plan-registry's credentials creates the stream and publishes
-        relay = Relay(application=app, source=SOURCE, mapper=map_event, nats_url=accounts["plan-registry"],
-                      subject_prefix=subject_prefix, store=RelayStore.for_application(app), ack_timeout=3)
+        relay = Relay(
+            application=app,
+            source=SOURCE,
+            mapper=map_event,
+            nats_url=accounts["plan-registry"],
+            subject_prefix=subject_prefix,
+            store=RelayStore.for_application(app),
+            ack_timeout=3,
+        )
         await relay.start()
         app.define_goals([f"mål {i}" for i in range(5)])
         state = await relay.wait_caught_up(timeout=30)
@@ -216,10 +250,14 @@ def test_each_service_does_its_own_work_on_its_own_credentials_and_nobody_elses(
 
         # 2. cocreation's reaction reads plan-registry's events through its durable consumer and acks them
         seen: list[str] = []
-        reaction = ReactionSubscriber(name="catalogue", subject=f"{subject_prefix}.plan-registry.>",
-                                      durable=durables["cocreation"], nats_url=accounts["cocreation"],
-                                      subject_prefix=subject_prefix,
-                                      react=lambda envelope: seen.append(envelope.event_type) or True)
+        reaction = ReactionSubscriber(
+            name="catalogue",
+            subject=f"{subject_prefix}.plan-registry.>",
+            durable=durables["cocreation"],
+            nats_url=accounts["cocreation"],
+            subject_prefix=subject_prefix,
+            react=lambda envelope: seen.append(envelope.event_type) or True,
+        )
         await reaction.start()
         for _ in range(200):
             if len(seen) >= 5:
@@ -231,8 +269,12 @@ def test_each_service_does_its_own_work_on_its_own_credentials_and_nobody_elses(
         # 3. knowledge reads the whole stream: its durable consumer (ack, nak, lag), and a rebuild's own consumer
         async with Client(accounts["knowledge"]) as client:
             js = client.js()
-            sub = await js.pull_subscribe(f"{subject_prefix}.>", durable=durables["knowledge"],
-                                          stream=stream_name(subject_prefix), config=ConsumerConfig(ack_wait=30))
+            sub = await js.pull_subscribe(
+                f"{subject_prefix}.>",
+                durable=durables["knowledge"],
+                stream=stream_name(subject_prefix),
+                config=ConsumerConfig(ack_wait=30),
+            )
             first, *rest = await sub.fetch(5, timeout=5)
             await first.nak(delay=0.1)
             for message in rest:
@@ -243,8 +285,11 @@ def test_each_service_does_its_own_work_on_its_own_credentials_and_nobody_elses(
             await rebuild.unsubscribe()
 
             # 4. but not another service's consumer, nor anyone's messages outside its inbox
-            await client.refused(lambda: client.refusing_js().pull_subscribe(
-                f"{subject_prefix}.>", durable=durables["cocreation"], stream=stream_name(subject_prefix)))
+            await client.refused(
+                lambda: client.refusing_js().pull_subscribe(
+                    f"{subject_prefix}.>", durable=durables["cocreation"], stream=stream_name(subject_prefix)
+                )
+            )
             await client.refused(lambda: client.nc.subscribe(f"{subject_prefix}.>"), answered=False)
             assert len(client.errors) == 2, client.errors
         await relay.stop()
@@ -253,8 +298,11 @@ def test_each_service_does_its_own_work_on_its_own_credentials_and_nobody_elses(
         asyncio.run(story())
     finally:
         app.close()
-    unexpected = [line for line in violations(server_log(), subject_prefix)
-                  if durables["cocreation"] not in line and f'"{subject_prefix}.>"' not in line]
+    unexpected = [
+        line
+        for line in violations(server_log(), subject_prefix)
+        if durables["cocreation"] not in line and f'"{subject_prefix}.>"' not in line
+    ]
     assert unexpected == [], unexpected
 
 
@@ -268,12 +316,15 @@ def test_nats_server_takes_the_deployments_configuration_only_with_every_passwor
 
     conf = Path(__file__).resolve().parents[2] / "nats" / "nats.conf"
     binary = stack.servers()["nats"].binary()
-    passwords = {password_variable(user): f"pw-{user}" for user in ("operator", "route", "plan-registry",
-                                                                    "cocreation", "knowledge")}
+    passwords = {
+        password_variable(user): f"pw-{user}"
+        for user in ("operator", "route", "plan-registry", "cocreation", "knowledge")
+    }
     env = {**os.environ, "NATS_SERVER_NAME": "nats-0", **passwords}
     routes = ",".join(f"nats-route://route:pw-route@nats-{i}.nats:6222" for i in range(3))
-    checked = subprocess.run([binary, "-c", str(conf), "-t", "--routes", routes], env=env, capture_output=True,
-                             text=True, timeout=30)
+    checked = subprocess.run(
+        [binary, "-c", str(conf), "-t", "--routes", routes], env=env, capture_output=True, text=True, timeout=30
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     env.pop("NATS_KNOWLEDGE_PASSWORD")
     missing = subprocess.run([binary, "-c", str(conf), "-t"], env=env, capture_output=True, text=True, timeout=30)

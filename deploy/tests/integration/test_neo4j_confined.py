@@ -33,8 +33,17 @@ def test_load_csv_cannot_read_a_file(driver, url):
     assert "allow_csv_import_from_file_urls" in refused(driver, f"LOAD CSV FROM '{url}' AS line RETURN line")
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8003/healthz", "http://localhost:4222/", "http://[::1]:7687/",
-                                 "ftp://127.0.0.1/x.csv", "http://2130706433:9/x", "http://10.0.0.1/x.csv"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8003/healthz",
+        "http://localhost:4222/",
+        "http://[::1]:7687/",
+        "ftp://127.0.0.1/x.csv",
+        "http://2130706433:9/x",
+        "http://10.0.0.1/x.csv",
+    ],
+)
 def test_load_csv_cannot_reach_any_address(driver, url):
     assert "blocked" in refused(driver, f"LOAD CSV FROM '{url}' AS line RETURN line")
 
@@ -44,7 +53,8 @@ def test_the_settings_that_confine_it_are_in_force(driver):
     settings = {r["name"]: r["value"] for r in records}
     assert settings["dbms.security.allow_csv_import_from_file_urls"] == "false"
     assert settings["dbms.security.procedures.allowlist"] == (
-        "db.labels,db.relationshipTypes,db.propertyKeys,db.awaitIndexes,dbms.components")
+        "db.labels,db.relationshipTypes,db.propertyKeys,db.awaitIndexes,dbms.components"
+    )
     assert settings["dbms.security.auth_max_failed_attempts"] == "0"
     assert settings["dbms.usage_report.enabled"] == "false"
     assert settings["server.directories.import"].endswith("import-disabled")
@@ -54,7 +64,8 @@ def test_the_settings_that_confine_it_are_in_force(driver):
 
 def test_a_transaction_over_the_memory_limit_fails_alone(driver):
     assert "db.memory.transaction.max" in refused(
-        driver, "UNWIND range(1, 40000000) AS x WITH collect(x) AS c RETURN size(c) AS n")
+        driver, "UNWIND range(1, 40000000) AS x WITH collect(x) AS c RETURN size(c) AS n"
+    )
     assert driver.execute_query("RETURN 1 AS one").records[0]["one"] == 1
 
 
@@ -87,9 +98,16 @@ def test_the_launcher_refuses_to_start_without_a_long_password(stack, tmp_path, 
     server = Neo4j(stack.settings)
     classpath = server.ensure_installed()
     env = {k: v for k, v in os.environ.items() if k != "NEO4J_PASSWORD"}
-    env.update(NEO4J_HOME=str(tmp_path / "neo4j"), NEO4J_BOLT_PORT="1", **({"NEO4J_PASSWORD": password} if password else {}))
-    result = subprocess.run(["java", f"@{server._argfile(classpath)}", "no.planspor.neo4j.Launcher"],
-                            env=env, capture_output=True, text=True, timeout=60)
+    env.update(
+        NEO4J_HOME=str(tmp_path / "neo4j"), NEO4J_BOLT_PORT="1", **({"NEO4J_PASSWORD": password} if password else {})
+    )
+    result = subprocess.run(
+        ["java", f"@{server._argfile(classpath)}", "no.planspor.neo4j.Launcher"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "NEO4J_PASSWORD must be set to at least 32 characters" in result.stderr
     assert not (tmp_path / "neo4j").exists()
 

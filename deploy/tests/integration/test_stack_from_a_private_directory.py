@@ -32,8 +32,16 @@ def free_port() -> int:
 
 def copy_of_the_checkout(into: Path) -> Path:
     """The files git knows of (committed or not), as a fresh clone would have them."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     clone = into / "planspor"
     for name in filter(None, listed):
         source = REPO / name
@@ -57,16 +65,23 @@ def private_checkout():
 
 
 def environment(clone: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PLANSPOR_", "POSTGRES_", "NATS_", "NEO4J_"))}
-    env.update(PLANSPOR_POSTGRES_PORT=str(port), PYTHONPATH=os.pathsep.join(
-        str(clone / part / "src") for part in ("deploy", "runtime", "shared")))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLANSPOR_", "POSTGRES_", "NATS_", "NEO4J_"))}
+    env.update(
+        PLANSPOR_POSTGRES_PORT=str(port),
+        PYTHONPATH=os.pathsep.join(str(clone / part / "src") for part in ("deploy", "runtime", "shared")),
+    )
     return env
 
 
 def run_stack(clone: Path, port: int, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "planspor_stack", *args, "--profile", "test"], cwd=clone,
-                          env=environment(clone, port), capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "planspor_stack", *args, "--profile", "test"],
+        cwd=clone,
+        env=environment(clone, port),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_the_postgres_tier_runs_from_a_checkout_in_a_directory_only_its_owner_may_enter(private_checkout):
@@ -79,8 +94,14 @@ def test_the_postgres_tier_runs_from_a_checkout_in_a_directory_only_its_owner_ma
         assert denied.returncode != 0
 
     # 1. the copy's own stack code starts PostgreSQL
-    code = subprocess.run([sys.executable, "-c", "import planspor_stack; print(planspor_stack.__file__)"], cwd=clone,
-                          env=environment(clone, port), capture_output=True, text=True, check=True).stdout
+    code = subprocess.run(
+        [sys.executable, "-c", "import planspor_stack; print(planspor_stack.__file__)"],
+        cwd=clone,
+        env=environment(clone, port),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert code.startswith(str(clone)), code
     started = run_stack(clone, port, "up", "--with", "postgres")
     assert started.returncode == 0, started.stdout + started.stderr
@@ -90,8 +111,9 @@ def test_the_postgres_tier_runs_from_a_checkout_in_a_directory_only_its_owner_ma
         assert where.exists(), "var/ shows where the cluster is"
 
         # 2. a real round trip
-        with psycopg.connect(host="127.0.0.1", port=port, user="planspor", password="planspor-dev",
-                             dbname="planspor", connect_timeout=5) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", port=port, user="planspor", password="planspor-dev", dbname="planspor", connect_timeout=5
+        ) as conn:
             conn.execute("create table decisions (case_number text primary key)")
             conn.execute("insert into decisions values (%s)", ("24/01234",))
             assert conn.execute("select case_number from decisions").fetchall() == [("24/01234",)]

@@ -12,8 +12,9 @@ def test_bolt_round_trip_to_the_neo4j_the_project_started(neo4j_uri, neo4j_auth)
     from neo4j import GraphDatabase
 
     with GraphDatabase.driver(neo4j_uri, auth=neo4j_auth) as driver:
-        records, _, _ = driver.execute_query("CALL dbms.components() YIELD name, versions, edition "
-                                             "RETURN name, versions[0] AS version, edition")
+        records, _, _ = driver.execute_query(
+            "CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0] AS version, edition"
+        )
     assert records[0]["version"].startswith("5.26"), records
     assert records[0]["edition"] == "community"
 
@@ -22,9 +23,8 @@ def test_wrong_neo4j_password_is_refused(neo4j_uri):
     from neo4j import GraphDatabase
     from neo4j.exceptions import AuthError
 
-    with GraphDatabase.driver(neo4j_uri, auth=("neo4j", "not-the-password")) as driver:
-        with pytest.raises(AuthError):
-            driver.verify_connectivity()
+    with GraphDatabase.driver(neo4j_uri, auth=("neo4j", "not-the-password")) as driver, pytest.raises(AuthError):
+        driver.verify_connectivity()
 
 
 def test_durable_consumer_receives_a_message_published_while_it_was_away(nats_url, subject_prefix):
@@ -38,8 +38,7 @@ def test_durable_consumer_receives_a_message_published_while_it_was_away(nats_ur
         await js.add_stream(StreamConfig(name=stream, subjects=[f"{subject_prefix}.>"], storage=StorageType.FILE))
         subject = f"{subject_prefix}.probe"
         # 1. a durable consumer reads one message and acks it, then goes away
-        sub = await js.pull_subscribe(subject, durable="probe", stream=stream,
-                                      config=ConsumerConfig(ack_wait=30))
+        sub = await js.pull_subscribe(subject, durable="probe", stream=stream, config=ConsumerConfig(ack_wait=30))
         first = str(uuid.uuid4())
         await js.publish(subject, first.encode(), headers={"Nats-Msg-Id": first})
         [msg] = await sub.fetch(1, timeout=5)
@@ -77,16 +76,22 @@ def test_postgres_round_trip(postgres_dsn):
 
 
 def test_servers_from_settings_are_used_and_nothing_is_started(nats_url, neo4j_uri, tmp_path):
-    from planspor_stack.stack import Stack
     from planspor_stack.settings import StackSettings
+    from planspor_stack.stack import Stack
 
-    settings = StackSettings.from_env("test", env={"NATS_URL": nats_url, "NEO4J_URI": neo4j_uri,
-                                                   "PLANSPOR_VAR": str(tmp_path)})
+    settings = StackSettings.from_env(
+        "test", env={"NATS_URL": nats_url, "NEO4J_URI": neo4j_uri, "PLANSPOR_VAR": str(tmp_path)}
+    )
     stack = Stack(settings)
     endpoints = stack.start(("nats", "neo4j"), say=lambda *_: None)
     assert {n: (e.url, e.external, e.started_here) for n, e in endpoints.items()} == {
-        "nats": (nats_url, True, False), "neo4j": (neo4j_uri, True, False)}
+        "nats": (nats_url, True, False),
+        "neo4j": (neo4j_uri, True, False),
+    }
     assert not settings.run_dir.exists() or not list(settings.run_dir.glob("*.pid"))
     stack.stop(everything=True, say=lambda *_: None)
-    assert stack.status() == {"nats": "external (from settings)", "neo4j": "external (from settings)",
-                              "postgres": "stopped"}
+    assert stack.status() == {
+        "nats": "external (from settings)",
+        "neo4j": "external (from settings)",
+        "postgres": "stopped",
+    }

@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 from cocreation.settings import Settings as CocreationSettings
 from knowledge.settings import Settings as KnowledgeSettings
 from plan_registry.settings import Settings as PlanRegistrySettings
-from planspor_stack.bus import DURABLES, OPERATOR, SERVICES, deploy_config, password_variable
 from planspor_runtime.bus import split_servers
+from planspor_stack.bus import DURABLES, OPERATOR, SERVICES, deploy_config, password_variable
 
 pytestmark = pytest.mark.unit
 
@@ -35,10 +35,13 @@ PORT_SETTING = {"plan-registry": "plan_registry_port", "cocreation": "cocreation
 NOT_SETTINGS = {"SERVICE", "HEALTH_PORT"}  # read by the image and the health check, not by the service
 NATS_PASSWORDS = {user: f"s3cret-nats-{user}" for user in (OPERATOR, "route", *SERVICES)}
 """The Secret `planspor-nats`: one key per account (and the servers' route credential)."""
-SECRETS = {"PLANSPOR_TOKENS": '[{"sha256": "' + "ab" * 32 + '", "role": "planner", "name": "kari"}]',
-           "PLANSPOR_FEED_TOKEN": "a-real-operator-token", "POSTGRES_PASSWORD": "s3cret-pg",
-           "NEO4J_PASSWORD": "s3cret-neo4j",
-           **{password_variable(user): password for user, password in NATS_PASSWORDS.items()}}
+SECRETS = {
+    "PLANSPOR_TOKENS": '[{"sha256": "' + "ab" * 32 + '", "role": "planner", "name": "kari"}]',
+    "PLANSPOR_FEED_TOKEN": "a-real-operator-token",
+    "POSTGRES_PASSWORD": "s3cret-pg",
+    "NEO4J_PASSWORD": "s3cret-neo4j",
+    **{password_variable(user): password for user, password in NATS_PASSWORDS.items()},
+}
 
 
 def fields(settings_class) -> set[str]:
@@ -132,8 +135,9 @@ def test_compose_runs_nats_as_a_three_server_cluster_with_the_accounts_the_stack
     services = compose()["services"]
     nodes = sorted(name for name in services if name.startswith("nats-"))
     assert nodes == ["nats-1", "nats-2", "nats-3"]
-    assert (DEPLOY / "nats" / "nats.conf").read_text() == deploy_config(), \
+    assert (DEPLOY / "nats" / "nats.conf").read_text() == deploy_config(), (
         "regenerate with: .venv/bin/python -m planspor_stack nats-conf > deploy/nats/nats.conf"
+    )
     referenced = set(re.findall(r"\$(NATS_[A-Z_]+)", deploy_config()))
     for node in nodes:
         server = services[node]
@@ -173,8 +177,10 @@ def resolve(container_env: list[dict], secrets: dict[str, dict[str, str]]) -> di
     return resolved
 
 
-SECRET_OBJECTS = {"planspor-secrets": {k: v for k, v in SECRETS.items() if not k.startswith("NATS_")},
-                  "planspor-nats": NATS_PASSWORDS}
+SECRET_OBJECTS = {
+    "planspor-secrets": {k: v for k, v in SECRETS.items() if not k.startswith("NATS_")},
+    "planspor-nats": NATS_PASSWORDS,
+}
 
 
 def test_every_file_of_the_base_is_in_the_kustomization():
@@ -184,7 +190,7 @@ def test_every_file_of_the_base_is_in_the_kustomization():
 
 
 def test_kubernetes_manifests_are_valid_against_the_kubernetes_schemas():
-    for resource, documents in manifests().items():
+    for documents in manifests().values():
         for document in documents:
             kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
     # the check can fail: a field the API does not know, a count that is not a number
@@ -204,7 +210,9 @@ def test_kubernetes_manifests_configure_what_the_services_read():
         deployment, service = manifests()[f"{name}.yaml"]
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         assert [ref for source in container["envFrom"] for ref in source.values()] == [
-            {"name": "planspor-config"}, {"name": "planspor-secrets"}]
+            {"name": "planspor-config"},
+            {"name": "planspor-secrets"},
+        ]
         own = resolve(container["env"], SECRET_OBJECTS)
         env = {**config, **SECRET_OBJECTS["planspor-secrets"], **own}
         readable = fields(SETTINGS[name]) | NOT_SETTINGS
@@ -222,19 +230,23 @@ def test_kubernetes_manifests_configure_what_the_services_read():
 
 def test_kubernetes_runs_nats_as_a_stateful_set_of_three_behind_a_headless_service():
     config_map, headless, stateful_set = manifests()["nats.yaml"]
-    assert headless["spec"]["clusterIP"] == "None" and stateful_set["spec"]["serviceName"] == headless["metadata"]["name"]
+    assert (
+        headless["spec"]["clusterIP"] == "None" and stateful_set["spec"]["serviceName"] == headless["metadata"]["name"]
+    )
     replicas = stateful_set["spec"]["replicas"]
     assert replicas == 3
     pods = [f"{stateful_set['metadata']['name']}-{i}.{headless['metadata']['name']}" for i in range(replicas)]
-    assert config_map["data"]["nats.conf"] == (DEPLOY / "nats" / "nats.conf").read_text(), \
+    assert config_map["data"]["nats.conf"] == (DEPLOY / "nats" / "nats.conf").read_text(), (
         "deploy/k8s/base/nats.yaml holds a copy of deploy/nats/nats.conf: keep them equal"
+    )
     container = stateful_set["spec"]["template"]["spec"]["containers"][0]
     args = " ".join(container["args"])
     assert all(f"@{pod}:6222" in args for pod in pods), "every server routes to every other"
     env = resolve(container["env"], SECRET_OBJECTS)
     assert set(re.findall(r"\$(NATS_[A-Z_]+)", deploy_config())) - {"NATS_SERVER_NAME"} <= set(env)
-    assert {e["name"]: e for e in container["env"]}["NATS_SERVER_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == \
-        "metadata.name"
+    assert {e["name"]: e for e in container["env"]}["NATS_SERVER_NAME"]["valueFrom"]["fieldRef"][
+        "fieldPath"
+    ] == "metadata.name"
     assert stateful_set["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
     config = manifests()["config.yaml"][0]["data"]
     assert split_servers(config["NATS_URL"]) == [f"nats://{pod}:4222" for pod in pods]
@@ -245,5 +257,8 @@ def test_the_stacks_accounts_name_the_durable_consumers_the_services_use():
     from cocreation.messaging import DURABLE as COCREATION_DURABLE
     from plan_registry.messaging import DURABLE as PLAN_REGISTRY_DURABLE
 
-    assert DURABLES == {"plan-registry": PLAN_REGISTRY_DURABLE, "cocreation": COCREATION_DURABLE,
-                        "knowledge": KnowledgeSettings.model_fields["knowledge_durable"].default}
+    assert {
+        "plan-registry": PLAN_REGISTRY_DURABLE,
+        "cocreation": COCREATION_DURABLE,
+        "knowledge": KnowledgeSettings.model_fields["knowledge_durable"].default,
+    } == DURABLES

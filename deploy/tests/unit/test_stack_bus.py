@@ -8,7 +8,8 @@ import stat
 import bcrypt
 import pytest
 
-from planspor_stack.__main__ import SERVICES as SERVICE_PROCESSES, nats_env, service_env
+from planspor_stack.__main__ import SERVICES as SERVICE_PROCESSES
+from planspor_stack.__main__ import nats_env, service_env
 from planspor_stack.bus import DENIED, Nats, permissions
 from planspor_stack.secrets import secret
 from planspor_stack.servers import Endpoint
@@ -35,8 +36,10 @@ def test_each_installation_makes_its_own_secrets_readable_by_its_owner_only(tmp_
 
 def test_a_source_publishes_on_its_own_subjects_under_any_prefix_and_knowledge_publishes_nothing():
     registry, cocreation, knowledge = (permissions(user) for user in ("plan-registry", "cocreation", "knowledge"))
+
     def events(rules):
         return [s for s in rules["publish"]["allow"] if not s.startswith("$JS.")]
+
     assert events(registry) == ["*.plan-registry.>"]
     assert events(cocreation) == ["*.cocreation.>"]
     assert events(knowledge) == []
@@ -72,7 +75,7 @@ def test_a_cluster_of_three_on_loopback_authenticates_its_own_routes(tmp_path):
         assert f"server_name: {node.name}" in config and f"listen: 127.0.0.1:{route_ports[node.index]}" in config
         others = [p for i, p in enumerate(route_ports) if i != node.index]
         assert all(f"route:{route_password}@127.0.0.1:{p}" in config for p in others)
-        assert "authorization { user: route, password: \"$2" in config, "routes authenticate, by a hash"
+        assert 'authorization { user: route, password: "$2' in config, "routes authenticate, by a hash"
         assert str(node.directory / "jetstream") in config
     access = nats.access("knowledge")
     assert access.stream_replicas == 3 and len(access.servers) == 3
@@ -84,8 +87,10 @@ def test_a_cluster_of_three_on_loopback_authenticates_its_own_routes(tmp_path):
 
 def test_make_run_starts_each_service_on_its_own_credentials(tmp_path):
     stack = Stack(settings_in(tmp_path))
-    stack.endpoints.update(nats=Endpoint("nats", stack.servers()["nats"].url, True, False),
-                           neo4j=Endpoint("neo4j", "bolt://127.0.0.1:17687", True, False))
+    stack.endpoints.update(
+        nats=Endpoint("nats", stack.servers()["nats"].url, True, False),
+        neo4j=Endpoint("neo4j", "bolt://127.0.0.1:17687", True, False),
+    )
     for service in SERVICE_PROCESSES:
         env = service_env(stack, service)
         assert env["NATS_USER"] == service.name
@@ -99,5 +104,7 @@ def test_make_run_starts_each_service_on_its_own_credentials(tmp_path):
 def test_no_printed_endpoint_shows_a_password():
     endpoint = Endpoint("nats", "nats://operator:hunter2@127.0.0.1:1,nats://operator:hunter2@127.0.0.1:2", True, False)
     assert endpoint.shown == "nats://operator@127.0.0.1:1,nats://operator@127.0.0.1:2"
-    assert Endpoint("postgres", "postgresql://planspor@127.0.0.1:5432/planspor", True, False).shown == \
-        "postgresql://planspor@127.0.0.1:5432/planspor"
+    assert (
+        Endpoint("postgres", "postgresql://planspor@127.0.0.1:5432/planspor", True, False).shown
+        == "postgresql://planspor@127.0.0.1:5432/planspor"
+    )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from planspor_stack.servers import transaction_memory
 from planspor_stack.secrets import secret
+from planspor_stack.servers import transaction_memory
 from planspor_stack.settings import StackSettings
 
 pytestmark = pytest.mark.unit
@@ -68,14 +68,18 @@ def test_no_default_password_is_left_in_the_code_that_connects_to_neo4j():
     from knowledge.settings import Settings
 
     assert Settings.model_fields["neo4j_password"].is_required()
-    for path in ("deploy/neo4j/src/main/java/no/planspor/neo4j/Launcher.java",
-                 "services/knowledge/bench/bench_projection.py"):
+    for path in (
+        "deploy/neo4j/src/main/java/no/planspor/neo4j/Launcher.java",
+        "services/knowledge/bench/bench_projection.py",
+    ):
         assert "planspor-dev" not in (REPO / path).read_text(), path
     stack_settings = (REPO / "deploy/src/planspor_stack/settings.py").read_text()
     assert 'env.get("NEO4J_PASSWORD") or None' in stack_settings and 'env.get("NEO4J_PASSWORD", ' not in stack_settings
 
 
 def test_transactions_may_take_a_quarter_of_the_heap_each_and_half_together():
-    assert transaction_memory("1g") == {"NEO4J_TRANSACTION_MEMORY": str(256 << 20),
-                                        "NEO4J_TRANSACTION_MEMORY_TOTAL": str(512 << 20)}
+    assert transaction_memory("1g") == {
+        "NEO4J_TRANSACTION_MEMORY": str(256 << 20),
+        "NEO4J_TRANSACTION_MEMORY_TOTAL": str(512 << 20),
+    }
     assert transaction_memory("512m")["NEO4J_TRANSACTION_MEMORY"] == str(128 << 20)

@@ -17,8 +17,15 @@ def test_profiles_keep_the_running_platform_and_the_tests_apart():
 
 
 def test_servers_from_settings_are_used_and_none_started():
-    s = StackSettings.from_env("test", env={"NATS_URL": "nats://10.0.0.1:4222", "NEO4J_URI": "bolt://db:7687",
-                                            "POSTGRES_HOST": "pg", "POSTGRES_PORT": "6543"})
+    s = StackSettings.from_env(
+        "test",
+        env={
+            "NATS_URL": "nats://10.0.0.1:4222",
+            "NEO4J_URI": "bolt://db:7687",
+            "POSTGRES_HOST": "pg",
+            "POSTGRES_PORT": "6543",
+        },
+    )
     assert s.nats_url == "nats://10.0.0.1:4222" and s.neo4j_uri == "bolt://db:7687"
     assert (s.postgres_host, s.postgres_port) == ("pg", 6543)
 

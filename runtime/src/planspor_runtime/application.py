@@ -246,8 +246,10 @@ class ServiceApplication(Application[UUID]):
         except IntegrityError:
             raise
         except PersistenceError as error:
-            raise StoreUnavailable(f"the event store cannot be reached ({type(error).__name__}); "
-                                   "nothing was stored, send the command again later") from None
+            raise StoreUnavailable(
+                f"the event store cannot be reached ({type(error).__name__}); "
+                "nothing was stored, send the command again later"
+            ) from None
         if recordings:
             with self._listeners_lock:
                 listeners = list(self._listeners)
@@ -341,8 +343,9 @@ class ServiceApplication(Application[UUID]):
 
     @staticmethod
     def _result(changed: Changed) -> CommandResult:
-        return CommandResult(id=changed.id or changed.primary.id, version=changed.primary.version,
-                             extra=dict(changed.extra))
+        return CommandResult(
+            id=changed.id or changed.primary.id, version=changed.primary.version, extra=dict(changed.extra)
+        )
 
     def _save(self, changed: Changed, *more: Aggregate) -> None:
         try:

@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,8 +24,11 @@ from planspor_shared.subjects import DEFAULT_PREFIX, subject
 
 SERVICES: dict[str, tuple[str, ...]] = {
     "plan-registry": ("cocreation:recommendation.issued",),
-    "cocreation": ("plan-registry:plan.proposed", "plan-registry:plan.status_changed",
-                   "plan-registry:plan.parent_changed"),
+    "cocreation": (
+        "plan-registry:plan.proposed",
+        "plan-registry:plan.status_changed",
+        "plan-registry:plan.parent_changed",
+    ),
 }
 SERVICES["knowledge"] = tuple(sorted({f"{m.event_source}:{m.event_type}" for m in REGISTRY}))
 """What each service consumes, as ``<source>:<event_type>``: the plan registry drafts a strategy from a
@@ -44,7 +47,7 @@ def envelope_model(model: type[IntegrationEvent]) -> type[Envelope]:
     return _envelope_model(model)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _envelope_model(model: type[IntegrationEvent]) -> type[Envelope]:
     from pydantic import create_model
 
@@ -127,8 +130,14 @@ def _handler_for(model: type[Envelope]) -> Any:
     return handler
 
 
-def asyncapi_router(source: str, consumes: Sequence[Consumed] = (), *, prefix: str = DEFAULT_PREFIX,
-                    access: Any = None, roles: Sequence[Any] = ()):
+def asyncapi_router(
+    source: str,
+    consumes: Sequence[Consumed] = (),
+    *,
+    prefix: str = DEFAULT_PREFIX,
+    access: Any = None,
+    roles: Sequence[Any] = (),
+):
     """GET /asyncapi.json: the service's document, made on the first request and kept.
 
     Public by default, like a published contract; pass ``access`` and ``roles`` to restrict it.
@@ -141,9 +150,10 @@ def asyncapi_router(source: str, consumes: Sequence[Consumed] = (), *, prefix: s
     dependencies = [Depends(access.require(*roles))] if access is not None else []
     made: list[dict[str, Any]] = []
 
-    @router.get("/asyncapi.json", summary=f"AsyncAPI 3.0 document of {source}", dependencies=dependencies,
-                response_model=None)
-    async def asyncapi_json():  # noqa: ANN202 - a JSONResponse; no annotation, FastAPI would model it
+    @router.get(
+        "/asyncapi.json", summary=f"AsyncAPI 3.0 document of {source}", dependencies=dependencies, response_model=None
+    )
+    async def asyncapi_json():
         if not made:
             made.append(asyncapi_document(source, consumed, prefix=prefix))
         return JSONResponse(made[0])

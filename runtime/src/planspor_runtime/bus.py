@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_URL = "nats://127.0.0.1:4222"
@@ -55,8 +55,10 @@ def check_credentials(env: str, user: str | None, password: str | None, url: str
     if embedded and not user:
         return
     if not user or password is None or password.strip() in PLACEHOLDER_PASSWORDS:
-        raise ValueError(f"NATS_USER and NATS_PASSWORD are required (and may not be a placeholder) "
-                         f"while PLANSPOR_ENV={env}: each service has its own NATS credentials")
+        raise ValueError(
+            f"NATS_USER and NATS_PASSWORD are required (and may not be a placeholder) "
+            f"while PLANSPOR_ENV={env}: each service has its own NATS credentials"
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -78,18 +80,21 @@ class NatsAccess:
             raise ValueError(f"NATS_STREAM_REPLICAS={self.stream_replicas}: JetStream keeps 1 to 5 replicas")
 
     @classmethod
-    def of(cls, target: "NatsTarget") -> "NatsAccess":
+    def of(cls, target: NatsTarget) -> NatsAccess:
         """A plain URL (or list of URLs) is access with whatever credentials the URLs carry."""
         if isinstance(target, NatsAccess):
             return target
         return cls(url=",".join(split_servers(target)))
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "NatsAccess":
+    def from_settings(cls, settings: Any) -> NatsAccess:
         """From any settings object with ``nats_url``, ``nats_user``, ``nats_password``, ``nats_stream_replicas``."""
-        return cls(url=settings.nats_url, user=getattr(settings, "nats_user", None) or None,
-                   password=getattr(settings, "nats_password", None) or None,
-                   stream_replicas=getattr(settings, "nats_stream_replicas", 1))
+        return cls(
+            url=settings.nats_url,
+            user=getattr(settings, "nats_user", None) or None,
+            password=getattr(settings, "nats_password", None) or None,
+            stream_replicas=getattr(settings, "nats_stream_replicas", 1),
+        )
 
     @property
     def servers(self) -> list[str]:
@@ -146,7 +151,7 @@ class NatsAccess:
         return f"NatsAccess({self.display()!r}, stream_replicas={self.stream_replicas})"
 
 
-NatsTarget = Union[str, Sequence[str], NatsAccess]
+NatsTarget = str | Sequence[str] | NatsAccess
 """What a connect site accepts: a URL, a list of URLs, or access with credentials."""
 
 

@@ -18,12 +18,18 @@ import base64
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from planspor_verify.checkpoint import Checkpoint
 from planspor_verify.merkle import (
-    CompactRange, ProofError, consistency_proof, inclusion_proof, leaf_hash, root, subtree_hash,
+    CompactRange,
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    root,
+    subtree_hash,
 )
 from planspor_verify.note import Signer
 
@@ -34,8 +40,9 @@ NODE_LEVEL = 4
 """Perfect subtrees from this level up are stored (about one row per eight events); lower ones are
 recomputed from at most 2**NODE_LEVEL envelopes when a proof needs them."""
 
-DECISION_EVENT_TYPES = frozenset({"decision.recorded", "strategy.adopted", "prioritisation.made",
-                                  "recommendation.issued"})
+DECISION_EVENT_TYPES = frozenset(
+    {"decision.recorded", "strategy.adopted", "prioritisation.made", "recommendation.issued"}
+)
 """The formal decisions of each source: after one of these is relayed, a head is issued at once."""
 
 
@@ -82,8 +89,12 @@ class Head:
     """The signed note (C2SP checkpoint), exactly as issued."""
 
     def as_json(self) -> dict[str, Any]:
-        return {"size": self.size, "root": base64.b64encode(self.root).decode(), "time": self.time,
-                "checkpoint": self.checkpoint}
+        return {
+            "size": self.size,
+            "root": base64.b64encode(self.root).decode(),
+            "time": self.time,
+            "checkpoint": self.checkpoint,
+        }
 
 
 @dataclass(frozen=True)
@@ -118,12 +129,12 @@ class KeyChange:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def utc_text(moment: datetime) -> str:
     """UTC with microseconds and Z, as every planspor instant is written."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def make_head(signer: Signer, log: LogState, moment: datetime | None = None) -> Head:
@@ -141,8 +152,9 @@ class HeadPolicy:
     interval: float = 60.0
     after: frozenset[str] = DECISION_EVENT_TYPES
 
-    def due(self, *, last_size: int, last_at: float | None, size: int, types: Iterable[str] = (),
-            now: float | None = None) -> bool:
+    def due(
+        self, *, last_size: int, last_at: float | None, size: int, types: Iterable[str] = (), now: float | None = None
+    ) -> bool:
         if size <= last_size:
             return False
         if self.after.intersection(types):
@@ -189,8 +201,13 @@ class MerkleLog:
         self._check_size(size)
         (row,) = self.store.read(after=position - 1, limit=1)
         proof = inclusion_proof(position - 1, size, self.perfect)
-        return {"position": position, "size": size, "leaf_hash": _b64(leaf_of(row)), "root": _b64(self.root(size)),
-                "proof": [_b64(h) for h in proof]}
+        return {
+            "position": position,
+            "size": size,
+            "leaf_hash": _b64(leaf_of(row)),
+            "root": _b64(self.root(size)),
+            "proof": [_b64(h) for h in proof],
+        }
 
     def consistency(self, first: int, second: int) -> dict[str, Any]:
         """The proof that the tree of ``first`` events is a prefix of the tree of ``second``."""
@@ -198,8 +215,13 @@ class MerkleLog:
             raise ProofError(f"no consistency proof from {first} to {second}")
         self._check_size(second)
         proof = consistency_proof(first, second, self.perfect)
-        return {"first": first, "second": second, "first_root": _b64(self.root(first)),
-                "second_root": _b64(self.root(second)), "proof": [_b64(h) for h in proof]}
+        return {
+            "first": first,
+            "second": second,
+            "first_root": _b64(self.root(first)),
+            "second_root": _b64(self.root(second)),
+            "proof": [_b64(h) for h in proof],
+        }
 
 
 def _b64(value: bytes) -> str:

@@ -65,9 +65,16 @@ def serve_docs_locally(app: FastAPI, assets: Path | None = None) -> FastAPI:
 
 def _docs_page(app: FastAPI, root: str, docs_url: str) -> str:
     assets = f"{root}{docs_url}/assets"
-    config = {"url": root + (app.openapi_url or "/openapi.json"), "dom_id": "#swagger-ui", "layout": "BaseLayout",
-              "deepLinking": True, "showExtensions": True, "showCommonExtensions": True, "validatorUrl": None,
-              **(app.swagger_ui_parameters or {})}
+    config = {
+        "url": root + (app.openapi_url or "/openapi.json"),
+        "dom_id": "#swagger-ui",
+        "layout": "BaseLayout",
+        "deepLinking": True,
+        "showExtensions": True,
+        "showCommonExtensions": True,
+        "validatorUrl": None,
+        **(app.swagger_ui_parameters or {}),
+    }
     if app.swagger_ui_oauth2_redirect_url:
         config["oauth2RedirectUrl"] = root + app.swagger_ui_oauth2_redirect_url
     # </ cannot end the script element from inside the JSON

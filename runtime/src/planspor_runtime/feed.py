@@ -32,7 +32,9 @@ MAX_LIMIT = 1000
 def feed_body(rows: list, after: int) -> bytes:
     """The response bytes: envelopes spliced in as stored, so no re-encoding can change them."""
     next_after = rows[-1].position if rows else after
-    return b'{"events":[' + b",".join(row.canonical for row in rows) + b'],"next_after":' + str(next_after).encode() + b"}"
+    return (
+        b'{"events":[' + b",".join(row.canonical for row in rows) + b'],"next_after":' + str(next_after).encode() + b"}"
+    )
 
 
 def feed_router(store: RelayStore, access: Access, roles: tuple[Role, ...] = FEED_ROLES) -> APIRouter:
@@ -54,8 +56,9 @@ def feed_router(store: RelayStore, access: Access, roles: tuple[Role, ...] = FEE
     return router
 
 
-def log_router(store: RelayStore, access: Access, *, source: str, configured_key: VerifierKey,
-               roles: tuple[Role, ...] = FEED_ROLES) -> APIRouter:
+def log_router(
+    store: RelayStore, access: Access, *, source: str, configured_key: VerifierKey, roles: tuple[Role, ...] = FEED_ROLES
+) -> APIRouter:
     """The source's keys, its signed tree heads, and inclusion and consistency proofs (RFC 9162).
 
     Hashes are base64, as in the checkpoints. ``/checkpoints/latest`` is the signed note
@@ -68,8 +71,12 @@ def log_router(store: RelayStore, access: Access, *, source: str, configured_key
     @router.get("/keys", summary="The source's signing keys: each verifier key and the first position it signs")
     async def keys(_principal=allowed) -> dict:
         records = await asyncio.to_thread(store.keys)
-        return {"source": source, "origin": configured_key.name, "configured": str(configured_key),
-                "keys": [k.as_json() for k in records if k.from_position is not None]}
+        return {
+            "source": source,
+            "origin": configured_key.name,
+            "configured": str(configured_key),
+            "keys": [k.as_json() for k in records if k.from_position is not None],
+        }
 
     @router.get("/checkpoints", summary="Signed tree heads (C2SP checkpoints) after a tree size, smallest first")
     async def checkpoints(
@@ -80,13 +87,18 @@ def log_router(store: RelayStore, access: Access, *, source: str, configured_key
         heads = await asyncio.to_thread(store.heads, after, limit)
         return {"checkpoints": [h.as_json() for h in heads], "next_after": heads[-1].size if heads else after}
 
-    @router.get("/checkpoints/latest", summary="The latest signed tree head, as the signed note (text/plain)",
-                response_class=PlainTextResponse)
+    @router.get(
+        "/checkpoints/latest",
+        summary="The latest signed tree head, as the signed note (text/plain)",
+        response_class=PlainTextResponse,
+    )
     async def latest(_principal=allowed) -> PlainTextResponse:
         head = await asyncio.to_thread(store.latest_head)
         if head is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no signed tree head yet: the relay issues one "
-                                "after the first events are published")
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND,
+                "no signed tree head yet: the relay issues one after the first events are published",
+            )
         return PlainTextResponse(head.checkpoint)
 
     async def head_size(size: int | None) -> int:
@@ -97,7 +109,9 @@ def log_router(store: RelayStore, access: Access, *, source: str, configured_key
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no signed tree head yet: give a size")
         return head.size
 
-    @router.get("/proofs/inclusion", summary="The audit path of an event in the tree of a size (default: the latest head)")
+    @router.get(
+        "/proofs/inclusion", summary="The audit path of an event in the tree of a size (default: the latest head)"
+    )
     async def inclusion(
         position: int = Query(..., ge=1, description="the event's position"),
         size: int | None = Query(None, ge=1, description="the tree size (default: the latest head's)"),
@@ -106,7 +120,9 @@ def log_router(store: RelayStore, access: Access, *, source: str, configured_key
         size = await head_size(size)
         return await _answer(log.inclusion, position, size)
 
-    @router.get("/proofs/consistency", summary="The proof that the tree of `first` events is a prefix of that of `second`")
+    @router.get(
+        "/proofs/consistency", summary="The proof that the tree of `first` events is a prefix of that of `second`"
+    )
     async def consistency(
         first: int = Query(..., ge=1, description="the earlier tree size"),
         second: int | None = Query(None, ge=1, description="the later tree size (default: the latest head's)"),

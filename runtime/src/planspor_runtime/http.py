@@ -18,20 +18,25 @@ from uuid import uuid4
 from fastapi import Depends, FastAPI, Header, Request, Response
 
 from planspor_runtime.access import Access, Principal, Role
-
 from planspor_runtime.application import CommandResult
 from planspor_runtime.problems import FieldError, ProblemError
 from planspor_shared.meta import Meta
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=200,
-           description="A retry with the same key returns the first result instead of acting twice."),
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="A retry with the same key returns the first result instead of acting twice.",
+    ),
 ]
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", max_length=100,
-           description='The version you last read (the ETag, e.g. "3"); a stale one gets 409. "*" means any.'),
+    Header(
+        alias="If-Match",
+        max_length=100,
+        description='The version you last read (the ETag, e.g. "3"); a stale one gets 409. "*" means any.',
+    ),
 ]
 CORRELATION_HEADER = "X-Correlation-Id"
 CAUSATION_HEADER = "X-Causation-Id"
@@ -44,9 +49,12 @@ def expected_version(if_match: str | None) -> int | None:
     raw = if_match.strip().removeprefix("W/").strip('"')
     if not raw.isdigit():
         raise ProblemError(
-            422, f'If-Match must be the version you read, such as "3" (the ETag of your last read), not {if_match!r}',
-            name="validation", rule="request.if_match",
-            errors=[FieldError(pointer="#", location="header.If-Match", detail='a version such as "3"')])
+            422,
+            f'If-Match must be the version you read, such as "3" (the ETag of your last read), not {if_match!r}',
+            name="validation",
+            rule="request.if_match",
+            errors=[FieldError(pointer="#", location="header.If-Match", detail='a version such as "3"')],
+        )
     return int(raw)
 
 

@@ -75,19 +75,32 @@ class Problem(BaseModel):
     title: str = Field(examples=["A rule refused the command"])
     status: int = Field(examples=[409])
     detail: str = Field(examples=["PBL §10-1: published 2024-09-20, meeting 2024-10-01, 30 days required"])
-    rule: str | None = Field(default=None, examples=["strategy.published_30_days_before_meeting"],
-                             description="The domain rule that refused, when one did")
-    paragraph: str | None = Field(default=None, examples=["PBL §10-1"],
-                                  description="The legal paragraph behind the rule, when there is one")
+    rule: str | None = Field(
+        default=None,
+        examples=["strategy.published_30_days_before_meeting"],
+        description="The domain rule that refused, when one did",
+    )
+    paragraph: str | None = Field(
+        default=None, examples=["PBL §10-1"], description="The legal paragraph behind the rule, when there is one"
+    )
     errors: list[FieldError] | None = Field(default=None, description="One entry per invalid field")
 
 
 class ProblemError(Exception):
     """Raise anywhere in a request to answer with a problem; the handler renders it."""
 
-    def __init__(self, status: int, detail: str, *, name: str | None = None, title: str | None = None,
-                 rule: str | None = None, paragraph: str | None = None,
-                 errors: Sequence[FieldError] | None = None, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        rule: str | None = None,
+        paragraph: str | None = None,
+        errors: Sequence[FieldError] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -99,17 +112,32 @@ class ProblemError(Exception):
         self.headers = dict(headers or {})
 
 
-def problem(status: int, detail: str, *, name: str | None = None, title: str | None = None,
-            rule: str | None = None, paragraph: str | None = None,
-            errors: Sequence[FieldError] | None = None) -> Problem:
+def problem(
+    status: int,
+    detail: str,
+    *,
+    name: str | None = None,
+    title: str | None = None,
+    rule: str | None = None,
+    paragraph: str | None = None,
+    errors: Sequence[FieldError] | None = None,
+) -> Problem:
     default_name, default_title = _TITLES.get(status, ("error", "The request failed"))
-    return Problem(type=TYPE_PREFIX + (name or default_name), title=title or default_title, status=status,
-                   detail=detail, rule=rule, paragraph=paragraph, errors=list(errors) if errors else None)
+    return Problem(
+        type=TYPE_PREFIX + (name or default_name),
+        title=title or default_title,
+        status=status,
+        detail=detail,
+        rule=rule,
+        paragraph=paragraph,
+        errors=list(errors) if errors else None,
+    )
 
 
 def problem_response(body: Problem, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=body.status, media_type=MEDIA_TYPE,
-                        headers=dict(headers or {}))
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=body.status, media_type=MEDIA_TYPE, headers=dict(headers or {})
+    )
 
 
 def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
@@ -119,17 +147,26 @@ def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
         loc = [str(part) for part in error.get("loc", ())]
         if error.get("type") == "json_invalid":  # loc is ("body", <offset>): the body is not JSON at all
             at = f" at character {loc[1]}" if len(loc) > 1 else ""
-            out.append(FieldError(pointer="#", location="body",
-                                  detail=f"the body is not valid JSON{at}: {error.get('ctx', {}).get('error', '')}"
-                                  .rstrip(": ")))
+            out.append(
+                FieldError(
+                    pointer="#",
+                    location="body",
+                    detail=f"the body is not valid JSON{at}: {error.get('ctx', {}).get('error', '')}".rstrip(": "),
+                )
+            )
             continue
-        where, path = (loc[0], loc[1:]) if loc and loc[0] in ("body", "query", "path", "header", "cookie") \
-            else ("body", loc)
+        where, path = (
+            (loc[0], loc[1:]) if loc and loc[0] in ("body", "query", "path", "header", "cookie") else ("body", loc)
+        )
         if where == "header" and path:
             path = [path[0].replace("_", "-").title()] + path[1:]
-        out.append(FieldError(pointer="#" + "".join(f"/{p}" for p in path) if where == "body" else "#",
-                              location=".".join([where, *path]) if path else where,
-                              detail=str(error.get("msg", "invalid"))))
+        out.append(
+            FieldError(
+                pointer="#" + "".join(f"/{p}" for p in path) if where == "body" else "#",
+                location=".".join([where, *path]) if path else where,
+                detail=str(error.get("msg", "invalid")),
+            )
+        )
     return out
 
 
@@ -141,11 +178,20 @@ def refusal_problem(error: Exception) -> Problem:
     """A refusal (an exception with ``rule``, ``message``, ``paragraph`` and ``kind``) as a problem."""
     kind = getattr(error, "kind", "conflict")
     status = STATUS_OF_KIND.get(kind, 409)
-    name = getattr(error, "problem_name", None) or {"invalid": "rule-invalid", "not_found": "not-found"}.get(kind, "rule")
-    title = {"invalid": "A value breaks a rule", "not_found": "No such resource",
-             "unavailable": _TITLES[503][1]}.get(kind, "A rule refused the command")
-    return problem(status, str(getattr(error, "message", error)), name=name, title=title,
-                   rule=getattr(error, "rule", None), paragraph=getattr(error, "paragraph", None))
+    name = getattr(error, "problem_name", None) or {"invalid": "rule-invalid", "not_found": "not-found"}.get(
+        kind, "rule"
+    )
+    title = {"invalid": "A value breaks a rule", "not_found": "No such resource", "unavailable": _TITLES[503][1]}.get(
+        kind, "A rule refused the command"
+    )
+    return problem(
+        status,
+        str(getattr(error, "message", error)),
+        name=name,
+        title=title,
+        rule=getattr(error, "rule", None),
+        paragraph=getattr(error, "paragraph", None),
+    )
 
 
 def install_problem_details(app: FastAPI, *, refusals: tuple[type[Exception], ...] = ()) -> None:
@@ -165,16 +211,25 @@ def install_problem_details(app: FastAPI, *, refusals: tuple[type[Exception], ..
 
     @app.exception_handler(ProblemError)
     async def _problem(_: Request, error: ProblemError) -> JSONResponse:
-        body = problem(error.status, error.detail, name=error.name, title=error.title, rule=error.rule,
-                       paragraph=error.paragraph, errors=error.errors)
+        body = problem(
+            error.status,
+            error.detail,
+            name=error.name,
+            title=error.title,
+            rule=error.rule,
+            paragraph=error.paragraph,
+            errors=error.errors,
+        )
         return problem_response(body, headers=error.headers)
 
     for refusal in refusals:
+
         @app.exception_handler(refusal)
         async def _refused(_: Request, error: Exception) -> JSONResponse:
             body = refusal_problem(error)
-            return problem_response(body, headers={"Retry-After": str(RETRY_AFTER_SECONDS)} if body.status == 503
-                                    else None)
+            return problem_response(
+                body, headers={"Retry-After": str(RETRY_AFTER_SECONDS)} if body.status == 503 else None
+            )
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, error: Exception) -> JSONResponse:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from enum import Enum
-from typing import Any, Callable
+from typing import Any
 
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
@@ -54,14 +55,29 @@ def apply_message(
 class ReactionSubscriber:
     """Started and stopped with the service's lifespan."""
 
-    def __init__(self, *, name: str, subject: str, durable: str, nats_url: NatsTarget, subject_prefix: str,
-                 react: Callable[[Envelope], bool], refusals: tuple[type[Exception], ...] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        subject: str,
+        durable: str,
+        nats_url: NatsTarget,
+        subject_prefix: str,
+        react: Callable[[Envelope], bool],
+        refusals: tuple[type[Exception], ...] = (),
+    ) -> None:
         access = NatsAccess.of(nats_url)
         self.broker = NatsBroker(**access.broker_options(name=f"planspor-{durable}"))
         stream = JStream(name=stream_name(subject_prefix), declare=False)
 
-        @self.broker.subscriber(subject, stream=stream, durable=durable, inbox_prefix=access.subscriber_inbox_prefix,
-                                pull_sub=PullSub(batch_size=10, timeout=1.0), ack_policy=AckPolicy.MANUAL)
+        @self.broker.subscriber(
+            subject,
+            stream=stream,
+            durable=durable,
+            inbox_prefix=access.subscriber_inbox_prefix,
+            pull_sub=PullSub(batch_size=10, timeout=1.0),
+            ack_policy=AckPolicy.MANUAL,
+        )
         async def on_message(msg: NatsMessage) -> None:
             try:
                 outcome, detail = await asyncio.to_thread(apply_message, msg.body, react, refusals)

@@ -7,10 +7,11 @@ environment can configure several services) and calls ``assemble``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Literal
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,19 +81,28 @@ class ServiceSettings(BaseSettings):
     def signer(self, source: str) -> Signer:
         """The source's signing key. An in-memory store in development gets a key that lives as long as it."""
         try:
-            return signing_key(self.signing_key_file, source=source, environment=self.planspor_env,
-                               ephemeral=self.planspor_env == "development" and self.store == "memory")
+            return signing_key(
+                self.signing_key_file,
+                source=source,
+                environment=self.planspor_env,
+                ephemeral=self.planspor_env == "development" and self.store == "memory",
+            )
         except SigningKeyError as error:
-            raise SigningKeyError(f"{error} (set {self._setting('_signing_key_file')}; make one with "
-                                  f"python -m planspor_runtime.signing generate --name <origin> <file>)") from None
+            raise SigningKeyError(
+                f"{error} (set {self._setting('_signing_key_file')}; make one with "
+                f"python -m planspor_runtime.signing generate --name <origin> <file>)"
+            ) from None
 
     def previous_signer(self) -> Signer | None:
         path = self.previous_signing_key_file
         return load_key_file(path) if path else None
 
     def head_policy(self) -> HeadPolicy:
-        after = DECISION_EVENT_TYPES if self.planspor_checkpoint_after is None else frozenset(
-            t.strip() for t in self.planspor_checkpoint_after.split(",") if t.strip())
+        after = (
+            DECISION_EVENT_TYPES
+            if self.planspor_checkpoint_after is None
+            else frozenset(t.strip() for t in self.planspor_checkpoint_after.split(",") if t.strip())
+        )
         return HeadPolicy(interval=self.planspor_checkpoint_interval, after=after)
 
     def persistence_env(self) -> dict[str, str]:
@@ -124,8 +134,11 @@ class ServiceSettings(BaseSettings):
         self.access()
         check_credentials(self.planspor_env, self.nats_user, self.nats_password, self.nats_url)
         self.nats_access()
-        if self.planspor_env != "development" and self.store == "postgres" \
-                and self.postgres_password in PLACEHOLDER_PASSWORDS:
+        if (
+            self.planspor_env != "development"
+            and self.store == "postgres"
+            and self.postgres_password in PLACEHOLDER_PASSWORDS
+        ):
             raise ValueError("POSTGRES_PASSWORD is a placeholder while PLANSPOR_ENV is not development")
 
     def ensure_store(self) -> None:
@@ -135,8 +148,14 @@ class ServiceSettings(BaseSettings):
         elif self.store == "postgres":
             import psycopg
 
-            with psycopg.connect(host=self.postgres_host, port=self.postgres_port, user=self.postgres_user,
-                                 password=self.postgres_password, dbname=self.postgres_db, autocommit=True) as conn:
+            with psycopg.connect(
+                host=self.postgres_host,
+                port=self.postgres_port,
+                user=self.postgres_user,
+                password=self.postgres_password,
+                dbname=self.postgres_db,
+                autocommit=True,
+            ) as conn:
                 conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.postgres_schema}"')
 
 
@@ -159,9 +178,15 @@ class Service:
     """Started with the API and stopped after it, in reverse order."""
 
 
-def assemble(settings: ServiceSettings, application: Any, *, source: str,
-             create_api: Callable[..., FastAPI], starters: list[Starter],
-             refusals: tuple[type[Exception], ...] = ()) -> Service:
+def assemble(
+    settings: ServiceSettings,
+    application: Any,
+    *,
+    source: str,
+    create_api: Callable[..., FastAPI],
+    starters: list[Starter],
+    refusals: tuple[type[Exception], ...] = (),
+) -> Service:
     """The HTTP API with the feed and AsyncAPI routes, and a lifespan that runs the starters.
 
     Every error of the API is a problem-details body (``planspor_runtime.problems``): the
@@ -174,8 +199,13 @@ def assemble(settings: ServiceSettings, application: Any, *, source: str,
     from planspor_runtime.problems import install_problem_details
     from planspor_runtime.relay import RelayStore
 
-    service = Service(settings=settings, application=application, access=settings.access(),
-                      signer=settings.signer(source), previous_signer=settings.previous_signer())
+    service = Service(
+        settings=settings,
+        application=application,
+        access=settings.access(),
+        signer=settings.signer(source),
+        previous_signer=settings.previous_signer(),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -196,8 +226,9 @@ def assemble(settings: ServiceSettings, application: Any, *, source: str,
     service.api.add_middleware(AuthenticateFirst, access=service.access)
     service.relay_store = RelayStore.for_application(application)
     service.api.include_router(feed_router(service.relay_store, service.access))
-    service.api.include_router(log_router(service.relay_store, service.access, source=source,
-                                          configured_key=service.signer.verifier_key))
+    service.api.include_router(
+        log_router(service.relay_store, service.access, source=source, configured_key=service.signer.verifier_key)
+    )
     service.api.include_router(asyncapi_router(source, SERVICES[source], prefix=settings.planspor_subject_prefix))
     return service
 
@@ -211,9 +242,17 @@ def relay_starter(source: str, mapper: Callable, enabled: Callable[[ServiceSetti
         from planspor_runtime.relay import Relay
 
         s = service.settings
-        relay = Relay(service.application, source, mapper=mapper, nats_url=s.nats_access(),
-                      subject_prefix=s.planspor_subject_prefix, store=service.relay_store,
-                      signer=service.signer, previous_signer=service.previous_signer, head_policy=s.head_policy())
+        relay = Relay(
+            service.application,
+            source,
+            mapper=mapper,
+            nats_url=s.nats_access(),
+            subject_prefix=s.planspor_subject_prefix,
+            store=service.relay_store,
+            signer=service.signer,
+            previous_signer=service.previous_signer,
+            head_policy=s.head_policy(),
+        )
         await relay.start()
         return relay
 

@@ -109,11 +109,15 @@ def verifier_key_of(path: str | Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m planspor_runtime.signing",
-                                     description="Make a source's signing key, or print its public verifier key.")
+    parser = argparse.ArgumentParser(
+        prog="python -m planspor_runtime.signing",
+        description="Make a source's signing key, or print its public verifier key.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     generate = commands.add_parser("generate", help="write a new key file (0600); prints its verifier key")
-    generate.add_argument("--name", required=True, help="the log's origin, e.g. baerum.kommune.no/planspor/plan-registry")
+    generate.add_argument(
+        "--name", required=True, help="the log's origin, e.g. baerum.kommune.no/planspor/plan-registry"
+    )
     generate.add_argument("file")
     public = commands.add_parser("public", help="print the verifier key of a key file")
     public.add_argument("file")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 
-from planspor_shared.subjects import DUPLICATE_WINDOW_SECONDS, DEFAULT_PREFIX, all_subjects, stream_name
+from planspor_shared.subjects import DEFAULT_PREFIX, DUPLICATE_WINDOW_SECONDS, all_subjects, stream_name
 
 
 def stream_config(prefix: str = DEFAULT_PREFIX, replicas: int = 1) -> StreamConfig:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from relay_app import make_application, postgres_env, sqlite_env
 
 

@@ -8,11 +8,11 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from relay_app import SOURCE, map_event, read_stream
 
+from planspor_runtime.relay import Relay, RelayStore
 from planspor_shared.canonical import verify_chain
 from planspor_shared.envelope import Envelope, derive_event_id
-from planspor_runtime.relay import Relay, RelayStore
-from relay_app import SOURCE, map_event, read_stream
 
 pytestmark = pytest.mark.integration
 
@@ -26,8 +26,14 @@ def test_ten_thousand_events_from_concurrent_commands_reach_the_stream_once_each
 ):
     async def scenario():
         store = RelayStore.for_application(goals)
-        relay = Relay(application=goals, source=SOURCE, mapper=map_event, nats_url=nats_url,
-                      subject_prefix=subject_prefix, store=store)
+        relay = Relay(
+            application=goals,
+            source=SOURCE,
+            mapper=map_event,
+            nats_url=nats_url,
+            subject_prefix=subject_prefix,
+            store=store,
+        )
         await relay.start()
 
         # 1. eight writers issue 2,500 commands of four events each while the relay runs; each commit wakes it
@@ -43,7 +49,8 @@ def test_ten_thousand_events_from_concurrent_commands_reach_the_stream_once_each
         loop = asyncio.get_running_loop()
         with ThreadPoolExecutor(WRITERS) as pool:
             batches = await asyncio.gather(
-                *(loop.run_in_executor(pool, command, i) for i in range(EVENTS // PER_COMMAND)))
+                *(loop.run_in_executor(pool, command, i) for i in range(EVENTS // PER_COMMAND))
+            )
         goal_ids = [goal_id for batch in batches for goal_id in batch]
 
         # 2. the relay catches up with everything committed

@@ -7,13 +7,13 @@ import asyncio
 import httpx
 import pytest
 from fastapi import FastAPI
+from relay_app import SOURCE, map_event, read_stream
 
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
-from planspor_shared.canonical import canonical_json, verify_chain
-from planspor_shared.envelope import Envelope
 from planspor_runtime.feed import feed_router
 from planspor_runtime.relay import Relay, RelayStore
-from relay_app import SOURCE, map_event, read_stream
+from planspor_shared.canonical import canonical_json, verify_chain
+from planspor_shared.envelope import Envelope
 
 pytestmark = pytest.mark.integration
 
@@ -31,8 +31,15 @@ def test_the_feed_and_the_stream_hold_the_same_envelopes(goals, nats_url, subjec
 
         # 2. the relay publishes them
         store = RelayStore.for_application(goals)
-        relay = Relay(application=goals, source=SOURCE, mapper=map_event, nats_url=nats_url,
-                      subject_prefix=subject_prefix, store=store, batch_size=50)
+        relay = Relay(
+            application=goals,
+            source=SOURCE,
+            mapper=map_event,
+            nats_url=nats_url,
+            subject_prefix=subject_prefix,
+            store=store,
+            batch_size=50,
+        )
         await relay.start()
         state = await relay.wait_caught_up(timeout=30)
         await relay.stop()
@@ -45,7 +52,9 @@ def test_the_feed_and_the_stream_hold_the_same_envelopes(goals, nats_url, subjec
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://feed") as client:
             after = 0
             while True:
-                response = await client.get("/events", params={"after": after, "limit": 37}, headers=bearer(Role.AUDITOR))
+                response = await client.get(
+                    "/events", params={"after": after, "limit": 37}, headers=bearer(Role.AUDITOR)
+                )
                 assert response.status_code == 200, response.text
                 page = response.json()
                 if not page["events"]:

@@ -11,6 +11,7 @@ import random
 import httpx
 import pytest
 from fastapi import FastAPI
+from relay_app import SOURCE, map_event, read_stream
 
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
 from planspor_runtime.checkpoints import HeadPolicy
@@ -21,7 +22,6 @@ from planspor_verify.bundle import Bundle, SourceRecord
 from planspor_verify.checkpoint import open_checkpoint
 from planspor_verify.merkle import verify_consistency, verify_inclusion
 from planspor_verify.verifier import verify_bundle
-from relay_app import SOURCE, map_event, read_stream
 
 pytestmark = pytest.mark.integration
 
@@ -58,8 +58,17 @@ def test_signed_events_heads_and_proofs_verify_offline_across_a_key_rotation(goa
     async def scenario():
         # 1. 120 goals and a retirement (the "formal decision" of this test: a head follows it at once)
         ids = [goals.define_goal(f"mål {i}", notes=i % 2) for i in range(120)]
-        relay = Relay(application=goals, source=SOURCE, mapper=map_event, nats_url=nats_url, subject_prefix=subject_prefix,
-                      store=store, batch_size=40, signer=first_key, head_policy=policy)
+        relay = Relay(
+            application=goals,
+            source=SOURCE,
+            mapper=map_event,
+            nats_url=nats_url,
+            subject_prefix=subject_prefix,
+            store=store,
+            batch_size=40,
+            signer=first_key,
+            head_policy=policy,
+        )
         await relay.start()
         await relay.wait_caught_up(timeout=60)
         goals.retire_goal(ids[3], "erstattet av ny samfunnsdel")
@@ -69,8 +78,18 @@ def test_signed_events_heads_and_proofs_verify_offline_across_a_key_rotation(goa
         await relay.stop()
 
         # 2. a new key: the relay is started with it and the previous one, and announces it
-        relay = Relay(application=goals, source=SOURCE, mapper=map_event, nats_url=nats_url, subject_prefix=subject_prefix,
-                      store=store, batch_size=40, signer=second_key, previous_signer=first_key, head_policy=policy)
+        relay = Relay(
+            application=goals,
+            source=SOURCE,
+            mapper=map_event,
+            nats_url=nats_url,
+            subject_prefix=subject_prefix,
+            store=store,
+            batch_size=40,
+            signer=second_key,
+            previous_signer=first_key,
+            head_policy=policy,
+        )
         await relay.start()
         goals.define_goals([f"mål etter rotasjonen {i}" for i in range(30)])
         await caught_up_with_a_head(relay, store)
@@ -85,8 +104,9 @@ def test_signed_events_heads_and_proofs_verify_offline_across_a_key_rotation(goa
         api.include_router(log_router(store, access, source=SOURCE, configured_key=second_key.verifier_key))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://log") as client:
             fed, after = [], 0
-            while page := (await client.get("/events", params={"after": after, "limit": 50}, headers=AUDITOR)
-                           ).json()["events"]:
+            while page := (await client.get("/events", params={"after": after, "limit": 50}, headers=AUDITOR)).json()[
+                "events"
+            ]:
                 fed.extend(page)
                 after = page[-1]["position"]
             heads = (await client.get("/checkpoints", headers=AUDITOR)).json()["checkpoints"]
@@ -94,10 +114,18 @@ def test_signed_events_heads_and_proofs_verify_offline_across_a_key_rotation(goa
             latest = (await client.get("/checkpoints/latest", headers=AUDITOR)).text
             size = open_checkpoint(latest, [second_key.verifier_key]).checkpoint.size
             rng = random.Random(5)
-            inclusions = [(await client.get("/proofs/inclusion", params={"position": p}, headers=AUDITOR)).json()
-                          for p in sorted(rng.sample(range(1, size + 1), 12)) + [122, size]]
-            consistencies = [(await client.get("/proofs/consistency", params={"first": a["size"], "second": b["size"]},
-                                               headers=AUDITOR)).json() for a, b in zip(heads, heads[1:])]
+            inclusions = [
+                (await client.get("/proofs/inclusion", params={"position": p}, headers=AUDITOR)).json()
+                for p in sorted(rng.sample(range(1, size + 1), 12)) + [122, size]
+            ]
+            consistencies = [
+                (
+                    await client.get(
+                        "/proofs/consistency", params={"first": a["size"], "second": b["size"]}, headers=AUDITOR
+                    )
+                ).json()
+                for a, b in zip(heads, heads[1:])
+            ]
         return streamed, fed, heads, keys, latest, inclusions, consistencies
 
     streamed, fed, heads, keys, latest, inclusions, consistencies = asyncio.run(scenario())
@@ -116,22 +144,40 @@ def test_signed_events_heads_and_proofs_verify_offline_across_a_key_rotation(goa
     # 5. the proofs verify against the heads they name
     root_of = {h["size"]: b64(h["root"]) for h in heads}
     for proof in inclusions:
-        verify_inclusion(proof["position"] - 1, proof["size"], b64(proof["leaf_hash"]), [b64(p) for p in proof["proof"]],
-                         root_of[proof["size"]])
+        verify_inclusion(
+            proof["position"] - 1,
+            proof["size"],
+            b64(proof["leaf_hash"]),
+            [b64(p) for p in proof["proof"]],
+            root_of[proof["size"]],
+        )
     for proof in consistencies:
-        verify_consistency(proof["first"], proof["second"], root_of[proof["first"]], root_of[proof["second"]],
-                           [b64(p) for p in proof["proof"]])
+        verify_consistency(
+            proof["first"],
+            proof["second"],
+            root_of[proof["first"]],
+            root_of[proof["second"]],
+            [b64(p) for p in proof["proof"]],
+        )
 
 
-def test_the_log_of_a_store_recorded_before_it_existed_is_rebuilt_from_the_envelopes(goals, nats_url, subject_prefix,
-                                                                                    tmp_path):
+def test_the_log_of_a_store_recorded_before_it_existed_is_rebuilt_from_the_envelopes(
+    goals, nats_url, subject_prefix, tmp_path
+):
     key = ensure_development_key(tmp_path / "key", ORIGIN)
     store = RelayStore.for_application(goals)
 
     async def scenario():
         goals.define_goals([f"mål {i}" for i in range(70)])
-        relay = Relay(application=goals, source=SOURCE, mapper=map_event, nats_url=nats_url, subject_prefix=subject_prefix,
-                      store=store, signer=key)
+        relay = Relay(
+            application=goals,
+            source=SOURCE,
+            mapper=map_event,
+            nats_url=nats_url,
+            subject_prefix=subject_prefix,
+            store=store,
+            signer=key,
+        )
         await relay.start()
         await caught_up_with_a_head(relay, store)
         await relay.stop()

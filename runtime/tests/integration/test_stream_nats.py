@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import nats
 import pytest
 from nats.js.api import DiscardPolicy, StorageType
 
+from planspor_runtime.stream import stream_config
 from planspor_shared.canonical import GENESIS_HASH, verify_chain
 from planspor_shared.envelope import Envelope, derive_event_id
 from planspor_shared.events.plan_registry import PlanAnchored
 from planspor_shared.subjects import subject
-from planspor_runtime.stream import stream_config
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ async def _story(nats_url: str, prefix: str) -> None:
                 position=position,
                 aggregate_id="plan-1",
                 aggregate_version=position,
-                occurred_at=datetime.now(timezone.utc),
+                occurred_at=datetime.now(UTC),
                 actor={"id": "u-1", "name": "Ola", "role": "planner"},
                 payload=PlanAnchored(plan_id="plan-1", goal_id=f"goal-{position}"),
             )

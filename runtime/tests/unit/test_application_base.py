@@ -44,8 +44,9 @@ class Notes(ServiceApplication):
             note.amend(text, META)
             return Changed(note, extra={"text": text})
 
-        return self.command("amend", {"note_id": note_id, "text": text}, run, idempotency_key=key,
-                            expected_version=expected_version)
+        return self.command(
+            "amend", {"note_id": note_id, "text": text}, run, idempotency_key=key, expected_version=expected_version
+        )
 
 
 @pytest.fixture

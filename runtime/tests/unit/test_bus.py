@@ -20,8 +20,13 @@ def test_a_cluster_is_named_by_its_servers_separated_by_commas():
 def test_a_service_connects_with_its_own_user_and_takes_replies_on_its_own_inbox():
     access = NatsAccess(url="nats://nats:4222", user="plan-registry", password="s3cret")
     options = access.connect_options(name="planspor-relay")
-    assert options == {"servers": ["nats://nats:4222"], "user": "plan-registry", "password": "s3cret",
-                       "inbox_prefix": "_INBOX.plan-registry", "name": "planspor-relay"}
+    assert options == {
+        "servers": ["nats://nats:4222"],
+        "user": "plan-registry",
+        "password": "s3cret",
+        "inbox_prefix": "_INBOX.plan-registry",
+        "name": "planspor-relay",
+    }
     assert access.subscriber_inbox_prefix == b"_INBOX.plan-registry."
     broker = access.broker_options()
     assert broker["security"].username == "plan-registry" and broker["inbox_prefix"] == "_INBOX.plan-registry"
@@ -29,7 +34,10 @@ def test_a_service_connects_with_its_own_user_and_takes_replies_on_its_own_inbox
 
 def test_credentials_in_the_url_are_used_as_they_are_and_name_the_inbox():
     access = NatsAccess.of("nats://operator:pw@127.0.0.1:14222")
-    assert access.connect_options() == {"servers": ["nats://operator:pw@127.0.0.1:14222"], "inbox_prefix": "_INBOX.operator"}
+    assert access.connect_options() == {
+        "servers": ["nats://operator:pw@127.0.0.1:14222"],
+        "inbox_prefix": "_INBOX.operator",
+    }
     assert NatsAccess.of("nats://127.0.0.1:4222").inbox_prefix == "_INBOX"
     own = NatsAccess(url="nats://operator:pw@127.0.0.1:14222", user="knowledge", password="k")
     assert own.servers == ["nats://127.0.0.1:14222"], "a user of its own replaces the URL's credentials"
@@ -62,8 +70,14 @@ def test_the_services_settings_require_nats_credentials_in_production():
     for settings_class in (PlanRegistry, Cocreation):
         with pytest.raises(ValueError, match="NATS_USER and NATS_PASSWORD"):
             settings_class(**common, plan_registry_store="memory", cocreation_store="memory").check()
-        settings = settings_class(**common, nats_user="svc", nats_password="random-enough",
-                                  plan_registry_store="memory", cocreation_store="memory", nats_stream_replicas=3)
+        settings = settings_class(
+            **common,
+            nats_user="svc",
+            nats_password="random-enough",
+            plan_registry_store="memory",
+            cocreation_store="memory",
+            nats_stream_replicas=3,
+        )
         settings.check()
         assert settings.nats_access().stream_replicas == 3
     with pytest.raises(ValueError, match="NATS_USER and NATS_PASSWORD"):

@@ -39,8 +39,9 @@ def make_app() -> TestClient:
 
     @app.get("/rule")
     def rule() -> dict:
-        raise Refused("strategy.published_30_days_before_meeting", "published 2024-09-20, 30 days required",
-                      "PBL §10-1")
+        raise Refused(
+            "strategy.published_30_days_before_meeting", "published 2024-09-20, 30 days required", "PBL §10-1"
+        )
 
     @app.get("/secret", dependencies=[Depends(lambda: (_ for _ in ()).throw(HTTPException(401, "send a token")))])
     def secret() -> dict:

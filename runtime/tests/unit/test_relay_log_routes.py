@@ -8,6 +8,7 @@ import base64
 import httpx
 import pytest
 from fastapi import FastAPI
+from log_support import KEY, batch
 
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
 from planspor_runtime.checkpoints import KeyRecord, make_head
@@ -17,7 +18,6 @@ from planspor_runtime.relay.sealing import stored
 from planspor_verify.checkpoint import open_checkpoint
 from planspor_verify.merkle import verify_consistency, verify_inclusion
 from planspor_verify.note import Signer
-from log_support import KEY, batch
 
 pytestmark = pytest.mark.unit
 
@@ -26,8 +26,9 @@ AUDITOR = {"Authorization": f"Bearer {DEVELOPMENT_TOKENS[Role.AUDITOR]}"}
 
 def api_over(store: MemoryRelayStore, key: Signer = KEY) -> FastAPI:
     api = FastAPI()
-    api.include_router(log_router(store, Access(parse_tokens(None)), source="plan-registry",
-                                  configured_key=key.verifier_key))
+    api.include_router(
+        log_router(store, Access(parse_tokens(None)), source="plan-registry", configured_key=key.verifier_key)
+    )
     return api
 
 
@@ -59,8 +60,12 @@ def b64list(values):
 def test_an_auditor_gets_the_keys_the_heads_and_the_latest_head_as_a_signed_note(store):
     api = api_over(store)
     keys = get(api, "/keys").json()
-    assert keys == {"source": "plan-registry", "origin": KEY.name, "configured": str(KEY.verifier_key),
-                    "keys": [{"vkey": str(KEY.verifier_key), "from_position": 1, "announced_at": None}]}
+    assert keys == {
+        "source": "plan-registry",
+        "origin": KEY.name,
+        "configured": str(KEY.verifier_key),
+        "keys": [{"vkey": str(KEY.verifier_key), "from_position": 1, "announced_at": None}],
+    }
     heads = get(api, "/checkpoints").json()
     assert [h["size"] for h in heads["checkpoints"]] == [30, 42] and heads["next_after"] == 42
     assert get(api, "/checkpoints", after=30).json()["checkpoints"][0]["size"] == 42
@@ -73,24 +78,33 @@ def test_proofs_against_the_latest_head_and_any_earlier_size_verify(store):
     api = api_over(store)
     inclusion = get(api, "/proofs/inclusion", position=17).json()
     assert inclusion["size"] == 42
-    verify_inclusion(16, 42, base64.b64decode(inclusion["leaf_hash"]), b64list(inclusion["proof"]),
-                     base64.b64decode(inclusion["root"]))
+    verify_inclusion(
+        16,
+        42,
+        base64.b64decode(inclusion["leaf_hash"]),
+        b64list(inclusion["proof"]),
+        base64.b64decode(inclusion["root"]),
+    )
     head30 = open_checkpoint(get(api, "/checkpoints").json()["checkpoints"][0]["checkpoint"], [KEY.verifier_key])
     consistency = get(api, "/proofs/consistency", first=30).json()
     assert base64.b64decode(consistency["first_root"]) == head30.checkpoint.root
-    verify_consistency(30, 42, head30.checkpoint.root, base64.b64decode(consistency["second_root"]),
-                       b64list(consistency["proof"]))
+    verify_consistency(
+        30, 42, head30.checkpoint.root, base64.b64decode(consistency["second_root"]), b64list(consistency["proof"])
+    )
     assert get(api, "/proofs/inclusion", position=3, size=5).json()["size"] == 5
 
 
-@pytest.mark.parametrize(("path", "params", "status", "says"), [
-    ("/proofs/inclusion", {"position": 43}, 422, "not in a tree of 42"),
-    ("/proofs/inclusion", {"position": 1, "size": 99}, 404, "the log has 42 events"),
-    ("/proofs/inclusion", {"position": 0}, 422, "position"),
-    ("/proofs/consistency", {"first": 50, "second": 42}, 422, "no consistency proof"),
-    ("/proofs/consistency", {"first": 1, "second": 43}, 404, "the log has 42 events"),
-    ("/checkpoints", {"limit": 0}, 422, "limit"),
-])
+@pytest.mark.parametrize(
+    ("path", "params", "status", "says"),
+    [
+        ("/proofs/inclusion", {"position": 43}, 422, "not in a tree of 42"),
+        ("/proofs/inclusion", {"position": 1, "size": 99}, 404, "the log has 42 events"),
+        ("/proofs/inclusion", {"position": 0}, 422, "position"),
+        ("/proofs/consistency", {"first": 50, "second": 42}, 422, "no consistency proof"),
+        ("/proofs/consistency", {"first": 1, "second": 43}, 404, "the log has 42 events"),
+        ("/checkpoints", {"limit": 0}, 422, "limit"),
+    ],
+)
 def test_a_proof_that_cannot_exist_is_refused_with_what_to_fix(store, path, params, status, says):
     response = get(api_over(store), path, **params)
     assert response.status_code == status and says in response.text
@@ -106,5 +120,9 @@ def test_before_the_first_head_there_is_nothing_to_prove_against():
 def test_the_log_is_for_operators_analysts_and_auditors_only(store):
     api = api_over(store)
     assert get(api, "/keys", headers={}).status_code == 401
-    assert get(api, "/checkpoints/latest", headers={"Authorization": f"Bearer {DEVELOPMENT_TOKENS[Role.PLANNER]}"}
-               ).status_code == 403
+    assert (
+        get(
+            api, "/checkpoints/latest", headers={"Authorization": f"Bearer {DEVELOPMENT_TOKENS[Role.PLANNER]}"}
+        ).status_code
+        == 403
+    )

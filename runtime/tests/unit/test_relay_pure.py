@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from relay_app import Goal, make_application, map_event
 
-from planspor_shared.canonical import GENESIS_HASH, verify_chain
-from planspor_shared.envelope import derive_event_id
-from planspor_shared.events.plan_registry import GoalDefined
 from planspor_runtime.feed import feed_body
 from planspor_runtime.relay import Backoff, MemoryRelayStore, Outgoing, RelayConflict, RelayState, seal_batch
 from planspor_runtime.relay.sealing import stored
-from relay_app import Goal, make_application, map_event
+from planspor_shared.canonical import GENESIS_HASH, verify_chain
+from planspor_shared.envelope import derive_event_id
+from planspor_shared.events.plan_registry import GoalDefined
 
 pytestmark = pytest.mark.unit
 
-WHEN = datetime(2024, 10, 1, 12, 0, tzinfo=timezone.utc)
+WHEN = datetime(2024, 10, 1, 12, 0, tzinfo=UTC)
 
 
 def outgoing(aggregate: str, version: int = 1, n: int = 0) -> Outgoing:
     return Outgoing(
         event_id=derive_event_id(aggregate, version, n),
         payload=GoalDefined(goal_id=aggregate, title=f"goal {aggregate}"),
-        aggregate_id=aggregate, aggregate_version=version, occurred_at=WHEN,
+        aggregate_id=aggregate,
+        aggregate_version=version,
+        occurred_at=WHEN,
         actor={"id": "p1", "name": "Planner", "role": "planner"},
     )
 

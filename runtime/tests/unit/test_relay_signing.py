@@ -10,14 +10,29 @@ import random
 import stat
 
 import pytest
+from log_support import KEY, NEXT_KEY, ORIGIN, WHEN, batch
+from relay_app import make_application, map_event
 
 from planspor_runtime.checkpoints import (
-    NODE_LEVEL, HeadPolicy, KeyRecord, MerkleLog, bundle_record, export_bundle, make_head,
+    NODE_LEVEL,
+    HeadPolicy,
+    KeyRecord,
+    MerkleLog,
+    bundle_record,
+    export_bundle,
+    make_head,
 )
 from planspor_runtime.relay import MemoryRelayStore, Relay, RelayState, Rotation, seal_batch
 from planspor_runtime.relay.sealing import stored
 from planspor_runtime.signing import (
-    SigningKeyError, ensure_development_key, generate_key_file, load_key_file, main as signing_cli, signing_key,
+    SigningKeyError,
+    ensure_development_key,
+    generate_key_file,
+    load_key_file,
+    signing_key,
+)
+from planspor_runtime.signing import (
+    main as signing_cli,
 )
 from planspor_shared.canonical import verify_chain
 from planspor_verify.bundle import read_bundle
@@ -26,8 +41,6 @@ from planspor_verify.merkle import leaf_hash, root, verify_consistency, verify_i
 from planspor_verify.note import Signer
 from planspor_verify.signature import signature_problem
 from planspor_verify.verifier import verify_bundle
-from log_support import KEY, NEXT_KEY, ORIGIN, WHEN, batch
-from relay_app import make_application, map_event
 
 pytestmark = pytest.mark.unit
 
@@ -61,13 +74,17 @@ def test_a_rotation_is_announced_first_signed_by_the_old_key_and_the_rest_by_the
     sealed, _ = seal_batch("plan-registry", state, batch(4, 2), KEY, rotation)
     announced, *rest = sealed
     assert announced.event_type == "key.rotated" and announced.position == 4
-    assert announced.payload == {"key": str(NEXT_KEY.verifier_key), "previous_key": str(KEY.verifier_key),
-                                 "from_position": 5}
+    assert announced.payload == {
+        "key": str(NEXT_KEY.verifier_key),
+        "previous_key": str(KEY.verifier_key),
+        "from_position": 5,
+    }
     assert announced.occurred_at == STAGED
     assert signature_problem(json.loads(announced.to_canonical()), KEY.verifier_key) is None
     assert all(signature_problem(json.loads(e.to_canonical()), NEXT_KEY.verifier_key) is None for e in rest)
     assert [e.to_canonical() for e in sealed] == [
-        e.to_canonical() for e in seal_batch("plan-registry", state, batch(4, 2), KEY, rotation)[0]]
+        e.to_canonical() for e in seal_batch("plan-registry", state, batch(4, 2), KEY, rotation)[0]
+    ]
     assert verify_chain(first + sealed) is None
 
 
@@ -92,12 +109,14 @@ def test_proofs_for_any_position_and_size_verify_against_the_roots():
         position = rng.randint(1, size)
         proof = log.inclusion(position, size)
         assert base64.b64decode(proof["leaf_hash"]) == leaves[position - 1]
-        verify_inclusion(position - 1, size, leaves[position - 1], [base64.b64decode(p) for p in proof["proof"]],
-                         root(leaves[:size]))
+        verify_inclusion(
+            position - 1, size, leaves[position - 1], [base64.b64decode(p) for p in proof["proof"]], root(leaves[:size])
+        )
         first = rng.randint(1, size)
         consistency = log.consistency(first, size)
-        verify_consistency(first, size, root(leaves[:first]), root(leaves[:size]),
-                           [base64.b64decode(p) for p in consistency["proof"]])
+        verify_consistency(
+            first, size, root(leaves[:first]), root(leaves[:size]), [base64.b64decode(p) for p in consistency["proof"]]
+        )
     with pytest.raises(LookupError):
         log.inclusion(1, 138)
 
@@ -108,7 +127,9 @@ def test_a_head_is_a_checkpoint_of_the_log_signed_by_the_source():
     head = make_head(KEY, store.log_state(), STAGED)
     opened = open_checkpoint(head.checkpoint, [KEY.verifier_key])
     assert (opened.checkpoint.origin, opened.checkpoint.size) == (ORIGIN, 25)
-    assert opened.checkpoint.root == store.log_state().root() and opened.checkpoint.time == "2024-06-19T12:00:00.000000Z"
+    assert (
+        opened.checkpoint.root == store.log_state().root() and opened.checkpoint.time == "2024-06-19T12:00:00.000000Z"
+    )
     assert store.add_head(head) and not store.add_head(head), "one head per size"
 
 
@@ -133,8 +154,15 @@ def test_a_bundle_of_the_store_verifies_with_planspor_verify(tmp_path):
 
 
 def relay_on(app, store, signer, previous=None) -> Relay:
-    return Relay(application=app, source="plan-registry", mapper=map_event, nats_url="nats://127.0.0.1:1",
-                 store=store, signer=signer, previous_signer=previous)
+    return Relay(
+        application=app,
+        source="plan-registry",
+        mapper=map_event,
+        nats_url="nats://127.0.0.1:1",
+        store=store,
+        signer=signer,
+        previous_signer=previous,
+    )
 
 
 def test_the_first_key_takes_over_where_the_record_is_and_a_new_key_needs_the_previous_one():
@@ -195,6 +223,11 @@ def test_an_operator_generates_a_key_and_prints_its_verifier_key(tmp_path, capsy
 
 def test_a_relay_without_a_key_issues_no_head():
     app = make_application({"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    relay = Relay(application=app, source="plan-registry", mapper=map_event, nats_url="nats://127.0.0.1:1",
-                  store=MemoryRelayStore())
+    relay = Relay(
+        application=app,
+        source="plan-registry",
+        mapper=map_event,
+        nats_url="nats://127.0.0.1:1",
+        store=MemoryRelayStore(),
+    )
     assert asyncio.run(relay.issue_head()) is None

@@ -35,8 +35,9 @@ PRODUCTION_TOKENS = json.dumps([{"sha256": hash_token("a-real-secret-token"), "r
 
 
 def test_in_production_a_service_without_its_key_file_does_not_start(tmp_path):
-    settings = DemoSettings(planspor_env="production", planspor_tokens=PRODUCTION_TOKENS,
-                            demo_signing_key_file=str(tmp_path / "absent.key"))
+    settings = DemoSettings(
+        planspor_env="production", planspor_tokens=PRODUCTION_TOKENS, demo_signing_key_file=str(tmp_path / "absent.key")
+    )
     with pytest.raises(SigningKeyError, match="no signing key at .*absent.key .*set DEMO_SIGNING_KEY_FILE"):
         settings.signer("plan-registry")
     assert not (tmp_path / "absent.key").exists(), "production never generates a key"
@@ -58,5 +59,7 @@ def test_a_store_in_memory_gets_a_key_that_lives_as_long_as_it(tmp_path):
 
 def test_heads_follow_the_formal_decisions_unless_the_settings_name_others():
     assert "decision.recorded" in DemoSettings().head_policy().after
-    policy = DemoSettings(planspor_checkpoint_after="goal.defined, plan.proposed", planspor_checkpoint_interval=5).head_policy()
+    policy = DemoSettings(
+        planspor_checkpoint_after="goal.defined, plan.proposed", planspor_checkpoint_interval=5
+    ).head_policy()
     assert policy.after == {"goal.defined", "plan.proposed"} and policy.interval == 5

@@ -5,16 +5,15 @@ A subclass provides ``make_app(clock)``; each test reads as a numbered story.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
 
-from planspor_runtime.application import AggregateNotFound, Changed, ConcurrencyConflict, IdempotencyKeyReused
-from planspor_shared.meta import Meta
-
 from cocreation.application import CataloguedPlan, CocreationApplication
 from cocreation.domain import DomainError, recommendation_id_for
+from planspor_runtime.application import AggregateNotFound, Changed, ConcurrencyConflict, IdempotencyKeyReused
+from planspor_shared.meta import Meta
 
 META = Meta.of({"id": "token:abc", "name": "Facilitator", "role": "facilitator"}, correlation_id="corr-1")
 
@@ -35,8 +34,13 @@ def plan_event(plan_id: str, position: int, event_type: str = "plan.proposed", *
     if event_type == "plan.proposed":
         body.update(title=payload.pop("title", f"Plan {plan_id[:6]}"), plan_type="temaplan")
     body.update(payload)
-    return {"event_type": event_type, "source": "plan-registry", "position": position, "aggregate_id": plan_id,
-            "payload": body}
+    return {
+        "event_type": event_type,
+        "source": "plan-registry",
+        "position": position,
+        "aggregate_id": plan_id,
+        "payload": body,
+    }
 
 
 class ApplicationSuite:
@@ -47,7 +51,7 @@ class ApplicationSuite:
 
     @pytest.fixture
     def clock(self) -> Clock:
-        return Clock(datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc))
+        return Clock(datetime(2024, 3, 1, 9, 0, tzinfo=UTC))
 
     @pytest.fixture
     def app(self, clock):
@@ -58,26 +62,44 @@ class ApplicationSuite:
     # ------------------------------------------------------------------ helpers
 
     def start(self, app, **overrides) -> str:
-        args = dict(title="Plan strategy 2024-2027", purpose="Prioritise planning work", election_period="2024-2027",
-                    roles_and_limits="Officials prioritise; the administration advises", all_officials_invited=True,
-                    follow_up_days=14, meta=META)
+        args = dict(
+            title="Plan strategy 2024-2027",
+            purpose="Prioritise planning work",
+            election_period="2024-2027",
+            roles_and_limits="Officials prioritise; the administration advises",
+            all_officials_invited=True,
+            follow_up_days=14,
+            meta=META,
+        )
         args.update(overrides)
         return str(app.start_process(**args).id)
 
     def enroll(self, app, process_id, party="H", body="municipal_council", name=None) -> str:
-        return app.enroll_participant(process_id, name=name or f"Official {uuid4().hex[:6]}",
-                                      kind="elected_official", role="member", party=party, body=body,
-                                      meta=META).extra["participant_id"]
+        return app.enroll_participant(
+            process_id,
+            name=name or f"Official {uuid4().hex[:6]}",
+            kind="elected_official",
+            role="member",
+            party=party,
+            body=body,
+            meta=META,
+        ).extra["participant_id"]
 
     def to_workshops(self, app):
         process_id = self.start(app)
         officials = [self.enroll(app, process_id, party=p) for p in ("H", "Ap", "V")]
-        app.enroll_participant(process_id, name="Planner", kind="administration", role="planner", unit="Plan",
-                               meta=META)
+        app.enroll_participant(
+            process_id, name="Planner", kind="administration", role="planner", unit="Plan", meta=META
+        )
         app.advance_phase(process_id, to="workshops", meta=META)
-        workshop_id = app.schedule_workshop(process_id, title="Council seminar", on=date(2024, 3, 1),
-                                            format="in_person", agenda=["Plan system"],
-                                            meta=META).extra["workshop_id"]
+        workshop_id = app.schedule_workshop(
+            process_id,
+            title="Council seminar",
+            on=date(2024, 3, 1),
+            format="in_person",
+            agenda=["Plan system"],
+            meta=META,
+        ).extra["workshop_id"]
         app.hold_workshop(workshop_id, held_on=date(2024, 3, 1), attendee_ids=officials[:2], meta=META)
         return process_id, officials, workshop_id
 
@@ -85,13 +107,16 @@ class ApplicationSuite:
         process_id, officials, workshop_id = self.to_workshops(app)
         plan_id = f"plan-{uuid4()}"
         app.on_plan_event(plan_event(plan_id, 1, title="Transport plan"))
-        input_id = app.record_input(workshop_id, author_id=officials[0], kind="need", text="Fewer plans",
-                                    plan_ids=[plan_id], meta=META).extra["input_id"]
+        input_id = app.record_input(
+            workshop_id, author_id=officials[0], kind="need", text="Fewer plans", plan_ids=[plan_id], meta=META
+        ).extra["input_id"]
         needs = [
-            app.propose_plan_need(process_id, input_ids=[input_id], kind="new", title="Climate plan",
-                                  meta=META).extra["plan_need_id"],
-            app.propose_plan_need(process_id, input_ids=[input_id], kind="revise", title="Revise transport",
-                                  plan_id=plan_id, meta=META).extra["plan_need_id"],
+            app.propose_plan_need(process_id, input_ids=[input_id], kind="new", title="Climate plan", meta=META).extra[
+                "plan_need_id"
+            ],
+            app.propose_plan_need(
+                process_id, input_ids=[input_id], kind="revise", title="Revise transport", plan_id=plan_id, meta=META
+            ).extra["plan_need_id"],
         ]
         app.advance_phase(process_id, to="prioritisation", meta=META)
         return process_id, officials, needs, plan_id
@@ -102,9 +127,15 @@ class ApplicationSuite:
         # 1. a process goes through workshops to prioritisation
         process_id, officials, (climate, transport), plan_id = self.to_prioritisation(app)
         # 2. a Borda vote among all elected officials (the default)
-        vote_id = app.open_prioritisation(process_id, title="Round 1", method="borda",
-                                          candidate_ids=[climate, transport], eligible_ids=None, quorum=2,
-                                          meta=META).extra["prioritisation_id"]
+        vote_id = app.open_prioritisation(
+            process_id,
+            title="Round 1",
+            method="borda",
+            candidate_ids=[climate, transport],
+            eligible_ids=None,
+            quorum=2,
+            meta=META,
+        ).extra["prioritisation_id"]
         assert app.get_prioritisation(vote_id)["eligible_ids"] == officials
         app.cast_ballot(vote_id, participant_id=officials[0], ranking=[transport, climate], meta=META)
         app.cast_ballot(vote_id, participant_id=officials[1], ranking=[transport, climate], meta=META)
@@ -112,9 +143,13 @@ class ApplicationSuite:
         assert [r["need_id"] for r in result] == [transport, climate]
         # 3. the recommendation hands the process over
         app.advance_phase(process_id, to="recommendation", meta=META)
-        issued = app.issue_recommendation(process_id, prioritisation_id=vote_id, summary="Revise transport first",
-                                          items=[{"need_id": transport, "action": "revise", "start_year": 2025}],
-                                          meta=META)
+        issued = app.issue_recommendation(
+            process_id,
+            prioritisation_id=vote_id,
+            summary="Revise transport first",
+            items=[{"need_id": transport, "action": "revise", "start_year": 2025}],
+            meta=META,
+        )
         assert issued.extra["recommendation_id"] == str(recommendation_id_for(process_id))
         recommendation = app.get_recommendation(issued.extra["recommendation_id"])
         assert recommendation["items"][0]["plan_title"] == "Transport plan"
@@ -167,20 +202,52 @@ class ApplicationSuite:
         process_id = self.start(app)
         self.enroll(app, process_id)
         with pytest.raises(ConcurrencyConflict, match="version 2"):
-            app.enroll_participant(process_id, name="Kari", kind="elected_official", role="m", party="Ap",
-                                   body="municipal_council", expected_version=1, meta=META)
-        app.enroll_participant(process_id, name="Kari", kind="elected_official", role="m", party="Ap",
-                               body="municipal_council", expected_version=2, meta=META)
+            app.enroll_participant(
+                process_id,
+                name="Kari",
+                kind="elected_official",
+                role="m",
+                party="Ap",
+                body="municipal_council",
+                expected_version=1,
+                meta=META,
+            )
+        app.enroll_participant(
+            process_id,
+            name="Kari",
+            kind="elected_official",
+            role="m",
+            party="Ap",
+            body="municipal_council",
+            expected_version=2,
+            meta=META,
+        )
 
     def test_a_lost_update_is_a_concurrency_conflict(self, app):
         # 1. two commands read the same version of the process
         process_id = self.start(app)
         first = app.repository.get(UUID(process_id))
         second = app.repository.get(UUID(process_id))
-        first.enroll(participant_id="a", name="A", kind="elected_official", role="m", party="H",
-                     body="municipal_council", substitute=False, meta=META)
-        second.enroll(participant_id="b", name="B", kind="elected_official", role="m", party="H",
-                      body="municipal_council", substitute=False, meta=META)
+        first.enroll(
+            participant_id="a",
+            name="A",
+            kind="elected_official",
+            role="m",
+            party="H",
+            body="municipal_council",
+            substitute=False,
+            meta=META,
+        )
+        second.enroll(
+            participant_id="b",
+            name="B",
+            kind="elected_official",
+            role="m",
+            party="H",
+            body="municipal_council",
+            substitute=False,
+            meta=META,
+        )
         # 2. the first saves; the second save is refused by the store, mapped by the application
         app.save(first)
 
@@ -201,10 +268,26 @@ class ApplicationSuite:
     def test_a_retried_enrolment_enrolls_once(self, app):
         process_id = self.start(app)
         key = f"key-{uuid4()}"
-        first = app.enroll_participant(process_id, name="Kari", kind="elected_official", role="m", party="Ap",
-                                       body="municipal_council", meta=META, idempotency_key=key)
-        second = app.enroll_participant(process_id, name="Kari", kind="elected_official", role="m", party="Ap",
-                                        body="municipal_council", meta=META, idempotency_key=key)
+        first = app.enroll_participant(
+            process_id,
+            name="Kari",
+            kind="elected_official",
+            role="m",
+            party="Ap",
+            body="municipal_council",
+            meta=META,
+            idempotency_key=key,
+        )
+        second = app.enroll_participant(
+            process_id,
+            name="Kari",
+            kind="elected_official",
+            role="m",
+            party="Ap",
+            body="municipal_council",
+            meta=META,
+            idempotency_key=key,
+        )
         assert first == second
         assert len(app.get_process(process_id)["participants"]) == 1
 
@@ -224,8 +307,9 @@ class ApplicationSuite:
     def test_inputs_are_refused_for_unknown_plans_and_after_the_window(self, app, clock):
         process_id, officials, workshop_id = self.to_workshops(app)
         with pytest.raises(DomainError, match="plan-unknown") as error:
-            app.record_input(workshop_id, author_id=officials[0], kind="idea", text="t", plan_ids=["plan-unknown"],
-                             meta=META)
+            app.record_input(
+                workshop_id, author_id=officials[0], kind="idea", text="t", plan_ids=["plan-unknown"], meta=META
+            )
         assert error.value.rule == "input.plan_known"
         clock.advance(days=15)
         with pytest.raises(DomainError) as error:
@@ -237,21 +321,28 @@ class ApplicationSuite:
         process_id = self.start(app)
         official = self.enroll(app, process_id)
         app.advance_phase(process_id, to="workshops", meta=META)
-        workshop_id = app.schedule_workshop(process_id, title="S", on=date(2024, 3, 5), format="digital",
-                                            agenda=["a"], meta=META).extra["workshop_id"]
+        workshop_id = app.schedule_workshop(
+            process_id, title="S", on=date(2024, 3, 5), format="digital", agenda=["a"], meta=META
+        ).extra["workshop_id"]
         with pytest.raises(DomainError) as error:
             app.hold_workshop(workshop_id, held_on=date(2024, 3, 5), attendee_ids=[official], meta=META)
         assert error.value.rule == "workshop.held_in_past"
         clock.advance(days=4)
-        app.hold_workshop(workshop_id, held_on=date(2024, 3, 5), attendee_ids=[official], meta=META,
-                          expected_version=1)
+        app.hold_workshop(workshop_id, held_on=date(2024, 3, 5), attendee_ids=[official], meta=META, expected_version=1)
         assert app.get_workshop(workshop_id)["held_on"] == "2024-03-05"
 
     def test_a_replaced_ballot_counts_once(self, app):
         process_id, officials, (climate, transport), _ = self.to_prioritisation(app)
-        vote_id = app.open_prioritisation(process_id, title="Dots", method="dot", candidate_ids=[climate, transport],
-                                          eligible_ids=officials[:2], quorum=1, dots_per_participant=3,
-                                          meta=META).extra["prioritisation_id"]
+        vote_id = app.open_prioritisation(
+            process_id,
+            title="Dots",
+            method="dot",
+            candidate_ids=[climate, transport],
+            eligible_ids=officials[:2],
+            quorum=1,
+            dots_per_participant=3,
+            meta=META,
+        ).extra["prioritisation_id"]
         first = app.cast_ballot(vote_id, participant_id=officials[0], dots={climate: 3}, meta=META)
         second = app.cast_ballot(vote_id, participant_id=officials[0], dots={transport: 2, climate: 1}, meta=META)
         assert (first.extra["replaced"], second.extra["replaced"]) == (False, True)
@@ -261,8 +352,9 @@ class ApplicationSuite:
 
     def test_quorum_and_closed_prioritisation_are_refused(self, app):
         process_id, officials, needs, _ = self.to_prioritisation(app)
-        vote_id = app.open_prioritisation(process_id, title="", method="approval", candidate_ids=needs,
-                                          eligible_ids=officials, quorum=2, meta=META).extra["prioritisation_id"]
+        vote_id = app.open_prioritisation(
+            process_id, title="", method="approval", candidate_ids=needs, eligible_ids=officials, quorum=2, meta=META
+        ).extra["prioritisation_id"]
         app.cast_ballot(vote_id, participant_id=officials[0], approvals=[needs[0]], meta=META)
         with pytest.raises(DomainError) as error:
             app.close_prioritisation(vote_id, meta=META)
@@ -275,8 +367,9 @@ class ApplicationSuite:
 
     def test_the_recommendation_is_issued_once(self, app):
         process_id, officials, needs, _ = self.to_prioritisation(app)
-        vote_id = app.open_prioritisation(process_id, title="", method="approval", candidate_ids=needs,
-                                          eligible_ids=officials, quorum=1, meta=META).extra["prioritisation_id"]
+        vote_id = app.open_prioritisation(
+            process_id, title="", method="approval", candidate_ids=needs, eligible_ids=officials, quorum=1, meta=META
+        ).extra["prioritisation_id"]
         app.cast_ballot(vote_id, participant_id=officials[0], approvals=[needs[0]], meta=META)
         app.close_prioritisation(vote_id, meta=META)
         app.advance_phase(process_id, to="recommendation", meta=META)
@@ -290,16 +383,21 @@ class ApplicationSuite:
         # 1. three officials (H, Ap, V) and a planner; H and Ap attend, H writes an input
         process_id, officials, needs, _ = self.to_prioritisation(app)
         # 2. V votes only; the recommendation comes ten days after the first input
-        vote_id = app.open_prioritisation(process_id, title="", method="approval", candidate_ids=needs,
-                                          eligible_ids=officials, quorum=1, meta=META).extra["prioritisation_id"]
+        vote_id = app.open_prioritisation(
+            process_id, title="", method="approval", candidate_ids=needs, eligible_ids=officials, quorum=1, meta=META
+        ).extra["prioritisation_id"]
         app.cast_ballot(vote_id, participant_id=officials[2], approvals=[needs[0]], meta=META)
         app.close_prioritisation(vote_id, meta=META)
         app.advance_phase(process_id, to="recommendation", meta=META)
         report_before = app.participation_report(process_id)
         assert report_before["days_from_first_input_to_recommendation"] is None
         clock.advance(days=10)
-        app.issue_recommendation(process_id, prioritisation_id=vote_id,
-                                 items=[{"need_id": needs[0], "action": "new", "start_year": 2025}], meta=META)
+        app.issue_recommendation(
+            process_id,
+            prioritisation_id=vote_id,
+            items=[{"need_id": needs[0], "action": "new", "start_year": 2025}],
+            meta=META,
+        )
         report = app.participation_report(process_id)
         assert report["elected_officials"] == 3
         assert report["elected_officials_took_part"] == 3
@@ -307,8 +405,16 @@ class ApplicationSuite:
         by_party = {row["party"]: row for row in report["by_party"]}
         assert by_party["H"]["inputs"] == 1 and by_party["H"]["workshops_attended"] == 1
         assert by_party["V"]["workshops_attended"] == 0 and by_party["V"]["ballots_cast"] == 1
-        assert report["by_body"] == [{"body": "municipal_council", "enrolled": 3, "took_part": 3,
-                                      "workshops_attended": 2, "inputs": 1, "ballots_cast": 1}]
+        assert report["by_body"] == [
+            {
+                "body": "municipal_council",
+                "enrolled": 3,
+                "took_part": 3,
+                "workshops_attended": 2,
+                "inputs": 1,
+                "ballots_cast": 1,
+            }
+        ]
         planner = next(p for p in report["participants"] if p["kind"] == "administration")
         assert planner["took_part"] is False
         assert report["first_input_on"] == "2024-03-01"
@@ -333,8 +439,13 @@ class ApplicationSuite:
         for envelope in (in_force, anchored, proposed, adopted, proposed, in_force, adopted):
             app.on_plan_event(envelope)
         plan = app.get_plan(plan_id)
-        assert plan == {"plan_id": plan_id, "title": "Climate plan", "plan_type": "temaplan",
-                        "status": "in_force", "position": 12}
+        assert plan == {
+            "plan_id": plan_id,
+            "title": "Climate plan",
+            "plan_type": "temaplan",
+            "status": "in_force",
+            "position": 12,
+        }
         # 2. a redelivery stores nothing new
         stored = len(app.history(CataloguedPlan.id_for(plan_id)))
         assert app.on_plan_event(adopted) is False
@@ -343,10 +454,30 @@ class ApplicationSuite:
         assert plan_id in [p["plan_id"] for p in app.list_plans()]
 
     def test_the_catalogue_ignores_other_events(self, app):
-        assert app.on_plan_event({"event_type": "goal.defined", "source": "plan-registry", "position": 1,
-                                  "aggregate_id": "g", "payload": {"goal_id": "g"}}) is False
-        assert app.on_plan_event({"event_type": "plan.proposed", "source": "cocreation", "position": 1,
-                                  "aggregate_id": "p", "payload": {"plan_id": "p"}}) is False
+        assert (
+            app.on_plan_event(
+                {
+                    "event_type": "goal.defined",
+                    "source": "plan-registry",
+                    "position": 1,
+                    "aggregate_id": "g",
+                    "payload": {"goal_id": "g"},
+                }
+            )
+            is False
+        )
+        assert (
+            app.on_plan_event(
+                {
+                    "event_type": "plan.proposed",
+                    "source": "cocreation",
+                    "position": 1,
+                    "aggregate_id": "p",
+                    "payload": {"plan_id": "p"},
+                }
+            )
+            is False
+        )
         with pytest.raises(AggregateNotFound):
             app.get_plan("p")
 
@@ -354,5 +485,4 @@ class ApplicationSuite:
         process_id, officials, workshop_id = self.to_workshops(app)
         plan_id = f"plan-{uuid4()}"
         app.on_plan_event(plan_event(plan_id, 5, "plan.revision_scheduled", revision_due="2026-01-01"))
-        app.record_input(workshop_id, author_id=officials[0], kind="concern", text="t", plan_ids=[plan_id],
-                         meta=META)
+        app.record_input(workshop_id, author_id=officials[0], kind="concern", text="t", plan_ids=[plan_id], meta=META)

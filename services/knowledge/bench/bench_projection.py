@@ -36,19 +36,19 @@ from pathlib import Path
 import nats
 import neo4j
 
-from planspor_runtime.bus import without_credentials
-from planspor_shared.envelope import Envelope
-from planspor_shared.subjects import stream_name, subject
-from planspor_runtime.stream import stream_config
-
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.ordering import Incoming, decode
 from knowledge.pipeline.projector import Projector
+from planspor_runtime.bus import without_credentials
+from planspor_runtime.stream import stream_config
+from planspor_shared.envelope import Envelope
+from planspor_shared.subjects import stream_name, subject
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from kn_story import interleaved, story  # noqa: E402  (the test story lives beside the tests)
+from kn_story import interleaved, story
+
 
 def synthetic_story(rounds: int) -> list[Envelope]:
     """``rounds`` planning cycles of both sources (tests/kn_story.py), fresh ids, interleaved in time order."""
@@ -68,9 +68,12 @@ def ends_of(envelopes: list[Envelope]) -> dict[str, int]:
 
 async def publish(js, prefix: str, envelopes: list[Envelope]) -> None:
     for offset in range(0, len(envelopes), 500):
-        futures = [await js.publish_async(subject(e.source, e.event_type, prefix=prefix), e.to_canonical(),
-                                          headers={"Nats-Msg-Id": e.nats_msg_id})
-                   for e in envelopes[offset:offset + 500]]
+        futures = [
+            await js.publish_async(
+                subject(e.source, e.event_type, prefix=prefix), e.to_canonical(), headers={"Nats-Msg-Id": e.nats_msg_id}
+            )
+            for e in envelopes[offset : offset + 500]
+        ]
         await asyncio.gather(*futures)
 
 
@@ -84,11 +87,13 @@ async def fresh_graph(driver: neo4j.AsyncDriver) -> None:
     await ensure_constraints(driver)
 
 
-async def run_projector(driver, nats_url: str, prefix: str, durable: str, batch_size: int, ends: dict[str, int],
-                        limit_seconds: float) -> tuple[float, int]:
+async def run_projector(
+    driver, nats_url: str, prefix: str, durable: str, batch_size: int, ends: dict[str, int], limit_seconds: float
+) -> tuple[float, int]:
     """Seconds until the checkpoints reach ``ends`` (or the limit), and the positions applied by then."""
-    projector = Projector(GraphWriter(driver), nats_url, prefix, durable, batch_size=batch_size,
-                          fetch_timeout=0.2, nak_delay=0.2)
+    projector = Projector(
+        GraphWriter(driver), nats_url, prefix, durable, batch_size=batch_size, fetch_timeout=0.2, nak_delay=0.2
+    )
     started = time.perf_counter()
     task = asyncio.create_task(projector.run())
     try:
@@ -106,8 +111,10 @@ async def run_projector(driver, nats_url: str, prefix: str, durable: str, batch_
 
 
 NODES = "MATCH (n) WHERE NOT n:DeadLetter RETURN labels(n) AS labels, properties(n) AS props"
-RELS = ("MATCH (a)-[r]->(b) RETURN labels(a)[0] AS a_label, coalesce(a.id, a.source) AS a_key, type(r) AS type, "
-        "properties(r) AS props, labels(b)[0] AS b_label, coalesce(b.id, b.source) AS b_key")
+RELS = (
+    "MATCH (a)-[r]->(b) RETURN labels(a)[0] AS a_label, coalesce(a.id, a.source) AS a_key, type(r) AS type, "
+    "properties(r) AS props, labels(b)[0] AS b_label, coalesce(b.id, b.source) AS b_key"
+)
 
 
 async def raw_write(driver: neo4j.AsyncDriver) -> float:
@@ -119,8 +126,9 @@ async def raw_write(driver: neo4j.AsyncDriver) -> float:
         by_labels[tuple(sorted(r["labels"]))].append(dict(r["props"]))
     by_type: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for r in rels:
-        by_type[(r["a_label"], r["type"], r["b_label"])].append({"a": r["a_key"], "b": r["b_key"],
-                                                                  "props": dict(r["props"])})
+        by_type[(r["a_label"], r["type"], r["b_label"])].append(
+            {"a": r["a_key"], "b": r["b_key"], "props": dict(r["props"])}
+        )
     seconds = 0.0
     for _ in range(2):  # the first pass plans the statements (the projector's are planned in the warm-up)
         await fresh_graph(driver)
@@ -135,26 +143,31 @@ async def _write_raw(driver, by_labels, by_type, chunk: int = 1000) -> None:
         for labels, rows in by_labels.items():
             label_text = ":".join(f"`{label}`" for label in labels)
             for offset in range(0, len(rows), chunk):
-                await session.execute_write(_run, f"UNWIND $rows AS row CREATE (n:{label_text}) SET n = row",
-                                            rows=rows[offset:offset + chunk])
+                await session.execute_write(
+                    _run, f"UNWIND $rows AS row CREATE (n:{label_text}) SET n = row", rows=rows[offset : offset + chunk]
+                )
         for (a_label, type_, b_label), rows in by_type.items():
             a_key = "source" if a_label == "Checkpoint" else "id"
             b_key = "source" if b_label == "Checkpoint" else "id"
-            query = (f"UNWIND $rows AS row MATCH (a:`{a_label}` {{{a_key}: row.a}}) MATCH (b:`{b_label}` {{{b_key}: row.b}}) "
-                     f"CREATE (a)-[r:`{type_}`]->(b) SET r = row.props")
+            query = (
+                f"UNWIND $rows AS row MATCH (a:`{a_label}` {{{a_key}: row.a}}) MATCH (b:`{b_label}` {{{b_key}: row.b}}) "
+                f"CREATE (a)-[r:`{type_}`]->(b) SET r = row.props"
+            )
             for offset in range(0, len(rows), chunk):
-                await session.execute_write(_run, query, rows=rows[offset:offset + chunk])
+                await session.execute_write(_run, query, rows=rows[offset : offset + chunk])
 
 
 async def _run(tx, query: str, **params) -> None:
     await (await tx.run(query, **params)).consume()
 
 
-async def freshness(driver, js, nats_url: str, prefix: str, envelopes: list[Envelope], rate: float,
-                    batch_size: int) -> list[float]:
+async def freshness(
+    driver, js, nats_url: str, prefix: str, envelopes: list[Envelope], rate: float, batch_size: int
+) -> list[float]:
     """Latency (s) from each publish acknowledged to its checkpoint seen, at a steady publish rate."""
-    projector = Projector(GraphWriter(driver), nats_url, prefix, "bench-fresh", batch_size=batch_size,
-                          fetch_timeout=1.0, nak_delay=0.2)
+    projector = Projector(
+        GraphWriter(driver), nats_url, prefix, "bench-fresh", batch_size=batch_size, fetch_timeout=1.0, nak_delay=0.2
+    )
     task = asyncio.create_task(projector.run())
     published: dict[tuple[str, int], float] = {}
     seen: dict[tuple[str, int], float] = {}
@@ -181,8 +194,9 @@ async def freshness(driver, js, nats_url: str, prefix: str, envelopes: list[Enve
         delay = start + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        await js.publish(subject(e.source, e.event_type, prefix=prefix), e.to_canonical(),
-                         headers={"Nats-Msg-Id": e.nats_msg_id})
+        await js.publish(
+            subject(e.source, e.event_type, prefix=prefix), e.to_canonical(), headers={"Nats-Msg-Id": e.nats_msg_id}
+        )
         published[(e.source, e.position)] = time.perf_counter()
     try:
         await asyncio.wait_for(watcher, 60)
@@ -203,8 +217,11 @@ async def bench(args) -> None:
         envelopes = synthetic_story(args.rounds)
         ends = ends_of(envelopes)
         n = len(envelopes)
-        print(f"knowledge projection benchmark: {n} events ({args.rounds} rounds of a synthetic story), "
-              f"batches of {args.batch_size}, Neo4j {args.neo4j_uri}, NATS {without_credentials(args.nats_url)}", flush=True)
+        print(
+            f"knowledge projection benchmark: {n} events ({args.rounds} rounds of a synthetic story), "
+            f"batches of {args.batch_size}, Neo4j {args.neo4j_uri}, NATS {without_credentials(args.nats_url)}",
+            flush=True,
+        )
         prefix = f"benchkn{run}"
         prefixes.append(prefix)
         await js.add_stream(stream_config(prefix))
@@ -214,11 +231,12 @@ async def bench(args) -> None:
         await fresh_graph(driver)
         warm = _decoded(synthetic_story(min(args.rounds, 20)))
         for offset in range(0, len(warm), args.batch_size):
-            await GraphWriter(driver).project(warm[offset:offset + args.batch_size])
+            await GraphWriter(driver).project(warm[offset : offset + args.batch_size])
 
         await fresh_graph(driver)
-        seconds, applied = await run_projector(driver, args.nats_url, prefix, "bench-batched", args.batch_size,
-                                               ends, limit_seconds=600)
+        seconds, applied = await run_projector(
+            driver, args.nats_url, prefix, "bench-batched", args.batch_size, ends, limit_seconds=600
+        )
         if applied != n:
             raise SystemExit(f"the batched projector applied {applied} of {n} events in {seconds:.0f} s")
         batched_rate = n / seconds
@@ -231,14 +249,19 @@ async def bench(args) -> None:
 
         await fresh_graph(driver)
         per_event_seconds, per_event_applied = await run_projector(
-            driver, args.nats_url, prefix, "bench-per-event", 1, ends, limit_seconds=args.per_event_seconds)
+            driver, args.nats_url, prefix, "bench-per-event", 1, ends, limit_seconds=args.per_event_seconds
+        )
         per_event_rate = per_event_applied / per_event_seconds
 
-        print(f"  projector, batched (end to end)   {batched_rate:>8.0f} events/s  ({n} in {seconds:.1f} s, "
-              f"{projected['nodes']} nodes, {projected['relationships']} relationships)")
+        print(
+            f"  projector, batched (end to end)   {batched_rate:>8.0f} events/s  ({n} in {seconds:.1f} s, "
+            f"{projected['nodes']} nodes, {projected['relationships']} relationships)"
+        )
         print(f"  raw batched write, same facts     {raw_rate:>8.0f} events/s  ({raw_seconds:.1f} s; {same})")
-        print(f"  projector, 1 transaction/event    {per_event_rate:>8.0f} events/s  "
-              f"({per_event_applied} in {per_event_seconds:.1f} s)")
+        print(
+            f"  projector, 1 transaction/event    {per_event_rate:>8.0f} events/s  "
+            f"({per_event_applied} in {per_event_seconds:.1f} s)"
+        )
         print(f"  ratio batched / raw ceiling        {batched_rate / raw_rate:>8.2f}")
         print(f"  ratio batched / 1 tx per event     {batched_rate / per_event_rate:>8.1f}", flush=True)
 
@@ -247,22 +270,24 @@ async def bench(args) -> None:
         await js.add_stream(stream_config(fresh_prefix))
         await fresh_graph(driver)
         live = synthetic_story(max(1, int(args.rate * args.seconds) // ROUND + 1))[: int(args.rate * args.seconds)]
-        latencies = sorted(await freshness(driver, js, args.nats_url, fresh_prefix, live, args.rate,
-                                           args.batch_size))
+        latencies = sorted(await freshness(driver, js, args.nats_url, fresh_prefix, live, args.rate, args.batch_size))
         if not latencies:
             raise SystemExit("freshness: no event became visible")
 
         def p(q: float) -> float:
             return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
 
-        print(f"  freshness at {args.rate:.0f} events/s for {args.seconds:.0f} s ({len(latencies)} events): "
-              f"publish -> queryable p50 {p(0.5):.0f} ms, p95 {p(0.95):.0f} ms, max {latencies[-1] * 1000:.0f} ms "
-              f"(mean {statistics.mean(latencies) * 1000:.0f} ms)", flush=True)
+        print(
+            f"  freshness at {args.rate:.0f} events/s for {args.seconds:.0f} s ({len(latencies)} events): "
+            f"publish -> queryable p50 {p(0.5):.0f} ms, p95 {p(0.95):.0f} ms, max {latencies[-1] * 1000:.0f} ms "
+            f"(mean {statistics.mean(latencies) * 1000:.0f} ms)",
+            flush=True,
+        )
     finally:
         for prefix in prefixes:
             try:
                 await js.delete_stream(stream_name(prefix))
-            except Exception:  # a stream already gone is fine
+            except Exception:  # noqa: BLE001 - a stream already gone is fine
                 pass
         await nc.close()
         await driver.close()
@@ -273,21 +298,27 @@ def _decoded(envelopes: list[Envelope]) -> list[Incoming]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench_projection.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="bench_projection.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=100, help=f"story rounds ({ROUND} events each)")
     parser.add_argument("--batch-size", type=int, default=200)
-    parser.add_argument("--per-event-seconds", type=float, default=20.0,
-                        help="time bound of the one-transaction-per-event run")
+    parser.add_argument(
+        "--per-event-seconds", type=float, default=20.0, help="time bound of the one-transaction-per-event run"
+    )
     parser.add_argument("--rate", type=float, default=100.0, help="events/s published in the freshness run")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the freshness run")
     parser.add_argument("--nats-url", default=os.environ.get("NATS_URL"))
     parser.add_argument("--neo4j-uri", default=os.environ.get("NEO4J_URI"))
     parser.add_argument("--neo4j-user", default=os.environ.get("NEO4J_USER", "neo4j"))
-    parser.add_argument("--neo4j-password", default=os.environ.get("NEO4J_PASSWORD"),
-                        help="default NEO4J_PASSWORD; `make bench` takes it from its stack's settings")
-    parser.add_argument("--may-empty-graph", action="store_true",
-                        help="required: the benchmark empties the Neo4j graph it is given")
+    parser.add_argument(
+        "--neo4j-password",
+        default=os.environ.get("NEO4J_PASSWORD"),
+        help="default NEO4J_PASSWORD; `make bench` takes it from its stack's settings",
+    )
+    parser.add_argument(
+        "--may-empty-graph", action="store_true", help="required: the benchmark empties the Neo4j graph it is given"
+    )
     args = parser.parse_args(argv)
     if not args.nats_url or not args.neo4j_uri:
         parser.error("set NATS_URL and NEO4J_URI (or --nats-url, --neo4j-uri); `make bench` starts its own stack")

@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 import httpx
 import neo4j
 from fastapi import FastAPI
-
 from kn_story import story
-from planspor_runtime.access import Access, Role, hash_token, parse_tokens
 
 from knowledge.api import query_router
 from knowledge.graph.analyst import AnalystLimits, AnalystQueries
@@ -24,6 +22,7 @@ from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.ordering import decode
+from planspor_runtime.access import Access, Role, hash_token, parse_tokens
 
 ANALYSTS = ("analyst-a", "analyst-b", "analyst-c")
 AUDITOR = "auditor-a"

@@ -32,14 +32,32 @@ META = Meta.of({"id": "token:abc", "name": "Planner", "role": "planner"}, correl
 
 def recommendation(**overrides):
     needs = overrides.pop("needs", None) or [
-        {"plan_need_id": str(uuid4()), "action": "new", "plan_title": "Plan for klimatilpasning", "timing": "2025",
-         "rationale": "Høyest prioritert", "plan_type": "temaplan"},
-        {"plan_need_id": str(uuid4()), "action": "revise", "plan_id": str(uuid4()), "plan_title": "Boligplan",
-         "timing": "2026", "rationale": ""},
+        {
+            "plan_need_id": str(uuid4()),
+            "action": "new",
+            "plan_title": "Plan for klimatilpasning",
+            "timing": "2025",
+            "rationale": "Høyest prioritert",
+            "plan_type": "temaplan",
+        },
+        {
+            "plan_need_id": str(uuid4()),
+            "action": "revise",
+            "plan_id": str(uuid4()),
+            "plan_title": "Boligplan",
+            "timing": "2026",
+            "rationale": "",
+        },
     ]
-    return {"recommendation_id": str(uuid4()), "process_id": str(uuid4()), "election_period": "2024-2027",
-            "council_constituted_on": date(2023, 10, 19), "summary": "Resultatet av samskapingen", "needs": needs,
-            **overrides}
+    return {
+        "recommendation_id": str(uuid4()),
+        "process_id": str(uuid4()),
+        "election_period": "2024-2027",
+        "council_constituted_on": date(2023, 10, 19),
+        "summary": "Resultatet av samskapingen",
+        "needs": needs,
+        **overrides,
+    }
 
 
 class ApplicationSuite:
@@ -55,12 +73,26 @@ class ApplicationSuite:
     # -- helpers
 
     def plan(self, app, plan_type="temaplan", **kwargs) -> UUID:
-        return app.propose_plan(name=kwargs.pop("name", "Temaplan"), plan_type=plan_type, legal_basis="PBL",
-                                owning_unit="Plan", initiated_through_strategy=False, meta=META, **kwargs).id
+        return app.propose_plan(
+            name=kwargs.pop("name", "Temaplan"),
+            plan_type=plan_type,
+            legal_basis="PBL",
+            owning_unit="Plan",
+            initiated_through_strategy=False,
+            meta=META,
+            **kwargs,
+        ).id
 
     def decision(self, app, meeting=date(2024, 10, 1), body="municipal_council", **kwargs) -> UUID:
-        return app.record_decision(body=body, case_number=f"24/{uuid4().int % 9999}", meeting_date=meeting,
-                                   subject="Sak", outcome=kwargs.pop("outcome", "adopted"), meta=META, **kwargs).id
+        return app.record_decision(
+            body=body,
+            case_number=f"24/{uuid4().int % 9999}",
+            meeting_date=meeting,
+            subject="Sak",
+            outcome=kwargs.pop("outcome", "adopted"),
+            meta=META,
+            **kwargs,
+        ).id
 
     def count(self, app) -> int:
         return app.recorder.max_notification_id() or 0
@@ -70,26 +102,37 @@ class ApplicationSuite:
     def test_1_goals_and_indicators_are_defined_measured_and_corrected(self, app):
         goal = app.define_goal(title="Gode liv", sdg_targets=["3.4"], meta=META).id
         sub = app.define_goal(title="Aktive", parent_goal_id=goal, meta=META).id
-        indicator = app.define_indicator(goal_id=sub, name="Fysisk aktive", unit="%", source="KOSTRA",
-                                         baseline_value=Decimal("61.5"), baseline_period="2020",
-                                         target_value=Decimal("70"), target_year=2030, meta=META).id
+        indicator = app.define_indicator(
+            goal_id=sub,
+            name="Fysisk aktive",
+            unit="%",
+            source="KOSTRA",
+            baseline_value=Decimal("61.5"),
+            baseline_period="2020",
+            target_value=Decimal("70"),
+            target_year=2030,
+            meta=META,
+        ).id
         measured = app.record_measurement(indicator, period="2023", value=Decimal("62.1"), meta=META)
-        corrected = app.correct_measurement(indicator, period="2023", value=Decimal("62.4"), reason="Revidert",
-                                            meta=META, expected_version=2)
+        corrected = app.correct_measurement(
+            indicator, period="2023", value=Decimal("62.4"), reason="Revidert", meta=META, expected_version=2
+        )
         assert (measured.id, measured.version, corrected.version) == (indicator, 2, 3)
         state = app.state("indicator", indicator)
         assert state["measurements"] == [{"period": "2023", "value": "62.4", "measured_on": None, "corrections": 1}]
         assert app.state("goal", sub)["parent_id"] == str(goal) and app.state("goal", sub)["level"] == "sub_goal"
         assert {g["id"] for g in app.states("goal")} == {str(goal), str(sub)}
         assert [e["type"] for e in app.history_of("indicator", indicator)] == [
-            "Indicator.Defined", "Indicator.Measured", "Indicator.MeasurementCorrected"]
+            "Indicator.Defined",
+            "Indicator.Measured",
+            "Indicator.MeasurementCorrected",
+        ]
 
     def test_2_references_to_unknown_aggregates_are_not_found(self, app):
         goal = app.define_goal(title="Mål", meta=META).id
         for call, rule in (
             (lambda: app.define_goal(title="Sub", parent_goal_id=uuid4(), meta=META), "goal.exists"),
-            (lambda: app.define_indicator(goal_id=uuid4(), name="n", unit="u", source="SSB", meta=META),
-             "goal.exists"),
+            (lambda: app.define_indicator(goal_id=uuid4(), name="n", unit="u", source="SSB", meta=META), "goal.exists"),
             (lambda: app.state("plan", uuid4()), "plan.exists"),
             (lambda: app.state("plan", goal), "plan.exists"),
             (lambda: app.history_of("decision", goal), "decision.exists"),
@@ -105,8 +148,13 @@ class ApplicationSuite:
     def test_3_a_statutory_plan_goes_through_its_process_with_decisions(self, app):
         plan = self.plan(app, "kommunedelplan", name="Kommunedelplan for Fornebu")
         app.advance_plan(plan, to="notice_of_start", on=date(2024, 1, 10), meta=META)
-        app.advance_plan(plan, to="planprogram_adopted", on=date(2024, 3, 1),
-                         decision_id=self.decision(app, date(2024, 3, 1), body="planning_committee"), meta=META)
+        app.advance_plan(
+            plan,
+            to="planprogram_adopted",
+            on=date(2024, 3, 1),
+            decision_id=self.decision(app, date(2024, 3, 1), body="planning_committee"),
+            meta=META,
+        )
         app.advance_plan(plan, to="in_preparation", on=date(2024, 3, 2), meta=META)
         app.advance_plan(plan, to="consultation_open", on=date(2024, 4, 1), meta=META)
         app.advance_plan(plan, to="consultation_closed", on=date(2024, 4, 20), meta=META)
@@ -136,8 +184,9 @@ class ApplicationSuite:
         a, b, c = (self.plan(app, name=n) for n in "abc")
         for plan in (a, b, c):
             app.advance_plan(plan, to="in_preparation", on=date(2024, 1, 1), meta=META)
-            app.adopt_plan(plan, decision_id=self.decision(app, date(2024, 2, 1), body="executive_committee"),
-                           meta=META)
+            app.adopt_plan(
+                plan, decision_id=self.decision(app, date(2024, 2, 1), body="executive_committee"), meta=META
+            )
             app.advance_plan(plan, to="in_force", on=date(2024, 2, 2), meta=META)
         app.anchor_plan(a, goal_id=goal, meta=META)
         app.schedule_revision(a, due=date(2028, 1, 1), reason="Ny periode", meta=META)
@@ -178,20 +227,39 @@ class ApplicationSuite:
 
     def test_8_a_retried_command_with_the_same_key_acts_once(self, app):
         key = f"key-{uuid4()}"
-        first = app.propose_plan(name="Plan", plan_type="temaplan", legal_basis="", owning_unit="U",
-                                 initiated_through_strategy=False, meta=META, idempotency_key=key)
+        first = app.propose_plan(
+            name="Plan",
+            plan_type="temaplan",
+            legal_basis="",
+            owning_unit="U",
+            initiated_through_strategy=False,
+            meta=META,
+            idempotency_key=key,
+        )
         count = self.count(app)
-        again = app.propose_plan(name="Plan", plan_type="temaplan", legal_basis="", owning_unit="U",
-                                 initiated_through_strategy=False, meta=META, idempotency_key=key)
+        again = app.propose_plan(
+            name="Plan",
+            plan_type="temaplan",
+            legal_basis="",
+            owning_unit="U",
+            initiated_through_strategy=False,
+            meta=META,
+            idempotency_key=key,
+        )
         assert again == first and self.count(app) == count
         with pytest.raises(IdempotencyKeyReused):
-            app.propose_plan(name="Other", plan_type="temaplan", legal_basis="", owning_unit="U",
-                             initiated_through_strategy=False, meta=META, idempotency_key=key)
+            app.propose_plan(
+                name="Other",
+                plan_type="temaplan",
+                legal_basis="",
+                owning_unit="U",
+                initiated_through_strategy=False,
+                meta=META,
+                idempotency_key=key,
+            )
         step = f"key-{uuid4()}"
-        advanced = app.advance_plan(first.id, to="in_preparation", on=date(2024, 1, 1), meta=META,
-                                    idempotency_key=step)
-        retried = app.advance_plan(first.id, to="in_preparation", on=date(2024, 1, 1), meta=META,
-                                   idempotency_key=step)
+        advanced = app.advance_plan(first.id, to="in_preparation", on=date(2024, 1, 1), meta=META, idempotency_key=step)
+        retried = app.advance_plan(first.id, to="in_preparation", on=date(2024, 1, 1), meta=META, idempotency_key=step)
         assert advanced == retried and advanced.version == 2 and app.state("plan", first.id)["version"] == 2
         assert len(app.states("plan")) == 1
 
@@ -214,23 +282,40 @@ class ApplicationSuite:
     # -- strategies
 
     def test_10_a_strategy_is_adopted_with_council_amendments(self, app):
-        strategy = app.draft_strategy(election_period="2024-2027", council_constituted_on=date(2023, 10, 19),
-                                      meta=META).id
+        strategy = app.draft_strategy(
+            election_period="2024-2027", council_constituted_on=date(2023, 10, 19), meta=META
+        ).id
         kept, other = self.plan(app, name="Kulturplan"), self.plan(app, name="Idrettsplan")
-        item = app.set_strategy_item(strategy, item_id=uuid4(), action="repeal", plan_id=kept, timing="2025",
-                                     rationale="Utdatert", meta=META)
+        item = app.set_strategy_item(
+            strategy, item_id=uuid4(), action="repeal", plan_id=kept, timing="2025", rationale="Utdatert", meta=META
+        )
         assert item.version == 2
         item = item.id
-        dropped = app.set_strategy_item(strategy, item_id=uuid4(), action="revise", plan_id=other, timing="2026",
-                                        rationale="Behov", meta=META).id
+        dropped = app.set_strategy_item(
+            strategy, item_id=uuid4(), action="revise", plan_id=other, timing="2026", rationale="Behov", meta=META
+        ).id
         with pytest.raises(AggregateNotFound):
-            app.set_strategy_item(strategy, item_id=uuid4(), action="revise", plan_id=uuid4(), timing="2026",
-                                  rationale="Behov", meta=META)
+            app.set_strategy_item(
+                strategy, item_id=uuid4(), action="revise", plan_id=uuid4(), timing="2026", rationale="Behov", meta=META
+            )
         app.assess_kommuneplan(strategy, samfunnsdel="continue", arealdel="revise", meta=META)
-        app.receive_input(strategy, input_id=uuid4(), source="state", sender="Statsforvalteren",
-                          received_on=date(2024, 5, 1), summary="Klima og areal", meta=META)
-        app.cite_evidence(strategy, evidence_id=uuid4(), kind="public_health_overview",
-                          title="Folkehelseoversikt 2023", dated=date(2023, 6, 1), meta=META)
+        app.receive_input(
+            strategy,
+            input_id=uuid4(),
+            source="state",
+            sender="Statsforvalteren",
+            received_on=date(2024, 5, 1),
+            summary="Klima og areal",
+            meta=META,
+        )
+        app.cite_evidence(
+            strategy,
+            evidence_id=uuid4(),
+            kind="public_health_overview",
+            title="Folkehelseoversikt 2023",
+            dated=date(2023, 6, 1),
+            meta=META,
+        )
         app.publish_strategy(strategy, on=date(2024, 9, 20), meta=META)
         too_early = self.decision(app, date(2024, 10, 1), strategy_id=strategy)
         before = self.count(app)
@@ -239,13 +324,26 @@ class ApplicationSuite:
         assert caught.value.message == "PBL §10-1: published 2024-09-20, meeting 2024-10-01, 30 days required"
         assert self.count(app) == before
         decision = self.decision(
-            app, date(2024, 10, 23), strategy_id=strategy, outcome="adopted_with_amendments",
+            app,
+            date(2024, 10, 23),
+            strategy_id=strategy,
+            outcome="adopted_with_amendments",
             amendments=[
-                Amendment(text="Kulturplanen videreføres", change=AmendmentChange.SET_ITEM, item_id=item,
-                          action=StrategyAction.CONTINUE, plan_id=kept),
+                Amendment(
+                    text="Kulturplanen videreføres",
+                    change=AmendmentChange.SET_ITEM,
+                    item_id=item,
+                    action=StrategyAction.CONTINUE,
+                    plan_id=kept,
+                ),
                 Amendment(text="Idrettsplanen utgår", change=AmendmentChange.REMOVE_ITEM, item_id=dropped),
-                Amendment(text="Ny beredskapsplan", change=AmendmentChange.SET_ITEM, action=StrategyAction.NEW,
-                          plan_name="Beredskapsplan", timing="2025"),
+                Amendment(
+                    text="Ny beredskapsplan",
+                    change=AmendmentChange.SET_ITEM,
+                    action=StrategyAction.NEW,
+                    plan_name="Beredskapsplan",
+                    timing="2025",
+                ),
             ],
         )
         app.adopt_strategy(strategy, decision_id=decision, meta=META)
@@ -254,7 +352,11 @@ class ApplicationSuite:
         assert {i["origin"] for i in state["items"]} == {"council_amendment"}
         history = app.history_of("strategy", strategy)
         assert [e["type"] for e in history[-4:]] == [
-            "PlanStrategy.ItemSet", "PlanStrategy.ItemRemoved", "PlanStrategy.ItemSet", "PlanStrategy.Adopted"]
+            "PlanStrategy.ItemSet",
+            "PlanStrategy.ItemRemoved",
+            "PlanStrategy.ItemSet",
+            "PlanStrategy.Adopted",
+        ]
         assert {e["causation_id"] for e in history[-4:]} == {str(decision)}
         assert history[-1]["actor"] == META.actor.as_dict()
 
@@ -269,6 +371,7 @@ class ApplicationSuite:
         state = app.state("strategy", first)
         assert state["recommendation_id"] == rec["recommendation_id"]
         assert {i["item_id"] for i in state["items"]} == {
-            str(strategy_item_id(first, UUID(n["plan_need_id"]))) for n in rec["needs"]}
+            str(strategy_item_id(first, UUID(n["plan_need_id"]))) for n in rec["needs"]
+        }
         assert {i["origin"] for i in state["items"]} == {"plan_need"}
         assert len(app.states("strategy")) == 1

@@ -1,6 +1,6 @@
 """A sealed ``recommendation.issued`` envelope, as co-creation publishes it."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 from planspor_shared.canonical import GENESIS_HASH
@@ -19,10 +19,22 @@ def recommendation_envelope(council_constituted_on=date(2023, 10, 19), position=
         council_constituted_on=council_constituted_on,
         summary="Samskaping i kommunestyret",
         items=(
-            RecommendedNeed(plan_need_id=str(uuid4()), action="new", plan_title="Plan for klimatilpasning",
-                            timing="2025", rationale="Høyest rangert", rank=1),
-            RecommendedNeed(plan_need_id=str(uuid4()), action="revise", plan_id=str(uuid4()),
-                            plan_title="Boligpolitisk plan", timing="2026", rank=2),
+            RecommendedNeed(
+                plan_need_id=str(uuid4()),
+                action="new",
+                plan_title="Plan for klimatilpasning",
+                timing="2025",
+                rationale="Høyest rangert",
+                rank=1,
+            ),
+            RecommendedNeed(
+                plan_need_id=str(uuid4()),
+                action="revise",
+                plan_id=str(uuid4()),
+                plan_title="Boligpolitisk plan",
+                timing="2026",
+                rank=2,
+            ),
         ),
     )
     return Envelope.seal(
@@ -31,7 +43,7 @@ def recommendation_envelope(council_constituted_on=date(2023, 10, 19), position=
         position=position,
         aggregate_id=recommendation_id,
         aggregate_version=1,
-        occurred_at=datetime(2024, 4, 1, 12, tzinfo=timezone.utc),
+        occurred_at=datetime(2024, 4, 1, 12, tzinfo=UTC),
         actor={"id": "u-1", "name": "Fasilitator", "role": "facilitator"},
         correlation_id="corr-rec",
         payload=payload,

@@ -45,7 +45,8 @@ def empty_graph(uri: str, auth: tuple[str, str]) -> None:
         deleted = 1
         while deleted:
             deleted = driver.execute_query(
-                "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted").records[0]["deleted"]
+                "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted"
+            ).records[0]["deleted"]
 
 
 def create_stream(nats_url: str, prefix: str) -> None:
@@ -68,9 +69,15 @@ class Processes:
         self.folder, self.running = folder, []
 
     def start(self, package: str, env: dict[str, str], url: str) -> None:
-        log = open(self.folder / f"{package}.log", "wb")
-        process = subprocess.Popen([sys.executable, "-m", package], env={**os.environ, **env}, cwd=self.folder,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log = open(self.folder / f"{package}.log", "wb")  # noqa: SIM115 - the child process writes to it
+        process = subprocess.Popen(
+            [sys.executable, "-m", package],
+            env={**os.environ, **env},
+            cwd=self.folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.running.append(process)
         deadline = time.monotonic() + 60
         while True:
@@ -141,46 +148,75 @@ def main() -> int:
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     with tempfile.TemporaryDirectory(prefix="bench-portal-") as folder:
         processes = Processes(Path(folder))
-        common = {"PLANSPOR_ENV": "development", "NATS_URL": nats_url, "PLANSPOR_SUBJECT_PREFIX": prefix,
-                  "PLAN_REGISTRY_URL": urls["plan_registry"], "COCREATION_URL": urls["cocreation"],
-                  "KNOWLEDGE_URL": urls["knowledge"]}
-        envs = {"plan_registry": {"PLAN_REGISTRY_PORT": str(ports["plan_registry"]), "PLAN_REGISTRY_RELAY": "1",
-                                  "PLAN_REGISTRY_REACTIONS": "1",
-                                  "PLAN_REGISTRY_SQLITE_PATH": f"{folder}/plan-registry.sqlite"},
-                "cocreation": {"COCREATION_PORT": str(ports["cocreation"]), "COCREATION_RELAY": "1",
-                               "COCREATION_CATALOGUE_SUBSCRIBER": "1", "COCREATION_SQLITE_PATH": f"{folder}/cc.sqlite"},
-                "knowledge": {"KNOWLEDGE_PORT": str(ports["knowledge"]), "NEO4J_URI": neo4j_uri,
-                              "NEO4J_USER": auth[0], "NEO4J_PASSWORD": auth[1], "KNOWLEDGE_DURABLE": prefix},
-                "portal": {"PORTAL_PORT": str(ports["portal"])}}
+        common = {
+            "PLANSPOR_ENV": "development",
+            "NATS_URL": nats_url,
+            "PLANSPOR_SUBJECT_PREFIX": prefix,
+            "PLAN_REGISTRY_URL": urls["plan_registry"],
+            "COCREATION_URL": urls["cocreation"],
+            "KNOWLEDGE_URL": urls["knowledge"],
+        }
+        envs = {
+            "plan_registry": {
+                "PLAN_REGISTRY_PORT": str(ports["plan_registry"]),
+                "PLAN_REGISTRY_RELAY": "1",
+                "PLAN_REGISTRY_REACTIONS": "1",
+                "PLAN_REGISTRY_SQLITE_PATH": f"{folder}/plan-registry.sqlite",
+            },
+            "cocreation": {
+                "COCREATION_PORT": str(ports["cocreation"]),
+                "COCREATION_RELAY": "1",
+                "COCREATION_CATALOGUE_SUBSCRIBER": "1",
+                "COCREATION_SQLITE_PATH": f"{folder}/cc.sqlite",
+            },
+            "knowledge": {
+                "KNOWLEDGE_PORT": str(ports["knowledge"]),
+                "NEO4J_URI": neo4j_uri,
+                "NEO4J_USER": auth[0],
+                "NEO4J_PASSWORD": auth[1],
+                "KNOWLEDGE_DURABLE": prefix,
+            },
+            "portal": {"PORTAL_PORT": str(ports["portal"])},
+        }
         try:
             for name in ("plan_registry", "cocreation", "knowledge", "portal"):
                 processes.start(name, {**common, **envs[name]}, urls[name])
-            report = Loader(Platform(urls["plan_registry"], urls["cocreation"], urls["knowledge"]),
-                            wait_timeout=300).run()
+            report = Loader(
+                Platform(urls["plan_registry"], urls["cocreation"], urls["knowledge"]), wait_timeout=300
+            ).run()
             ids = report.ids
-            print(f"portal bench: Bærum loaded ({report.requests} requests) and projected in "
-                  f"{report.load_seconds + report.graph_seconds:.1f} s; {args.requests} requests per page")
+            print(
+                f"portal bench: Bærum loaded ({report.requests} requests) and projected in "
+                f"{report.load_seconds + report.graph_seconds:.1f} s; {args.requests} requests per page"
+            )
             auditor, _ = signed_in(urls["portal"], "auditor")
             analyst, csrf = signed_in(urls["portal"], "analyst")
-            cypher = {"query": "MATCH (p:Plan)-[:ANCHORED_IN]->(g:Goal) RETURN g.title AS goal, count(p) AS plans",
-                      "csrf_token": csrf}
-            pages = [("overview", auditor, "GET", "/", None), ("integrity", auditor, "GET", "/integrity", None),
-                     ("plan system", auditor, "GET", "/plan-system", None),
-                     ("plan register", auditor, "GET", "/plans", None),
-                     ("register, outside strategy", auditor, "GET", "/plans?outside=1", None),
-                     ("plan", auditor, "GET", f"/plans/{ids['plan:P06']}", None),
-                     ("strategy", auditor, "GET", f"/strategies/{ids['strategy']}", None),
-                     ("decision", auditor, "GET", f"/decisions/{ids['decision:adoption']}", None),
-                     ("input", auditor, "GET", f"/inputs/{ids['input:IN07']}", None),
-                     ("workshop", auditor, "GET", f"/workshops/{ids['workshop:W1']}", None),
-                     ("explorer", analyst, "GET", f"/explore?label=Decision&id={ids['decision:adoption']}", None),
-                     ("cypher console", analyst, "POST", "/cypher", cypher)]
+            cypher = {
+                "query": "MATCH (p:Plan)-[:ANCHORED_IN]->(g:Goal) RETURN g.title AS goal, count(p) AS plans",
+                "csrf_token": csrf,
+            }
+            pages = [
+                ("overview", auditor, "GET", "/", None),
+                ("integrity", auditor, "GET", "/integrity", None),
+                ("plan system", auditor, "GET", "/plan-system", None),
+                ("plan register", auditor, "GET", "/plans", None),
+                ("register, outside strategy", auditor, "GET", "/plans?outside=1", None),
+                ("plan", auditor, "GET", f"/plans/{ids['plan:P06']}", None),
+                ("strategy", auditor, "GET", f"/strategies/{ids['strategy']}", None),
+                ("decision", auditor, "GET", f"/decisions/{ids['decision:adoption']}", None),
+                ("input", auditor, "GET", f"/inputs/{ids['input:IN07']}", None),
+                ("workshop", auditor, "GET", f"/workshops/{ids['workshop:W1']}", None),
+                ("explorer", analyst, "GET", f"/explore?label=Decision&id={ids['decision:adoption']}", None),
+                ("cypher console", analyst, "POST", "/cypher", cypher),
+            ]
             print(f"{'page':28} {'page p50':>9} {'p95':>8} {'api p50':>9} {'p95':>8} {'page/api':>9}  (ms)")
             for name, client, method, path, data in pages:
                 page, api = measure(client, method, path, data, args.requests)
                 ratio = statistics.median(page) / max(statistics.median(api), 0.001)
-                print(f"{name:28} {statistics.median(page):9.1f} {percentile(page, 0.95):8.1f} "
-                      f"{statistics.median(api):9.1f} {percentile(api, 0.95):8.1f} {ratio:9.2f}")
+                print(
+                    f"{name:28} {statistics.median(page):9.1f} {percentile(page, 0.95):8.1f} "
+                    f"{statistics.median(api):9.1f} {percentile(api, 0.95):8.1f} {ratio:9.2f}"
+                )
         finally:
             processes.stop()
     return 0

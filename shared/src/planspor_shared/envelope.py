@@ -71,7 +71,9 @@ class EventSignature(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     version: Literal[1]
-    key: Annotated[str, Field(pattern=r"^[^\s+]+\+[0-9a-f]{8}$", examples=["planspor.localhost/plan-registry+1a2b3c4d"])]
+    key: Annotated[
+        str, Field(pattern=r"^[^\s+]+\+[0-9a-f]{8}$", examples=["planspor.localhost/plan-registry+1a2b3c4d"])
+    ]
     sig: Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]{86}==$", description="base64 of the 64-byte signature")]
 
 

@@ -31,8 +31,9 @@ class Meta:
     causation_id: str | None = None
 
     @classmethod
-    def of(cls, actor: Mapping[str, str] | Actor, correlation_id: str | None = None,
-           causation_id: str | None = None) -> Meta:
+    def of(
+        cls, actor: Mapping[str, str] | Actor, correlation_id: str | None = None, causation_id: str | None = None
+    ) -> Meta:
         if not isinstance(actor, Actor):
             actor = Actor(id=str(actor["id"]), name=str(actor["name"]), role=str(actor["role"]))
         return cls(actor=actor, correlation_id=correlation_id, causation_id=causation_id)
@@ -42,8 +43,7 @@ class Meta:
         return Meta(actor=self.actor, correlation_id=self.correlation_id or causation_id, causation_id=causation_id)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"actor": self.actor.as_dict(), "correlation_id": self.correlation_id,
-                "causation_id": self.causation_id}
+        return {"actor": self.actor.as_dict(), "correlation_id": self.correlation_id, "causation_id": self.causation_id}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Meta:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
@@ -24,7 +24,7 @@ def test_the_hash_is_sha256_of_prev_hash_and_the_canonical_envelope_without_hash
         position=1,
         aggregate_id="p1",
         aggregate_version=2,
-        occurred_at=datetime(2024, 10, 16, 8, 0, tzinfo=timezone.utc),
+        occurred_at=datetime(2024, 10, 16, 8, 0, tzinfo=UTC),
         actor={"id": "u1", "name": "Åse", "role": "planner"},
         payload={"plan_id": "p1", "goal_id": "g1"},
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
@@ -29,7 +29,7 @@ def fields(**overrides):
         position=1,
         aggregate_id="plan-1",
         aggregate_version=3,
-        occurred_at=datetime(2024, 10, 16, 10, tzinfo=timezone.utc),
+        occurred_at=datetime(2024, 10, 16, 10, tzinfo=UTC),
         actor={"id": "u-1", "name": "Ola", "role": "planner"},
         payload=PlanAnchored(plan_id="plan-1", goal_id="goal-1"),
     )
@@ -55,7 +55,7 @@ def test_occurred_at_must_be_aware_and_is_kept_in_utc():
         Envelope.seal(GENESIS_HASH, **fields(occurred_at=datetime(2024, 10, 16, 10)))
     oslo = datetime(2024, 10, 16, 12, tzinfo=timezone(timedelta(hours=2)))
     envelope = Envelope.seal(GENESIS_HASH, **fields(occurred_at=oslo))
-    assert envelope.occurred_at.tzinfo == timezone.utc
+    assert envelope.occurred_at.tzinfo == UTC
     assert envelope.occurred_at == oslo
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import ClassVar
 
 import pytest
@@ -18,14 +18,33 @@ pytestmark = pytest.mark.unit
 
 DESIGN_CATALOGUE = {
     "plan-registry": {
-        "goal.defined", "indicator.defined", "indicator.measured", "plan.proposed", "plan.anchored",
-        "plan.status_changed", "plan.revision_scheduled", "strategy.drafted", "strategy.item_set",
-        "strategy.kommuneplan_assessed", "strategy.published", "strategy.adopted", "decision.recorded",
-        "input.received", "evidence.recorded",
+        "goal.defined",
+        "indicator.defined",
+        "indicator.measured",
+        "plan.proposed",
+        "plan.anchored",
+        "plan.status_changed",
+        "plan.revision_scheduled",
+        "strategy.drafted",
+        "strategy.item_set",
+        "strategy.kommuneplan_assessed",
+        "strategy.published",
+        "strategy.adopted",
+        "decision.recorded",
+        "input.received",
+        "evidence.recorded",
     },
     "cocreation": {
-        "process.started", "participant.enrolled", "workshop.scheduled", "workshop.held", "input.recorded",
-        "plan_need.proposed", "prioritisation.opened", "ballot.cast", "prioritisation.made", "recommendation.issued",
+        "process.started",
+        "participant.enrolled",
+        "workshop.scheduled",
+        "workshop.held",
+        "input.recorded",
+        "plan_need.proposed",
+        "prioritisation.opened",
+        "ballot.cast",
+        "prioritisation.made",
+        "recommendation.issued",
     },
 }
 
@@ -58,7 +77,7 @@ def test_every_event_round_trips_through_the_wire(model, make_example):
         position=1,
         aggregate_id="agg-1",
         aggregate_version=1,
-        occurred_at=datetime(2024, 1, 1, tzinfo=timezone.utc),
+        occurred_at=datetime(2024, 1, 1, tzinfo=UTC),
         actor={"id": "u", "name": "U", "role": "planner"},
         payload=payload,
     )
@@ -123,8 +142,8 @@ def test_payloads_refuse_what_the_contract_forbids(examples, event_type, change,
 
 def test_times_in_payloads_are_kept_in_utc(make_example):
     scheduled = make_example("workshop.scheduled")
-    assert scheduled.starts_at == datetime(2024, 1, 10, 16, tzinfo=timezone.utc)
-    assert scheduled.starts_at.tzinfo == timezone.utc
+    assert scheduled.starts_at == datetime(2024, 1, 10, 16, tzinfo=UTC)
+    assert scheduled.starts_at.tzinfo == UTC
 
 
 def test_a_v2_can_be_registered_beside_v1_and_both_are_read(examples):
@@ -156,11 +175,15 @@ def test_a_v2_can_be_registered_beside_v1_and_both_are_read(examples):
     common = dict(
         aggregate_id=v1.plan_id,
         aggregate_version=1,
-        occurred_at=datetime(2024, 11, 1, tzinfo=timezone.utc),
+        occurred_at=datetime(2024, 11, 1, tzinfo=UTC),
         actor={"id": "u", "name": "U", "role": "planner"},
     )
-    first = Envelope.seal(GENESIS_HASH, event_id="00000000-0000-4000-8000-000000000001", position=1, payload=v1, **common)
-    second = Envelope.seal(first.hash, event_id="00000000-0000-4000-8000-000000000002", position=2, payload=v2, **common)
+    first = Envelope.seal(
+        GENESIS_HASH, event_id="00000000-0000-4000-8000-000000000001", position=1, payload=v1, **common
+    )
+    second = Envelope.seal(
+        first.hash, event_id="00000000-0000-4000-8000-000000000002", position=2, payload=v2, **common
+    )
     assert second.schema_version == 2
     assert parse_payload(first, registry) == v1
     assert parse_payload(second, registry) == v2

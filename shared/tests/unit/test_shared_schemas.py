@@ -12,21 +12,26 @@ from planspor_shared.canonical import GENESIS_HASH
 from planspor_shared.envelope import Envelope
 from planspor_shared.events import REGISTRY
 from planspor_shared.events.plan_registry import PlanRegistryEvent
-from planspor_shared.schemas import SCHEMA_DIR, __main__ as cli
-from planspor_shared.schemas import event_schema, schema_path, stale_files, write_files
+from planspor_shared.schemas import SCHEMA_DIR, event_schema, schema_path, stale_files, write_files
+from planspor_shared.schemas import __main__ as cli
 
 pytestmark = pytest.mark.unit
 
 
 def test_the_schema_files_in_the_repo_match_the_models():
     problems = stale_files()
-    assert problems == [], "contracts changed without their schemas: run `python -m planspor_shared.schemas`\n" + "\n".join(problems)
+    assert problems == [], (
+        "contracts changed without their schemas: run `python -m planspor_shared.schemas`\n" + "\n".join(problems)
+    )
 
 
 def test_each_event_has_its_file_named_by_source_type_and_version():
     for model in REGISTRY:
         path = schema_path(model)
-        assert path.relative_to(SCHEMA_DIR).as_posix() == f"{model.event_source}/{model.event_type}.v{model.schema_version}.json"
+        assert (
+            path.relative_to(SCHEMA_DIR).as_posix()
+            == f"{model.event_source}/{model.event_type}.v{model.schema_version}.json"
+        )
         text = path.read_text(encoding="utf-8")
         assert text.endswith("}\n")
         schema = json.loads(text)

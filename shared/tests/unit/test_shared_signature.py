@@ -61,12 +61,15 @@ def test_an_unsigned_envelope_has_the_wire_form_it_had_before_signatures(plan_re
     assert all(b'"signature"' not in e.to_canonical() for e in plan_registry_chain)
 
 
-@pytest.mark.parametrize("field", [
-    {"version": 2, "key": "planspor.test/x+1a2b3c4d", "sig": "A" * 86 + "=="},
-    {"version": 1, "key": "no key id", "sig": "A" * 86 + "=="},
-    {"version": 1, "key": "planspor.test/x+1a2b3c4d", "sig": "short"},
-    {"version": 1, "key": "planspor.test/x+1a2b3c4d", "sig": "A" * 86 + "==", "extra": 1},
-])
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"version": 2, "key": "planspor.test/x+1a2b3c4d", "sig": "A" * 86 + "=="},
+        {"version": 1, "key": "no key id", "sig": "A" * 86 + "=="},
+        {"version": 1, "key": "planspor.test/x+1a2b3c4d", "sig": "short"},
+        {"version": 1, "key": "planspor.test/x+1a2b3c4d", "sig": "A" * 86 + "==", "extra": 1},
+    ],
+)
 def test_a_malformed_signature_field_is_refused(plan_registry_chain, field):
     wire = json.loads(plan_registry_chain[0].to_canonical())
     with pytest.raises(ValidationError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planspor_shared.subjects import msg_id, source_subjects, stream_name, subject
+from planspor_shared.subjects import msg_id, source_subjects, subject
 
 pytestmark = pytest.mark.unit
 
@@ -22,8 +22,15 @@ def test_a_prefix_is_one_plain_token(prefix):
         subject("plan-registry", "plan.proposed", prefix=prefix)
 
 
-@pytest.mark.parametrize(("source", "event_type"), [("plan.registry", "plan.proposed"), ("cocreation", "proposed"),
-                                                    ("cocreation", "plan.*"), ("Cocreation", "plan.proposed")])
+@pytest.mark.parametrize(
+    ("source", "event_type"),
+    [
+        ("plan.registry", "plan.proposed"),
+        ("cocreation", "proposed"),
+        ("cocreation", "plan.*"),
+        ("Cocreation", "plan.proposed"),
+    ],
+)
 def test_sources_and_event_types_are_checked(source, event_type):
     with pytest.raises(ValueError):
         subject(source, event_type)

@@ -24,8 +24,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 @pytest.fixture(scope="module")
 def baerum(platform) -> dict[str, str]:
     """The scenario's keys (``decision:adoption``, ``plan:P01``, ``input:IN07``, ...) and the services' ids."""
-    client = Client(plan_registry_url=platform.urls["plan-registry"], cocreation_url=platform.urls["cocreation"],
-                    knowledge_url=platform.urls["knowledge"])
+    client = Client(
+        plan_registry_url=platform.urls["plan-registry"],
+        cocreation_url=platform.urls["cocreation"],
+        knowledge_url=platform.urls["knowledge"],
+    )
     started = time.monotonic()
     report = Loader(client, ids_file=platform.ids_file, wait_timeout=180).run()
     print(f"Bærum scenario loaded and projected in {time.monotonic() - started:.1f} s")
@@ -39,13 +42,21 @@ def portal(platform, baerum, tmp_path_factory):
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("portal") / "portal.log"
-    env = {**os.environ, "PLANSPOR_ENV": "development", "PORTAL_HOST": "127.0.0.1", "PORTAL_PORT": str(port),
-           "PLAN_REGISTRY_URL": platform.urls["plan-registry"], "COCREATION_URL": platform.urls["cocreation"],
-           "KNOWLEDGE_URL": platform.urls["knowledge"], "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "PLANSPOR_ENV": "development",
+        "PORTAL_HOST": "127.0.0.1",
+        "PORTAL_PORT": str(port),
+        "PLAN_REGISTRY_URL": platform.urls["plan-registry"],
+        "COCREATION_URL": platform.urls["cocreation"],
+        "KNOWLEDGE_URL": platform.urls["knowledge"],
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("PLANSPOR_TOKENS", None)
     with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "portal"], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "portal"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -80,8 +91,13 @@ def browser(portal, tmp_path_factory):
     guard = NetworkGuard()
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+            accept_downloads=True,
+        )
         context.route("**/*", guard.handle)
         try:
             yield Browser(context, portal, guard)

@@ -19,8 +19,15 @@ from portal.i18n import PLACEHOLDER, catalogue
 
 REPO = Path(__file__).resolve().parents[3]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCREENSHOTS = REPO / "var" / "portal" / "screenshots"
@@ -73,22 +80,24 @@ class Labels:
     texts: dict[str, dict[str, str]]
 
     @classmethod
-    def load(cls) -> "Labels":
+    def load(cls) -> Labels:
         nb, en = catalogue("nb").messages, catalogue("en").messages
         keys = [k for k in nb if nb[k] != en[k] and not k.startswith(("format.", "month."))]
-        return cls({"nb": {k: _pattern(nb[k]) for k in keys}, "en": {k: _pattern(en[k]) for k in keys}},
-                   {"nb": {k: nb[k] for k in keys}, "en": {k: en[k] for k in keys}})
+        return cls(
+            {"nb": {k: _pattern(nb[k]) for k in keys}, "en": {k: _pattern(en[k]) for k in keys}},
+            {"nb": {k: nb[k] for k in keys}, "en": {k: en[k] for k in keys}},
+        )
 
     def untranslated(self, found_in_nb: set[str], found_in_en: set[str]) -> set[str]:
         """Bokmål labels none of whose keys (one text may serve several) shows its English text."""
         nb = self.texts["nb"]
-        return {key for key in found_in_nb
-                if not any(nb[other] == nb[key] for other in found_in_en)}
+        return {key for key in found_in_nb if not any(nb[other] == nb[key] for other in found_in_en)}
 
     def found(self, language: str, texts: list[str]) -> set[str]:
         """Keys whose label in ``language`` is one of the texts, or a part of one between separators."""
-        segments = {s.strip().rstrip(":").strip() for text in texts for s in [text, *SEPARATORS.split(text)]
-                    if s and s.strip()}
+        segments = {
+            s.strip().rstrip(":").strip() for text in texts for s in [text, *SEPARATORS.split(text)] if s and s.strip()
+        }
         plain = self.texts[language]
         found = {key for key, text in plain.items() if "{" not in text and text in segments}
         for key, text in plain.items():
@@ -97,6 +106,7 @@ class Labels:
                 if any(s.startswith(head) and self.only[language][key].match(s) for s in segments):
                     found.add(key)
         return found
+
 
 TEXTS_JS = """() => {
   const out = [document.title];
@@ -162,16 +172,30 @@ class Browser:
         self.axe_rules_passed += len(result["passes"])
         for violation in result["violations"]:
             if violation["impact"] in ("serious", "critical"):
-                self.findings.append(AxeFinding(name, violation["id"], violation["impact"], violation["help"],
-                                                [" ".join(n["target"]) for n in violation["nodes"][:5]]))
+                self.findings.append(
+                    AxeFinding(
+                        name,
+                        violation["id"],
+                        violation["impact"],
+                        violation["help"],
+                        [" ".join(n["target"]) for n in violation["nodes"][:5]],
+                    )
+                )
         self.page.screenshot(path=str(SCREENSHOTS / f"{self.shots:02d}-{name}.png"))
 
     def picture(self, selector: str, path: Path, height: int = 1400) -> None:
         """A picture of one part of the page (at most ``height`` pixels of it), for the README."""
         box = self.page.locator(selector).bounding_box()
-        self.page.screenshot(path=str(path), full_page=True, clip={
-            "x": max(box["x"] - 16, 0), "y": max(box["y"] - 16, 0), "width": box["width"] + 32,
-            "height": min(box["height"] + 32, height)})
+        self.page.screenshot(
+            path=str(path),
+            full_page=True,
+            clip={
+                "x": max(box["x"] - 16, 0),
+                "y": max(box["y"] - 16, 0),
+                "width": box["width"] + 32,
+                "height": min(box["height"] + 32, height),
+            },
+        )
 
     def visit(self, path: str, name: str):
         response = self.goto(path)

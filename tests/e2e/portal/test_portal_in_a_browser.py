@@ -15,7 +15,6 @@ import io
 import httpx
 import pytest
 from playwright.sync_api import expect
-
 from portal_browser import SCREENSHOTS, Labels, on_this_machine
 
 pytestmark = pytest.mark.e2e
@@ -57,8 +56,11 @@ def test_02_the_adoption_decision_s_timeline_reaches_the_council_seminar_of_29_a
     accessible(browser)
 
 
-@pytest.mark.xfail(strict=True, reason="TODO(issue 13): the evidence pack download is later work; "
-                                       "the decision page holds its place (partials/evidence_pack.html)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="TODO(issue 13): the evidence pack download is later work; "
+    "the decision page holds its place (partials/evidence_pack.html)",
+)
 def test_03_the_auditor_downloads_the_evidence_pack_of_the_decision(browser, baerum):
     browser.sign_in("auditor")
     browser.goto(f"/decisions/{baerum['decision:adoption']}")
@@ -72,7 +74,8 @@ def test_04_the_plan_system_page_draws_the_baerum_hierarchy_with_all_41_plans(br
     browser.sign_in("auditor")
     browser.visit("/plan-system", "plan-system")
     drawn = browser.page.locator(".hierarchy li[data-plan-id]").evaluate_all(
-        "items => items.map(i => i.dataset.planId)")
+        "items => items.map(i => i.dataset.planId)"
+    )
     plans = {value for key, value in baerum.items() if key.startswith("plan:")}
     assert len(plans) == 41 and len(drawn) == 41 and set(drawn) == plans
     root = browser.page.locator(f".tree-root > li[data-plan-id='{baerum['plan:P01']}']")
@@ -128,9 +131,15 @@ def test_07_an_input_says_in_plain_words_what_became_of_it_and_the_workshop_who_
 def test_08_switching_to_english_changes_every_label_on_the_page(browser, baerum):
     labels = Labels.load()
     browser.sign_in("auditor")
-    pages = [("/", "overview"), ("/plan-system", "plan-system"), ("/plans", "plans"),
-             (f"/strategies/{baerum['strategy']}", "strategy"), (f"/decisions/{baerum['decision:adoption']}", "decision"),
-             (f"/inputs/{baerum['input:IN07']}", "input"), (f"/workshops/{baerum['workshop:W1']}", "workshop")]
+    pages = [
+        ("/", "overview"),
+        ("/plan-system", "plan-system"),
+        ("/plans", "plans"),
+        (f"/strategies/{baerum['strategy']}", "strategy"),
+        (f"/decisions/{baerum['decision:adoption']}", "decision"),
+        (f"/inputs/{baerum['input:IN07']}", "input"),
+        (f"/workshops/{baerum['workshop:W1']}", "workshop"),
+    ]
     in_bokmål = {}
     for path, name in pages:
         browser.goto(path)
@@ -194,7 +203,8 @@ def test_10_the_analyst_explores_a_node_s_neighbourhood_and_expands_it_by_click(
     assert browser.page.evaluate("document.querySelectorAll('#neighbourhood tr[data-neighbour]').length") != 0
     answer = browser.page.evaluate(
         "(id) => fetch('/explore/neighbourhood.json?label=Decision&id=' + id).then(r => r.json())",
-        baerum["decision:adoption"])
+        baerum["decision:adoption"],
+    )
     assert answer["count"] == before and any(e["data"].get("label") == "ADOPTED" for e in answer["elements"])
     browser.visit(f"/explore?label=Strategy&id={baerum['strategy']}&labels=StrategyItem", "explore-filtered")
     kinds = browser.page.locator("#neighbourhood tr[data-neighbour] th a").all_inner_texts()
@@ -240,7 +250,8 @@ def test_14_no_page_loaded_anything_from_outside_the_machine(browser):
     assert not on_this_machine("http://192.168.1.10/")
     assert len(browser.visited) >= 15 and browser.guard.allowed > 100
     assert browser.axe_rules_passed > 100, "axe-core ran on the pages"
-    print(f"\n{len(browser.visited)} pages checked by axe-core in {browser.axe_seconds:.1f} s; "
-          f"{browser.guard.allowed} requests, all to this machine")
+    print(
+        f"\n{len(browser.visited)} pages checked by axe-core in {browser.axe_seconds:.1f} s; "
+        f"{browser.guard.allowed} requests, all to this machine"
+    )
     assert browser.guard.blocked == []
-

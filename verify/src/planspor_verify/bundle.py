@@ -73,10 +73,15 @@ def write_bundle(path: str | Path, bundle: Bundle) -> Path:
     manifest = {"format": FORMAT, "version": VERSION, "created_at": bundle.created_at, "sources": []}
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for record in bundle.sources:
-            manifest["sources"].append({
-                "source": record.source, "origin": record.origin, "events": f"{record.source}/events.jsonl",
-                "checkpoints": f"{record.source}/checkpoints/", "keys": f"{record.source}/keys.json",
-            })
+            manifest["sources"].append(
+                {
+                    "source": record.source,
+                    "origin": record.origin,
+                    "events": f"{record.source}/events.jsonl",
+                    "checkpoints": f"{record.source}/checkpoints/",
+                    "keys": f"{record.source}/keys.json",
+                }
+            )
             archive.writestr(f"{record.source}/events.jsonl", b"".join(line + b"\n" for line in record.lines))
             for note in record.checkpoints:
                 size = int(note.split("\n", 2)[1])
@@ -109,7 +114,9 @@ def read_bundle(path: str | Path) -> Bundle:
                 source, origin = str(entry["source"]), str(entry["origin"])
                 events, checkpoints, keys = str(entry["events"]), str(entry["checkpoints"]), str(entry["keys"])
             except (KeyError, TypeError):
-                raise BundleError(f"{path}: a manifest entry lacks source, origin, events, checkpoints or keys") from None
+                raise BundleError(
+                    f"{path}: a manifest entry lacks source, origin, events, checkpoints or keys"
+                ) from None
             data = _read(archive, events)
             lines = data.split(b"\n")
             if lines and lines[-1] == b"":
@@ -121,8 +128,15 @@ def read_bundle(path: str | Path) -> Bundle:
             key_list = key_doc.get("keys") if isinstance(key_doc, dict) else None
             if not isinstance(key_list, list):
                 raise BundleError(f"{path}: {keys} has no list of keys")
-            records.append(SourceRecord(source=source, origin=origin, lines=lines, checkpoints=notes,
-                                        keys=[k for k in key_list if isinstance(k, dict)]))
+            records.append(
+                SourceRecord(
+                    source=source,
+                    origin=origin,
+                    lines=lines,
+                    checkpoints=notes,
+                    keys=[k for k in key_list if isinstance(k, dict)],
+                )
+            )
         return Bundle(sources=records, created_at=manifest.get("created_at"))
 
 

@@ -50,8 +50,7 @@ def loads(data: bytes | str) -> Any:
     try:
         if isinstance(data, bytes):
             data = data.decode("utf-8")
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_float=_no_float,
-                          parse_constant=_no_constant)
+        return json.loads(data, object_pairs_hook=_no_duplicates, parse_float=_no_float, parse_constant=_no_constant)
     except UnicodeDecodeError:
         raise NotCanonical("not UTF-8") from None
     except json.JSONDecodeError as error:
@@ -69,8 +68,9 @@ def canonical(value: Any) -> bytes:
 def canonical_of_loaded(value: Any) -> bytes:
     """Canonical bytes of a value known to hold only JSON types (as ``loads`` returns)."""
     try:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          allow_nan=False).encode("utf-8")
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+            "utf-8"
+        )
     except UnicodeEncodeError:
         raise NotCanonical("a string holds a lone surrogate") from None
 
@@ -100,4 +100,6 @@ def envelope_hash(envelope: dict[str, Any], *, loaded: bool = False) -> str:
     if not (isinstance(prev_hash, str) and len(prev_hash) == 64 and all(c in "0123456789abcdef" for c in prev_hash)):
         raise NotCanonical("prev_hash is not 64 lower-case hex characters")
     body = {key: value for key, value in envelope.items() if key not in UNHASHED_FIELDS}
-    return hashlib.sha256(prev_hash.encode("ascii") + (canonical_of_loaded(body) if loaded else canonical(body))).hexdigest()
+    return hashlib.sha256(
+        prev_hash.encode("ascii") + (canonical_of_loaded(body) if loaded else canonical(body))
+    ).hexdigest()

@@ -67,7 +67,7 @@ class Checkpoint:
         extensions = []
         for line in rest:
             if line.startswith(TIME_PREFIX) and time is None:
-                time = line[len(TIME_PREFIX):]
+                time = line[len(TIME_PREFIX) :]
                 if not _TIME.match(time):
                     raise NoteError(f"time {time!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
             else:

@@ -28,12 +28,23 @@ def _keys(values: list[str]) -> list[VerifierKey]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="planspor-verify", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="planspor-verify", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("bundle", help="the bundle (a zip) to check")
-    parser.add_argument("--key", action="append", required=True, metavar="VKEY",
-                        help="a verifier key you trust, <name>+<hex key id>+<base64 key>, or a file of them; repeatable")
-    parser.add_argument("--saved-head", action="append", default=[], metavar="FILE",
-                        help="a signed head (checkpoint) you saved earlier; repeatable, one per source")
+    parser.add_argument(
+        "--key",
+        action="append",
+        required=True,
+        metavar="VKEY",
+        help="a verifier key you trust, <name>+<hex key id>+<base64 key>, or a file of them; repeatable",
+    )
+    parser.add_argument(
+        "--saved-head",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a signed head (checkpoint) you saved earlier; repeatable, one per source",
+    )
     args = parser.parse_args(argv)
     try:
         keys = _keys(args.key)

@@ -57,8 +57,9 @@ class CompactRange:
         self.size = size
         self.hashes = list(hashes)
         if size < 0 or len(self.hashes) != bin(size).count("1"):
-            raise ValueError(f"a range of {size} leaves has {bin(max(size, 0)).count('1')} subtrees, "
-                             f"not {len(self.hashes)}")
+            raise ValueError(
+                f"a range of {size} leaves has {bin(max(size, 0)).count('1')} subtrees, not {len(self.hashes)}"
+            )
         if any(len(h) != HASH_SIZE for h in self.hashes):
             raise ValueError("every subtree hash has 32 bytes")
 
@@ -188,8 +189,7 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes],
         raise ProofError("the proof does not lead to the root")
 
 
-def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes,
-                       proof: Sequence[bytes]) -> None:
+def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]) -> None:
     """RFC 9162 2.1.4.2; raises ``ProofError`` unless the tree of ``first_root`` is a prefix of that of ``second_root``.
 
     As in transparency-dev/merkle, a proof from the empty tree is refused as meaningless:

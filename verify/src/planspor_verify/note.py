@@ -141,8 +141,9 @@ class Signer:
         return self.verifier_key.name
 
     def seed(self) -> bytes:
-        return self._private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                           serialization.NoEncryption())
+        return self._private.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
 
     def skey(self) -> str:
         """The signer key string; keep it secret."""
@@ -203,7 +204,7 @@ def parse_note(data: str | bytes) -> Note:
     split = data.rfind("\n\n")
     if split < 0:
         raise NoteError("a note has a blank line before its signatures")
-    text, lines = data[: split + 1], data[split + 2:]
+    text, lines = data[: split + 1], data[split + 2 :]
     if not lines or not lines.endswith("\n"):
         raise NoteError("a note ends with signature lines, each ending in a newline")
     signatures = []

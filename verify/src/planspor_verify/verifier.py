@@ -108,8 +108,7 @@ def _examine(line: bytes) -> _Examined:
         envelope = loads(line)
         if not isinstance(envelope, dict):
             return _Examined(None, "it is not a JSON object")
-        for name, kind in (("position", int), ("source", str), ("prev_hash", str), ("hash", str),
-                           ("event_type", str)):
+        for name, kind in (("position", int), ("source", str), ("prev_hash", str), ("hash", str), ("event_type", str)):
             value = envelope.get(name)
             if not isinstance(value, kind) or isinstance(value, bool):
                 return _Examined(None, f"it has no valid {name}")
@@ -187,8 +186,9 @@ class _SourceCheck:
             prev_hash = envelope["hash"]
         self.walked = True
 
-    def _problem_at(self, p: int, item: _Examined, positions: list[int | None], prev_hash: str,
-                    current: VerifierKey | None) -> tuple[str, str] | None:
+    def _problem_at(
+        self, p: int, item: _Examined, positions: list[int | None], prev_hash: str, current: VerifierKey | None
+    ) -> tuple[str, str] | None:
         envelope = item.envelope
         if envelope is None:
             return UNREADABLE, f"line {p} of the events {item.problem}"
@@ -277,8 +277,11 @@ class _SourceCheck:
             try:
                 opened = open_checkpoint(note, keys)
             except NoteError as error:
-                self.fail(None, BAD_HEAD, f"head {cp.size} is not signed by the key in force "
-                          f"{key.ident if key else '(none)'}: {error}")
+                self.fail(
+                    None,
+                    BAD_HEAD,
+                    f"head {cp.size} is not signed by the key in force {key.ident if key else '(none)'}: {error}",
+                )
                 return
             if cp.size in signed and signed[cp.size].checkpoint.root != cp.root:
                 self.fail(None, BAD_HEAD, f"two signed heads of size {cp.size} with different roots")
@@ -291,12 +294,19 @@ class _SourceCheck:
             cp = head.checkpoint
             if cp.size > len(self.leaves):
                 if self.walked:
-                    self.fail(len(self.leaves) + 1, MISSING,
-                              f"the record ends at {len(self.leaves)}, but head {cp.size} covers {cp.size} events")
+                    self.fail(
+                        len(self.leaves) + 1,
+                        MISSING,
+                        f"the record ends at {len(self.leaves)}, but head {cp.size} covers {cp.size} events",
+                    )
                 return
             if roots[cp.size] != cp.root:
-                self.fail(previous + 1, EDITED, f"positions {previous + 1}..{cp.size} do not hash to the root "
-                          f"of head {cp.size} (the first altered one is among them)")
+                self.fail(
+                    previous + 1,
+                    EDITED,
+                    f"positions {previous + 1}..{cp.size} do not hash to the root "
+                    f"of head {cp.size} (the first altered one is among them)",
+                )
                 return
             previous = cp.size
 
@@ -312,11 +322,17 @@ class _SourceCheck:
         if trusted_from is not None:
             announced_at = entries[trusted_from][0] - 1
             trusted_keys = {key.ident for _, key in entries[trusted_from:]}
-            if any(h.checkpoint.size >= announced_at and any(k.ident in trusted_keys for k in h.signed_by)
-                   for h in self.heads):
+            if any(
+                h.checkpoint.size >= announced_at and any(k.ident in trusted_keys for k in h.signed_by)
+                for h in self.heads
+            ):
                 return
-        self.fail(1, UNKNOWN_KEY, f"it is signed by {first_key.ident}, which is not a key you trust"
-                  + ("" if trusted_from is None else ", and no head of a key you trust covers it"))
+        self.fail(
+            1,
+            UNKNOWN_KEY,
+            f"it is signed by {first_key.ident}, which is not a key you trust"
+            + ("" if trusted_from is None else ", and no head of a key you trust covers it"),
+        )
 
     # ------------------------------------------------------------------ 4. the saved head
 
@@ -326,8 +342,10 @@ class _SourceCheck:
         chain = {key.ident: key for key in self.chain.keys()}
         known = {**self.hinted, **self.trusted, **chain}
         keys = [known[ident] for ident in named if ident in known]
-        never_used = (f"the saved head {checkpoint.size}/{checkpoint.root_b64} is signed by "
-                      f"{', '.join(named) or 'no key of this log'}, a key this record never used: it was rewritten")
+        never_used = (
+            f"the saved head {checkpoint.size}/{checkpoint.root_b64} is signed by "
+            f"{', '.join(named) or 'no key of this log'}, a key this record never used: it was rewritten"
+        )
         if not keys:
             self.fail(1, SAVED_HEAD, never_used)
             return
@@ -337,24 +355,36 @@ class _SourceCheck:
             raise SavedHeadError(f"the saved head does not verify: {error}") from None
         if checkpoint.size > len(self.leaves):
             if self.walked:
-                self.fail(len(self.leaves) + 1, MISSING, f"the record ends at {len(self.leaves)}, but the saved "
-                          f"head covers {checkpoint.size} events")
+                self.fail(
+                    len(self.leaves) + 1,
+                    MISSING,
+                    f"the record ends at {len(self.leaves)}, but the saved head covers {checkpoint.size} events",
+                )
             return
         if self.chain.in_force_at_size(checkpoint.size) not in keys:
-            self.fail(1, SAVED_HEAD, never_used if not any(k.ident in chain for k in keys) else
-                      f"the saved head is signed by a key not in force at size {checkpoint.size}")
+            self.fail(
+                1,
+                SAVED_HEAD,
+                never_used
+                if not any(k.ident in chain for k in keys)
+                else f"the saved head is signed by a key not in force at size {checkpoint.size}",
+            )
             return
         root = self._roots({checkpoint.size})[checkpoint.size]
         if root != checkpoint.root:
-            self.fail(None, SAVED_HEAD, f"the first {checkpoint.size} events do not hash to the saved head "
-                      f"{checkpoint.size}/{checkpoint.root_b64}: an event at or before position "
-                      f"{checkpoint.size} was changed")
+            self.fail(
+                None,
+                SAVED_HEAD,
+                f"the first {checkpoint.size} events do not hash to the saved head "
+                f"{checkpoint.size}/{checkpoint.root_b64}: an event at or before position "
+                f"{checkpoint.size} was changed",
+            )
 
     def _roots(self, sizes: set[int]) -> dict[int, bytes]:
         compact, roots = CompactRange(), {}
         wanted = sorted(s for s in sizes if s <= len(self.leaves))
         for size in wanted:
-            compact.extend(self.leaves[compact.size:size])
+            compact.extend(self.leaves[compact.size : size])
             roots[size] = compact.root()
         return roots
 

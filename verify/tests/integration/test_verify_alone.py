@@ -45,10 +45,25 @@ def test_the_verifier_alone_in_a_fresh_environment_checks_a_bundle_of_the_runtim
     env_dir = tmp_path / "auditor"
     venv.create(env_dir, with_pip=True)
     python, verifier = env_dir / "bin" / "python", env_dir / "bin" / "planspor-verify"
-    subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c", REPO / "constraints.txt",
-                    REPO / "verify"], check=True, capture_output=True, timeout=600)
-    installed = subprocess.run([python, "-m", "pip", "list", "--format=freeze"], check=True, capture_output=True,
-                               text=True).stdout
+    subprocess.run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-c",
+            REPO / "constraints.txt",
+            REPO / "verify",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    installed = subprocess.run(
+        [python, "-m", "pip", "list", "--format=freeze"], check=True, capture_output=True, text=True
+    ).stdout
     assert not [line for line in installed.splitlines() if line.startswith("planspor") and "verify" not in line]
     assert subprocess.run([python, "-c", "import planspor_shared"], capture_output=True).returncode != 0
 

@@ -5,20 +5,24 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from verify_records import signer_for
 
 from planspor_verify.canonical import GENESIS_HASH, NotCanonical, canonical, envelope_hash, loads
 from planspor_verify.signature import DOMAIN, event_message, sign_event, signature_problem
-from verify_records import signer_for
 
 pytestmark = pytest.mark.unit
 
 
 def test_keys_are_sorted_without_whitespace_and_text_stays_utf8():
-    assert canonical({"b": 1, "a": ["æ", None, True], "c": {"z": "\n", "y": "\u2028"}}) == \
-        '{"a":["æ",null,true],"b":1,"c":{"y":"\u2028","z":"\\n"}}'.encode()
+    assert (
+        canonical({"b": 1, "a": ["æ", None, True], "c": {"z": "\n", "y": "\u2028"}})
+        == '{"a":["æ",null,true],"b":1,"c":{"y":"\u2028","z":"\\n"}}'.encode()
+    )
 
 
-@pytest.mark.parametrize("wire", [b'{"a":1.5}', b'{"a":1e3}', b'{"a":NaN}', b'{"a":1,"a":2}', b"\xff", b"{", b'"\\ud800"'])
+@pytest.mark.parametrize(
+    "wire", [b'{"a":1.5}', b'{"a":1e3}', b'{"a":NaN}', b'{"a":1,"a":2}', b"\xff", b"{", b'"\\ud800"']
+)
 def test_what_has_no_canonical_form_is_refused(wire):
     with pytest.raises(NotCanonical):
         canonical(loads(wire))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+from verify_records import build_history, bundle_of
 
 from planspor_verify.bundle import read_bundle, write_bundle
 from planspor_verify.cli import main
-from verify_records import bundle_of, build_history
 
 pytestmark = pytest.mark.unit
 
@@ -52,8 +52,10 @@ def test_an_edited_event_fails_with_its_position(tmp_path, bundle_file, historie
                 data = b"\n".join(lines)
             target.writestr(item, data)
     assert main([str(mutated), *keys(histories)]) == 1
-    assert capsys.readouterr().out.strip() == \
-        "failed: plan-registry position 42: edited: its content does not match its hash"
+    assert (
+        capsys.readouterr().out.strip()
+        == "failed: plan-registry position 42: edited: its content does not match its hash"
+    )
 
 
 def test_keys_may_come_from_a_file_and_a_saved_head_from_earlier(tmp_path, bundle_file, histories, capsys):
@@ -71,7 +73,9 @@ def test_a_record_signed_by_a_key_you_do_not_hold_fails(bundle_file, histories, 
     assert "plan-registry position 1: signed by an unknown key" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("problem", ["not a zip", "bad key", "no key", "missing saved head", "saved head of another log"])
+@pytest.mark.parametrize(
+    "problem", ["not a zip", "bad key", "no key", "missing saved head", "saved head of another log"]
+)
 def test_usage_and_unreadable_input_exit_2(tmp_path, bundle_file, histories, problem, capsys):
     args = [str(bundle_file), *keys(histories)]
     if problem == "not a zip":

@@ -11,8 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planspor_verify.merkle import (
-    EMPTY_ROOT, CompactRange, ProofError, consistency_proof, inclusion_proof, leaf_hash, node_hash, nodes_of, root,
-    subtree_hash, verify_consistency, verify_inclusion,
+    EMPTY_ROOT,
+    CompactRange,
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    node_hash,
+    nodes_of,
+    root,
+    subtree_hash,
+    verify_consistency,
+    verify_inclusion,
 )
 
 pytestmark = pytest.mark.unit
@@ -21,8 +31,10 @@ VECTORS = Path(__file__).parent / "vectors"
 
 # The Certificate Transparency reference leaves and the roots of their first 1..8 (RFC 6962 test data,
 # as in transparency-dev/merkle and certificate-transparency-go).
-CT_LEAVES = [bytes.fromhex(h) for h in
-             ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"]]
+CT_LEAVES = [
+    bytes.fromhex(h)
+    for h in ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"]
+]
 CT_ROOTS = [
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -59,8 +71,13 @@ def probes(kind: str) -> list[dict]:
 @pytest.mark.parametrize("probe", probes("inclusion"), ids=lambda p: p["file"].removeprefix("testdata/inclusion/"))
 def test_the_inclusion_probes_of_transparency_dev_merkle(probe):
     def check():
-        verify_inclusion(probe["leafIdx"], probe["treeSize"], b64(probe["leafHash"]),
-                         [b64(p) for p in probe["proof"] or []], b64(probe["root"]))
+        verify_inclusion(
+            probe["leafIdx"],
+            probe["treeSize"],
+            b64(probe["leafHash"]),
+            [b64(p) for p in probe["proof"] or []],
+            b64(probe["root"]),
+        )
 
     if probe["wantErr"]:
         with pytest.raises(ProofError):
@@ -72,8 +89,13 @@ def test_the_inclusion_probes_of_transparency_dev_merkle(probe):
 @pytest.mark.parametrize("probe", probes("consistency"), ids=lambda p: p["file"].removeprefix("testdata/consistency/"))
 def test_the_consistency_probes_of_transparency_dev_merkle(probe):
     def check():
-        verify_consistency(probe["size1"], probe["size2"], b64(probe["root1"]), b64(probe["root2"]),
-                           [b64(p) for p in probe["proof"] or []])
+        verify_consistency(
+            probe["size1"],
+            probe["size2"],
+            b64(probe["root1"]),
+            b64(probe["root2"]),
+            [b64(p) for p in probe["proof"] or []],
+        )
 
     # one probe accepts two equal 12-byte "roots" for equal sizes; a root that is not 32 bytes is refused here
     not_hashes = any(len(b64(probe[r])) != 32 for r in ("root1", "root2"))
@@ -87,11 +109,19 @@ def test_the_consistency_probes_of_transparency_dev_merkle(probe):
 def test_the_happy_paths_of_the_probes_are_what_we_generate_from_the_reference_leaves():
     node = nodes_of([leaf_hash(d) for d in CT_LEAVES])
     for probe in probes("inclusion"):
-        if not probe["wantErr"] and probe["treeSize"] <= 8 and b64(probe["leafHash"]) == leaf_hash(CT_LEAVES[probe["leafIdx"]]):
+        if (
+            not probe["wantErr"]
+            and probe["treeSize"] <= 8
+            and b64(probe["leafHash"]) == leaf_hash(CT_LEAVES[probe["leafIdx"]])
+        ):
             assert inclusion_proof(probe["leafIdx"], probe["treeSize"], node) == [b64(p) for p in probe["proof"] or []]
     checked = 0
     for probe in probes("consistency"):
-        if not probe["wantErr"] and probe["size2"] <= 8 and b64(probe["root2"]) == root([leaf_hash(d) for d in CT_LEAVES[:probe["size2"]]]):
+        if (
+            not probe["wantErr"]
+            and probe["size2"] <= 8
+            and b64(probe["root2"]) == root([leaf_hash(d) for d in CT_LEAVES[: probe["size2"]]])
+        ):
             assert consistency_proof(probe["size1"], probe["size2"], node) == [b64(p) for p in probe["proof"] or []]
             checked += 1
     assert checked >= 3

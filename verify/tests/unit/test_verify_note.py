@@ -15,17 +15,23 @@ PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx0
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
 TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-PETER_SIG = "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+PETER_SIG = (
+    "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+)
 ENOCH_SIG = "— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n"
 
 # c2sp.org/signed-note, "Verifier keys", Example
 FOO_VKEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
-FOO_NOTE = ("This is an example message.\n\n"
-            "— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n")
+FOO_NOTE = (
+    "This is an example message.\n\n"
+    "— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n"
+)
 
 # c2sp.org/tlog-checkpoint, the example at the top
-SOFA = ("example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n"
-        "— example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n")
+SOFA = (
+    "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n"
+    "— example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"
+)
 
 
 def test_the_go_signer_key_signs_the_go_test_note_to_the_very_bytes():
@@ -50,11 +56,19 @@ def test_a_known_key_whose_signature_fails_rejects_the_note():
         open_note(TEXT + "\n" + PETER_SIG[:60] + "ABCD" + PETER_SIG[60:], [VerifierKey.parse(PETER_VKEY)])
 
 
-@pytest.mark.parametrize("message", [
-    TEXT, TEXT + "\n", TEXT + "\n" + PETER_SIG[:-1], "\x01" + TEXT + "\n" + PETER_SIG,
-    TEXT + "\n" + "— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
-    TEXT + "\n" + PETER_SIG + "Unexpected line.\n",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        TEXT,
+        TEXT + "\n",
+        TEXT + "\n" + PETER_SIG[:-1],
+        "\x01" + TEXT + "\n" + PETER_SIG,
+        TEXT
+        + "\n"
+        + "— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
+        TEXT + "\n" + PETER_SIG + "Unexpected line.\n",
+    ],
+)
 def test_malformed_notes_are_refused(message):
     with pytest.raises(NoteError):
         open_note(message, [VerifierKey.parse(PETER_VKEY)])
@@ -73,7 +87,7 @@ def test_every_mangling_of_a_verifier_key_is_refused():
                 with pytest.raises(NoteError):
                     VerifierKey.parse(PETER_VKEY[i:j])
     for i in range(len(PETER_VKEY)):
-        mangled = PETER_VKEY[:i] + chr(ord(PETER_VKEY[i]) + 1) + PETER_VKEY[i + 1:]
+        mangled = PETER_VKEY[:i] + chr(ord(PETER_VKEY[i]) + 1) + PETER_VKEY[i + 1 :]
         with pytest.raises(NoteError):
             VerifierKey.parse(mangled)
 
@@ -104,10 +118,17 @@ def test_a_checkpoint_with_its_time_round_trips_and_is_signed_by_its_log():
     assert opened.checkpoint == checkpoint and opened.signed_by == (signer.verifier_key,)
 
 
-@pytest.mark.parametrize("text", [
-    "origin\n042\nAAAA\n", "origin\n-1\n" + "A" * 43 + "=\n", "origin\n1\nnot base64!\n", "origin\n1\n\n",
-    "origin\n1\n" + "AAAA\n", "origin\n1\n" + "A" * 43 + "=\ntime yesterday\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "origin\n042\nAAAA\n",
+        "origin\n-1\n" + "A" * 43 + "=\n",
+        "origin\n1\nnot base64!\n",
+        "origin\n1\n\n",
+        "origin\n1\n" + "AAAA\n",
+        "origin\n1\n" + "A" * 43 + "=\ntime yesterday\n",
+    ],
+)
 def test_malformed_checkpoints_are_refused(text):
     with pytest.raises(NoteError):
         Checkpoint.from_text(text)

@@ -8,9 +8,9 @@ import shlex
 from pathlib import Path
 
 import pytest
+from readme_example import write_example
 
 from planspor_verify.cli import main
-from readme_example import write_example
 
 pytestmark = pytest.mark.unit
 
@@ -28,7 +28,7 @@ def examples() -> list[tuple[str, int, list[str]]]:
         if not in_console:
             continue
         if line.startswith("$ planspor-verify "):
-            command, _, comment = line[len("$ planspor-verify "):].partition("  #")
+            command, _, comment = line[len("$ planspor-verify ") :].partition("  #")
             code = re.search(r"exit (\d)", comment)
             found.append((command.strip(), int(code.group(1)) if code else 0, []))
         elif found:

@@ -13,14 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from verify_records import History, build_history, bundle_of, goal_envelope, rewritten, seal
 
 from planspor_verify.bundle import Bundle
 from planspor_verify.canonical import canonical
 from planspor_verify.note import Signer
 from planspor_verify.verifier import (
-    EDITED, INSERTED, MISSING, REORDERED, SAVED_HEAD, UNKNOWN_KEY, UNREADABLE, UNSIGNED, verify_bundle,
+    EDITED,
+    INSERTED,
+    MISSING,
+    REORDERED,
+    SAVED_HEAD,
+    UNKNOWN_KEY,
+    UNREADABLE,
+    UNSIGNED,
+    verify_bundle,
 )
-from verify_records import History, bundle_of, build_history, goal_envelope, rewritten, seal
 
 pytestmark = pytest.mark.unit
 
@@ -30,8 +38,10 @@ EVENTS, ROTATION, OTHER = 1200, 600, 150
 
 @pytest.fixture(scope="module")
 def record() -> tuple[History, History]:
-    return (build_history(EVENTS, rotate_at=ROTATION, head_every=100, seed=1),
-            build_history(OTHER, source="cocreation", head_every=50, seed=2))
+    return (
+        build_history(EVENTS, rotate_at=ROTATION, head_every=100, seed=1),
+        build_history(OTHER, source="cocreation", head_every=50, seed=2),
+    )
 
 
 def trusted(*histories: History) -> list:
@@ -79,10 +89,15 @@ def edit_a_payload_byte(rng: random.Random, main: History, other: History) -> Mu
     offset = rng.randrange(start, end)
     old = line[offset]
     new = rng.choice([c for c in b"abcdefghijklmnopqrstuvwxyz0123456789" if c != old])
-    lines[p - 1] = line[:offset] + bytes([new]) + line[offset + 1:]
-    return Mutation("edit", f"{target.source}: byte {offset} of position {p}: {chr(old)!r} -> {chr(new)!r}",
-                    bundle(main, other, lines_with(target, lines)), target.source, p,
-                    frozenset({EDITED, UNREADABLE}))
+    lines[p - 1] = line[:offset] + bytes([new]) + line[offset + 1 :]
+    return Mutation(
+        "edit",
+        f"{target.source}: byte {offset} of position {p}: {chr(old)!r} -> {chr(new)!r}",
+        bundle(main, other, lines_with(target, lines)),
+        target.source,
+        p,
+        frozenset({EDITED, UNREADABLE}),
+    )
 
 
 def edit_and_rehash(rng: random.Random, main: History, other: History) -> Mutation:
@@ -95,8 +110,14 @@ def edit_and_rehash(rng: random.Random, main: History, other: History) -> Mutati
         changed["payload"]["title"] = "Vedtatt uten høring"
     lines = main.lines()
     lines[p - 1] = canonical({**seal(changed, changed["prev_hash"], None), "signature": changed["signature"]})
-    return Mutation("edit", f"position {p} edited and re-hashed", bundle(main, other, lines_with(main, lines)),
-                    main.source, p, frozenset({EDITED}))
+    return Mutation(
+        "edit",
+        f"position {p} edited and re-hashed",
+        bundle(main, other, lines_with(main, lines)),
+        main.source,
+        p,
+        frozenset({EDITED}),
+    )
 
 
 def delete_an_event(rng: random.Random, main: History, other: History) -> Mutation:
@@ -104,8 +125,14 @@ def delete_an_event(rng: random.Random, main: History, other: History) -> Mutati
     p = rng.randint(1, len(target.envelopes))
     lines = target.lines()
     del lines[p - 1]
-    return Mutation("delete", f"{target.source}: position {p} deleted", bundle(main, other, lines_with(target, lines)),
-                    target.source, p, frozenset({MISSING}))
+    return Mutation(
+        "delete",
+        f"{target.source}: position {p} deleted",
+        bundle(main, other, lines_with(target, lines)),
+        target.source,
+        p,
+        frozenset({MISSING}),
+    )
 
 
 def swap_two(rng: random.Random, main: History, other: History) -> Mutation:
@@ -113,8 +140,14 @@ def swap_two(rng: random.Random, main: History, other: History) -> Mutation:
     q = p + 1 if rng.random() < 0.3 else rng.randint(p + 1, len(main.envelopes))
     lines = main.lines()
     lines[p - 1], lines[q - 1] = lines[q - 1], lines[p - 1]
-    return Mutation("swap", f"positions {p} and {q} swapped", bundle(main, other, lines_with(main, lines)),
-                    main.source, p, frozenset({REORDERED}))
+    return Mutation(
+        "swap",
+        f"positions {p} and {q} swapped",
+        bundle(main, other, lines_with(main, lines)),
+        main.source,
+        p,
+        frozenset({REORDERED}),
+    )
 
 
 def insert_a_forged_one(rng: random.Random, main: History, other: History) -> Mutation:
@@ -122,27 +155,48 @@ def insert_a_forged_one(rng: random.Random, main: History, other: History) -> Mu
     p = rng.randint(1, len(main.envelopes) + 1)
     prev = main.envelopes[p - 2]["hash"] if p > 1 else "0" * 64
     forger = rng.choice(["unsigned", "own key", "copied signature"])
-    forged = seal(goal_envelope(main.source, p, random.Random(rng.random())), prev,
-                  Signer.generate(main.origin) if forger == "own key" else None)
+    forged = seal(
+        goal_envelope(main.source, p, random.Random(rng.random())),
+        prev,
+        Signer.generate(main.origin) if forger == "own key" else None,
+    )
     if forger == "copied signature" and p <= len(main.envelopes):
         forged["signature"] = main.envelopes[p - 1]["signature"]
     lines = main.lines()
     lines.insert(p - 1, canonical(forged))
     expected = {INSERTED} if p <= len(main.envelopes) else {UNSIGNED, UNKNOWN_KEY, EDITED}
-    return Mutation("insert", f"forged position {p} ({forger}) inserted", bundle(main, other, lines_with(main, lines)),
-                    main.source, p, frozenset(expected))
+    return Mutation(
+        "insert",
+        f"forged position {p} ({forger}) inserted",
+        bundle(main, other, lines_with(main, lines)),
+        main.source,
+        p,
+        frozenset(expected),
+    )
 
 
 def truncate_the_tail(rng: random.Random, main: History, other: History) -> Mutation:
     keep = rng.randint(0, len(main.envelopes) - 1)
     lines = main.lines()[:keep]
     if rng.random() < 0.5:
-        return Mutation("truncate", f"cut after {keep}, heads kept", bundle(main, other, lines_with(main, lines)),
-                        main.source, keep + 1, frozenset({MISSING}))
+        return Mutation(
+            "truncate",
+            f"cut after {keep}, heads kept",
+            bundle(main, other, lines_with(main, lines)),
+            main.source,
+            keep + 1,
+            frozenset({MISSING}),
+        )
     heads = [h for h in main.heads if int(h.split("\n")[1]) <= keep]
-    return Mutation("truncate", f"cut after {keep}, heads after it removed; the auditor saved the last head",
-                    bundle(main, other, lines_with(main, lines, heads)), main.source, keep + 1,
-                    frozenset({MISSING}), saved_heads=(main.heads[-1],))
+    return Mutation(
+        "truncate",
+        f"cut after {keep}, heads after it removed; the auditor saved the last head",
+        bundle(main, other, lines_with(main, lines, heads)),
+        main.source,
+        keep + 1,
+        frozenset({MISSING}),
+        saved_heads=(main.heads[-1],),
+    )
 
 
 def resign_with_another_key(rng: random.Random, main: History, other: History) -> Mutation:
@@ -154,22 +208,39 @@ def resign_with_another_key(rng: random.Random, main: History, other: History) -
     keys = main.keys + [{"vkey": str(forger.verifier_key), "from_position": p, "announced_at": None}]
     lines = main.lines()
     lines[p - 1] = canonical(seal(changed, changed["prev_hash"], forger))
-    return Mutation("re-sign", f"position {p} re-signed by a key of the forger",
-                    bundle(main, other, lines_with(main, lines, keys=keys)), main.source, p, frozenset({UNKNOWN_KEY}))
+    return Mutation(
+        "re-sign",
+        f"position {p} re-signed by a key of the forger",
+        bundle(main, other, lines_with(main, lines, keys=keys)),
+        main.source,
+        p,
+        frozenset({UNKNOWN_KEY}),
+    )
 
 
 def rewrite_the_whole_history(rng: random.Random, main: History, other: History) -> Mutation:
     """Edit one event, re-hash and re-sign everything with a fresh key, issue fresh heads and a key list."""
     p = rng.randint(1, len(main.envelopes))
     forged, fresh = rewritten(main, p, f"fresh-{rng.random()}")
-    return Mutation("rewrite", f"rewritten from position {p} and re-signed with a fresh key",
-                    bundle(main, other, forged.record()), main.source, 1, frozenset({UNKNOWN_KEY}),
-                    keys=(fresh.verifier_key,))
+    return Mutation(
+        "rewrite",
+        f"rewritten from position {p} and re-signed with a fresh key",
+        bundle(main, other, forged.record()),
+        main.source,
+        1,
+        frozenset({UNKNOWN_KEY}),
+        keys=(fresh.verifier_key,),
+    )
 
 
 CLASSES: list[tuple[Callable, int]] = [
-    (edit_a_payload_byte, 36), (edit_and_rehash, 14), (delete_an_event, 30), (swap_two, 32),
-    (insert_a_forged_one, 32), (truncate_the_tail, 30), (resign_with_another_key, 32),
+    (edit_a_payload_byte, 36),
+    (edit_and_rehash, 14),
+    (delete_an_event, 30),
+    (swap_two, 32),
+    (insert_a_forged_one, 32),
+    (truncate_the_tail, 30),
+    (resign_with_another_key, 32),
     (rewrite_the_whole_history, 10),
 ]
 
@@ -178,9 +249,11 @@ def test_the_unmutated_record_verifies(record):
     main, other = record
     report = verify_bundle(bundle_of(main, other), trusted(main, other))
     assert report.ok, report
-    assert str(report) == (f"verified: {EVENTS} events of plan-registry up to head {EVENTS}/"
-                           f"{report.results[0].head.root_b64}, {OTHER} of cocreation up to head {OTHER}/"
-                           f"{report.results[1].head.root_b64}")
+    assert str(report) == (
+        f"verified: {EVENTS} events of plan-registry up to head {EVENTS}/"
+        f"{report.results[0].head.root_b64}, {OTHER} of cocreation up to head {OTHER}/"
+        f"{report.results[1].head.root_b64}"
+    )
 
 
 def test_every_mutation_is_caught_at_the_first_altered_position(record):
@@ -193,12 +266,12 @@ def test_every_mutation_is_caught_at_the_first_altered_position(record):
             report = verify_bundle(mutation.bundle, trusted(main, other), list(mutation.saved_heads))
             failure = report.failure
             assert failure is not None, f"{mutation.description}: not caught ({report})"
-            assert (failure.source, failure.position) == (mutation.source, mutation.position), \
+            assert (failure.source, failure.position) == (mutation.source, mutation.position), (
                 f"{mutation.description}: caught as {failure}"
+            )
             assert failure.kind in mutation.expected, f"{mutation.description}: caught as {failure}"
             caught.append(mutation.kind)
-    assert len(caught) >= 200 and set(caught) == {
-        "edit", "delete", "swap", "insert", "truncate", "re-sign", "rewrite"}
+    assert len(caught) >= 200 and set(caught) == {"edit", "delete", "swap", "insert", "truncate", "re-sign", "rewrite"}
 
 
 def test_a_rewritten_history_that_verifies_with_its_own_fresh_key_is_caught_by_an_earlier_saved_head(record):

@@ -34,12 +34,21 @@ def load(reference: str) -> Any:
 async def main(args: argparse.Namespace) -> None:
     application = load(args.app)()
     signer = load_key_file(args.signing_key) if args.signing_key else None
-    access = NatsAccess(url=args.nats_url, user=os.environ.get("NATS_USER") or None,
-                        password=os.environ.get("NATS_PASSWORD") or None,
-                        stream_replicas=int(os.environ.get("NATS_STREAM_REPLICAS", "1")))
+    access = NatsAccess(
+        url=args.nats_url,
+        user=os.environ.get("NATS_USER") or None,
+        password=os.environ.get("NATS_PASSWORD") or None,
+        stream_replicas=int(os.environ.get("NATS_STREAM_REPLICAS", "1")),
+    )
     relay = Relay(
-        application=application, source=args.source, mapper=load(args.mapper), nats_url=access,
-        subject_prefix=args.prefix, batch_size=args.batch_size, poll_interval=args.poll_interval, signer=signer,
+        application=application,
+        source=args.source,
+        mapper=load(args.mapper),
+        nats_url=access,
+        subject_prefix=args.prefix,
+        batch_size=args.batch_size,
+        poll_interval=args.poll_interval,
+        signer=signer,
     )
     loop = asyncio.get_running_loop()
     stopped = asyncio.Event()

@@ -26,19 +26,30 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
+from planspor_runtime.bus import NatsAccess, NatsTarget
 from planspor_runtime.checkpoints import Head, HeadPolicy, KeyChange, KeyRecord, make_head, utc_now, utc_text
 from planspor_runtime.relay.sealing import Batch, Keys, Mapper, Outgoing, Rotation, seal_batch, stored
 from planspor_runtime.relay.store import RelayConflict, RelayState, RelayStore, StoredEnvelope
 from planspor_runtime.signing import SigningKeyError
-from planspor_shared.subjects import DEFAULT_PREFIX, msg_id, subject
-from planspor_runtime.bus import NatsAccess, NatsTarget
 from planspor_runtime.stream import stream_config
+from planspor_shared.subjects import DEFAULT_PREFIX, msg_id, subject
 from planspor_verify.note import Signer
 
-__all__ = ["Backoff", "Batch", "HeadListener", "Keys", "Mapper", "Outgoing", "Relay", "Rotation", "seal_batch", "stored"]
+__all__ = [
+    "Backoff",
+    "Batch",
+    "HeadListener",
+    "Keys",
+    "Mapper",
+    "Outgoing",
+    "Relay",
+    "Rotation",
+    "seal_batch",
+    "stored",
+]
 
 log = logging.getLogger("planspor.relay")
 
@@ -54,7 +65,7 @@ class Backoff:
         self.first, self.cap, self.attempt = first, cap, 0
 
     def next(self) -> float:
-        delay = min(self.cap, self.first * (2 ** self.attempt))
+        delay = min(self.cap, self.first * (2**self.attempt))
         self.attempt += 1
         return delay * random.uniform(0.5, 1.0)
 
@@ -164,7 +175,7 @@ class Relay:
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), timeout=self.ack_timeout + 5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self._task.cancel()
                 await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
@@ -178,6 +189,7 @@ class Relay:
 
     async def wait_for_notification(self, notification_id: int, timeout: float = 60.0) -> RelayState:
         """Wait until everything up to ``notification_id`` is published and recorded."""
+
         async def reached() -> RelayState:
             async with self._progress:
                 await self._progress.wait_for(
@@ -258,13 +270,14 @@ class Relay:
         if previous is None or str(previous.verifier_key) != in_force[-1].vkey:
             raise SigningKeyError(
                 f"the record of {self.source} is signed by {in_force[-1].vkey}, but the configured key is "
-                f"{configured}: restore that key, or give it as the previous key to announce the new one")
+                f"{configured}: restore that key, or give it as the previous key to announce the new one"
+            )
         if previous.name != self.signer.name:
             raise SigningKeyError(f"a new key keeps the log's name {previous.name!r}, not {self.signer.name!r}")
         if not any(r.vkey == configured for r in records):
             self.store.add_key(KeyRecord(configured, None, None, utc_text(utc_now())))
         staged = next(r for r in self.store.keys() if r.vkey == configured)
-        staged_at = datetime.strptime(staged.staged_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        staged_at = datetime.strptime(staged.staged_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
         return Keys(previous, Rotation(self.signer, staged_at, ordinal=len(in_force) + 1))
 
     def _prepare(self, state: RelayState, keys: Keys) -> Batch | None:
@@ -296,8 +309,9 @@ class Relay:
         if force:
             due = size > self._last_head_size
         else:
-            due = self.head_policy.due(last_size=self._last_head_size, last_at=self._last_head_at, size=size,
-                                       types=types)
+            due = self.head_policy.due(
+                last_size=self._last_head_size, last_at=self._last_head_at, size=size, types=types
+            )
         if not due:
             return None
         log = await asyncio.to_thread(self.store.log_state)
@@ -346,12 +360,14 @@ class Relay:
         futures: list[asyncio.Future[Any]] = []
         try:
             for row in rows:
-                futures.append(await self._js.publish_async(
-                    subject(self.source, row.event_type, prefix=self.prefix),
-                    row.canonical,
-                    headers={"Nats-Msg-Id": msg_id(self.source, row.position)},
-                    wait_stall=self.ack_timeout,
-                ))
+                futures.append(
+                    await self._js.publish_async(
+                        subject(self.source, row.event_type, prefix=self.prefix),
+                        row.canonical,
+                        headers={"Nats-Msg-Id": msg_id(self.source, row.position)},
+                        wait_stall=self.ack_timeout,
+                    )
+                )
         except BaseException:
             self._cancel(futures)
             raise
@@ -379,19 +395,31 @@ class Relay:
         await self._disconnect()
         access = NatsAccess.of(self.nats_url)
         self._nc = await nats.connect(
-            **access.connect_options(name=f"planspor-relay-{self.source}"), connect_timeout=2, allow_reconnect=True,
-            max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-            error_cb=self._on_nats_error, disconnected_cb=self._on_disconnected,
+            **access.connect_options(name=f"planspor-relay-{self.source}"),
+            connect_timeout=2,
+            allow_reconnect=True,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            error_cb=self._on_nats_error,
+            disconnected_cb=self._on_disconnected,
         )
-        self._js = self._nc.jetstream(timeout=self.ack_timeout, publish_async_max_pending=max(4000, self.batch_size * 2))
+        self._js = self._nc.jetstream(
+            timeout=self.ack_timeout, publish_async_max_pending=max(4000, self.batch_size * 2)
+        )
         config = stream_config(self.prefix, access.stream_replicas)
         try:
             await self._js.stream_info(config.name)
         except NotFoundError:
             await self._js.add_stream(config)
         server = self._nc.connected_url
-        log.info("relay %s: connected to %s:%s as %s, stream %s", self.source, server.hostname, server.port,
-                 access.identity or "anonymous", config.name)
+        log.info(
+            "relay %s: connected to %s:%s as %s, stream %s",
+            self.source,
+            server.hostname,
+            server.port,
+            access.identity or "anonymous",
+            config.name,
+        )
 
     async def _disconnect(self) -> None:
         nc, self._nc, self._js = self._nc, None, None
@@ -425,6 +453,6 @@ class Relay:
         """Sleep, but wake at once on ``wake()`` or ``stop()``."""
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         self._wake.clear()

@@ -63,13 +63,20 @@ class Keys:
 
 def announcement(source: str, position: int, prev_hash: str, old: Signer, rotation: Rotation) -> Envelope:
     """The ``key.rotated`` envelope; derived from the staged rotation only, so every attempt seals the same one."""
-    payload = KeyRotated(key=str(rotation.new.verifier_key), previous_key=str(old.verifier_key),
-                         from_position=position + 1)
+    payload = KeyRotated(
+        key=str(rotation.new.verifier_key), previous_key=str(old.verifier_key), from_position=position + 1
+    )
     return Envelope.seal(
-        prev_hash, event_id=derive_event_id(f"{source}:signing-key", rotation.ordinal),
-        event_type=KeyRotated.event_type, schema_version=KeyRotated.schema_version, source=source,
-        position=position, aggregate_id=f"{source}:signing-key", aggregate_version=rotation.ordinal,
-        occurred_at=rotation.staged_at, actor={"id": f"{source}-relay", "name": f"{source} relay", "role": "system"},
+        prev_hash,
+        event_id=derive_event_id(f"{source}:signing-key", rotation.ordinal),
+        event_type=KeyRotated.event_type,
+        schema_version=KeyRotated.schema_version,
+        source=source,
+        position=position,
+        aggregate_id=f"{source}:signing-key",
+        aggregate_version=rotation.ordinal,
+        occurred_at=rotation.staged_at,
+        actor={"id": f"{source}-relay", "name": f"{source} relay", "role": "system"},
         payload=payload.model_dump(),
     )
 
@@ -125,8 +132,12 @@ def seal_batch(
 
 
 def stored(envelope: Envelope) -> StoredEnvelope:
-    return StoredEnvelope(position=envelope.position, event_id=str(envelope.event_id),
-                          event_type=envelope.event_type, canonical=envelope.to_canonical())
+    return StoredEnvelope(
+        position=envelope.position,
+        event_id=str(envelope.event_id),
+        event_type=envelope.event_type,
+        canonical=envelope.to_canonical(),
+    )
 
 
 @dataclass(frozen=True)

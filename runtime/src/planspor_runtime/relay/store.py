@@ -30,8 +30,17 @@ from planspor_runtime.checkpoints import NODE_LEVEL, Head, KeyChange, KeyRecord,
 from planspor_shared.canonical import GENESIS_HASH
 
 __all__ = [
-    "Head", "KeyChange", "KeyRecord", "LogState", "MemoryRelayStore", "PostgresRelayStore", "RelayConflict",
-    "RelayState", "RelayStore", "SQLiteRelayStore", "StoredEnvelope",
+    "Head",
+    "KeyChange",
+    "KeyRecord",
+    "LogState",
+    "MemoryRelayStore",
+    "PostgresRelayStore",
+    "RelayConflict",
+    "RelayState",
+    "RelayStore",
+    "SQLiteRelayStore",
+    "StoredEnvelope",
 ]
 
 
@@ -79,8 +88,13 @@ class RelayStore(ABC):
     def load_state(self) -> RelayState: ...
 
     @abstractmethod
-    def record(self, expected: RelayState, new: RelayState, envelopes: Sequence[StoredEnvelope],
-               key_change: KeyChange | None = None) -> None:
+    def record(
+        self,
+        expected: RelayState,
+        new: RelayState,
+        envelopes: Sequence[StoredEnvelope],
+        key_change: KeyChange | None = None,
+    ) -> None:
         """Record ``envelopes``, their leaves in the log, and move the state from ``expected`` to ``new``,
         in one transaction; with ``key_change``, the staged key takes over where it says.
 
@@ -150,8 +164,13 @@ class MemoryRelayStore(RelayStore):
     def load_state(self) -> RelayState:
         return self._state
 
-    def record(self, expected: RelayState, new: RelayState, envelopes: Sequence[StoredEnvelope],
-               key_change: KeyChange | None = None) -> None:
+    def record(
+        self,
+        expected: RelayState,
+        new: RelayState,
+        envelopes: Sequence[StoredEnvelope],
+        key_change: KeyChange | None = None,
+    ) -> None:
         with self._mutex:
             if self._state != expected:
                 raise RelayConflict(f"state is {self._state}, not {expected}")
@@ -244,17 +263,24 @@ class _SQLRelayStore(RelayStore):
         self._update_log = f"UPDATE {t['log']} SET size = {p}, frontier = {p} WHERE id = 1 AND size = {p}"
         self._insert_node = f"INSERT INTO {t['nodes']} (level, idx, hash) VALUES ({p}, {p}, {p})"
         self._select_node = f"SELECT hash FROM {t['nodes']} WHERE level = {p} AND idx = {p}"
-        self._insert_head = (f"INSERT INTO {t['heads']} (size, root, issued_at, checkpoint) VALUES ({p}, {p}, {p}, {p}) "
-                             "ON CONFLICT (size) DO NOTHING")
-        self._select_heads = (f"SELECT size, root, issued_at, checkpoint FROM {t['heads']} WHERE size > {p} "
-                              f"ORDER BY size LIMIT {p}")
-        self._select_latest_head = (f"SELECT size, root, issued_at, checkpoint FROM {t['heads']} "
-                                    "ORDER BY size DESC LIMIT 1")
+        self._insert_head = (
+            f"INSERT INTO {t['heads']} (size, root, issued_at, checkpoint) VALUES ({p}, {p}, {p}, {p}) "
+            "ON CONFLICT (size) DO NOTHING"
+        )
+        self._select_heads = (
+            f"SELECT size, root, issued_at, checkpoint FROM {t['heads']} WHERE size > {p} ORDER BY size LIMIT {p}"
+        )
+        self._select_latest_head = (
+            f"SELECT size, root, issued_at, checkpoint FROM {t['heads']} ORDER BY size DESC LIMIT 1"
+        )
         self._select_keys = f"SELECT vkey, from_position, announced_at, staged_at FROM {t['keys']}"
-        self._insert_key = (f"INSERT INTO {t['keys']} (vkey, from_position, announced_at, staged_at) "
-                            f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (vkey) DO NOTHING")
-        self._start_key = (f"UPDATE {t['keys']} SET from_position = {p}, announced_at = {p} "
-                           f"WHERE vkey = {p} AND from_position IS NULL")
+        self._insert_key = (
+            f"INSERT INTO {t['keys']} (vkey, from_position, announced_at, staged_at) "
+            f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (vkey) DO NOTHING"
+        )
+        self._start_key = (
+            f"UPDATE {t['keys']} SET from_position = {p}, announced_at = {p} WHERE vkey = {p} AND from_position IS NULL"
+        )
 
     def create_table_statements(self) -> list[str]:
         t = self.tables
@@ -300,16 +326,32 @@ class _SQLRelayStore(RelayStore):
         assert row is not None
         return RelayState(notification_id=int(row[0]), position=int(row[1]), hash=str(row[2]))
 
-    def record(self, expected: RelayState, new: RelayState, envelopes: Sequence[StoredEnvelope],
-               key_change: KeyChange | None = None) -> None:
+    def record(
+        self,
+        expected: RelayState,
+        new: RelayState,
+        envelopes: Sequence[StoredEnvelope],
+        key_change: KeyChange | None = None,
+    ) -> None:
         _check_follows(expected, new, envelopes)
         with self.datastore.transaction(commit=True) as c:
-            c.execute(self._update_state, (new.notification_id, new.position, new.hash,
-                                           expected.notification_id, expected.position, expected.hash))
+            c.execute(
+                self._update_state,
+                (
+                    new.notification_id,
+                    new.position,
+                    new.hash,
+                    expected.notification_id,
+                    expected.position,
+                    expected.hash,
+                ),
+            )
             if self._rowcount(c) != 1:
                 raise RelayConflict(f"relay state is no longer {expected}")
-            c.executemany(self._insert_envelope, [(e.position, e.event_id, e.event_type, e.canonical.decode("utf-8"))
-                                                  for e in envelopes])
+            c.executemany(
+                self._insert_envelope,
+                [(e.position, e.event_id, e.event_type, e.canonical.decode("utf-8")) for e in envelopes],
+            )
             log = self._catch_up(c, self._log_in(c), expected.position)
             self._append(c, log, [leaf_of(e) for e in envelopes])
             if key_change is not None:
@@ -393,8 +435,10 @@ class _SQLRelayStore(RelayStore):
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._select_keys)
             rows = self._fetchall(c)
-        records = [KeyRecord(str(r[0]), None if r[1] is None else int(r[1]), None if r[2] is None else int(r[2]),
-                             str(r[3])) for r in rows]
+        records = [
+            KeyRecord(str(r[0]), None if r[1] is None else int(r[1]), None if r[2] is None else int(r[2]), str(r[3]))
+            for r in rows
+        ]
         return sorted(records, key=KeyRecord.order)
 
     def add_key(self, key: KeyRecord) -> None:

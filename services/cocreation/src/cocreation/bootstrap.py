@@ -4,14 +4,13 @@ subscriber. Tests pass their own settings or application."""
 
 from __future__ import annotations
 
-from planspor_runtime.service import Service, ServiceSettings, assemble, relay_starter, subscriber_starter
-
 from cocreation.api import create_api
 from cocreation.application import CocreationApplication
 from cocreation.contracts import map_event
 from cocreation.domain import DomainError
 from cocreation.messaging import PlanCatalogueSubscriber
 from cocreation.settings import Settings
+from planspor_runtime.service import Service, ServiceSettings, assemble, relay_starter, subscriber_starter
 
 SOURCE = "cocreation"
 __all__ = ["SOURCE", "Service", "build"]
@@ -23,10 +22,17 @@ def build(settings: Settings | None = None, application: CocreationApplication |
     if application is None:
         settings.ensure_store()
         application = CocreationApplication(env=settings.persistence_env())
-    return assemble(settings, application, source=SOURCE, create_api=create_api, refusals=(DomainError,), starters=[
-        relay_starter(SOURCE, map_event, enabled=_relay_on),
-        subscriber_starter(PlanCatalogueSubscriber, enabled=_catalogue_subscriber_on),
-    ])
+    return assemble(
+        settings,
+        application,
+        source=SOURCE,
+        create_api=create_api,
+        refusals=(DomainError,),
+        starters=[
+            relay_starter(SOURCE, map_event, enabled=_relay_on),
+            subscriber_starter(PlanCatalogueSubscriber, enabled=_catalogue_subscriber_on),
+        ],
+    )
 
 
 def _relay_on(settings: ServiceSettings) -> bool:

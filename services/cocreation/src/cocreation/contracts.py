@@ -17,6 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from eventsourcing.utils import get_topic
+
+from cocreation.application import CataloguedPlan, EarlierIdempotencyRecord
+from cocreation.domain import Input, PlanNeed, Prioritisation, Process, Recommendation, Workshop
 from planspor_runtime.application import IdempotencyRecord
 from planspor_runtime.relay import Outgoing
 from planspor_shared.envelope import derive_event_id
@@ -24,113 +27,198 @@ from planspor_shared.events import cocreation as public
 from planspor_shared.events.base import IntegrationEvent
 from planspor_shared.meta import Meta
 
-from cocreation.application import CataloguedPlan, EarlierIdempotencyRecord
-from cocreation.domain import Input, PlanNeed, Prioritisation, Process, Recommendation, Workshop
-
 ALL_OFFICIALS_INVITED = "Every elected official is given the chance to take part"
 
 
 def _process_started(stored: Any) -> list[IntegrationEvent]:
     rules = [stored.roles_and_limits] + ([ALL_OFFICIALS_INVITED] if stored.all_officials_invited else [])
-    return [public.ProcessStarted(
-        process_id=str(stored.originator_id), title=stored.title, purpose=stored.purpose,
-        election_period=stored.election_period, period_start=stored.timestamp.date(), ground_rules=tuple(rules),
-        input_follow_up_days=stored.follow_up_days,
-    )]
+    return [
+        public.ProcessStarted(
+            process_id=str(stored.originator_id),
+            title=stored.title,
+            purpose=stored.purpose,
+            election_period=stored.election_period,
+            period_start=stored.timestamp.date(),
+            ground_rules=tuple(rules),
+            input_follow_up_days=stored.follow_up_days,
+        )
+    ]
 
 
 def _participant_enrolled(stored: Any) -> list[IntegrationEvent]:
-    return [public.ParticipantEnrolled(
-        process_id=str(stored.originator_id), participant_id=stored.participant_id, name=stored.name,
-        kind=stored.kind, party=stored.party, body=stored.body, role=stored.role, substitute=stored.substitute,
-        unit=stored.unit,
-    )]
+    return [
+        public.ParticipantEnrolled(
+            process_id=str(stored.originator_id),
+            participant_id=stored.participant_id,
+            name=stored.name,
+            kind=stored.kind,
+            party=stored.party,
+            body=stored.body,
+            role=stored.role,
+            substitute=stored.substitute,
+            unit=stored.unit,
+        )
+    ]
 
 
 def _phase_advanced(stored: Any) -> list[IntegrationEvent]:
-    return [public.ProcessPhaseChanged(process_id=str(stored.originator_id), from_phase=stored.from_phase,
-                                       to_phase=stored.phase, changed_on=stored.timestamp.date())]
+    return [
+        public.ProcessPhaseChanged(
+            process_id=str(stored.originator_id),
+            from_phase=stored.from_phase,
+            to_phase=stored.phase,
+            changed_on=stored.timestamp.date(),
+        )
+    ]
 
 
 def _handed_over(stored: Any) -> list[IntegrationEvent]:
-    return [public.ProcessPhaseChanged(process_id=str(stored.originator_id),
-                                       from_phase=public.ProcessPhase.RECOMMENDATION,
-                                       to_phase=public.ProcessPhase.HANDED_OVER, changed_on=stored.timestamp.date())]
+    return [
+        public.ProcessPhaseChanged(
+            process_id=str(stored.originator_id),
+            from_phase=public.ProcessPhase.RECOMMENDATION,
+            to_phase=public.ProcessPhase.HANDED_OVER,
+            changed_on=stored.timestamp.date(),
+        )
+    ]
 
 
 def _workshop_scheduled(stored: Any) -> list[IntegrationEvent]:
-    return [public.WorkshopScheduled(
-        process_id=stored.process_id, workshop_id=str(stored.originator_id), title=stored.title,
-        scheduled_on=stored.on, format=stored.format, location=stored.location, agenda=tuple(stored.agenda),
-    )]
+    return [
+        public.WorkshopScheduled(
+            process_id=stored.process_id,
+            workshop_id=str(stored.originator_id),
+            title=stored.title,
+            scheduled_on=stored.on,
+            format=stored.format,
+            location=stored.location,
+            agenda=tuple(stored.agenda),
+        )
+    ]
 
 
 def _workshop_held(stored: Any) -> list[IntegrationEvent]:
-    return [public.WorkshopHeld(process_id=stored.process_id, workshop_id=str(stored.originator_id),
-                                held_on=stored.held_on, attendee_ids=tuple(stored.attendees),
-                                inputs_until=stored.inputs_until)]
+    return [
+        public.WorkshopHeld(
+            process_id=stored.process_id,
+            workshop_id=str(stored.originator_id),
+            held_on=stored.held_on,
+            attendee_ids=tuple(stored.attendees),
+            inputs_until=stored.inputs_until,
+        )
+    ]
 
 
 def _input_recorded(stored: Any) -> list[IntegrationEvent]:
-    return [public.InputRecorded(
-        process_id=stored.process_id, input_id=str(stored.originator_id), workshop_id=stored.workshop_id,
-        author_participant_id=stored.author_id, kind=stored.kind, text=stored.text,
-        plan_ids=tuple(stored.plan_ids), goal_ids=tuple(stored.goal_ids),
-    )]
+    return [
+        public.InputRecorded(
+            process_id=stored.process_id,
+            input_id=str(stored.originator_id),
+            workshop_id=stored.workshop_id,
+            author_participant_id=stored.author_id,
+            kind=stored.kind,
+            text=stored.text,
+            plan_ids=tuple(stored.plan_ids),
+            goal_ids=tuple(stored.goal_ids),
+        )
+    ]
 
 
 def _plan_need_proposed(stored: Any) -> list[IntegrationEvent]:
-    return [public.PlanNeedProposed(
-        process_id=stored.process_id, plan_need_id=str(stored.originator_id), kind=stored.kind, title=stored.title,
-        description=stored.rationale, plan_id=stored.plan_id, plan_type=stored.plan_type,
-        merge_into_plan_id=stored.merge_into_plan_id, derived_from_input_ids=tuple(stored.input_ids),
-    )]
+    return [
+        public.PlanNeedProposed(
+            process_id=stored.process_id,
+            plan_need_id=str(stored.originator_id),
+            kind=stored.kind,
+            title=stored.title,
+            description=stored.rationale,
+            plan_id=stored.plan_id,
+            plan_type=stored.plan_type,
+            merge_into_plan_id=stored.merge_into_plan_id,
+            derived_from_input_ids=tuple(stored.input_ids),
+        )
+    ]
 
 
 def _prioritisation_opened(stored: Any) -> list[IntegrationEvent]:
-    return [public.PrioritisationOpened(
-        process_id=stored.process_id, prioritisation_id=str(stored.originator_id), method=stored.method,
-        candidate_plan_need_ids=tuple(stored.candidate_ids), eligible_participant_ids=tuple(stored.eligible_ids),
-        dots_per_participant=stored.dots_per_participant, quorum=stored.quorum, tie_break=stored.tie_break,
-    )]
+    return [
+        public.PrioritisationOpened(
+            process_id=stored.process_id,
+            prioritisation_id=str(stored.originator_id),
+            method=stored.method,
+            candidate_plan_need_ids=tuple(stored.candidate_ids),
+            eligible_participant_ids=tuple(stored.eligible_ids),
+            dots_per_participant=stored.dots_per_participant,
+            quorum=stored.quorum,
+            tie_break=stored.tie_break,
+        )
+    ]
 
 
 def _ballot_cast(stored: Any) -> list[IntegrationEvent]:
     ballot = stored.ballot
-    return [public.BallotCast(
-        process_id=stored.process_id, prioritisation_id=str(stored.originator_id), ballot_id=stored.ballot_id,
-        participant_id=stored.participant_id, method=stored.method, ranking=tuple(ballot.get("ranking") or ()),
-        approved=tuple(ballot.get("approvals") or ()),
-        dots=tuple(public.DotAllocation(plan_need_id=c, dots=n) for c, n in (ballot.get("dots") or {}).items() if n),
-        replaces_ballot_id=stored.replaces_ballot_id,
-    )]
+    return [
+        public.BallotCast(
+            process_id=stored.process_id,
+            prioritisation_id=str(stored.originator_id),
+            ballot_id=stored.ballot_id,
+            participant_id=stored.participant_id,
+            method=stored.method,
+            ranking=tuple(ballot.get("ranking") or ()),
+            approved=tuple(ballot.get("approvals") or ()),
+            dots=tuple(
+                public.DotAllocation(plan_need_id=c, dots=n) for c, n in (ballot.get("dots") or {}).items() if n
+            ),
+            replaces_ballot_id=stored.replaces_ballot_id,
+        )
+    ]
 
 
 def _prioritisation_made(stored: Any) -> list[IntegrationEvent]:
-    return [public.PrioritisationMade(
-        process_id=stored.process_id, prioritisation_id=str(stored.originator_id), method=stored.method,
-        ranking=tuple(public.RankedNeed(plan_need_id=r["need_id"], rank=r["rank"], score=Decimal(r["score"]))
-                      for r in stored.result),
-        ballots_counted=stored.ballots_counted, counted_ballot_ids=tuple(stored.counted_ballot_ids),
-        eligible_count=stored.eligible_count, tie_break=stored.tie_break,
-    )]
+    return [
+        public.PrioritisationMade(
+            process_id=stored.process_id,
+            prioritisation_id=str(stored.originator_id),
+            method=stored.method,
+            ranking=tuple(
+                public.RankedNeed(plan_need_id=r["need_id"], rank=r["rank"], score=Decimal(r["score"]))
+                for r in stored.result
+            ),
+            ballots_counted=stored.ballots_counted,
+            counted_ballot_ids=tuple(stored.counted_ballot_ids),
+            eligible_count=stored.eligible_count,
+            tie_break=stored.tie_break,
+        )
+    ]
 
 
 def _recommendation_issued(stored: Any) -> list[IntegrationEvent]:
     items = tuple(
         public.RecommendedNeed(
-            plan_need_id=i["need_id"], action=i["action"], plan_id=i["plan_id"], plan_title=i["plan_title"],
-            plan_type=i["plan_type"], merge_into_plan_id=i["merge_into_plan_id"], timing=str(i["start_year"]),
-            rationale=i["note"], rank=i["rank"],
+            plan_need_id=i["need_id"],
+            action=i["action"],
+            plan_id=i["plan_id"],
+            plan_title=i["plan_title"],
+            plan_type=i["plan_type"],
+            merge_into_plan_id=i["merge_into_plan_id"],
+            timing=str(i["start_year"]),
+            rationale=i["note"],
+            rank=i["rank"],
         )
         for i in stored.items
     )
-    return [public.RecommendationIssued(
-        process_id=stored.process_id, recommendation_id=str(stored.originator_id),
-        prioritisation_id=stored.prioritisation_id, issued_on=stored.issued_on,
-        election_period=stored.election_period, summary=stored.summary, items=items,
-        council_constituted_on=getattr(stored, "council_constituted_on", None),
-    )]
+    return [
+        public.RecommendationIssued(
+            process_id=stored.process_id,
+            recommendation_id=str(stored.originator_id),
+            prioritisation_id=stored.prioritisation_id,
+            issued_on=stored.issued_on,
+            election_period=stored.election_period,
+            summary=stored.summary,
+            items=items,
+            council_constituted_on=getattr(stored, "council_constituted_on", None),
+        )
+    ]
 
 
 Mapper = Callable[[Any], list[IntegrationEvent]]
@@ -151,16 +239,18 @@ MAPPERS: Mapping[type, Mapper] = {
 }
 """Domain event class -> its integration payloads."""
 
-PRIVATE: frozenset[type] = frozenset({
-    Process.WorkshopAdded,
-    Process.InputAdded,
-    Process.PlanNeedAdded,
-    Process.PrioritisationAdded,
-    CataloguedPlan.Catalogued,
-    CataloguedPlan.Observed,
-    IdempotencyRecord.Recorded,
-    EarlierIdempotencyRecord.Recorded,
-})
+PRIVATE: frozenset[type] = frozenset(
+    {
+        Process.WorkshopAdded,
+        Process.InputAdded,
+        Process.PlanNeedAdded,
+        Process.PrioritisationAdded,
+        CataloguedPlan.Catalogued,
+        CataloguedPlan.Observed,
+        IdempotencyRecord.Recorded,
+        EarlierIdempotencyRecord.Recorded,
+    }
+)
 """Stored events with no public meaning: the process's registrations of its parts (their own events
 are published), the idempotency records, and the local copy of plan-registry's plans."""
 
@@ -169,8 +259,10 @@ class UnmappedEvent(LookupError):
     """A stored event is neither mapped nor private: the relay stops rather than leave a gap in the record."""
 
     def __init__(self, topic: str) -> None:
-        super().__init__(f"no integration mapping for {topic}: add it to contracts.MAPPERS, or to PRIVATE if "
-                         "it has no public meaning")
+        super().__init__(
+            f"no integration mapping for {topic}: add it to contracts.MAPPERS, or to PRIVATE if "
+            "it has no public meaning"
+        )
         self.topic = topic
 
 

@@ -24,7 +24,14 @@ def apply_message(application: Any, data: bytes) -> tuple[Outcome, str]:
     return _apply(data, application.on_plan_event)
 
 
-def PlanCatalogueSubscriber(application: Any, *, nats_url: NatsTarget, subject_prefix: str = DEFAULT_PREFIX,
-                            durable: str = DURABLE) -> ReactionSubscriber:
-    return ReactionSubscriber(name="plan catalogue", subject=plan_subjects(subject_prefix), durable=durable,
-                              nats_url=nats_url, subject_prefix=subject_prefix, react=application.on_plan_event)
+def PlanCatalogueSubscriber(
+    application: Any, *, nats_url: NatsTarget, subject_prefix: str = DEFAULT_PREFIX, durable: str = DURABLE
+) -> ReactionSubscriber:
+    return ReactionSubscriber(
+        name="plan catalogue",
+        subject=plan_subjects(subject_prefix),
+        durable=durable,
+        nats_url=nats_url,
+        subject_prefix=subject_prefix,
+        react=application.on_plan_event,
+    )

@@ -104,12 +104,18 @@ def test_a_replaced_ballot_counts_once(data, method):
     cands = data.draw(candidates())
     voters = [f"p{i}" for i in range(data.draw(st.integers(1, 6)))]
     process = _process_in_prioritisation(cands, voters)
-    vote = Prioritisation.open(process=process, title="", method=method, candidate_ids=cands, eligible_ids=voters,
-                               quorum=1, dots_per_participant=DOTS if method is PrioritisationMethod.DOT else None,
-                               meta=META)
+    vote = Prioritisation.open(
+        process=process,
+        title="",
+        method=method,
+        candidate_ids=cands,
+        eligible_ids=voters,
+        quorum=1,
+        dots_per_participant=DOTS if method is PrioritisationMethod.DOT else None,
+        meta=META,
+    )
     last: dict[str, Ballot] = {}
-    casts = data.draw(st.lists(st.tuples(st.sampled_from(voters), ballot_for(method, cands)), min_size=1,
-                               max_size=15))
+    casts = data.draw(st.lists(st.tuples(st.sampled_from(voters), ballot_for(method, cands)), min_size=1, max_size=15))
     for voter, ballot in casts:
         vote.cast_ballot(participant_id=voter, ballot=ballot, meta=META)
         last[voter] = ballot
@@ -119,11 +125,26 @@ def test_a_replaced_ballot_counts_once(data, method):
 
 
 def _process_in_prioritisation(cands, voters):
-    process = Process.start(title="t", purpose="p", election_period="2024-2027", roles_and_limits="r",
-                            all_officials_invited=True, follow_up_days=7, meta=META)
+    process = Process.start(
+        title="t",
+        purpose="p",
+        election_period="2024-2027",
+        roles_and_limits="r",
+        all_officials_invited=True,
+        follow_up_days=7,
+        meta=META,
+    )
     for v in voters:
-        process.enroll(participant_id=v, name=v, kind="elected_official", role="member", party="H",
-                       body="municipal_council", substitute=False, meta=META)
+        process.enroll(
+            participant_id=v,
+            name=v,
+            kind="elected_official",
+            role="member",
+            party="H",
+            body="municipal_council",
+            substitute=False,
+            meta=META,
+        )
     process.plan_need_ids.extend(cands)
     process.advance(to=ProcessPhase.WORKSHOPS, held_workshops=0, plan_needs=0, made_prioritisations=0, meta=META)
     process.advance(to=ProcessPhase.PRIORITISATION, held_workshops=1, plan_needs=1, made_prioritisations=0, meta=META)

@@ -51,8 +51,14 @@ def start(**overrides) -> Process:
 def enroll_official(process: Process, pid: str | None = None, party="H", body="municipal_council", name=None) -> str:
     pid = pid or str(uuid4())
     process.enroll(
-        participant_id=pid, name=name or f"Official {pid[:4]}", kind="elected_official", role="member",
-        party=party, body=body, substitute=False, meta=META,
+        participant_id=pid,
+        name=name or f"Official {pid[:4]}",
+        kind="elected_official",
+        role="member",
+        party=party,
+        body=body,
+        substitute=False,
+        meta=META,
     )
     return pid
 
@@ -62,22 +68,42 @@ def advance(process: Process, to: ProcessPhase, held=1, needs=1, made=1) -> None
 
 
 def held_workshop(process: Process, attendees, held_on=TODAY) -> Workshop:
-    workshop = Workshop.schedule(process=process, title="Seminar", on=held_on, format="in_person",
-                                 agenda=["Plan system"], meta=META)
+    workshop = Workshop.schedule(
+        process=process, title="Seminar", on=held_on, format="in_person", agenda=["Plan system"], meta=META
+    )
     workshop.hold(process=process, held_on=held_on, attendees=attendees, today=TODAY, meta=META)
     return workshop
 
 
 def record(process, workshop, author, plan_ids=(), today=TODAY, kind="need", recorded_on=None) -> Input:
-    return Input.record(process=process, workshop=workshop, author_id=author, kind=kind, text="We need X",
-                        plan_ids=list(plan_ids), goal_ids=[], unknown_plans=unknown, today=today, meta=META,
-                        recorded_on=recorded_on)
+    return Input.record(
+        process=process,
+        workshop=workshop,
+        author_id=author,
+        kind=kind,
+        text="We need X",
+        plan_ids=list(plan_ids),
+        goal_ids=[],
+        unknown_plans=unknown,
+        today=today,
+        meta=META,
+        recorded_on=recorded_on,
+    )
 
 
 def propose(process, input_ids, kind="new", plan_id=None, merge_into=None, title="Need", plan_type=None) -> PlanNeed:
-    return PlanNeed.propose(process=process, input_ids=list(input_ids), kind=kind, title=title, rationale="why",
-                            plan_id=plan_id, merge_into_plan_id=merge_into, plan_type=plan_type,
-                            unknown_plans=unknown, meta=META)
+    return PlanNeed.propose(
+        process=process,
+        input_ids=list(input_ids),
+        kind=kind,
+        title=title,
+        rationale="why",
+        plan_id=plan_id,
+        merge_into_plan_id=merge_into,
+        plan_type=plan_type,
+        unknown_plans=unknown,
+        meta=META,
+    )
 
 
 @pytest.fixture
@@ -100,8 +126,16 @@ def in_prioritisation(in_workshops):
 
 
 def open_vote(process, officials, needs, method="borda", quorum=1, dots=None) -> Prioritisation:
-    return Prioritisation.open(process=process, title="Round 1", method=method, candidate_ids=needs,
-                               eligible_ids=officials, quorum=quorum, dots_per_participant=dots, meta=META)
+    return Prioritisation.open(
+        process=process,
+        title="Round 1",
+        method=method,
+        candidate_ids=needs,
+        eligible_ids=officials,
+        quorum=quorum,
+        dots_per_participant=dots,
+        meta=META,
+    )
 
 
 # ----------------------------------------------------------------- process
@@ -165,8 +199,16 @@ def test_hand_over_only_by_the_recommendation():
 
 def test_workshops_need_an_elected_official():
     process = start()
-    process.enroll(participant_id="adm", name="Planner", kind="administration", role="planner", party=None,
-                   body="administration", substitute=False, meta=META)
+    process.enroll(
+        participant_id="adm",
+        name="Planner",
+        kind="administration",
+        role="planner",
+        party=None,
+        body="administration",
+        substitute=False,
+        meta=META,
+    )
     with pytest.raises(d.PhaseNotReady, match="elected official"):
         advance(process, ProcessPhase.WORKSHOPS)
 
@@ -194,10 +236,27 @@ def test_recommendation_phase_needs_a_made_prioritisation():
 
 def test_participants_enroll_with_party_body_role_and_substitute_flag():
     process = start()
-    process.enroll(participant_id="p1", name="Kari", kind="elected_official", role="deputy member", party="Ap",
-                   body="planning_committee", substitute=True, meta=META)
-    process.enroll(participant_id="p2", name="Per", kind="administration", role="planner", party=None,
-                   body=None, unit="Plan unit", substitute=False, meta=META)
+    process.enroll(
+        participant_id="p1",
+        name="Kari",
+        kind="elected_official",
+        role="deputy member",
+        party="Ap",
+        body="planning_committee",
+        substitute=True,
+        meta=META,
+    )
+    process.enroll(
+        participant_id="p2",
+        name="Per",
+        kind="administration",
+        role="planner",
+        party=None,
+        body=None,
+        unit="Plan unit",
+        substitute=False,
+        meta=META,
+    )
     assert process.participants["p1"].substitute is True
     assert process.participants["p1"].party == "Ap"
     assert [p.id for p in process.elected_officials] == ["p1"]
@@ -224,8 +283,9 @@ def test_enrolment_refuses_incomplete_details(kwargs, fragment):
 @pytest.mark.parametrize("kind, body", [("mayor", None), ("elected_official", "parliament")])
 def test_enrolment_refuses_an_unknown_kind_or_body(kind, body):
     with pytest.raises(ValueError):
-        start().enroll(participant_id="p", name="K", kind=kind, role="r", party="H", body=body,
-                       substitute=False, meta=META)
+        start().enroll(
+            participant_id="p", name="K", kind=kind, role="r", party="H", body=body, substitute=False, meta=META
+        )
 
 
 def test_a_participant_enrolls_once():
@@ -281,8 +341,11 @@ def test_only_enrolled_participants_attend(in_workshops):
 
 @pytest.mark.parametrize(
     "attendees, held_on, rule",
-    [([], TODAY, "workshop.attendees"), (["x", "x"], TODAY, "workshop.attendees"),
-     (None, TODAY + timedelta(days=1), "workshop.held_in_past")],
+    [
+        ([], TODAY, "workshop.attendees"),
+        (["x", "x"], TODAY, "workshop.attendees"),
+        (None, TODAY + timedelta(days=1), "workshop.held_in_past"),
+    ],
 )
 def test_holding_refuses_bad_attendance_or_a_future_date(in_workshops, attendees, held_on, rule):
     process, officials, _ = in_workshops
@@ -367,8 +430,18 @@ def test_input_author_must_be_enrolled(in_workshops):
 def test_input_needs_text_and_no_duplicates(in_workshops):
     process, officials, workshop = in_workshops
     with pytest.raises(d.InvalidInput, match="text"):
-        Input.record(process=process, workshop=workshop, author_id=officials[0], kind="idea", text=" ",
-                     plan_ids=[], goal_ids=[], unknown_plans=unknown, today=TODAY, meta=META)
+        Input.record(
+            process=process,
+            workshop=workshop,
+            author_id=officials[0],
+            kind="idea",
+            text=" ",
+            plan_ids=[],
+            goal_ids=[],
+            unknown_plans=unknown,
+            today=TODAY,
+            meta=META,
+        )
     with pytest.raises(d.InvalidInput, match="twice"):
         record(process, workshop, officials[0], plan_ids=["plan-a", "plan-a"])
 
@@ -558,10 +631,16 @@ def test_opening_refuses_a_bad_setup(in_prioritisation, kwargs, rule):
         kwargs.get("candidates"), needs
     )
     with pytest.raises(d.InvalidValue) as error:
-        Prioritisation.open(process=process, title="t", method=kwargs.get("method", "borda"),
-                            candidate_ids=candidates, eligible_ids=kwargs.get("eligible", officials),
-                            quorum=kwargs.get("quorum", 1), dots_per_participant=kwargs.get("dots"),
-                            meta=META)
+        Prioritisation.open(
+            process=process,
+            title="t",
+            method=kwargs.get("method", "borda"),
+            candidate_ids=candidates,
+            eligible_ids=kwargs.get("eligible", officials),
+            quorum=kwargs.get("quorum", 1),
+            dots_per_participant=kwargs.get("dots"),
+            meta=META,
+        )
     assert error.value.rule == rule
 
 
@@ -586,16 +665,35 @@ def made(in_prioritisation):
 
 def issue(process, vote, items, summary="Put forward"):
     needs = {need_id: NEEDS[need_id] for need_id in vote.candidate_ids}
-    return Recommendation.issue(process=process, prioritisation=vote, needs=needs, items=items, summary=summary,
-                                plan_titles={"plan-a": "Transport plan"}, today=TODAY, meta=META)
+    return Recommendation.issue(
+        process=process,
+        prioritisation=vote,
+        needs=needs,
+        items=items,
+        summary=summary,
+        plan_titles={"plan-a": "Transport plan"},
+        today=TODAY,
+        meta=META,
+    )
 
 
 def test_issuing_the_recommendation_hands_the_process_over(made):
     process, vote, needs = made
     rec = issue(process, vote, [RecommendedNeed(needs[1], StrategyAction.NEW, 2025, "early")])
     assert rec.id == d.recommendation_id_for(process.id)
-    assert rec.items == [{"need_id": needs[1], "action": "new", "start_year": 2025, "note": "early", "rank": 1,
-                          "plan_id": None, "plan_title": "Need 1", "plan_type": None, "merge_into_plan_id": None}]
+    assert rec.items == [
+        {
+            "need_id": needs[1],
+            "action": "new",
+            "start_year": 2025,
+            "note": "early",
+            "rank": 1,
+            "plan_id": None,
+            "plan_title": "Need 1",
+            "plan_type": None,
+            "merge_into_plan_id": None,
+        }
+    ]
     assert rec.issued_on == TODAY and rec.election_period == "2024-2027"
     assert process.phase is ProcessPhase.HANDED_OVER and process.recommendation_id == str(rec.id)
 
@@ -655,8 +753,12 @@ def test_recommendation_only_in_its_phase(in_prioritisation):
 
 def test_a_refusal_carries_its_rule_message_and_kind():
     error = d.QuorumNotMet("prioritisation.quorum", "needs 2")
-    assert (error.rule, error.message, error.paragraph, error.kind) == ("prioritisation.quorum", "needs 2", None,
-                                                                         "conflict")
+    assert (error.rule, error.message, error.paragraph, error.kind) == (
+        "prioritisation.quorum",
+        "needs 2",
+        None,
+        "conflict",
+    )
     assert d.InvalidBallot("ballot.valid", "x").kind == "invalid"
     assert d.NotFound("x.exists", "x").kind == "not_found"
 

@@ -9,14 +9,25 @@ from pathlib import Path
 import pytest
 from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.utils import get_topic, resolve_topic
-from planspor_shared.events import base, cocreation
 
 import cocreation.domain as domain
+from planspor_shared.events import base, cocreation
 
 pytestmark = pytest.mark.unit
 
-ALLOWED_IMPORTS = ("__future__", "collections", "dataclasses", "datetime", "enum", "re", "typing", "uuid",
-                   "eventsourcing.domain", "planspor_shared", "cocreation.domain")
+ALLOWED_IMPORTS = (
+    "__future__",
+    "collections",
+    "dataclasses",
+    "datetime",
+    "enum",
+    "re",
+    "typing",
+    "uuid",
+    "eventsourcing.domain",
+    "planspor_shared",
+    "cocreation.domain",
+)
 """What a domain module may import: the standard library's pure parts, eventsourcing's aggregates,
 the contracts, and the domain itself. No I/O, frameworks, settings or ``os``."""
 
@@ -34,8 +45,11 @@ MODULES = sorted(Path(domain.__file__).parent.glob("*.py"))
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
 def test_a_domain_module_imports_nothing_of_io_frameworks_or_settings(path):
-    refused = {name for name in imports_of(path)
-               if not any(name == allowed or name.startswith(allowed + ".") for allowed in ALLOWED_IMPORTS)}
+    refused = {
+        name
+        for name in imports_of(path)
+        if not any(name == allowed or name.startswith(allowed + ".") for allowed in ALLOWED_IMPORTS)
+    }
     assert not refused, f"{path.name} imports {sorted(refused)}"
 
 
@@ -62,8 +76,12 @@ def test_the_phases_table_covers_every_phase_in_the_order_of_the_contract():
 
 
 def domain_event_classes() -> list[type]:
-    return [value for aggregate in domain.AGGREGATES for name, value in vars(aggregate).items()
-            if isinstance(value, type) and issubclass(value, CanMutateAggregate) and name not in ("Event", "Created")]
+    return [
+        value
+        for aggregate in domain.AGGREGATES
+        for name, value in vars(aggregate).items()
+        if isinstance(value, type) and issubclass(value, CanMutateAggregate) and name not in ("Event", "Created")
+    ]
 
 
 @pytest.mark.parametrize("stored_class", [*domain.AGGREGATES, *domain_event_classes()], ids=lambda c: c.__qualname__)

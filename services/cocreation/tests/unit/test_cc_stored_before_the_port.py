@@ -12,11 +12,11 @@ from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import StoredEvent
-from planspor_runtime.application import AggregateNotFound
-from planspor_shared.meta import Meta
 
 from cocreation.application import CataloguedPlan, EarlierIdempotencyRecord, in_memory
 from cocreation.contracts import map_event
+from planspor_runtime.application import AggregateNotFound
+from planspor_shared.meta import Meta
 
 pytestmark = pytest.mark.unit
 
@@ -24,8 +24,10 @@ ACTOR = {"id": "token:abc", "name": "Facilitator", "role": "facilitator"}
 
 
 def state(**fields) -> bytes:
-    return json.dumps({"timestamp": {"_type_": "datetime_iso", "_data_": "2024-03-01T09:00:00+00:00"}, **fields},
-                      separators=(",", ":")).encode()
+    return json.dumps(
+        {"timestamp": {"_type_": "datetime_iso", "_data_": "2024-03-01T09:00:00+00:00"}, **fields},
+        separators=(",", ":"),
+    ).encode()
 
 
 def meta() -> dict:
@@ -38,17 +40,43 @@ def earlier_store():
     app = in_memory()
     process_id, record_id, plan_id = uuid4(), uuid4(), f"plan-{uuid4()}"
     catalogued_id = CataloguedPlan.id_for(plan_id)
-    app.recorder.insert_events([
-        StoredEvent(process_id, 1, "cocreation.domain:Process.Started", state(
-            originator_topic="cocreation.domain:Process", title="Planstrategi 2024-2027", purpose="Prioritise",
-            election_period="2024-2027", roles_and_limits="Officials decide", all_officials_invited=True,
-            follow_up_days=14, meta=meta())),
-        StoredEvent(record_id, 1, "cocreation.application:IdempotencyRecord.Recorded", state(
-            originator_topic="cocreation.application:IdempotencyRecord", key="k-1", command="start_process",
-            fingerprint="ab" * 32, response={"process_id": str(process_id), "version": 1})),
-        StoredEvent(catalogued_id, 1, "cocreation.application:CataloguedPlan.Catalogued", state(
-            originator_topic="cocreation.application:CataloguedPlan", plan_id=plan_id)),
-    ])
+    app.recorder.insert_events(
+        [
+            StoredEvent(
+                process_id,
+                1,
+                "cocreation.domain:Process.Started",
+                state(
+                    originator_topic="cocreation.domain:Process",
+                    title="Planstrategi 2024-2027",
+                    purpose="Prioritise",
+                    election_period="2024-2027",
+                    roles_and_limits="Officials decide",
+                    all_officials_invited=True,
+                    follow_up_days=14,
+                    meta=meta(),
+                ),
+            ),
+            StoredEvent(
+                record_id,
+                1,
+                "cocreation.application:IdempotencyRecord.Recorded",
+                state(
+                    originator_topic="cocreation.application:IdempotencyRecord",
+                    key="k-1",
+                    command="start_process",
+                    fingerprint="ab" * 32,
+                    response={"process_id": str(process_id), "version": 1},
+                ),
+            ),
+            StoredEvent(
+                catalogued_id,
+                1,
+                "cocreation.application:CataloguedPlan.Catalogued",
+                state(originator_topic="cocreation.application:CataloguedPlan", plan_id=plan_id),
+            ),
+        ]
+    )
     return app, process_id, record_id, plan_id
 
 
@@ -57,8 +85,9 @@ def test_a_process_stored_before_the_port_is_read_listed_and_changed(earlier_sto
     assert app.get_process(process_id)["title"] == "Planstrategi 2024-2027"
     assert [p["process_id"] for p in app.list_processes()] == [str(process_id)]
     assert app.history(process_id)[0]["actor"] == ACTOR
-    enrolled = app.enroll_participant(process_id, name="Kari", kind="administration", role="planner",
-                                      meta=Meta.of(ACTOR), expected_version=1)
+    enrolled = app.enroll_participant(
+        process_id, name="Kari", kind="administration", role="planner", meta=Meta.of(ACTOR), expected_version=1
+    )
     assert enrolled.version == 2
 
 

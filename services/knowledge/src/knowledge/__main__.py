@@ -36,15 +36,25 @@ async def _rebuild(origin: Literal["stream", "feeds"]) -> dict[str, Any]:
     container = bootstrap()
     await start(container)
     try:
-        with Progress(TextColumn("rebuild from " + origin), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      transient=False) as bar:
+        with Progress(
+            TextColumn("rebuild from " + origin),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=False,
+        ) as bar:
             task = bar.add_task("events", total=None)
 
             def progress(read: int, total: int | None) -> None:
                 bar.update(task, completed=read, total=total)
 
-            return await rebuild(container.writer, origin=origin, nats_url=container.settings.nats_access(),
-                                 prefix=container.settings.planspor_subject_prefix, progress=progress)
+            return await rebuild(
+                container.writer,
+                origin=origin,
+                nats_url=container.settings.nats_access(),
+                prefix=container.settings.planspor_subject_prefix,
+                progress=progress,
+            )
     finally:
         await container.aclose()
 
@@ -64,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "rebuild":
         result = asyncio.run(_rebuild(args.origin))
-        print(f"events read: {result['events_read']}  nodes: {result['nodes']}  "
-              f"relationships: {result['relationships']}")
+        print(
+            f"events read: {result['events_read']}  nodes: {result['nodes']}  relationships: {result['relationships']}"
+        )
         print(f"checksum: {result['checksum']}")
         return 0
     import uvicorn

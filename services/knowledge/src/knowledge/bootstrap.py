@@ -6,14 +6,13 @@ from dataclasses import dataclass
 
 import neo4j
 
-from planspor_runtime.access import Access, parse_tokens
-from planspor_shared.events import REGISTRY, EventRegistry
-
 from knowledge.graph.schema import ensure_constraints
 from knowledge.pipeline.feed import Feeds
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.projector import Projector
 from knowledge.settings import Settings
+from planspor_runtime.access import Access, parse_tokens
+from planspor_shared.events import REGISTRY, EventRegistry
 
 
 @dataclass
@@ -35,8 +34,15 @@ def bootstrap(settings: Settings | None = None, registry: EventRegistry = REGIST
     driver = neo4j.AsyncGraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password))
     feeds = Feeds(settings.feed_urls, settings.planspor_feed_token)
     writer = GraphWriter(driver, feeds, registry, settings.neo4j_database)
-    projector = Projector(writer, settings.nats_access(), settings.planspor_subject_prefix, settings.knowledge_durable,
-                          settings.knowledge_batch_size, settings.knowledge_fetch_timeout, settings.knowledge_nak_delay)
+    projector = Projector(
+        writer,
+        settings.nats_access(),
+        settings.planspor_subject_prefix,
+        settings.knowledge_durable,
+        settings.knowledge_batch_size,
+        settings.knowledge_fetch_timeout,
+        settings.knowledge_nak_delay,
+    )
     return Container(settings, driver, feeds, writer, projector, Access(parse_tokens(settings.planspor_tokens)))
 
 

@@ -15,14 +15,13 @@ import nats
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from planspor_runtime.bus import NatsAccess, NatsTarget
-from planspor_shared.events import SOURCES
-from planspor_shared.subjects import all_subjects, stream_name
-
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.ordering import Incoming, decode, decode_feed_item
+from planspor_runtime.bus import NatsAccess, NatsTarget
+from planspor_shared.events import SOURCES
+from planspor_shared.subjects import all_subjects, stream_name
 
 Progress = Callable[[int, int | None], None]
 """Called with (events read so far, total if known)."""
@@ -36,17 +35,18 @@ async def _project_carrying(writer: GraphWriter, items: list[Incoming], carried:
     return [i for i in carried + items if i.key is not None and i.key[1] > result.checkpoints.get(i.key[0], 0)]
 
 
-async def rebuild_from_stream(writer: GraphWriter, nats_url: NatsTarget, prefix: str,
-                              progress: Progress | None = None) -> int:
+async def rebuild_from_stream(
+    writer: GraphWriter, nats_url: NatsTarget, prefix: str, progress: Progress | None = None
+) -> int:
     nc = await nats.connect(**NatsAccess.of(nats_url).connect_options(name="planspor-knowledge-rebuild"))
     try:
         js = nc.jetstream()
         info = await js.stream_info(stream_name(prefix))
         total, last = info.state.messages, info.state.last_seq
         subscription = await js.pull_subscribe(
-            all_subjects(prefix), stream=stream_name(prefix),
-            config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL,
-                                  inactive_threshold=60.0),
+            all_subjects(prefix),
+            stream=stream_name(prefix),
+            config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=60.0),
         )
         read, seen_seq = 0, 0
         carried: list[Incoming] = []
@@ -55,8 +55,7 @@ async def rebuild_from_stream(writer: GraphWriter, nats_url: NatsTarget, prefix:
                 messages = await subscription.fetch(BATCH, timeout=2)
             except NatsTimeout:
                 break
-            items = [decode(m.data, m.subject, (m.headers or {}).get("Nats-Msg-Id"), writer.registry)
-                     for m in messages]
+            items = [decode(m.data, m.subject, (m.headers or {}).get("Nats-Msg-Id"), writer.registry) for m in messages]
             seen_seq = max(seen_seq, *(m.metadata.sequence.stream for m in messages))
             carried = await _project_carrying(writer, items, carried)
             read += len(messages)
@@ -92,8 +91,14 @@ async def rebuild_from_feeds(writer: GraphWriter, progress: Progress | None = No
     return read
 
 
-async def rebuild(writer: GraphWriter, *, origin: Literal["stream", "feeds"] = "stream", nats_url: NatsTarget = "",
-                  prefix: str = "planspor", progress: Progress | None = None) -> dict[str, Any]:
+async def rebuild(
+    writer: GraphWriter,
+    *,
+    origin: Literal["stream", "feeds"] = "stream",
+    nats_url: NatsTarget = "",
+    prefix: str = "planspor",
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Empty the graph, replay everything, return the checksum (with the number of events read)."""
     async with writer.lock:
         await empty_graph(writer.driver, writer.database)

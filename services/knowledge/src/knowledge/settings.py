@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     """Other credentials for the analysts' driver (e.g. a Neo4j Enterprise user with the reader role); default: NEO4J_*."""
 
     @model_validator(mode="after")
-    def _no_placeholders_outside_development(self) -> "Settings":
+    def _no_placeholders_outside_development(self) -> Settings:
         check_prefix(self.planspor_subject_prefix)
         check_not_placeholder(parse_tokens(self.planspor_tokens), self.planspor_env)
         check_credentials(self.planspor_env, self.nats_user, self.nats_password, self.nats_url)

@@ -17,15 +17,15 @@ import time
 import nats
 import neo4j
 import pytest
-
 from kn_story import FeedServer, interleaved, story
-from planspor_shared.subjects import subject
-from planspor_runtime.stream import stream_config
+
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.pipeline.feed import Feeds
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.rebuild import rebuild
+from planspor_runtime.stream import stream_config
+from planspor_shared.subjects import subject
 
 pytestmark = pytest.mark.integration
 
@@ -61,19 +61,31 @@ def _crash_run(nats_url, neo4j_uri, neo4j_auth, prefix, rounds: int, kills: int,
         # out of order within a source: each event moves up to 6 places
         keyed = sorted(enumerate(envelopes), key=lambda ie: ie[0] + rng.uniform(0, 6))
         for _, e in keyed:
-            await js.publish(subject(e.source, e.event_type, prefix=prefix), e.to_canonical(),
-                             headers={"Nats-Msg-Id": e.nats_msg_id})
+            await js.publish(
+                subject(e.source, e.event_type, prefix=prefix), e.to_canonical(), headers={"Nats-Msg-Id": e.nats_msg_id}
+            )
         for e in rng.sample(envelopes, len(envelopes)):  # every event a second time, not deduplicated
             await js.publish(subject(e.source, e.event_type, prefix=prefix), e.to_canonical())
         await nc.close()
 
     asyncio.run(prepare())
     with FeedServer(registry_chain.envelopes) as registry_feed, FeedServer(cocreation_chain.envelopes) as co_feed:
-        env = {**os.environ, "NATS_URL": nats_url, "NEO4J_URI": neo4j_uri, "NEO4J_USER": neo4j_auth[0],
-               "NEO4J_PASSWORD": neo4j_auth[1], "PLANSPOR_SUBJECT_PREFIX": prefix, "KNOWLEDGE_DURABLE": "kn-crash",
-               "KNOWLEDGE_BATCH_SIZE": "5", "KNOWLEDGE_FETCH_TIMEOUT": "0.2", "KNOWLEDGE_NAK_DELAY": "0.2",
-               "PLAN_REGISTRY_URL": registry_feed.url, "COCREATION_URL": co_feed.url,
-               "PLANSPOR_FEED_TOKEN": FeedServer.TOKEN, "PLANSPOR_ENV": "development"}
+        env = {
+            **os.environ,
+            "NATS_URL": nats_url,
+            "NEO4J_URI": neo4j_uri,
+            "NEO4J_USER": neo4j_auth[0],
+            "NEO4J_PASSWORD": neo4j_auth[1],
+            "PLANSPOR_SUBJECT_PREFIX": prefix,
+            "KNOWLEDGE_DURABLE": "kn-crash",
+            "KNOWLEDGE_BATCH_SIZE": "5",
+            "KNOWLEDGE_FETCH_TIMEOUT": "0.2",
+            "KNOWLEDGE_NAK_DELAY": "0.2",
+            "PLAN_REGISTRY_URL": registry_feed.url,
+            "COCREATION_URL": co_feed.url,
+            "PLANSPOR_FEED_TOKEN": FeedServer.TOKEN,
+            "PLANSPOR_ENV": "development",
+        }
         command = [sys.executable, "-m", "knowledge", "project"]
         killed = 0
         progress_at_kills = []
@@ -127,8 +139,9 @@ def _crash_run(nats_url, neo4j_uri, neo4j_auth, prefix, rounds: int, kills: int,
     assert live["checksum"] == rebuilt["checksum"], (live, rebuilt, progress_at_kills)
 
 
-def test_killed_twenty_times_mid_batch_the_graph_equals_a_clean_rebuild(nats_url, neo4j_uri, neo4j_auth,
-                                                                        subject_prefix):
+def test_killed_twenty_times_mid_batch_the_graph_equals_a_clean_rebuild(
+    nats_url, neo4j_uri, neo4j_auth, subject_prefix
+):
     _crash_run(nats_url, neo4j_uri, neo4j_auth, subject_prefix, rounds=10, kills=20, kill_within=0.02)
 
 

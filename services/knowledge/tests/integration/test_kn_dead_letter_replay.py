@@ -20,10 +20,7 @@ from typing import ClassVar
 import httpx
 import neo4j
 import pytest
-
 from kn_story import interleaved, rid, story
-from planspor_shared.events import REGISTRY
-from planspor_shared.events import plan_registry as pr
 
 from knowledge.api import create_app
 from knowledge.bootstrap import bootstrap
@@ -32,6 +29,8 @@ from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.ordering import decode
 from knowledge.settings import Settings
+from planspor_shared.events import REGISTRY
+from planspor_shared.events import plan_registry as pr
 
 pytestmark = pytest.mark.integration
 
@@ -56,8 +55,9 @@ async def _story(neo4j_uri: str, neo4j_auth: tuple[str, str]) -> None:
     registry_chain.seal(pr.GoalDefined(goal_id=rid("goal"), title="Etter feiringen"), last + timedelta(minutes=2))
     envelopes = interleaved(registry_chain, cocreation_chain)
     position_of = {e.event_type: e.position for e in registry_chain.envelopes}
-    indicator, evidence, celebrated = (f"plan-registry:{position_of[t]}"
-                                       for t in ("indicator.defined", "evidence.recorded", "plan.celebrated"))
+    indicator, evidence, celebrated = (
+        f"plan-registry:{position_of[t]}" for t in ("indicator.defined", "evidence.recorded", "plan.celebrated")
+    )
     lacking = REGISTRY.copy()
     del lacking._models[("indicator.defined", 1)]
     del lacking._models[("evidence.recorded", 1)]
@@ -69,18 +69,29 @@ async def _story(neo4j_uri: str, neo4j_auth: tuple[str, str]) -> None:
         await ensure_constraints(driver)
         # 1. three dead letters, the rest projected
         result = await GraphWriter(driver, registry=lacking).project(
-            [decode(e.to_canonical(), msg_id=e.nats_msg_id, registry=lacking) for e in envelopes])
+            [decode(e.to_canonical(), msg_id=e.nats_msg_id, registry=lacking) for e in envelopes]
+        )
         assert result.dead_letters == 3 and result.checkpoints["plan-registry"] == len(registry_chain.envelopes)
 
-        settings = Settings(neo4j_uri=neo4j_uri, neo4j_user=neo4j_auth[0], neo4j_password=neo4j_auth[1],
-                            plan_registry_url=None, cocreation_url=None)
+        settings = Settings(
+            neo4j_uri=neo4j_uri,
+            neo4j_user=neo4j_auth[0],
+            neo4j_password=neo4j_auth[1],
+            plan_registry_url=None,
+            cocreation_url=None,
+        )
         app = create_app(bootstrap(settings), run_projector=False)
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://knowledge", headers=OPERATOR) as http:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://knowledge", headers=OPERATOR
+            ) as http,
+        ):
             letters = {d["id"]: d for d in (await http.get("/api/v1/dead-letters")).json()["dead_letters"]}
             assert set(letters) == {indicator, evidence, celebrated}
-            assert letters[celebrated]["reason"] == \
-                "no graph mapping for event type 'plan.celebrated' (schema version 1)"
+            assert (
+                letters[celebrated]["reason"] == "no graph mapping for event type 'plan.celebrated' (schema version 1)"
+            )
             assert {d["version"] for d in letters.values()} == {1}
 
             # 2. read it: the ETag is its version; an unknown one is a 404 problem
@@ -97,15 +108,21 @@ async def _story(neo4j_uri: str, neo4j_auth: tuple[str, str]) -> None:
             assert (await http.get(f"/api/v1/dead-letters/{indicator}")).json()["status"] == "open"
 
             # the right version and a key: replayed, the new version as ETag
-            first = await http.post(f"/api/v1/dead-letters/{indicator}/replay",
-                                    headers={"If-Match": '"1"', "Idempotency-Key": "replay-indicator"})
+            first = await http.post(
+                f"/api/v1/dead-letters/{indicator}/replay",
+                headers={"If-Match": '"1"', "Idempotency-Key": "replay-indicator"},
+            )
             assert first.status_code == 200, first.text
             assert first.headers["etag"] == '"2"' and first.json()["status"] == "replayed"
-            again = await http.post(f"/api/v1/dead-letters/{indicator}/replay",
-                                    headers={"If-Match": '"1"', "Idempotency-Key": "replay-indicator"})
+            again = await http.post(
+                f"/api/v1/dead-letters/{indicator}/replay",
+                headers={"If-Match": '"1"', "Idempotency-Key": "replay-indicator"},
+            )
             assert (again.status_code, again.json(), again.headers["etag"]) == (200, first.json(), '"2"')
-            for other in ({"If-Match": "*", "Idempotency-Key": "replay-indicator"},
-                          {"Idempotency-Key": "replay-indicator"}):
+            for other in (
+                {"If-Match": "*", "Idempotency-Key": "replay-indicator"},
+                {"Idempotency-Key": "replay-indicator"},
+            ):
                 reused = await http.post(f"/api/v1/dead-letters/{evidence}/replay", headers=other)
                 assert reused.status_code == 422 and reused.json()["rule"] == "idempotency.key_reused"
             assert (await http.get(f"/api/v1/dead-letters/{evidence}")).json()["status"] == "open"
@@ -115,20 +132,23 @@ async def _story(neo4j_uri: str, neo4j_auth: tuple[str, str]) -> None:
             assert plain.status_code == 200 and plain.json() == first.json() and plain.headers["etag"] == '"2"'
 
             # 3. one key at the same moment: one answer, one record, one event
-            racing = await asyncio.gather(*(http.post(f"/api/v1/dead-letters/{evidence}/replay",
-                                                      headers={"Idempotency-Key": "replay-evidence"})
-                                            for _ in range(2)))
+            racing = await asyncio.gather(
+                *(
+                    http.post(f"/api/v1/dead-letters/{evidence}/replay", headers={"Idempotency-Key": "replay-evidence"})
+                    for _ in range(2)
+                )
+            )
             assert [r.status_code for r in racing] == [200, 200] and racing[0].json() == racing[1].json()
             refused = await http.post(f"/api/v1/dead-letters/{celebrated}/replay")
             assert refused.status_code == 409 and "plan.celebrated" in refused.json()["detail"]
             live = (await http.get("/api/v1/checksum")).json()
 
-        records, _, _ = await driver.execute_query(
-            "MATCH (r:IdempotencyRecord) RETURN r.key AS key ORDER BY key")
+        records, _, _ = await driver.execute_query("MATCH (r:IdempotencyRecord) RETURN r.key AS key ORDER BY key")
         assert [r["key"] for r in records] == ["replay-evidence", "replay-indicator"]
         events, _, _ = await driver.execute_query(
             "MATCH (e:Event {source: 'plan-registry'}) WHERE e.position IN $positions RETURN count(e) AS n",
-            positions=[position_of["indicator.defined"], position_of["evidence.recorded"]])
+            positions=[position_of["indicator.defined"], position_of["evidence.recorded"]],
+        )
         assert events[0]["n"] == 2
 
         await empty_graph(driver)

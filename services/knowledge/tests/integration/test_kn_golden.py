@@ -13,16 +13,16 @@ import asyncio
 import random
 import uuid
 
+import kn_story
 import neo4j
 import pytest
-
-import kn_story
 from kn_story import interleaved
 from kq_story import write_story
+
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
-from knowledge.pipeline.ordering import decode
 from knowledge.pipeline.graph_writer import GraphWriter
+from knowledge.pipeline.ordering import decode
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +61,7 @@ async def project_and_checksum(neo4j_uri, neo4j_auth, envelopes, batch: int) -> 
         writer = GraphWriter(driver)
         items = [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes]
         for start in range(0, len(items), batch):
-            await writer.project(items[start:start + batch])
+            await writer.project(items[start : start + batch])
         return (await graph_checksum(driver))["checksum"]
     finally:
         await driver.close()
@@ -70,6 +70,8 @@ async def project_and_checksum(neo4j_uri, neo4j_auth, envelopes, batch: int) -> 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_the_graph_of_a_fixed_story_is_the_recorded_one(name, neo4j_uri, neo4j_auth, monkeypatch):
     envelopes = seeded_envelopes(name, monkeypatch)
-    checksums = {batch: asyncio.run(project_and_checksum(neo4j_uri, neo4j_auth, envelopes, batch))
-                 for batch in (len(envelopes), 7, 1)}
+    checksums = {
+        batch: asyncio.run(project_and_checksum(neo4j_uri, neo4j_auth, envelopes, batch))
+        for batch in (len(envelopes), 7, 1)
+    }
     assert set(checksums.values()) == {GOLDEN[name]}, checksums

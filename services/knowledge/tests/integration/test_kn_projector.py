@@ -10,21 +10,21 @@ import httpx
 import nats
 import neo4j
 import pytest
-
 from kn_story import FeedServer, interleaved, publish, story, wait_for
-from planspor_shared.events import REGISTRY
-from planspor_runtime.stream import stream_config
+
 from knowledge.api import create_app
 from knowledge.bootstrap import bootstrap
 from knowledge.graph.bookkeeping import read_checkpoints
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.pipeline.feed import Feeds
-from knowledge.pipeline.ordering import decode
 from knowledge.pipeline.graph_writer import GraphWriter
+from knowledge.pipeline.ordering import decode
 from knowledge.pipeline.projector import Projector
 from knowledge.rebuild import rebuild
 from knowledge.settings import Settings
+from planspor_runtime.stream import stream_config
+from planspor_shared.events import REGISTRY
 
 pytestmark = pytest.mark.integration
 
@@ -71,8 +71,10 @@ def test_shuffled_duplicated_batches_give_the_graph_of_a_clean_projection(env):
                 result = await writer.project(batch)
                 pending += [i for i in batch if i.position > result.checkpoints[i.source]]
             live = await graph_checksum(driver)
-            assert await checkpoints(driver) == {"plan-registry": len(chains[0].envelopes),
-                                                 "cocreation": len(chains[1].envelopes)}
+            assert await checkpoints(driver) == {
+                "plan-registry": len(chains[0].envelopes),
+                "cocreation": len(chains[1].envelopes),
+            }
             # 2. the same events once more change nothing
             await writer.project([decode(e.to_canonical()) for e in envelopes])
             assert (await graph_checksum(driver))["checksum"] == live["checksum"]
@@ -94,8 +96,9 @@ def test_the_projector_consumes_the_stream_and_equals_a_rebuild_from_it(env):
             await js.add_stream(stream_config(env["prefix"]))
             chains = story(1)
             await publish(js, env["prefix"], interleaved(*chains))
-            projector = Projector(GraphWriter(driver), env["nats_url"], env["prefix"], "kn-test", batch_size=7,
-                                  fetch_timeout=0.2)
+            projector = Projector(
+                GraphWriter(driver), env["nats_url"], env["prefix"], "kn-test", batch_size=7, fetch_timeout=0.2
+            )
             task = asyncio.create_task(projector.run())
             ends = {"plan-registry": len(chains[0].envelopes), "cocreation": len(chains[1].envelopes)}
             await wait_for(lambda: _reached(driver, ends), what="checkpoints at the end")
@@ -103,7 +106,9 @@ def test_the_projector_consumes_the_stream_and_equals_a_rebuild_from_it(env):
             live = await graph_checksum(driver)
             projector.stop()
             await asyncio.wait_for(task, 10)
-            rebuilt = await rebuild(GraphWriter(driver), origin="stream", nats_url=env["nats_url"], prefix=env["prefix"])
+            rebuilt = await rebuild(
+                GraphWriter(driver), origin="stream", nats_url=env["nats_url"], prefix=env["prefix"]
+            )
             assert rebuilt["checksum"] == live["checksum"] and rebuilt["events_read"] == sum(ends.values())
         finally:
             await nc.close()
@@ -132,10 +137,23 @@ def test_a_gap_in_the_stream_is_filled_from_the_feed(env):
                 js = nc.jetstream()
                 await js.add_stream(stream_config(env["prefix"]))
                 missing = {5, 6, 7, 8}
-                await publish(js, env["prefix"], [e for e in interleaved(registry_chain, cocreation_chain)
-                                                   if not (e.source == "plan-registry" and e.position in missing)])
-                projector = Projector(GraphWriter(driver, feeds), env["nats_url"], env["prefix"], "kn-gap",
-                                      batch_size=10, fetch_timeout=0.2)
+                await publish(
+                    js,
+                    env["prefix"],
+                    [
+                        e
+                        for e in interleaved(registry_chain, cocreation_chain)
+                        if not (e.source == "plan-registry" and e.position in missing)
+                    ],
+                )
+                projector = Projector(
+                    GraphWriter(driver, feeds),
+                    env["nats_url"],
+                    env["prefix"],
+                    "kn-gap",
+                    batch_size=10,
+                    fetch_timeout=0.2,
+                )
                 task = asyncio.create_task(projector.run())
                 ends = {"plan-registry": len(registry_chain.envelopes), "cocreation": len(cocreation_chain.envelopes)}
                 await wait_for(lambda: _reached(driver, ends), what="checkpoints at the end")
@@ -143,9 +161,12 @@ def test_a_gap_in_the_stream_is_filled_from_the_feed(env):
                 await asyncio.wait_for(task, 10)
                 assert feed.requests >= 1
                 async with driver.session() as session:
-                    filled = await (await session.run(
-                        "MATCH (e:Event {source: 'plan-registry'}) WHERE e.position IN [5, 6, 7, 8] "
-                        "RETURN count(e) AS n, all(x IN collect(e.chain_ok) WHERE x) AS ok")).single()
+                    filled = await (
+                        await session.run(
+                            "MATCH (e:Event {source: 'plan-registry'}) WHERE e.position IN [5, 6, 7, 8] "
+                            "RETURN count(e) AS n, all(x IN collect(e.chain_ok) WHERE x) AS ok"
+                        )
+                    ).single()
                 assert filled["n"] == 4 and filled["ok"]
                 live = await graph_checksum(driver)
                 assert await clean_checksum(driver, (registry_chain, cocreation_chain)) == live["checksum"]
@@ -171,16 +192,27 @@ def test_a_malformed_event_becomes_a_dead_letter_and_the_rest_is_projected_then_
             js = nc.jetstream()
             await js.add_stream(stream_config(env["prefix"]))
             await publish(js, env["prefix"], envelopes, raw=raw)
-            projector = Projector(GraphWriter(driver, registry=unfixed), env["nats_url"], env["prefix"], "kn-dl",
-                                  batch_size=10, fetch_timeout=0.2)
+            projector = Projector(
+                GraphWriter(driver, registry=unfixed),
+                env["nats_url"],
+                env["prefix"],
+                "kn-dl",
+                batch_size=10,
+                fetch_timeout=0.2,
+            )
             task = asyncio.create_task(projector.run())
             ends = {"plan-registry": len(registry_chain.envelopes), "cocreation": len(cocreation_chain.envelopes)}
             await wait_for(lambda: _reached(driver, ends), what="checkpoints at the end")
             projector.stop()
             await asyncio.wait_for(task, 10)
 
-            settings = Settings(neo4j_uri=env["neo4j_uri"], neo4j_user=env["auth"][0], neo4j_password=env["auth"][1],
-                                nats_url=env["nats_url"], planspor_subject_prefix=env["prefix"])
+            settings = Settings(
+                neo4j_uri=env["neo4j_uri"],
+                neo4j_user=env["auth"][0],
+                neo4j_password=env["auth"][1],
+                nats_url=env["nats_url"],
+                planspor_subject_prefix=env["prefix"],
+            )
             container = bootstrap(settings)  # the fixed service: the full contracts
             app = create_app(container, run_projector=False)
             operator = {"Authorization": "Bearer dev-operator-token"}
@@ -188,15 +220,17 @@ def test_a_malformed_event_becomes_a_dead_letter_and_the_rest_is_projected_then_
                 async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k") as http:
                     letters = (await http.get("/api/v1/dead-letters", headers=operator)).json()["dead_letters"]
                     by_id = {d["id"]: d for d in letters}
-                    indicator_position = next(e.position for e in registry_chain.envelopes
-                                              if e.event_type == "indicator.defined")
+                    indicator_position = next(
+                        e.position for e in registry_chain.envelopes if e.event_type == "indicator.defined"
+                    )
                     assert set(by_id) == {"plan-registry:2", f"plan-registry:{indicator_position}"}
                     assert "invalid envelope" in by_id["plan-registry:2"]["reason"]
                     assert "indicator.defined" in by_id[f"plan-registry:{indicator_position}"]["reason"]
                     # the events after them were projected
                     async with driver.session() as session:
-                        count = await (await session.run("MATCH (e:Event {source: 'plan-registry'}) "
-                                                         "RETURN count(e) AS n")).single()
+                        count = await (
+                            await session.run("MATCH (e:Event {source: 'plan-registry'}) RETURN count(e) AS n")
+                        ).single()
                     assert count["n"] == len(registry_chain.envelopes) - 2
                     health = (await http.get("/health", headers=operator)).json()
                     assert health["dead_letters_open"] == 2
@@ -205,15 +239,19 @@ def test_a_malformed_event_becomes_a_dead_letter_and_the_rest_is_projected_then_
                     refused = await http.post("/api/v1/dead-letters/plan-registry:2/replay", headers=operator)
                     assert refused.status_code == 409 and "invalid envelope" in refused.json()["detail"]
                     assert (await http.post("/api/v1/dead-letters/nope/replay", headers=operator)).status_code == 404
-                    replayed = await http.post(f"/api/v1/dead-letters/plan-registry:{indicator_position}/replay",
-                                               headers=operator)
+                    replayed = await http.post(
+                        f"/api/v1/dead-letters/plan-registry:{indicator_position}/replay", headers=operator
+                    )
                     assert replayed.status_code == 200, replayed.text
                     async with driver.session() as session:
-                        linked = await (await session.run(
-                            "MATCH (g:Goal)-[:MEASURED_BY]->(i:Indicator)<-[:CREATED]-(e:Event) "
-                            "WHERE i.stub IS NULL RETURN e.position AS p, "
-                            "EXISTS { (:Event {source: 'plan-registry', position: $next})-[:FOLLOWS]->(e) } AS chained",
-                            next=indicator_position + 1)).single()
+                        linked = await (
+                            await session.run(
+                                "MATCH (g:Goal)-[:MEASURED_BY]->(i:Indicator)<-[:CREATED]-(e:Event) "
+                                "WHERE i.stub IS NULL RETURN e.position AS p, "
+                                "EXISTS { (:Event {source: 'plan-registry', position: $next})-[:FOLLOWS]->(e) } AS chained",
+                                next=indicator_position + 1,
+                            )
+                        ).single()
                     assert linked["p"] == indicator_position and linked["chained"]
                     still_open = (await http.get("/api/v1/dead-letters?status=open", headers=operator)).json()
                     assert [d["id"] for d in still_open["dead_letters"]] == ["plan-registry:2"]
@@ -221,7 +259,8 @@ def test_a_malformed_event_becomes_a_dead_letter_and_the_rest_is_projected_then_
                     assert checksum.status_code == 200 and len(checksum.json()["checksum"]) == 64
                     prov = await http.get("/api/v1/export/prov", headers={"Authorization": "Bearer dev-auditor-token"})
                     assert prov.status_code == 200 and any(
-                        n.get("@type", [None])[0] == "prov:Activity" for n in prov.json()["@graph"])
+                        n.get("@type", [None])[0] == "prov:Activity" for n in prov.json()["@graph"]
+                    )
         finally:
             await nc.close()
             await driver.close()

@@ -14,7 +14,6 @@ import time
 
 import neo4j
 import pytest
-
 from kq_cypher_world import ANALYSTS, close_world, open_world
 
 from knowledge.graph.analyst import AnalystLimits
@@ -63,8 +62,12 @@ ATTACKS: list[tuple[str, str, str, dict | None]] = [
     ("SHOW USERS", R, "SHOW", None),
     ("SHOW SETTINGS YIELD name, value RETURN name, value", R, "SHOW", None),
     ("TERMINATE TRANSACTIONS 'neo4j-transaction-1'", R, "TERMINATE", None),
-    ("MATCH (n) WITH n LIMIT 1 SHOW TRANSACTIONS YIELD transactionId TERMINATE TRANSACTIONS transactionId", R, "SHOW",
-     None),
+    (
+        "MATCH (n) WITH n LIMIT 1 SHOW TRANSACTIONS YIELD transactionId TERMINATE TRANSACTIONS transactionId",
+        R,
+        "SHOW",
+        None,
+    ),
     # procedures
     ("CALL dbms.killConnections([])", R, "dbms.killConnections", None),
     ("CALL dbms.listConfig() YIELD name, value RETURN name, value", R, "dbms.listConfig", None),
@@ -72,8 +75,7 @@ ATTACKS: list[tuple[str, str, str, dict | None]] = [
     ("CALL db.createLabel('X')", R, "db.createLabel", None),
     ("CALL db.clearQueryCaches()", R, "db.clearQueryCaches", None),
     ("CALL dbms.queryJmx('*:*')", R, "dbms.queryJmx", None),
-    ("CALL db.labels() YIELD label CALL dbms.components() YIELD name RETURN label, name", R, "dbms.components",
-     None),
+    ("CALL db.labels() YIELD label CALL dbms.components() YIELD name RETURN label, name", R, "dbms.components", None),
     ("RETURN apoc.text.join(['a'], ',') AS x", R, "apoc.text.join", None),
     # USE
     ("USE system SHOW USERS", R, "USE", None),
@@ -101,12 +103,20 @@ ATTACKS: list[tuple[str, str, str, dict | None]] = [
     ("WITH 'aaaaaaaa' AS s " + " ".join(["WITH s + s AS s"] * 27) + " RETURN size(s) AS n", R, "double", None),
     ("WITH 'ab' AS s WITH replace(s, 'a', 'aaaaaaaaaa') AS s RETURN s", R, "longer", None),
     # values that would outgrow the server's memory
-    ("UNWIND range(1, 4000000) AS x WITH collect(x) AS c WITH [y IN c | {a: y, b: y, c: y}] AS m RETURN size(m)", R,
-     "bounded", None),
+    (
+        "UNWIND range(1, 4000000) AS x WITH collect(x) AS c WITH [y IN c | {a: y, b: y, c: y}] AS m RETURN size(m)",
+        R,
+        "bounded",
+        None,
+    ),
     ("RETURN size([x IN range(1, 20000000) | x]) AS n", R, "range()", None),
     ("RETURN [x IN range(1, 1000) | [y IN range(1, 1000) | y]] AS l", R, "inside the projection", None),
-    ("UNWIND range(1, 9) AS x WITH collect(x) AS c RETURN reverse(c), tail(c), tail(c), tail(c), tail(c)", R,
-     "tail()", None),
+    (
+        "UNWIND range(1, 9) AS x WITH collect(x) AS c RETURN reverse(c), tail(c), tail(c), tail(c), tail(c)",
+        R,
+        "tail()",
+        None,
+    ),
     ("UNWIND range(1, 30000000) AS x WITH collect(x) AS c RETURN size(c) AS n", S, "", None),
     # deep nesting and long chains
     ("RETURN " + "(" * 1500 + "1" + ")" * 1500 + " AS x", R, "deeper than", None),
@@ -150,7 +160,8 @@ def test_the_attack_suite_covers_every_class_with_sixty_queries_or_more():
 
 
 def test_every_attack_is_refused_or_stopped_the_graph_is_unchanged_and_a_bystander_is_answered_meanwhile(
-        world, neo4j_uri, neo4j_auth):
+    world, neo4j_uri, neo4j_auth
+):
     before = world.checksum()
 
     async def attack():
@@ -187,8 +198,15 @@ def test_every_attack_is_refused_or_stopped_the_graph_is_unchanged_and_a_bystand
             B: reply.status == 200 and reply.body["truncated"] or reply.status == 400 and "time limit" in reply.detail,
         }[kind]
         if not ok or reply.seconds > LIMITS.timeout_seconds + 3.0:
-            failures.append((query[:90], kind, reply.status, reply.detail[:160] or reply.body.get("limited_by"),
-                             round(reply.seconds, 2)))
+            failures.append(
+                (
+                    query[:90],
+                    kind,
+                    reply.status,
+                    reply.detail[:160] or reply.body.get("limited_by"),
+                    round(reply.seconds, 2),
+                )
+            )
     assert not failures, failures
     assert all(reply.status != 500 for reply in replies + watched)
     assert world.checksum() == before, "an attack changed the graph"
@@ -203,7 +221,8 @@ def test_every_attack_is_refused_or_stopped_the_graph_is_unchanged_and_a_bystand
         async with neo4j.AsyncGraphDatabase.driver(neo4j_uri, auth=neo4j_auth) as driver:
             records, _, _ = await driver.execute_query(
                 "SHOW TRANSACTIONS YIELD currentQuery, metaData WHERE metaData.app = 'planspor-analyst' "
-                "RETURN currentQuery")
+                "RETURN currentQuery"
+            )
             return [r["currentQuery"] for r in records]
 
     assert world.loop.run_until_complete(still_serving()) == [], "an attack's transaction is still running"

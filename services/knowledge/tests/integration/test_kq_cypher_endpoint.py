@@ -15,13 +15,12 @@ import asyncio
 import time
 
 import pytest
-
 from kq_cypher_world import ANALYSTS, AUDITOR, close_world, open_world
-from planspor_runtime.access import Access, parse_tokens
 
 from knowledge.graph import analyst as analyst_module
 from knowledge.graph.analyst import AnalystLimits, AnalystQueries
 from knowledge.graph.cypher_guard import GuardedQuery, tokenize
+from planspor_runtime.access import Access, parse_tokens
 
 pytestmark = pytest.mark.integration
 
@@ -93,9 +92,12 @@ def test_a_shortest_path_from_a_node_to_itself_is_the_query_s_mistake_not_the_se
 def test_explain_refuses_a_write_the_guard_let_through(world, monkeypatch):
     before = world.checksum()
     monkeypatch.setattr(analyst_module, "check", _unguarded)
-    for query, kind in (("CREATE (n:X) RETURN n", "reads and writes"), ("MATCH (n:Plan) SET n.x = 1", "writes"),
-                        ("CREATE INDEX kq_x FOR (n:X) ON (n.y)", "changes the schema"),
-                        ("CALL dbms.killConnections([])", "changes the schema or the system")):
+    for query, kind in (
+        ("CREATE (n:X) RETURN n", "reads and writes"),
+        ("MATCH (n:Plan) SET n.x = 1", "writes"),
+        ("CREATE INDEX kq_x FOR (n:X) ON (n.y)", "changes the schema"),
+        ("CALL dbms.killConnections([])", "changes the schema or the system"),
+    ):
         reply = world.cypher(query)
         assert reply.status == 400 and f"the planner says this query {kind}" in reply.detail, reply.body
     assert world.checksum() == before
@@ -157,8 +159,9 @@ def test_the_endpoint_says_503_when_it_is_not_configured(loop):
     app = FastAPI()
     app.include_router(query_router(lambda: None, Access(parse_tokens(None))))
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://knowledge")
-    response = loop.run_until_complete(client.post("/api/v1/cypher", json={"query": "RETURN 1"},
-                                                   headers={"Authorization": "Bearer dev-analyst-token"}))
+    response = loop.run_until_complete(
+        client.post("/api/v1/cypher", json={"query": "RETURN 1"}, headers={"Authorization": "Bearer dev-analyst-token"})
+    )
     loop.run_until_complete(client.aclose())
     assert response.status_code == 503
 

@@ -13,17 +13,16 @@ import httpx
 import neo4j
 import pytest
 from fastapi import FastAPI
-
 from kq_story import utc, write_story
-from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
-from planspor_runtime.problems import MEDIA_TYPE
 
 from knowledge.api import query_router
 from knowledge.api.problems import install_problems
 from knowledge.graph import queries
 from knowledge.graph.schema import empty_graph, ensure_constraints
-from knowledge.pipeline.ordering import decode
 from knowledge.pipeline.graph_writer import GraphWriter
+from knowledge.pipeline.ordering import decode
+from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
+from planspor_runtime.problems import MEDIA_TYPE
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +46,7 @@ def world(loop, neo4j_uri, neo4j_auth):
         writer = GraphWriter(driver)
         envelopes = story.registry.envelopes + story.cocreation.envelopes
         for start in range(0, len(envelopes), 25):  # a few batches, as the live consumer takes them
-            batch = [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes[start:start + 25]]
+            batch = [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes[start : start + 25]]
             await writer.project(batch)
         checkpoints = await writer.checkpoints()
         assert checkpoints["plan-registry"][0] == len(story.registry.envelopes)
@@ -82,10 +81,20 @@ def test_trace_back_from_a_strategy_item_goes_to_the_workshop_in_time_order(loop
     status, body = get(loop, client, f"/api/v1/trace/back/strategy-item/{i['IT1']}")
     assert status == 200, body
     assert steps(body) == [
-        ("Process", i["PROC"]), ("Participant", i["PA"]), ("Participant", i["PB"]), ("Participant", i["PC"]),
-        ("Workshop", i["W1"]), ("Input", i["IN1"]), ("PlanNeed", i["N1"]), ("Prioritisation", i["PR"]),
-        ("Ballot", i["B1"]), ("Ballot", i["B2"]), ("Ballot", i["B3"]), ("Recommendation", i["REC"]),
-        ("StrategyItem", i["IT1"]), ("StrategyItemVersion", ev["it1"]),
+        ("Process", i["PROC"]),
+        ("Participant", i["PA"]),
+        ("Participant", i["PB"]),
+        ("Participant", i["PC"]),
+        ("Workshop", i["W1"]),
+        ("Input", i["IN1"]),
+        ("PlanNeed", i["N1"]),
+        ("Prioritisation", i["PR"]),
+        ("Ballot", i["B1"]),
+        ("Ballot", i["B2"]),
+        ("Ballot", i["B3"]),
+        ("Recommendation", i["REC"]),
+        ("StrategyItem", i["IT1"]),
+        ("StrategyItemVersion", ev["it1"]),
     ]
     by_id = {step["id"]: step for step in body["steps"]}
     assert [e["id"] for e in by_id[i["W1"]]["events"]] == [ev["w1"], ev["w1_held"]]
@@ -95,7 +104,10 @@ def test_trace_back_from_a_strategy_item_goes_to_the_workshop_in_time_order(loop
     ranked = next(v for v in by_id[i["PR"]]["via"] if v["relationship"] == "RANKED")
     assert ranked["properties"] == {"rank": 1, "score": "4"} and ranked["created_by"] == ev["pr_made"]
     assert {(v["from"]["id"], v["relationship"]) for v in by_id[i["PA"]]["via"]} == {
-        (i["B1"], "CAST"), (i["IN1"], "RAISED_BY"), (i["W1"], "ATTENDED")}
+        (i["B1"], "CAST"),
+        (i["IN1"], "RAISED_BY"),
+        (i["W1"], "ATTENDED"),
+    }
     assert i["IN3"] not in by_id and i["N3"] not in by_id and i["C"] not in by_id
 
 
@@ -105,10 +117,21 @@ def test_trace_back_from_the_decision_reaches_the_removed_item_and_the_whole_str
     status, body = get(loop, client, f"/api/v1/trace/back/decision/{i['D']}")
     assert status == 200, body
     found = steps(body)
-    for expected in (("Strategy", i["S"]), ("StrategyItem", i["IT1"]), ("StrategyItem", i["IT2"]),
-                     ("PlanNeed", i["N2"]), ("Input", i["IN2"]), ("Plan", i["B"]), ("Evidence", i["E_PHO"]),
-                     ("ExternalInput", i["X3"]), ("KommuneplanAssessment", ev["s_assessed"]), ("Body", "municipal_council"),
-                     ("Recommendation", i["REC"]), ("Workshop", i["W1"]), ("Decision", i["D"])):
+    for expected in (
+        ("Strategy", i["S"]),
+        ("StrategyItem", i["IT1"]),
+        ("StrategyItem", i["IT2"]),
+        ("PlanNeed", i["N2"]),
+        ("Input", i["IN2"]),
+        ("Plan", i["B"]),
+        ("Evidence", i["E_PHO"]),
+        ("ExternalInput", i["X3"]),
+        ("KommuneplanAssessment", ev["s_assessed"]),
+        ("Body", "municipal_council"),
+        ("Recommendation", i["REC"]),
+        ("Workshop", i["W1"]),
+        ("Decision", i["D"]),
+    ):
         assert expected in found, expected
     for absent in (i["IN3"], i["N3"], i["IN4"], i["S2"], i["C"]):
         assert absent not in {node_id for _, node_id in found}
@@ -177,8 +200,10 @@ def test_trace_forward_as_of_earlier_dates_is_pending_at_the_stage_then(loop, wo
     assert (forward(loop, client, i["IN1"], as_of="2023-11-25")["stage"]) == "proposed"
     early = forward(loop, client, i["IN1"], as_of="2023-11-15T13:30:00Z")
     assert (early["outcome"], early["stage"], early["plan_needs"]) == ("pending", "input", [])
-    assert all(forward(loop, client, i["IN1"], as_of=d)["outcome"] == "pending"
-               for d in ("2024-03-01", "2024-01-12", "2023-12-03", "2023-11-25"))
+    assert all(
+        forward(loop, client, i["IN1"], as_of=d)["outcome"] == "pending"
+        for d in ("2024-03-01", "2024-01-12", "2023-12-03", "2023-11-25")
+    )
 
 
 def test_trace_forward_says_where_an_input_was_dropped(loop, world):
@@ -233,7 +258,8 @@ def test_plans_overdue_for_revision(loop, world):
     i, ev = story.ids, story.event
     _, mid_2024 = get(loop, client, "/api/v1/plans/overdue-revision", as_of="2024-06-30")
     assert [(p["id"], p["revision_due"], p["days_overdue"], p["scheduled_by"]) for p in mid_2024["plans"]] == [
-        (i["A"], "2024-01-01", 181, ev["a_due"])]
+        (i["A"], "2024-01-01", 181, ev["a_due"])
+    ]
     _, mid_2025 = get(loop, client, "/api/v1/plans/overdue-revision", as_of="2025-07-01")
     assert [(p["id"], p["days_overdue"]) for p in mid_2025["plans"]] == [(i["B"], 30)]  # A is under revision
 
@@ -243,7 +269,10 @@ def test_goals_with_no_plan_or_no_indicator(loop, world):
     i = story.ids
     _, early = get(loop, client, "/api/v1/goals/without-plan-or-indicator", as_of="2024-01-01")
     assert [(g["id"], g["no_plan"], g["no_indicator"]) for g in early["goals"]] == [
-        (i["G1"], True, False), (i["G2"], False, True), (i["G3"], False, True)]
+        (i["G1"], True, False),
+        (i["G2"], False, True),
+        (i["G3"], False, True),
+    ]
     _, now = get(loop, client, "/api/v1/goals/without-plan-or-indicator")
     assert [(g["id"], g["plans"], g["indicators"]) for g in now["goals"]] == [(i["G2"], 0, 0)]  # G3 retired
 
@@ -254,11 +283,18 @@ def test_number_of_plans_over_time(loop, world):
     assert status == 200, body
     assert body["from"] == "2023-01-15"
     assert [(p["period"], p["plans"], p["in_force"], p["proposed"], p["ended"]) for p in body["periods"]] == [
-        ("2023", 2, 1, 2, 0), ("2024", 4, 1, 2, 0), ("2025", 3, 1, 0, 1)]
-    _, months = get(loop, client, "/api/v1/plans/count-over-time", interval="month", **{"from": "2024-07-01",
-                                                                                          "to": "2024-09-30"})
+        ("2023", 2, 1, 2, 0),
+        ("2024", 4, 1, 2, 0),
+        ("2025", 3, 1, 0, 1),
+    ]
+    _, months = get(
+        loop, client, "/api/v1/plans/count-over-time", interval="month", **{"from": "2024-07-01", "to": "2024-09-30"}
+    )
     assert [(p["period"], p["plans"], p["proposed"]) for p in months["periods"]] == [
-        ("2024-07", 2, 0), ("2024-08", 3, 1), ("2024-09", 4, 1)]
+        ("2024-07", 2, 0),
+        ("2024-08", 3, 1),
+        ("2024-09", 4, 1),
+    ]
     status, body = get(loop, client, "/api/v1/plans/count-over-time", interval="month", **{"from": "1900-01-01"})
     assert status == 400 and "at most" in body["detail"]
 
@@ -277,8 +313,12 @@ def test_compliance_of_the_adopted_strategy_passes_with_its_evidence(loop, world
     assert status == 200, body
     c = checks(body)
     assert {k: v["status"] for k, v in c.items()} == {
-        "adopted_within_a_year": "pass", "published_30_days_before_treatment": "pass", "kommuneplan_assessed": "pass",
-        "external_inputs_on_record": "pass", "public_health_overview": "pass"}
+        "adopted_within_a_year": "pass",
+        "published_30_days_before_treatment": "pass",
+        "kommuneplan_assessed": "pass",
+        "external_inputs_on_record": "pass",
+        "public_health_overview": "pass",
+    }
     assert {v["paragraph"] for v in c.values()} == {"PBL §10-1", "folkehelseloven §5, §6"}
     assert c["adopted_within_a_year"]["evidence"] == sorted([ev["s_drafted"], ev["s_adopted"], ev["d"]])
     assert c["published_30_days_before_treatment"]["evidence"] == sorted([ev["s_published"], ev["s_adopted"], ev["d"]])
@@ -294,8 +334,12 @@ def test_compliance_as_of_before_adoption_is_unknown_where_the_deadline_has_not_
     i = story.ids
     _, body = get(loop, client, f"/api/v1/strategies/{i['S']}/compliance", as_of="2024-03-01")
     assert {k: v["status"] for k, v in checks(body).items()} == {
-        "adopted_within_a_year": "unknown", "published_30_days_before_treatment": "unknown",
-        "kommuneplan_assessed": "pass", "external_inputs_on_record": "unknown", "public_health_overview": "pass"}
+        "adopted_within_a_year": "unknown",
+        "published_30_days_before_treatment": "unknown",
+        "kommuneplan_assessed": "pass",
+        "external_inputs_on_record": "unknown",
+        "public_health_overview": "pass",
+    }
     assert "neighbour_municipality" in checks(body)["external_inputs_on_record"]["detail"]
 
 
@@ -305,8 +349,12 @@ def test_compliance_of_the_late_strategy_fails_where_the_law_was_not_followed(lo
     _, body = get(loop, client, f"/api/v1/strategies/{i['S2']}/compliance")
     c = checks(body)
     assert {k: v["status"] for k, v in c.items()} == {
-        "adopted_within_a_year": "fail", "published_30_days_before_treatment": "pass", "kommuneplan_assessed": "fail",
-        "external_inputs_on_record": "fail", "public_health_overview": "fail"}
+        "adopted_within_a_year": "fail",
+        "published_30_days_before_treatment": "pass",
+        "kommuneplan_assessed": "fail",
+        "external_inputs_on_record": "fail",
+        "public_health_overview": "fail",
+    }
     assert "deadline 2020-10-15" in c["adopted_within_a_year"]["detail"]
     assert c["public_health_overview"]["evidence"] == sorted([ev["e_old"], ev["s2_cites"], ev["s2_drafted"]])
     assert c["external_inputs_on_record"]["evidence"] == [ev["x0"]]
@@ -355,15 +403,18 @@ def test_a_graph_that_cannot_be_reached_is_a_503_problem_with_retry_after():
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        driver = neo4j.AsyncGraphDatabase.driver(f"bolt://127.0.0.1:{port}", auth=("neo4j", "x"),
-                                                 max_transaction_retry_time=0.2, connection_timeout=1)
+        driver = neo4j.AsyncGraphDatabase.driver(
+            f"bolt://127.0.0.1:{port}", auth=("neo4j", "x"), max_transaction_retry_time=0.2, connection_timeout=1
+        )
         app = FastAPI()
         install_problems(app)
         app.include_router(query_router(lambda: driver, Access(parse_tokens(None))))
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://knowledge") as http:
-                return await http.get("/api/v1/plans/not-anchored",
-                                      headers={"Authorization": f"Bearer {DEVELOPMENT_TOKENS[Role.ANALYST]}"})
+                return await http.get(
+                    "/api/v1/plans/not-anchored",
+                    headers={"Authorization": f"Bearer {DEVELOPMENT_TOKENS[Role.ANALYST]}"},
+                )
         finally:
             await driver.close()
 

@@ -11,12 +11,11 @@ import asyncio
 import httpx
 import pytest
 
-from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
-from planspor_runtime.problems import MEDIA_TYPE
-
 from knowledge.api import create_app
 from knowledge.bootstrap import bootstrap
 from knowledge.settings import Settings
+from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
+from planspor_runtime.problems import MEDIA_TYPE
 
 pytestmark = pytest.mark.unit
 
@@ -24,7 +23,14 @@ SECRET = "kontrollutvalget-s3cr3t"
 
 
 def app():
-    return create_app(bootstrap(Settings(neo4j_password="a-password-for-a-graph-nobody-connects-to", plan_registry_url=None, cocreation_url=None)), run_projector=False)
+    return create_app(
+        bootstrap(
+            Settings(
+                neo4j_password="a-password-for-a-graph-nobody-connects-to", plan_registry_url=None, cocreation_url=None
+            )
+        ),
+        run_projector=False,
+    )
 
 
 def ask(method: str, path: str, role: Role | None = None, **kwargs) -> httpx.Response:
@@ -62,8 +68,10 @@ def test_a_malformed_parameter_is_422_on_the_parameter_and_is_not_echoed():
     assert body["errors"][0]["location"] == "query.interval"
     unknown_kind = problem(ask("GET", f"/api/v1/trace/back/{SECRET}/x", Role.AUDITOR), 422)
     assert unknown_kind["errors"][0]["location"] == "path.kind"
-    for response in (ask("GET", "/api/v1/plans/not-anchored", Role.ANALYST, params={"as_of": SECRET}),
-                     ask("GET", f"/api/v1/trace/back/{SECRET}/x", Role.AUDITOR)):
+    for response in (
+        ask("GET", "/api/v1/plans/not-anchored", Role.ANALYST, params={"as_of": SECRET}),
+        ask("GET", f"/api/v1/trace/back/{SECRET}/x", Role.AUDITOR),
+    ):
         assert SECRET not in response.text
 
 
@@ -72,15 +80,17 @@ def test_a_malformed_body_is_422_per_field_and_never_echoes_the_body():
     assert [e["pointer"] for e in body["errors"]] == ["#/origin"]
     cypher = ask("POST", "/api/v1/cypher", Role.ANALYST, json={"query": "RETURN 1", "params": {}, "note": SECRET})
     assert problem(cypher, 422)["errors"][0]["pointer"] == "#/note"
-    not_json = ask("POST", "/api/v1/cypher", Role.ANALYST, content=f"{{{SECRET}",
-                   headers={"content-type": "application/json"})
+    not_json = ask(
+        "POST", "/api/v1/cypher", Role.ANALYST, content=f"{{{SECRET}", headers={"content-type": "application/json"}
+    )
     problem(not_json, 422)
     assert all(SECRET not in r.text for r in (cypher, not_json))
 
 
 def test_a_malformed_if_match_on_a_replay_is_422_on_the_header():
-    body = problem(ask("POST", "/api/v1/dead-letters/plan-registry:2/replay", Role.OPERATOR,
-                       headers={"If-Match": "three"}), 422)
+    body = problem(
+        ask("POST", "/api/v1/dead-letters/plan-registry:2/replay", Role.OPERATOR, headers={"If-Match": "three"}), 422
+    )
     assert body["rule"] == "request.if_match" and body["errors"][0]["location"] == "header.If-Match"
 
 
@@ -107,6 +117,12 @@ def test_the_openapi_document_declares_problem_details_for_every_error_of_every_
     assert declared[("GET", "/api/v1/trace/back/{kind}/{node_id}")] >= {"404", "422", "503"}
     assert declared[("GET", "/api/v1/plans/count-over-time")] >= {"400", "422", "503"}
     assert declared[("POST", "/api/v1/cypher")] >= {"400", "422", "503"}
-    assert declared[("POST", "/api/v1/dead-letters/{dead_letter_id}/replay")] == {"401", "403", "404", "409", "422",
-                                                                                  "503"}
+    assert declared[("POST", "/api/v1/dead-letters/{dead_letter_id}/replay")] == {
+        "401",
+        "403",
+        "404",
+        "409",
+        "422",
+        "503",
+    }
     assert ("GET", "/api/v1/dead-letters/{dead_letter_id}") in declared

@@ -1,6 +1,6 @@
 """The canonical form of the graph: independent of read order, sensitive to every value."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import neo4j.time
 import pytest
@@ -29,7 +29,7 @@ def test_relationships_are_named_by_their_ends_keys():
 
 
 def test_times_are_utc_text_and_neo4j_and_python_values_agree():
-    when = datetime(2024, 3, 1, 12, 30, tzinfo=timezone.utc)
+    when = datetime(2024, 3, 1, 12, 30, tzinfo=UTC)
     assert canonical_value(neo4j.time.DateTime.from_native(when)) == "2024-03-01T12:30:00.000000Z"
     assert canonical_value(when) == "2024-03-01T12:30:00.000000Z"
     assert canonical_value(neo4j.time.Date(2024, 3, 1)) == canonical_value(date(2024, 3, 1)) == "2024-03-01"

@@ -4,14 +4,13 @@ import inspect
 import typing
 
 import pytest
-
 from kn_story import interleaved, story
-from planspor_shared.events import REGISTRY
 
 from knowledge.graph.batch import EventToWrite, compile_event
 from knowledge.graph.handlers import HANDLERS, UnmappedEvent, mapping_for, unmapped_reason
 from knowledge.pipeline.graph_writer import has_graph_mapping, reason_to_set_aside
 from knowledge.pipeline.ordering import decode
+from planspor_shared.events import REGISTRY
 
 pytestmark = pytest.mark.unit
 
@@ -31,8 +30,9 @@ def test_each_handler_takes_the_contract_model_its_row_names():
 
 def test_an_event_type_or_version_without_a_mapping_has_a_reason_and_is_not_compiled():
     assert unmapped_reason("plan.proposed", 1) is None
-    assert unmapped_reason("plan.celebrated", 1) == \
-        "no graph mapping for event type 'plan.celebrated' (schema version 1)"
+    assert (
+        unmapped_reason("plan.celebrated", 1) == "no graph mapping for event type 'plan.celebrated' (schema version 1)"
+    )
     assert "schema version 2" in (unmapped_reason("plan.proposed", 2) or "")
     with pytest.raises(UnmappedEvent, match="plan.celebrated"):
         mapping_for("plan.celebrated", 1)
@@ -48,8 +48,10 @@ def test_what_fails_a_check_is_set_aside_with_the_first_reason():
 
 
 def test_a_payload_of_another_model_than_its_row_is_refused():
-    goal, indicator = (next(e for e in interleaved(*story(1)) if e.event_type == kind)
-                       for kind in ("goal.defined", "indicator.defined"))
+    goal, indicator = (
+        next(e for e in interleaved(*story(1)) if e.event_type == kind)
+        for kind in ("goal.defined", "indicator.defined")
+    )
     payload = decode(indicator.to_canonical()).payload
     assert payload is not None
     with pytest.raises(TypeError, match="is written from GoalDefined, not IndicatorDefined"):

@@ -3,9 +3,10 @@
 import random
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kn_story import story
+
 from knowledge.pipeline.ordering import arrange, decode
 
 pytestmark = pytest.mark.unit
@@ -74,6 +75,7 @@ def test_an_unknown_event_type_is_a_dead_letter_with_its_reason():
     envelope = REGISTRY_CHAIN.envelopes[0]
     body = envelope.model_dump(mode="json") | {"event_type": "plan.archived"}
     from planspor_shared.envelope import Envelope
+
     fake = Envelope.seal(envelope.prev_hash, **{k: v for k, v in body.items() if k not in ("hash", "prev_hash")})
     item = decode(fake.to_canonical())
     assert item.key == ("plan-registry", 1) and "plan.archived" in item.reason
@@ -91,6 +93,7 @@ def test_an_invalid_payload_names_the_field():
     body = envelope.model_dump(mode="json")
     body["payload"] = {**body["payload"], "title": ""}
     from planspor_shared.envelope import Envelope
+
     fake = Envelope.seal(envelope.prev_hash, **{k: v for k, v in body.items() if k not in ("hash", "prev_hash")})
     item = decode(fake.to_canonical())
     assert item.reason and "title" in item.reason

@@ -30,23 +30,38 @@ def test_an_event_does_not_move_before_one_touching_the_same_node():
 
 def test_links_to_a_shared_node_commute_but_a_write_of_it_does_not():
     body = ("Body", "municipal_council")
-    events = [ev("d1", "D", [("Decision", "1")], [body]), ev("p1", "P", [("Participant", "1")], [body]),
-              ev("d2", "D", [("Decision", "2")], [body])]
+    events = [
+        ev("d1", "D", [("Decision", "1")], [body]),
+        ev("p1", "P", [("Participant", "1")], [body]),
+        ev("d2", "D", [("Decision", "2")], [body]),
+    ]
     assert order(schedule(events)) == ["d1", "d2", "p1"]
-    events = [ev("d1", "D", [("Decision", "1")], [body]), ev("w", "W", [body]), ev("d2", "D", [("Decision", "2")], [body])]
+    events = [
+        ev("d1", "D", [("Decision", "1")], [body]),
+        ev("w", "W", [body]),
+        ev("d2", "D", [("Decision", "2")], [body]),
+    ]
     assert order(schedule(events)) == ["d1", "w", "d2"]
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from("ABC"), st.sets(st.integers(0, 5), max_size=2),
-                          st.sets(st.integers(0, 5), max_size=2)), max_size=25))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from("ABC"), st.sets(st.integers(0, 5), max_size=2), st.sets(st.integers(0, 5), max_size=2)
+        ),
+        max_size=25,
+    )
+)
 def test_every_dependent_pair_keeps_its_order(spec):
-    events = [ev(str(i), shape, [("N", str(k)) for k in touches], [("N", str(k)) for k in links])
-              for i, (shape, touches, links) in enumerate(spec)]
+    events = [
+        ev(str(i), shape, [("N", str(k)) for k in touches], [("N", str(k)) for k in links])
+        for i, (shape, touches, links) in enumerate(spec)
+    ]
     position = {name: i for i, name in enumerate(order(schedule(events)))}
     assert sorted(position) == sorted(e.row["eid"] for e in events)
     for i, x in enumerate(events):
-        for y in events[i + 1:]:
+        for y in events[i + 1 :]:
             dependent = (x.touches & (y.touches | y.links_to)) or (x.links_to & y.touches)
             if dependent:
                 assert position[x.row["eid"]] < position[y.row["eid"]], (x, y)

@@ -4,6 +4,8 @@ tests/integration/test_kq_cypher_lexer_agrees.py.)"""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from knowledge.graph.cypher_guard import CypherRefused, Limits, check, tokenize
@@ -70,21 +72,32 @@ def test_strings_keep_keywords_and_escapes_as_text():
     assert text.value == "it's \t \\( DELETE"
 
 
-@pytest.mark.parametrize(("query", "reason"), [
-    ("RETURN 1 AS x\u200b, 2 AS y", "U+200B"),
-    ("RETURN 1 AS x\u0000", "U+0000"),
-    ("MATCH (a)\u2014[:R]\u2192(b) RETURN a", "U+2014"),
-    ("RETURN a$b", "$ inside a name"),
-    ("RETURN 017 AS x", "malformed number"),
-    ("RETURN 1.2.3 AS x", "malformed number"),
-])
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("RETURN 1 AS x\u200b, 2 AS y", "U+200B"),
+        ("RETURN 1 AS x\u0000", "U+0000"),
+        ("MATCH (a)\u2014[:R]\u2192(b) RETURN a", "U+2014"),
+        ("RETURN a$b", "$ inside a name"),
+        ("RETURN 017 AS x", "malformed number"),
+        ("RETURN 1.2.3 AS x", "malformed number"),
+    ],
+)
 def test_characters_neo4j_might_read_otherwise_are_refused(query, reason):
     assert reason in refusal(query)
 
 
 def test_numbers_are_read_whole():
-    assert [t.text for t in tokenize("RETURN 0x1F, 0o17, 1_000, .5, 1e3, 1.5e-3, [1..3]")
-            if t.kind == "number"] == ["0x1F", "0o17", "1_000", ".5", "1e3", "1.5e-3", "1", "3"]
+    assert [t.text for t in tokenize("RETURN 0x1F, 0o17, 1_000, .5, 1e3, 1.5e-3, [1..3]") if t.kind == "number"] == [
+        "0x1F",
+        "0o17",
+        "1_000",
+        ".5",
+        "1e3",
+        "1.5e-3",
+        "1",
+        "3",
+    ]
 
 
 def test_neo4j_runs_the_checked_tokens_without_comments_and_with_their_spacing():
@@ -226,18 +239,29 @@ def test_values_that_could_outgrow_the_memory_of_the_server_are_refused():
 # ---------------------------------------------------------------------------------- regular expressions
 
 
-@pytest.mark.parametrize("pattern", ["(?i)klima.*", "colou?r", r"\d{4}-\d{2}-\d{2}", "[A-Z][a-z]+", "a*?b",
-                                     "(ab)?c", r"\p{L}+", "(?i:abc).*", "x{2,}"])
+@pytest.mark.parametrize(
+    "pattern",
+    ["(?i)klima.*", "colou?r", r"\d{4}-\d{2}-\d{2}", "[A-Z][a-z]+", "a*?b", "(ab)?c", r"\p{L}+", "(?i:abc).*", "x{2,}"],
+)
 def test_patterns_that_match_in_linear_time_are_accepted(pattern):
     check_regex(pattern)
 
 
-@pytest.mark.parametrize(("pattern", "reason"), [
-    ("(a+)+$", "repeated group"), ("(.*a){12}", "repeated group"), ("(a|aa)*", "repeated group"),
-    (".*b.*c", "unbounded repetition"), ("(?i).*klima.*", "CONTAINS"), ("a**", "repetition of a repetition"),
-    ("(?=x)", "lookaround"), (r"(a)\1", "backreferences"), ("x" * 501, "longer than 500"),
-    ("a?" * 11, "more than 1000 ways"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("(a+)+$", "repeated group"),
+        ("(.*a){12}", "repeated group"),
+        ("(a|aa)*", "repeated group"),
+        (".*b.*c", "unbounded repetition"),
+        ("(?i).*klima.*", "CONTAINS"),
+        ("a**", "repetition of a repetition"),
+        ("(?=x)", "lookaround"),
+        (r"(a)\1", "backreferences"),
+        ("x" * 501, "longer than 500"),
+        ("a?" * 11, "more than 1000 ways"),
+    ],
+)
 def test_patterns_that_can_backtrack_without_end_are_refused(pattern, reason):
     with pytest.raises(UnsafeRegex, match=reason):
         check_regex(pattern)
@@ -252,9 +276,9 @@ def test_a_regex_from_a_parameter_is_checked_too():
 
 
 def test_values_come_back_as_json():
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
     from decimal import Decimal
 
     assert to_json([1, "a", None, Decimal("1.50"), date(2024, 1, 2)]) == [1, "a", None, "1.50", "2024-01-02"]
-    assert to_json({"t": datetime(2024, 1, 2, 3, 4, tzinfo=timezone.utc)}) == {"t": "2024-01-02T03:04:00+00:00"}
+    assert to_json({"t": datetime(2024, 1, 2, 3, 4, tzinfo=UTC)}) == {"t": "2024-01-02T03:04:00+00:00"}
     assert to_json(float("nan")) == "nan"

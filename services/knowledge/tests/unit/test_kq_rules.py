@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
-from planspor_runtime.problems import ProblemError
 
 from knowledge.api.params import as_of_parameter
 from knowledge.errors import QueryRefused
@@ -18,6 +17,7 @@ from knowledge.graph.queries.rules import (
     periods,
     resolve_as_of,
 )
+from planspor_runtime.problems import ProblemError
 
 pytestmark = pytest.mark.unit
 
@@ -30,18 +30,28 @@ def facts(**changes):
         "council_constituted_on": date(2023, 10, 19),
         "drafted": {"on": date(2024, 1, 15), "event": "e-drafted"},
         "published": {"on": date(2024, 4, 1), "planned_meeting_on": date(2024, 6, 12), "event": "e-published"},
-        "adopted": {"on": date(2024, 6, 12), "event": "e-adopted", "decision_id": "d", "decision_event": "e-decision",
-                    "meeting_date": date(2024, 6, 12)},
+        "adopted": {
+            "on": date(2024, 6, 12),
+            "event": "e-adopted",
+            "decision_id": "d",
+            "decision_event": "e-decision",
+            "meeting_date": date(2024, 6, 12),
+        },
         "assessment": {"samfunnsdel": "continue", "arealdel": "revise", "event": "e-assessed"},
         "external_inputs": [
             {"party_kind": "state", "from_party": "Statsforvalteren", "received_on": date(2024, 2, 1), "event": "e-x1"},
             {"party_kind": "regional", "from_party": "Fylket", "received_on": date(2024, 2, 2), "event": "e-x2"},
-            {"party_kind": "neighbour_municipality", "from_party": "Asker", "received_on": date(2024, 2, 3),
-             "event": "e-x3"},
+            {
+                "party_kind": "neighbour_municipality",
+                "from_party": "Asker",
+                "received_on": date(2024, 2, 3),
+                "event": "e-x3",
+            },
             {"party_kind": "other", "from_party": "Idrettsrådet", "received_on": date(2024, 2, 4), "event": "e-x4"},
         ],
-        "evidence": [{"kind": "public_health_overview", "dated": date(2023, 8, 15), "title": "FHO",
-                      "events": ["e-ev", "e-cite"]}],
+        "evidence": [
+            {"kind": "public_health_overview", "dated": date(2023, 8, 15), "title": "FHO", "events": ["e-ev", "e-cite"]}
+        ],
         "work_started_on": date(2023, 11, 1),
         "work_started_event": "e-process",
     }
@@ -77,14 +87,17 @@ def test_not_adopted_is_unknown_before_the_deadline_and_fails_after_it():
 
 @pytest.mark.parametrize(("published_on", "expected"), [(date(2024, 5, 13), "pass"), (date(2024, 5, 14), "fail")])
 def test_publication_needs_thirty_days_before_the_meeting(published_on, expected):
-    checks = assess_compliance(facts(published={"on": published_on, "planned_meeting_on": None, "event": "p"}),
-                               date(2025, 1, 1))
+    checks = assess_compliance(
+        facts(published={"on": published_on, "planned_meeting_on": None, "event": "p"}), date(2025, 1, 1)
+    )
     assert statuses(checks)["published_30_days_before_treatment"] == expected
 
 
 def test_adopted_without_publication_fails_and_published_but_untreated_is_unknown():
-    assert statuses(assess_compliance(facts(published=None), date(2025, 1, 1)))[
-        "published_30_days_before_treatment"] == "fail"
+    assert (
+        statuses(assess_compliance(facts(published=None), date(2025, 1, 1)))["published_30_days_before_treatment"]
+        == "fail"
+    )
     checks = assess_compliance(facts(adopted=None), date(2024, 5, 1))
     check = next(c for c in checks if c["id"] == "published_30_days_before_treatment")
     assert check["status"] == "unknown" and "72 days after" in check["detail"]
@@ -94,10 +107,12 @@ def test_missing_steps_fail_once_adopted_and_are_unknown_before():
     missing = facts(assessment=None, external_inputs=[], evidence=[])
     after = statuses(assess_compliance(missing, date(2025, 1, 1)))
     assert [after[k] for k in ("kommuneplan_assessed", "external_inputs_on_record", "public_health_overview")] == [
-        "fail"] * 3
+        "fail"
+    ] * 3
     before = statuses(assess_compliance({**missing, "adopted": None}, date(2024, 3, 1)))
     assert [before[k] for k in ("kommuneplan_assessed", "external_inputs_on_record", "public_health_overview")] == [
-        "unknown"] * 3
+        "unknown"
+    ] * 3
 
 
 def test_a_public_health_overview_more_than_four_years_old_at_the_start_fails():
@@ -119,8 +134,17 @@ def test_add_years_keeps_the_calendar_day_and_moves_29_february():
 
 
 def item(**changes):
-    base = {"id": "it", "strategy_id": "s", "live": True, "from_need_live": True, "removed_by": None,
-            "strategy_adopted": False, "adopted_by": None, "action": "new", "plans": []}
+    base = {
+        "id": "it",
+        "strategy_id": "s",
+        "live": True,
+        "from_need_live": True,
+        "removed_by": None,
+        "strategy_adopted": False,
+        "adopted_by": None,
+        "action": "new",
+        "plans": [],
+    }
     base.update(changes)
     return base
 
@@ -131,13 +155,29 @@ CASES = [
     ({"prioritisations": [{"id": "p", "made": True, "rank": None, "score": None}]}, "prioritisation", "dropped"),
     ({"process_prioritisation_made": True, "process_prioritisation_made_id": "p"}, "prioritisation", "dropped"),
     ({"prioritisations": [{"id": "p", "made": True, "rank": 2, "score": "3"}]}, "prioritised", "pending"),
-    ({"prioritisations": [{"id": "p", "made": True, "rank": 3, "score": "0"}],
-      "recommendations": [{"id": "r", "prioritisation_id": "p", "recommended": False, "action": None, "rank": None}]},
-     "recommendation", "dropped"),
-    ({"recommendations": [{"id": "r", "prioritisation_id": "p", "recommended": True, "action": "new", "rank": 1}]},
-     "recommended", "pending"),
-    ({"recommendations": [{"id": "r", "prioritisation_id": "p", "recommended": True, "action": "new", "rank": 1}],
-      "strategies_from_recommendations": ["s"]}, "strategy", "dropped"),
+    (
+        {
+            "prioritisations": [{"id": "p", "made": True, "rank": 3, "score": "0"}],
+            "recommendations": [
+                {"id": "r", "prioritisation_id": "p", "recommended": False, "action": None, "rank": None}
+            ],
+        },
+        "recommendation",
+        "dropped",
+    ),
+    (
+        {"recommendations": [{"id": "r", "prioritisation_id": "p", "recommended": True, "action": "new", "rank": 1}]},
+        "recommended",
+        "pending",
+    ),
+    (
+        {
+            "recommendations": [{"id": "r", "prioritisation_id": "p", "recommended": True, "action": "new", "rank": 1}],
+            "strategies_from_recommendations": ["s"],
+        },
+        "strategy",
+        "dropped",
+    ),
     ({"items": [item()]}, "in_strategy", "pending"),
     ({"items": [item(strategy_adopted=True, adopted_by="d")]}, "adopted", "adopted"),
     ({"items": [item(live=False, from_need_live=False, removed_by="d")]}, "strategy", "dropped"),
@@ -158,8 +198,10 @@ def test_an_input_takes_the_best_fate_of_its_needs_and_with_none_stops_at_the_wo
     assert judge_input([dropped, adopted], None)["outcome"] == "adopted"
     assert judge_input([dropped], None)["outcome"] == "dropped"
     assert judge_input([], "need-x") == {
-        "outcome": "dropped", "stage": "workshop",
-        "explanation": "no plan need was derived from it; the process went on (need-x)"}
+        "outcome": "dropped",
+        "stage": "workshop",
+        "explanation": "no plan need was derived from it; the process went on (need-x)",
+    }
     assert judge_input([], None)["outcome"] == "pending"
 
 
@@ -168,8 +210,10 @@ def test_an_input_takes_the_best_fate_of_its_needs_and_with_none_stops_at_the_wo
 
 def test_periods_by_year_and_month():
     assert periods("year", date(2023, 5, 1), date(2025, 1, 1)) == [
-        ("2023", date(2023, 1, 1), date(2024, 1, 1)), ("2024", date(2024, 1, 1), date(2025, 1, 1)),
-        ("2025", date(2025, 1, 1), date(2026, 1, 1))]
+        ("2023", date(2023, 1, 1), date(2024, 1, 1)),
+        ("2024", date(2024, 1, 1), date(2025, 1, 1)),
+        ("2025", date(2025, 1, 1), date(2026, 1, 1)),
+    ]
     months = periods("month", date(2024, 11, 15), date(2025, 2, 1))
     assert [label for label, _, _ in months] == ["2024-11", "2024-12", "2025-01", "2025-02"]
     assert months[1][2] == date(2025, 1, 1)
@@ -185,10 +229,10 @@ def test_periods_refuse_nonsense():
 
 
 def test_as_of_accepts_dates_and_datetimes_and_treats_no_zone_as_utc():
-    assert parse_as_of("2024-06-30") == datetime(2024, 6, 30, tzinfo=timezone.utc)
-    assert parse_as_of("2024-06-30T12:00:00Z") == datetime(2024, 6, 30, 12, tzinfo=timezone.utc)
-    assert parse_as_of("2024-06-30T14:00:00+02:00") == datetime(2024, 6, 30, 12, tzinfo=timezone.utc)
-    assert parse_as_of("2024-06-30T12:00:00") == datetime(2024, 6, 30, 12, tzinfo=timezone.utc)
+    assert parse_as_of("2024-06-30") == datetime(2024, 6, 30, tzinfo=UTC)
+    assert parse_as_of("2024-06-30T12:00:00Z") == datetime(2024, 6, 30, 12, tzinfo=UTC)
+    assert parse_as_of("2024-06-30T14:00:00+02:00") == datetime(2024, 6, 30, 12, tzinfo=UTC)
+    assert parse_as_of("2024-06-30T12:00:00") == datetime(2024, 6, 30, 12, tzinfo=UTC)
     assert parse_as_of(None) is None and parse_as_of("  ") is None
     with pytest.raises(ValueError):
         parse_as_of("yesterday")
@@ -196,7 +240,7 @@ def test_as_of_accepts_dates_and_datetimes_and_treats_no_zone_as_utc():
 
 
 def test_a_malformed_as_of_is_a_422_on_the_parameter_that_does_not_echo_it():
-    assert as_of_parameter("2024-06-30") == datetime(2024, 6, 30, tzinfo=timezone.utc)
+    assert as_of_parameter("2024-06-30") == datetime(2024, 6, 30, tzinfo=UTC)
     with pytest.raises(ProblemError) as refused:
         as_of_parameter("yesterday")
     problem = refused.value

@@ -4,14 +4,13 @@ co-creation's recommendations. Tests pass their own settings or application."""
 
 from __future__ import annotations
 
-from planspor_runtime.service import Service, ServiceSettings, assemble, relay_starter, subscriber_starter
-
 from plan_registry.api import create_api
 from plan_registry.application import PlanRegistry
 from plan_registry.contracts import map_event
 from plan_registry.domain import DomainError
 from plan_registry.messaging import RecommendationSubscriber
 from plan_registry.settings import Settings
+from planspor_runtime.service import Service, ServiceSettings, assemble, relay_starter, subscriber_starter
 
 SOURCE = "plan-registry"
 __all__ = ["SOURCE", "Service", "build"]
@@ -23,10 +22,17 @@ def build(settings: Settings | None = None, application: PlanRegistry | None = N
     if application is None:
         settings.ensure_store()
         application = PlanRegistry(env=settings.persistence_env())
-    return assemble(settings, application, source=SOURCE, create_api=create_api, refusals=(DomainError,), starters=[
-        relay_starter(SOURCE, map_event, enabled=_relay_on),
-        subscriber_starter(RecommendationSubscriber, enabled=_reactions_on),
-    ])
+    return assemble(
+        settings,
+        application,
+        source=SOURCE,
+        create_api=create_api,
+        refusals=(DomainError,),
+        starters=[
+            relay_starter(SOURCE, map_event, enabled=_relay_on),
+            subscriber_starter(RecommendationSubscriber, enabled=_reactions_on),
+        ],
+    )
 
 
 def _relay_on(settings: ServiceSettings) -> bool:

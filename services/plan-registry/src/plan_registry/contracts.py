@@ -16,20 +16,19 @@ mapping is added); a unit test checks the table against the domain's classes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from plan_registry.application import SYSTEM_ACTOR, EarlierIdempotencyRecord
+from plan_registry.domain import Decision, Goal, Indicator, Plan, PlanStatus, PlanStrategy
 from planspor_runtime.application import IdempotencyRecord
 from planspor_runtime.relay import Outgoing
 from planspor_shared.envelope import derive_event_id
 from planspor_shared.events import plan_registry as public
 from planspor_shared.meta import Meta
-
-from plan_registry.application import SYSTEM_ACTOR, EarlierIdempotencyRecord
-from plan_registry.domain import Decision, Goal, Indicator, Plan, PlanStatus, PlanStrategy
 
 Mapper = Callable[[Any], list[public.PlanRegistryEvent]]
 
@@ -81,8 +80,11 @@ def _indicator_defined(stored: Any) -> list[public.PlanRegistryEvent]:
 def _measured(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.IndicatorMeasured(
-            indicator_id=str(stored.originator_id), period=stored.period, value=stored.value,
-            source=public.IndicatorSource(stored.source), measured_on=stored.measured_on,
+            indicator_id=str(stored.originator_id),
+            period=stored.period,
+            value=stored.value,
+            source=public.IndicatorSource(stored.source),
+            measured_on=stored.measured_on,
         )
     ]
 
@@ -90,8 +92,12 @@ def _measured(stored: Any) -> list[public.PlanRegistryEvent]:
 def _corrected(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.IndicatorMeasured(
-            indicator_id=str(stored.originator_id), period=stored.period, value=stored.value,
-            source=public.IndicatorSource(stored.source), corrects=True, previous_value=stored.previous_value,
+            indicator_id=str(stored.originator_id),
+            period=stored.period,
+            value=stored.value,
+            source=public.IndicatorSource(stored.source),
+            corrects=True,
+            previous_value=stored.previous_value,
             correction_reason=stored.reason,
         )
     ]
@@ -110,7 +116,7 @@ def _plan_proposed(stored: Any) -> list[public.PlanRegistryEvent]:
             initiated_through_strategy=stored.initiated_through_strategy,
             strategy_id=_id(stored.strategy_id),
             strategy_item_id=_id(stored.strategy_item_id),
-            proposed_on=stored.timestamp.astimezone(timezone.utc).date(),
+            proposed_on=stored.timestamp.astimezone(UTC).date(),
         )
     ]
 
@@ -139,15 +145,17 @@ def _anchored(stored: Any) -> list[public.PlanRegistryEvent]:
 def _parent_changed(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.PlanParentChanged(
-            plan_id=str(stored.originator_id), parent_plan_id=_id(stored.parent_id),
+            plan_id=str(stored.originator_id),
+            parent_plan_id=_id(stored.parent_id),
             previous_parent_plan_id=_id(stored.previous_parent_id),
         )
     ]
 
 
 def _revision_scheduled(stored: Any) -> list[public.PlanRegistryEvent]:
-    return [public.PlanRevisionScheduled(plan_id=str(stored.originator_id), revision_due=stored.due,
-                                         reason=stored.reason)]
+    return [
+        public.PlanRevisionScheduled(plan_id=str(stored.originator_id), revision_due=stored.due, reason=stored.reason)
+    ]
 
 
 def _decision_recorded(stored: Any) -> list[public.PlanRegistryEvent]:
@@ -167,8 +175,9 @@ def _decision_recorded(stored: Any) -> list[public.PlanRegistryEvent]:
             else public.Votes(in_favour=votes["for"], against=votes["against"] or 0, blank=votes.get("blank") or 0),
             unanimous=stored.unanimous,
             amendments=tuple(
-                public.Amendment(number=n, text=a["text"], proposed_by=a.get("proposed_by"),
-                                 adopted=bool(a.get("adopted", True)))
+                public.Amendment(
+                    number=n, text=a["text"], proposed_by=a.get("proposed_by"), adopted=bool(a.get("adopted", True))
+                )
                 for n, a in enumerate(stored.amendments, start=1)
             ),
             strategy_id=_id(stored.strategy_id),
@@ -184,7 +193,7 @@ def _drafted(stored: Any) -> list[public.PlanRegistryEvent]:
             title=stored.title,
             election_period=stored.election_period,
             council_constituted_on=stored.council_constituted_on,
-            drafted_on=stored.timestamp.astimezone(timezone.utc).date(),
+            drafted_on=stored.timestamp.astimezone(UTC).date(),
             recommendation_id=_id(stored.recommendation_id),
             process_id=_id(stored.process_id),
         )
@@ -215,8 +224,11 @@ def _item_set(stored: Any) -> list[public.PlanRegistryEvent]:
 def _item_removed(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.StrategyItemRemoved(
-            strategy_id=str(stored.originator_id), item_id=str(stored.item_id), decision_id=_id(stored.decision_id),
-            amendment_number=stored.amendment_number, reason=stored.reason,
+            strategy_id=str(stored.originator_id),
+            item_id=str(stored.item_id),
+            decision_id=_id(stored.decision_id),
+            amendment_number=stored.amendment_number,
+            reason=stored.reason,
         )
     ]
 
@@ -224,7 +236,9 @@ def _item_removed(stored: Any) -> list[public.PlanRegistryEvent]:
 def _assessed(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.StrategyKommuneplanAssessed(
-            strategy_id=str(stored.originator_id), samfunnsdel=stored.samfunnsdel, arealdel=stored.arealdel,
+            strategy_id=str(stored.originator_id),
+            samfunnsdel=stored.samfunnsdel,
+            arealdel=stored.arealdel,
             rationale=stored.rationale,
         )
     ]
@@ -233,9 +247,13 @@ def _assessed(stored: Any) -> list[public.PlanRegistryEvent]:
 def _input_received(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.InputReceived(
-            input_id=str(stored.input_id), from_party=stored.sender, party_kind=stored.source,
+            input_id=str(stored.input_id),
+            from_party=stored.sender,
+            party_kind=stored.source,
             received_on=stored.received_on,
-            strategy_id=str(stored.originator_id), summary=stored.summary, document_reference=stored.document_reference,
+            strategy_id=str(stored.originator_id),
+            summary=stored.summary,
+            document_reference=stored.document_reference,
         )
     ]
 
@@ -244,7 +262,10 @@ def _evidence_cited(stored: Any) -> list[public.PlanRegistryEvent]:
     """The document enters the knowledge base and the strategy cites it: two facts."""
     return [
         public.EvidenceRecorded(
-            evidence_id=str(stored.evidence_id), kind=stored.kind, title=stored.title, dated=stored.dated,
+            evidence_id=str(stored.evidence_id),
+            kind=stored.kind,
+            title=stored.title,
+            dated=stored.dated,
             url=stored.url,
             strategy_id=str(stored.originator_id),
         ),
@@ -261,8 +282,11 @@ def _published(stored: Any) -> list[public.PlanRegistryEvent]:
 
 
 def _adopted(stored: Any) -> list[public.PlanRegistryEvent]:
-    return [public.StrategyAdopted(strategy_id=str(stored.originator_id), decision_id=str(stored.decision_id),
-                                   adopted_on=stored.on)]
+    return [
+        public.StrategyAdopted(
+            strategy_id=str(stored.originator_id), decision_id=str(stored.decision_id), adopted_on=stored.on
+        )
+    ]
 
 
 MAPPERS: dict[type, Mapper] = {
@@ -308,7 +332,7 @@ def map_event(domain_event: Any) -> list[Outgoing]:
             payload=payload,
             aggregate_id=str(domain_event.originator_id),
             aggregate_version=domain_event.originator_version,
-            occurred_at=domain_event.timestamp.astimezone(timezone.utc),
+            occurred_at=domain_event.timestamp.astimezone(UTC),
             actor=(meta.actor if meta else SYSTEM_ACTOR).as_dict(),
             correlation_id=meta.correlation_id if meta else None,
             causation_id=meta.causation_id if meta else None,

@@ -12,8 +12,8 @@ from pr_recommendation import recommendation_envelope
 from plan_registry.application import PlanRegistry
 from plan_registry.domain import strategy_id_for
 from plan_registry.messaging import DURABLE, RecommendationSubscriber
-from planspor_shared.subjects import subject
 from planspor_runtime.stream import stream_config
+from planspor_shared.subjects import subject
 
 pytestmark = pytest.mark.integration
 
@@ -36,11 +36,15 @@ async def _story(nats_url: str, prefix: str, app: PlanRegistry) -> None:
         # 1. the same recommendation is published twice (as after a producer retry past the dedup window)
         envelope = recommendation_envelope()
         for attempt in (1, 2):
-            await js.publish(subject("cocreation", "recommendation.issued", prefix=prefix), envelope.to_canonical(),
-                             headers={"Nats-Msg-Id": f"{envelope.nats_msg_id}:{attempt}"})
+            await js.publish(
+                subject("cocreation", "recommendation.issued", prefix=prefix),
+                envelope.to_canonical(),
+                headers={"Nats-Msg-Id": f"{envelope.nats_msg_id}:{attempt}"},
+            )
         # 2. an unreadable message on the same subject is terminated, not retried forever
-        await js.publish(subject("cocreation", "recommendation.issued", prefix=prefix), b"{broken",
-                         headers={"Nats-Msg-Id": "broken"})
+        await js.publish(
+            subject("cocreation", "recommendation.issued", prefix=prefix), b"{broken", headers={"Nats-Msg-Id": "broken"}
+        )
         await subscriber.start()
 
         # 3. every delivery is settled: nothing pending, nothing waiting for an ack
@@ -56,7 +60,10 @@ async def _story(nats_url: str, prefix: str, app: PlanRegistry) -> None:
         strategy_id = strategy_id_for(envelope.payload["recommendation_id"])
         assert [s["id"] for s in app.states("strategy")] == [str(strategy_id)]
         assert [e["type"] for e in app.history_of("strategy", strategy_id)] == [
-            "PlanStrategy.Drafted", "PlanStrategy.ItemSet", "PlanStrategy.ItemSet"]
+            "PlanStrategy.Drafted",
+            "PlanStrategy.ItemSet",
+            "PlanStrategy.ItemSet",
+        ]
     finally:
         await subscriber.stop()
         await js.delete_stream(config.name)
@@ -64,8 +71,9 @@ async def _story(nats_url: str, prefix: str, app: PlanRegistry) -> None:
 
 
 def test_a_recommendation_delivered_twice_drafts_one_strategy(nats_url, subject_prefix, tmp_path):
-    app = PlanRegistry(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                            "SQLITE_DBNAME": str(tmp_path / "plan-registry.sqlite")})
+    app = PlanRegistry(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "plan-registry.sqlite")}
+    )
     try:
         asyncio.run(_story(nats_url, subject_prefix, app))
     finally:

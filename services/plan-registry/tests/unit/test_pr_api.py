@@ -32,8 +32,9 @@ def auth(role: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {DEVELOPMENT_TOKENS[role]}"}
 
 
-PLANNER, ANALYST, AUDITOR, OPERATOR, FACILITATOR = (auth(r) for r in (
-    Role.PLANNER, Role.ANALYST, Role.AUDITOR, Role.OPERATOR, Role.FACILITATOR))
+PLANNER, ANALYST, AUDITOR, OPERATOR, FACILITATOR = (
+    auth(r) for r in (Role.PLANNER, Role.ANALYST, Role.AUDITOR, Role.OPERATOR, Role.FACILITATOR)
+)
 
 
 @pytest.fixture
@@ -51,14 +52,25 @@ def post(client, path, body, headers=PLANNER, status=None, **kwargs):
 
 
 def plan(client, **overrides):
-    body = {"name": "Temaplan for idrett", "plan_type": "temaplan", "owning_unit": "Kultur",
-            "initiated_through_strategy": False, **overrides}
+    body = {
+        "name": "Temaplan for idrett",
+        "plan_type": "temaplan",
+        "owning_unit": "Kultur",
+        "initiated_through_strategy": False,
+        **overrides,
+    }
     return post(client, "/api/v1/plans", body, status=201).json()["id"]
 
 
 def decision(client, meeting="2024-10-23", **overrides):
-    body = {"body": "municipal_council", "case_number": "24/100", "meeting_date": meeting, "subject": "Sak",
-            "outcome": "adopted", **overrides}
+    body = {
+        "body": "municipal_council",
+        "case_number": "24/100",
+        "meeting_date": meeting,
+        "subject": "Sak",
+        "outcome": "adopted",
+        **overrides,
+    }
     return post(client, "/api/v1/decisions", body, status=201).json()["id"]
 
 
@@ -72,14 +84,31 @@ def test_goals_and_indicators_through_the_api(client):
     goal = post(client, "/api/v1/goals", {"title": "Gode liv", "sdg_targets": ["3.4"]}, status=201).json()
     assert goal["version"] == 1
     sub = post(client, "/api/v1/goals", {"title": "Aktive", "parent_goal_id": goal["id"]}, status=201).json()["id"]
-    indicator = post(client, "/api/v1/indicators", {
-        "goal_id": sub, "name": "Fysisk aktive", "unit": "%", "source": "KOSTRA", "baseline_value": "61.5",
-        "baseline_period": "2020", "target_value": 70, "target_year": 2030}, status=201).json()["id"]
+    indicator = post(
+        client,
+        "/api/v1/indicators",
+        {
+            "goal_id": sub,
+            "name": "Fysisk aktive",
+            "unit": "%",
+            "source": "KOSTRA",
+            "baseline_value": "61.5",
+            "baseline_period": "2020",
+            "target_value": 70,
+            "target_year": 2030,
+        },
+        status=201,
+    ).json()["id"]
     post(client, f"/api/v1/indicators/{indicator}/measurements", {"period": "2023", "value": "62.1"}, status=200)
     again = post(client, f"/api/v1/indicators/{indicator}/measurements", {"period": "2023", "value": "63"})
     assert again.status_code == 409 and again.json()["rule"] == "indicator.one_measurement_per_period"
-    corrected = post(client, f"/api/v1/indicators/{indicator}/measurements/2023/corrections",
-                     {"value": "62.4", "reason": "Revidert"}, headers={**PLANNER, "If-Match": '"2"'}, status=200)
+    corrected = post(
+        client,
+        f"/api/v1/indicators/{indicator}/measurements/2023/corrections",
+        {"value": "62.4", "reason": "Revidert"},
+        headers={**PLANNER, "If-Match": '"2"'},
+        status=200,
+    )
     assert corrected.headers["ETag"] == '"3"'
     state = client.get(f"/api/v1/indicators/{indicator}", headers=ANALYST).json()
     assert state["measurements"][0]["value"] == "62.4" and state["baseline"] == {"value": "61.5", "period": "2020"}
@@ -92,8 +121,11 @@ def test_goals_and_indicators_through_the_api(client):
 
 
 def test_bad_input_gets_422_naming_the_field(client):
-    response = post(client, "/api/v1/plans", {"name": "", "plan_type": "masterplan", "owning_unit": "U",
-                                              "initiated_through_strategy": "maybe"})
+    response = post(
+        client,
+        "/api/v1/plans",
+        {"name": "", "plan_type": "masterplan", "owning_unit": "U", "initiated_through_strategy": "maybe"},
+    )
     assert response.status_code == 422
     problem = response.json()
     assert response.headers["content-type"] == "application/problem+json"
@@ -103,15 +135,31 @@ def test_bad_input_gets_422_naming_the_field(client):
     assert "masterplan" not in response.text and "maybe" not in response.text  # a refusal never echoes values
     response = post(client, "/api/v1/plans", {"name": "P", "plan_type": "temaplan", "owning_unit": "U"})
     assert response.status_code == 422 and "initiated_through_strategy: Field required" in response.json()["detail"]
-    response = post(client, "/api/v1/plans", {"name": "P", "plan_type": "temaplan", "owning_unit": "U",
-                                              "initiated_through_strategy": True})
+    response = post(
+        client,
+        "/api/v1/plans",
+        {"name": "P", "plan_type": "temaplan", "owning_unit": "U", "initiated_through_strategy": True},
+    )
     assert response.status_code == 422 and response.json()["rule"] == "plan.initiating_strategy_named"
-    response = post(client, "/api/v1/decisions", {"body": "bystyre", "case_number": "1", "meeting_date": "2024-13-01",
-                                                  "subject": "s", "outcome": "adopted", "votes_for": -1})
+    response = post(
+        client,
+        "/api/v1/decisions",
+        {
+            "body": "bystyre",
+            "case_number": "1",
+            "meeting_date": "2024-13-01",
+            "subject": "s",
+            "outcome": "adopted",
+            "votes_for": -1,
+        },
+    )
     message = response.json()["detail"]
     assert response.status_code == 422 and "body" in message and "meeting_date" in message and "votes_for" in message
-    response = post(client, "/api/v1/strategies", {"election_period": "2024-2027", "council_constituted_on": "2023-10-19",
-                                                   "extra": 1})
+    response = post(
+        client,
+        "/api/v1/strategies",
+        {"election_period": "2024-2027", "council_constituted_on": "2023-10-19", "extra": 1},
+    )
     assert response.status_code == 422 and "extra" in response.json()["detail"]
 
 
@@ -144,33 +192,69 @@ def test_plan_lifecycle_routes(client):
     assert cycle.status_code == 409 and cycle.json()["rule"] == "plan.hierarchy_without_cycles"
     post(client, f"/api/v1/plans/{p}/anchors", {"goal_id": goal}, status=200)
     assert post(client, f"/api/v1/plans/{p}/anchors", {"goal_id": str(uuid4())}).status_code == 404
-    assert client.put(f"/api/v1/plans/{p}/revision-schedule", json={"due": "2028-01-01", "reason": "Ny periode"},
-                      headers=PLANNER).status_code == 200
-    post(client, f"/api/v1/plans/{p}/status-changes", {"action": "step", "to": "in_preparation", "on": "2024-01-01"},
-         status=200)
-    post(client, f"/api/v1/plans/{p}/status-changes", {"action": "adopt", "decision_id": decision(client, "2024-02-01")},
-         status=200)
-    wrong = post(client, f"/api/v1/plans/{p}/status-changes", {"action": "step", "to": "under_revision",
-                                                                "on": "2024-02-02"})
+    assert (
+        client.put(
+            f"/api/v1/plans/{p}/revision-schedule", json={"due": "2028-01-01", "reason": "Ny periode"}, headers=PLANNER
+        ).status_code
+        == 200
+    )
+    post(
+        client,
+        f"/api/v1/plans/{p}/status-changes",
+        {"action": "step", "to": "in_preparation", "on": "2024-01-01"},
+        status=200,
+    )
+    post(
+        client,
+        f"/api/v1/plans/{p}/status-changes",
+        {"action": "adopt", "decision_id": decision(client, "2024-02-01")},
+        status=200,
+    )
+    wrong = post(
+        client, f"/api/v1/plans/{p}/status-changes", {"action": "step", "to": "under_revision", "on": "2024-02-02"}
+    )
     assert wrong.status_code == 409 and wrong.json()["rule"] == "plan.lifecycle_transition"
-    post(client, f"/api/v1/plans/{p}/status-changes", {"action": "step", "to": "in_force", "on": "2024-02-02"},
-         status=200)
+    post(
+        client,
+        f"/api/v1/plans/{p}/status-changes",
+        {"action": "step", "to": "in_force", "on": "2024-02-02"},
+        status=200,
+    )
     missing = post(client, f"/api/v1/plans/{p}/status-changes", {"action": "merge", "decision_id": str(uuid4())})
     assert missing.status_code == 422 and "target_id" in missing.json()["detail"]
-    itself = post(client, f"/api/v1/plans/{p}/status-changes",
-                  {"action": "merge", "decision_id": decision(client, "2024-03-01"), "target_id": p})
+    itself = post(
+        client,
+        f"/api/v1/plans/{p}/status-changes",
+        {"action": "merge", "decision_id": decision(client, "2024-03-01"), "target_id": p},
+    )
     assert itself.status_code == 409 and itself.json()["rule"] == "plan.successor_not_itself"
-    post(client, f"/api/v1/plans/{p}/status-changes",
-         {"action": "replace", "decision_id": decision(client, "2024-03-01"), "successor_id": successor}, status=200)
+    post(
+        client,
+        f"/api/v1/plans/{p}/status-changes",
+        {"action": "replace", "decision_id": decision(client, "2024-03-01"), "successor_id": successor},
+        status=200,
+    )
     state = client.get(f"/api/v1/plans/{p}", headers=ANALYST).json()
     assert state["status"] == "replaced" and state["successor_id"] == successor and state["goal_ids"] == [goal]
     for other, action in ((plan(client, name="x"), "repeal"), (plan(client, name="y"), "merge")):
-        post(client, f"/api/v1/plans/{other}/status-changes", {"action": "step", "to": "in_preparation",
-                                                               "on": "2024-01-01"}, status=200)
-        post(client, f"/api/v1/plans/{other}/status-changes",
-             {"action": "adopt", "decision_id": decision(client, "2024-02-01")}, status=200)
-        post(client, f"/api/v1/plans/{other}/status-changes", {"action": "step", "to": "in_force",
-                                                               "on": "2024-02-02"}, status=200)
+        post(
+            client,
+            f"/api/v1/plans/{other}/status-changes",
+            {"action": "step", "to": "in_preparation", "on": "2024-01-01"},
+            status=200,
+        )
+        post(
+            client,
+            f"/api/v1/plans/{other}/status-changes",
+            {"action": "adopt", "decision_id": decision(client, "2024-02-01")},
+            status=200,
+        )
+        post(
+            client,
+            f"/api/v1/plans/{other}/status-changes",
+            {"action": "step", "to": "in_force", "on": "2024-02-02"},
+            status=200,
+        )
         body = {"action": action, "decision_id": decision(client, "2024-04-01")}
         if action == "merge":
             body["target_id"] = successor
@@ -179,14 +263,24 @@ def test_plan_lifecycle_routes(client):
 
 def test_statutory_adoption_refused_with_the_paragraph(client):
     p = plan(client, name="Kommunedelplan", plan_type="kommunedelplan")
-    post(client, f"/api/v1/plans/{p}/status-changes", {"action": "step", "to": "in_preparation", "on": "2024-01-01"},
-         status=200)
-    response = post(client, f"/api/v1/plans/{p}/status-changes",
-                    {"action": "adopt", "decision_id": decision(client, "2024-02-01")})
+    post(
+        client,
+        f"/api/v1/plans/{p}/status-changes",
+        {"action": "step", "to": "in_preparation", "on": "2024-01-01"},
+        status=200,
+    )
+    response = post(
+        client, f"/api/v1/plans/{p}/status-changes", {"action": "adopt", "decision_id": decision(client, "2024-02-01")}
+    )
     assert response.status_code == 409 and response.headers["content-type"] == "application/problem+json"
-    assert response.json() == {"type": "urn:planspor:problem:rule", "title": "A rule refused the command",
-                               "status": 409, "rule": "plan.planprogram_before_adoption", "paragraph": "PBL §4-1",
-                               "detail": "PBL §4-1: a kommunedelplan needs an adopted planprogram before adoption"}
+    assert response.json() == {
+        "type": "urn:planspor:problem:rule",
+        "title": "A rule refused the command",
+        "status": 409,
+        "rule": "plan.planprogram_before_adoption",
+        "paragraph": "PBL §4-1",
+        "detail": "PBL §4-1: a kommunedelplan needs an adopted planprogram before adoption",
+    }
     assert client.get(f"/api/v1/plans/{p}", headers=ANALYST).json()["version"] == 2
 
 
@@ -195,15 +289,18 @@ def test_a_stale_if_match_is_409_and_a_malformed_one_422(client):
     step = {"action": "step", "to": "in_preparation", "on": "2024-01-01"}
     etag = client.get(f"/api/v1/plans/{p}", headers=ANALYST).headers["ETag"]
     post(client, f"/api/v1/plans/{p}/status-changes", step, headers={**PLANNER, "If-Match": etag}, status=200)
-    stale = client.put(f"/api/v1/plans/{p}/revision-schedule", json={"due": "2030-01-01"},
-                       headers={**PLANNER, "If-Match": etag})
+    stale = client.put(
+        f"/api/v1/plans/{p}/revision-schedule", json={"due": "2030-01-01"}, headers={**PLANNER, "If-Match": etag}
+    )
     assert stale.status_code == 409 and stale.json()["rule"] == "concurrency.version_conflict"
-    bad = client.put(f"/api/v1/plans/{p}/revision-schedule", json={"due": "2030-01-01"},
-                     headers={**PLANNER, "If-Match": "yesterday"})
+    bad = client.put(
+        f"/api/v1/plans/{p}/revision-schedule", json={"due": "2030-01-01"}, headers={**PLANNER, "If-Match": "yesterday"}
+    )
     assert bad.status_code == 422 and bad.json()["rule"] == "request.if_match" and "If-Match" in bad.json()["detail"]
     assert bad.json()["errors"] == [{"pointer": "#", "location": "header.If-Match", "detail": 'a version such as "3"'}]
-    any_version = client.put(f"/api/v1/plans/{p}/revision-schedule", json={"due": "2030-01-01"},
-                             headers={**PLANNER, "If-Match": "*"})
+    any_version = client.put(
+        f"/api/v1/plans/{p}/revision-schedule", json={"due": "2030-01-01"}, headers={**PLANNER, "If-Match": "*"}
+    )
     assert any_version.status_code == 200 and any_version.headers["ETag"] == '"3"'
     assert client.get(f"/api/v1/plans/{p}", headers=ANALYST).headers["ETag"] == '"3"'
 
@@ -221,48 +318,100 @@ def test_a_retried_post_with_the_same_idempotency_key_acts_once(client):
 
 def test_strategy_routes_and_the_thirty_day_rule(client):
     kept, dropped = plan(client, name="Kulturplan"), plan(client, name="Idrettsplan")
-    s = post(client, "/api/v1/strategies", {"election_period": "2024-2027", "council_constituted_on": "2023-10-19"},
-             status=201).json()["id"]
-    item = post(client, f"/api/v1/strategies/{s}/items", {"action": "repeal", "plan_id": kept, "timing": "2025",
-                                                          "rationale": "Utdatert"}, status=201).json()
+    s = post(
+        client,
+        "/api/v1/strategies",
+        {"election_period": "2024-2027", "council_constituted_on": "2023-10-19"},
+        status=201,
+    ).json()["id"]
+    item = post(
+        client,
+        f"/api/v1/strategies/{s}/items",
+        {"action": "repeal", "plan_id": kept, "timing": "2025", "rationale": "Utdatert"},
+        status=201,
+    ).json()
     assert item["version"] == 2
     other = str(uuid4())
-    assert client.put(f"/api/v1/strategies/{s}/items/{other}", json={
-        "action": "revise", "plan_id": dropped, "timing": "2026", "rationale": "Behov"}, headers=PLANNER).status_code == 200
+    assert (
+        client.put(
+            f"/api/v1/strategies/{s}/items/{other}",
+            json={"action": "revise", "plan_id": dropped, "timing": "2026", "rationale": "Behov"},
+            headers=PLANNER,
+        ).status_code
+        == 200
+    )
     assert client.delete(f"/api/v1/strategies/{s}/items/{uuid4()}", headers=PLANNER).status_code == 404
-    removable = post(client, f"/api/v1/strategies/{s}/items", {"action": "new", "plan_name": "X", "timing": "2027",
-                                                               "rationale": "r"}, status=201).json()["id"]
+    removable = post(
+        client,
+        f"/api/v1/strategies/{s}/items",
+        {"action": "new", "plan_name": "X", "timing": "2027", "rationale": "r"},
+        status=201,
+    ).json()["id"]
     assert client.delete(f"/api/v1/strategies/{s}/items/{removable}", headers=PLANNER).status_code == 200
-    no_plan = post(client, f"/api/v1/strategies/{s}/items", {"action": "continue", "timing": "2025",
-                                                            "rationale": "r"})
+    no_plan = post(client, f"/api/v1/strategies/{s}/items", {"action": "continue", "timing": "2025", "rationale": "r"})
     assert no_plan.status_code == 422 and no_plan.json()["rule"] == "strategy.item_concerns_plan"
-    assert client.put(f"/api/v1/strategies/{s}/kommuneplan-assessment",
-                      json={"samfunnsdel": "continue", "arealdel": "revise"}, headers=PLANNER).status_code == 200
-    post(client, f"/api/v1/strategies/{s}/external-inputs", {"source": "state", "sender": "Statsforvalteren",
-                                                             "received_on": "2024-05-01", "summary": "Klima"},
-         status=201)
-    post(client, f"/api/v1/strategies/{s}/evidence", {"kind": "public_health_overview", "title": "Folkehelseoversikt",
-                                                      "dated": "2023-06-01"}, status=201)
+    assert (
+        client.put(
+            f"/api/v1/strategies/{s}/kommuneplan-assessment",
+            json={"samfunnsdel": "continue", "arealdel": "revise"},
+            headers=PLANNER,
+        ).status_code
+        == 200
+    )
+    post(
+        client,
+        f"/api/v1/strategies/{s}/external-inputs",
+        {"source": "state", "sender": "Statsforvalteren", "received_on": "2024-05-01", "summary": "Klima"},
+        status=201,
+    )
+    post(
+        client,
+        f"/api/v1/strategies/{s}/evidence",
+        {"kind": "public_health_overview", "title": "Folkehelseoversikt", "dated": "2023-06-01"},
+        status=201,
+    )
     post(client, f"/api/v1/strategies/{s}/publication", {"on": "2024-09-20"}, status=200)
-    frozen = post(client, f"/api/v1/strategies/{s}/items", {"action": "new", "plan_name": "Y", "timing": "2025",
-                                                            "rationale": "r"})
+    frozen = post(
+        client, f"/api/v1/strategies/{s}/items", {"action": "new", "plan_name": "Y", "timing": "2025", "rationale": "r"}
+    )
     assert frozen.status_code == 409 and frozen.json()["paragraph"] == "PBL §10-1"
     too_early = post(client, f"/api/v1/strategies/{s}/adoption", {"decision_id": decision(client, "2024-10-01")})
     assert too_early.status_code == 409
-    assert too_early.json() == {"type": "urn:planspor:problem:rule", "title": "A rule refused the command",
-                                "status": 409, "rule": "strategy.published_30_days_before_meeting",
-                                "paragraph": "PBL §10-1",
-                                "detail": "PBL §10-1: published 2024-09-20, meeting 2024-10-01, 30 days required"}
+    assert too_early.json() == {
+        "type": "urn:planspor:problem:rule",
+        "title": "A rule refused the command",
+        "status": 409,
+        "rule": "strategy.published_30_days_before_meeting",
+        "paragraph": "PBL §10-1",
+        "detail": "PBL §10-1: published 2024-09-20, meeting 2024-10-01, 30 days required",
+    }
     assert too_early.json() == readme_problem_example()
-    committee = post(client, f"/api/v1/strategies/{s}/adoption",
-                     {"decision_id": decision(client, "2024-10-23", body="executive_committee")})
+    committee = post(
+        client,
+        f"/api/v1/strategies/{s}/adoption",
+        {"decision_id": decision(client, "2024-10-23", body="executive_committee")},
+    )
     assert committee.status_code == 409 and committee.json()["rule"] == "strategy.adopted_by_council"
-    amended = decision(client, "2024-10-23", outcome="adopted_with_amendments", strategy_id=s, amendments=[
-        {"text": "Kulturplanen videreføres", "change": "set_item", "item_id": item["id"], "action": "continue",
-         "plan_id": kept},
-        {"text": "Idrettsplanen utgår", "change": "remove_item", "item_id": other},
-        {"text": "Ny beredskapsplan", "change": "set_item", "action": "new", "plan_name": "Beredskapsplan"},
-    ], votes_for=35, votes_against=12, votes_blank=0)
+    amended = decision(
+        client,
+        "2024-10-23",
+        outcome="adopted_with_amendments",
+        strategy_id=s,
+        amendments=[
+            {
+                "text": "Kulturplanen videreføres",
+                "change": "set_item",
+                "item_id": item["id"],
+                "action": "continue",
+                "plan_id": kept,
+            },
+            {"text": "Idrettsplanen utgår", "change": "remove_item", "item_id": other},
+            {"text": "Ny beredskapsplan", "change": "set_item", "action": "new", "plan_name": "Beredskapsplan"},
+        ],
+        votes_for=35,
+        votes_against=12,
+        votes_blank=0,
+    )
     post(client, f"/api/v1/strategies/{s}/adoption", {"decision_id": amended}, status=200)
     state = client.get(f"/api/v1/strategies/{s}", headers=AUDITOR).json()
     assert state["status"] == "adopted" and {i["origin"] for i in state["items"]} == {"council_amendment"}
@@ -301,8 +450,13 @@ def test_a_command_records_the_conversation_and_its_cause_and_echoes_the_correla
     made = post(client, "/api/v1/goals", {"title": "Mål"}, status=201)
     correlation = made.headers["X-Correlation-Id"]
     assert correlation
-    sent = post(client, "/api/v1/goals", {"title": "Delmål", "parent_goal_id": made.json()["id"]}, status=201,
-                headers={**PLANNER, "X-Correlation-Id": "seminar-2022-04-29", "X-Causation-Id": "workshop-7"})
+    sent = post(
+        client,
+        "/api/v1/goals",
+        {"title": "Delmål", "parent_goal_id": made.json()["id"]},
+        status=201,
+        headers={**PLANNER, "X-Correlation-Id": "seminar-2022-04-29", "X-Causation-Id": "workshop-7"},
+    )
     assert sent.headers["X-Correlation-Id"] == "seminar-2022-04-29"
     first = client.get(f"/api/v1/goals/{made.json()['id']}/history", headers=AUDITOR).json()[0]
     second = client.get(f"/api/v1/goals/{sent.json()['id']}/history", headers=AUDITOR).json()[0]
@@ -313,8 +467,12 @@ def test_a_command_records_the_conversation_and_its_cause_and_echoes_the_correla
 
 
 def test_a_retried_item_without_an_id_names_the_same_item(client):
-    s = post(client, "/api/v1/strategies", {"election_period": "2024-2027", "council_constituted_on": "2023-10-19"},
-             status=201).json()["id"]
+    s = post(
+        client,
+        "/api/v1/strategies",
+        {"election_period": "2024-2027", "council_constituted_on": "2023-10-19"},
+        status=201,
+    ).json()["id"]
     key = {**PLANNER, "Idempotency-Key": f"k-{uuid4()}"}
     body = {"action": "new", "plan_name": "Plan for klimatilpasning", "timing": "2025", "rationale": "Behov"}
     first = post(client, f"/api/v1/strategies/{s}/items", body, headers=key, status=201)

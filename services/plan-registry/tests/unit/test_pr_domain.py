@@ -21,7 +21,6 @@ from plan_registry.domain import (
     Indicator,
     InvalidMergeTarget,
     InvalidValue,
-    ItemOrigin,
     ItemsFrozen,
     KommuneplanAssessment,
     KommuneplanNotAssessed,
@@ -135,8 +134,15 @@ def test_a_goal_needs_a_title():
 def indicator():
     goal = Goal.define(title="Mål", meta=META)
     return Indicator.define(
-        goal=goal, name="Andel fysisk aktive", unit="%", source="KOSTRA", baseline_value=61.0, baseline_period="2020",
-        target_value=70.0, target_year=2030, meta=META,
+        goal=goal,
+        name="Andel fysisk aktive",
+        unit="%",
+        source="KOSTRA",
+        baseline_value=61.0,
+        baseline_period="2020",
+        target_value=70.0,
+        target_year=2030,
+        meta=META,
     )
 
 
@@ -146,7 +152,10 @@ def test_an_indicator_is_measured_per_period_and_a_correction_is_its_own_event()
     ind.measure(period="2024-Q1", value=63, meta=META)
     ind.correct_measurement(period="2023", value=62.0, reason="KOSTRA revidert", meta=META)
     assert [type(e).__name__ for e in ind.collect_events()] == [
-        "Defined", "Measured", "Measured", "MeasurementCorrected"
+        "Defined",
+        "Measured",
+        "Measured",
+        "MeasurementCorrected",
     ]
     assert ind.measurements["2023"] == Measurement(value=Decimal("62.0"), measured_on=None, corrections=1)
     with pytest.raises(AlreadyDone):
@@ -183,8 +192,15 @@ def test_an_indicator_refuses_a_second_measurement_of_a_period_and_a_correction_
 )
 def test_an_indicator_definition_is_refused_when_incomplete(changes, rule):
     arguments = dict(
-        goal=Goal.define(title="Mål", meta=META), name="n", unit="%", source="SSB", baseline_value=1.0,
-        baseline_period="2020", target_value=2.0, target_year=2030, meta=META,
+        goal=Goal.define(title="Mål", meta=META),
+        name="n",
+        unit="%",
+        source="SSB",
+        baseline_value=1.0,
+        baseline_period="2020",
+        target_value=2.0,
+        target_year=2030,
+        meta=META,
     )
     arguments.update(changes)
     with pytest.raises(InvalidValue) as caught:
@@ -202,8 +218,12 @@ def test_a_decision_records_body_votes_and_amendments():
         strategy_id=uuid4(),
         amendments=[
             Amendment(text="Behold temaplan for kultur", change=AmendmentChange.REMOVE_ITEM, item_id=item),
-            Amendment(text="Ny plan for beredskap", change=AmendmentChange.SET_ITEM, action=StrategyAction.NEW,
-                      plan_name="Beredskapsplan"),
+            Amendment(
+                text="Ny plan for beredskap",
+                change=AmendmentChange.SET_ITEM,
+                action=StrategyAction.NEW,
+                plan_name="Beredskapsplan",
+            ),
             Amendment(text="Protokolltilførsel"),
         ],
     )
@@ -227,13 +247,18 @@ def test_a_decision_records_body_votes_and_amendments():
             "strategy.item_concerns_plan",
         ),
         (
-            {"amendments": [Amendment(text="x", change=AmendmentChange.SET_ITEM, action=StrategyAction.MERGE,
-                                      plan_id=uuid4())]},
+            {
+                "amendments": [
+                    Amendment(text="x", change=AmendmentChange.SET_ITEM, action=StrategyAction.MERGE, plan_id=uuid4())
+                ]
+            },
             "strategy.merge_names_target",
         ),
         (
-            {"outcome": "adopted", "amendments": [Amendment(text="x", change=AmendmentChange.REMOVE_ITEM,
-                                                            item_id=uuid4())]},
+            {
+                "outcome": "adopted",
+                "amendments": [Amendment(text="x", change=AmendmentChange.REMOVE_ITEM, item_id=uuid4())],
+            },
             "decision.amendments_need_amended_outcome",
         ),
         (
@@ -245,8 +270,14 @@ def test_a_decision_records_body_votes_and_amendments():
     ],
 )
 def test_a_decision_is_refused_when_malformed(changes, rule):
-    arguments = dict(body="municipal_council", case_number="24/1", meeting_date=date(2024, 10, 1), subject="Sak",
-                     outcome="adopted_with_amendments", meta=META)
+    arguments = dict(
+        body="municipal_council",
+        case_number="24/1",
+        meeting_date=date(2024, 10, 1),
+        subject="Sak",
+        outcome="adopted_with_amendments",
+        meta=META,
+    )
     arguments.update(changes)
     with pytest.raises(InvalidValue) as caught:
         Decision.record(**arguments)
@@ -276,8 +307,14 @@ def test_a_plan_is_proposed_with_its_type_basis_unit_parent_and_origin():
     ],
 )
 def test_a_plan_proposal_is_refused_when_incomplete(changes, rule):
-    arguments = dict(name="Plan", plan_type="temaplan", legal_basis="", owning_unit="Enhet",
-                     initiated_through_strategy=False, meta=META)
+    arguments = dict(
+        name="Plan",
+        plan_type="temaplan",
+        legal_basis="",
+        owning_unit="Enhet",
+        initiated_through_strategy=False,
+        meta=META,
+    )
     arguments.update(changes)
     with pytest.raises(InvalidValue) as caught:
         Plan.propose(**arguments)
@@ -303,8 +340,15 @@ def test_a_statutory_plan_walks_the_whole_lifecycle():
     p.replace_by(successor=successor, decision=decision(meeting=date(2026, 1, 1)), meta=META)
     assert p.status is PlanStatus.REPLACED and p.successor_id == successor.id
     assert [h["status"] for h in p.status_history] == [
-        "notice_of_start", "planprogram_adopted", "in_preparation", "consultation_open", "consultation_closed", "adopted",
-        "in_force", "under_revision", "replaced",
+        "notice_of_start",
+        "planprogram_adopted",
+        "in_preparation",
+        "consultation_open",
+        "consultation_closed",
+        "adopted",
+        "in_force",
+        "under_revision",
+        "replaced",
     ]
 
 
@@ -366,13 +410,20 @@ PATHS = {
     PlanStatus.IN_PREPARATION: [PlanStatus.IN_PREPARATION],
     PlanStatus.FIRST_TREATMENT: [PlanStatus.IN_PREPARATION, PlanStatus.FIRST_TREATMENT],
     PlanStatus.CONSULTATION_OPEN: [PlanStatus.IN_PREPARATION, PlanStatus.CONSULTATION_OPEN],
-    PlanStatus.CONSULTATION_CLOSED: [PlanStatus.IN_PREPARATION, PlanStatus.CONSULTATION_OPEN,
-                                     PlanStatus.CONSULTATION_CLOSED],
+    PlanStatus.CONSULTATION_CLOSED: [
+        PlanStatus.IN_PREPARATION,
+        PlanStatus.CONSULTATION_OPEN,
+        PlanStatus.CONSULTATION_CLOSED,
+    ],
     PlanStatus.ADOPTED: [PlanStatus.IN_PREPARATION, PlanStatus.ADOPTED],
     PlanStatus.ANNOUNCED: [PlanStatus.IN_PREPARATION, PlanStatus.ADOPTED, PlanStatus.ANNOUNCED],
     PlanStatus.IN_FORCE: [PlanStatus.IN_PREPARATION, PlanStatus.ADOPTED, PlanStatus.IN_FORCE],
-    PlanStatus.UNDER_REVISION: [PlanStatus.IN_PREPARATION, PlanStatus.ADOPTED, PlanStatus.IN_FORCE,
-                                PlanStatus.UNDER_REVISION],
+    PlanStatus.UNDER_REVISION: [
+        PlanStatus.IN_PREPARATION,
+        PlanStatus.ADOPTED,
+        PlanStatus.IN_FORCE,
+        PlanStatus.UNDER_REVISION,
+    ],
     PlanStatus.REPEALED: [PlanStatus.IN_PREPARATION, PlanStatus.ADOPTED, PlanStatus.IN_FORCE, PlanStatus.REPEALED],
     PlanStatus.REPLACED: [PlanStatus.IN_PREPARATION, PlanStatus.ADOPTED, PlanStatus.IN_FORCE, PlanStatus.REPLACED],
     PlanStatus.MERGED: [PlanStatus.IN_PREPARATION, PlanStatus.ADOPTED, PlanStatus.IN_FORCE, PlanStatus.MERGED],
@@ -421,8 +472,13 @@ def test_every_plan_transition_is_allowed_or_refused_as_the_lifecycle_says(start
 def test_the_statutory_lifecycle_of_domain_md_is_a_path_of_allowed_steps():
     p = plan(PlanType.KOMMUNEDELPLAN)
     on = date(2024, 1, 1)
-    for step in [PlanStatus.NOTICE_OF_START, PlanStatus.PLANPROGRAM_ADOPTED, PlanStatus.IN_PREPARATION,
-                 PlanStatus.FIRST_TREATMENT, PlanStatus.CONSULTATION_OPEN]:
+    for step in [
+        PlanStatus.NOTICE_OF_START,
+        PlanStatus.PLANPROGRAM_ADOPTED,
+        PlanStatus.IN_PREPARATION,
+        PlanStatus.FIRST_TREATMENT,
+        PlanStatus.CONSULTATION_OPEN,
+    ]:
         p.advance(to=step, on=on, meta=META)
     p.advance(to=PlanStatus.CONSULTATION_CLOSED, on=on + timedelta(days=42), meta=META)
     p.adopt(decision=decision(meeting=on + timedelta(days=60)), meta=META)
@@ -533,8 +589,12 @@ def test_a_strategy_is_drafted_for_a_four_year_election_period(period, constitut
 
 def test_a_strategy_from_a_recommendation_has_an_id_derived_from_it():
     recommendation = uuid4()
-    s = PlanStrategy.draft(election_period="2024-2027", council_constituted_on=date(2023, 10, 19),
-                           recommendation_id=recommendation, meta=META)
+    s = PlanStrategy.draft(
+        election_period="2024-2027",
+        council_constituted_on=date(2023, 10, 19),
+        recommendation_id=recommendation,
+        meta=META,
+    )
     assert s.id == strategy_id_for(recommendation)
     assert strategy_item_id(s.id, recommendation) == strategy_item_id(s.id, recommendation)
 
@@ -543,19 +603,50 @@ def test_items_are_set_per_plan_with_action_timing_rationale_and_origin():
     s = strategy()
     need, existing = uuid4(), uuid4()
     new_item = strategy_item_id(s.id, need)
-    s.set_item(item_id=new_item, action="new", plan_name="Plan for klima", timing="2025", rationale="Behov",
-               origin="plan_need", plan_need_id=need, meta=META)
-    s.set_item(item_id=uuid4(), action="revise", plan_id=existing, timing="2026", rationale="Utdatert",
-               origin="administration", meta=META)
+    s.set_item(
+        item_id=new_item,
+        action="new",
+        plan_name="Plan for klima",
+        timing="2025",
+        rationale="Behov",
+        origin="plan_need",
+        plan_need_id=need,
+        meta=META,
+    )
+    s.set_item(
+        item_id=uuid4(),
+        action="revise",
+        plan_id=existing,
+        timing="2026",
+        rationale="Utdatert",
+        origin="administration",
+        meta=META,
+    )
     merge = uuid4()
-    s.set_item(item_id=merge, action="merge", plan_id=uuid4(), merge_into_plan_id=existing, timing="2025",
-               rationale="Færre planer", origin="administration", meta=META)
+    s.set_item(
+        item_id=merge,
+        action="merge",
+        plan_id=uuid4(),
+        merge_into_plan_id=existing,
+        timing="2025",
+        rationale="Færre planer",
+        origin="administration",
+        meta=META,
+    )
     assert len(s.items) == 3 and s.items[new_item]["plan_need_id"] == need
     s.remove_item(item_id=merge, origin="administration", meta=META)
     assert merge not in s.items
     with pytest.raises(AlreadyDone):
-        s.set_item(item_id=new_item, action="new", plan_name="Plan for klima", timing="2025", rationale="Behov",
-                   origin="plan_need", plan_need_id=need, meta=META)
+        s.set_item(
+            item_id=new_item,
+            action="new",
+            plan_name="Plan for klima",
+            timing="2025",
+            rationale="Behov",
+            origin="plan_need",
+            plan_need_id=need,
+            meta=META,
+        )
 
 
 @pytest.mark.parametrize(
@@ -577,8 +668,15 @@ def test_items_are_set_per_plan_with_action_timing_rationale_and_origin():
 def test_an_item_is_refused_when_incomplete(changes, rule):
     s = strategy()
     plan_id = uuid4()
-    arguments = dict(item_id=uuid4(), action="continue", plan_id=plan_id, origin="administration", timing="2025",
-                     rationale="Fungerer", meta=META)
+    arguments = dict(
+        item_id=uuid4(),
+        action="continue",
+        plan_id=plan_id,
+        origin="administration",
+        timing="2025",
+        rationale="Fungerer",
+        meta=META,
+    )
     arguments.update(changes)
     if arguments.get("merge_into_plan_id") == "same":
         arguments["merge_into_plan_id"] = plan_id
@@ -592,8 +690,16 @@ def test_a_merge_item_never_merges_a_plan_into_itself():
     s = strategy()
     p = uuid4()
     with pytest.raises(InvalidMergeTarget):
-        s.set_item(item_id=uuid4(), action="merge", plan_id=p, merge_into_plan_id=p, origin="administration",
-                   timing="2025", rationale="r", meta=META)
+        s.set_item(
+            item_id=uuid4(),
+            action="merge",
+            plan_id=p,
+            merge_into_plan_id=p,
+            origin="administration",
+            timing="2025",
+            rationale="r",
+            meta=META,
+        )
 
 
 def test_removing_an_unknown_item_is_refused():
@@ -605,24 +711,53 @@ def test_removing_an_unknown_item_is_refused():
 def test_after_publication_only_the_council_changes_items():
     s = ready_strategy()
     with pytest.raises(ItemsFrozen) as caught:
-        s.set_item(item_id=uuid4(), action="new", plan_name="x", timing="t", rationale="r", origin="administration",
-                   meta=META)
+        s.set_item(
+            item_id=uuid4(), action="new", plan_name="x", timing="t", rationale="r", origin="administration", meta=META
+        )
     assert caught.value.rule == "strategy.items_frozen_after_publication"
-    s.set_item(item_id=uuid4(), action="new", plan_name="x", timing="t", rationale="r", origin="council_amendment",
-               decision_id=uuid4(), meta=META)
+    s.set_item(
+        item_id=uuid4(),
+        action="new",
+        plan_name="x",
+        timing="t",
+        rationale="r",
+        origin="council_amendment",
+        decision_id=uuid4(),
+        meta=META,
+    )
 
 
 def test_a_strategy_records_assessment_inputs_and_evidence():
     s = strategy()
     s.assess_kommuneplan(samfunnsdel="continue", arealdel="revise", rationale="Arealdelen er utdatert", meta=META)
-    s.receive_input(input_id=uuid4(), source="state", sender="Statsforvalteren i Oslo og Viken",
-                    received_on=date(2024, 3, 1), summary="Klima", meta=META)
-    s.receive_input(input_id=uuid4(), source="neighbour_municipality", sender="Asker kommune",
-                    received_on=date(2024, 3, 2), summary="Samferdsel", meta=META)
-    s.cite_evidence(evidence_id=uuid4(), kind="public_health_overview", title="Folkehelseoversikt 2023",
-                    dated=date(2023, 6, 1), meta=META)
+    s.receive_input(
+        input_id=uuid4(),
+        source="state",
+        sender="Statsforvalteren i Oslo og Viken",
+        received_on=date(2024, 3, 1),
+        summary="Klima",
+        meta=META,
+    )
+    s.receive_input(
+        input_id=uuid4(),
+        source="neighbour_municipality",
+        sender="Asker kommune",
+        received_on=date(2024, 3, 2),
+        summary="Samferdsel",
+        meta=META,
+    )
+    s.cite_evidence(
+        evidence_id=uuid4(),
+        kind="public_health_overview",
+        title="Folkehelseoversikt 2023",
+        dated=date(2023, 6, 1),
+        meta=META,
+    )
     assert (s.samfunnsdel, s.arealdel, s.assessment_rationale) == (
-        KommuneplanAssessment.CONTINUE, KommuneplanAssessment.REVISE, "Arealdelen er utdatert")
+        KommuneplanAssessment.CONTINUE,
+        KommuneplanAssessment.REVISE,
+        "Arealdelen er utdatert",
+    )
     assert [i["source"] for i in s.external_inputs] == ["state", "neighbour_municipality"]
     assert s.evidence[0]["dated"] == date(2023, 6, 1) and s.evidence[0]["kind"] == "public_health_overview"
 
@@ -630,20 +765,37 @@ def test_a_strategy_records_assessment_inputs_and_evidence():
 @pytest.mark.parametrize(
     "call, rule",
     [
-        (lambda s: s.assess_kommuneplan(samfunnsdel="drop", arealdel="revise", meta=META),
-         "strategy.assessment_known"),
-        (lambda s: s.receive_input(input_id=uuid4(), source="press", sender="x", received_on=date(2024, 1, 1),
-                                   summary="s", meta=META), "strategy.input_source_known"),
-        (lambda s: s.receive_input(input_id=uuid4(), source="state", sender="", received_on=date(2024, 1, 1),
-                                   summary="s", meta=META), "strategy.input_sender_required"),
-        (lambda s: s.receive_input(input_id=uuid4(), source="state", sender="x", received_on=date(2024, 1, 1),
-                                   summary="", meta=META), "strategy.input_summary_required"),
-        (lambda s: s.publish(on=date(2024, 9, 1), planned_meeting_on=date(2024, 8, 1), meta=META),
-         "strategy.meeting_after_publication"),
-        (lambda s: s.cite_evidence(evidence_id=uuid4(), kind="blog", title="x", dated=date(2024, 1, 1), meta=META),
-         "strategy.evidence_kind_known"),
-        (lambda s: s.cite_evidence(evidence_id=uuid4(), kind="other", title="", dated=date(2024, 1, 1), meta=META),
-         "strategy.evidence_title_required"),
+        (lambda s: s.assess_kommuneplan(samfunnsdel="drop", arealdel="revise", meta=META), "strategy.assessment_known"),
+        (
+            lambda s: s.receive_input(
+                input_id=uuid4(), source="press", sender="x", received_on=date(2024, 1, 1), summary="s", meta=META
+            ),
+            "strategy.input_source_known",
+        ),
+        (
+            lambda s: s.receive_input(
+                input_id=uuid4(), source="state", sender="", received_on=date(2024, 1, 1), summary="s", meta=META
+            ),
+            "strategy.input_sender_required",
+        ),
+        (
+            lambda s: s.receive_input(
+                input_id=uuid4(), source="state", sender="x", received_on=date(2024, 1, 1), summary="", meta=META
+            ),
+            "strategy.input_summary_required",
+        ),
+        (
+            lambda s: s.publish(on=date(2024, 9, 1), planned_meeting_on=date(2024, 8, 1), meta=META),
+            "strategy.meeting_after_publication",
+        ),
+        (
+            lambda s: s.cite_evidence(evidence_id=uuid4(), kind="blog", title="x", dated=date(2024, 1, 1), meta=META),
+            "strategy.evidence_kind_known",
+        ),
+        (
+            lambda s: s.cite_evidence(evidence_id=uuid4(), kind="other", title="", dated=date(2024, 1, 1), meta=META),
+            "strategy.evidence_title_required",
+        ),
         (lambda s: s.publish(on=date(2023, 1, 1), meta=META), "strategy.published_after_constitution"),
     ],
 )
@@ -657,13 +809,13 @@ def test_strategy_facts_are_refused_when_malformed(call, rule):
 def test_inputs_evidence_and_publication_are_recorded_once():
     s = strategy()
     i, e = uuid4(), uuid4()
-    s.receive_input(input_id=i, source="regional", sender="Viken", received_on=date(2024, 1, 1), summary="s",
-                    meta=META)
+    s.receive_input(input_id=i, source="regional", sender="Viken", received_on=date(2024, 1, 1), summary="s", meta=META)
     s.cite_evidence(evidence_id=e, kind="knowledge_base", title="KG", dated=date(2024, 1, 1), meta=META)
     s.publish(on=date(2024, 8, 1), meta=META)
     for call in (
-        lambda: s.receive_input(input_id=i, source="regional", sender="Viken", received_on=date(2024, 1, 1),
-                                summary="s", meta=META),
+        lambda: s.receive_input(
+            input_id=i, source="regional", sender="Viken", received_on=date(2024, 1, 1), summary="s", meta=META
+        ),
         lambda: s.cite_evidence(evidence_id=e, kind="knowledge_base", title="KG", dated=date(2024, 1, 1), meta=META),
         lambda: s.publish(on=date(2024, 8, 2), meta=META),
     ):
@@ -719,8 +871,16 @@ def test_a_rejecting_decision_adopts_nothing_and_an_adopted_strategy_is_final():
         lambda: s.adopt(decision=decision(), meta=META),
         lambda: s.publish(on=date(2024, 12, 1), meta=META),
         lambda: s.assess_kommuneplan(samfunnsdel="revise", arealdel="revise", meta=META),
-        lambda: s.set_item(item_id=uuid4(), action="new", plan_name="x", timing="t", rationale="r",
-                           origin="council_amendment", decision_id=uuid4(), meta=META),
+        lambda: s.set_item(
+            item_id=uuid4(),
+            action="new",
+            plan_name="x",
+            timing="t",
+            rationale="r",
+            origin="council_amendment",
+            decision_id=uuid4(),
+            meta=META,
+        ),
     ):
         with pytest.raises(TransitionNotAllowed) as caught:
             call()
@@ -730,10 +890,24 @@ def test_a_rejecting_decision_adopts_nothing_and_an_adopted_strategy_is_final():
 def test_council_amendments_are_applied_as_their_own_events_caused_by_the_decision():
     s = PlanStrategy.draft(election_period="2020-2023", council_constituted_on=date(2019, 10, 17), meta=META)
     kept, dropped, plan_id = uuid4(), uuid4(), uuid4()
-    s.set_item(item_id=kept, action="repeal", plan_id=plan_id, timing="2025", rationale="Utdatert",
-               origin="administration", meta=META)
-    s.set_item(item_id=dropped, action="new", plan_name="Plan for X", timing="2026", rationale="Behov",
-               origin="administration", meta=META)
+    s.set_item(
+        item_id=kept,
+        action="repeal",
+        plan_id=plan_id,
+        timing="2025",
+        rationale="Utdatert",
+        origin="administration",
+        meta=META,
+    )
+    s.set_item(
+        item_id=dropped,
+        action="new",
+        plan_name="Plan for X",
+        timing="2026",
+        rationale="Behov",
+        origin="administration",
+        meta=META,
+    )
     s.assess_kommuneplan(samfunnsdel="continue", arealdel="continue", meta=META)
     s.publish(on=date(2020, 9, 1), meta=META)
     d = decision(
@@ -741,11 +915,21 @@ def test_council_amendments_are_applied_as_their_own_events_caused_by_the_decisi
         outcome=DecisionOutcome.ADOPTED_WITH_AMENDMENTS,
         strategy_id=s.id,
         amendments=[
-            Amendment(text="Planen videreføres", change=AmendmentChange.SET_ITEM, item_id=kept,
-                      action=StrategyAction.CONTINUE, plan_id=plan_id),
+            Amendment(
+                text="Planen videreføres",
+                change=AmendmentChange.SET_ITEM,
+                item_id=kept,
+                action=StrategyAction.CONTINUE,
+                plan_id=plan_id,
+            ),
             Amendment(text="Plan for X utgår", change=AmendmentChange.REMOVE_ITEM, item_id=dropped),
-            Amendment(text="Ny plan for Y", change=AmendmentChange.SET_ITEM, action=StrategyAction.NEW,
-                      plan_name="Plan for Y", timing="2021"),
+            Amendment(
+                text="Ny plan for Y",
+                change=AmendmentChange.SET_ITEM,
+                action=StrategyAction.NEW,
+                plan_name="Plan for Y",
+                timing="2021",
+            ),
             Amendment(text="Merknad"),
             Amendment(text="Nedstemt forslag", adopted=False, change=AmendmentChange.REMOVE_ITEM, item_id=kept),
         ],
@@ -766,9 +950,11 @@ def test_council_amendments_are_applied_as_their_own_events_caused_by_the_decisi
 
 def test_an_amendment_removing_an_unknown_item_refuses_the_adoption():
     s = ready_strategy()
-    d = decision(outcome=DecisionOutcome.ADOPTED_WITH_AMENDMENTS,
-                 strategy_id=s.id,
-                 amendments=[Amendment(text="x", change=AmendmentChange.REMOVE_ITEM, item_id=uuid4())])
+    d = decision(
+        outcome=DecisionOutcome.ADOPTED_WITH_AMENDMENTS,
+        strategy_id=s.id,
+        amendments=[Amendment(text="x", change=AmendmentChange.REMOVE_ITEM, item_id=uuid4())],
+    )
     with pytest.raises(NotFound):
         s.adopt(decision=d, meta=META)
     assert s.status is StrategyStatus.PUBLISHED

@@ -34,8 +34,20 @@ SHARED_WORDS = {
 
 DOMAIN_ONLY_WORDS = {"StrategyStatus", "AmendmentChange"}
 
-ALLOWED_IMPORTS = ("__future__", "collections", "dataclasses", "datetime", "decimal", "enum", "re", "typing", "uuid",
-                   "eventsourcing.domain", "planspor_shared", "plan_registry.domain")
+ALLOWED_IMPORTS = (
+    "__future__",
+    "collections",
+    "dataclasses",
+    "datetime",
+    "decimal",
+    "enum",
+    "re",
+    "typing",
+    "uuid",
+    "eventsourcing.domain",
+    "planspor_shared",
+    "plan_registry.domain",
+)
 """Pure computation, the library's aggregates, the contracts, and the domain itself: no I/O, framework,
 settings or ``os`` (the lead's import-linter contract says the same for every domain)."""
 
@@ -57,8 +69,11 @@ def test_a_planprogram_is_a_step_of_a_plan_not_a_type_of_plan():
 
 
 def test_the_statutory_plans_are_the_kommuneplan_parts_with_a_planprogram_and_the_kommunedelplan():
-    assert domain.STATUTORY_PLAN_TYPES == {domain.PlanType.KOMMUNEPLAN_SAMFUNNSDEL,
-                                           domain.PlanType.KOMMUNEPLAN_AREALDEL, domain.PlanType.KOMMUNEDELPLAN}
+    assert {
+        domain.PlanType.KOMMUNEPLAN_SAMFUNNSDEL,
+        domain.PlanType.KOMMUNEPLAN_AREALDEL,
+        domain.PlanType.KOMMUNEDELPLAN,
+    } == domain.STATUTORY_PLAN_TYPES
     assert set(domain.PLAN_TYPE_NORWEGIAN) == set(domain.PlanType)
 
 
@@ -77,16 +92,23 @@ def test_the_domain_imports_nothing_of_io_frameworks_settings_or_os():
     assert len(modules) >= 8
     for module in [Path(domain.__file__), *modules]:
         for name in _imports(module):
-            assert any(name == allowed or name.startswith(allowed + ".") for allowed in ALLOWED_IMPORTS), \
+            assert any(name == allowed or name.startswith(allowed + ".") for allowed in ALLOWED_IMPORTS), (
                 f"{module.name} imports {name}"
+            )
 
 
-@pytest.mark.parametrize("topic", [
-    "plan_registry.domain:Goal.Defined", "plan_registry.domain:Indicator.MeasurementCorrected",
-    "plan_registry.domain:Decision.Recorded", "plan_registry.domain:Plan.Proposed",
-    "plan_registry.domain:Plan.StatusChanged", "plan_registry.domain:PlanStrategy.ItemSet",
-    "plan_registry.domain:PlanStrategy.Adopted",
-])
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "plan_registry.domain:Goal.Defined",
+        "plan_registry.domain:Indicator.MeasurementCorrected",
+        "plan_registry.domain:Decision.Recorded",
+        "plan_registry.domain:Plan.Proposed",
+        "plan_registry.domain:Plan.StatusChanged",
+        "plan_registry.domain:PlanStrategy.ItemSet",
+        "plan_registry.domain:PlanStrategy.Adopted",
+    ],
+)
 def test_events_stored_before_the_domain_became_a_package_keep_their_topics(topic):
     event_class = resolve_topic(topic)
     assert get_topic(event_class) == topic

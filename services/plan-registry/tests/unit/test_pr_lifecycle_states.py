@@ -49,25 +49,46 @@ class Lifecycles(RuleBasedStateMachine):
         self.app = PlanRegistry(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
         self.today = START
         self.plan = None
-        self.other = Plan.propose(name="Other", plan_type=PlanType.TEMAPLAN, legal_basis="", owning_unit="Plan",
-                                  initiated_through_strategy=False, meta=META)
-        self.strategy = PlanStrategy.draft(election_period="2024-2027", council_constituted_on=date(2023, 10, 19),
-                                           meta=META)
+        self.other = Plan.propose(
+            name="Other",
+            plan_type=PlanType.TEMAPLAN,
+            legal_basis="",
+            owning_unit="Plan",
+            initiated_through_strategy=False,
+            meta=META,
+        )
+        self.strategy = PlanStrategy.draft(
+            election_period="2024-2027", council_constituted_on=date(2023, 10, 19), meta=META
+        )
         self.item_ids: list = []
         self.strategy_status = StrategyStatus.DRAFT
         self.app.save(self.other, self.strategy)
 
-    @initialize(plan_type=st.sampled_from([PlanType.KOMMUNEPLAN_SAMFUNNSDEL, PlanType.KOMMUNEDELPLAN,
-                                           PlanType.TEMAPLAN]))
+    @initialize(
+        plan_type=st.sampled_from([PlanType.KOMMUNEPLAN_SAMFUNNSDEL, PlanType.KOMMUNEDELPLAN, PlanType.TEMAPLAN])
+    )
     def propose(self, plan_type):
-        self.plan = Plan.propose(name="Plan", plan_type=plan_type, legal_basis="PBL", owning_unit="Plan",
-                                 initiated_through_strategy=False, meta=META)
+        self.plan = Plan.propose(
+            name="Plan",
+            plan_type=plan_type,
+            legal_basis="PBL",
+            owning_unit="Plan",
+            initiated_through_strategy=False,
+            meta=META,
+        )
         self.app.save(self.plan)
 
     def _decision(self, body, outcome, amendments=()):
-        decision = Decision.record(body=body, case_number="24/1", meeting_date=self.today, subject="Sak",
-                                   outcome=outcome, amendments=amendments,
-                                   strategy_id=self.strategy.id if amendments else None, meta=META)
+        decision = Decision.record(
+            body=body,
+            case_number="24/1",
+            meeting_date=self.today,
+            subject="Sak",
+            outcome=outcome,
+            amendments=amendments,
+            strategy_id=self.strategy.id if amendments else None,
+            meta=META,
+        )
         self.app.save(decision)
         return decision
 
@@ -128,7 +149,7 @@ class Lifecycles(RuleBasedStateMachine):
             adoption = max(i for i, h in enumerate(plan.status_history) if h["status"] == "adopted")
             since_revision = [h["status"] for h in plan.status_history[:adoption]]
             if "under_revision" in since_revision:
-                since_revision = since_revision[len(since_revision) - since_revision[::-1].index("under_revision"):]
+                since_revision = since_revision[len(since_revision) - since_revision[::-1].index("under_revision") :]
             assert "planprogram_adopted" in since_revision
             history = plan.status_history[:adoption]
             opened = None
@@ -151,8 +172,17 @@ class Lifecycles(RuleBasedStateMachine):
         merge_into = self.plan.id if action is StrategyAction.MERGE else None
 
         def command(s):
-            s.set_item(item_id=item_id, action=action, plan_id=plan_id, plan_name="Ny plan", timing="2025",
-                       rationale="Behov", origin="administration", merge_into_plan_id=merge_into, meta=META)
+            s.set_item(
+                item_id=item_id,
+                action=action,
+                plan_id=plan_id,
+                plan_name="Ny plan",
+                timing="2025",
+                rationale="Behov",
+                origin="administration",
+                merge_into_plan_id=merge_into,
+                meta=META,
+            )
 
         before = self.strategy.version
         self.strategy = self._attempt(self.strategy, command)
@@ -162,7 +192,8 @@ class Lifecycles(RuleBasedStateMachine):
     @rule(samfunnsdel=st.sampled_from(["revise", "continue"]), arealdel=st.sampled_from(["revise", "continue"]))
     def strategy_assess(self, samfunnsdel, arealdel):
         self.strategy = self._attempt(
-            self.strategy, lambda s: s.assess_kommuneplan(samfunnsdel=samfunnsdel, arealdel=arealdel, meta=META))
+            self.strategy, lambda s: s.assess_kommuneplan(samfunnsdel=samfunnsdel, arealdel=arealdel, meta=META)
+        )
 
     @rule()
     def strategy_publish(self):

@@ -30,7 +30,8 @@ def test_delivered_twice_drafts_one_strategy_with_an_item_per_plan_need(app):
     state = app.state("strategy", strategy_id)
     assert state["recommendation_id"] == payload["recommendation_id"] and state["process_id"] == payload["process_id"]
     assert {i["item_id"] for i in state["items"]} == {
-        str(strategy_item_id(strategy_id, UUID(n["plan_need_id"]))) for n in payload["items"]}
+        str(strategy_item_id(strategy_id, UUID(n["plan_need_id"]))) for n in payload["items"]
+    }
     assert {i["origin"] for i in state["items"]} == {"plan_need"}
     history = app.history_of("strategy", strategy_id)
     assert [e["type"] for e in history] == ["PlanStrategy.Drafted", "PlanStrategy.ItemSet", "PlanStrategy.ItemSet"]

@@ -22,7 +22,6 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from planspor_runtime.docs import front_end_package
-
 from portal.client import COCREATION, KNOWLEDGE, PLAN_REGISTRY, ServiceError, Services, timed_calls, wall_seconds
 from portal.pages import ANALYSTS, COCREATION_READERS, KNOWLEDGE_READERS, OPERATORS, PLAN_READERS
 from portal.session import COOKIE, Session, SessionCodec
@@ -33,8 +32,10 @@ log = logging.getLogger("portal")
 HERE = Path(__file__).parent
 VENDOR = {"htmx.min.js": ("htmx.org", "dist/htmx.min.js"), "cytoscape.min.js": ("cytoscape", "dist/cytoscape.min.js")}
 """The npm files the portal serves under /assets/vendor/ (package-lock.json pins them); nothing else of node_modules."""
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-       "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 NO_SESSION = ("/assets/", "/healthz")
 
 
@@ -51,9 +52,16 @@ def vendor_files(settings: Settings) -> dict[str, Path]:
 
 def build(settings: Settings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     settings = settings or Settings()
-    services = Services({PLAN_REGISTRY: settings.plan_registry_url, COCREATION: settings.cocreation_url,
-                         KNOWLEDGE: settings.knowledge_url}, timeout=settings.portal_api_timeout,
-                        rebuild_timeout=settings.portal_rebuild_timeout, transport=transport)
+    services = Services(
+        {
+            PLAN_REGISTRY: settings.plan_registry_url,
+            COCREATION: settings.cocreation_url,
+            KNOWLEDGE: settings.knowledge_url,
+        },
+        timeout=settings.portal_api_timeout,
+        rebuild_timeout=settings.portal_rebuild_timeout,
+        transport=transport,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -70,9 +78,14 @@ def build(settings: Settings | None = None, transport: httpx.AsyncBaseTransport 
     app.state.codec = SessionCodec(settings.portal_session_secret, settings.portal_session_max_age)
     app.state.templates = templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.trim_blocks = templates.env.lstrip_blocks = True
-    templates.env.globals.update(development=settings.development, analysts=ANALYSTS, operators=OPERATORS,
-                                 knowledge_readers=KNOWLEDGE_READERS, cocreation_readers=COCREATION_READERS,
-                                 plan_readers=PLAN_READERS)
+    templates.env.globals.update(
+        development=settings.development,
+        analysts=ANALYSTS,
+        operators=OPERATORS,
+        knowledge_readers=KNOWLEDGE_READERS,
+        cocreation_readers=COCREATION_READERS,
+        plan_readers=PLAN_READERS,
+    )
     vendor = vendor_files(settings)
 
     @app.middleware("http")
@@ -86,8 +99,15 @@ def build(settings: Settings | None = None, transport: httpx.AsyncBaseTransport 
         request.state.session_changed = loaded is None and not path.startswith(NO_SESSION)
         response = await call_next(request)
         if request.state.session_changed:
-            response.set_cookie(COOKIE, codec.encode(request.state.session), max_age=settings.portal_session_max_age,
-                                httponly=True, samesite="strict", secure=settings.cookie_secure, path="/")
+            response.set_cookie(
+                COOKIE,
+                codec.encode(request.state.session),
+                max_age=settings.portal_session_max_age,
+                httponly=True,
+                samesite="strict",
+                secure=settings.cookie_secure,
+                path="/",
+            )
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -96,8 +116,10 @@ def build(settings: Settings | None = None, transport: httpx.AsyncBaseTransport 
             response.headers.setdefault("Cache-Control", "no-store")
         total = time.perf_counter() - started
         rendering = getattr(request.state, "render_seconds", 0.0)
-        response.headers["Server-Timing"] = (f'api;dur={wall_seconds(calls) * 1000:.1f};desc="{len(calls)} calls", '
-                                             f"render;dur={rendering * 1000:.1f}, total;dur={total * 1000:.1f}")
+        response.headers["Server-Timing"] = (
+            f'api;dur={wall_seconds(calls) * 1000:.1f};desc="{len(calls)} calls", '
+            f"render;dur={rendering * 1000:.1f}, total;dur={total * 1000:.1f}"
+        )
         return response
 
     @app.exception_handler(context.SignInRequired)
@@ -138,7 +160,6 @@ def build(settings: Settings | None = None, transport: httpx.AsyncBaseTransport 
 
     @app.exception_handler(404)
     async def _not_found(request: Request, _: Exception) -> Response:
-        return context.render(request, "error.html", status_code=404,
-                              error=context.PortalError(404, "error.not_found"))
+        return context.render(request, "error.html", status_code=404, error=context.PortalError(404, "error.not_found"))
 
     return app

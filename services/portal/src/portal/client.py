@@ -32,10 +32,32 @@ import httpx
 PLAN_REGISTRY, COCREATION, KNOWLEDGE = "plan-registry", "cocreation", "knowledge"
 KEEPALIVE_SECONDS = 4.0
 
-GRAPH_LABELS = ("Plan", "Goal", "Indicator", "Measurement", "Strategy", "StrategyItem", "Evidence", "Decision", "Body",
-                "Process", "Workshop", "Participant", "Input", "PlanNeed", "Prioritisation", "Ballot",
-                "Recommendation", "ExternalInput", "PlanStatus", "StrategyStatus", "StrategyItemVersion",
-                "KommuneplanAssessment", "RevisionSchedule", "ProcessPhase")
+GRAPH_LABELS = (
+    "Plan",
+    "Goal",
+    "Indicator",
+    "Measurement",
+    "Strategy",
+    "StrategyItem",
+    "Evidence",
+    "Decision",
+    "Body",
+    "Process",
+    "Workshop",
+    "Participant",
+    "Input",
+    "PlanNeed",
+    "Prioritisation",
+    "Ballot",
+    "Recommendation",
+    "ExternalInput",
+    "PlanStatus",
+    "StrategyStatus",
+    "StrategyItemVersion",
+    "KommuneplanAssessment",
+    "RevisionSchedule",
+    "ProcessPhase",
+)
 """The fact labels of the graph (knowledge README, "Nodes"); the explorer offers these and no others."""
 
 # The knowledge service has no neighbourhood or chain-status route yet: these two read-only queries go
@@ -77,7 +99,7 @@ class Page:
     next_cursor: str | None = None
 
     @classmethod
-    def of(cls, body: Any) -> "Page":
+    def of(cls, body: Any) -> Page:
         if isinstance(body, dict):
             return cls(list(body.get("items") or []), body.get("next_cursor"))
         return cls(list(body or []))
@@ -86,14 +108,21 @@ class Page:
 class ServiceError(Exception):
     """A service answered 4xx/5xx; ``detail`` is what it says to fix."""
 
-    def __init__(self, service: str, status: int, title: str, detail: str, rule: str | None = None,
-                 errors: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        service: str,
+        status: int,
+        title: str,
+        detail: str,
+        rule: str | None = None,
+        errors: list[Any] | None = None,
+    ) -> None:
         super().__init__(f"{service}: {status} {detail}")
         self.service, self.status, self.title, self.detail = service, status, title, detail
         self.rule, self.errors = rule, errors or []
 
     @classmethod
-    def of(cls, service: str, response: httpx.Response) -> "ServiceError":
+    def of(cls, service: str, response: httpx.Response) -> ServiceError:
         try:
             body = response.json()
         except ValueError:
@@ -163,11 +192,14 @@ class Services:
         """Idle connections are dropped after 4 s, before the services' servers close theirs (uvicorn: 5 s)."""
         if service not in self._clients:
             self._clients[service] = httpx.AsyncClient(
-                base_url=self.urls[service].rstrip("/"), timeout=self.timeout, transport=self.transport,
-                limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS))
+                base_url=self.urls[service].rstrip("/"),
+                timeout=self.timeout,
+                transport=self.transport,
+                limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
+            )
         return self._clients[service]
 
-    def as_user(self, token: str | None) -> "Platform":
+    def as_user(self, token: str | None) -> Platform:
         return Platform(self, token)
 
     async def aclose(self) -> None:
@@ -182,8 +214,15 @@ class Api:
     def __init__(self, services: Services, service: str, token: str | None) -> None:
         self.services, self.service, self.token = services, service, token
 
-    async def call(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
-                   timeout: float | None = None) -> Any:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        timeout: float | None = None,
+    ) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         started = time.perf_counter()
         status = 0
@@ -191,8 +230,13 @@ class Api:
             for attempt in (1, 2):
                 try:
                     response = await self.services.http(self.service).request(
-                        method, path, params=params, json=json_body, headers=headers,
-                        timeout=timeout or self.services.timeout)
+                        method,
+                        path,
+                        params=params,
+                        json=json_body,
+                        headers=headers,
+                        timeout=timeout or self.services.timeout,
+                    )
                     break
                 except httpx.RemoteProtocolError:
                     # a kept-alive connection the server closed as it was reused: a read may be asked again
@@ -290,13 +334,15 @@ class KnowledgeApi(Api):
     async def cypher(self, query: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return await self.call("POST", "/api/v1/cypher", json_body={"query": query, "params": params or {}})
 
-    async def neighbourhood(self, label: str, node_id: str, labels: Iterable[str] = (),
-                            limit: int = 200) -> dict[str, Any]:
+    async def neighbourhood(
+        self, label: str, node_id: str, labels: Iterable[str] = (), limit: int = 200
+    ) -> dict[str, Any]:
         if label not in GRAPH_LABELS:
             raise ValueError(f"unknown label {label!r}")
         wanted = [name for name in labels if name in GRAPH_LABELS]
-        return await self.cypher(NEIGHBOURHOOD_CYPHER.format(label=label),
-                                 {"id": node_id, "labels": wanted, "limit": limit})
+        return await self.cypher(
+            NEIGHBOURHOOD_CYPHER.format(label=label), {"id": node_id, "labels": wanted, "limit": limit}
+        )
 
     async def chain_status(self) -> list[dict[str, Any]]:
         return (await self.cypher(CHAIN_STATUS_CYPHER))["rows"]
@@ -314,8 +360,9 @@ class KnowledgeApi(Api):
         return await self.call("POST", f"/api/v1/dead-letters/{dead_letter_id}/replay")
 
     async def rebuild(self, origin: str) -> dict[str, Any]:
-        return await self.call("POST", "/api/v1/rebuild", json_body={"origin": origin},
-                               timeout=self.services.rebuild_timeout)
+        return await self.call(
+            "POST", "/api/v1/rebuild", json_body={"origin": origin}, timeout=self.services.rebuild_timeout
+        )
 
     async def evidence_pack_url(self, decision_id: str) -> str | None:
         """TODO(issue 13): the knowledge service's evidence-pack download; until then there is none."""

@@ -32,24 +32,27 @@ class PageEntry:
     in_navigation: bool = True
 
 
-PAGES = {page.key: page for page in (
-    PageEntry("overview", "/", ALL),
-    PageEntry("plan_system", "/plan-system", PLAN_READERS),
-    PageEntry("plans", "/plans", PLAN_READERS),
-    PageEntry("strategies", "/strategies", PLAN_READERS),
-    PageEntry("decisions", "/decisions", PLAN_READERS),
-    PageEntry("cocreation", "/cocreation", COCREATION_READERS),
-    PageEntry("explore", "/explore", ANALYSTS),
-    PageEntry("cypher", "/cypher", ANALYSTS),
-    PageEntry("operations", "/operations", OPERATORS),
-    PageEntry("plan", "/plans/{plan_id}", PLAN_READERS, in_navigation=False),
-    PageEntry("strategy", "/strategies/{strategy_id}", PLAN_READERS, in_navigation=False),
-    PageEntry("decision", "/decisions/{decision_id}", PLAN_READERS, in_navigation=False),
-    PageEntry("workshop", "/workshops/{workshop_id}", COCREATION_READERS, in_navigation=False),
-    PageEntry("input", "/inputs/{input_id}", COCREATION_READERS | KNOWLEDGE_READERS, in_navigation=False),
-    # The strategy follow-up needs a knowledge query that later work adds: served as a notice, never linked.
-    PageEntry("follow_up", "/follow-up", KNOWLEDGE_READERS, in_navigation=False),
-)}
+PAGES = {
+    page.key: page
+    for page in (
+        PageEntry("overview", "/", ALL),
+        PageEntry("plan_system", "/plan-system", PLAN_READERS),
+        PageEntry("plans", "/plans", PLAN_READERS),
+        PageEntry("strategies", "/strategies", PLAN_READERS),
+        PageEntry("decisions", "/decisions", PLAN_READERS),
+        PageEntry("cocreation", "/cocreation", COCREATION_READERS),
+        PageEntry("explore", "/explore", ANALYSTS),
+        PageEntry("cypher", "/cypher", ANALYSTS),
+        PageEntry("operations", "/operations", OPERATORS),
+        PageEntry("plan", "/plans/{plan_id}", PLAN_READERS, in_navigation=False),
+        PageEntry("strategy", "/strategies/{strategy_id}", PLAN_READERS, in_navigation=False),
+        PageEntry("decision", "/decisions/{decision_id}", PLAN_READERS, in_navigation=False),
+        PageEntry("workshop", "/workshops/{workshop_id}", COCREATION_READERS, in_navigation=False),
+        PageEntry("input", "/inputs/{input_id}", COCREATION_READERS | KNOWLEDGE_READERS, in_navigation=False),
+        # The strategy follow-up needs a knowledge query that later work adds: served as a notice, never linked.
+        PageEntry("follow_up", "/follow-up", KNOWLEDGE_READERS, in_navigation=False),
+    )
+}
 
 
 def may(role: str | None, roles: frozenset[Role]) -> bool:

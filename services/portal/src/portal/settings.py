@@ -47,11 +47,13 @@ class Settings(BaseSettings):
     portal_default_language: Literal["nb", "en"] = "nb"
 
     @model_validator(mode="after")
-    def _no_placeholders_outside_development(self) -> "Settings":
+    def _no_placeholders_outside_development(self) -> Settings:
         check_not_placeholder(parse_tokens(self.planspor_tokens), self.planspor_env)
         if self.planspor_env != "development" and self.portal_session_secret in PLACEHOLDER_SECRETS:
-            raise ValueError("PORTAL_SESSION_SECRET is a placeholder while PLANSPOR_ENV is not development: "
-                             "set it to a long random value")
+            raise ValueError(
+                "PORTAL_SESSION_SECRET is a placeholder while PLANSPOR_ENV is not development: "
+                "set it to a long random value"
+            )
         return self
 
     @property

@@ -21,16 +21,37 @@ from portal.views.timeline import STAGES
 pytestmark = pytest.mark.unit
 
 PORTAL = Path(__file__).resolve().parents[2] / "src" / "portal"
-SAME_IN_BOTH = {"language.switch_to.en", "language.switch_to.nb", "format.hybrid", "label.Plan", "plans.status",
-                "plans.col.type", "plans.col.status", "strategies.col.status", "strategy.status", "strategy.col.plan",
-                "explore.id", "operations.col.id", "operations.col.status", "plan_system.goal_plans.one"}
+SAME_IN_BOTH = {
+    "language.switch_to.en",
+    "language.switch_to.nb",
+    "format.hybrid",
+    "label.Plan",
+    "plans.status",
+    "plans.col.type",
+    "plans.col.status",
+    "strategies.col.status",
+    "strategy.status",
+    "strategy.col.plan",
+    "explore.id",
+    "operations.col.id",
+    "operations.col.status",
+    "plan_system.goal_plans.one",
+}
 """Words that are the same in bokmål and English; any other label must differ, or it was not translated."""
-VOCABULARIES = {"plan_type": base_events.PlanType, "body": base_events.Body, "action": base_events.StrategyAction,
-                "plan_status": plan_registry_events.PlanStatus, "outcome": plan_registry_events.DecisionOutcome,
-                "origin": plan_registry_events.ItemOrigin, "assessment": plan_registry_events.KommuneplanAssessment,
-                "input_kind": cocreation_events.InputKind, "phase": cocreation_events.ProcessPhase,
-                "format": cocreation_events.WorkshopFormat, "method": cocreation_events.PrioritisationMethod,
-                "participant_kind": cocreation_events.ParticipantKind}
+VOCABULARIES = {
+    "plan_type": base_events.PlanType,
+    "body": base_events.Body,
+    "action": base_events.StrategyAction,
+    "plan_status": plan_registry_events.PlanStatus,
+    "outcome": plan_registry_events.DecisionOutcome,
+    "origin": plan_registry_events.ItemOrigin,
+    "assessment": plan_registry_events.KommuneplanAssessment,
+    "input_kind": cocreation_events.InputKind,
+    "phase": cocreation_events.ProcessPhase,
+    "format": cocreation_events.WorkshopFormat,
+    "method": cocreation_events.PrioritisationMethod,
+    "participant_kind": cocreation_events.ParticipantKind,
+}
 
 
 def raw(language: str) -> dict[str, str]:
@@ -63,20 +84,45 @@ def test_every_key_a_template_or_page_asks_for_is_in_the_catalogue():
 
 def test_every_key_built_from_a_value_is_there_for_every_value():
     messages = catalogue("nb").messages
-    built = {"nav": [p.key for p in PAGES.values() if p.in_navigation], "stage": STAGES,
-             "role": ["operator", "planner", "facilitator", "analyst", "auditor"], "label": GRAPH_LABELS,
-             "plan_type_about": TYPE_ORDER, "plan_type_basis": TYPE_ORDER, "language.switch_to": LANGUAGES,
-             "count": ["plans", "goals", "strategies", "decisions", "processes", "workshops", "inputs"],
-             "forward.outcome": ["adopted", "pending", "dropped"],
-             "milestone.state": ["done", "stopped", "waiting"], "error.title": ["401", "403", "404", "503", "other"],
-             **{f"milestone.{m}": ["stopped", "waiting"] for m in ("prioritisation", "recommendation", "strategy",
-                                                                   "adoption")},
-             "forward.stage": ["input", "proposed", "in_prioritisation", "prioritised", "recommended", "in_strategy",
-                               "adopted", "workshop", "prioritisation", "recommendation", "strategy"],
-             "operations": ["origin_stream", "origin_feeds"], "sign_in.reason": ["expired", "signed_out"],
-             "month": [str(n) for n in range(1, 13)]}
-    missing = [f"{prefix}.{value}" for prefix, values in built.items() for value in values
-               if f"{prefix}.{value}" not in messages]
+    built = {
+        "nav": [p.key for p in PAGES.values() if p.in_navigation],
+        "stage": STAGES,
+        "role": ["operator", "planner", "facilitator", "analyst", "auditor"],
+        "label": GRAPH_LABELS,
+        "plan_type_about": TYPE_ORDER,
+        "plan_type_basis": TYPE_ORDER,
+        "language.switch_to": LANGUAGES,
+        "count": ["plans", "goals", "strategies", "decisions", "processes", "workshops", "inputs"],
+        "forward.outcome": ["adopted", "pending", "dropped"],
+        "milestone.state": ["done", "stopped", "waiting"],
+        "error.title": ["401", "403", "404", "503", "other"],
+        **{
+            f"milestone.{m}": ["stopped", "waiting"]
+            for m in ("prioritisation", "recommendation", "strategy", "adoption")
+        },
+        "forward.stage": [
+            "input",
+            "proposed",
+            "in_prioritisation",
+            "prioritised",
+            "recommended",
+            "in_strategy",
+            "adopted",
+            "workshop",
+            "prioritisation",
+            "recommendation",
+            "strategy",
+        ],
+        "operations": ["origin_stream", "origin_feeds"],
+        "sign_in.reason": ["expired", "signed_out"],
+        "month": [str(n) for n in range(1, 13)],
+    }
+    missing = [
+        f"{prefix}.{value}"
+        for prefix, values in built.items()
+        for value in values
+        if f"{prefix}.{value}" not in messages
+    ]
     assert not missing, missing
 
 

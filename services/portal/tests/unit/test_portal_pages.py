@@ -7,11 +7,11 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from portal_fakes import DECISION, INPUT, KDP, NEW, REFUSAL, STRATEGY, WORKSHOP, FakePlatform
 
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
 from portal.bootstrap import build
 from portal.settings import Settings
-from portal_fakes import DECISION, INPUT, KDP, NEW, REFUSAL, STRATEGY, WORKSHOP, FakePlatform
 
 pytestmark = pytest.mark.unit
 
@@ -46,8 +46,10 @@ def test_a_visitor_is_sent_to_sign_in_and_comes_back_to_the_page_asked_for(clien
     answer = client.get(f"/decisions/{DECISION}")
     assert answer.status_code == 303 and answer.headers["location"].startswith("/sign-in?next=%2Fdecisions%2F")
     csrf = csrf_of(client.get("/sign-in"))
-    back = client.post("/sign-in", data={"token": DEVELOPMENT_TOKENS[Role.AUDITOR], "csrf_token": csrf,
-                                         "next": f"/decisions/{DECISION}"})
+    back = client.post(
+        "/sign-in",
+        data={"token": DEVELOPMENT_TOKENS[Role.AUDITOR], "csrf_token": csrf, "next": f"/decisions/{DECISION}"},
+    )
     assert back.headers["location"] == f"/decisions/{DECISION}"
 
 
@@ -56,8 +58,9 @@ def test_the_session_cookie_is_encrypted_httponly_and_samesite_strict(client):
     cookie = next(c for c in client.cookies.jar if c.name == "planspor_session")
     assert DEVELOPMENT_TOKENS[Role.AUDITOR] not in cookie.value and "auditor" not in cookie.value
     csrf = csrf_of(client.get("/sign-in"))
-    header = client.post("/sign-in", data={"token": DEVELOPMENT_TOKENS[Role.AUDITOR], "csrf_token": csrf}) \
-        .headers["set-cookie"]
+    header = client.post("/sign-in", data={"token": DEVELOPMENT_TOKENS[Role.AUDITOR], "csrf_token": csrf}).headers[
+        "set-cookie"
+    ]
     assert "HttpOnly" in header and "SameSite=strict" in header.replace("Strict", "strict")
 
 
@@ -71,8 +74,12 @@ def test_an_unknown_token_is_refused_with_a_message_and_no_session(client):
 def test_a_form_without_the_session_s_csrf_token_changes_nothing(client, fake):
     sign_in(client, Role.OPERATOR)
     assert client.post("/sign-in", data={"token": DEVELOPMENT_TOKENS[Role.ANALYST]}).status_code == 403
-    assert client.post("/operations/rebuild", data={"origin": "stream", "confirm": "yes",
-                                                    "csrf_token": "forged"}).status_code == 403
+    assert (
+        client.post(
+            "/operations/rebuild", data={"origin": "stream", "confirm": "yes", "csrf_token": "forged"}
+        ).status_code
+        == 403
+    )
     assert not any(path == "/api/v1/rebuild" for _, _, path, _ in fake.calls)
     assert 'data-role="operator"' in client.get("/operations").text
 
@@ -87,14 +94,20 @@ def test_the_development_tokens_are_listed_only_in_development(fake):
         assert "dev-auditor-token" not in page.text and "dev-" not in page.text
 
 
-@pytest.mark.parametrize("role, offered, not_offered", [
-    (Role.AUDITOR, {"overview", "plan_system", "plans", "decisions", "cocreation"},
-     {"cypher", "explore", "operations"}),
-    (Role.ANALYST, {"cypher", "explore", "plans"}, {"operations"}),
-    (Role.PLANNER, {"plans", "plan_system", "decisions"}, {"cypher", "explore", "operations", "cocreation"}),
-    (Role.OPERATOR, {"overview", "operations"}, {"cypher", "plans"}),
-    (Role.FACILITATOR, {"cocreation"}, {"cypher", "plans", "operations"}),
-])
+@pytest.mark.parametrize(
+    "role, offered, not_offered",
+    [
+        (
+            Role.AUDITOR,
+            {"overview", "plan_system", "plans", "decisions", "cocreation"},
+            {"cypher", "explore", "operations"},
+        ),
+        (Role.ANALYST, {"cypher", "explore", "plans"}, {"operations"}),
+        (Role.PLANNER, {"plans", "plan_system", "decisions"}, {"cypher", "explore", "operations", "cocreation"}),
+        (Role.OPERATOR, {"overview", "operations"}, {"cypher", "plans"}),
+        (Role.FACILITATOR, {"cocreation"}, {"cypher", "plans", "operations"}),
+    ],
+)
 def test_the_role_decides_what_is_offered(client, role, offered, not_offered):
     sign_in(client, role)
     shown = set(navigation(client.get("/")))
@@ -120,8 +133,18 @@ def test_the_decision_page_tells_the_road_from_the_seminar_in_time_order(client)
     page = client.get(f"/decisions/{DECISION}")
     assert page.status_code == 200
     stages = re.findall(r'data-stage="([a-z_]+)"', page.text)
-    assert stages == ["workshops", "inputs", "plan_needs", "prioritisation", "recommendation", "draft",
-                      "publication", "meeting", "amendments", "votes"]
+    assert stages == [
+        "workshops",
+        "inputs",
+        "plan_needs",
+        "prioritisation",
+        "recommendation",
+        "draft",
+        "publication",
+        "meeting",
+        "amendments",
+        "votes",
+    ]
     assert 'data-label="Workshop" data-id="ws-1" data-effective="2022-04-29"' in page.text
     assert "29. april 2022" in page.text and "43 for, 8 mot, 0 blanke" in page.text
     assert "data-evidence-pack-pending" in page.text
@@ -139,8 +162,9 @@ def test_a_planner_sees_the_decision_but_not_the_trace_only_knowledge_readers_ge
 def test_the_plan_system_draws_every_plan_once_with_the_unplaced_apart(client):
     sign_in(client, Role.AUDITOR)
     page = client.get("/plan-system")
-    assert sorted(re.findall(r'data-plan-id="([^"]+)"', page.text)) == sorted([KDP, NEW,
-                                                                              "11111111-0000-4000-8000-000000000001"])
+    assert sorted(re.findall(r'data-plan-id="([^"]+)"', page.text)) == sorted(
+        [KDP, NEW, "11111111-0000-4000-8000-000000000001"]
+    )
     assert page.text.index(KDP) < page.text.index("Ikke plassert i hierarkiet") < page.text.index(NEW)
     assert "plan- og bygningsloven § 11-2" in page.text
 
@@ -180,9 +204,12 @@ def test_a_workshop_page_counts_who_attended_by_party_and_body(client):
 
 def test_cypher_results_are_a_table_a_csv_and_refusals_are_shown_with_their_reason(client):
     csrf = sign_in(client, Role.ANALYST)
-    result = client.post("/cypher", data={"query": "MATCH (p:Plan) RETURN p.title AS plan", "csrf_token": csrf},
-                         headers={"HX-Request": "true"})
-    assert result.status_code == 200 and 'data-rows="1"' in result.text and "<th scope=\"col\">plan</th>" in result.text
+    result = client.post(
+        "/cypher",
+        data={"query": "MATCH (p:Plan) RETURN p.title AS plan", "csrf_token": csrf},
+        headers={"HX-Request": "true"},
+    )
+    assert result.status_code == 200 and 'data-rows="1"' in result.text and '<th scope="col">plan</th>' in result.text
     refused = client.post("/cypher", data={"query": "MATCH (n) DETACH DELETE n", "csrf_token": csrf})
     assert refused.status_code == 400 and REFUSAL in refused.text and 'role="alert"' in refused.text
     csv = client.post("/cypher.csv", data={"query": "MATCH (p:Plan) RETURN p", "csrf_token": csrf})
@@ -238,8 +265,9 @@ def test_every_page_forbids_loading_from_elsewhere_and_reports_its_api_time(clie
     page = client.get("/")
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert "script-src 'self';" in page.headers["content-security-policy"]
-    assert re.fullmatch(r'api;dur=[\d.]+;desc="\d+ calls", render;dur=[\d.]+, total;dur=[\d.]+',
-                        page.headers["server-timing"])
+    assert re.fullmatch(
+        r'api;dur=[\d.]+;desc="\d+ calls", render;dur=[\d.]+, total;dur=[\d.]+', page.headers["server-timing"]
+    )
 
 
 def test_the_integrity_section_shows_each_role_what_the_api_tells_it(client):

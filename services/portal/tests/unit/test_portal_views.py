@@ -7,12 +7,12 @@ from datetime import date
 
 import httpx
 import pytest
+from portal_fakes import DECISION, DECISIONS, FORWARD, KDP, NEW, PLANS, SAMFUNNSDEL, TRACE, WORKSHOP
 
 from portal.client import Call, Page, ServiceError, TimeFrame, cypher_rows_as_table, wall_seconds
 from portal.views.forward import journeys
 from portal.views.plan_system import bars, counts_by_year, hierarchy
 from portal.views.timeline import graph_elements, timeline
-from portal_fakes import DECISION, DECISIONS, FORWARD, KDP, NEW, PLANS, SAMFUNNSDEL, TRACE, WORKSHOP
 
 pytestmark = pytest.mark.unit
 
@@ -20,8 +20,18 @@ pytestmark = pytest.mark.unit
 def test_the_timeline_goes_from_the_seminar_to_the_vote_whatever_order_the_trace_came_in():
     shuffled = {**TRACE, "steps": list(reversed(TRACE["steps"]))}
     stages = timeline(shuffled, DECISIONS[0])
-    assert [s.key for s in stages] == ["workshops", "inputs", "plan_needs", "prioritisation", "recommendation",
-                                       "draft", "publication", "meeting", "amendments", "votes"]
+    assert [s.key for s in stages] == [
+        "workshops",
+        "inputs",
+        "plan_needs",
+        "prioritisation",
+        "recommendation",
+        "draft",
+        "publication",
+        "meeting",
+        "amendments",
+        "votes",
+    ]
     workshop = stages[0].entries[0]
     assert (workshop.id, workshop.effective, workshop.link) == (WORKSHOP, "2022-04-29", f"/workshops/{WORKSHOP}")
     assert workshop.recorded == "2026-12-01T10:00:00+00:00"
@@ -39,8 +49,15 @@ def test_ballots_are_listed_under_their_prioritisation_by_who_cast_them():
 
 
 def test_within_a_stage_the_day_it_happened_orders_the_entries():
-    steps = [{"label": "ExternalInput", "id": f"x{day}", "properties": {"received_on": f"2024-03-{day:02d}"},
-              "events": [{"occurred_at": f"2026-01-{40 - day:02d}"}]} for day in (20, 5, 12)]
+    steps = [
+        {
+            "label": "ExternalInput",
+            "id": f"x{day}",
+            "properties": {"received_on": f"2024-03-{day:02d}"},
+            "events": [{"occurred_at": f"2026-01-{40 - day:02d}"}],
+        }
+        for day in (20, 5, 12)
+    ]
     stage = timeline({"start": {"label": "Strategy", "id": "s"}, "steps": steps})[0]
     assert [e.id for e in stage.entries] == ["x5", "x12", "x20"]
 
@@ -64,8 +81,12 @@ def test_the_hierarchy_hangs_every_plan_under_its_parent_and_keeps_the_unplaced_
 
 
 def test_plans_are_counted_by_the_year_they_began_and_ended_not_the_day_they_were_entered():
-    ended = {**PLANS[1], "id": "old", "ended_on": "2021-05-01", "status_history": [
-        {"status": "in_force", "on": "2015-01-01"}, {"status": "repealed", "on": "2021-05-01"}]}
+    ended = {
+        **PLANS[1],
+        "id": "old",
+        "ended_on": "2021-05-01",
+        "status_history": [{"status": "in_force", "on": "2015-01-01"}, {"status": "repealed", "on": "2021-05-01"}],
+    }
     years = {y.year: y for y in counts_by_year([*PLANS, ended], today=date(2024, 12, 31))}
     assert min(years) == 2015 and max(years) == 2024
     assert (years[2015].plans, years[2018].plans, years[2019].plans) == (1, 2, 3)
@@ -81,27 +102,47 @@ def test_the_tallest_bar_leaves_room_for_its_number():
 def test_an_adopted_input_passes_every_milestone_and_a_dropped_one_stops_where_it_stopped():
     adopted = journeys(FORWARD)[0]
     assert [m.state for m in adopted.milestones] == ["done"] * 5 and adopted.decision_id == DECISION
-    need = {**FORWARD["plan_needs"][0], "prioritisations": [{"id": "p", "made": True, "rank": None}],
-            "recommendations": [], "items": [],
-            "judgement": {"stage": "prioritisation", "outcome": "dropped", "where": {}}}
+    need = {
+        **FORWARD["plan_needs"][0],
+        "prioritisations": [{"id": "p", "made": True, "rank": None}],
+        "recommendations": [],
+        "items": [],
+        "judgement": {"stage": "prioritisation", "outcome": "dropped", "where": {}},
+    }
     dropped = journeys({"plan_needs": [need]})[0]
     assert [(m.key, m.state) for m in dropped.milestones] == [("need", "done"), ("prioritisation", "stopped")]
-    waiting = {**need, "prioritisations": [], "process_prioritisation_made": False,
-               "judgement": {"stage": "proposed", "outcome": "pending"}}
+    waiting = {
+        **need,
+        "prioritisations": [],
+        "process_prioritisation_made": False,
+        "judgement": {"stage": "proposed", "outcome": "pending"},
+    }
     assert [m.state for m in journeys({"plan_needs": [waiting]})[0].milestones] == ["done", "waiting"]
 
 
 def test_problem_details_and_older_error_bodies_are_read_alike():
-    problem = httpx.Response(422, json={"type": "https://planspor.no/problems/rule", "title": "Rule broken",
-                                        "status": 422, "detail": "published 2024-09-20, 30 days required",
-                                        "rule": "strategy.published_30_days_before_meeting", "errors": [{"x": 1}]},
-                             headers={"content-type": "application/problem+json"})
+    problem = httpx.Response(
+        422,
+        json={
+            "type": "https://planspor.no/problems/rule",
+            "title": "Rule broken",
+            "status": 422,
+            "detail": "published 2024-09-20, 30 days required",
+            "rule": "strategy.published_30_days_before_meeting",
+            "errors": [{"x": 1}],
+        },
+        headers={"content-type": "application/problem+json"},
+    )
     error = ServiceError.of("plan-registry", problem)
-    assert (error.status, error.title, error.rule, error.errors) == (422, "Rule broken",
-                                                                     "strategy.published_30_days_before_meeting",
-                                                                     [{"x": 1}])
-    legacy = ServiceError.of("plan-registry", httpx.Response(409, json={"error": "plan.anchored_once",
-                                                                        "message": "already anchored"}))
+    assert (error.status, error.title, error.rule, error.errors) == (
+        422,
+        "Rule broken",
+        "strategy.published_30_days_before_meeting",
+        [{"x": 1}],
+    )
+    legacy = ServiceError.of(
+        "plan-registry", httpx.Response(409, json={"error": "plan.anchored_once", "message": "already anchored"})
+    )
     assert (legacy.rule, legacy.detail) == ("plan.anchored_once", "already anchored")
     validation = ServiceError.of("knowledge", httpx.Response(422, json={"detail": [{"msg": "not a date"}]}))
     assert validation.detail == "not a date" and validation.errors == [{"msg": "not a date"}]
@@ -119,13 +160,20 @@ def test_the_time_frame_sends_only_what_it_was_given():
 
 
 def test_calls_made_side_by_side_count_once_in_the_time_waited():
-    calls = [Call("a", "GET", "/", 200, 0.0, 1.0), Call("b", "GET", "/", 200, 0.5, 1.0),
-             Call("c", "GET", "/", 200, 3.0, 0.5)]
+    calls = [
+        Call("a", "GET", "/", 200, 0.0, 1.0),
+        Call("b", "GET", "/", 200, 0.5, 1.0),
+        Call("c", "GET", "/", 200, 3.0, 0.5),
+    ]
     assert wall_seconds(calls) == pytest.approx(2.0)
 
 
 def test_cypher_cells_are_text_and_nodes_stay_readable():
-    columns, rows = cypher_rows_as_table({"columns": ["n", "ok", "none"], "rows": [
-        {"n": {"labels": ["Plan"], "properties": {"title": "Klima"}}, "ok": True, "none": None}]})
+    columns, rows = cypher_rows_as_table(
+        {
+            "columns": ["n", "ok", "none"],
+            "rows": [{"n": {"labels": ["Plan"], "properties": {"title": "Klima"}}, "ok": True, "none": None}],
+        }
+    )
     assert columns == ["n", "ok", "none"]
     assert rows == [['{"labels": ["Plan"], "properties": {"title": "Klima"}}', "true", ""]]

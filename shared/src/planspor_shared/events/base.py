@@ -33,7 +33,7 @@ float; closed vocabularies are ``StrEnum`` with the domain's English terms
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
@@ -62,7 +62,7 @@ Number = Annotated[
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
@@ -236,8 +236,7 @@ class EventRegistry:
     def __iter__(self) -> Iterator[type[IntegrationEvent]]:
         """Models sorted by source, event type and version: a stable order for schemas and docs."""
         return iter(
-            self._models[key]
-            for key in sorted(self._models, key=lambda k: (self._models[k].event_source, k[0], k[1]))
+            self._models[key] for key in sorted(self._models, key=lambda k: (self._models[k].event_source, k[0], k[1]))
         )
 
     def __len__(self) -> int:

@@ -16,8 +16,13 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-VerifierKeyText = Annotated[str, Field(pattern=r"^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$",
-                                       examples=["planspor.localhost/plan-registry+1a2b3c4d+AX...="])]
+VerifierKeyText = Annotated[
+    str,
+    Field(
+        pattern=r"^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$",
+        examples=["planspor.localhost/plan-registry+1a2b3c4d+AX...="],
+    ),
+]
 """A C2SP verifier key: ``<key name>+<hex key id>+<base64(0x01 || Ed25519 public key)>``."""
 
 

@@ -69,7 +69,7 @@ def expected_files(registry: EventRegistry = REGISTRY, root: Path = SCHEMA_DIR) 
 
 
 def existing_files(root: Path = SCHEMA_DIR) -> set[Path]:
-    return {path for path in root.rglob("*.json")}
+    return set(root.rglob("*.json"))
 
 
 def stale_files(registry: EventRegistry = REGISTRY, root: Path = SCHEMA_DIR) -> list[str]:

@@ -16,8 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from planspor_runtime.docs import serve_docs_locally
-from planspor_runtime.access import Access
 
 from cocreation.api import (
     health,
@@ -31,6 +29,8 @@ from cocreation.api import (
     workshops,
 )
 from cocreation.application import CocreationApplication
+from planspor_runtime.access import Access
+from planspor_runtime.docs import serve_docs_locally
 
 RESOURCES = (processes, workshops, inputs, plan_needs, prioritisations, recommendations, history, plans)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+
+from cocreation.application import CocreationApplication
 from planspor_runtime.access import Role
 from planspor_runtime.http import ExpectedVersion, meta_of, role_guard
 from planspor_shared.meta import Meta
-
-from cocreation.application import CocreationApplication
 
 READERS = (Role.FACILITATOR, Role.ANALYST, Role.AUDITOR)
 """Reads: facilitators, analysts and auditors."""

@@ -5,25 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
-from planspor_runtime.http import IdempotencyKey, etag
-from planspor_runtime.problems import COMMAND_PROBLEMS, READ_PROBLEMS
 
 from cocreation.api.dependencies import READ, Cocreation, FacilitatorMeta
 from cocreation.api.models import Created, RecordInput, answered
+from planspor_runtime.http import IdempotencyKey, etag
+from planspor_runtime.problems import COMMAND_PROBLEMS, READ_PROBLEMS
 
 router = APIRouter(tags=["inputs"])
 
 
-@router.post("/workshops/{workshop_id}/inputs", status_code=201, response_model=Created,
-             responses=COMMAND_PROBLEMS,
-             summary="Record an input raised at a held workshop (within the follow-up window)")
-def record_input(workshop_id: str, body: RecordInput, app: Cocreation, meta: FacilitatorMeta, response: Response,
-                 key: IdempotencyKey = None) -> dict[str, Any]:
+@router.post(
+    "/workshops/{workshop_id}/inputs",
+    status_code=201,
+    response_model=Created,
+    responses=COMMAND_PROBLEMS,
+    summary="Record an input raised at a held workshop (within the follow-up window)",
+)
+def record_input(
+    workshop_id: str,
+    body: RecordInput,
+    app: Cocreation,
+    meta: FacilitatorMeta,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> dict[str, Any]:
     return answered(app.record_input(workshop_id, **body.model_dump(), meta=meta, idempotency_key=key), response)
 
 
-@router.get("/processes/{process_id}/inputs", dependencies=READ, responses=READ_PROBLEMS,
-            summary="The inputs of a process")
+@router.get(
+    "/processes/{process_id}/inputs", dependencies=READ, responses=READ_PROBLEMS, summary="The inputs of a process"
+)
 def list_inputs(process_id: str, app: Cocreation) -> list[dict[str, Any]]:
     return app.list_of(process_id, "inputs")
 

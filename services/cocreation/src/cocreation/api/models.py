@@ -6,8 +6,6 @@ from datetime import date
 from typing import Annotated, Any, Self
 
 from fastapi import Response
-from planspor_runtime.application import CommandResult
-from planspor_runtime.http import answer
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cocreation.domain import (
@@ -20,6 +18,8 @@ from cocreation.domain import (
     StrategyAction,
     WorkshopFormat,
 )
+from planspor_runtime.application import CommandResult
+from planspor_runtime.http import answer
 
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
 Short = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
@@ -42,10 +42,21 @@ class StartProcess(Strict):
     all_officials_invited: bool
     follow_up_days: int = Field(default=14, ge=0, le=90)
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "title": "Planstrategi 2024-2027: samskaping", "purpose": "Prioritise the planning work of the period",
-        "election_period": "2024-2027", "roles_and_limits": "Officials prioritise; the administration advises",
-        "all_officials_invited": True, "follow_up_days": 14}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Planstrategi 2024-2027: samskaping",
+                    "purpose": "Prioritise the planning work of the period",
+                    "election_period": "2024-2027",
+                    "roles_and_limits": "Officials prioritise; the administration advises",
+                    "all_officials_invited": True,
+                    "follow_up_days": 14,
+                }
+            ]
+        },
+    )
 
 
 class EnrollParticipant(Strict):
@@ -57,9 +68,21 @@ class EnrollParticipant(Strict):
     unit: Annotated[str, Field(max_length=200)] | None = None
     substitute: bool = False
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "name": "Kari Nordmann", "kind": "elected_official", "role": "member", "party": "H",
-        "body": "municipal_council", "substitute": False}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Kari Nordmann",
+                    "kind": "elected_official",
+                    "role": "member",
+                    "party": "H",
+                    "body": "municipal_council",
+                    "substitute": False,
+                }
+            ]
+        },
+    )
 
 
 class AdvancePhase(Strict):
@@ -143,8 +166,7 @@ class IssueRecommendation(Strict):
 class Created(BaseModel):
     """The ids a command created or changed and the aggregate's new version (also in the ``ETag``)."""
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
-        {"process_id": "3f1c...", "version": 1}]})
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{"process_id": "3f1c...", "version": 1}]})
     version: int
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from planspor_runtime.problems import READ_PROBLEMS
 
 from cocreation.api.dependencies import READ, Cocreation
+from planspor_runtime.problems import READ_PROBLEMS
 
 router = APIRouter(tags=["plan catalogue"])
 
 
-@router.get("/plans", dependencies=READ, responses=READ_PROBLEMS,
-            summary="The local plan catalogue (from plan-registry events)")
+@router.get(
+    "/plans", dependencies=READ, responses=READ_PROBLEMS, summary="The local plan catalogue (from plan-registry events)"
+)
 def list_plans(app: Cocreation) -> list[dict[str, Any]]:
     return app.list_plans()
 

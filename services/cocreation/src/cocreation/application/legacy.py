@@ -20,6 +20,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Transcoding
 from eventsourcing.utils import register_topic
+
 from planspor_shared.meta import Meta
 
 EARLIER_RECORD_TOPIC = "cocreation.application:IdempotencyRecord"

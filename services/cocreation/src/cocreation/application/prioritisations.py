@@ -7,9 +7,6 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from planspor_runtime.application import Changed, CommandResult
-from planspor_shared.meta import Meta
-
 from cocreation.application.base import CocreationBase
 from cocreation.domain import (
     Ballot,
@@ -20,49 +17,96 @@ from cocreation.domain import (
     RecommendedNeed,
     StrategyAction,
 )
+from planspor_runtime.application import Changed, CommandResult
+from planspor_shared.meta import Meta
 
 
 class PrioritisationCommands(CocreationBase):
-    def open_prioritisation(self, process_id: UUID | str, *, title: str, method: str, candidate_ids: Sequence[str],
-                            eligible_ids: Sequence[str] | None, quorum: int, meta: Meta,
-                            dots_per_participant: int | None = None,
-                            idempotency_key: str | None = None) -> CommandResult:
+    def open_prioritisation(
+        self,
+        process_id: UUID | str,
+        *,
+        title: str,
+        method: str,
+        candidate_ids: Sequence[str],
+        eligible_ids: Sequence[str] | None,
+        quorum: int,
+        meta: Meta,
+        dots_per_participant: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """``eligible_ids`` None means every enrolled elected official."""
-        request = dict(process_id=str(process_id), title=title, method=method, candidate_ids=list(candidate_ids),
-                       eligible_ids=None if eligible_ids is None else list(eligible_ids), quorum=quorum,
-                       dots_per_participant=dots_per_participant)
+        request = dict(
+            process_id=str(process_id),
+            title=title,
+            method=method,
+            candidate_ids=list(candidate_ids),
+            eligible_ids=None if eligible_ids is None else list(eligible_ids),
+            quorum=quorum,
+            dots_per_participant=dots_per_participant,
+        )
 
         def run() -> Changed:
             process = self.get(Process, process_id)
             eligible = [p.id for p in process.elected_officials] if eligible_ids is None else list(eligible_ids)
-            prioritisation = Prioritisation.open(process=process, title=title, method=method,
-                                                 candidate_ids=list(candidate_ids), eligible_ids=eligible,
-                                                 quorum=quorum, dots_per_participant=dots_per_participant, meta=meta)
+            prioritisation = Prioritisation.open(
+                process=process,
+                title=title,
+                method=method,
+                candidate_ids=list(candidate_ids),
+                eligible_ids=eligible,
+                quorum=quorum,
+                dots_per_participant=dots_per_participant,
+                meta=meta,
+            )
             return Changed(prioritisation, others=[process], extra={"prioritisation_id": str(prioritisation.id)})
 
         return self.command("open_prioritisation", request, run, idempotency_key=idempotency_key)
 
-    def cast_ballot(self, prioritisation_id: UUID | str, *, participant_id: str, meta: Meta,
-                    ranking: Sequence[str] = (), approvals: Sequence[str] = (), dots: Mapping[str, int] | None = None,
-                    expected_version: int | None = None, idempotency_key: str | None = None) -> CommandResult:
+    def cast_ballot(
+        self,
+        prioritisation_id: UUID | str,
+        *,
+        participant_id: str,
+        meta: Meta,
+        ranking: Sequence[str] = (),
+        approvals: Sequence[str] = (),
+        dots: Mapping[str, int] | None = None,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """The result's id is the new ballot's; ``replaced`` says whether it replaced the participant's last one."""
-        request = dict(prioritisation_id=str(prioritisation_id), participant_id=participant_id,
-                       ranking=list(ranking), approvals=list(approvals), dots=dict(dots or {}))
+        request = dict(
+            prioritisation_id=str(prioritisation_id),
+            participant_id=participant_id,
+            ranking=list(ranking),
+            approvals=list(approvals),
+            dots=dict(dots or {}),
+        )
 
         def run() -> Changed:
             prioritisation = self.get(Prioritisation, prioritisation_id, expected_version)
             ballot = Ballot(ranking=tuple(ranking), approvals=tuple(approvals), dots=dict(dots or {}))
             replaced = participant_id in prioritisation.ballots
             ballot_id = prioritisation.cast_ballot(participant_id=participant_id, ballot=ballot, meta=meta)
-            return Changed(prioritisation, id=UUID(ballot_id),
-                           extra={"prioritisation_id": str(prioritisation.id), "ballot_id": ballot_id,
-                                  "replaced": replaced})
+            return Changed(
+                prioritisation,
+                id=UUID(ballot_id),
+                extra={"prioritisation_id": str(prioritisation.id), "ballot_id": ballot_id, "replaced": replaced},
+            )
 
-        return self.command("cast_ballot", request, run, idempotency_key=idempotency_key,
-                            expected_version=expected_version)
+        return self.command(
+            "cast_ballot", request, run, idempotency_key=idempotency_key, expected_version=expected_version
+        )
 
-    def close_prioritisation(self, prioritisation_id: UUID | str, *, meta: Meta, expected_version: int | None = None,
-                             idempotency_key: str | None = None) -> CommandResult:
+    def close_prioritisation(
+        self,
+        prioritisation_id: UUID | str,
+        *,
+        meta: Meta,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """The result carries the ranked result (``extra["result"]``), counted once and stored."""
         request = dict(prioritisation_id=str(prioritisation_id))
 
@@ -70,37 +114,71 @@ class PrioritisationCommands(CocreationBase):
             prioritisation = self.get(Prioritisation, prioritisation_id, expected_version)
             process = self.get(Process, prioritisation.process_id)
             result = prioritisation.close(process=process, meta=meta)
-            return Changed(prioritisation, extra={"prioritisation_id": str(prioritisation.id),
-                                                  "result": [r.as_dict() for r in result]})
+            return Changed(
+                prioritisation,
+                extra={"prioritisation_id": str(prioritisation.id), "result": [r.as_dict() for r in result]},
+            )
 
-        return self.command("close_prioritisation", request, run, idempotency_key=idempotency_key,
-                            expected_version=expected_version)
+        return self.command(
+            "close_prioritisation", request, run, idempotency_key=idempotency_key, expected_version=expected_version
+        )
 
-    def issue_recommendation(self, process_id: UUID | str, *, prioritisation_id: str,
-                             items: Sequence[Mapping[str, Any]], meta: Meta, summary: str = "",
-                             council_constituted_on: date | None = None, expected_version: int | None = None,
-                             idempotency_key: str | None = None) -> CommandResult:
+    def issue_recommendation(
+        self,
+        process_id: UUID | str,
+        *,
+        prioritisation_id: str,
+        items: Sequence[Mapping[str, Any]],
+        meta: Meta,
+        summary: str = "",
+        council_constituted_on: date | None = None,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """``items``: {need_id, action, start_year, note}. Issuing hands the process over.
 
         ``expected_version`` is the process's; the result's version is the new recommendation's."""
-        request = dict(process_id=str(process_id), prioritisation_id=str(prioritisation_id),
-                       items=[dict(i) for i in items], summary=summary, council_constituted_on=council_constituted_on)
+        request = dict(
+            process_id=str(process_id),
+            prioritisation_id=str(prioritisation_id),
+            items=[dict(i) for i in items],
+            summary=summary,
+            council_constituted_on=council_constituted_on,
+        )
 
         def run() -> Changed:
             process = self.get(Process, process_id, expected_version)
             prioritisation = self.get(Prioritisation, prioritisation_id)
-            wanted = [RecommendedNeed(need_id=str(i["need_id"]), action=StrategyAction(i["action"]),
-                                      start_year=int(i["start_year"]), note=str(i.get("note") or ""))
-                      for i in items]
-            needs = {n.need_id: self.get(PlanNeed, n.need_id) for n in wanted
-                     if n.need_id in prioritisation.candidate_ids}
+            wanted = [
+                RecommendedNeed(
+                    need_id=str(i["need_id"]),
+                    action=StrategyAction(i["action"]),
+                    start_year=int(i["start_year"]),
+                    note=str(i.get("note") or ""),
+                )
+                for i in items
+            ]
+            needs = {
+                n.need_id: self.get(PlanNeed, n.need_id) for n in wanted if n.need_id in prioritisation.candidate_ids
+            }
             titles = self.plan_titles(need.plan_id for need in needs.values() if need.plan_id)
-            recommendation = Recommendation.issue(process=process, prioritisation=prioritisation, needs=needs,
-                                                  items=wanted, summary=summary, plan_titles=titles,
-                                                  today=self.today(), meta=meta,
-                                                  council_constituted_on=council_constituted_on)
-            return Changed(recommendation, others=[process],
-                           extra={"recommendation_id": str(recommendation.id), "process_id": str(process.id)})
+            recommendation = Recommendation.issue(
+                process=process,
+                prioritisation=prioritisation,
+                needs=needs,
+                items=wanted,
+                summary=summary,
+                plan_titles=titles,
+                today=self.today(),
+                meta=meta,
+                council_constituted_on=council_constituted_on,
+            )
+            return Changed(
+                recommendation,
+                others=[process],
+                extra={"recommendation_id": str(recommendation.id), "process_id": str(process.id)},
+            )
 
-        return self.command("issue_recommendation", request, run, idempotency_key=idempotency_key,
-                            expected_version=expected_version)
+        return self.command(
+            "issue_recommendation", request, run, idempotency_key=idempotency_key, expected_version=expected_version
+        )

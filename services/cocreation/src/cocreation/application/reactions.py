@@ -14,9 +14,9 @@ from uuid import UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
-from planspor_runtime.application import AggregateNotFound, ConcurrencyConflict, ServiceApplication
 
 from cocreation.domain import NAMESPACE
+from planspor_runtime.application import AggregateNotFound, ConcurrencyConflict, ServiceApplication
 
 STORED_TOPIC_MODULE = "cocreation.application"
 """The module the catalogue names in its stored topics, as before the application became a package."""
@@ -75,8 +75,13 @@ def _field(envelope: Any, name: str) -> Any:
 
 
 def plan_view(entry: CataloguedPlan) -> dict[str, Any]:
-    return {"plan_id": entry.plan_id, "title": entry.title, "plan_type": entry.plan_type, "status": entry.status,
-            "position": entry.position}
+    return {
+        "plan_id": entry.plan_id,
+        "title": entry.title,
+        "plan_type": entry.plan_type,
+        "status": entry.status,
+        "position": entry.position,
+    }
 
 
 class PlanCatalogueReaction(ServiceApplication):

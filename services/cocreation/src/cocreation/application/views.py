@@ -21,13 +21,26 @@ def _iso(day: date | None) -> str | None:
 
 
 def participant_view(p: Participant) -> dict[str, Any]:
-    return {"id": p.id, "name": p.name, "kind": p.kind.value, "role": p.role, "party": p.party,
-            "body": p.body.value if p.body else None, "substitute": p.substitute, "unit": p.unit}
+    return {
+        "id": p.id,
+        "name": p.name,
+        "kind": p.kind.value,
+        "role": p.role,
+        "party": p.party,
+        "body": p.body.value if p.body else None,
+        "substitute": p.substitute,
+        "unit": p.unit,
+    }
 
 
 def process_summary(p: Process) -> dict[str, Any]:
-    return {"process_id": str(p.id), "title": p.title, "election_period": p.election_period,
-            "phase": p.phase.value, "version": p.version}
+    return {
+        "process_id": str(p.id),
+        "title": p.title,
+        "election_period": p.election_period,
+        "phase": p.phase.value,
+        "version": p.version,
+    }
 
 
 def process_view(p: Process) -> dict[str, Any]:
@@ -48,28 +61,62 @@ def process_view(p: Process) -> dict[str, Any]:
 
 
 def workshop_view(w: Workshop) -> dict[str, Any]:
-    return {"workshop_id": str(w.id), "process_id": w.process_id, "title": w.title, "on": w.on.isoformat(),
-            "format": w.format.value, "location": w.location, "agenda": list(w.agenda), "held_on": _iso(w.held_on),
-            "inputs_until": _iso(w.inputs_until), "attendee_ids": list(w.attendees), "version": w.version}
+    return {
+        "workshop_id": str(w.id),
+        "process_id": w.process_id,
+        "title": w.title,
+        "on": w.on.isoformat(),
+        "format": w.format.value,
+        "location": w.location,
+        "agenda": list(w.agenda),
+        "held_on": _iso(w.held_on),
+        "inputs_until": _iso(w.inputs_until),
+        "attendee_ids": list(w.attendees),
+        "version": w.version,
+    }
 
 
 def input_view(i: Input) -> dict[str, Any]:
-    return {"input_id": str(i.id), "process_id": i.process_id, "workshop_id": i.workshop_id,
-            "author_id": i.author_id, "kind": i.kind.value, "text": i.text, "plan_ids": list(i.plan_ids),
-            "goal_ids": list(i.goal_ids), "recorded_on": i.recorded_on.isoformat(), "version": i.version}
+    return {
+        "input_id": str(i.id),
+        "process_id": i.process_id,
+        "workshop_id": i.workshop_id,
+        "author_id": i.author_id,
+        "kind": i.kind.value,
+        "text": i.text,
+        "plan_ids": list(i.plan_ids),
+        "goal_ids": list(i.goal_ids),
+        "recorded_on": i.recorded_on.isoformat(),
+        "version": i.version,
+    }
 
 
 def plan_need_view(n: PlanNeed) -> dict[str, Any]:
-    return {"plan_need_id": str(n.id), "process_id": n.process_id, "kind": n.kind.value, "title": n.title,
-            "rationale": n.rationale, "plan_id": n.plan_id, "merge_into_plan_id": n.merge_into_plan_id,
-            "plan_type": n.plan_type, "input_ids": list(n.input_ids), "version": n.version}
+    return {
+        "plan_need_id": str(n.id),
+        "process_id": n.process_id,
+        "kind": n.kind.value,
+        "title": n.title,
+        "rationale": n.rationale,
+        "plan_id": n.plan_id,
+        "merge_into_plan_id": n.merge_into_plan_id,
+        "plan_type": n.plan_type,
+        "input_ids": list(n.input_ids),
+        "version": n.version,
+    }
 
 
 def prioritisation_view(v: Prioritisation) -> dict[str, Any]:
     return {
-        "prioritisation_id": str(v.id), "process_id": v.process_id, "title": v.title, "method": v.method.value,
-        "candidate_ids": list(v.candidate_ids), "eligible_ids": list(v.eligible_ids), "quorum": v.quorum,
-        "dots_per_participant": v.dots_per_participant, "tie_break": v.tie_break,
+        "prioritisation_id": str(v.id),
+        "process_id": v.process_id,
+        "title": v.title,
+        "method": v.method.value,
+        "candidate_ids": list(v.candidate_ids),
+        "eligible_ids": list(v.eligible_ids),
+        "quorum": v.quorum,
+        "dots_per_participant": v.dots_per_participant,
+        "tie_break": v.tie_break,
         "status": "made" if v.is_made else "open",
         "ballots": [{"participant_id": p, "ballot_id": v.ballot_ids[p], **b.as_dict()} for p, b in v.ballots.items()],
         "result": [r.as_dict() for r in v.result] if v.result is not None else None,
@@ -78,15 +125,26 @@ def prioritisation_view(v: Prioritisation) -> dict[str, Any]:
 
 
 def recommendation_view(r: Recommendation) -> dict[str, Any]:
-    return {"recommendation_id": str(r.id), "process_id": r.process_id, "prioritisation_id": r.prioritisation_id,
-            "election_period": r.election_period, "issued_on": r.issued_on.isoformat(), "summary": r.summary,
-            "items": [dict(i) for i in r.items], "version": r.version,
-            "council_constituted_on": _iso(r.council_constituted_on)}
+    return {
+        "recommendation_id": str(r.id),
+        "process_id": r.process_id,
+        "prioritisation_id": r.prioritisation_id,
+        "election_period": r.election_period,
+        "issued_on": r.issued_on.isoformat(),
+        "summary": r.summary,
+        "items": [dict(i) for i in r.items],
+        "version": r.version,
+        "council_constituted_on": _iso(r.council_constituted_on),
+    }
 
 
-def participation_view(process: Process, workshops: Sequence[Workshop], inputs: Sequence[Input],
-                         prioritisations: Sequence[Prioritisation],
-                         recommendation: Recommendation | None) -> dict[str, Any]:
+def participation_view(
+    process: Process,
+    workshops: Sequence[Workshop],
+    inputs: Sequence[Input],
+    prioritisations: Sequence[Prioritisation],
+    recommendation: Recommendation | None,
+) -> dict[str, Any]:
     """Who took part in what, by party and body; the share of elected officials who took part;
     and the days from the first input to the recommendation."""
     attended = Counter(a for w in workshops for a in w.attendees)
@@ -95,13 +153,15 @@ def participation_view(process: Process, workshops: Sequence[Workshop], inputs: 
     rows = []
     for participant in process.participants.values():
         pid = participant.id
-        rows.append({
-            **participant_view(participant),
-            "workshops_attended": attended[pid],
-            "inputs": authored[pid],
-            "ballots_cast": voted[pid],
-            "took_part": bool(attended[pid] or authored[pid] or voted[pid]),
-        })
+        rows.append(
+            {
+                **participant_view(participant),
+                "workshops_attended": attended[pid],
+                "inputs": authored[pid],
+                "ballots_cast": voted[pid],
+                "took_part": bool(attended[pid] or authored[pid] or voted[pid]),
+            }
+        )
     officials = [r for r in rows if r["kind"] == "elected_official"]
     took_part = [r for r in officials if r["took_part"]]
     first_input = min((i.recorded_on for i in inputs), default=None)
@@ -180,8 +240,7 @@ class Reads(CocreationBase):
 
     def participation_report(self, process_id: UUID | str) -> dict[str, Any]:
         process = self.get(Process, process_id)
-        recommendation = (self.get(Recommendation, process.recommendation_id)
-                          if process.recommendation_id else None)
+        recommendation = self.get(Recommendation, process.recommendation_id) if process.recommendation_id else None
         return participation_view(
             process,
             workshops=[self.get(Workshop, w) for w in process.workshop_ids],

@@ -7,71 +7,142 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from cocreation.application.base import CocreationBase
+from cocreation.domain import Input, PlanNeed, Process, Workshop
 from planspor_runtime.application import Changed, CommandResult
 from planspor_shared.meta import Meta
 
-from cocreation.application.base import CocreationBase
-from cocreation.domain import Input, PlanNeed, Process, Workshop
-
 
 class WorkshopCommands(CocreationBase):
-    def schedule_workshop(self, process_id: UUID | str, *, title: str, on: date, format: str, agenda: Sequence[str],
-                          meta: Meta, location: str | None = None,
-                          idempotency_key: str | None = None) -> CommandResult:
-        request = dict(process_id=str(process_id), title=title, on=on, format=format, agenda=list(agenda),
-                       location=location)
+    def schedule_workshop(
+        self,
+        process_id: UUID | str,
+        *,
+        title: str,
+        on: date,
+        format: str,
+        agenda: Sequence[str],
+        meta: Meta,
+        location: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        request = dict(
+            process_id=str(process_id), title=title, on=on, format=format, agenda=list(agenda), location=location
+        )
 
         def run() -> Changed:
             process = self.get(Process, process_id)
-            workshop = Workshop.schedule(process=process, title=title, on=on, format=format, agenda=agenda,
-                                         location=location, meta=meta)
+            workshop = Workshop.schedule(
+                process=process, title=title, on=on, format=format, agenda=agenda, location=location, meta=meta
+            )
             return Changed(workshop, others=[process], extra={"workshop_id": str(workshop.id)})
 
         return self.command("schedule_workshop", request, run, idempotency_key=idempotency_key)
 
-    def hold_workshop(self, workshop_id: UUID | str, *, held_on: date, attendee_ids: Sequence[str], meta: Meta,
-                      expected_version: int | None = None, idempotency_key: str | None = None) -> CommandResult:
+    def hold_workshop(
+        self,
+        workshop_id: UUID | str,
+        *,
+        held_on: date,
+        attendee_ids: Sequence[str],
+        meta: Meta,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         request = dict(workshop_id=str(workshop_id), held_on=held_on, attendee_ids=list(attendee_ids))
 
         def run() -> Changed:
             workshop = self.get(Workshop, workshop_id, expected_version)
             process = self.get(Process, workshop.process_id)
-            workshop.hold(process=process, held_on=held_on, attendees=list(attendee_ids), today=self.today(),
-                          meta=meta)
+            workshop.hold(process=process, held_on=held_on, attendees=list(attendee_ids), today=self.today(), meta=meta)
             return Changed(workshop, extra={"workshop_id": str(workshop.id)})
 
-        return self.command("hold_workshop", request, run, idempotency_key=idempotency_key,
-                            expected_version=expected_version)
+        return self.command(
+            "hold_workshop", request, run, idempotency_key=idempotency_key, expected_version=expected_version
+        )
 
-    def record_input(self, workshop_id: UUID | str, *, author_id: str, kind: str, text: str, meta: Meta,
-                     plan_ids: Sequence[str] = (), goal_ids: Sequence[str] = (), recorded_on: date | None = None,
-                     idempotency_key: str | None = None) -> CommandResult:
-        request: dict[str, Any] = dict(workshop_id=str(workshop_id), author_id=author_id, kind=kind, text=text,
-                                       plan_ids=list(plan_ids), goal_ids=list(goal_ids), recorded_on=recorded_on)
+    def record_input(
+        self,
+        workshop_id: UUID | str,
+        *,
+        author_id: str,
+        kind: str,
+        text: str,
+        meta: Meta,
+        plan_ids: Sequence[str] = (),
+        goal_ids: Sequence[str] = (),
+        recorded_on: date | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        request: dict[str, Any] = dict(
+            workshop_id=str(workshop_id),
+            author_id=author_id,
+            kind=kind,
+            text=text,
+            plan_ids=list(plan_ids),
+            goal_ids=list(goal_ids),
+            recorded_on=recorded_on,
+        )
 
         def run() -> Changed:
             workshop = self.get(Workshop, workshop_id)
             process = self.get(Process, workshop.process_id)
-            item = Input.record(process=process, workshop=workshop, author_id=author_id, kind=kind, text=text,
-                                plan_ids=list(plan_ids), goal_ids=list(goal_ids), unknown_plans=self.unknown_plans,
-                                today=self.today(), recorded_on=recorded_on, meta=meta)
+            item = Input.record(
+                process=process,
+                workshop=workshop,
+                author_id=author_id,
+                kind=kind,
+                text=text,
+                plan_ids=list(plan_ids),
+                goal_ids=list(goal_ids),
+                unknown_plans=self.unknown_plans,
+                today=self.today(),
+                recorded_on=recorded_on,
+                meta=meta,
+            )
             return Changed(item, others=[process], extra={"input_id": str(item.id)})
 
         return self.command("record_input", request, run, idempotency_key=idempotency_key)
 
-    def propose_plan_need(self, process_id: UUID | str, *, input_ids: Sequence[str], kind: str, title: str,
-                          meta: Meta, rationale: str = "", plan_id: str | None = None,
-                          merge_into_plan_id: str | None = None, plan_type: str | None = None,
-                          idempotency_key: str | None = None) -> CommandResult:
-        request = dict(process_id=str(process_id), input_ids=list(input_ids), kind=kind, title=title,
-                       rationale=rationale, plan_id=plan_id, merge_into_plan_id=merge_into_plan_id,
-                       plan_type=plan_type)
+    def propose_plan_need(
+        self,
+        process_id: UUID | str,
+        *,
+        input_ids: Sequence[str],
+        kind: str,
+        title: str,
+        meta: Meta,
+        rationale: str = "",
+        plan_id: str | None = None,
+        merge_into_plan_id: str | None = None,
+        plan_type: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        request = dict(
+            process_id=str(process_id),
+            input_ids=list(input_ids),
+            kind=kind,
+            title=title,
+            rationale=rationale,
+            plan_id=plan_id,
+            merge_into_plan_id=merge_into_plan_id,
+            plan_type=plan_type,
+        )
 
         def run() -> Changed:
             process = self.get(Process, process_id)
-            need = PlanNeed.propose(process=process, input_ids=list(input_ids), kind=kind, title=title,
-                                    rationale=rationale, plan_id=plan_id, merge_into_plan_id=merge_into_plan_id,
-                                    plan_type=plan_type, unknown_plans=self.unknown_plans, meta=meta)
+            need = PlanNeed.propose(
+                process=process,
+                input_ids=list(input_ids),
+                kind=kind,
+                title=title,
+                rationale=rationale,
+                plan_id=plan_id,
+                merge_into_plan_id=merge_into_plan_id,
+                plan_type=plan_type,
+                unknown_plans=self.unknown_plans,
+                meta=meta,
+            )
             return Changed(need, others=[process], extra={"plan_need_id": str(need.id)})
 
         return self.command("propose_plan_need", request, run, idempotency_key=idempotency_key)

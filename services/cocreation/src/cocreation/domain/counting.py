@@ -61,8 +61,9 @@ TIE_BREAK = (
 """The documented tie-break; ``count`` implements it and the events carry it."""
 
 
-def check_ballot(method: PrioritisationMethod, candidates: Sequence[str], ballot: Ballot,
-                 dots_per_participant: int | None) -> None:
+def check_ballot(
+    method: PrioritisationMethod, candidates: Sequence[str], ballot: Ballot, dots_per_participant: int | None
+) -> None:
     """A ballot fits its method: a complete ranking, approvals, or at most N dots (rule ``ballot.valid``)."""
     if method is PrioritisationMethod.BORDA:
         _check_ranking(candidates, ballot)
@@ -125,8 +126,8 @@ def count(method: PrioritisationMethod, candidates: Sequence[str], ballots: Iter
     second, ... 0 to its last. Approval: one point per approval. Dots: the dots.
     """
     n = len(candidates)
-    score = {c: 0 for c in candidates}
-    support = {c: 0 for c in candidates}
+    score = dict.fromkeys(candidates, 0)
+    support = dict.fromkeys(candidates, 0)
     for ballot in ballots:
         if method is PrioritisationMethod.BORDA:
             for position, c in enumerate(ballot.ranking):

@@ -104,7 +104,8 @@ class UnknownPlan(InvalidValue):
         self.plan_ids = sorted(plan_ids)
         super().__init__(
             rule,
-            "unknown plan id(s) " + ", ".join(self.plan_ids)
+            "unknown plan id(s) "
+            + ", ".join(self.plan_ids)
             + ": the plan catalogue (from plan-registry's plan.* events) has no such plan",
         )
 

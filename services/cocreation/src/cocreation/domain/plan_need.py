@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from eventsourcing.domain import Aggregate, event
-from planspor_shared.meta import Meta
 
 from cocreation.domain.checks import UnknownPlans, blank, check_plans_known, duplicates
 from cocreation.domain.errors import InvalidPlanNeed
@@ -14,6 +13,7 @@ from cocreation.domain.ids import STORED_TOPIC_MODULE
 from cocreation.domain.phases import Activity
 from cocreation.domain.process import Process
 from cocreation.domain.vocabulary import PlanNeedKind, PlanType
+from planspor_shared.meta import Meta
 
 
 class PlanNeed(Aggregate):
@@ -27,9 +27,20 @@ class PlanNeed(Aggregate):
         Proposed: ClassVar[type[Aggregate.Created]]
 
     @classmethod
-    def propose(cls, *, process: Process, input_ids: Sequence[str], kind: PlanNeedKind | str, title: str,
-                rationale: str, plan_id: str | None, unknown_plans: UnknownPlans, meta: Meta,
-                merge_into_plan_id: str | None = None, plan_type: str | None = None) -> PlanNeed:
+    def propose(
+        cls,
+        *,
+        process: Process,
+        input_ids: Sequence[str],
+        kind: PlanNeedKind | str,
+        title: str,
+        rationale: str,
+        plan_id: str | None,
+        unknown_plans: UnknownPlans,
+        meta: Meta,
+        merge_into_plan_id: str | None = None,
+        plan_type: str | None = None,
+    ) -> PlanNeed:
         process.check_phase(Activity.PROPOSE_PLAN_NEED)
         need_kind = PlanNeedKind(kind)
         if blank(title):
@@ -41,19 +52,29 @@ class PlanNeed(Aggregate):
         process.check_owns("input", input_ids, process.input_ids)
         cls.check_plans_fit_kind(need_kind, plan_id, merge_into_plan_id, plan_type)
         check_plans_known("plan_need.plan_known", [p for p in (plan_id, merge_into_plan_id) if p], unknown_plans)
-        need = cls(process_id=str(process.id), input_ids=list(input_ids), kind=need_kind.value, title=title.strip(),
-                   rationale=(rationale or "").strip(), plan_id=plan_id, merge_into_plan_id=merge_into_plan_id,
-                   plan_type=plan_type, meta=meta)
+        need = cls(
+            process_id=str(process.id),
+            input_ids=list(input_ids),
+            kind=need_kind.value,
+            title=title.strip(),
+            rationale=(rationale or "").strip(),
+            plan_id=plan_id,
+            merge_into_plan_id=merge_into_plan_id,
+            plan_type=plan_type,
+            meta=meta,
+        )
         process.add_plan_need(plan_need_id=str(need.id), meta=meta)
         return need
 
     @staticmethod
-    def check_plans_fit_kind(kind: PlanNeedKind, plan_id: str | None, merge_into_plan_id: str | None,
-                             plan_type: str | None) -> None:
+    def check_plans_fit_kind(
+        kind: PlanNeedKind, plan_id: str | None, merge_into_plan_id: str | None, plan_type: str | None
+    ) -> None:
         known_types = sorted(t.value for t in PlanType)
         if plan_type and plan_type not in known_types:
-            raise InvalidPlanNeed("plan_need.plan_type",
-                                  f"plan_type '{plan_type}' is not one of: " + ", ".join(known_types))
+            raise InvalidPlanNeed(
+                "plan_need.plan_type", f"plan_type '{plan_type}' is not one of: " + ", ".join(known_types)
+            )
         rule = "plan_need.plans_match_kind"
         if kind is PlanNeedKind.NEW:
             if plan_id or merge_into_plan_id:
@@ -72,8 +93,18 @@ class PlanNeed(Aggregate):
             raise InvalidPlanNeed(rule, "merge_into_plan_id is only for a need to merge")
 
     @event("Proposed")
-    def __init__(self, process_id: str, input_ids: list[str], kind: str, title: str, rationale: str,
-                 plan_id: str | None, merge_into_plan_id: str | None, plan_type: str | None, meta: Meta) -> None:
+    def __init__(
+        self,
+        process_id: str,
+        input_ids: list[str],
+        kind: str,
+        title: str,
+        rationale: str,
+        plan_id: str | None,
+        merge_into_plan_id: str | None,
+        plan_type: str | None,
+        meta: Meta,
+    ) -> None:
         self.process_id = process_id
         self.input_ids = list(input_ids)
         self.kind = PlanNeedKind(kind)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate, event
-from planspor_shared.meta import Meta
 
 from cocreation.domain.checks import duplicates
 from cocreation.domain.counting import TIE_BREAK, Ballot, Ranked, check_ballot, count
@@ -15,6 +14,7 @@ from cocreation.domain.ids import STORED_TOPIC_MODULE, ballot_id_for
 from cocreation.domain.phases import Activity
 from cocreation.domain.process import Process
 from cocreation.domain.vocabulary import PrioritisationMethod
+from planspor_shared.meta import Meta
 
 
 class Prioritisation(Aggregate):
@@ -30,14 +30,24 @@ class Prioritisation(Aggregate):
         Made: ClassVar[type[Aggregate.Event]]
 
     @classmethod
-    def open(cls, *, process: Process, title: str, method: PrioritisationMethod | str, candidate_ids: Sequence[str],
-             eligible_ids: Sequence[str], quorum: int, dots_per_participant: int | None,
-             meta: Meta) -> Prioritisation:
+    def open(
+        cls,
+        *,
+        process: Process,
+        title: str,
+        method: PrioritisationMethod | str,
+        candidate_ids: Sequence[str],
+        eligible_ids: Sequence[str],
+        quorum: int,
+        dots_per_participant: int | None,
+        meta: Meta,
+    ) -> Prioritisation:
         process.check_phase(Activity.OPEN_PRIORITISATION)
         voting = PrioritisationMethod(method)
         if len(candidate_ids) < 2:
-            raise InvalidPrioritisation("prioritisation.candidates",
-                                        "a prioritisation needs at least two candidate plan needs")
+            raise InvalidPrioritisation(
+                "prioritisation.candidates", "a prioritisation needs at least two candidate plan needs"
+            )
         if duplicates(candidate_ids) or duplicates(eligible_ids):
             raise InvalidPrioritisation("prioritisation.setup", "a candidate or participant is listed twice")
         process.check_owns("plan need", candidate_ids, process.plan_need_ids)
@@ -54,15 +64,33 @@ class Prioritisation(Aggregate):
             raise InvalidPrioritisation("prioritisation.dots", "dot voting needs dots_per_participant of at least 1")
         if not dot_voting and dots_per_participant is not None:
             raise InvalidPrioritisation("prioritisation.dots", "dots_per_participant applies only to dot voting")
-        prioritisation = cls(process_id=str(process.id), title=(title or "").strip(), method=voting.value,
-                             candidate_ids=list(candidate_ids), eligible_ids=list(eligible_ids), quorum=quorum,
-                             dots_per_participant=dots_per_participant, tie_break=TIE_BREAK, meta=meta)
+        prioritisation = cls(
+            process_id=str(process.id),
+            title=(title or "").strip(),
+            method=voting.value,
+            candidate_ids=list(candidate_ids),
+            eligible_ids=list(eligible_ids),
+            quorum=quorum,
+            dots_per_participant=dots_per_participant,
+            tie_break=TIE_BREAK,
+            meta=meta,
+        )
         process.add_prioritisation(prioritisation_id=str(prioritisation.id), meta=meta)
         return prioritisation
 
     @event("Opened")
-    def __init__(self, process_id: str, title: str, method: str, candidate_ids: list[str], eligible_ids: list[str],
-                 quorum: int, dots_per_participant: int | None, tie_break: str, meta: Meta) -> None:
+    def __init__(
+        self,
+        process_id: str,
+        title: str,
+        method: str,
+        candidate_ids: list[str],
+        eligible_ids: list[str],
+        quorum: int,
+        dots_per_participant: int | None,
+        tie_break: str,
+        meta: Meta,
+    ) -> None:
         self.process_id = process_id
         self.title = title
         self.method = PrioritisationMethod(method)
@@ -92,20 +120,36 @@ class Prioritisation(Aggregate):
         replayed aggregate gives every ballot the same id again."""
         self.check_open()
         if participant_id not in self.eligible_ids:
-            raise NotEligible("ballot.eligible",
-                              f"participant {participant_id} is not eligible to vote in this prioritisation")
+            raise NotEligible(
+                "ballot.eligible", f"participant {participant_id} is not eligible to vote in this prioritisation"
+            )
         check_ballot(self.method, self.candidate_ids, ballot, self.dots_per_participant)
-        placed = Ballot(ranking=ballot.ranking, approvals=ballot.approvals,
-                        dots={c: n for c, n in ballot.dots.items() if n > 0})
+        placed = Ballot(
+            ranking=ballot.ranking, approvals=ballot.approvals, dots={c: n for c, n in ballot.dots.items() if n > 0}
+        )
         ballot_id = str(ballot_id_for(self.id, self.casts + 1))
-        self._ballot_cast(process_id=self.process_id, method=self.method.value, ballot_id=ballot_id,
-                          participant_id=participant_id, ballot=placed.as_dict(),
-                          replaces_ballot_id=self.ballot_ids.get(participant_id), meta=meta)
+        self._ballot_cast(
+            process_id=self.process_id,
+            method=self.method.value,
+            ballot_id=ballot_id,
+            participant_id=participant_id,
+            ballot=placed.as_dict(),
+            replaces_ballot_id=self.ballot_ids.get(participant_id),
+            meta=meta,
+        )
         return ballot_id
 
     @event("BallotCast")
-    def _ballot_cast(self, process_id: str, method: str, ballot_id: str, participant_id: str, ballot: dict[str, Any],
-                     replaces_ballot_id: str | None, meta: Meta) -> None:
+    def _ballot_cast(
+        self,
+        process_id: str,
+        method: str,
+        ballot_id: str,
+        participant_id: str,
+        ballot: dict[str, Any],
+        replaces_ballot_id: str | None,
+        meta: Meta,
+    ) -> None:
         self.casts += 1
         self.ballots[participant_id] = Ballot.from_dict(ballot)
         self.ballot_ids[participant_id] = ballot_id
@@ -119,14 +163,29 @@ class Prioritisation(Aggregate):
                 f"{len(self.ballots)} of {len(self.eligible_ids)} eligible have voted; the quorum is {self.quorum}",
             )
         result = count(self.method, self.candidate_ids, self.ballots.values())
-        self._made(process_id=self.process_id, method=self.method.value, eligible_count=len(self.eligible_ids),
-                   tie_break=self.tie_break, result=[r.as_dict() for r in result], ballots_counted=len(self.ballots),
-                   counted_ballot_ids=[self.ballot_ids[p] for p in self.eligible_ids if p in self.ballot_ids],
-                   meta=meta)
+        self._made(
+            process_id=self.process_id,
+            method=self.method.value,
+            eligible_count=len(self.eligible_ids),
+            tie_break=self.tie_break,
+            result=[r.as_dict() for r in result],
+            ballots_counted=len(self.ballots),
+            counted_ballot_ids=[self.ballot_ids[p] for p in self.eligible_ids if p in self.ballot_ids],
+            meta=meta,
+        )
         return result
 
     @event("Made")
-    def _made(self, process_id: str, method: str, eligible_count: int, tie_break: str, result: list[dict[str, Any]],
-              ballots_counted: int, counted_ballot_ids: list[str], meta: Meta) -> None:
+    def _made(
+        self,
+        process_id: str,
+        method: str,
+        eligible_count: int,
+        tie_break: str,
+        result: list[dict[str, Any]],
+        ballots_counted: int,
+        counted_ballot_ids: list[str],
+        meta: Meta,
+    ) -> None:
         self.result = [Ranked(**r) for r in result]
         self.counted_ballot_ids = list(counted_ballot_ids)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from eventsourcing.domain import Aggregate, event
-from planspor_shared.meta import Meta
 
 from cocreation.domain.checks import blank
 from cocreation.domain.errors import (
@@ -27,6 +26,7 @@ from cocreation.domain.errors import (
 from cocreation.domain.ids import STORED_TOPIC_MODULE
 from cocreation.domain.phases import ALLOWED_IN, Activity, next_phase
 from cocreation.domain.vocabulary import Body, ParticipantKind, ProcessPhase
+from planspor_shared.meta import Meta
 
 PERIOD = re.compile(r"^(\d{4})-(\d{4})$")
 FOLLOW_UP_DAYS = range(0, 91)
@@ -73,8 +73,17 @@ class Process(Aggregate):
         HandedOver: ClassVar[type[Aggregate.Event]]
 
     @classmethod
-    def start(cls, *, title: str, purpose: str, election_period: str, roles_and_limits: str,
-              all_officials_invited: bool, follow_up_days: int, meta: Meta) -> Process:
+    def start(
+        cls,
+        *,
+        title: str,
+        purpose: str,
+        election_period: str,
+        roles_and_limits: str,
+        all_officials_invited: bool,
+        follow_up_days: int,
+        meta: Meta,
+    ) -> Process:
         if blank(title):
             raise InvalidValue("process.title", "a process needs a title")
         cls.check_prerequisites(purpose, roles_and_limits, all_officials_invited)
@@ -84,13 +93,27 @@ class Process(Aggregate):
                 "process.follow_up_window",
                 "follow_up_days must be between 0 and 90: the window after a workshop in which inputs are accepted",
             )
-        return cls(title=title.strip(), purpose=purpose.strip(), election_period=election_period,
-                   roles_and_limits=roles_and_limits.strip(), all_officials_invited=all_officials_invited,
-                   follow_up_days=follow_up_days, meta=meta)
+        return cls(
+            title=title.strip(),
+            purpose=purpose.strip(),
+            election_period=election_period,
+            roles_and_limits=roles_and_limits.strip(),
+            all_officials_invited=all_officials_invited,
+            follow_up_days=follow_up_days,
+            meta=meta,
+        )
 
     @event("Started")
-    def __init__(self, title: str, purpose: str, election_period: str, roles_and_limits: str,
-                 all_officials_invited: bool, follow_up_days: int, meta: Meta) -> None:
+    def __init__(
+        self,
+        title: str,
+        purpose: str,
+        election_period: str,
+        roles_and_limits: str,
+        all_officials_invited: bool,
+        follow_up_days: int,
+        meta: Meta,
+    ) -> None:
         self.title = title
         self.purpose = purpose
         self.election_period = election_period
@@ -114,10 +137,12 @@ class Process(Aggregate):
             raise PrerequisiteMissing(rule, "state the purpose of the process: co-creation needs a clear purpose")
         if blank(roles_and_limits):
             raise PrerequisiteMissing(
-                rule, "state roles_and_limits: who decides what, and what co-creation may not decide")
+                rule, "state roles_and_limits: who decides what, and what co-creation may not decide"
+            )
         if not all_officials_invited:
             raise PrerequisiteMissing(
-                rule, "every elected official must be given the chance to take part: set all_officials_invited")
+                rule, "every elected official must be given the chance to take part: set all_officials_invited"
+            )
 
     @staticmethod
     def check_election_period(period: str) -> None:
@@ -135,16 +160,20 @@ class Process(Aggregate):
 
     def check_not_handed_over(self) -> None:
         if self.phase is ProcessPhase.HANDED_OVER:
-            raise ProcessHandedOver("process.nothing_after_hand_over",
-                                    "the process has been handed over: nothing can be added to it")
+            raise ProcessHandedOver(
+                "process.nothing_after_hand_over", "the process has been handed over: nothing can be added to it"
+            )
 
     def check_phase(self, activity: Activity) -> None:
         """The process is in a phase that allows ``activity`` (``phases.ALLOWED_IN``)."""
         self.check_not_handed_over()
         allowed = ALLOWED_IN[activity]
         if self.phase not in allowed:
-            raise WrongPhase("process.phase", f"cannot {activity.value} in phase '{self.phase.value}'; allowed in: "
-                             + ", ".join(p.value for p in allowed))
+            raise WrongPhase(
+                "process.phase",
+                f"cannot {activity.value} in phase '{self.phase.value}'; allowed in: "
+                + ", ".join(p.value for p in allowed),
+            )
 
     def check_enrolled(self, rule: str, participant_ids: Iterable[str]) -> None:
         missing = sorted(set(participant_ids) - set(self.participants))
@@ -163,8 +192,19 @@ class Process(Aggregate):
 
     # ---- commands
 
-    def enroll(self, *, participant_id: str, name: str, kind: ParticipantKind | str, role: str, party: str | None,
-               body: Body | str | None, substitute: bool, meta: Meta, unit: str | None = None) -> None:
+    def enroll(
+        self,
+        *,
+        participant_id: str,
+        name: str,
+        kind: ParticipantKind | str,
+        role: str,
+        party: str | None,
+        body: Body | str | None,
+        substitute: bool,
+        meta: Meta,
+        unit: str | None = None,
+    ) -> None:
         """An elected official needs party and body; administration staff have a unit, no party."""
         self.check_phase(Activity.ENROLL)
         kind = ParticipantKind(kind)
@@ -178,31 +218,57 @@ class Process(Aggregate):
             raise InvalidParticipant(rule, "administration staff have no party and are not substitutes")
         if participant_id in self.participants:
             raise AlreadyEnrolled("participant.enrolled_once", f"participant {participant_id} is already enrolled")
-        same = [p for p in self.participants.values()
-                if p.name == name.strip() and p.body == body and p.kind is kind]
+        same = [p for p in self.participants.values() if p.name == name.strip() and p.body == body and p.kind is kind]
         if same:
-            raise AlreadyEnrolled("participant.enrolled_once",
-                                  f"{name} is already enrolled as participant {same[0].id}")
-        self._enrolled(participant_id=participant_id, name=name.strip(), kind=kind.value, role=role.strip(),
-                       party=party.strip() if party else None, body=body.value if body else None,
-                       substitute=substitute, unit=unit.strip() if unit else None, meta=meta)
-
-    @event("ParticipantEnrolled")
-    def _enrolled(self, participant_id: str, name: str, kind: str, role: str, party: str | None, body: str | None,
-                  substitute: bool, unit: str | None, meta: Meta) -> None:
-        self.participants[participant_id] = Participant(
-            id=participant_id, name=name, kind=ParticipantKind(kind), role=role, party=party,
-            body=Body(body) if body else None, substitute=substitute, unit=unit,
+            raise AlreadyEnrolled(
+                "participant.enrolled_once", f"{name} is already enrolled as participant {same[0].id}"
+            )
+        self._enrolled(
+            participant_id=participant_id,
+            name=name.strip(),
+            kind=kind.value,
+            role=role.strip(),
+            party=party.strip() if party else None,
+            body=body.value if body else None,
+            substitute=substitute,
+            unit=unit.strip() if unit else None,
+            meta=meta,
         )
 
-    def advance(self, *, to: ProcessPhase | str, held_workshops: int, plan_needs: int, made_prioritisations: int,
-                meta: Meta) -> None:
+    @event("ParticipantEnrolled")
+    def _enrolled(
+        self,
+        participant_id: str,
+        name: str,
+        kind: str,
+        role: str,
+        party: str | None,
+        body: str | None,
+        substitute: bool,
+        unit: str | None,
+        meta: Meta,
+    ) -> None:
+        self.participants[participant_id] = Participant(
+            id=participant_id,
+            name=name,
+            kind=ParticipantKind(kind),
+            role=role,
+            party=party,
+            body=Body(body) if body else None,
+            substitute=substitute,
+            unit=unit,
+        )
+
+    def advance(
+        self, *, to: ProcessPhase | str, held_workshops: int, plan_needs: int, made_prioritisations: int, meta: Meta
+    ) -> None:
         """Move to the next phase when the current one has produced what the next needs."""
         self.check_not_handed_over()
         to = ProcessPhase(to)
         if to is ProcessPhase.HANDED_OVER:
-            raise PhaseNotReady("process.hand_over_by_recommendation",
-                                "a process is handed over only by issuing its recommendation")
+            raise PhaseNotReady(
+                "process.hand_over_by_recommendation", "a process is handed over only by issuing its recommendation"
+            )
         expected = next_phase(self.phase)
         if to is not expected:
             raise PhaseNotReady(
@@ -214,7 +280,8 @@ class Process(Aggregate):
             raise PhaseNotReady(rule, "enroll at least one elected official before the workshops")
         if to is ProcessPhase.PRIORITISATION and (held_workshops < 1 or plan_needs < 1):
             raise PhaseNotReady(
-                rule, "hold at least one workshop and propose at least one plan need before prioritising")
+                rule, "hold at least one workshop and propose at least one plan need before prioritising"
+            )
         if to is ProcessPhase.RECOMMENDATION and made_prioritisations < 1:
             raise PhaseNotReady(rule, "make (close) at least one prioritisation before the recommendation")
         self._advanced(from_phase=self.phase.value, phase=to.value, meta=meta)
@@ -245,8 +312,9 @@ class Process(Aggregate):
     def hand_over(self, *, recommendation_id: str, meta: Meta) -> None:
         self.check_phase(Activity.HAND_OVER)
         if self.recommendation_id is not None:
-            raise RecommendationAlreadyIssued("recommendation.issued_once",
-                                              f"recommendation {self.recommendation_id} was already issued")
+            raise RecommendationAlreadyIssued(
+                "recommendation.issued_once", f"recommendation {self.recommendation_id} was already issued"
+            )
         self._handed_over(recommendation_id=recommendation_id, meta=meta)
 
     @event("HandedOver")

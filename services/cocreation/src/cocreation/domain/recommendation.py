@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-from planspor_shared.meta import Meta
 
 from cocreation.domain.checks import duplicates
 from cocreation.domain.errors import InvalidRecommendation, PrioritisationNotMade, RecommendationAlreadyIssued
@@ -19,6 +18,7 @@ from cocreation.domain.plan_need import PlanNeed
 from cocreation.domain.prioritisation import Prioritisation
 from cocreation.domain.process import Process
 from cocreation.domain.vocabulary import ACTIONS_FOR_NEED, StrategyAction
+from planspor_shared.meta import Meta
 
 
 @dataclass(frozen=True)
@@ -41,33 +41,58 @@ class Recommendation(Aggregate):
         Issued: ClassVar[type[Aggregate.Created]]
 
     @classmethod
-    def issue(cls, *, process: Process, prioritisation: Prioritisation, needs: Mapping[str, PlanNeed],
-              items: Sequence[RecommendedNeed], summary: str, plan_titles: Mapping[str, str], today: date,
-              meta: Meta, council_constituted_on: date | None = None) -> Recommendation:
+    def issue(
+        cls,
+        *,
+        process: Process,
+        prioritisation: Prioritisation,
+        needs: Mapping[str, PlanNeed],
+        items: Sequence[RecommendedNeed],
+        summary: str,
+        plan_titles: Mapping[str, str],
+        today: date,
+        meta: Meta,
+        council_constituted_on: date | None = None,
+    ) -> Recommendation:
         """``needs`` are the plan needs put forward; ``plan_titles`` the catalogue's titles of their plans.
         ``council_constituted_on`` goes with it to the formal track: the plan registry counts the PBL §10-1
         year of the strategy it drafts from that date."""
         process.check_phase(Activity.ISSUE_RECOMMENDATION)
         if process.recommendation_id is not None:
-            raise RecommendationAlreadyIssued("recommendation.issued_once",
-                                              f"recommendation {process.recommendation_id} was already issued")
+            raise RecommendationAlreadyIssued(
+                "recommendation.issued_once", f"recommendation {process.recommendation_id} was already issued"
+            )
         process.check_owns("prioritisation", [str(prioritisation.id)], process.prioritisation_ids)
         if not prioritisation.is_made:
-            raise PrioritisationNotMade("recommendation.prioritisation_made",
-                                        f"prioritisation {prioritisation.id} is still open: close it first")
+            raise PrioritisationNotMade(
+                "recommendation.prioritisation_made",
+                f"prioritisation {prioritisation.id} is still open: close it first",
+            )
         cls.check_items(process, prioritisation, needs, items)
         ranks = {r.need_id: r.rank for r in prioritisation.result or []}
         rows = [cls._row(item, needs[item.need_id], ranks[item.need_id], plan_titles) for item in items]
         recommendation_id = recommendation_id_for(process.id)
-        recommendation = cls(id=recommendation_id, process_id=str(process.id), prioritisation_id=str(prioritisation.id),
-                             election_period=process.election_period, issued_on=today, items=rows,
-                             summary=(summary or "").strip(), council_constituted_on=council_constituted_on, meta=meta)
+        recommendation = cls(
+            id=recommendation_id,
+            process_id=str(process.id),
+            prioritisation_id=str(prioritisation.id),
+            election_period=process.election_period,
+            issued_on=today,
+            items=rows,
+            summary=(summary or "").strip(),
+            council_constituted_on=council_constituted_on,
+            meta=meta,
+        )
         process.hand_over(recommendation_id=str(recommendation_id), meta=meta)
         return recommendation
 
     @staticmethod
-    def check_items(process: Process, prioritisation: Prioritisation, needs: Mapping[str, PlanNeed],
-                    items: Sequence[RecommendedNeed]) -> None:
+    def check_items(
+        process: Process,
+        prioritisation: Prioritisation,
+        needs: Mapping[str, PlanNeed],
+        items: Sequence[RecommendedNeed],
+    ) -> None:
         """Candidates of the prioritisation, each once, starting in the period, with an action that fits the need."""
         rule = "recommendation.items"
         if not items:
@@ -116,9 +141,19 @@ class Recommendation(Aggregate):
         }
 
     @event("Issued")
-    def __init__(self, *, id: UUID, process_id: str, prioritisation_id: str, election_period: str, issued_on: date,
-                 items: list[dict[str, Any]], summary: str, meta: Meta,
-                 council_constituted_on: date | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        process_id: str,
+        prioritisation_id: str,
+        election_period: str,
+        issued_on: date,
+        items: list[dict[str, Any]],
+        summary: str,
+        meta: Meta,
+        council_constituted_on: date | None = None,
+    ) -> None:
         self.council_constituted_on = council_constituted_on
         self.process_id = process_id
         self.prioritisation_id = prioritisation_id

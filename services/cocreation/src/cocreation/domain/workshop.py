@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from eventsourcing.domain import Aggregate, event
-from planspor_shared.meta import Meta
 
 from cocreation.domain.checks import blank, duplicates
 from cocreation.domain.errors import InputWindowClosed, InvalidWorkshop, WorkshopAlreadyHeld, WorkshopNotHeld
@@ -15,6 +14,7 @@ from cocreation.domain.ids import STORED_TOPIC_MODULE
 from cocreation.domain.phases import Activity
 from cocreation.domain.process import Process
 from cocreation.domain.vocabulary import WorkshopFormat
+from planspor_shared.meta import Meta
 
 
 class Workshop(Aggregate):
@@ -28,22 +28,39 @@ class Workshop(Aggregate):
         Held: ClassVar[type[Aggregate.Event]]
 
     @classmethod
-    def schedule(cls, *, process: Process, title: str, on: date, format: WorkshopFormat | str,
-                 agenda: Sequence[str], meta: Meta, location: str | None = None) -> Workshop:
+    def schedule(
+        cls,
+        *,
+        process: Process,
+        title: str,
+        on: date,
+        format: WorkshopFormat | str,
+        agenda: Sequence[str],
+        meta: Meta,
+        location: str | None = None,
+    ) -> Workshop:
         process.check_phase(Activity.SCHEDULE_WORKSHOP)
         meeting_format = WorkshopFormat(format)
         if blank(title):
             raise InvalidWorkshop("workshop.details", "a workshop needs a title")
         if not agenda or any(blank(item) for item in agenda):
             raise InvalidWorkshop("workshop.agenda", "a workshop needs an agenda of at least one non-empty item")
-        workshop = cls(process_id=str(process.id), title=title.strip(), on=on, format=meeting_format.value,
-                       agenda=[a.strip() for a in agenda], location=location, meta=meta)
+        workshop = cls(
+            process_id=str(process.id),
+            title=title.strip(),
+            on=on,
+            format=meeting_format.value,
+            agenda=[a.strip() for a in agenda],
+            location=location,
+            meta=meta,
+        )
         process.add_workshop(workshop_id=str(workshop.id), meta=meta)
         return workshop
 
     @event("Scheduled")
-    def __init__(self, process_id: str, title: str, on: date, format: str, agenda: list[str], location: str | None,
-                 meta: Meta) -> None:
+    def __init__(
+        self, process_id: str, title: str, on: date, format: str, agenda: list[str], location: str | None, meta: Meta
+    ) -> None:
         self.process_id = process_id
         self.location = location
         self.title = title
@@ -65,8 +82,9 @@ class Workshop(Aggregate):
         if self.is_held:
             raise WorkshopAlreadyHeld("workshop.held_once", f"workshop {self.id} was already held on {self.held_on}")
         if held_on > today:
-            raise InvalidWorkshop("workshop.held_in_past",
-                                  f"held_on {held_on} is in the future: record a workshop once it has been held")
+            raise InvalidWorkshop(
+                "workshop.held_in_past", f"held_on {held_on} is in the future: record a workshop once it has been held"
+            )
         if not attendees:
             raise InvalidWorkshop("workshop.attendees", "a held workshop needs at least one attendee")
         twice = duplicates(attendees)
@@ -74,8 +92,9 @@ class Workshop(Aggregate):
             raise InvalidWorkshop("workshop.attendees", "attendees listed twice: " + ", ".join(twice))
         process.check_enrolled("workshop.attendees_enrolled", attendees)
         inputs_until = held_on + timedelta(days=process.follow_up_days)
-        self._held(process_id=self.process_id, held_on=held_on, attendees=list(attendees), inputs_until=inputs_until,
-                   meta=meta)
+        self._held(
+            process_id=self.process_id, held_on=held_on, attendees=list(attendees), inputs_until=inputs_until, meta=meta
+        )
 
     @event("Held")
     def _held(self, process_id: str, held_on: date, attendees: list[str], inputs_until: date, meta: Meta) -> None:
@@ -86,11 +105,11 @@ class Workshop(Aggregate):
     def check_accepts_inputs(self, *, on: date) -> None:
         """An input raised ``on`` that day is within the workshop's window."""
         if self.held_on is None or self.inputs_until is None:
-            raise WorkshopNotHeld("input.workshop_held",
-                                  f"workshop {self.id} has not been held yet: record it as held first")
+            raise WorkshopNotHeld(
+                "input.workshop_held", f"workshop {self.id} has not been held yet: record it as held first"
+            )
         if not self.held_on <= on <= self.inputs_until:
             raise InputWindowClosed(
                 "input.within_follow_up_window",
-                f"inputs to workshop {self.id} were accepted from {self.held_on} to {self.inputs_until}; "
-                f"today is {on}",
+                f"inputs to workshop {self.id} were accepted from {self.held_on} to {self.inputs_until}; today is {on}",
             )

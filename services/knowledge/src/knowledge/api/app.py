@@ -13,10 +13,6 @@ from collections.abc import AsyncIterator
 import neo4j
 from fastapi import APIRouter, FastAPI
 
-from planspor_runtime.docs import serve_docs_locally
-from planspor_runtime.access import Access, AuthenticateFirst
-from planspor_runtime.asyncapi import SERVICES, asyncapi_router
-
 from knowledge.api.compliance import compliance_router
 from knowledge.api.cypher import analyst_queries, closing, cypher_router
 from knowledge.api.dead_letters import dead_letters_router
@@ -28,6 +24,9 @@ from knowledge.api.problems import install_problems
 from knowledge.api.trace import trace_router
 from knowledge.bootstrap import Container, start
 from knowledge.graph.analyst import AnalystQueries
+from planspor_runtime.access import Access, AuthenticateFirst
+from planspor_runtime.asyncapi import SERVICES, asyncapi_router
+from planspor_runtime.docs import serve_docs_locally
 
 
 def query_router(

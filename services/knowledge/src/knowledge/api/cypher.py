@@ -15,19 +15,21 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from planspor_runtime.access import Access, Principal, Role
-from planspor_runtime.problems import problem_responses
-
 from knowledge.graph.analyst import AnalystError, AnalystLimits, AnalystQueries
 from knowledge.graph.cypher_guard import Limits
+from planspor_runtime.access import Access, Principal, Role
+from planspor_runtime.problems import problem_responses
 
 
 class CypherRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=100_000,
-                       examples=["MATCH (p:Plan) RETURN p.id, p.title LIMIT 10"],
-                       description="one read-only statement; its limits are in the knowledge service's README")
+    query: str = Field(
+        min_length=1,
+        max_length=100_000,
+        examples=["MATCH (p:Plan) RETURN p.id, p.title LIMIT 10"],
+        description="one read-only statement; its limits are in the knowledge service's README",
+    )
     params: dict[str, Any] = Field(default_factory=dict, examples=[{"id": "plan-1"}])
 
 
@@ -57,8 +59,14 @@ def cypher_router(access: Access, analyst: AnalystQueries | None) -> APIRouter:
         except AnalystError as error:
             headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
             raise HTTPException(error.status, detail=error.detail, headers=headers) from None
-        return CypherResponse(columns=answer.columns, rows=answer.rows, truncated=answer.truncated,
-                              row_limit=answer.row_limit, byte_limit=answer.byte_limit, limited_by=answer.limited_by)
+        return CypherResponse(
+            columns=answer.columns,
+            rows=answer.rows,
+            truncated=answer.truncated,
+            row_limit=answer.row_limit,
+            byte_limit=answer.byte_limit,
+            limited_by=answer.limited_by,
+        )
 
     return router
 
@@ -70,12 +78,18 @@ def analyst_queries(settings: Any) -> AnalystQueries:
         row_limit=settings.knowledge_cypher_row_limit,
         max_bytes=settings.knowledge_cypher_max_bytes,
         per_token=settings.knowledge_cypher_per_token,
-        guard=Limits(max_length=settings.knowledge_cypher_max_query_length,
-                     max_depth=settings.knowledge_cypher_max_depth),
+        guard=Limits(
+            max_length=settings.knowledge_cypher_max_query_length, max_depth=settings.knowledge_cypher_max_depth
+        ),
     )
-    return AnalystQueries.connect(settings.neo4j_uri, settings.cypher_neo4j_auth, database=settings.neo4j_database,
-                                  pool_size=settings.knowledge_cypher_pool_size,
-                                  acquire_seconds=settings.knowledge_cypher_acquire_seconds, limits=limits)
+    return AnalystQueries.connect(
+        settings.neo4j_uri,
+        settings.cypher_neo4j_auth,
+        database=settings.neo4j_database,
+        pool_size=settings.knowledge_cypher_pool_size,
+        acquire_seconds=settings.knowledge_cypher_acquire_seconds,
+        limits=limits,
+    )
 
 
 @contextlib.asynccontextmanager

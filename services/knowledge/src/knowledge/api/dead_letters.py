@@ -12,19 +12,21 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Response
 
-from planspor_runtime.access import Role
-from planspor_runtime.http import IdempotencyKey, IfMatch, etag, expected_version
-from planspor_runtime.problems import problem_responses
-
 from knowledge.bootstrap import Container
 from knowledge.errors import NotFound
 from knowledge.graph.bookkeeping import get_dead_letter, list_dead_letters
 from knowledge.pipeline.replay import replay_dead_letter
+from planspor_runtime.access import Role
+from planspor_runtime.http import IdempotencyKey, IfMatch, etag, expected_version
+from planspor_runtime.problems import problem_responses
 
 
 def dead_letters_router(container: Container) -> APIRouter:
-    router = APIRouter(prefix="/api/v1/dead-letters", tags=["operations"],
-                       dependencies=[Depends(container.access.require(Role.OPERATOR))])
+    router = APIRouter(
+        prefix="/api/v1/dead-letters",
+        tags=["operations"],
+        dependencies=[Depends(container.access.require(Role.OPERATOR))],
+    )
     driver, database = container.driver, container.settings.neo4j_database
 
     @router.get("", responses=problem_responses(401, 403, 422, 503))
@@ -45,11 +47,16 @@ def dead_letters_router(container: Container) -> APIRouter:
         return letter
 
     @router.post("/{dead_letter_id}/replay", responses=problem_responses(401, 403, 404, 409, 422, 503))
-    async def replay(dead_letter_id: str, response: Response, if_match: IfMatch = None,
-                     idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    async def replay(
+        dead_letter_id: str, response: Response, if_match: IfMatch = None, idempotency_key: IdempotencyKey = None
+    ) -> dict[str, Any]:
         """Apply a dead letter after a fix; 404 unknown, 409 still unusable (with the reason) or a stale If-Match."""
-        answer = await replay_dead_letter(container.writer, dead_letter_id, expected_version=expected_version(if_match),
-                                          idempotency_key=idempotency_key)
+        answer = await replay_dead_letter(
+            container.writer,
+            dead_letter_id,
+            expected_version=expected_version(if_match),
+            idempotency_key=idempotency_key,
+        )
         etag(response, answer.version)
         return answer.body
 

@@ -6,12 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from planspor_runtime.access import Access, Role
-from planspor_runtime.problems import problem_responses
-
 from knowledge.api.params import DriverProvider
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.export import export_prov
+from planspor_runtime.access import Access, Role
+from planspor_runtime.problems import problem_responses
 
 
 def export_router(driver_provider: DriverProvider, access: Access, *, database: str | None = None) -> APIRouter:

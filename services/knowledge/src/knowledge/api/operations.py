@@ -7,12 +7,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from planspor_runtime.access import Role
-from planspor_runtime.problems import problem_responses
-
 from knowledge.bootstrap import Container
 from knowledge.graph.bookkeeping import list_dead_letters, read_checkpoints
 from knowledge.rebuild import rebuild
+from planspor_runtime.access import Role
+from planspor_runtime.problems import problem_responses
 
 
 class RebuildRequest(BaseModel):
@@ -37,8 +36,10 @@ def operations_router(container: Container) -> APIRouter:
             open_letters = await session.execute_read(list_dead_letters, "open")
         projector = container.projector
         return {
-            "checkpoints": {source: {"position": position, "hash": hash_}
-                            for source, (position, hash_) in sorted(checkpoints.items())},
+            "checkpoints": {
+                source: {"position": position, "hash": hash_}
+                for source, (position, hash_) in sorted(checkpoints.items())
+            },
             "lag": await projector.pending(),
             "dead_letters_open": len(open_letters),
             "batches": projector.batches,
@@ -49,7 +50,11 @@ def operations_router(container: Container) -> APIRouter:
     async def rebuild_graph(request: RebuildRequest | None = None) -> dict[str, Any]:
         """Empty the graph and replay every event (from the stream, or from the feeds); returns the checksum."""
         origin = (request or RebuildRequest()).origin
-        return await rebuild(container.writer, origin=origin, nats_url=container.settings.nats_access(),
-                             prefix=container.settings.planspor_subject_prefix)
+        return await rebuild(
+            container.writer,
+            origin=origin,
+            nats_url=container.settings.nats_access(),
+            prefix=container.settings.planspor_subject_prefix,
+        )
 
     return router

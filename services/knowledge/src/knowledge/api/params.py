@@ -9,9 +9,8 @@ from typing import Annotated
 import neo4j
 from fastapi import Depends, Query
 
-from planspor_runtime.problems import FieldError, ProblemError
-
 from knowledge.graph.queries.rules import parse_as_of
+from planspor_runtime.problems import FieldError, ProblemError
 
 DriverProvider = Callable[[], neo4j.AsyncDriver]
 """Gives the service's driver when a request needs it."""
@@ -26,8 +25,13 @@ def as_of_parameter(as_of: str | None = Query(default=None, description=AS_OF_HE
         return parse_as_of(as_of)
     except ValueError:
         message = f"an ISO date or datetime, {AS_OF_EXAMPLE}"
-        raise ProblemError(422, f"as_of must be {message}", name="validation", rule="request.as_of",
-                           errors=[FieldError(pointer="#", location="query.as_of", detail=message)]) from None
+        raise ProblemError(
+            422,
+            f"as_of must be {message}",
+            name="validation",
+            rule="request.as_of",
+            errors=[FieldError(pointer="#", location="query.as_of", detail=message)],
+        ) from None
 
 
 AsOf = Annotated[datetime | None, Depends(as_of_parameter)]

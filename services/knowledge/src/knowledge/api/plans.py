@@ -11,22 +11,26 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from knowledge.api.params import AsOf, DriverProvider
+from knowledge.graph import queries
 from planspor_runtime.access import Access, Role
 from planspor_runtime.problems import problem_responses
 
-from knowledge.api.params import AsOf, DriverProvider
-from knowledge.graph import queries
-
 
 def plans_router(driver_provider: DriverProvider, access: Access, *, database: str | None = None) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", tags=["plans"], responses=problem_responses(400, 401, 403, 422, 503),
-                       dependencies=[Depends(access.require(Role.ANALYST, Role.AUDITOR))])
+    router = APIRouter(
+        prefix="/api/v1",
+        tags=["plans"],
+        responses=problem_responses(400, 401, 403, 422, 503),
+        dependencies=[Depends(access.require(Role.ANALYST, Role.AUDITOR))],
+    )
 
     @router.get("/plans/outside-strategy")
     async def plans_outside_strategy(
         as_of: AsOf,
-        strategy_id: str | None = Query(default=None,
-                                        description="only plans registered since this strategy's adoption"),
+        strategy_id: str | None = Query(
+            default=None, description="only plans registered since this strategy's adoption"
+        ),
     ) -> dict[str, Any]:
         """Plans (not ended) not started through an adopted strategy."""
         return await queries.plans_outside_strategy(driver_provider(), as_of, strategy_id, database=database)

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from neo4j import exceptions as neo4j_errors
 
+from knowledge.errors import KnowledgeRefusal, QueryRefused
 from planspor_runtime.application import ApplicationRefusal
 from planspor_runtime.http import install_correlation
 from planspor_runtime.problems import (
@@ -26,10 +27,7 @@ from planspor_runtime.problems import (
     problem_response,
 )
 
-from knowledge.errors import KnowledgeRefusal, QueryRefused
-
 log = logging.getLogger("knowledge.api")
-
 
 
 def install_problems(app: FastAPI) -> None:

@@ -6,20 +6,24 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 
+from knowledge.api.params import AsOf, DriverProvider
+from knowledge.graph import queries
 from planspor_runtime.access import Access, Role
 from planspor_runtime.problems import problem_responses
 
-from knowledge.api.params import AsOf, DriverProvider
-from knowledge.graph import queries
-
 
 def trace_router(driver_provider: DriverProvider, access: Access, *, database: str | None = None) -> APIRouter:
-    router = APIRouter(prefix="/api/v1/trace", tags=["trace"], responses=problem_responses(401, 403, 404, 422, 503),
-                       dependencies=[Depends(access.require(Role.ANALYST, Role.AUDITOR))])
+    router = APIRouter(
+        prefix="/api/v1/trace",
+        tags=["trace"],
+        responses=problem_responses(401, 403, 404, 422, 503),
+        dependencies=[Depends(access.require(Role.ANALYST, Role.AUDITOR))],
+    )
 
     @router.get("/back/{kind}/{node_id}")
-    async def trace_back(kind: Literal["decision", "strategy", "strategy-item"], node_id: str,
-                         as_of: AsOf) -> dict[str, Any]:
+    async def trace_back(
+        kind: Literal["decision", "strategy", "strategy-item"], node_id: str, as_of: AsOf
+    ) -> dict[str, Any]:
         """Everything behind a decision, a strategy or a strategy item, in time order, with event ids."""
         return await queries.trace_back(driver_provider(), kind, node_id, as_of, database=database)
 

@@ -27,9 +27,10 @@ import json
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import neo4j
 from neo4j import exceptions as neo4j_errors
@@ -46,8 +47,12 @@ YIELD_EVERY = 20
 """Rows converted to JSON between two turns of the event loop, so that a large answer starves nobody."""
 
 EXPLAIN = "EXPLAIN "
-QUERY_TYPES = {"rw": "reads and writes", "w": "writes", "s": "changes the schema or the system",
-               "s/w": "writes the schema"}
+QUERY_TYPES = {
+    "rw": "reads and writes",
+    "w": "writes",
+    "s": "changes the schema or the system",
+    "s/w": "writes the schema",
+}
 
 
 @dataclass(frozen=True)
@@ -81,21 +86,36 @@ class AnalystError(Exception):
 class AnalystQueries:
     """Runs analysts' queries on ``driver`` (its own, see ``connect``), within ``limits``."""
 
-    def __init__(self, driver: neo4j.AsyncDriver, *, database: str | None = None,
-                 limits: AnalystLimits = AnalystLimits()) -> None:
+    def __init__(
+        self, driver: neo4j.AsyncDriver, *, database: str | None = None, limits: AnalystLimits = AnalystLimits()
+    ) -> None:
         self.driver = driver
         self.database = database
         self.limits = limits
         self._running: Counter[str] = Counter()
 
     @classmethod
-    def connect(cls, uri: str, auth: tuple[str, str], *, database: str | None = None, pool_size: int = 4,
-                acquire_seconds: float = 2.0, limits: AnalystLimits = AnalystLimits()) -> "AnalystQueries":
+    def connect(
+        cls,
+        uri: str,
+        auth: tuple[str, str],
+        *,
+        database: str | None = None,
+        pool_size: int = 4,
+        acquire_seconds: float = 2.0,
+        limits: AnalystLimits = AnalystLimits(),
+    ) -> AnalystQueries:
         """A driver for analysts only: ``pool_size`` connections, waiting ``acquire_seconds`` at most for one."""
         driver = neo4j.AsyncGraphDatabase.driver(
-            uri, auth=auth, max_connection_pool_size=pool_size, connection_acquisition_timeout=acquire_seconds,
-            connection_timeout=5.0, max_transaction_retry_time=0.0, fetch_size=200,
-            user_agent="planspor-knowledge-analyst", notifications_min_severity="OFF",
+            uri,
+            auth=auth,
+            max_connection_pool_size=pool_size,
+            connection_acquisition_timeout=acquire_seconds,
+            connection_timeout=5.0,
+            max_transaction_retry_time=0.0,
+            fetch_size=200,
+            user_agent="planspor-knowledge-analyst",
+            notifications_min_severity="OFF",
         )
         return cls(driver, database=database, limits=limits)
 
@@ -114,8 +134,12 @@ class AnalystQueries:
                 async with asyncio.timeout(self.limits.timeout_seconds + GRACE_SECONDS):
                     return await self._read(who, guarded, params)
             except TimeoutError:
-                raise AnalystError(503, f"the graph did not answer within {self.limits.timeout_seconds:g} s "
-                                        "and the connection was given up; try again later", retry_after=5) from None
+                raise AnalystError(
+                    503,
+                    f"the graph did not answer within {self.limits.timeout_seconds:g} s "
+                    "and the connection was given up; try again later",
+                    retry_after=5,
+                ) from None
             except neo4j_errors.Neo4jError as error:
                 raise translate(error, guarded, self.limits) from None
             except neo4j_errors.DriverError as error:
@@ -124,8 +148,9 @@ class AnalystQueries:
     @contextmanager
     def _slot(self, who: str) -> Iterator[None]:
         if self._running[who] >= self.limits.per_token:
-            raise AnalystError(429, f"this token already runs {self.limits.per_token} queries; "
-                                    "wait for one to finish", retry_after=1)
+            raise AnalystError(
+                429, f"this token already runs {self.limits.per_token} queries; wait for one to finish", retry_after=1
+            )
         self._running[who] += 1
         try:
             yield
@@ -137,8 +162,9 @@ class AnalystQueries:
     async def _read(self, who: str, guarded: GuardedQuery, params: dict[str, Any]) -> CypherAnswer:
         limits = self.limits
         async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-            tx = await session.begin_transaction(timeout=limits.timeout_seconds,
-                                                 metadata={"app": "planspor-analyst", "by": who})
+            tx = await session.begin_transaction(
+                timeout=limits.timeout_seconds, metadata={"app": "planspor-analyst", "by": who}
+            )
             try:
                 try:
                     plan = await (await tx.run(EXPLAIN + guarded.text, params)).consume()
@@ -146,8 +172,9 @@ class AnalystQueries:
                     raise translate(error, guarded, limits, shift=len(EXPLAIN)) from None
                 if (plan.query_type or "") != "r":
                     kind = QUERY_TYPES.get(plan.query_type or "", f"is of type {plan.query_type!r}")
-                    raise AnalystError(400, f"refused: the planner says this query {kind}; "
-                                            "this endpoint only runs read-only queries")
+                    raise AnalystError(
+                        400, f"refused: the planner says this query {kind}; this endpoint only runs read-only queries"
+                    )
                 result = await tx.run(guarded.text, params)
                 columns = list(result.keys())
                 rows: list[dict[str, Any]] = []
@@ -177,8 +204,9 @@ async def _close_quietly(tx: neo4j.AsyncTransaction) -> None:
         pass
 
 
-def translate(error: neo4j_errors.Neo4jError, guarded: GuardedQuery, limits: AnalystLimits,
-              shift: int = 0) -> AnalystError:
+def translate(
+    error: neo4j_errors.Neo4jError, guarded: GuardedQuery, limits: AnalystLimits, shift: int = 0
+) -> AnalystError:
     """Neo4j's error as the analyst's (400) or the server's (503), in the analyst's terms.
 
     ``shift``: how many characters stood before the guarded text in what Neo4j ran (``EXPLAIN ``).
@@ -186,11 +214,15 @@ def translate(error: neo4j_errors.Neo4jError, guarded: GuardedQuery, limits: Ana
     code = error.code or ""
     message = _without_excerpt(error.message or code, guarded, shift)
     if "TransactionTimedOut" in code or code.endswith("Transaction.Terminated") or "TransactionMarkedAsFailed" in code:
-        return AnalystError(400, f"the query ran longer than the time limit of {limits.timeout_seconds:g} s and was "
-                                 "stopped; narrow it (a label, a WHERE, a LIMIT)")
+        return AnalystError(
+            400,
+            f"the query ran longer than the time limit of {limits.timeout_seconds:g} s and was "
+            "stopped; narrow it (a label, a WHERE, a LIMIT)",
+        )
     if "MemoryPoolOutOfMemoryError" in code:
-        return AnalystError(400, "the query needed more memory than one query may use and was stopped; "
-                                 "narrow it or aggregate earlier")
+        return AnalystError(
+            400, "the query needed more memory than one query may use and was stopped; narrow it or aggregate earlier"
+        )
     if isinstance(error, neo4j_errors.CypherSyntaxError):
         return AnalystError(400, f"syntax error: {message}")
     if "AccessMode" in code or code.startswith("Neo.ClientError.Security"):
@@ -198,8 +230,7 @@ def translate(error: neo4j_errors.Neo4jError, guarded: GuardedQuery, limits: Ana
     if isinstance(error, neo4j_errors.ClientError) or code.startswith("Neo.DatabaseError.Statement"):
         return AnalystError(400, f"the query failed: {message}")
     log.warning("analyst query failed on the server: %s %s", code, error.message)
-    return AnalystError(503, f"the graph could not run the query ({code or 'no code'}); try again later",
-                        retry_after=2)
+    return AnalystError(503, f"the graph could not run the query ({code or 'no code'}); try again later", retry_after=2)
 
 
 _POSITION = re.compile(r"\s*\(line (\d+), column (\d+) \(offset: (\d+)\)\)")

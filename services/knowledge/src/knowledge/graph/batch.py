@@ -22,12 +22,11 @@ from typing import Any, NamedTuple
 
 import neo4j
 
+from knowledge.graph.handlers import mapping_for
+from knowledge.graph.writes import EventWrites, NodeKey
 from planspor_shared.canonical import canonical_json
 from planspor_shared.envelope import Envelope
 from planspor_shared.events import IntegrationEvent
-
-from knowledge.graph.handlers import mapping_for
-from knowledge.graph.writes import EventWrites, NodeKey
 
 EVENT_WRITE = (
     "MERGE (e:Event {id: ev.eid}) SET e += ev.event "
@@ -51,16 +50,28 @@ class EventToWrite(NamedTuple):
 def event_row(envelope: Envelope, chain_ok: bool) -> dict[str, Any]:
     """The ``ev`` of a statement: the Event node's properties, with its key, time and place in the chain."""
     return {
-        "eid": str(envelope.event_id), "t": envelope.occurred_at, "source": envelope.source,
+        "eid": str(envelope.event_id),
+        "t": envelope.occurred_at,
+        "source": envelope.source,
         "position": envelope.position,
         "event": {
-            "type": envelope.event_type, "source": envelope.source, "position": envelope.position,
-            "occurred_at": envelope.occurred_at, "actor_id": envelope.actor.id, "actor_name": envelope.actor.name,
-            "actor_role": envelope.actor.role, "hash": envelope.hash, "prev_hash": envelope.prev_hash,
-            "correlation_id": envelope.correlation_id, "causation_id": envelope.causation_id,
-            "schema_version": envelope.schema_version, "aggregate_id": envelope.aggregate_id,
-            "aggregate_version": envelope.aggregate_version, "payload": canonical_json(envelope.payload).decode(),
-            "chain_ok": chain_ok, "prov_type": "prov:Activity",
+            "type": envelope.event_type,
+            "source": envelope.source,
+            "position": envelope.position,
+            "occurred_at": envelope.occurred_at,
+            "actor_id": envelope.actor.id,
+            "actor_name": envelope.actor.name,
+            "actor_role": envelope.actor.role,
+            "hash": envelope.hash,
+            "prev_hash": envelope.prev_hash,
+            "correlation_id": envelope.correlation_id,
+            "causation_id": envelope.causation_id,
+            "schema_version": envelope.schema_version,
+            "aggregate_id": envelope.aggregate_id,
+            "aggregate_version": envelope.aggregate_version,
+            "payload": canonical_json(envelope.payload).decode(),
+            "chain_ok": chain_ok,
+            "prov_type": "prov:Activity",
         },
     }
 
@@ -80,8 +91,12 @@ def compile_event(event: EventToWrite) -> CompiledEvent:
     envelope = event.envelope
     writes = EventWrites(envelope)
     mapping_for(envelope.event_type, envelope.schema_version).write(writes, event.payload)
-    return CompiledEvent(tuple(writes.fragments), {**event_row(envelope, event.chain_ok), "ops": writes.params},
-                         frozenset(writes.touches), frozenset(writes.links_to - writes.touches))
+    return CompiledEvent(
+        tuple(writes.fragments),
+        {**event_row(envelope, event.chain_ok), "ops": writes.params},
+        frozenset(writes.touches),
+        frozenset(writes.links_to - writes.touches),
+    )
 
 
 @lru_cache(maxsize=512)
@@ -117,8 +132,11 @@ def schedule(compiled: Iterable[CompiledEvent]) -> Statements:
     touched: dict[NodeKey, int] = {}
     linked: dict[NodeKey, int] = {}
     for event in compiled:
-        after = max([touched.get(k, -1) for k in event.links_to]
-                    + [max(touched.get(k, -1), linked.get(k, -1)) for k in event.touches], default=-1)
+        after = max(
+            [touched.get(k, -1) for k in event.links_to]
+            + [max(touched.get(k, -1), linked.get(k, -1)) for k in event.touches],
+            default=-1,
+        )
         index = next((i for i in range(max(after, 0), len(groups)) if groups[i][0] == event.shape), None)
         if index is None:
             index = len(groups)

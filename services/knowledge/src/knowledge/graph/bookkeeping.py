@@ -55,16 +55,25 @@ async def set_checkpoints(tx: neo4j.AsyncManagedTransaction, checkpoints: Mappin
     """Move the checkpoints of the batch's sources in one statement, in the transaction of the facts."""
     if not checkpoints:
         return
-    await _run(tx, "UNWIND $rows AS row MATCH (c:Checkpoint {source: row.source}) "
-                   "SET c.position = row.position, c.hash = row.hash",
-               rows=[{"source": source, "position": position, "hash": hash_}
-                     for source, (position, hash_) in sorted(checkpoints.items())])
+    await _run(
+        tx,
+        "UNWIND $rows AS row MATCH (c:Checkpoint {source: row.source}) "
+        "SET c.position = row.position, c.hash = row.hash",
+        rows=[
+            {"source": source, "position": position, "hash": hash_}
+            for source, (position, hash_) in sorted(checkpoints.items())
+        ],
+    )
 
 
 async def event_hash_at(tx: neo4j.AsyncManagedTransaction, source: str, position: int) -> str | None:
     """The hash of the event applied at a position of a source, if one is."""
-    records = await _run(tx, "MATCH (e:Event {source: $source, position: $position}) RETURN e.hash AS hash",
-                         source=source, position=position)
+    records = await _run(
+        tx,
+        "MATCH (e:Event {source: $source, position: $position}) RETURN e.hash AS hash",
+        source=source,
+        position=position,
+    )
     return records[0]["hash"] if records else None
 
 
@@ -103,9 +112,18 @@ async def write_dead_letters(tx: neo4j.AsyncManagedTransaction, letters: Sequenc
         "UNWIND $rows AS row MERGE (d:DeadLetter {id: row.id}) ON CREATE SET d.source = row.source, "
         "d.position = row.position, d.subject = row.subject, d.reason = row.reason, d.raw = row.raw, "
         "d.first_seen_position = row.first_seen, d.status = 'open', d.version = $version",
-        rows=[{"id": d.id, "source": d.source, "position": d.position, "subject": d.subject, "reason": d.reason,
-               "raw": d.raw.decode("utf-8", errors="replace"), "first_seen": d.first_seen_position}
-              for d in letters],
+        rows=[
+            {
+                "id": d.id,
+                "source": d.source,
+                "position": d.position,
+                "subject": d.subject,
+                "reason": d.reason,
+                "raw": d.raw.decode("utf-8", errors="replace"),
+                "first_seen": d.first_seen_position,
+            }
+            for d in letters
+        ],
         version=FIRST_VERSION,
     )
 
@@ -118,19 +136,22 @@ async def list_dead_letters(tx: neo4j.AsyncManagedTransaction, status: str | Non
         tx,
         f"MATCH (d:DeadLetter) WHERE $status IS NULL OR d.status = $status RETURN {_AS_DICT} "
         "ORDER BY d.source, d.position, d.id",
-        status=status, first=FIRST_VERSION,
+        status=status,
+        first=FIRST_VERSION,
     )
     return [dict(r["d"]) for r in records]
 
 
 async def get_dead_letter(tx: neo4j.AsyncManagedTransaction, dead_letter_id: str) -> dict[str, Any] | None:
-    records = await _run(tx, f"MATCH (d:DeadLetter {{id: $id}}) RETURN {_AS_DICT}", id=dead_letter_id,
-                         first=FIRST_VERSION)
+    records = await _run(
+        tx, f"MATCH (d:DeadLetter {{id: $id}}) RETURN {_AS_DICT}", id=dead_letter_id, first=FIRST_VERSION
+    )
     return dict(records[0]["d"]) if records else None
 
 
-async def mark_dead_letter_replayed(tx: neo4j.AsyncManagedTransaction, dead_letter_id: str, event_id: str,
-                                    version: int) -> int | None:
+async def mark_dead_letter_replayed(
+    tx: neo4j.AsyncManagedTransaction, dead_letter_id: str, event_id: str, version: int
+) -> int | None:
     """Mark it replayed if it is still at ``version``; its new version, or None if it changed meanwhile.
 
     The first SET takes the node's write lock before the version is compared, so of two
@@ -142,7 +163,10 @@ async def mark_dead_letter_replayed(tx: neo4j.AsyncManagedTransaction, dead_lett
         "WITH d WHERE d.version = $version "
         "SET d.status = 'replayed', d.replayed_event_id = $event_id, d.version = $version + 1 "
         "RETURN d.version AS version",
-        id=dead_letter_id, event_id=event_id, version=version, first=FIRST_VERSION,
+        id=dead_letter_id,
+        event_id=event_id,
+        version=version,
+        first=FIRST_VERSION,
     )
     return records[0]["version"] if records else None
 
@@ -183,6 +207,9 @@ async def create_idempotency_record(tx: neo4j.AsyncManagedTransaction, record: I
         tx,
         "CREATE (:IdempotencyRecord {key: $key, command: $command, fingerprint: $fingerprint, answer: $answer, "
         "version: $version})",
-        key=record.key, command=record.command, fingerprint=record.fingerprint, answer=record.answer,
+        key=record.key,
+        command=record.command,
+        fingerprint=record.fingerprint,
+        answer=record.answer,
         version=record.version,
     )

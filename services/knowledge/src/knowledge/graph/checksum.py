@@ -20,8 +20,7 @@ import neo4j.time
 from planspor_shared.canonical import canonical_datetime, canonical_json
 
 NODES = (
-    "MATCH (n) WHERE NOT n:DeadLetter AND NOT n:IdempotencyRecord "
-    "RETURN labels(n) AS labels, properties(n) AS props"
+    "MATCH (n) WHERE NOT n:DeadLetter AND NOT n:IdempotencyRecord RETURN labels(n) AS labels, properties(n) AS props"
 )
 RELATIONSHIPS = (
     "MATCH (a)-[r]->(b) WHERE NOT a:DeadLetter AND NOT b:DeadLetter "
@@ -54,12 +53,17 @@ def node_line(labels: Iterable[str], props: dict[str, Any]) -> bytes:
     return canonical_json({"n": sorted(labels), "p": canonical_value(dict(props))})
 
 
-def relationship_line(a_labels: Iterable[str], a_key: Any, type_: str, props: dict[str, Any],
-                      b_labels: Iterable[str], b_key: Any) -> bytes:
-    return canonical_json({
-        "a": [sorted(a_labels), canonical_value(a_key)], "t": type_, "p": canonical_value(dict(props)),
-        "b": [sorted(b_labels), canonical_value(b_key)],
-    })
+def relationship_line(
+    a_labels: Iterable[str], a_key: Any, type_: str, props: dict[str, Any], b_labels: Iterable[str], b_key: Any
+) -> bytes:
+    return canonical_json(
+        {
+            "a": [sorted(a_labels), canonical_value(a_key)],
+            "t": type_,
+            "p": canonical_value(dict(props)),
+            "b": [sorted(b_labels), canonical_value(b_key)],
+        }
+    )
 
 
 def digest(lines: Iterable[bytes]) -> str:

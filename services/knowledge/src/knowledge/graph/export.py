@@ -29,8 +29,10 @@ async def export_prov(driver: neo4j.AsyncDriver, database: str | None = None) ->
     async def read(tx: neo4j.AsyncManagedTransaction) -> dict[str, Any]:
         nodes: dict[str, dict[str, Any]] = {}
         agents: dict[str, dict[str, Any]] = {}
-        result = await tx.run("MATCH (n) WHERE NOT n:DeadLetter AND NOT n:Checkpoint AND NOT n:IdempotencyRecord "
-                              "RETURN labels(n)[0] AS label, properties(n) AS props")
+        result = await tx.run(
+            "MATCH (n) WHERE NOT n:DeadLetter AND NOT n:Checkpoint AND NOT n:IdempotencyRecord "
+            "RETURN labels(n)[0] AS label, properties(n) AS props"
+        )
         async for r in result:
             label, p = r["label"], canonical_value(dict(r["props"]))
             iri = _iri(label, p.get("id"))
@@ -43,12 +45,18 @@ async def export_prov(driver: neo4j.AsyncDriver, database: str | None = None) ->
                 node["prov:startedAtTime"] = p["occurred_at"]
                 actor = f"planspor:actor/{p['actor_id']}"
                 node["prov:wasAssociatedWith"] = {"@id": actor}
-                agents[actor] = {"@id": actor, "@type": "prov:Agent", "planspor:name": p["actor_name"],
-                                 "planspor:role": p["actor_role"]}
+                agents[actor] = {
+                    "@id": actor,
+                    "@type": "prov:Agent",
+                    "planspor:name": p["actor_name"],
+                    "planspor:role": p["actor_role"],
+                }
             nodes[iri] = node
-        result = await tx.run("MATCH (a)-[r]->(b) WHERE NOT a:DeadLetter AND NOT a:Checkpoint "
-                              "RETURN labels(a)[0] AS al, a.id AS a, type(r) AS t, properties(r) AS p, "
-                              "labels(b)[0] AS bl, b.id AS b")
+        result = await tx.run(
+            "MATCH (a)-[r]->(b) WHERE NOT a:DeadLetter AND NOT a:Checkpoint "
+            "RETURN labels(a)[0] AS al, a.id AS a, type(r) AS t, properties(r) AS p, "
+            "labels(b)[0] AS bl, b.id AS b"
+        )
         async for r in result:
             a, b = _iri(r["al"], r["a"]), _iri(r["bl"], r["b"])
             if r["t"] == "CREATED":

@@ -10,11 +10,30 @@ from __future__ import annotations
 import neo4j
 
 FACT_LABELS: tuple[str, ...] = (
-    "Plan", "PlanStatus", "RevisionSchedule", "Goal", "Indicator", "Measurement",
-    "Strategy", "StrategyStatus", "KommuneplanAssessment", "StrategyItem", "StrategyItemVersion",
-    "Decision", "Body", "ExternalInput", "Evidence",
-    "Process", "ProcessPhase", "Participant", "Workshop", "Input", "PlanNeed", "Prioritisation",
-    "Ballot", "Recommendation",
+    "Plan",
+    "PlanStatus",
+    "RevisionSchedule",
+    "Goal",
+    "Indicator",
+    "Measurement",
+    "Strategy",
+    "StrategyStatus",
+    "KommuneplanAssessment",
+    "StrategyItem",
+    "StrategyItemVersion",
+    "Decision",
+    "Body",
+    "ExternalInput",
+    "Evidence",
+    "Process",
+    "ProcessPhase",
+    "Participant",
+    "Workshop",
+    "Input",
+    "PlanNeed",
+    "Prioritisation",
+    "Ballot",
+    "Recommendation",
 )
 """Every label a fact node may have: the projector and the checksum take labels only from here."""
 
@@ -41,6 +60,4 @@ async def ensure_constraints(driver: neo4j.AsyncDriver, database: str | None = N
 async def empty_graph(driver: neo4j.AsyncDriver, database: str | None = None) -> None:
     """Delete every node and relationship, in chunks so a large graph does not need one huge transaction."""
     async with driver.session(database=database) as session:
-        await (await session.run(
-            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
-        )).consume()
+        await (await session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS")).consume()

@@ -23,20 +23,60 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from knowledge.graph.schema import FACT_LABELS
 from planspor_shared.canonical import canonical_decimal, canonical_json
 from planspor_shared.envelope import Envelope
 from planspor_shared.events import IntegrationEvent, ValueObject
 
-from knowledge.graph.schema import FACT_LABELS
-
-RELATIONSHIPS: frozenset[str] = frozenset({
-    "PART_OF", "ANCHORED_IN", "MEASURED_BY", "HAS_MEASUREMENT", "CORRECTS", "HAD_STATUS", "HAD_REVISION_SCHEDULE",
-    "SET_IN", "INITIATED_THROUGH", "REPLACES", "MERGED_INTO", "SUB_GOAL_OF", "REPLACED_BY", "ADOPTED", "DECIDED",
-    "INFORMED_BY", "FROM_PROCESS", "HAS_ITEM", "HAD_VERSION", "CONCERNS", "FROM_NEED", "MERGE_INTO", "AMENDED_BY",
-    "REMOVED", "HAD_ASSESSMENT", "CITES", "MADE_BY", "MEMBER_OF", "ENROLLED_IN", "HAD_PHASE", "ATTENDED",
-    "RAISED_AT", "RAISED_BY", "DERIVED_FROM", "CANDIDATE", "ELIGIBLE", "CAST", "IN", "RANKS", "APPROVES",
-    "GIVES_DOTS", "RANKED", "COUNTED", "BASED_ON", "RECOMMENDS",
-})
+RELATIONSHIPS: frozenset[str] = frozenset(
+    {
+        "PART_OF",
+        "ANCHORED_IN",
+        "MEASURED_BY",
+        "HAS_MEASUREMENT",
+        "CORRECTS",
+        "HAD_STATUS",
+        "HAD_REVISION_SCHEDULE",
+        "SET_IN",
+        "INITIATED_THROUGH",
+        "REPLACES",
+        "MERGED_INTO",
+        "SUB_GOAL_OF",
+        "REPLACED_BY",
+        "ADOPTED",
+        "DECIDED",
+        "INFORMED_BY",
+        "FROM_PROCESS",
+        "HAS_ITEM",
+        "HAD_VERSION",
+        "CONCERNS",
+        "FROM_NEED",
+        "MERGE_INTO",
+        "AMENDED_BY",
+        "REMOVED",
+        "HAD_ASSESSMENT",
+        "CITES",
+        "MADE_BY",
+        "MEMBER_OF",
+        "ENROLLED_IN",
+        "HAD_PHASE",
+        "ATTENDED",
+        "RAISED_AT",
+        "RAISED_BY",
+        "DERIVED_FROM",
+        "CANDIDATE",
+        "ELIGIBLE",
+        "CAST",
+        "IN",
+        "RANKS",
+        "APPROVES",
+        "GIVES_DOTS",
+        "RANKED",
+        "COUNTED",
+        "BASED_ON",
+        "RECOMMENDS",
+    }
+)
 """Every relationship type a fact may have (besides the provenance types CREATED, CHANGED, FOLLOWS)."""
 
 ACTIVITIES = frozenset({"Process", "Workshop", "Prioritisation", "Decision"})
@@ -73,8 +113,9 @@ def as_property(value: Any) -> Any:
 
 def properties_of(payload: IntegrationEvent | ValueObject, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     """Every field of a payload (or a part of one) as node or relationship properties, but ``exclude``."""
-    return {name: as_property(field) for name, field in payload.model_dump(mode="python").items()
-            if name not in exclude}
+    return {
+        name: as_property(field) for name, field in payload.model_dump(mode="python").items() if name not in exclude
+    }
 
 
 def checked_label(label: str) -> str:
@@ -123,30 +164,51 @@ class EventWrites:
         self.fragment(
             f"MERGE (n:{checked_label(label)} {{id: p.id}}) SET n += p.props, n.since = ev.t, "
             f"n.prov_type = '{prov_type(label)}' REMOVE n.stub MERGE (e)-[:CREATED]->(n)",
-            id=node_id, props=dict(properties), touches=[(label, node_id)],
+            id=node_id,
+            props=dict(properties),
+            touches=[(label, node_id)],
         )
 
     def change(self, label: str, node_id: str, properties: Mapping[str, Any] | None = None) -> None:
         self.fragment(
             f"MERGE (n:{checked_label(label)} {{id: p.id}}) ON CREATE SET n.stub = true SET n += p.props "
             "MERGE (e)-[:CHANGED]->(n)",
-            id=node_id, props=dict(properties or {}), touches=[(label, node_id)],
+            id=node_id,
+            props=dict(properties or {}),
+            touches=[(label, node_id)],
         )
 
-    def link(self, from_label: str, from_id: str, relationship: str, to_label: str, to_id: str,
-             properties: Mapping[str, Any] | None = None) -> None:
+    def link(
+        self,
+        from_label: str,
+        from_id: str,
+        relationship: str,
+        to_label: str,
+        to_id: str,
+        properties: Mapping[str, Any] | None = None,
+    ) -> None:
         """A relationship for the event's period; the ends are stubs until their own events arrive."""
         self.fragment(
             f"MERGE (a:{checked_label(from_label)} {{id: p.a}}) ON CREATE SET a.stub = true "
             f"MERGE (b:{checked_label(to_label)} {{id: p.b}}) ON CREATE SET b.stub = true "
             f"MERGE (a)-[r:{checked_relationship(relationship)} {{created_by: ev.eid}}]->(b) "
             "ON CREATE SET r += p.props, r.since = ev.t",
-            a=from_id, b=to_id, props=dict(properties or {}), touches=[(from_label, from_id)],
+            a=from_id,
+            b=to_id,
+            props=dict(properties or {}),
+            touches=[(from_label, from_id)],
         )
         self.links_to.add((to_label, to_id))
 
-    def close(self, from_label: str, from_id: str, relationship: str, to_label: str, to_id: str | None = None,
-              end_target: bool = False) -> None:
+    def close(
+        self,
+        from_label: str,
+        from_id: str,
+        relationship: str,
+        to_label: str,
+        to_id: str | None = None,
+        end_target: bool = False,
+    ) -> None:
         """End the open period(s) of ``relationship`` from the node; with ``end_target`` the state node ends too."""
         target_end = ", b.until = ev.t, b.ended_by = ev.eid" if end_target else ""
         self.fragment(
@@ -154,11 +216,14 @@ class EventWrites:
             f"(b:{checked_label(to_label)}) "
             "WHERE r.until IS NULL AND (p.b IS NULL OR b.id = p.b) AND r.created_by <> ev.eid "
             f"SET r.until = ev.t, r.ended_by = ev.eid{target_end}",
-            a=from_id, b=to_id, touches=[(from_label, from_id), (to_label, to_id)],
+            a=from_id,
+            b=to_id,
+            touches=[(from_label, from_id), (to_label, to_id)],
         )
 
-    def state(self, owner_label: str, owner_id: str, relationship: str, state_label: str,
-              properties: Mapping[str, Any]) -> None:
+    def state(
+        self, owner_label: str, owner_id: str, relationship: str, state_label: str, properties: Mapping[str, Any]
+    ) -> None:
         """A new period of a changing attribute: close the open state, open a new one keyed by the event id."""
         self.close(owner_label, owner_id, relationship, state_label, end_target=True)
         self.create(state_label, self.event_id, properties)

@@ -22,9 +22,6 @@ from typing import Protocol
 
 import neo4j
 
-from planspor_shared.canonical import GENESIS_HASH
-from planspor_shared.events import REGISTRY, EventRegistry
-
 from knowledge.graph.batch import EventToWrite, write_events
 from knowledge.graph.bookkeeping import (
     Checkpoints,
@@ -36,8 +33,10 @@ from knowledge.graph.bookkeeping import (
     write_dead_letters,
 )
 from knowledge.graph.handlers import unmapped_reason
-from knowledge.pipeline.feed import FeedUnavailable, Feeds
+from knowledge.pipeline.feed import Feeds, FeedUnavailable
 from knowledge.pipeline.ordering import Arrangement, Incoming, arrange, decode_feed_item
+from planspor_shared.canonical import GENESIS_HASH
+from planspor_shared.events import REGISTRY, EventRegistry
 
 log = logging.getLogger("knowledge.graph_writer")
 
@@ -87,8 +86,14 @@ class BatchResult:
 class GraphWriter:
     """Applies batches of incoming events to the graph, in one transaction each."""
 
-    def __init__(self, driver: neo4j.AsyncDriver, feeds: Feeds | None = None, registry: EventRegistry = REGISTRY,
-                 database: str | None = None, checks: Sequence[EnvelopeCheck] = ENVELOPE_CHECKS) -> None:
+    def __init__(
+        self,
+        driver: neo4j.AsyncDriver,
+        feeds: Feeds | None = None,
+        registry: EventRegistry = REGISTRY,
+        database: str | None = None,
+        checks: Sequence[EnvelopeCheck] = ENVELOPE_CHECKS,
+    ) -> None:
         self.driver = driver
         self.feeds = feeds
         self.registry = registry
@@ -133,8 +138,12 @@ class GraphWriter:
         checkpoints = await lock_checkpoints(tx)
         arrangement: Arrangement = arrange(positions(checkpoints), items)
         result = BatchResult(skipped=len(arrangement.stale), held=len(arrangement.held))
-        letters = [DeadLetter(item.dead_letter_id, item.source, None, item.subject, item.reason or "no position",
-                              item.raw, None) for item in arrangement.unplaced]
+        letters = [
+            DeadLetter(
+                item.dead_letter_id, item.source, None, item.subject, item.reason or "no position", item.raw, None
+            )
+            for item in arrangement.unplaced
+        ]
         events: list[EventToWrite] = []
         moved: Checkpoints = {}
         for source, ready in sorted(arrangement.ready.items()):
@@ -146,8 +155,17 @@ class GraphWriter:
                     chain_ok = expected is None or item.envelope.prev_hash == expected
                     events.append(EventToWrite(item.envelope, item.payload, chain_ok))
                 else:
-                    letters.append(DeadLetter(item.dead_letter_id, source, item.position, item.subject,
-                                              reason or "not decoded", item.raw, position))
+                    letters.append(
+                        DeadLetter(
+                            item.dead_letter_id,
+                            source,
+                            item.position,
+                            item.subject,
+                            reason or "not decoded",
+                            item.raw,
+                            position,
+                        )
+                    )
                 position = item.position if item.position is not None else position
                 last_hash = item.claimed_hash
             moved[source] = checkpoints[source] = (position, last_hash)

@@ -78,10 +78,15 @@ def decode(
         known = _position_from_msg_id(msg_id)
         source, position = known if known else (None, None)
         return Incoming(raw, subject, source, position, reason=error.reason, via=via)
-    common = dict(raw=raw, subject=subject, source=envelope.source, position=envelope.position, envelope=envelope, via=via)
+    common = dict(
+        raw=raw, subject=subject, source=envelope.source, position=envelope.position, envelope=envelope, via=via
+    )
     if not envelope.verify(envelope.prev_hash):
-        return Incoming(**common, reason=f"hash mismatch: the content of {envelope.source}:{envelope.position} "
-                        f"does not hash to {envelope.hash}")
+        return Incoming(
+            **common,
+            reason=f"hash mismatch: the content of {envelope.source}:{envelope.position} "
+            f"does not hash to {envelope.hash}",
+        )
     try:
         payload = parse_payload(envelope, registry)
     except ContractError as error:

@@ -29,12 +29,11 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from planspor_shared.subjects import all_subjects, stream_name
-from planspor_runtime.bus import NatsAccess, NatsTarget
-from planspor_runtime.stream import stream_config
-
 from knowledge.pipeline.graph_writer import BatchResult, GraphWriter
 from knowledge.pipeline.ordering import decode
+from planspor_runtime.bus import NatsAccess, NatsTarget
+from planspor_runtime.stream import stream_config
+from planspor_shared.subjects import all_subjects, stream_name
 
 log = logging.getLogger("knowledge.projector")
 
@@ -42,8 +41,16 @@ log = logging.getLogger("knowledge.projector")
 class Projector:
     """The live consumer: fetch a batch, project it, ack what the graph now holds, nak the rest."""
 
-    def __init__(self, writer: GraphWriter, nats_url: NatsTarget, prefix: str, durable: str, batch_size: int = 200,
-                 fetch_timeout: float = 1.0, nak_delay: float = 1.0) -> None:
+    def __init__(
+        self,
+        writer: GraphWriter,
+        nats_url: NatsTarget,
+        prefix: str,
+        durable: str,
+        batch_size: int = 200,
+        fetch_timeout: float = 1.0,
+        nak_delay: float = 1.0,
+    ) -> None:
         self.writer = writer
         self.nats_url = nats_url
         self.prefix = prefix
@@ -60,17 +67,25 @@ class Projector:
 
     async def _subscribe(self) -> JetStreamContext.PullSubscription:
         access = NatsAccess.of(self.nats_url)
-        self._nc = await nats.connect(**access.connect_options(name=f"planspor-{self.durable}"),
-                                      max_reconnect_attempts=-1)
+        self._nc = await nats.connect(
+            **access.connect_options(name=f"planspor-{self.durable}"), max_reconnect_attempts=-1
+        )
         js = self._nc.jetstream()
         try:
             await js.stream_info(stream_name(self.prefix))
         except NotFoundError:
             await js.add_stream(stream_config(self.prefix, access.stream_replicas))
         self._subscription = await js.pull_subscribe(
-            all_subjects(self.prefix), durable=self.durable, stream=stream_name(self.prefix),
-            config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-                                  ack_wait=60, max_deliver=-1, max_ack_pending=-1),
+            all_subjects(self.prefix),
+            durable=self.durable,
+            stream=stream_name(self.prefix),
+            config=ConsumerConfig(
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=60,
+                max_deliver=-1,
+                max_ack_pending=-1,
+            ),
         )
         return self._subscription
 
@@ -80,7 +95,7 @@ class Projector:
             return None
         try:
             info = await self._subscription.consumer_info()
-        except Exception:  # whatever the connection's state: the lag is unknown now
+        except Exception:  # noqa: BLE001 - whatever the connection's state: the lag is unknown now
             return None
         return (info.num_pending or 0) + (info.num_ack_pending or 0)
 
@@ -92,7 +107,7 @@ class Projector:
                     messages = await self._fetch(subscription)
                 except NatsTimeout:
                     continue
-                except Exception as error:  # connection trouble: keep trying
+                except Exception as error:  # noqa: BLE001 - connection trouble: keep trying
                     self.last_error = f"fetch: {error}"
                     await asyncio.sleep(0.5)
                     continue
@@ -118,11 +133,12 @@ class Projector:
 
     async def handle(self, received: Iterable[Msg]) -> BatchResult | None:
         messages = list(received)
-        items = [decode(m.data, m.subject, (m.headers or {}).get("Nats-Msg-Id"), self.writer.registry)
-                 for m in messages]
+        items = [
+            decode(m.data, m.subject, (m.headers or {}).get("Nats-Msg-Id"), self.writer.registry) for m in messages
+        ]
         try:
             result = await self.writer.project(items)
-        except Exception as error:  # any failure: nothing committed, everything comes back
+        except Exception as error:  # noqa: BLE001 - any failure: nothing committed, everything comes back
             self.last_error = f"{type(error).__name__}: {error}"
             log.warning("batch of %d failed, nacked for redelivery: %s", len(messages), self.last_error)
             for message in messages:
@@ -147,5 +163,5 @@ async def _quietly(reply: Awaitable[None]) -> None:
     """An ack lost with the connection is not an error: the message comes back and is skipped by position."""
     try:
         await reply
-    except Exception as error:  # a lost connection: the message comes back
+    except Exception as error:  # noqa: BLE001 - a lost connection: the message comes back
         log.info("ack/nak not delivered: %s", error)

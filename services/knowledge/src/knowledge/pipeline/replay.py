@@ -22,9 +22,6 @@ from typing import Any
 import neo4j
 from neo4j.exceptions import ConstraintError
 
-from planspor_shared.canonical import GENESIS_HASH, canonical_json
-from planspor_runtime.application import ConcurrencyConflict, IdempotencyKeyReused, fingerprint
-
 from knowledge.errors import NotFound, ReplayRefused
 from knowledge.graph.batch import EventToWrite, write_events
 from knowledge.graph.bookkeeping import (
@@ -38,6 +35,8 @@ from knowledge.graph.bookkeeping import (
 )
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.ordering import decode
+from planspor_runtime.application import ConcurrencyConflict, IdempotencyKeyReused, fingerprint
+from planspor_shared.canonical import GENESIS_HASH, canonical_json
 
 COMMAND = "replay_dead_letter"
 
@@ -50,8 +49,9 @@ class ReplayAnswer:
     version: int
 
 
-async def replay_dead_letter(writer: GraphWriter, dead_letter_id: str, *, expected_version: int | None = None,
-                             idempotency_key: str | None = None) -> ReplayAnswer:
+async def replay_dead_letter(
+    writer: GraphWriter, dead_letter_id: str, *, expected_version: int | None = None, idempotency_key: str | None = None
+) -> ReplayAnswer:
     """Apply a dead letter again; one replayed already answers as it did (it is not applied twice)."""
     print_ = fingerprint(COMMAND, {"dead_letter_id": dead_letter_id}, expected_version)
     if idempotency_key:
@@ -61,15 +61,22 @@ async def replay_dead_letter(writer: GraphWriter, dead_letter_id: str, *, expect
     letter = await _dead_letter(writer, dead_letter_id)
     version = int(letter["version"])
     if expected_version is not None and expected_version != version:
-        raise ConcurrencyConflict(f"dead letter {dead_letter_id!r} is at version {version}, not {expected_version}: "
-                                  "read it again (GET /api/v1/dead-letters/{id}) and decide again")
+        raise ConcurrencyConflict(
+            f"dead letter {dead_letter_id!r} is at version {version}, not {expected_version}: "
+            "read it again (GET /api/v1/dead-letters/{id}) and decide again"
+        )
     applied_now = letter.get("status") != "replayed"
-    event_id: str | None = await _apply(writer, dead_letter_id, letter) if applied_now \
-        else letter.get("replayed_event_id")
-    answer = ReplayAnswer({"id": dead_letter_id, "status": "replayed", "event_id": event_id},
-                          version + 1 if applied_now else version)
-    kept = IdempotencyRecord(idempotency_key, COMMAND, print_, canonical_json(answer.body).decode(),
-                             answer.version) if idempotency_key else None
+    event_id: str | None = (
+        await _apply(writer, dead_letter_id, letter) if applied_now else letter.get("replayed_event_id")
+    )
+    answer = ReplayAnswer(
+        {"id": dead_letter_id, "status": "replayed", "event_id": event_id}, version + 1 if applied_now else version
+    )
+    kept = (
+        IdempotencyRecord(idempotency_key, COMMAND, print_, canonical_json(answer.body).decode(), answer.version)
+        if idempotency_key
+        else None
+    )
     if not applied_now and kept is None:
         return answer
 
@@ -128,9 +135,8 @@ async def _apply(writer: GraphWriter, dead_letter_id: str, letter: dict[str, Any
         chain_ok = expected is None or expected == envelope.prev_hash
         await write_events(tx, [EventToWrite(envelope, payload, chain_ok)])
 
-    async with writer.lock:
-        async with writer.driver.session(database=writer.database) as session:
-            await session.execute_write(apply)
+    async with writer.lock, writer.driver.session(database=writer.database) as session:
+        await session.execute_write(apply)
     return str(envelope.event_id)
 
 
@@ -141,6 +147,8 @@ async def _earlier_answer(writer: GraphWriter, key: str, print_: str) -> ReplayA
     if record is None:
         return None
     if record.fingerprint != print_:
-        raise IdempotencyKeyReused(f"Idempotency-Key {key!r} was first used for a different request "
-                                   f"({record.command}): use a new key for a new request")
+        raise IdempotencyKeyReused(
+            f"Idempotency-Key {key!r} was first used for a different request "
+            f"({record.command}): use a new key for a new request"
+        )
     return ReplayAnswer(json.loads(record.answer), record.version)

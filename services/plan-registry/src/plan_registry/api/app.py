@@ -15,15 +15,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from planspor_runtime.docs import serve_docs_locally
-from planspor_runtime.access import Access
-
 from plan_registry.api import decisions, goals, health, indicators, plans, strategies
 from plan_registry.api.reads import reads
 from plan_registry.application import KINDS, PlanRegistry
+from planspor_runtime.access import Access
+from planspor_runtime.docs import serve_docs_locally
 
-PATHS = {"goal": "goals", "indicator": "indicators", "plan": "plans", "decision": "decisions",
-         "strategy": "strategies"}
+PATHS = {"goal": "goals", "indicator": "indicators", "plan": "plans", "decision": "decisions", "strategy": "strategies"}
 """Where each kind's resources live under ``/api/v1``."""
 
 

@@ -8,12 +8,11 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from planspor_runtime.http import IdempotencyKey
-from planspor_runtime.problems import COMMAND_PROBLEMS
-
 from plan_registry.api.dependencies import PlannerMeta, Registry
 from plan_registry.api.models import CommandAnswer, LongText, Model, Text, answered
 from plan_registry.domain import Amendment, AmendmentChange, Body, DecisionOutcome, StrategyAction
+from planspor_runtime.http import IdempotencyKey
+from planspor_runtime.problems import COMMAND_PROBLEMS
 
 router = APIRouter(prefix="/decisions", tags=["decisions"], responses=COMMAND_PROBLEMS)
 
@@ -50,9 +49,11 @@ class DecisionIn(Model):
 
 
 @router.post("", status_code=201, summary="Record a formal decision (vedtak)")
-def record_decision(body: DecisionIn, app: Registry, meta: PlannerMeta, response: Response,
-                    key: IdempotencyKey = None) -> CommandAnswer:
+def record_decision(
+    body: DecisionIn, app: Registry, meta: PlannerMeta, response: Response, key: IdempotencyKey = None
+) -> CommandAnswer:
     amendments = [Amendment(**a.model_dump()) for a in body.amendments]
-    result = app.record_decision(amendments=amendments, meta=meta, idempotency_key=key,
-                                 **body.model_dump(exclude={"amendments"}))
+    result = app.record_decision(
+        amendments=amendments, meta=meta, idempotency_key=key, **body.model_dump(exclude={"amendments"})
+    )
     return answered(result, response)

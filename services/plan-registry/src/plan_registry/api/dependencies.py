@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+
+from plan_registry.application import PlanRegistry
 from planspor_runtime.access import Role
 from planspor_runtime.http import ExpectedVersion, meta_of, role_guard
 from planspor_shared.meta import Meta
-
-from plan_registry.application import PlanRegistry
 
 READERS = (Role.PLANNER, Role.ANALYST, Role.AUDITOR)
 """Reads: planners, analysts and auditors."""

@@ -7,11 +7,10 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from planspor_runtime.http import IdempotencyKey
-from planspor_runtime.problems import COMMAND_PROBLEMS
-
 from plan_registry.api.dependencies import PlannerMeta, Registry
 from plan_registry.api.models import CommandAnswer, Model, Text, answered
+from planspor_runtime.http import IdempotencyKey
+from planspor_runtime.problems import COMMAND_PROBLEMS
 
 router = APIRouter(prefix="/goals", tags=["goals"], responses=COMMAND_PROBLEMS)
 
@@ -25,6 +24,7 @@ class GoalIn(Model):
 
 
 @router.post("", status_code=201, summary="Define a goal of the samfunnsdel")
-def define_goal(body: GoalIn, app: Registry, meta: PlannerMeta, response: Response,
-                key: IdempotencyKey = None) -> CommandAnswer:
+def define_goal(
+    body: GoalIn, app: Registry, meta: PlannerMeta, response: Response, key: IdempotencyKey = None
+) -> CommandAnswer:
     return answered(app.define_goal(meta=meta, idempotency_key=key, **body.model_dump()), response)

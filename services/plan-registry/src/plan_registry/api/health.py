@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from planspor_runtime.problems import READ_PROBLEMS
-
 from plan_registry.api.dependencies import OPERATE, Registry
+from planspor_runtime.problems import READ_PROBLEMS
 
 router = APIRouter(tags=["health"])
 
@@ -16,7 +15,6 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/health", summary="Health of the service and its store", dependencies=OPERATE,
-            responses=READ_PROBLEMS)
+@router.get("/health", summary="Health of the service and its store", dependencies=OPERATE, responses=READ_PROBLEMS)
 def health(app: Registry) -> dict[str, str | int]:
     return {"status": "ok", "service": "plan-registry", "position": app.recorder.max_notification_id() or 0}

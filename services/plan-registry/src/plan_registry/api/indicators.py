@@ -9,12 +9,11 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from planspor_runtime.http import IdempotencyKey
-from planspor_runtime.problems import COMMAND_PROBLEMS
-
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
 from plan_registry.api.models import CommandAnswer, Model, Text, answered
 from plan_registry.domain import IndicatorSource
+from planspor_runtime.http import IdempotencyKey
+from planspor_runtime.problems import COMMAND_PROBLEMS
 
 router = APIRouter(prefix="/indicators", tags=["indicators"], responses=COMMAND_PROBLEMS)
 
@@ -44,22 +43,40 @@ class CorrectionIn(Model):
 
 
 @router.post("", status_code=201, summary="Define an indicator of a goal")
-def define_indicator(body: IndicatorIn, app: Registry, meta: PlannerMeta, response: Response,
-                     key: IdempotencyKey = None) -> CommandAnswer:
+def define_indicator(
+    body: IndicatorIn, app: Registry, meta: PlannerMeta, response: Response, key: IdempotencyKey = None
+) -> CommandAnswer:
     return answered(app.define_indicator(meta=meta, idempotency_key=key, **body.model_dump()), response)
 
 
 @router.post("/{indicator_id}/measurements", summary="Record the value for a period")
-def measure(indicator_id: UUID, body: MeasurementIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion,
-            response: Response, key: IdempotencyKey = None) -> CommandAnswer:
-    result = app.record_measurement(indicator_id, meta=meta, idempotency_key=key, expected_version=version,
-                                    **body.model_dump())
+def measure(
+    indicator_id: UUID,
+    body: MeasurementIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> CommandAnswer:
+    result = app.record_measurement(
+        indicator_id, meta=meta, idempotency_key=key, expected_version=version, **body.model_dump()
+    )
     return answered(result, response)
 
 
 @router.post("/{indicator_id}/measurements/{period}/corrections", summary="Correct a period's value (its own event)")
-def correct(indicator_id: UUID, period: str, body: CorrectionIn, app: Registry, meta: PlannerMeta,
-            version: ExpectedVersion, response: Response, key: IdempotencyKey = None) -> CommandAnswer:
-    result = app.correct_measurement(indicator_id, period=period, meta=meta, idempotency_key=key,
-                                     expected_version=version, **body.model_dump())
+def correct(
+    indicator_id: UUID,
+    period: str,
+    body: CorrectionIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> CommandAnswer:
+    result = app.correct_measurement(
+        indicator_id, period=period, meta=meta, idempotency_key=key, expected_version=version, **body.model_dump()
+    )
     return answered(result, response)

@@ -8,10 +8,9 @@ from uuid import UUID, uuid4, uuid5
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from plan_registry.domain import NAMESPACE
 from planspor_runtime.application import CommandResult
 from planspor_runtime.http import answer
-
-from plan_registry.domain import NAMESPACE
 
 Text = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
 LongText = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"\S")]
@@ -29,8 +28,9 @@ class CommandAnswer(BaseModel):
     id: UUID
     version: int = Field(examples=[3])
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "0d9d6c6e-4c55-4f0e-9a43-3e3bd0d6a1b2",
-                                                                 "version": 1}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"id": "0d9d6c6e-4c55-4f0e-9a43-3e3bd0d6a1b2", "version": 1}]}
+    )
 
 
 class HistoryEvent(BaseModel):

@@ -10,15 +10,14 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from planspor_runtime.application import CommandResult
-from planspor_runtime.http import IdempotencyKey
-from planspor_runtime.problems import COMMAND_PROBLEMS
-from planspor_shared.meta import Meta
-
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
 from plan_registry.api.models import CommandAnswer, Model, Text, answered
 from plan_registry.application import PlanRegistry
 from plan_registry.domain import PlanType
+from planspor_runtime.application import CommandResult
+from planspor_runtime.http import IdempotencyKey
+from planspor_runtime.problems import COMMAND_PROBLEMS
+from planspor_shared.meta import Meta
 
 router = APIRouter(prefix="/plans", tags=["plans"], responses=COMMAND_PROBLEMS)
 
@@ -39,8 +38,17 @@ class StepIn(Model):
     """A dated step of the lifecycle (notice of start, planprogram adopted, consultation opened/closed, ...)."""
 
     action: Literal["step"]
-    to: Literal["notice_of_start", "planprogram_adopted", "in_preparation", "first_treatment",
-                "consultation_open", "consultation_closed", "announced", "in_force", "under_revision"]
+    to: Literal[
+        "notice_of_start",
+        "planprogram_adopted",
+        "in_preparation",
+        "first_treatment",
+        "consultation_open",
+        "consultation_closed",
+        "announced",
+        "in_force",
+        "under_revision",
+    ]
     on: date
     decision_id: UUID | None = None
 
@@ -85,54 +93,97 @@ class RevisionIn(Model):
 
 
 @router.post("", status_code=201, summary="Propose a plan")
-def propose_plan(body: PlanIn, app: Registry, meta: PlannerMeta, response: Response,
-                 key: IdempotencyKey = None) -> CommandAnswer:
+def propose_plan(
+    body: PlanIn, app: Registry, meta: PlannerMeta, response: Response, key: IdempotencyKey = None
+) -> CommandAnswer:
     return answered(app.propose_plan(meta=meta, idempotency_key=key, **body.model_dump()), response)
 
 
-@router.post("/{plan_id}/status-changes", summary="Move the plan along its lifecycle",
-             description="`step` records a dated step; `adopt`, `repeal`, `replace` and `merge` need a decision. "
-             "A statutory plan is adopted only with an adopted planprogram (PBL §4-1) and a six-week "
-             "consultation (PBL §11-14) on record; the kommuneplan only by the kommunestyre (PBL §11-15).")
-def change_status(plan_id: UUID, body: StatusChangeIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion,
-                  response: Response, key: IdempotencyKey = None) -> CommandAnswer:
+@router.post(
+    "/{plan_id}/status-changes",
+    summary="Move the plan along its lifecycle",
+    description="`step` records a dated step; `adopt`, `repeal`, `replace` and `merge` need a decision. "
+    "A statutory plan is adopted only with an adopted planprogram (PBL §4-1) and a six-week "
+    "consultation (PBL §11-14) on record; the kommuneplan only by the kommunestyre (PBL §11-15).",
+)
+def change_status(
+    plan_id: UUID,
+    body: StatusChangeIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> CommandAnswer:
     return answered(_change_status(app, plan_id, body, meta=meta, key=key, version=version), response)
 
 
-def _change_status(app: PlanRegistry, plan_id: UUID, body: StatusChange, *, meta: Meta, key: str | None,
-                   version: int | None) -> CommandResult:
+def _change_status(
+    app: PlanRegistry, plan_id: UUID, body: StatusChange, *, meta: Meta, key: str | None, version: int | None
+) -> CommandResult:
     if isinstance(body, StepIn):
-        return app.advance_plan(plan_id, to=body.to, on=body.on, decision_id=body.decision_id, meta=meta,
-                                idempotency_key=key, expected_version=version)
+        return app.advance_plan(
+            plan_id,
+            to=body.to,
+            on=body.on,
+            decision_id=body.decision_id,
+            meta=meta,
+            idempotency_key=key,
+            expected_version=version,
+        )
     if isinstance(body, AdoptPlanIn):
-        return app.adopt_plan(plan_id, decision_id=body.decision_id, meta=meta, idempotency_key=key,
-                              expected_version=version)
+        return app.adopt_plan(
+            plan_id, decision_id=body.decision_id, meta=meta, idempotency_key=key, expected_version=version
+        )
     if isinstance(body, RepealPlanIn):
-        return app.repeal_plan(plan_id, decision_id=body.decision_id, meta=meta, idempotency_key=key,
-                               expected_version=version)
+        return app.repeal_plan(
+            plan_id, decision_id=body.decision_id, meta=meta, idempotency_key=key, expected_version=version
+        )
     if isinstance(body, ReplacePlanIn):
-        return app.replace_plan(plan_id, successor_id=body.successor_id, decision_id=body.decision_id, meta=meta,
-                                idempotency_key=key, expected_version=version)
-    return app.merge_plan(plan_id, target_id=body.target_id, decision_id=body.decision_id, meta=meta,
-                          idempotency_key=key, expected_version=version)
+        return app.replace_plan(
+            plan_id,
+            successor_id=body.successor_id,
+            decision_id=body.decision_id,
+            meta=meta,
+            idempotency_key=key,
+            expected_version=version,
+        )
+    return app.merge_plan(
+        plan_id,
+        target_id=body.target_id,
+        decision_id=body.decision_id,
+        meta=meta,
+        idempotency_key=key,
+        expected_version=version,
+    )
 
 
 @router.post("/{plan_id}/anchors", summary="Anchor the plan in a samfunnsdel goal")
-def anchor(plan_id: UUID, body: AnchorIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion,
-           response: Response, key: IdempotencyKey = None) -> CommandAnswer:
+def anchor(
+    plan_id: UUID,
+    body: AnchorIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> CommandAnswer:
     result = app.anchor_plan(plan_id, goal_id=body.goal_id, meta=meta, idempotency_key=key, expected_version=version)
     return answered(result, response)
 
 
 @router.put("/{plan_id}/parent", summary="Place the plan in the hierarchy (no cycles)")
-def move(plan_id: UUID, body: ParentIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion,
-         response: Response) -> CommandAnswer:
-    return answered(app.move_plan(plan_id, parent_plan_id=body.parent_plan_id, meta=meta, expected_version=version),
-                    response)
+def move(
+    plan_id: UUID, body: ParentIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion, response: Response
+) -> CommandAnswer:
+    return answered(
+        app.move_plan(plan_id, parent_plan_id=body.parent_plan_id, meta=meta, expected_version=version), response
+    )
 
 
 @router.put("/{plan_id}/revision-schedule", summary="When the plan is next revised")
-def schedule(plan_id: UUID, body: RevisionIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion,
-             response: Response) -> CommandAnswer:
+def schedule(
+    plan_id: UUID, body: RevisionIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion, response: Response
+) -> CommandAnswer:
     result = app.schedule_revision(plan_id, due=body.due, reason=body.reason, meta=meta, expected_version=version)
     return answered(result, response)

@@ -7,11 +7,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from planspor_runtime.http import etag
-from planspor_runtime.problems import READ_PROBLEMS
-
 from plan_registry.api.dependencies import READ, Registry
 from plan_registry.api.models import HistoryEvent
+from planspor_runtime.http import etag
+from planspor_runtime.problems import READ_PROBLEMS
 
 DEFAULT_LIMIT = 1000
 
@@ -24,15 +23,20 @@ def reads(kind: str, path: str) -> APIRouter:
     def list_all(app: Registry, limit: int = Query(DEFAULT_LIMIT, ge=0)) -> list[dict[str, Any]]:
         return app.states(kind, limit=limit)
 
-    @router.get("/{aggregate_id}", summary=f"One of the {path}", response_model=dict[str, Any],
-                description="Current state; the ETag header is the version to send as If-Match.")
+    @router.get(
+        "/{aggregate_id}",
+        summary=f"One of the {path}",
+        response_model=dict[str, Any],
+        description="Current state; the ETag header is the version to send as If-Match.",
+    )
     def get_one(aggregate_id: UUID, app: Registry, response: Response) -> dict[str, Any]:
         state = app.state(kind, aggregate_id)
         etag(response, state["version"])
         return state
 
-    @router.get("/{aggregate_id}/history", summary=f"Stored events of one of the {path}",
-                response_model=list[HistoryEvent])
+    @router.get(
+        "/{aggregate_id}/history", summary=f"Stored events of one of the {path}", response_model=list[HistoryEvent]
+    )
     def history(aggregate_id: UUID, app: Registry) -> list[HistoryEvent]:
         return [HistoryEvent(**e) for e in app.history_of(kind, aggregate_id)]
 

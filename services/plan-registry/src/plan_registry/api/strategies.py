@@ -10,12 +10,11 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from planspor_runtime.http import IdempotencyKey
-from planspor_runtime.problems import COMMAND_PROBLEMS
-
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
 from plan_registry.api.models import CommandAnswer, LongText, Model, Text, answered, new_id
 from plan_registry.domain import EvidenceKind, KommuneplanAssessment, PartyKind, PlanType, StrategyAction
+from planspor_runtime.http import IdempotencyKey
+from planspor_runtime.problems import COMMAND_PROBLEMS
 
 router = APIRouter(prefix="/strategies", tags=["strategies"], responses=COMMAND_PROBLEMS)
 
@@ -75,74 +74,157 @@ class AdoptionIn(Model):
 
 
 @router.post("", status_code=201, summary="Draft the plan strategy of an election period")
-def draft(body: StrategyIn, app: Registry, meta: PlannerMeta, response: Response,
-          key: IdempotencyKey = None) -> CommandAnswer:
+def draft(
+    body: StrategyIn, app: Registry, meta: PlannerMeta, response: Response, key: IdempotencyKey = None
+) -> CommandAnswer:
     return answered(app.draft_strategy(meta=meta, idempotency_key=key, **body.model_dump()), response)
 
 
-@router.post("/{strategy_id}/items", status_code=201, summary="Add an item (one plan)",
-             description="After publication only a council amendment changes items.")
-def add_item(strategy_id: UUID, body: NewItemIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion,
-             response: Response, key: IdempotencyKey = None) -> CommandAnswer:
-    result = app.set_strategy_item(strategy_id, item_id=body.item_id or new_id(key), meta=meta, idempotency_key=key,
-                                   expected_version=version, **body.model_dump(exclude={"item_id"}))
+@router.post(
+    "/{strategy_id}/items",
+    status_code=201,
+    summary="Add an item (one plan)",
+    description="After publication only a council amendment changes items.",
+)
+def add_item(
+    strategy_id: UUID,
+    body: NewItemIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> CommandAnswer:
+    result = app.set_strategy_item(
+        strategy_id,
+        item_id=body.item_id or new_id(key),
+        meta=meta,
+        idempotency_key=key,
+        expected_version=version,
+        **body.model_dump(exclude={"item_id"}),
+    )
     return answered(result, response)
 
 
 @router.put("/{strategy_id}/items/{item_id}", summary="Set (create or change) an item")
-def set_item(strategy_id: UUID, item_id: UUID, body: ItemIn, app: Registry, meta: PlannerMeta,
-             version: ExpectedVersion, response: Response) -> CommandAnswer:
-    result = app.set_strategy_item(strategy_id, item_id=item_id, meta=meta, expected_version=version,
-                                   **body.model_dump())
+def set_item(
+    strategy_id: UUID,
+    item_id: UUID,
+    body: ItemIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+) -> CommandAnswer:
+    result = app.set_strategy_item(
+        strategy_id, item_id=item_id, meta=meta, expected_version=version, **body.model_dump()
+    )
     return answered(result, response)
 
 
 @router.delete("/{strategy_id}/items/{item_id}", summary="Remove an item")
-def remove_item(strategy_id: UUID, item_id: UUID, app: Registry, meta: PlannerMeta, version: ExpectedVersion,
-                response: Response) -> CommandAnswer:
-    return answered(app.remove_strategy_item(strategy_id, item_id=item_id, meta=meta, expected_version=version),
-                    response)
+def remove_item(
+    strategy_id: UUID, item_id: UUID, app: Registry, meta: PlannerMeta, version: ExpectedVersion, response: Response
+) -> CommandAnswer:
+    return answered(
+        app.remove_strategy_item(strategy_id, item_id=item_id, meta=meta, expected_version=version), response
+    )
 
 
-@router.put("/{strategy_id}/kommuneplan-assessment",
-            summary="Revise or continue the samfunnsdel and arealdel (PBL §10-1)")
-def assess(strategy_id: UUID, body: AssessmentIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion,
-           response: Response) -> CommandAnswer:
+@router.put(
+    "/{strategy_id}/kommuneplan-assessment", summary="Revise or continue the samfunnsdel and arealdel (PBL §10-1)"
+)
+def assess(
+    strategy_id: UUID,
+    body: AssessmentIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+) -> CommandAnswer:
     result = app.assess_kommuneplan(strategy_id, meta=meta, expected_version=version, **body.model_dump())
     return answered(result, response)
 
 
-@router.post("/{strategy_id}/external-inputs", status_code=201,
-             summary="Record an input from the state, a regional body or a neighbour")
-def receive_input(strategy_id: UUID, body: ExternalInputIn, app: Registry, meta: PlannerMeta,
-                  version: ExpectedVersion, response: Response, key: IdempotencyKey = None) -> CommandAnswer:
-    result = app.receive_input(strategy_id, input_id=body.input_id or new_id(key), meta=meta, idempotency_key=key,
-                               expected_version=version, **body.model_dump(exclude={"input_id"}))
+@router.post(
+    "/{strategy_id}/external-inputs",
+    status_code=201,
+    summary="Record an input from the state, a regional body or a neighbour",
+)
+def receive_input(
+    strategy_id: UUID,
+    body: ExternalInputIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> CommandAnswer:
+    result = app.receive_input(
+        strategy_id,
+        input_id=body.input_id or new_id(key),
+        meta=meta,
+        idempotency_key=key,
+        expected_version=version,
+        **body.model_dump(exclude={"input_id"}),
+    )
     return answered(result, response)
 
 
 @router.post("/{strategy_id}/evidence", status_code=201, summary="Cite a document of the knowledge base")
-def cite(strategy_id: UUID, body: EvidenceIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion,
-         response: Response, key: IdempotencyKey = None) -> CommandAnswer:
-    result = app.cite_evidence(strategy_id, evidence_id=body.evidence_id or new_id(key), meta=meta, idempotency_key=key,
-                               expected_version=version, **body.model_dump(exclude={"evidence_id"}))
+def cite(
+    strategy_id: UUID,
+    body: EvidenceIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> CommandAnswer:
+    result = app.cite_evidence(
+        strategy_id,
+        evidence_id=body.evidence_id or new_id(key),
+        meta=meta,
+        idempotency_key=key,
+        expected_version=version,
+        **body.model_dump(exclude={"evidence_id"}),
+    )
     return answered(result, response)
 
 
 @router.post("/{strategy_id}/publication", summary="Publish the proposal (30-day clock)")
-def publish(strategy_id: UUID, body: PublicationIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion,
-            response: Response, key: IdempotencyKey = None) -> CommandAnswer:
-    result = app.publish_strategy(strategy_id, meta=meta, idempotency_key=key, expected_version=version,
-                                  **body.model_dump())
+def publish(
+    strategy_id: UUID,
+    body: PublicationIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> CommandAnswer:
+    result = app.publish_strategy(
+        strategy_id, meta=meta, idempotency_key=key, expected_version=version, **body.model_dump()
+    )
     return answered(result, response)
 
 
-@router.post("/{strategy_id}/adoption", summary="Adopt by a decision of the kommunestyre",
-             description="PBL §10-1: by the municipal council, the kommuneplan assessed, the proposal published at "
-             "least 30 days before the meeting. Adopted amendments of the decision that change items are "
-             "applied first, each as its own event caused by the decision.")
-def adopt(strategy_id: UUID, body: AdoptionIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion,
-          response: Response, key: IdempotencyKey = None) -> CommandAnswer:
-    result = app.adopt_strategy(strategy_id, decision_id=body.decision_id, meta=meta, idempotency_key=key,
-                                expected_version=version)
+@router.post(
+    "/{strategy_id}/adoption",
+    summary="Adopt by a decision of the kommunestyre",
+    description="PBL §10-1: by the municipal council, the kommuneplan assessed, the proposal published at "
+    "least 30 days before the meeting. Adopted amendments of the decision that change items are "
+    "applied first, each as its own event caused by the decision.",
+)
+def adopt(
+    strategy_id: UUID,
+    body: AdoptionIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> CommandAnswer:
+    result = app.adopt_strategy(
+        strategy_id, decision_id=body.decision_id, meta=meta, idempotency_key=key, expected_version=version
+    )
     return answered(result, response)

@@ -24,4 +24,3 @@ class PlanRegistry(GoalCommands, PlanCommands, DecisionCommands, StrategyCommand
 
     name = "plan_registry"
     labels = {PlanStrategy: "strategy"}
-

@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from datetime import date
 from uuid import UUID
 
+from plan_registry.domain import Amendment, Decision, Plan, PlanStrategy
 from planspor_runtime.application import Changed, CommandResult, ServiceApplication
 from planspor_shared.meta import Meta
-
-from plan_registry.domain import Amendment, Decision, Plan, PlanStrategy
 
 
 class DecisionCommands(ServiceApplication):
@@ -41,15 +40,40 @@ class DecisionCommands(ServiceApplication):
                 self.get(PlanStrategy, strategy_id)
             for plan_id in concerned:
                 self.get(Plan, plan_id)
-            return Changed(Decision.record(
-                body=body, case_number=case_number, meeting_date=meeting_date, subject=subject, outcome=outcome,
-                body_name=body_name, text=text, votes_for=votes_for, votes_against=votes_against,
-                votes_blank=votes_blank, unanimous=unanimous, amendments=listed, strategy_id=strategy_id,
-                plan_ids=concerned, meta=meta,
-            ))
+            return Changed(
+                Decision.record(
+                    body=body,
+                    case_number=case_number,
+                    meeting_date=meeting_date,
+                    subject=subject,
+                    outcome=outcome,
+                    body_name=body_name,
+                    text=text,
+                    votes_for=votes_for,
+                    votes_against=votes_against,
+                    votes_blank=votes_blank,
+                    unanimous=unanimous,
+                    amendments=listed,
+                    strategy_id=strategy_id,
+                    plan_ids=concerned,
+                    meta=meta,
+                )
+            )
 
-        request = dict(body=body, case_number=case_number, meeting_date=meeting_date, subject=subject,
-                       outcome=outcome, body_name=body_name, text=text, votes_for=votes_for,
-                       votes_against=votes_against, votes_blank=votes_blank, unanimous=unanimous,
-                       amendments=listed, strategy_id=strategy_id, plan_ids=concerned)
+        request = dict(
+            body=body,
+            case_number=case_number,
+            meeting_date=meeting_date,
+            subject=subject,
+            outcome=outcome,
+            body_name=body_name,
+            text=text,
+            votes_for=votes_for,
+            votes_against=votes_against,
+            votes_blank=votes_blank,
+            unanimous=unanimous,
+            amendments=listed,
+            strategy_id=strategy_id,
+            plan_ids=concerned,
+        )
         return self.command("record_decision", request, run, idempotency_key=idempotency_key)

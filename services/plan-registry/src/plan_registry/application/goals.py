@@ -7,10 +7,9 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+from plan_registry.domain import Goal, Indicator, Plan
 from planspor_runtime.application import Changed, CommandResult, ServiceApplication
 from planspor_shared.meta import Meta
-
-from plan_registry.domain import Goal, Indicator, Plan
 
 
 class GoalCommands(ServiceApplication):
@@ -32,11 +31,24 @@ class GoalCommands(ServiceApplication):
             parent = self.get(Goal, parent_goal_id) if parent_goal_id else None
             if samfunnsdel_plan_id:
                 self.get(Plan, samfunnsdel_plan_id)
-            return Changed(Goal.define(title=title, description=description, parent=parent,
-                                       samfunnsdel_plan_id=samfunnsdel_plan_id, sdg_targets=targets, meta=meta))
+            return Changed(
+                Goal.define(
+                    title=title,
+                    description=description,
+                    parent=parent,
+                    samfunnsdel_plan_id=samfunnsdel_plan_id,
+                    sdg_targets=targets,
+                    meta=meta,
+                )
+            )
 
-        request = dict(title=title, description=description, parent_goal_id=parent_goal_id,
-                       samfunnsdel_plan_id=samfunnsdel_plan_id, sdg_targets=targets)
+        request = dict(
+            title=title,
+            description=description,
+            parent_goal_id=parent_goal_id,
+            samfunnsdel_plan_id=samfunnsdel_plan_id,
+            sdg_targets=targets,
+        )
         return self.command("define_goal", request, run, idempotency_key=idempotency_key)
 
     def define_indicator(
@@ -56,15 +68,34 @@ class GoalCommands(ServiceApplication):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         def run() -> Changed:
-            return Changed(Indicator.define(
-                goal=self.get(Goal, goal_id), name=name, unit=unit, source=source, source_reference=source_reference,
-                description=description, baseline_value=baseline_value, baseline_period=baseline_period,
-                target_value=target_value, target_year=target_year, meta=meta,
-            ))
+            return Changed(
+                Indicator.define(
+                    goal=self.get(Goal, goal_id),
+                    name=name,
+                    unit=unit,
+                    source=source,
+                    source_reference=source_reference,
+                    description=description,
+                    baseline_value=baseline_value,
+                    baseline_period=baseline_period,
+                    target_value=target_value,
+                    target_year=target_year,
+                    meta=meta,
+                )
+            )
 
-        request = dict(goal_id=goal_id, name=name, unit=unit, source=source, source_reference=source_reference,
-                       description=description, baseline_value=baseline_value, baseline_period=baseline_period,
-                       target_value=target_value, target_year=target_year)
+        request = dict(
+            goal_id=goal_id,
+            name=name,
+            unit=unit,
+            source=source,
+            source_reference=source_reference,
+            description=description,
+            baseline_value=baseline_value,
+            baseline_period=baseline_period,
+            target_value=target_value,
+            target_year=target_year,
+        )
         return self.command("define_indicator", request, run, idempotency_key=idempotency_key)
 
     def record_measurement(
@@ -84,8 +115,9 @@ class GoalCommands(ServiceApplication):
             return Changed(indicator)
 
         request = dict(indicator_id=indicator_id, period=period, value=value, measured_on=measured_on)
-        return self.command("record_measurement", request, run, idempotency_key=idempotency_key,
-                            expected_version=expected_version)
+        return self.command(
+            "record_measurement", request, run, idempotency_key=idempotency_key, expected_version=expected_version
+        )
 
     def correct_measurement(
         self,
@@ -104,5 +136,6 @@ class GoalCommands(ServiceApplication):
             return Changed(indicator)
 
         request = dict(indicator_id=indicator_id, period=period, value=value, reason=reason)
-        return self.command("correct_measurement", request, run, idempotency_key=idempotency_key,
-                            expected_version=expected_version)
+        return self.command(
+            "correct_measurement", request, run, idempotency_key=idempotency_key, expected_version=expected_version
+        )

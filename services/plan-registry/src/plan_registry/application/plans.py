@@ -13,10 +13,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from plan_registry.domain import Decision, Goal, Plan, PlanStatus, PlanStrategy
 from planspor_runtime.application import Changed, CommandResult, ServiceApplication
 from planspor_shared.meta import Meta
-
-from plan_registry.domain import Decision, Goal, Plan, PlanStatus, PlanStrategy
 
 MAX_HIERARCHY_DEPTH = 10_000
 """How far ``_ancestors`` walks up, in case stored data loops."""
@@ -44,71 +43,174 @@ class PlanCommands(ServiceApplication):
             parent = self.get(Plan, parent_plan_id) if parent_plan_id else None
             if strategy_id:
                 self.get(PlanStrategy, strategy_id)
-            return Changed(Plan.propose(
-                name=name, plan_type=plan_type, legal_basis=legal_basis, owning_unit=owning_unit,
-                description=description, parent=parent, initiated_through_strategy=initiated_through_strategy,
-                strategy_id=strategy_id, strategy_item_id=strategy_item_id, meta=meta,
-            ))
+            return Changed(
+                Plan.propose(
+                    name=name,
+                    plan_type=plan_type,
+                    legal_basis=legal_basis,
+                    owning_unit=owning_unit,
+                    description=description,
+                    parent=parent,
+                    initiated_through_strategy=initiated_through_strategy,
+                    strategy_id=strategy_id,
+                    strategy_item_id=strategy_item_id,
+                    meta=meta,
+                )
+            )
 
-        request = dict(name=name, plan_type=plan_type, legal_basis=legal_basis, owning_unit=owning_unit,
-                       initiated_through_strategy=initiated_through_strategy, description=description,
-                       parent_plan_id=parent_plan_id, strategy_id=strategy_id, strategy_item_id=strategy_item_id)
+        request = dict(
+            name=name,
+            plan_type=plan_type,
+            legal_basis=legal_basis,
+            owning_unit=owning_unit,
+            initiated_through_strategy=initiated_through_strategy,
+            description=description,
+            parent_plan_id=parent_plan_id,
+            strategy_id=strategy_id,
+            strategy_item_id=strategy_item_id,
+        )
         return self.command("propose_plan", request, run, idempotency_key=idempotency_key)
 
-    def advance_plan(self, plan_id: UUID, *, to: PlanStatus | str, on: date, decision_id: UUID | None = None,
-                     expected_version: int | None = None, meta: Meta,
-                     idempotency_key: str | None = None) -> CommandResult:
+    def advance_plan(
+        self,
+        plan_id: UUID,
+        *,
+        to: PlanStatus | str,
+        on: date,
+        decision_id: UUID | None = None,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         def act(plan: Plan) -> None:
             decision = self.get(Decision, decision_id) if decision_id else None
             plan.advance(to=to, on=on, decision=decision, meta=meta)
 
-        return self._change_plan("advance_plan", plan_id, dict(to=str(to), on=on, decision_id=decision_id), act,
-                                 expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_plan(
+            "advance_plan",
+            plan_id,
+            dict(to=str(to), on=on, decision_id=decision_id),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def adopt_plan(self, plan_id: UUID, *, decision_id: UUID, expected_version: int | None = None, meta: Meta,
-                   idempotency_key: str | None = None) -> CommandResult:
+    def adopt_plan(
+        self,
+        plan_id: UUID,
+        *,
+        decision_id: UUID,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         def act(plan: Plan) -> None:
             plan.adopt(decision=self.get(Decision, decision_id), meta=meta)
 
-        return self._change_plan("adopt_plan", plan_id, dict(decision_id=decision_id), act,
-                                 expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_plan(
+            "adopt_plan",
+            plan_id,
+            dict(decision_id=decision_id),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def repeal_plan(self, plan_id: UUID, *, decision_id: UUID, expected_version: int | None = None, meta: Meta,
-                    idempotency_key: str | None = None) -> CommandResult:
+    def repeal_plan(
+        self,
+        plan_id: UUID,
+        *,
+        decision_id: UUID,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         def act(plan: Plan) -> None:
             plan.repeal(decision=self.get(Decision, decision_id), meta=meta)
 
-        return self._change_plan("repeal_plan", plan_id, dict(decision_id=decision_id), act,
-                                 expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_plan(
+            "repeal_plan",
+            plan_id,
+            dict(decision_id=decision_id),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def replace_plan(self, plan_id: UUID, *, successor_id: UUID, decision_id: UUID,
-                     expected_version: int | None = None, meta: Meta,
-                     idempotency_key: str | None = None) -> CommandResult:
+    def replace_plan(
+        self,
+        plan_id: UUID,
+        *,
+        successor_id: UUID,
+        decision_id: UUID,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         def act(plan: Plan) -> None:
-            plan.replace_by(successor=self.get(Plan, successor_id), decision=self.get(Decision, decision_id),
-                            meta=meta)
+            plan.replace_by(successor=self.get(Plan, successor_id), decision=self.get(Decision, decision_id), meta=meta)
 
-        return self._change_plan("replace_plan", plan_id, dict(successor_id=successor_id, decision_id=decision_id),
-                                 act, expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_plan(
+            "replace_plan",
+            plan_id,
+            dict(successor_id=successor_id, decision_id=decision_id),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def merge_plan(self, plan_id: UUID, *, target_id: UUID, decision_id: UUID, expected_version: int | None = None,
-                   meta: Meta, idempotency_key: str | None = None) -> CommandResult:
+    def merge_plan(
+        self,
+        plan_id: UUID,
+        *,
+        target_id: UUID,
+        decision_id: UUID,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         def act(plan: Plan) -> None:
             plan.merge_into(target=self.get(Plan, target_id), decision=self.get(Decision, decision_id), meta=meta)
 
-        return self._change_plan("merge_plan", plan_id, dict(target_id=target_id, decision_id=decision_id), act,
-                                 expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_plan(
+            "merge_plan",
+            plan_id,
+            dict(target_id=target_id, decision_id=decision_id),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def anchor_plan(self, plan_id: UUID, *, goal_id: UUID, expected_version: int | None = None, meta: Meta,
-                    idempotency_key: str | None = None) -> CommandResult:
+    def anchor_plan(
+        self,
+        plan_id: UUID,
+        *,
+        goal_id: UUID,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         def act(plan: Plan) -> None:
             plan.anchor_in(self.get(Goal, goal_id), meta=meta)
 
-        return self._change_plan("anchor_plan", plan_id, dict(goal_id=goal_id), act,
-                                 expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_plan(
+            "anchor_plan",
+            plan_id,
+            dict(goal_id=goal_id),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def move_plan(self, plan_id: UUID, *, parent_plan_id: UUID | None, expected_version: int | None = None,
-                  meta: Meta, idempotency_key: str | None = None) -> CommandResult:
+    def move_plan(
+        self,
+        plan_id: UUID,
+        *,
+        parent_plan_id: UUID | None,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """The hierarchy stays a forest: the new parent's ancestors are walked for a cycle."""
 
         def act(plan: Plan) -> None:
@@ -118,26 +220,59 @@ class PlanCommands(ServiceApplication):
             parent = self.get(Plan, parent_plan_id)
             plan.move_under(parent, ancestors_of_parent=self._ancestors(parent), meta=meta)
 
-        return self._change_plan("move_plan", plan_id, dict(parent_plan_id=parent_plan_id), act,
-                                 expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_plan(
+            "move_plan",
+            plan_id,
+            dict(parent_plan_id=parent_plan_id),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def schedule_revision(self, plan_id: UUID, *, due: date, reason: str = "", expected_version: int | None = None,
-                          meta: Meta, idempotency_key: str | None = None) -> CommandResult:
+    def schedule_revision(
+        self,
+        plan_id: UUID,
+        *,
+        due: date,
+        reason: str = "",
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         def act(plan: Plan) -> None:
             plan.schedule_revision(due=due, reason=reason, meta=meta)
 
-        return self._change_plan("schedule_revision", plan_id, dict(due=due, reason=reason), act,
-                                 expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_plan(
+            "schedule_revision",
+            plan_id,
+            dict(due=due, reason=reason),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def _change_plan(self, name: str, plan_id: UUID, request: Mapping[str, Any], act: Callable[[Plan], None], *,
-                     expected_version: int | None, idempotency_key: str | None) -> CommandResult:
+    def _change_plan(
+        self,
+        name: str,
+        plan_id: UUID,
+        request: Mapping[str, Any],
+        act: Callable[[Plan], None],
+        *,
+        expected_version: int | None,
+        idempotency_key: str | None,
+    ) -> CommandResult:
         def run() -> Changed:
             plan = self.get(Plan, plan_id, expected_version)
             act(plan)
             return Changed(plan)
 
-        return self.command(name, {"plan_id": plan_id, **request}, run, idempotency_key=idempotency_key,
-                            expected_version=expected_version)
+        return self.command(
+            name,
+            {"plan_id": plan_id, **request},
+            run,
+            idempotency_key=idempotency_key,
+            expected_version=expected_version,
+        )
 
     def _ancestors(self, plan: Plan) -> list[UUID]:
         """The plan's parent, its parent, and so on up to the top."""

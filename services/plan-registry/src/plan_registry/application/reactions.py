@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from plan_registry.domain import InvalidValue, ItemOrigin, PlanStrategy, strategy_id_for, strategy_item_id
 from planspor_runtime.application import (
     AggregateNotFound,
     Changed,
@@ -23,8 +24,6 @@ from planspor_runtime.application import (
 from planspor_shared.envelope import Envelope, parse_payload
 from planspor_shared.events.cocreation import RecommendationIssued
 from planspor_shared.meta import Actor, Meta
-
-from plan_registry.domain import InvalidValue, ItemOrigin, PlanStrategy, strategy_id_for, strategy_item_id
 
 SYSTEM_ACTOR = Actor(id="service:plan-registry", name="plan-registry", role="system")
 """The actor of what the register does on its own, in reaction to another service's event."""
@@ -48,8 +47,11 @@ class RecommendationReaction(ServiceApplication):
             )
         if self._drafted(strategy_id_for(payload.recommendation_id)) is not None:
             return False
-        meta = Meta.of(SYSTEM_ACTOR, correlation_id=envelope.correlation_id or str(envelope.event_id),
-                       causation_id=str(envelope.event_id))
+        meta = Meta.of(
+            SYSTEM_ACTOR,
+            correlation_id=envelope.correlation_id or str(envelope.event_id),
+            causation_id=str(envelope.event_id),
+        )
         self.draft_from_recommendation(
             recommendation_id=payload.recommendation_id,
             process_id=payload.process_id,
@@ -105,8 +107,14 @@ class RecommendationReaction(ServiceApplication):
         drafted = self._drafted(strategy_id)
         if drafted is not None:
             return drafted
-        request = dict(recommendation_id=recommendation_id, process_id=process_id, election_period=election_period,
-                       council_constituted_on=council_constituted_on, summary=summary, needs=listed)
+        request = dict(
+            recommendation_id=recommendation_id,
+            process_id=process_id,
+            election_period=election_period,
+            council_constituted_on=council_constituted_on,
+            summary=summary,
+            needs=listed,
+        )
         try:
             return self.command("draft_from_recommendation", request, run)
         except ConcurrencyConflict:  # a concurrent delivery saved it first: same ids, same effect

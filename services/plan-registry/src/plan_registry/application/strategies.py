@@ -12,18 +12,30 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from plan_registry.domain import Decision, ItemOrigin, Plan, PlanStrategy
 from planspor_runtime.application import Changed, CommandResult, ServiceApplication
 from planspor_shared.meta import Meta
 
-from plan_registry.domain import Decision, ItemOrigin, Plan, PlanStrategy
-
 
 class StrategyCommands(ServiceApplication):
-    def draft_strategy(self, *, election_period: str, council_constituted_on: date, title: str = "", meta: Meta,
-                       idempotency_key: str | None = None) -> CommandResult:
+    def draft_strategy(
+        self,
+        *,
+        election_period: str,
+        council_constituted_on: date,
+        title: str = "",
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         def run() -> Changed:
-            return Changed(PlanStrategy.draft(election_period=election_period,
-                                              council_constituted_on=council_constituted_on, title=title, meta=meta))
+            return Changed(
+                PlanStrategy.draft(
+                    election_period=election_period,
+                    council_constituted_on=council_constituted_on,
+                    title=title,
+                    meta=meta,
+                )
+            )
 
         request = dict(election_period=election_period, council_constituted_on=council_constituted_on, title=title)
         return self.command("draft_strategy", request, run, idempotency_key=idempotency_key)
@@ -48,9 +60,19 @@ class StrategyCommands(ServiceApplication):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """Creates or changes one item; the plans and the decision it names must be in the register."""
-        request = dict(item_id=item_id, action=action, timing=timing, rationale=rationale, origin=origin,
-                       plan_id=plan_id, plan_name=plan_name, plan_type=plan_type, plan_need_id=plan_need_id,
-                       decision_id=decision_id, merge_into_plan_id=merge_into_plan_id)
+        request = dict(
+            item_id=item_id,
+            action=action,
+            timing=timing,
+            rationale=rationale,
+            origin=origin,
+            plan_id=plan_id,
+            plan_name=plan_name,
+            plan_type=plan_type,
+            plan_need_id=plan_need_id,
+            decision_id=decision_id,
+            merge_into_plan_id=merge_into_plan_id,
+        )
 
         def act(strategy: PlanStrategy) -> UUID:
             for named in (plan_id, merge_into_plan_id):
@@ -58,73 +80,180 @@ class StrategyCommands(ServiceApplication):
                     self.get(Plan, named)
             if decision_id:
                 self.get(Decision, decision_id)
-            strategy.set_item(item_id=item_id, action=action, plan_id=plan_id, plan_name=plan_name,
-                              plan_type=plan_type, timing=timing, rationale=rationale, origin=origin,
-                              plan_need_id=plan_need_id, decision_id=decision_id,
-                              merge_into_plan_id=merge_into_plan_id, meta=meta)
+            strategy.set_item(
+                item_id=item_id,
+                action=action,
+                plan_id=plan_id,
+                plan_name=plan_name,
+                plan_type=plan_type,
+                timing=timing,
+                rationale=rationale,
+                origin=origin,
+                plan_need_id=plan_need_id,
+                decision_id=decision_id,
+                merge_into_plan_id=merge_into_plan_id,
+                meta=meta,
+            )
             return item_id
 
-        return self._change_strategy("set_strategy_item", strategy_id, request, act,
-                                     expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_strategy(
+            "set_strategy_item",
+            strategy_id,
+            request,
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def remove_strategy_item(self, strategy_id: UUID, *, item_id: UUID, reason: str = "",
-                             expected_version: int | None = None, meta: Meta,
-                             idempotency_key: str | None = None) -> CommandResult:
+    def remove_strategy_item(
+        self,
+        strategy_id: UUID,
+        *,
+        item_id: UUID,
+        reason: str = "",
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         def act(strategy: PlanStrategy) -> UUID:
             strategy.remove_item(item_id=item_id, origin=ItemOrigin.ADMINISTRATION, reason=reason, meta=meta)
             return item_id
 
-        return self._change_strategy("remove_strategy_item", strategy_id, dict(item_id=item_id, reason=reason), act,
-                                     expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_strategy(
+            "remove_strategy_item",
+            strategy_id,
+            dict(item_id=item_id, reason=reason),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def assess_kommuneplan(self, strategy_id: UUID, *, samfunnsdel: str, arealdel: str, rationale: str = "",
-                           expected_version: int | None = None, meta: Meta,
-                           idempotency_key: str | None = None) -> CommandResult:
+    def assess_kommuneplan(
+        self,
+        strategy_id: UUID,
+        *,
+        samfunnsdel: str,
+        arealdel: str,
+        rationale: str = "",
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         def act(strategy: PlanStrategy) -> None:
             strategy.assess_kommuneplan(samfunnsdel=samfunnsdel, arealdel=arealdel, rationale=rationale, meta=meta)
 
-        return self._change_strategy("assess_kommuneplan", strategy_id,
-                                     dict(samfunnsdel=samfunnsdel, arealdel=arealdel, rationale=rationale), act,
-                                     expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_strategy(
+            "assess_kommuneplan",
+            strategy_id,
+            dict(samfunnsdel=samfunnsdel, arealdel=arealdel, rationale=rationale),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def receive_input(self, strategy_id: UUID, *, input_id: UUID, source: str, sender: str, received_on: date,
-                      summary: str, document_reference: str | None = None, expected_version: int | None = None,
-                      meta: Meta, idempotency_key: str | None = None) -> CommandResult:
-        request = dict(input_id=input_id, source=source, sender=sender, received_on=received_on, summary=summary,
-                       document_reference=document_reference)
+    def receive_input(
+        self,
+        strategy_id: UUID,
+        *,
+        input_id: UUID,
+        source: str,
+        sender: str,
+        received_on: date,
+        summary: str,
+        document_reference: str | None = None,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        request = dict(
+            input_id=input_id,
+            source=source,
+            sender=sender,
+            received_on=received_on,
+            summary=summary,
+            document_reference=document_reference,
+        )
 
         def act(strategy: PlanStrategy) -> UUID:
-            strategy.receive_input(input_id=input_id, source=source, sender=sender, received_on=received_on,
-                                   summary=summary, document_reference=document_reference, meta=meta)
+            strategy.receive_input(
+                input_id=input_id,
+                source=source,
+                sender=sender,
+                received_on=received_on,
+                summary=summary,
+                document_reference=document_reference,
+                meta=meta,
+            )
             return input_id
 
-        return self._change_strategy("receive_input", strategy_id, request, act,
-                                     expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_strategy(
+            "receive_input",
+            strategy_id,
+            request,
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def cite_evidence(self, strategy_id: UUID, *, evidence_id: UUID, kind: str, title: str, dated: date,
-                      url: str | None = None, expected_version: int | None = None, meta: Meta,
-                      idempotency_key: str | None = None) -> CommandResult:
+    def cite_evidence(
+        self,
+        strategy_id: UUID,
+        *,
+        evidence_id: UUID,
+        kind: str,
+        title: str,
+        dated: date,
+        url: str | None = None,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         request = dict(evidence_id=evidence_id, kind=kind, title=title, dated=dated, url=url)
 
         def act(strategy: PlanStrategy) -> UUID:
             strategy.cite_evidence(evidence_id=evidence_id, kind=kind, title=title, dated=dated, url=url, meta=meta)
             return evidence_id
 
-        return self._change_strategy("cite_evidence", strategy_id, request, act,
-                                     expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_strategy(
+            "cite_evidence",
+            strategy_id,
+            request,
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def publish_strategy(self, strategy_id: UUID, *, on: date, planned_meeting_on: date | None = None,
-                         expected_version: int | None = None, meta: Meta,
-                         idempotency_key: str | None = None) -> CommandResult:
+    def publish_strategy(
+        self,
+        strategy_id: UUID,
+        *,
+        on: date,
+        planned_meeting_on: date | None = None,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         def act(strategy: PlanStrategy) -> None:
             strategy.publish(on=on, planned_meeting_on=planned_meeting_on, meta=meta)
 
-        return self._change_strategy("publish_strategy", strategy_id,
-                                     dict(on=on, planned_meeting_on=planned_meeting_on), act,
-                                     expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_strategy(
+            "publish_strategy",
+            strategy_id,
+            dict(on=on, planned_meeting_on=planned_meeting_on),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def adopt_strategy(self, strategy_id: UUID, *, decision_id: UUID, expected_version: int | None = None,
-                       meta: Meta, idempotency_key: str | None = None) -> CommandResult:
+    def adopt_strategy(
+        self,
+        strategy_id: UUID,
+        *,
+        decision_id: UUID,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """The plans the decision's adopted amendments name must be in the register."""
 
         def act(strategy: PlanStrategy) -> None:
@@ -135,12 +264,25 @@ class StrategyCommands(ServiceApplication):
                         self.get(Plan, named)
             strategy.adopt(decision=decision, meta=meta)
 
-        return self._change_strategy("adopt_strategy", strategy_id, dict(decision_id=decision_id), act,
-                                     expected_version=expected_version, idempotency_key=idempotency_key)
+        return self._change_strategy(
+            "adopt_strategy",
+            strategy_id,
+            dict(decision_id=decision_id),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
-    def _change_strategy(self, name: str, strategy_id: UUID, request: Mapping[str, Any],
-                         act: Callable[[PlanStrategy], UUID | None], *, expected_version: int | None,
-                         idempotency_key: str | None) -> CommandResult:
+    def _change_strategy(
+        self,
+        name: str,
+        strategy_id: UUID,
+        request: Mapping[str, Any],
+        act: Callable[[PlanStrategy], UUID | None],
+        *,
+        expected_version: int | None,
+        idempotency_key: str | None,
+    ) -> CommandResult:
         """``act`` returns the id of the part it made or changed (an item, an input), or None for the strategy."""
 
         def run() -> Changed:
@@ -148,5 +290,10 @@ class StrategyCommands(ServiceApplication):
             part = act(strategy)
             return Changed(strategy, id=part)
 
-        return self.command(name, {"strategy_id": strategy_id, **request}, run, idempotency_key=idempotency_key,
-                            expected_version=expected_version)
+        return self.command(
+            name,
+            {"strategy_id": strategy_id, **request},
+            run,
+            idempotency_key=idempotency_key,
+            expected_version=expected_version,
+        )

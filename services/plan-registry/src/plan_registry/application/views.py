@@ -15,8 +15,6 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from planspor_runtime.application import ServiceApplication
-
 from plan_registry.domain import (
     PLAN_TYPE_NORWEGIAN,
     Decision,
@@ -25,6 +23,7 @@ from plan_registry.domain import (
     Plan,
     PlanStrategy,
 )
+from planspor_runtime.application import ServiceApplication
 
 
 def _iso(day: date | None) -> str | None:
@@ -88,9 +87,7 @@ def decision_view(decision: Decision) -> dict[str, Any]:
         "outcome": decision.outcome.value,
         "votes": dict(decision.votes),
         "unanimous": decision.unanimous,
-        "amendments": [
-            {"number": n, **_ids_as_text(a.as_dict())} for n, a in enumerate(decision.amendments, start=1)
-        ],
+        "amendments": [{"number": n, **_ids_as_text(a.as_dict())} for n, a in enumerate(decision.amendments, start=1)],
         "strategy_id": _str(decision.strategy_id),
         "plan_ids": [str(p) for p in decision.plan_ids],
     }
@@ -155,9 +152,7 @@ def strategy_view(strategy: PlanStrategy) -> dict[str, Any]:
             {**i, "input_id": str(i["input_id"]), "received_on": _iso(i["received_on"])}
             for i in strategy.external_inputs
         ],
-        "evidence": [
-            {**e, "evidence_id": str(e["evidence_id"]), "dated": _iso(e["dated"])} for e in strategy.evidence
-        ],
+        "evidence": [{**e, "evidence_id": str(e["evidence_id"]), "dated": _iso(e["dated"])} for e in strategy.evidence],
         "published_on": _iso(strategy.published_on),
         "planned_meeting_on": _iso(strategy.planned_meeting_on),
         "adopted_on": _iso(strategy.adopted_on),

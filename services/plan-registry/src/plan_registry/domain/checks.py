@@ -64,9 +64,7 @@ def to_decimal(field: str, value: Any) -> Decimal:
     return number
 
 
-def check_item_target(
-    action: StrategyAction, plan_id: UUID | None, plan_name: str | None, where: str = "item"
-) -> None:
+def check_item_target(action: StrategyAction, plan_id: UUID | None, plan_name: str | None, where: str = "item") -> None:
     """A strategy item (or the amendment that sets one): a new plan is named; every other
     action concerns a plan of the register."""
     if action is StrategyAction.NEW:

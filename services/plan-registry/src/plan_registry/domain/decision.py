@@ -10,10 +10,8 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from planspor_shared.meta import Meta
-
-from plan_registry.domain.errors import DecisionDoesNotAdopt, InvalidValue
 from plan_registry.domain.checks import check_item_target, required_text
+from plan_registry.domain.errors import DecisionDoesNotAdopt, InvalidValue
 from plan_registry.domain.ids import STORED_TOPIC_MODULE
 from plan_registry.domain.vocabulary import (
     ADOPTING_OUTCOMES,
@@ -23,6 +21,7 @@ from plan_registry.domain.vocabulary import (
     StrategyAction,
     choice,
 )
+from planspor_shared.meta import Meta
 
 
 def _uuid_or_none(value: Any) -> UUID | None:
@@ -144,8 +143,10 @@ class Decision(Aggregate):
         if (votes_for is None) != (votes_against is None):
             raise InvalidValue("decision.votes_complete", "votes_for and votes_against go together")
         if unanimous and votes_against:
-            raise InvalidValue("decision.unanimous_without_votes_against",
-                               f"a unanimous decision has no votes against ({votes_against})")
+            raise InvalidValue(
+                "decision.unanimous_without_votes_against",
+                f"a unanimous decision has no votes against ({votes_against})",
+            )
         listed = list(amendments)
         for number, amendment in enumerate(listed, start=1):
             amendment.check(number)
@@ -157,8 +158,10 @@ class Decision(Aggregate):
                 f"'{DecisionOutcome.ADOPTED_WITH_AMENDMENTS.value}', not '{known_outcome.value}'",
             )
         if changes and strategy_id is None:
-            raise InvalidValue("decision.amendments_name_strategy",
-                               "amendments that change strategy items need the decision's strategy_id")
+            raise InvalidValue(
+                "decision.amendments_name_strategy",
+                "amendments that change strategy items need the decision's strategy_id",
+            )
         return cls(
             body=known_body.value,
             body_name=body_name,

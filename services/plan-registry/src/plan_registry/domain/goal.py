@@ -8,11 +8,10 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from planspor_shared.meta import Meta
-
 from plan_registry.domain.checks import check_sdg_target, required_text
 from plan_registry.domain.ids import STORED_TOPIC_MODULE
 from plan_registry.domain.vocabulary import GoalLevel
+from planspor_shared.meta import Meta
 
 
 class Goal(Aggregate):

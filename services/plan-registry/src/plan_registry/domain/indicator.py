@@ -10,13 +10,12 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from planspor_shared.meta import Meta
-
+from plan_registry.domain.checks import check_period, required_text, to_decimal
 from plan_registry.domain.errors import AlreadyDone, DuplicateMeasurement, InvalidValue, NotFound
 from plan_registry.domain.goal import Goal
-from plan_registry.domain.checks import check_period, required_text, to_decimal
 from plan_registry.domain.ids import STORED_TOPIC_MODULE
 from plan_registry.domain.vocabulary import IndicatorSource, choice
+from planspor_shared.meta import Meta
 
 Amount = Decimal | float | str
 """A number as a caller may give it; stored exactly as a ``Decimal``."""
@@ -124,8 +123,13 @@ class Indicator(Aggregate):
                 "indicator.one_measurement_per_period",
                 f"period {period} is already measured ({self.measurements[period].value}); record a correction",
             )
-        self._measure(period=period, value=to_decimal("value", value), source=self.source.value,
-                      measured_on=measured_on, meta=meta)
+        self._measure(
+            period=period,
+            value=to_decimal("value", value),
+            source=self.source.value,
+            measured_on=measured_on,
+            meta=meta,
+        )
 
     @event("Measured")
     def _measure(self, period: str, value: Decimal, source: str, measured_on: date | None, meta: Meta) -> None:
@@ -139,8 +143,9 @@ class Indicator(Aggregate):
         previous = self.measurements[period].value
         if corrected == previous:
             raise AlreadyDone("indicator.correction_changes_value", f"period {period} already has value {corrected}")
-        self._correct(period=period, value=corrected, previous_value=previous, source=self.source.value,
-                      reason=reason, meta=meta)
+        self._correct(
+            period=period, value=corrected, previous_value=previous, source=self.source.value, reason=reason, meta=meta
+        )
 
     @event("MeasurementCorrected")
     def _correct(

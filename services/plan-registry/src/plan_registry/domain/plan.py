@@ -9,8 +9,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from planspor_shared.meta import Meta
-
+from plan_registry.domain.checks import required_text
 from plan_registry.domain.decision import Decision
 from plan_registry.domain.errors import (
     AlreadyDone,
@@ -22,9 +21,8 @@ from plan_registry.domain.errors import (
     WrongBody,
 )
 from plan_registry.domain.goal import Goal
-from plan_registry.domain.lifecycle import CONSULTATION_MINIMUM_DAYS, DATED_STEPS, PLAN_TRANSITIONS
-from plan_registry.domain.checks import required_text
 from plan_registry.domain.ids import STORED_TOPIC_MODULE
+from plan_registry.domain.lifecycle import CONSULTATION_MINIMUM_DAYS, DATED_STEPS, PLAN_TRANSITIONS
 from plan_registry.domain.vocabulary import (
     ENDED_PLAN_STATUSES,
     PLAN_TYPE_NORWEGIAN,
@@ -35,6 +33,7 @@ from plan_registry.domain.vocabulary import (
     is_kommuneplan,
     is_statutory,
 )
+from planspor_shared.meta import Meta
 
 
 def check_no_cycle(plan_id: UUID, parent_id: UUID, ancestors_of_parent: Iterable[UUID]) -> None:
@@ -185,7 +184,8 @@ class Plan(Aggregate):
                 paragraph="PBL §4-1",
             )
         long_enough = [
-            c for c in self.consultations
+            c
+            for c in self.consultations
             if c["closed_on"] is not None and (c["closed_on"] - c["opened_on"]).days >= CONSULTATION_MINIMUM_DAYS
         ]
         if not long_enough:
@@ -269,16 +269,18 @@ class Plan(Aggregate):
         self.check_transition(PlanStatus.REPLACED)
         self._check_date(decision.meeting_date)
         decision.check_adopts(self.id, "replacement of the plan")
-        self._record_status(PlanStatus.REPLACED, decision.meeting_date, meta=meta, decision_id=decision.id,
-                            related_plan_id=successor.id)
+        self._record_status(
+            PlanStatus.REPLACED, decision.meeting_date, meta=meta, decision_id=decision.id, related_plan_id=successor.id
+        )
 
     def merge_into(self, *, target: Plan, decision: Decision, meta: Meta) -> None:
         self._check_successor(target, "merged into")
         self.check_transition(PlanStatus.MERGED)
         self._check_date(decision.meeting_date)
         decision.check_adopts(self.id, "merger of the plan")
-        self._record_status(PlanStatus.MERGED, decision.meeting_date, meta=meta, decision_id=decision.id,
-                            related_plan_id=target.id)
+        self._record_status(
+            PlanStatus.MERGED, decision.meeting_date, meta=meta, decision_id=decision.id, related_plan_id=target.id
+        )
 
     def _check_successor(self, other: Plan, relation: str) -> None:
         if other.id == self.id:

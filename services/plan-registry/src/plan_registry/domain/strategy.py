@@ -9,8 +9,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from planspor_shared.meta import Meta
-
+from plan_registry.domain.checks import check_election_period, check_item_target, required_text
 from plan_registry.domain.decision import Decision
 from plan_registry.domain.errors import (
     AlreadyDone,
@@ -23,7 +22,6 @@ from plan_registry.domain.errors import (
     TransitionNotAllowed,
     WrongBody,
 )
-from plan_registry.domain.checks import check_election_period, check_item_target, required_text
 from plan_registry.domain.ids import STORED_TOPIC_MODULE, amendment_item_id, strategy_id_for
 from plan_registry.domain.lifecycle import PUBLICATION_MINIMUM_DAYS, STRATEGY_TRANSITIONS
 from plan_registry.domain.vocabulary import (
@@ -38,6 +36,7 @@ from plan_registry.domain.vocabulary import (
     StrategyStatus,
     choice,
 )
+from planspor_shared.meta import Meta
 
 
 class PlanStrategy(Aggregate):
@@ -244,23 +243,43 @@ class PlanStrategy(Aggregate):
             raise NotFound("strategy.item_exists", f"the strategy has no item {item_id}")
         if known_origin is ItemOrigin.COUNCIL_AMENDMENT and decision_id is None:
             raise InvalidValue("strategy.amendment_names_decision", "a council amendment names its decision_id")
-        self._remove_item(item_id=item_id, origin=known_origin.value, decision_id=decision_id,
-                          amendment_number=amendment_number, reason=reason or "", meta=meta)
+        self._remove_item(
+            item_id=item_id,
+            origin=known_origin.value,
+            decision_id=decision_id,
+            amendment_number=amendment_number,
+            reason=reason or "",
+            meta=meta,
+        )
 
     @event("ItemRemoved")
-    def _remove_item(self, item_id: UUID, origin: str, decision_id: UUID | None, amendment_number: int | None,
-                     reason: str, meta: Meta) -> None:
+    def _remove_item(
+        self,
+        item_id: UUID,
+        origin: str,
+        decision_id: UUID | None,
+        amendment_number: int | None,
+        reason: str,
+        meta: Meta,
+    ) -> None:
         del self.items[item_id]
 
-    def assess_kommuneplan(self, *, samfunnsdel: KommuneplanAssessment | str, arealdel: KommuneplanAssessment | str,
-                           rationale: str = "", meta: Meta) -> None:
+    def assess_kommuneplan(
+        self,
+        *,
+        samfunnsdel: KommuneplanAssessment | str,
+        arealdel: KommuneplanAssessment | str,
+        rationale: str = "",
+        meta: Meta,
+    ) -> None:
         """PBL §10-1: whether the samfunnsdel and the arealdel are revised or continued."""
         self.check_not_adopted()
         try:
             social, land_use = KommuneplanAssessment(samfunnsdel), KommuneplanAssessment(arealdel)
         except ValueError:
-            raise InvalidValue("strategy.assessment_known",
-                               "samfunnsdel and arealdel are each 'revise' or 'continue'") from None
+            raise InvalidValue(
+                "strategy.assessment_known", "samfunnsdel and arealdel are each 'revise' or 'continue'"
+            ) from None
         self._assess(samfunnsdel=social.value, arealdel=land_use.value, rationale=rationale or "", meta=meta)
 
     @event("KommuneplanAssessed")
@@ -269,8 +288,17 @@ class PlanStrategy(Aggregate):
         self.arealdel = KommuneplanAssessment(arealdel)
         self.assessment_rationale = rationale
 
-    def receive_input(self, *, input_id: UUID, source: PartyKind | str, sender: str, received_on: date,
-                      summary: str, document_reference: str | None = None, meta: Meta) -> None:
+    def receive_input(
+        self,
+        *,
+        input_id: UUID,
+        source: PartyKind | str,
+        sender: str,
+        received_on: date,
+        summary: str,
+        document_reference: str | None = None,
+        meta: Meta,
+    ) -> None:
         """PBL §10-1: the views of state, regional bodies and neighbours are on record."""
         self.check_not_adopted()
         party = choice(PartyKind, source, "strategy.input_source_known", "source")
@@ -278,19 +306,48 @@ class PlanStrategy(Aggregate):
         summary = required_text("summary", summary, "strategy.input_summary_required")
         if any(i["input_id"] == input_id for i in self.external_inputs):
             raise AlreadyDone("strategy.input_received_once", f"input {input_id} is already on record")
-        self._receive_input(input_id=input_id, source=party.value, sender=sender, received_on=received_on,
-                            summary=summary, document_reference=document_reference, meta=meta)
-
-    @event("InputReceived")
-    def _receive_input(self, input_id: UUID, source: str, sender: str, received_on: date, summary: str,
-                       document_reference: str | None, meta: Meta) -> None:
-        self.external_inputs.append(
-            {"input_id": input_id, "source": source, "sender": sender, "received_on": received_on,
-             "summary": summary, "document_reference": document_reference}
+        self._receive_input(
+            input_id=input_id,
+            source=party.value,
+            sender=sender,
+            received_on=received_on,
+            summary=summary,
+            document_reference=document_reference,
+            meta=meta,
         )
 
-    def cite_evidence(self, *, evidence_id: UUID, kind: EvidenceKind | str, title: str, dated: date,
-                      url: str | None = None, meta: Meta) -> None:
+    @event("InputReceived")
+    def _receive_input(
+        self,
+        input_id: UUID,
+        source: str,
+        sender: str,
+        received_on: date,
+        summary: str,
+        document_reference: str | None,
+        meta: Meta,
+    ) -> None:
+        self.external_inputs.append(
+            {
+                "input_id": input_id,
+                "source": source,
+                "sender": sender,
+                "received_on": received_on,
+                "summary": summary,
+                "document_reference": document_reference,
+            }
+        )
+
+    def cite_evidence(
+        self,
+        *,
+        evidence_id: UUID,
+        kind: EvidenceKind | str,
+        title: str,
+        dated: date,
+        url: str | None = None,
+        meta: Meta,
+    ) -> None:
         """The knowledge base (kunnskapsgrunnlag) the strategy builds on; whether a
         folkehelseoversikt is too old is for the compliance report to say."""
         self.check_not_adopted()
@@ -315,8 +372,9 @@ class PlanStrategy(Aggregate):
                 f"published {on} is before the council was constituted ({self.council_constituted_on})",
             )
         if planned_meeting_on is not None and planned_meeting_on < on:
-            raise InvalidValue("strategy.meeting_after_publication",
-                               f"planned meeting {planned_meeting_on} is before publication {on}")
+            raise InvalidValue(
+                "strategy.meeting_after_publication", f"planned meeting {planned_meeting_on} is before publication {on}"
+            )
         self._publish(on=on, planned_meeting_on=planned_meeting_on, meta=meta)
 
     @event("Published")
@@ -356,9 +414,14 @@ class PlanStrategy(Aggregate):
                     meta=amended,
                 )
             elif amendment.item_id is not None:  # Amendment.check: a removal names its item
-                self.remove_item(item_id=amendment.item_id, origin=ItemOrigin.COUNCIL_AMENDMENT,
-                                 decision_id=decision.id, amendment_number=number, reason=amendment.text,
-                                 meta=amended)
+                self.remove_item(
+                    item_id=amendment.item_id,
+                    origin=ItemOrigin.COUNCIL_AMENDMENT,
+                    decision_id=decision.id,
+                    amendment_number=number,
+                    reason=amendment.text,
+                    meta=amended,
+                )
         self._adopt(decision_id=decision.id, on=decision.meeting_date, meta=amended)
 
     @event("Adopted")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from plan_registry.domain.errors import InvalidValue
 from planspor_shared.events.base import STATUTORY_PLAN_TYPES, Body, PlanType, StrategyAction
 from planspor_shared.events.plan_registry import (
     ENDED_PLAN_STATUSES,
@@ -24,8 +25,6 @@ from planspor_shared.events.plan_registry import (
     PartyKind,
     PlanStatus,
 )
-
-from plan_registry.domain.errors import InvalidValue
 
 __all__ = [
     "ADOPTING_OUTCOMES",

@@ -1,4 +1,4 @@
-""""What became of this": a trace forward (knowledge ``/trace/forward/input/...``) as milestones in plain words.
+""" "What became of this": a trace forward (knowledge ``/trace/forward/input/...``) as milestones in plain words.
 
 The knowledge service judges the fate (``adopted``, ``pending``, ``dropped`` and the stage);
 this module only lays out, per plan need, the milestones the need passed, where it stopped or
@@ -65,11 +65,16 @@ def journey(need: dict[str, Any]) -> NeedJourney:
         break
     where = judgement.get("where") or {}
     plans = sorted({p for item in need.get("items") or [] for p in item.get("plans") or []})
-    return NeedJourney(plan_need=need.get("plan_need") or {}, outcome=outcome, stage=judgement.get("stage", ""),
-                       milestones=milestones, strategy_id=where.get("strategy_id"),
-                       decision_id=where.get("decision_id") or (milestones[-1].facts.get("removed_by")
-                                                                if milestones[-1].state == STOPPED else None),
-                       plans=plans)
+    return NeedJourney(
+        plan_need=need.get("plan_need") or {},
+        outcome=outcome,
+        stage=judgement.get("stage", ""),
+        milestones=milestones,
+        strategy_id=where.get("strategy_id"),
+        decision_id=where.get("decision_id")
+        or (milestones[-1].facts.get("removed_by") if milestones[-1].state == STOPPED else None),
+        plans=plans,
+    )
 
 
 def journeys(result: dict[str, Any]) -> list[NeedJourney]:

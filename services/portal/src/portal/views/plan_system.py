@@ -16,9 +16,20 @@ from typing import Any
 
 from portal.i18n import as_date
 
-TYPE_ORDER = ("kommuneplan_samfunnsdel", "kommuneplan_arealdel", "handlingsdel", "kommunedelplan", "temaplan",
-              "sektorplan", "strategi", "omradereguleringsplan", "detaljreguleringsplan", "planprogram",
-              "interkommunal_plan", "other")
+TYPE_ORDER = (
+    "kommuneplan_samfunnsdel",
+    "kommuneplan_arealdel",
+    "handlingsdel",
+    "kommunedelplan",
+    "temaplan",
+    "sektorplan",
+    "strategi",
+    "omradereguleringsplan",
+    "detaljreguleringsplan",
+    "planprogram",
+    "interkommunal_plan",
+    "other",
+)
 """The plan types from the top of the hierarchy down (domain.md, "Terms")."""
 IN_FORCE = frozenset({"in_force", "under_revision"})
 ENDED = frozenset({"repealed", "replaced", "merged"})
@@ -27,7 +38,7 @@ ENDED = frozenset({"repealed", "replaced", "merged"})
 @dataclass
 class Node:
     plan: dict[str, Any]
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
     def count(self) -> int:
         return 1 + sum(child.count() for child in self.children)
@@ -92,13 +103,15 @@ def counts_by_year(plans: list[dict[str, Any]], today: date) -> list[YearCount]:
     for year in range(min(known).year, today.year + 1):
         end = min(date(year, 12, 31), today)
         statuses = [status_on(p, end) for p in plans]
-        out.append(YearCount(
-            year=year,
-            plans=sum(1 for s in statuses if s is not None and s not in ENDED),
-            in_force=sum(1 for s in statuses if s in IN_FORCE),
-            started=sum(1 for d in firsts.values() if d is not None and d.year == year),
-            ended=sum(1 for p in plans if (e := as_date(p.get("ended_on"))) is not None and e.year == year),
-        ))
+        out.append(
+            YearCount(
+                year=year,
+                plans=sum(1 for s in statuses if s is not None and s not in ENDED),
+                in_force=sum(1 for s in statuses if s in IN_FORCE),
+                started=sum(1 for d in firsts.values() if d is not None and d.year == year),
+                ended=sum(1 for p in plans if (e := as_date(p.get("ended_on"))) is not None and e.year == year),
+            )
+        )
     return out
 
 
@@ -126,5 +139,14 @@ def bars(values: list[tuple[str, int]], width: float = 640, height: float = 200,
     top = max(v for _, v in values) or 1
     room = height - 16  # the value is written above its bar
     step = width / len(values)
-    return [Bar(label, value, x=i * step + gap / 2, y=height - value / top * room, width=max(step - gap, 1),
-                height=value / top * room) for i, (label, value) in enumerate(values)]
+    return [
+        Bar(
+            label,
+            value,
+            x=i * step + gap / 2,
+            y=height - value / top * room,
+            width=max(step - gap, 1),
+            height=value / top * room,
+        )
+        for i, (label, value) in enumerate(values)
+    ]

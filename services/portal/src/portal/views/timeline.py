@@ -18,23 +18,58 @@ from typing import Any
 
 from portal.i18n import as_date
 
-STAGES = ("process", "workshops", "inputs", "plan_needs", "prioritisation", "recommendation", "draft",
-          "knowledge_base", "publication", "meeting", "amendments", "votes")
+STAGES = (
+    "process",
+    "workshops",
+    "inputs",
+    "plan_needs",
+    "prioritisation",
+    "recommendation",
+    "draft",
+    "knowledge_base",
+    "publication",
+    "meeting",
+    "amendments",
+    "votes",
+)
 
-EFFECTIVE_DATE = {"Process": "period_start", "Workshop": "held_on", "Recommendation": "issued_on",
-                  "Strategy": "drafted_on", "Evidence": "dated", "ExternalInput": "received_on",
-                  "StrategyStatus": "on", "Decision": "meeting_date", "PlanStatus": "changed_on"}
+EFFECTIVE_DATE = {
+    "Process": "period_start",
+    "Workshop": "held_on",
+    "Recommendation": "issued_on",
+    "Strategy": "drafted_on",
+    "Evidence": "dated",
+    "ExternalInput": "received_on",
+    "StrategyStatus": "on",
+    "Decision": "meeting_date",
+    "PlanStatus": "changed_on",
+}
 """Where each label keeps the day it happened (knowledge README, "Nodes"). An input was raised at its workshop, so it
 has the workshop's day."""
 
-STAGE_OF_LABEL = {"Process": "process", "Workshop": "workshops", "Input": "inputs", "PlanNeed": "plan_needs",
-                  "Prioritisation": "prioritisation", "Recommendation": "recommendation", "Strategy": "draft",
-                  "StrategyItem": "draft", "KommuneplanAssessment": "draft", "Evidence": "knowledge_base",
-                  "ExternalInput": "knowledge_base", "Decision": "meeting"}
+STAGE_OF_LABEL = {
+    "Process": "process",
+    "Workshop": "workshops",
+    "Input": "inputs",
+    "PlanNeed": "plan_needs",
+    "Prioritisation": "prioritisation",
+    "Recommendation": "recommendation",
+    "Strategy": "draft",
+    "StrategyItem": "draft",
+    "KommuneplanAssessment": "draft",
+    "Evidence": "knowledge_base",
+    "ExternalInput": "knowledge_base",
+    "Decision": "meeting",
+}
 STAGE_OF_STRATEGY_STATUS = {"drafted": "draft", "published": "publication", "adopted": "meeting"}
 TITLE_KEYS = ("title", "name", "subject", "plan_title", "text", "summary", "from_party")
-PAGES = {"Plan": "/plans/{}", "Strategy": "/strategies/{}", "Decision": "/decisions/{}", "Workshop": "/workshops/{}",
-         "Input": "/inputs/{}"}
+PAGES = {
+    "Plan": "/plans/{}",
+    "Strategy": "/strategies/{}",
+    "Decision": "/decisions/{}",
+    "Workshop": "/workshops/{}",
+    "Input": "/inputs/{}",
+}
 """The portal's page of a node, where it has one."""
 
 
@@ -49,7 +84,7 @@ class Entry:
     events: list[dict[str, Any]] = field(default_factory=list)
     link: str | None = None
     properties: dict[str, Any] = field(default_factory=dict)
-    children: list["Entry"] = field(default_factory=list)
+    children: list[Entry] = field(default_factory=list)
     """Ballots under their prioritisation."""
 
 
@@ -73,10 +108,17 @@ def entry_of(step: dict[str, Any], stage: str) -> Entry:
     if label == "Workshop" and not effective:
         effective = properties.get("scheduled_on")
     link = PAGES[label].format(step["id"]) if label in PAGES else None
-    return Entry(stage=stage, label=label, id=step["id"], title=title_of(label, properties),
-                 effective=str(effective)[:10] if as_date(effective) else None,
-                 recorded=events[0].get("occurred_at") if events else properties.get("since"),
-                 events=events, link=link, properties=properties)
+    return Entry(
+        stage=stage,
+        label=label,
+        id=step["id"],
+        title=title_of(label, properties),
+        effective=str(effective)[:10] if as_date(effective) else None,
+        recorded=events[0].get("occurred_at") if events else properties.get("since"),
+        events=events,
+        link=link,
+        properties=properties,
+    )
 
 
 def stage_of(step: dict[str, Any]) -> str | None:
@@ -120,20 +162,38 @@ def timeline(trace: dict[str, Any], decision: dict[str, Any] | None = None) -> l
         who = participants.get(ballot.properties.get("participant_id"), {})
         ballot.title = who.get("name") or ballot.properties.get("participant_id") or ballot.id
     for prioritisation in entries["prioritisation"]:
-        counted = [b for b in ballots if b.properties.get("prioritisation_id") == prioritisation.id
-                   and not b.properties.get("until")]
+        counted = [
+            b
+            for b in ballots
+            if b.properties.get("prioritisation_id") == prioritisation.id and not b.properties.get("until")
+        ]
         prioritisation.children = sorted(counted, key=lambda b: b.title)
     if decision is not None:
         for amendment in decision.get("amendments") or []:
-            entries["amendments"].append(Entry(
-                stage="amendments", label="Amendment", id=f"{decision['id']}#{amendment.get('number')}",
-                title=amendment.get("text") or "", effective=decision.get("meeting_date"), recorded=None,
-                properties=amendment))
+            entries["amendments"].append(
+                Entry(
+                    stage="amendments",
+                    label="Amendment",
+                    id=f"{decision['id']}#{amendment.get('number')}",
+                    title=amendment.get("text") or "",
+                    effective=decision.get("meeting_date"),
+                    recorded=None,
+                    properties=amendment,
+                )
+            )
         votes = decision.get("votes") or {}
         if any(v is not None for v in votes.values()):
-            entries["votes"].append(Entry(stage="votes", label="Votes", id=f"{decision['id']}#votes",
-                                          title=decision.get("subject") or "", effective=decision.get("meeting_date"),
-                                          recorded=None, properties={**votes, "unanimous": decision.get("unanimous")}))
+            entries["votes"].append(
+                Entry(
+                    stage="votes",
+                    label="Votes",
+                    id=f"{decision['id']}#votes",
+                    title=decision.get("subject") or "",
+                    effective=decision.get("meeting_date"),
+                    recorded=None,
+                    properties={**votes, "unanimous": decision.get("unanimous")},
+                )
+            )
     return [Stage(key, sorted(found, key=_order)) for key, found in entries.items() if found]
 
 
@@ -145,24 +205,37 @@ def graph_elements(trace: dict[str, Any]) -> list[dict[str, Any]]:
     """Cytoscape.js elements: the start and every step as nodes, every ``via`` as an edge in its own direction."""
     start = trace["start"]
     nodes: dict[str, dict[str, Any]] = {
-        start["id"]: {"data": {"id": start["id"], "label": start["label"], "name": start["label"]}}}
+        start["id"]: {"data": {"id": start["id"], "label": start["label"], "name": start["label"]}}
+    }
     edges: dict[str, dict[str, Any]] = {}
     for step in trace.get("steps", []):
         properties = step.get("properties") or {}
-        nodes.setdefault(step["id"], {"data": {"id": step["id"], "label": step["label"],
-                                               "name": (title_of(step["label"], properties) or step["label"])[:48]}})
+        nodes.setdefault(
+            step["id"],
+            {
+                "data": {
+                    "id": step["id"],
+                    "label": step["label"],
+                    "name": (title_of(step["label"], properties) or step["label"])[:48],
+                }
+            },
+        )
         for via in step.get("via") or []:
             other = via["from"]["id"]
             source, target = (other, step["id"]) if via.get("direction") == "out" else (step["id"], other)
             key = f"{source}-{via['relationship']}-{target}"
-            edges.setdefault(key, {"data": {"id": key, "source": source, "target": target,
-                                            "label": via["relationship"]}})
+            edges.setdefault(
+                key, {"data": {"id": key, "source": source, "target": target, "label": via["relationship"]}}
+            )
     for start_step in (s for s in trace.get("steps", []) if s["id"] == start["id"]):
-        nodes[start["id"]]["data"]["name"] = (title_of(start["label"], start_step.get("properties") or {})
-                                              or start["label"])[:48]
+        nodes[start["id"]]["data"]["name"] = (
+            title_of(start["label"], start_step.get("properties") or {}) or start["label"]
+        )[:48]
     known = set(nodes)
-    return [*nodes.values(),
-            *(e for e in edges.values() if e["data"]["source"] in known and e["data"]["target"] in known)]
+    return [
+        *nodes.values(),
+        *(e for e in edges.values() if e["data"]["source"] in known and e["data"]["target"] in known),
+    ]
 
 
 def as_json(elements: list[dict[str, Any]]) -> str:

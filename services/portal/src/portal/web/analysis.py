@@ -21,16 +21,22 @@ from portal.views.timeline import PAGES, as_json, title_of
 from portal.web.context import Viewer, check_csrf, is_htmx, platform, render, require
 
 router = APIRouter()
-EXAMPLE = ("MATCH (p:Plan)-[a:ANCHORED_IN]->(g:Goal)\nWHERE a.until IS NULL\n"
-           "RETURN g.title AS goal, count(p) AS plans\nORDER BY plans DESC")
+EXAMPLE = (
+    "MATCH (p:Plan)-[a:ANCHORED_IN]->(g:Goal)\nWHERE a.until IS NULL\n"
+    "RETURN g.title AS goal, count(p) AS plans\nORDER BY plans DESC"
+)
 
 
 def _node(node: dict[str, Any]) -> dict[str, Any]:
     label = next((name for name in node.get("labels") or [] if name in GRAPH_LABELS), (node.get("labels") or ["?"])[0])
     properties = node.get("properties") or {}
     title = title_of(label, properties) or properties.get("id") or label
-    return {"label": label, "id": properties.get("id"), "title": title,
-            "page": PAGES[label].format(properties.get("id")) if label in PAGES else None}
+    return {
+        "label": label,
+        "id": properties.get("id"),
+        "title": title,
+        "page": PAGES[label].format(properties.get("id")) if label in PAGES else None,
+    }
 
 
 def neighbourhood(result: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]:
@@ -46,22 +52,36 @@ def neighbourhood(result: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
             continue
         neighbour = _node(other)
         outgoing = relationship.get("start", {}).get("id") == (start or {}).get("id")
-        rows.append({"type": relationship.get("type"), "outgoing": outgoing, "node": neighbour,
-                     "since": (relationship.get("properties") or {}).get("since"),
-                     "until": (relationship.get("properties") or {}).get("until")})
-        elements.setdefault(neighbour["id"], {"data": {"id": neighbour["id"], "label": neighbour["label"],
-                                                        "name": neighbour["title"][:48]}})
+        rows.append(
+            {
+                "type": relationship.get("type"),
+                "outgoing": outgoing,
+                "node": neighbour,
+                "since": (relationship.get("properties") or {}).get("since"),
+                "until": (relationship.get("properties") or {}).get("until"),
+            }
+        )
+        elements.setdefault(
+            neighbour["id"],
+            {"data": {"id": neighbour["id"], "label": neighbour["label"], "name": neighbour["title"][:48]}},
+        )
         source, target = (start["id"], neighbour["id"]) if outgoing else (neighbour["id"], start["id"])
         key = f"{source}-{relationship.get('type')}-{target}"
-        elements.setdefault(key, {"data": {"id": key, "source": source, "target": target,
-                                           "label": relationship.get("type")}})
+        elements.setdefault(
+            key, {"data": {"id": key, "source": source, "target": target, "label": relationship.get("type")}}
+        )
     rows.sort(key=lambda r: (r["type"] or "", r["node"]["label"], r["node"]["title"]))
     return start, rows, list(elements.values())
 
 
 @router.get("/explore")
-async def explore(request: Request, label: str = "", id: str = "", labels: list[str] = Query(default=[]),
-                  v: Viewer = Depends(require("explore"))) -> Response:
+async def explore(
+    request: Request,
+    label: str = "",
+    id: str = "",
+    labels: list[str] = Query(default=[]),
+    v: Viewer = Depends(require("explore")),
+) -> Response:
     api = platform(request)
     wanted = [name for name in labels if name in GRAPH_LABELS]
     start = rows = elements = None
@@ -73,20 +93,38 @@ async def explore(request: Request, label: str = "", id: str = "", labels: list[
             if refused.status in (401, 403):
                 raise
             error = refused
-    places = await gather_named({"strategies": api.plan_registry.strategies(),
-                                 "decisions": api.plan_registry.decisions()})
+    places = await gather_named(
+        {"strategies": api.plan_registry.strategies(), "decisions": api.plan_registry.decisions()}
+    )
     starts = []
     for key, kind in (("strategies", "Strategy"), ("decisions", "Decision")):
         if not isinstance(places[key], ServiceError):
             for item in places[key].items[:8]:
                 starts.append({"label": kind, "id": item["id"], "title": item.get("title") or item.get("subject")})
-    return render(request, "explore.html", v=v, label=label, node_id=id.strip(), wanted=wanted, labels=GRAPH_LABELS,
-                  start=start, rows=rows, graph=as_json(elements) if elements else None, error=error, starts=starts)
+    return render(
+        request,
+        "explore.html",
+        v=v,
+        label=label,
+        node_id=id.strip(),
+        wanted=wanted,
+        labels=GRAPH_LABELS,
+        start=start,
+        rows=rows,
+        graph=as_json(elements) if elements else None,
+        error=error,
+        starts=starts,
+    )
 
 
 @router.get("/explore/neighbourhood.json")
-async def neighbourhood_json(request: Request, label: str, id: str, labels: list[str] = Query(default=[]),
-                             v: Viewer = Depends(require("explore"))) -> Response:
+async def neighbourhood_json(
+    request: Request,
+    label: str,
+    id: str,
+    labels: list[str] = Query(default=[]),
+    v: Viewer = Depends(require("explore")),
+) -> Response:
     if label not in GRAPH_LABELS:
         return JSONResponse({"detail": f"unknown label {label!r}"}, status_code=400)
     try:
@@ -112,8 +150,12 @@ async def _run(request: Request, query: str, params_text: str) -> dict[str, Any]
             raise
         return {"refused": error}
     columns, cells = cypher_rows_as_table(result)
-    return {"columns": columns, "cells": cells, "truncated": result.get("truncated"),
-            "row_limit": result.get("row_limit")}
+    return {
+        "columns": columns,
+        "cells": cells,
+        "truncated": result.get("truncated"),
+        "row_limit": result.get("row_limit"),
+    }
 
 
 @router.get("/cypher")
@@ -122,18 +164,33 @@ async def console(request: Request, v: Viewer = Depends(require("cypher"))) -> R
 
 
 @router.post("/cypher", dependencies=[Depends(check_csrf)])
-async def run(request: Request, query: str = Form(default=""), params: str = Form(default=""),
-              v: Viewer = Depends(require("cypher"))) -> Response:
+async def run(
+    request: Request,
+    query: str = Form(default=""),
+    params: str = Form(default=""),
+    v: Viewer = Depends(require("cypher")),
+) -> Response:
     outcome = await _run(request, query, params) if query.strip() else {"problem": "cypher.query_missing"}
     template = "partials/cypher_result.html" if is_htmx(request) else "cypher.html"
     failed = "refused" in outcome or "problem" in outcome
-    return render(request, template, v=v, query=query, params=params, outcome=outcome,
-                  status_code=400 if failed and not is_htmx(request) else 200)
+    return render(
+        request,
+        template,
+        v=v,
+        query=query,
+        params=params,
+        outcome=outcome,
+        status_code=400 if failed and not is_htmx(request) else 200,
+    )
 
 
 @router.post("/cypher.csv", dependencies=[Depends(check_csrf)])
-async def download(request: Request, query: str = Form(default=""), params: str = Form(default=""),
-                   v: Viewer = Depends(require("cypher"))) -> Response:
+async def download(
+    request: Request,
+    query: str = Form(default=""),
+    params: str = Form(default=""),
+    v: Viewer = Depends(require("cypher")),
+) -> Response:
     outcome = await _run(request, query, params) if query.strip() else {"problem": "cypher.query_missing"}
     if "columns" not in outcome:
         return render(request, "cypher.html", v=v, query=query, params=params, outcome=outcome, status_code=400)
@@ -141,5 +198,8 @@ async def download(request: Request, query: str = Form(default=""), params: str 
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(outcome["columns"])
     writer.writerows(outcome["cells"])
-    return Response(out.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="planspor-cypher.csv"'})
+    return Response(
+        out.getvalue().encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="planspor-cypher.csv"'},
+    )

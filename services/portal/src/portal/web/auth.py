@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
-
 from portal.i18n import LANGUAGES
 from portal.session import LANGUAGE_COOKIE, Session
 from portal.web.context import check_csrf, render, safe_next
@@ -20,12 +19,20 @@ from portal.web.context import check_csrf, render, safe_next
 router = APIRouter()
 
 
-def _sign_in_page(request: Request, status_code: int = 200, error: str | None = None, next_path: str = "/",
-                  reason: str | None = None) -> Response:
+def _sign_in_page(
+    request: Request, status_code: int = 200, error: str | None = None, next_path: str = "/", reason: str | None = None
+) -> Response:
     settings = request.app.state.settings
     tokens = [(role.value, DEVELOPMENT_TOKENS[role]) for role in Role] if settings.development else []
-    return render(request, "sign_in.html", status_code=status_code, error=error, next_path=safe_next(next_path),
-                  development_tokens=tokens, reason=reason if reason in {"expired", "signed_out"} else None)
+    return render(
+        request,
+        "sign_in.html",
+        status_code=status_code,
+        error=error,
+        next_path=safe_next(next_path),
+        development_tokens=tokens,
+        reason=reason if reason in {"expired", "signed_out"} else None,
+    )
 
 
 @router.get("/sign-in")
@@ -55,6 +62,13 @@ async def choose_language(request: Request, language: str, next: str = "/") -> R
     """A link, not a form: it changes only how this browser's pages read, nothing on the platform."""
     response = RedirectResponse(safe_next(next), status_code=303)
     if language in LANGUAGES:
-        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax", httponly=True,
-                            secure=request.app.state.settings.cookie_secure, path="/")
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            httponly=True,
+            secure=request.app.state.settings.cookie_secure,
+            path="/",
+        )
     return response

@@ -28,17 +28,25 @@ router = APIRouter()
 async def cocreation(request: Request, v: Viewer = Depends(require("cocreation"))) -> Response:
     api = platform(request).cocreation
     processes = (await api.processes()).items
-    found = await gather_named({
-        **{f"workshops:{p['process_id']}": api.workshops(p["process_id"]) for p in processes},
-        **{f"inputs:{p['process_id']}": api.inputs(p["process_id"]) for p in processes}})
+    found = await gather_named(
+        {
+            **{f"workshops:{p['process_id']}": api.workshops(p["process_id"]) for p in processes},
+            **{f"inputs:{p['process_id']}": api.inputs(p["process_id"]) for p in processes},
+        }
+    )
     shown = []
     for process in processes:
         workshops = value(found[f"workshops:{process['process_id']}"]).items
         inputs = value(found[f"inputs:{process['process_id']}"]).items
         titles = {w["workshop_id"]: w for w in workshops}
-        shown.append({"process": process, "workshops": sorted(workshops, key=lambda w: w.get("on") or ""),
-                      "inputs": sorted(inputs, key=lambda i: (i.get("recorded_on") or "", i.get("text") or "")),
-                      "workshop_of": titles})
+        shown.append(
+            {
+                "process": process,
+                "workshops": sorted(workshops, key=lambda w: w.get("on") or ""),
+                "inputs": sorted(inputs, key=lambda i: (i.get("recorded_on") or "", i.get("text") or "")),
+                "workshop_of": titles,
+            }
+        )
     return render(request, "cocreation.html", v=v, processes=shown)
 
 
@@ -46,25 +54,35 @@ def attendance(participants: list[dict[str, Any]]) -> dict[str, list[tuple[str, 
     """Elected officials by party and by body; the administration by unit."""
     officials = [p for p in participants if p.get("kind") == "elected_official"]
     staff = [p for p in participants if p.get("kind") != "elected_official"]
-    return {"party": sorted(Counter(p.get("party") or "" for p in officials).items()),
-            "body": sorted(Counter(p.get("body") or "" for p in officials).items()),
-            "unit": sorted(Counter(p.get("unit") or "" for p in staff).items())}
+    return {
+        "party": sorted(Counter(p.get("party") or "" for p in officials).items()),
+        "body": sorted(Counter(p.get("body") or "" for p in officials).items()),
+        "unit": sorted(Counter(p.get("unit") or "" for p in staff).items()),
+    }
 
 
 @router.get("/workshops/{workshop_id}")
 async def workshop(request: Request, workshop_id: str, v: Viewer = Depends(require("workshop"))) -> Response:
     api = platform(request).cocreation
     the_workshop = one((await gather_named({"w": api.workshop(workshop_id)}))["w"])
-    found = await gather_named({"process": api.process(the_workshop["process_id"]),
-                                "inputs": api.inputs(the_workshop["process_id"])})
+    found = await gather_named(
+        {"process": api.process(the_workshop["process_id"]), "inputs": api.inputs(the_workshop["process_id"])}
+    )
     process = value(found["process"])
     people = {p["id"]: p for p in process.get("participants") or []}
     attendees = [people[i] for i in the_workshop.get("attendee_ids") or [] if i in people]
     raised = [i for i in value(found["inputs"]).items if i.get("workshop_id") == workshop_id]
-    return render(request, "workshop.html", v=v, workshop=the_workshop, process=process,
-                  attendees=sorted(attendees, key=lambda p: (p.get("kind") != "elected_official", p.get("name") or "")),
-                  attendance=attendance(attendees), inputs=sorted(raised, key=lambda i: i.get("text") or ""),
-                  people=people)
+    return render(
+        request,
+        "workshop.html",
+        v=v,
+        workshop=the_workshop,
+        process=process,
+        attendees=sorted(attendees, key=lambda p: (p.get("kind") != "elected_official", p.get("name") or "")),
+        attendance=attendance(attendees),
+        inputs=sorted(raised, key=lambda i: i.get("text") or ""),
+        people=people,
+    )
 
 
 @router.get("/inputs/{input_id}")
@@ -100,11 +118,29 @@ async def input_page(request: Request, input_id: str, v: Viewer = Depends(requir
                 names[f"decision:{path.decision_id}"] = api.plan_registry.decision(path.decision_id)
             for plan_id in path.plans:
                 names[f"plan:{plan_id}"] = api.plan_registry.plan(plan_id)
-    resolved = {k: r for k, r in (await gather_named({k: c for k, c in names.items() if c is not None})).items()
-                if not isinstance(r, ServiceError)}
+    resolved = {
+        k: r
+        for k, r in (await gather_named({k: c for k, c in names.items() if c is not None})).items()
+        if not isinstance(r, ServiceError)
+    }
     process = resolved.get("process") or {}
-    author = next((p for p in process.get("participants") or []
-                   if p["id"] in (facts.get("author_id"), facts.get("author_participant_id"))), None)
-    return render(request, "input.html", v=v, item=facts, result=result, forward_error=forward
-                  if isinstance(forward, ServiceError) else None, paths=paths, workshop=resolved.get("workshop"),
-                  author=author, names=resolved)
+    author = next(
+        (
+            p
+            for p in process.get("participants") or []
+            if p["id"] in (facts.get("author_id"), facts.get("author_participant_id"))
+        ),
+        None,
+    )
+    return render(
+        request,
+        "input.html",
+        v=v,
+        item=facts,
+        result=result,
+        forward_error=forward if isinstance(forward, ServiceError) else None,
+        paths=paths,
+        workshop=resolved.get("workshop"),
+        author=author,
+        names=resolved,
+    )

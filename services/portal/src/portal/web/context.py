@@ -18,8 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from planspor_runtime.access import Role
-
-from portal.client import Platform, Services, ServiceError
+from portal.client import Platform, ServiceError, Services
 from portal.i18n import HTML_LANG, LANGUAGES, Catalogue, catalogue
 from portal.pages import PAGES, may, navigation
 from portal.session import CSRF_FIELD, CSRF_HEADER, LANGUAGE_COOKIE, Session, csrf_ok
@@ -126,7 +125,8 @@ async def check_csrf(request: Request) -> None:
     """Every request that changes something carries the session's CSRF token (form field or header)."""
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         sent = (await request.form()).get(CSRF_FIELD)
     if not csrf_ok(request.state.session, sent if isinstance(sent, str) else None):
         raise PortalError(403, "error.csrf")

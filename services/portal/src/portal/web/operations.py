@@ -85,8 +85,17 @@ async def _page(request: Request, v: Viewer, status_code: int = 200, **extra: An
             raise result
     job = getattr(request.app.state, "rebuild", None)
     health = found["health"] if isinstance(found["health"], dict) else None
-    return render(request, "operations.html", v=v, status_code=status_code, health=found["health"],
-                  letters=found["letters"], job=job, progress=progress(job, health) if job else None, **extra)
+    return render(
+        request,
+        "operations.html",
+        v=v,
+        status_code=status_code,
+        health=found["health"],
+        letters=found["letters"],
+        job=job,
+        progress=progress(job, health) if job else None,
+        **extra,
+    )
 
 
 @router.get("/operations")
@@ -108,8 +117,12 @@ async def replay(request: Request, dead_letter_id: str, v: Viewer = Depends(requ
 
 
 @router.post("/operations/rebuild", dependencies=[Depends(check_csrf)])
-async def rebuild(request: Request, origin: str = Form(default="stream"), confirm: str = Form(default=""),
-                  v: Viewer = Depends(require("operations"))) -> Response:
+async def rebuild(
+    request: Request,
+    origin: str = Form(default="stream"),
+    confirm: str = Form(default=""),
+    v: Viewer = Depends(require("operations")),
+) -> Response:
     job: RebuildJob | None = getattr(request.app.state, "rebuild", None)
     if origin not in ORIGINS or confirm != "yes":
         return await _page(request, v, status_code=400, rebuild_problem="operations.rebuild_confirm")
@@ -131,5 +144,6 @@ async def rebuild_status(request: Request, v: Viewer = Depends(require("operatio
     if job is not None and job.running:
         found = await gather_named({"health": platform(request).knowledge.health()})
         health = found["health"] if isinstance(found["health"], dict) else None
-    return render(request, "partials/rebuild_progress.html", v=v, job=job,
-                  progress=progress(job, health) if job else None)
+    return render(
+        request, "partials/rebuild_progress.html", v=v, job=job, progress=progress(job, health) if job else None
+    )

@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from portal.client import ServiceError, gather_named
 from portal.pages import ANALYSTS, COCREATION_READERS, KNOWLEDGE_READERS, OPERATORS, PLAN_READERS
-from portal.views.plan_system import by_type, bars, counts_by_year, hierarchy
+from portal.views.plan_system import bars, by_type, counts_by_year, hierarchy
 from portal.web.context import Viewer, is_htmx, platform, render, require, value
 
 router = APIRouter()
@@ -46,8 +46,12 @@ async def integrity(request: Request, v: Viewer) -> dict[str, Any]:
 
 def chart_of(plans: list[dict[str, Any]], today: date) -> dict[str, Any]:
     years = counts_by_year(plans, today)
-    return {"years": years, "bars": bars([(str(y.year), y.plans) for y in years]),
-            "peak": max(years, key=lambda y: y.plans) if years else None, "now": years[-1] if years else None}
+    return {
+        "years": years,
+        "bars": bars([(str(y.year), y.plans) for y in years]),
+        "peak": max(years, key=lambda y: y.plans) if years else None,
+        "now": years[-1] if years else None,
+    }
 
 
 @router.get("/")
@@ -55,15 +59,22 @@ async def overview(request: Request, v: Viewer = Depends(require("overview"))) -
     api = platform(request)
     calls = {}
     if v.may(PLAN_READERS):
-        calls.update(plans=api.plan_registry.plans(), goals=api.plan_registry.goals(),
-                     strategies=api.plan_registry.strategies(), decisions=api.plan_registry.decisions())
+        calls.update(
+            plans=api.plan_registry.plans(),
+            goals=api.plan_registry.goals(),
+            strategies=api.plan_registry.strategies(),
+            decisions=api.plan_registry.decisions(),
+        )
     if v.may(COCREATION_READERS):
         calls["processes"] = api.cocreation.processes()
     found = await gather_named(calls)
     processes = _items(found.get("processes")) or []
-    per_process = await gather_named({
-        **{f"workshops:{p['process_id']}": api.cocreation.workshops(p["process_id"]) for p in processes},
-        **{f"inputs:{p['process_id']}": api.cocreation.inputs(p["process_id"]) for p in processes}})
+    per_process = await gather_named(
+        {
+            **{f"workshops:{p['process_id']}": api.cocreation.workshops(p["process_id"]) for p in processes},
+            **{f"inputs:{p['process_id']}": api.cocreation.inputs(p["process_id"]) for p in processes},
+        }
+    )
     counts: list[tuple[str, int | None]] = []
     for key in ("plans", "goals", "strategies", "decisions", "processes"):
         if key in found:
@@ -74,8 +85,9 @@ async def overview(request: Request, v: Viewer = Depends(require("overview"))) -
             lists = [_items(r) for k, r in per_process.items() if k.startswith(kind)]
             counts.append((kind, None if any(x is None for x in lists) else sum(len(x) for x in lists)))
     plans = _items(found.get("plans"))
-    return render(request, "overview.html", v=v, counts=counts,
-                  chart=chart_of(plans, date.today()) if plans is not None else None)
+    return render(
+        request, "overview.html", v=v, counts=counts, chart=chart_of(plans, date.today()) if plans is not None else None
+    )
 
 
 @router.get("/integrity")
@@ -99,8 +111,18 @@ async def plan_system(request: Request, v: Viewer = Depends(require("plan_system
             anchored.setdefault(goal_id, []).append(plan)
     main_goals = [g for g in goals if not g.get("parent_id")]
     sub_goals = {g["id"]: [s for s in goals if s.get("parent_id") == g["id"]] for g in main_goals}
-    return render(request, "plan_system.html", v=v, placed=placed, unplaced=unplaced, total=len(plans),
-                  goal_names=goal_names, main_goals=main_goals, sub_goals=sub_goals, anchored=anchored,
-                  types=by_type(plans), chart=chart_of(plans, date.today()),
-                  not_anchored=sum(1 for p in plans if not p.get("goal_ids")
-                                   and p.get("plan_type") != "kommuneplan_samfunnsdel"))
+    return render(
+        request,
+        "plan_system.html",
+        v=v,
+        placed=placed,
+        unplaced=unplaced,
+        total=len(plans),
+        goal_names=goal_names,
+        main_goals=main_goals,
+        sub_goals=sub_goals,
+        anchored=anchored,
+        types=by_type(plans),
+        chart=chart_of(plans, date.today()),
+        not_anchored=sum(1 for p in plans if not p.get("goal_ids") and p.get("plan_type") != "kommuneplan_samfunnsdel"),
+    )

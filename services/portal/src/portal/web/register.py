@@ -43,9 +43,17 @@ def _ids(result: Any) -> set[str] | None:
 
 
 @router.get("/plans")
-async def plans(request: Request, type: str = "", status: str = "", unit: str = "", anchored: str = "",
-                outside: str = "", overdue: str = "", as_of: str = "",
-                v: Viewer = Depends(require("plans"))) -> Response:
+async def plans(
+    request: Request,
+    type: str = "",
+    status: str = "",
+    unit: str = "",
+    anchored: str = "",
+    outside: str = "",
+    overdue: str = "",
+    as_of: str = "",
+    v: Viewer = Depends(require("plans")),
+) -> Response:
     api = platform(request)
     problems = []
     try:
@@ -56,36 +64,73 @@ async def plans(request: Request, type: str = "", status: str = "", unit: str = 
     calls = {"plans": api.plan_registry.plans()}
     ask_knowledge = v.may(KNOWLEDGE_READERS)
     if ask_knowledge:
-        calls.update(not_anchored=api.knowledge.plans_not_anchored(frame),
-                     outside=api.knowledge.plans_outside_strategy(frame),
-                     overdue=api.knowledge.plans_overdue(frame))
+        calls.update(
+            not_anchored=api.knowledge.plans_not_anchored(frame),
+            outside=api.knowledge.plans_outside_strategy(frame),
+            overdue=api.knowledge.plans_overdue(frame),
+        )
     found = await gather_named(calls)
     register = value(found["plans"]).items
     not_anchored = _ids(found.get("not_anchored")) if ask_knowledge else None
     outside_ids = _ids(found.get("outside")) if ask_knowledge else None
-    overdue_by_id = ({p["id"]: p for p in found["overdue"].get("plans", [])}
-                     if ask_knowledge and not isinstance(found["overdue"], ServiceError) else None)
+    overdue_by_id = (
+        {p["id"]: p for p in found["overdue"].get("plans", [])}
+        if ask_knowledge and not isinstance(found["overdue"], ServiceError)
+        else None
+    )
     rows = []
     for plan in register:
         is_anchored = (plan["id"] not in not_anchored) if not_anchored is not None else bool(plan.get("goal_ids"))
-        rows.append({"plan": plan, "anchored": is_anchored,
-                     "outside": None if outside_ids is None else plan["id"] in outside_ids,
-                     "overdue": None if overdue_by_id is None else overdue_by_id.get(plan["id"])})
-    chosen = {"type": type, "status": status, "unit": unit, "anchored": anchored if anchored in YES_NO else "",
-              "outside": outside == "1", "overdue": overdue == "1", "as_of": as_of if not problems else ""}
-    shown = [r for r in rows if (not type or r["plan"]["plan_type"] == type)
-             and (not status or r["plan"]["status"] == status)
-             and (not unit or r["plan"].get("owning_unit") == unit)
-             and (chosen["anchored"] != "yes" or r["anchored"]) and (chosen["anchored"] != "no" or not r["anchored"])
-             and (not chosen["outside"] or r["outside"]) and (not chosen["overdue"] or r["overdue"])]
+        rows.append(
+            {
+                "plan": plan,
+                "anchored": is_anchored,
+                "outside": None if outside_ids is None else plan["id"] in outside_ids,
+                "overdue": None if overdue_by_id is None else overdue_by_id.get(plan["id"]),
+            }
+        )
+    chosen = {
+        "type": type,
+        "status": status,
+        "unit": unit,
+        "anchored": anchored if anchored in YES_NO else "",
+        "outside": outside == "1",
+        "overdue": overdue == "1",
+        "as_of": as_of if not problems else "",
+    }
+    shown = [
+        r
+        for r in rows
+        if (not type or r["plan"]["plan_type"] == type)
+        and (not status or r["plan"]["status"] == status)
+        and (not unit or r["plan"].get("owning_unit") == unit)
+        and (chosen["anchored"] != "yes" or r["anchored"])
+        and (chosen["anchored"] != "no" or not r["anchored"])
+        and (not chosen["outside"] or r["outside"])
+        and (not chosen["overdue"] or r["overdue"])
+    ]
     shown.sort(key=lambda r: (r["plan"]["name"] or "").lower())
     types = [t for t in TYPE_ORDER if any(p["plan_type"] == t for p in register)]
-    options = {"type": types, "status": sorted({p["status"] for p in register}),
-               "unit": sorted({p.get("owning_unit") or "" for p in register} - {""})}
+    options = {
+        "type": types,
+        "status": sorted({p["status"] for p in register}),
+        "unit": sorted({p.get("owning_unit") or "" for p in register} - {""}),
+    }
     unavailable = [k for k in ("not_anchored", "outside", "overdue") if isinstance(found.get(k), ServiceError)]
     template = "partials/plan_table.html" if is_htmx(request) else "plans.html"
-    return render(request, template, v=v, rows=shown, total=len(register), chosen=chosen, options=options,
-                  frame=frame, knowledge=ask_knowledge, problems=problems, unavailable=unavailable)
+    return render(
+        request,
+        template,
+        v=v,
+        rows=shown,
+        total=len(register),
+        chosen=chosen,
+        options=options,
+        frame=frame,
+        knowledge=ask_knowledge,
+        problems=problems,
+        unavailable=unavailable,
+    )
 
 
 def status_timeline(plan: dict[str, Any], history: Any) -> list[dict[str, Any]]:
@@ -95,40 +140,71 @@ def status_timeline(plan: dict[str, Any], history: Any) -> list[dict[str, Any]]:
         for event in history:
             data = event.get("data") or {}
             if event.get("type", "").endswith("Proposed"):
-                steps.append({"status": "proposed", "effective": None, "recorded": event.get("timestamp"),
-                              "decision_id": None})
+                steps.append(
+                    {"status": "proposed", "effective": None, "recorded": event.get("timestamp"), "decision_id": None}
+                )
             elif "status" in data:
-                steps.append({"status": data["status"], "effective": data.get("on"), "recorded": event.get("timestamp"),
-                              "decision_id": data.get("decision_id")})
+                steps.append(
+                    {
+                        "status": data["status"],
+                        "effective": data.get("on"),
+                        "recorded": event.get("timestamp"),
+                        "decision_id": data.get("decision_id"),
+                    }
+                )
         if steps:
             return steps
-    return [{"status": s["status"], "effective": s.get("on"), "recorded": None, "decision_id": s.get("decision_id")}
-            for s in plan.get("status_history") or []]
+    return [
+        {"status": s["status"], "effective": s.get("on"), "recorded": None, "decision_id": s.get("decision_id")}
+        for s in plan.get("status_history") or []
+    ]
 
 
 @router.get("/plans/{plan_id}")
 async def plan_page(request: Request, plan_id: str, v: Viewer = Depends(require("plan"))) -> Response:
     api = platform(request).plan_registry
-    found = await gather_named({"plan": api.plan(plan_id), "history": api.plan_history(plan_id), "plans": api.plans(),
-                                "goals": api.goals(), "decisions": api.decisions(), "strategies": api.strategies()})
+    found = await gather_named(
+        {
+            "plan": api.plan(plan_id),
+            "history": api.plan_history(plan_id),
+            "plans": api.plans(),
+            "goals": api.goals(),
+            "decisions": api.decisions(),
+            "strategies": api.strategies(),
+        }
+    )
     plan = one(found["plan"])
     everything = [] if isinstance(found["plans"], ServiceError) else found["plans"].items
     by_id = {p["id"]: p for p in everything}
     goals = {} if isinstance(found["goals"], ServiceError) else {g["id"]: g for g in found["goals"].items}
     timeline = status_timeline(plan, found["history"])
     decision_ids = {s["decision_id"] for s in timeline if s["decision_id"]} | {
-        plan.get("adopted_by_decision_id"), plan.get("ended_by_decision_id")} - {None}
-    decisions = [] if isinstance(found["decisions"], ServiceError) else [
-        d for d in found["decisions"].items if d["id"] in decision_ids or plan_id in (d.get("plan_ids") or [])]
+        plan.get("adopted_by_decision_id"),
+        plan.get("ended_by_decision_id"),
+    } - {None}
+    decisions = (
+        []
+        if isinstance(found["decisions"], ServiceError)
+        else [d for d in found["decisions"].items if d["id"] in decision_ids or plan_id in (d.get("plan_ids") or [])]
+    )
     items = []
     if not isinstance(found["strategies"], ServiceError):
         for strategy in found["strategies"].items:
             for item in strategy.get("items") or []:
                 if plan_id in (item.get("plan_id"), item.get("merge_into_plan_id")) or item.get("item_id") == plan.get(
-                        "strategy_item_id"):
+                    "strategy_item_id"
+                ):
                     items.append({"strategy": strategy, "item": item})
-    return render(request, "plan.html", v=v, plan=plan, timeline=timeline, parent=by_id.get(plan.get("parent_id")),
-                  children=sorted((p for p in everything if p.get("parent_id") == plan_id), key=lambda p: p["name"]),
-                  goals=[goals[g] for g in plan.get("goal_ids") or [] if g in goals],
-                  decisions=sorted(decisions, key=lambda d: d.get("meeting_date") or ""), items=items,
-                  successor=by_id.get(plan.get("successor_id")))
+    return render(
+        request,
+        "plan.html",
+        v=v,
+        plan=plan,
+        timeline=timeline,
+        parent=by_id.get(plan.get("parent_id")),
+        children=sorted((p for p in everything if p.get("parent_id") == plan_id), key=lambda p: p["name"]),
+        goals=[goals[g] for g in plan.get("goal_ids") or [] if g in goals],
+        decisions=sorted(decisions, key=lambda d: d.get("meeting_date") or ""),
+        items=items,
+        successor=by_id.get(plan.get("successor_id")),
+    )

@@ -29,8 +29,12 @@ def _knowledge_part(result: Any) -> tuple[Any, ServiceError | None]:
 @router.get("/strategies")
 async def strategies(request: Request, v: Viewer = Depends(require("strategies"))) -> Response:
     found = await platform(request).plan_registry.strategies()
-    return render(request, "strategies.html", v=v,
-                  strategies=sorted(found.items, key=lambda s: s.get("election_period") or "", reverse=True))
+    return render(
+        request,
+        "strategies.html",
+        v=v,
+        strategies=sorted(found.items, key=lambda s: s.get("election_period") or "", reverse=True),
+    )
 
 
 @router.get("/strategies/{strategy_id}")
@@ -38,24 +42,37 @@ async def strategy(request: Request, strategy_id: str, v: Viewer = Depends(requi
     api = platform(request)
     calls = {"strategy": api.plan_registry.strategy(strategy_id), "plans": api.plan_registry.plans()}
     if v.may(KNOWLEDGE_READERS):
-        calls.update(compliance=api.knowledge.compliance(strategy_id),
-                     trace=api.knowledge.trace_back("strategy", strategy_id))
+        calls.update(
+            compliance=api.knowledge.compliance(strategy_id), trace=api.knowledge.trace_back("strategy", strategy_id)
+        )
     found = await gather_named(calls)
     the_strategy = one(found["strategy"])
     plans = {} if isinstance(found["plans"], ServiceError) else {p["id"]: p for p in found["plans"].items}
     compliance, compliance_error = _knowledge_part(found.get("compliance"))
     trace, trace_error = _knowledge_part(found.get("trace"))
-    return render(request, "strategy.html", v=v, strategy=the_strategy, plans=plans,
-                  items=sorted(the_strategy.get("items") or [], key=lambda i: (str(i.get("timing")), i.get("action"))),
-                  compliance=compliance, compliance_error=compliance_error,
-                  stages=timeline(trace) if trace else None, trace_error=trace_error)
+    return render(
+        request,
+        "strategy.html",
+        v=v,
+        strategy=the_strategy,
+        plans=plans,
+        items=sorted(the_strategy.get("items") or [], key=lambda i: (str(i.get("timing")), i.get("action"))),
+        compliance=compliance,
+        compliance_error=compliance_error,
+        stages=timeline(trace) if trace else None,
+        trace_error=trace_error,
+    )
 
 
 @router.get("/decisions")
 async def decisions(request: Request, v: Viewer = Depends(require("decisions"))) -> Response:
     found = await platform(request).plan_registry.decisions()
-    return render(request, "decisions.html", v=v,
-                  decisions=sorted(found.items, key=lambda d: d.get("meeting_date") or "", reverse=True))
+    return render(
+        request,
+        "decisions.html",
+        v=v,
+        decisions=sorted(found.items, key=lambda d: d.get("meeting_date") or "", reverse=True),
+    )
 
 
 @router.get("/decisions/{decision_id}")
@@ -63,17 +80,27 @@ async def decision(request: Request, decision_id: str, v: Viewer = Depends(requi
     api = platform(request)
     calls = {"decision": api.plan_registry.decision(decision_id), "plans": api.plan_registry.plans()}
     if v.may(KNOWLEDGE_READERS):
-        calls.update(trace=api.knowledge.trace_back("decision", decision_id),
-                     evidence_pack=api.knowledge.evidence_pack_url(decision_id))
+        calls.update(
+            trace=api.knowledge.trace_back("decision", decision_id),
+            evidence_pack=api.knowledge.evidence_pack_url(decision_id),
+        )
     found = await gather_named(calls)
     the_decision = one(found["decision"])
     plans = {} if isinstance(found["plans"], ServiceError) else {p["id"]: p for p in found["plans"].items}
     trace, trace_error = _knowledge_part(found.get("trace"))
     pack, _ = _knowledge_part(found.get("evidence_pack"))
-    return render(request, "decision.html", v=v, decision=the_decision, plans=plans,
-                  stages=timeline(trace, the_decision) if trace else None, trace_error=trace_error,
-                  graph=as_json(graph_elements(trace)) if trace else None,
-                  steps=len(trace.get("steps", [])) if trace else 0, evidence_pack=pack)
+    return render(
+        request,
+        "decision.html",
+        v=v,
+        decision=the_decision,
+        plans=plans,
+        stages=timeline(trace, the_decision) if trace else None,
+        trace_error=trace_error,
+        graph=as_json(graph_elements(trace)) if trace else None,
+        steps=len(trace.get("steps", [])) if trace else 0,
+        evidence_pack=pack,
+    )
 
 
 @router.get("/follow-up")

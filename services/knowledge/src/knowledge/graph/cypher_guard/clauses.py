@@ -183,8 +183,7 @@ class Clauses(Cursor):
                 self.sym(")")
             self.subquery_body()
             if self.at_word("IN"):
-                self.fail("refused CALL {} IN TRANSACTIONS: "
-                          f"{REFUSED_WORDS['TRANSACTIONS']}", self.peek())
+                self.fail(f"refused CALL {{}} IN TRANSACTIONS: {REFUSED_WORDS['TRANSACTIONS']}", self.peek())
             return
         start = self.peek()
         parts = [self.name("a procedure name")]
@@ -193,8 +192,9 @@ class Clauses(Cursor):
             parts.append(self.take().value)
         name = ".".join(parts)
         if name not in PROCEDURES:
-            self.fail(f"refused CALL {name}: procedures are not allowed here, except "
-                      + ", ".join(sorted(PROCEDURES)), start)
+            self.fail(
+                f"refused CALL {name}: procedures are not allowed here, except " + ", ".join(sorted(PROCEDURES)), start
+            )
         if self.at_sym("("):
             self.take()
             if not self.at_sym(")"):
@@ -336,9 +336,12 @@ class Clauses(Cursor):
                         self.take()
                         upper = self.integer() if self.peek() is not None and self.peek().kind == "number" else None
                     if self.in_pattern_comprehension and (upper is None or upper > MAX_COMPREHENSION_HOPS):
-                        self.fail(f"inside a pattern comprehension a variable-length relationship needs an upper "
-                                  f"bound of at most {MAX_COMPREHENSION_HOPS} (e.g. *..3): the list it builds is "
-                                  "outside Neo4j's memory limit", star)
+                        self.fail(
+                            f"inside a pattern comprehension a variable-length relationship needs an upper "
+                            f"bound of at most {MAX_COMPREHENSION_HOPS} (e.g. *..3): the list it builds is "
+                            "outside Neo4j's memory limit",
+                            star,
+                        )
                 self.properties_and_where()
                 self.sym("]")
         self.sym("-")

@@ -12,11 +12,42 @@ from knowledge.graph.cypher_guard.vocabulary import FUNCTIONS, REFUSED_WORDS
 
 COMPARISONS = ("=", "<>", "!=", "<", ">", "<=", ">=")
 NORMAL_FORMS = ("NFC", "NFD", "NFKC", "NFKD")
-TYPE_WORDS = frozenset({
-    "NOTHING", "NULL", "BOOL", "BOOLEAN", "VARCHAR", "STRING", "INT", "SIGNED", "INTEGER", "FLOAT", "DATE", "LOCAL",
-    "ZONED", "TIME", "DATETIME", "TIMESTAMP", "TIMEZONE", "ZONE", "DURATION", "POINT", "NODE", "VERTEX",
-    "RELATIONSHIP", "EDGE", "MAP", "LIST", "ARRAY", "PATH", "PATHS", "PROPERTY", "VALUE", "ANY",
-})
+TYPE_WORDS = frozenset(
+    {
+        "NOTHING",
+        "NULL",
+        "BOOL",
+        "BOOLEAN",
+        "VARCHAR",
+        "STRING",
+        "INT",
+        "SIGNED",
+        "INTEGER",
+        "FLOAT",
+        "DATE",
+        "LOCAL",
+        "ZONED",
+        "TIME",
+        "DATETIME",
+        "TIMESTAMP",
+        "TIMEZONE",
+        "ZONE",
+        "DURATION",
+        "POINT",
+        "NODE",
+        "VERTEX",
+        "RELATIONSHIP",
+        "EDGE",
+        "MAP",
+        "LIST",
+        "ARRAY",
+        "PATH",
+        "PATHS",
+        "PROPERTY",
+        "VALUE",
+        "ANY",
+    }
+)
 LIST_BUILDERS = ("range", "split")
 BOUNDED_LISTS = frozenset({"range", "nodes", "relationships", "keys", "labels"})
 """Functions whose list is bounded by the query or the graph, so that a comprehension may project over it."""
@@ -39,11 +70,16 @@ class Constructs(Clauses):
         if name.upper() in REFUSED_WORDS:
             self.refuse_word(start)
         if name not in FUNCTIONS and name not in ("normalize", "trim"):
-            self.fail(f"refused function {shown}(): it is not among the functions this endpoint offers "
-                      "(see the knowledge service's README)", start)
+            self.fail(
+                f"refused function {shown}(): it is not among the functions this endpoint offers "
+                "(see the knowledge service's README)",
+                start,
+            )
         if name in LIST_BUILDERS and self.building:
-            self.fail(f"{shown}() inside the projection of a list comprehension builds a list per element; "
-                      "UNWIND first", start)
+            self.fail(
+                f"{shown}() inside the projection of a list comprehension builds a list per element; UNWIND first",
+                start,
+            )
         self.sym("(")
         args: list[Expr] = []
         if name == "trim":
@@ -81,23 +117,30 @@ class Constructs(Clauses):
 
     def _check_range(self, args: list[Expr], start, streamed: bool) -> None:
         values = [a.value for a in args]
-        if not 2 <= len(args) <= 3 or any(a.kind != "literal" or not isinstance(v, int) or isinstance(v, bool)
-                                          for a, v in zip(args, values)):
+        if not 2 <= len(args) <= 3 or any(
+            a.kind != "literal" or not isinstance(v, int) or isinstance(v, bool) for a, v in zip(args, values)
+        ):
             self.fail("range() takes whole numbers written in the query (literals), so its length is known", start)
         first, last, step = values[0], values[1], values[2] if len(values) == 3 else 1
         if step == 0:
             self.fail("range() needs a step other than 0", start)
         size = max(0, (last - first) // step + 1)
         if not streamed and size > self.limits.max_range:
-            self.fail(f"range() of {size} elements: at most {self.limits.max_range} here "
-                      "(UNWIND range(...) AS x streams any length)", start)
+            self.fail(
+                f"range() of {size} elements: at most {self.limits.max_range} here "
+                "(UNWIND range(...) AS x streams any length)",
+                start,
+            )
 
     def _check_replace(self, args: list[Expr], start) -> None:
         if len(args) != 3 or any(a.kind != "literal" or not isinstance(a.value, str) for a in args[1:]):
             self.fail("replace() takes the text to find and its replacement as strings written in the query", start)
         if not args[1].value or len(args[2].value) > len(args[1].value):
-            self.fail("replace() may not make a text longer: the replacement must not be longer than what it "
-                      "replaces (and that may not be empty)", start)
+            self.fail(
+                "replace() may not make a text longer: the replacement must not be longer than what it "
+                "replaces (and that may not be empty)",
+                start,
+            )
 
     def parameter(self) -> Expr:
         self.sym("$")
@@ -125,7 +168,8 @@ class Constructs(Clauses):
     def _bracket(self) -> Expr:
         """``[`` starts a pattern comprehension, a list comprehension or a list."""
         if (self.at_variable(k=1) and self.at_sym("=", k=2) and self.at_sym("(", k=3)) or (
-                self.at_sym("(", k=1) and self.looks_like_pattern(k=1)):
+            self.at_sym("(", k=1) and self.looks_like_pattern(k=1)
+        ):
             return self._comprehension(pattern=True)
         if self.at_variable(k=1) and self.at_word("IN", k=2):
             return self._comprehension(pattern=False)
@@ -148,8 +192,7 @@ class Constructs(Clauses):
         """
         start = self.take()
         if self.building:
-            self.fail("a comprehension inside the projection of another builds a list per element; UNWIND first",
-                      start)
+            self.fail("a comprehension inside the projection of another builds a list per element; UNWIND first", start)
         source = COMPUTED
         seen = len(self.pattern_seen)
         if pattern:
@@ -178,10 +221,13 @@ class Constructs(Clauses):
                 if source.base:
                     self.property_sources.append((source.base, source_token))
                 else:
-                    self.fail("[x IN list | ...] builds a list outside Neo4j's memory limit, so its list must be "
-                              "bounded: written in the query, a parameter, range(), nodes(p), relationships(p), "
-                              "keys(), labels(), a node's property, or a slice like list[0..1000]; "
-                              "or UNWIND the list and collect() again", source_token)
+                    self.fail(
+                        "[x IN list | ...] builds a list outside Neo4j's memory limit, so its list must be "
+                        "bounded: written in the query, a parameter, range(), nodes(p), relationships(p), "
+                        "keys(), labels(), a node's property, or a slice like list[0..1000]; "
+                        "or UNWIND the list and collect() again",
+                        source_token,
+                    )
             begin = self.i
             self.building += 1
             self.projection_refs.append([])
@@ -192,12 +238,18 @@ class Constructs(Clauses):
                 references = self.projection_refs.pop()
             for name, token in references:
                 if name not in local:
-                    self.fail(f"the projection of a comprehension may use only its own variables "
-                              f"({', '.join(sorted(local))}): {name} would be copied into every element; "
-                              "compute it outside, or refer to it in WHERE", token)
+                    self.fail(
+                        f"the projection of a comprehension may use only its own variables "
+                        f"({', '.join(sorted(local))}): {name} would be copied into every element; "
+                        "compute it outside, or refer to it in WHERE",
+                        token,
+                    )
             if self.i - begin > MAX_PROJECTION_TOKENS:
-                self.fail(f"the projection of a comprehension may have at most {MAX_PROJECTION_TOKENS} words and "
-                          "symbols: it is built once per element", bar)
+                self.fail(
+                    f"the projection of a comprehension may have at most {MAX_PROJECTION_TOKENS} words and "
+                    "symbols: it is built once per element",
+                    bar,
+                )
         elif pattern:
             self.fail("a pattern comprehension needs '| expression'")
         self.sym("]")
@@ -291,9 +343,7 @@ class Constructs(Clauses):
             elif self.at_word("NOT") and self.at_word("NULL", k=1):
                 self.take()
                 self.take()
-            elif self.at_sym("!"):
-                self.take()
-            elif self.at_word(*(TYPE_WORDS - {"NULL"})):
+            elif self.at_sym("!") or self.at_word(*(TYPE_WORDS - {"NULL"})):
                 self.take()
             else:
                 return

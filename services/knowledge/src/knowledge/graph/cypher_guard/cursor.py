@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from knowledge.graph.cypher_guard.errors import CypherRefused
 from knowledge.graph.cypher_guard.lexer import Token
@@ -143,16 +144,22 @@ class Cursor:
         """Count one operation that can double a value or copy a large list; refuse past ``max_growth``."""
         self.growth += 1
         if self.growth > self.limits.max_growth:
-            self.fail(f"refused {what}: at most {self.limits.max_growth} operations that can double a value or copy "
-                      "a whole list ('+'/'||' of two computed values, tail, reverse, to…List, split, [x IN list "
-                      "WHERE ...]) per query; Neo4j does not limit the memory of values inside an expression", token)
+            self.fail(
+                f"refused {what}: at most {self.limits.max_growth} operations that can double a value or copy "
+                "a whole list ('+'/'||' of two computed values, tail, reverse, to…List, split, [x IN list "
+                "WHERE ...]) per query; Neo4j does not limit the memory of values inside an expression",
+                token,
+            )
 
     def check_property_sources(self) -> None:
         """``[x IN v.key | ...]`` iterates a stored list only if ``v`` is a node or relationship and nothing else."""
         for name, token in self.property_sources:
             if name not in self.pattern_names or name in self.alias_names:
-                self.fail(f"[x IN {name}.… | …] may only iterate a list stored on a node or relationship of a pattern; "
-                          f"{name} is bound otherwise too", token)
+                self.fail(
+                    f"[x IN {name}.… | …] may only iterate a list stored on a node or relationship of a pattern; "
+                    f"{name} is bound otherwise too",
+                    token,
+                )
 
     def integer(self) -> int:
         token = self.peek()
@@ -181,8 +188,10 @@ class Cursor:
     def nested(self) -> Iterator[None]:
         self.depth += 1
         if self.depth > self.limits.max_depth:
-            self.fail(f"the query nests deeper than {self.limits.max_depth} levels (brackets, operators, "
-                      "property chains); write it flatter, e.g. with WITH")
+            self.fail(
+                f"the query nests deeper than {self.limits.max_depth} levels (brackets, operators, "
+                "property chains); write it flatter, e.g. with WITH"
+            )
         try:
             yield
         finally:

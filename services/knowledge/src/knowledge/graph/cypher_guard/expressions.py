@@ -43,7 +43,9 @@ class Expressions(Constructs):
             self.take()
             count += 1
             if count > self.limits.max_operands:
-                self.fail(f"more than {self.limits.max_operands} terms joined by {keyword}: use IN [...] or a parameter")
+                self.fail(
+                    f"more than {self.limits.max_operands} terms joined by {keyword}: use IN [...] or a parameter"
+                )
             operand()
             result = COMPUTED
         return result
@@ -132,8 +134,11 @@ class Expressions(Constructs):
             right = self._multiplicative()
             if operator.text in ("+", "||") and not result.constant and not right.constant:
                 if self.building:
-                    self.fail(f"'{operator.text}' of two computed values inside the projection of a comprehension "
-                              "can double every element; join outside it", operator)
+                    self.fail(
+                        f"'{operator.text}' of two computed values inside the projection of a comprehension "
+                        "can double every element; join outside it",
+                        operator,
+                    )
                 self.grow(f"'{operator.text}'", operator)
             result = COMPUTED
         return result
@@ -163,7 +168,11 @@ class Expressions(Constructs):
             sign = self.take().text
             with self.nested():
                 operand = self._unary()
-            if operand.kind == "literal" and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool):
+            if (
+                operand.kind == "literal"
+                and isinstance(operand.value, (int, float))
+                and not isinstance(operand.value, bool)
+            ):
                 return Expr("literal", -operand.value if sign == "-" else operand.value)
             return COMPUTED
         return self._postfix()
@@ -187,8 +196,10 @@ class Expressions(Constructs):
                 return result
             levels += 1
             if self.depth + levels > self.limits.max_depth:
-                self.fail(f"the query nests deeper than {self.limits.max_depth} levels (a chain of properties or "
-                          "indexes counts each step)")
+                self.fail(
+                    f"the query nests deeper than {self.limits.max_depth} levels (a chain of properties or "
+                    "indexes counts each step)"
+                )
             result = following
 
     def _index(self) -> Expr:
@@ -323,6 +334,7 @@ class Expressions(Constructs):
         while self.at_name(k) and self.at_sym(".", k=k + 1):
             k += 2
         return self.at_name(k) and self.at_sym("(", k=k + 1)
+
 
 def _number(text: str) -> Any:
     plain = text.replace("_", "")

@@ -41,9 +41,41 @@ LINE_BREAKS = ("\n", "\r")
 OTHER_BREAKS = frozenset("\u000b\u000c\u001c\u001d\u001e\u0085\u2028\u2029")
 """Characters other grammars end a line at; inside a ``//`` comment they are refused, so nobody is misled."""
 
-SYMBOLS = ("=~", "<>", "!=", "<=", ">=", "+=", "..", "::", "||",
-           "(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "=", "<", ">", "+", "-", "*", "/", "%", "^", "|", "&",
-           "!", "?", "$")
+SYMBOLS = (
+    "=~",
+    "<>",
+    "!=",
+    "<=",
+    ">=",
+    "+=",
+    "..",
+    "::",
+    "||",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ";",
+    ":",
+    ".",
+    "=",
+    "<",
+    ">",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "^",
+    "|",
+    "&",
+    "!",
+    "?",
+    "$",
+)
 """The ASCII operators and punctuation of the grammar, longest first."""
 
 _NUMBER = re.compile(
@@ -113,12 +145,16 @@ def decode(query: str) -> Decoded:
         if replacement:
             digits = query[i + 2 : i + 6]
             if len(digits) < 4 or any(d not in "0123456789abcdefABCDEF" for d in digits):
-                raise CypherRefused(f"\\u must be followed by four hexadecimal digits, not {digits!r}",
-                                    lines[i], columns[i])
+                raise CypherRefused(
+                    f"\\u must be followed by four hexadecimal digits, not {digits!r}", lines[i], columns[i]
+                )
             c = chr(int(digits, 16))
             if 0xD800 <= ord(c) <= 0xDFFF:
-                raise CypherRefused("a \\u escape of half a surrogate pair is not accepted: write the character itself",
-                                    lines[i], columns[i])
+                raise CypherRefused(
+                    "a \\u escape of half a surrogate pair is not accepted: write the character itself",
+                    lines[i],
+                    columns[i],
+                )
             i += 6
         else:
             i += 1
@@ -129,8 +165,11 @@ def decode(query: str) -> Decoded:
     text = "".join(out)
     if "\\u" in text and decode_once(text) != text:
         k = text.find("\\u")
-        raise CypherRefused("a \\u escape that writes a backslash before 'u' would be read twice: write the text itself",
-                            out_lines[k], out_columns[k])
+        raise CypherRefused(
+            "a \\u escape that writes a backslash before 'u' would be read twice: write the text itself",
+            out_lines[k],
+            out_columns[k],
+        )
     return Decoded(text, out_lines, out_columns, end)
 
 
@@ -157,7 +196,13 @@ def _is_letter(c: str) -> bool:
 
 
 def _is_part_letter(c: str) -> bool:
-    return _is_letter(c) or c.isascii() and c.isdigit() or not c.isascii() and unicodedata.category(c) in ("Mn", "Mc", "Nd")
+    return (
+        _is_letter(c)
+        or c.isascii()
+        and c.isdigit()
+        or not c.isascii()
+        and unicodedata.category(c) in ("Mn", "Mc", "Nd")
+    )
 
 
 def tokenize(query: str) -> list[Token]:
@@ -185,9 +230,12 @@ def tokenize(query: str) -> list[Token]:
         elif text.startswith("//", i):
             while i < n and text[i] not in LINE_BREAKS:
                 if text[i] in OTHER_BREAKS:
-                    raise CypherRefused(f"this // comment runs on past {_describe(text[i])}: Neo4j ends a comment "
-                                        "only at a line feed or carriage return, so what follows would be hidden; "
-                                        "start a new line with \\n", *at(i))
+                    raise CypherRefused(
+                        f"this // comment runs on past {_describe(text[i])}: Neo4j ends a comment "
+                        "only at a line feed or carriage return, so what follows would be hidden; "
+                        "start a new line with \\n",
+                        *at(i),
+                    )
                 i += 1
         elif text.startswith("/*", i):
             end = text.find("*/", i + 2)
@@ -228,9 +276,18 @@ def tokenize(query: str) -> list[Token]:
         elif c.isascii() and c.isdigit() or c == "." and i + 1 < n and text[i + 1].isascii() and text[i + 1].isdigit():
             match = _NUMBER.match(text, i)
             end = match.end() if match else i + 1
-            if not match or end < n and (_is_part_letter(text[end]) or text[end] == "$" or text[end] == "."
-                                         and end + 1 < n and text[end + 1].isdigit()):
-                raise CypherRefused(f"malformed number {text[i:end + 1]!r}", *at(i))
+            if (
+                not match
+                or end < n
+                and (
+                    _is_part_letter(text[end])
+                    or text[end] == "$"
+                    or text[end] == "."
+                    and end + 1 < n
+                    and text[end + 1].isdigit()
+                )
+            ):
+                raise CypherRefused(f"malformed number {text[i : end + 1]!r}", *at(i))
             add("number", i, end, text[i:end])
             i = end
         elif _is_letter(c):

@@ -61,13 +61,17 @@ def check_regex(pattern: str) -> None:
             if repeatable == "repetition":
                 raise UnsafeRegex("a repetition of a repetition is not accepted")
             if repeatable == "group" and (low, high) != (0, 1):
-                raise UnsafeRegex("a repeated group, e.g. (a+)+ or (.*x){3}, can take exponential time; "
-                                  "repeat single characters or classes only")
+                raise UnsafeRegex(
+                    "a repeated group, e.g. (a+)+ or (.*x){3}, can take exponential time; "
+                    "repeat single characters or classes only"
+                )
             if high is None or high > MAX_BOUNDED_UPPER:
                 unbounded += 1
                 if unbounded > MAX_UNBOUNDED:
-                    raise UnsafeRegex(f"more than {MAX_UNBOUNDED} unbounded repetition (*, +, {{n,}}) takes time that "
-                                      f"grows with a power of the text's length; {INSTEAD}")
+                    raise UnsafeRegex(
+                        f"more than {MAX_UNBOUNDED} unbounded repetition (*, +, {{n,}}) takes time that "
+                        f"grows with a power of the text's length; {INSTEAD}"
+                    )
             elif high > low:
                 ways *= high - low + 1
                 if ways > MAX_WAYS:

@@ -14,12 +14,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from knowledge.graph.handlers import cocreation, plan_registry
+from knowledge.graph.writes import EventWrites
 from planspor_shared.events import IntegrationEvent
 from planspor_shared.events import cocreation as cc
 from planspor_shared.events import plan_registry as pr
-
-from knowledge.graph.handlers import cocreation, plan_registry
-from knowledge.graph.writes import EventWrites
 
 P = TypeVar("P", bound=IntegrationEvent)
 
@@ -44,8 +43,10 @@ class GraphMapping(Generic[P]):
 
     def write(self, writes: EventWrites, payload: IntegrationEvent) -> None:
         if not isinstance(payload, self.model):
-            raise TypeError(f"{self.model.event_type} v{self.model.schema_version} is written from "
-                            f"{self.model.__name__}, not {type(payload).__name__}")
+            raise TypeError(
+                f"{self.model.event_type} v{self.model.schema_version} is written from "
+                f"{self.model.__name__}, not {type(payload).__name__}"
+            )
         self.handler(writes, payload)
 
 
@@ -53,40 +54,43 @@ def handles(model: type[P], handler: Callable[[EventWrites, P], None]) -> GraphM
     return GraphMapping(model, handler)
 
 
-HANDLERS: Mapping[EventKey, GraphMapping[Any]] = {mapping.key: mapping for mapping in (
-    handles(pr.GoalDefined, plan_registry.on_goal_defined),
-    handles(pr.GoalRetired, plan_registry.on_goal_retired),
-    handles(pr.IndicatorDefined, plan_registry.on_indicator_defined),
-    handles(pr.IndicatorMeasured, plan_registry.on_indicator_measured),
-    handles(pr.PlanProposed, plan_registry.on_plan_proposed),
-    handles(pr.PlanParentChanged, plan_registry.on_plan_parent_changed),
-    handles(pr.PlanAnchored, plan_registry.on_plan_anchored),
-    handles(pr.PlanAnchorRemoved, plan_registry.on_plan_anchor_removed),
-    handles(pr.PlanStatusChanged, plan_registry.on_plan_status_changed),
-    handles(pr.PlanRevisionScheduled, plan_registry.on_plan_revision_scheduled),
-    handles(pr.StrategyDrafted, plan_registry.on_strategy_drafted),
-    handles(pr.StrategyItemSet, plan_registry.on_strategy_item_set),
-    handles(pr.StrategyItemRemoved, plan_registry.on_strategy_item_removed),
-    handles(pr.StrategyKommuneplanAssessed, plan_registry.on_strategy_kommuneplan_assessed),
-    handles(pr.StrategyEvidenceCited, plan_registry.on_strategy_evidence_cited),
-    handles(pr.StrategyPublished, plan_registry.on_strategy_published),
-    handles(pr.StrategyAdopted, plan_registry.on_strategy_adopted),
-    handles(pr.DecisionRecorded, plan_registry.on_decision_recorded),
-    handles(pr.InputReceived, plan_registry.on_input_received),
-    handles(pr.EvidenceRecorded, plan_registry.on_evidence_recorded),
-    handles(cc.ProcessStarted, cocreation.on_process_started),
-    handles(cc.ProcessPhaseChanged, cocreation.on_process_phase_changed),
-    handles(cc.ParticipantEnrolled, cocreation.on_participant_enrolled),
-    handles(cc.WorkshopScheduled, cocreation.on_workshop_scheduled),
-    handles(cc.WorkshopHeld, cocreation.on_workshop_held),
-    handles(cc.WorkshopCancelled, cocreation.on_workshop_cancelled),
-    handles(cc.InputRecorded, cocreation.on_input_recorded),
-    handles(cc.PlanNeedProposed, cocreation.on_plan_need_proposed),
-    handles(cc.PrioritisationOpened, cocreation.on_prioritisation_opened),
-    handles(cc.BallotCast, cocreation.on_ballot_cast),
-    handles(cc.PrioritisationMade, cocreation.on_prioritisation_made),
-    handles(cc.RecommendationIssued, cocreation.on_recommendation_issued),
-)}
+HANDLERS: Mapping[EventKey, GraphMapping[Any]] = {
+    mapping.key: mapping
+    for mapping in (
+        handles(pr.GoalDefined, plan_registry.on_goal_defined),
+        handles(pr.GoalRetired, plan_registry.on_goal_retired),
+        handles(pr.IndicatorDefined, plan_registry.on_indicator_defined),
+        handles(pr.IndicatorMeasured, plan_registry.on_indicator_measured),
+        handles(pr.PlanProposed, plan_registry.on_plan_proposed),
+        handles(pr.PlanParentChanged, plan_registry.on_plan_parent_changed),
+        handles(pr.PlanAnchored, plan_registry.on_plan_anchored),
+        handles(pr.PlanAnchorRemoved, plan_registry.on_plan_anchor_removed),
+        handles(pr.PlanStatusChanged, plan_registry.on_plan_status_changed),
+        handles(pr.PlanRevisionScheduled, plan_registry.on_plan_revision_scheduled),
+        handles(pr.StrategyDrafted, plan_registry.on_strategy_drafted),
+        handles(pr.StrategyItemSet, plan_registry.on_strategy_item_set),
+        handles(pr.StrategyItemRemoved, plan_registry.on_strategy_item_removed),
+        handles(pr.StrategyKommuneplanAssessed, plan_registry.on_strategy_kommuneplan_assessed),
+        handles(pr.StrategyEvidenceCited, plan_registry.on_strategy_evidence_cited),
+        handles(pr.StrategyPublished, plan_registry.on_strategy_published),
+        handles(pr.StrategyAdopted, plan_registry.on_strategy_adopted),
+        handles(pr.DecisionRecorded, plan_registry.on_decision_recorded),
+        handles(pr.InputReceived, plan_registry.on_input_received),
+        handles(pr.EvidenceRecorded, plan_registry.on_evidence_recorded),
+        handles(cc.ProcessStarted, cocreation.on_process_started),
+        handles(cc.ProcessPhaseChanged, cocreation.on_process_phase_changed),
+        handles(cc.ParticipantEnrolled, cocreation.on_participant_enrolled),
+        handles(cc.WorkshopScheduled, cocreation.on_workshop_scheduled),
+        handles(cc.WorkshopHeld, cocreation.on_workshop_held),
+        handles(cc.WorkshopCancelled, cocreation.on_workshop_cancelled),
+        handles(cc.InputRecorded, cocreation.on_input_recorded),
+        handles(cc.PlanNeedProposed, cocreation.on_plan_need_proposed),
+        handles(cc.PrioritisationOpened, cocreation.on_prioritisation_opened),
+        handles(cc.BallotCast, cocreation.on_ballot_cast),
+        handles(cc.PrioritisationMade, cocreation.on_prioritisation_made),
+        handles(cc.RecommendationIssued, cocreation.on_recommendation_issued),
+    )
+}
 
 
 def unmapped_reason(event_type: str, schema_version: int) -> str | None:

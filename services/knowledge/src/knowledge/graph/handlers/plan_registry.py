@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from planspor_shared.events import plan_registry as pr
-
 from knowledge.graph.writes import EventWrites, properties_of
+from planspor_shared.events import plan_registry as pr
 
 
 def on_goal_defined(writes: EventWrites, event: pr.GoalDefined) -> None:
@@ -23,9 +22,16 @@ def on_goal_defined(writes: EventWrites, event: pr.GoalDefined) -> None:
 
 
 def on_goal_retired(writes: EventWrites, event: pr.GoalRetired) -> None:
-    writes.change("Goal", event.goal_id, {"until": writes.occurred_at, "retired_on": event.retired_on,
-                                          "retired_reason": event.reason,
-                                          "replaced_by_goal_id": event.replaced_by_goal_id})
+    writes.change(
+        "Goal",
+        event.goal_id,
+        {
+            "until": writes.occurred_at,
+            "retired_on": event.retired_on,
+            "retired_reason": event.reason,
+            "replaced_by_goal_id": event.replaced_by_goal_id,
+        },
+    )
     if event.replaced_by_goal_id:
         writes.link("Goal", event.goal_id, "REPLACED_BY", "Goal", event.replaced_by_goal_id)
 
@@ -40,7 +46,9 @@ def on_indicator_measured(writes: EventWrites, event: pr.IndicatorMeasured) -> N
         writes.fragment(
             "MATCH (:Indicator {id: p.indicator})-[:HAS_MEASUREMENT]->(m:Measurement {period: p.period}) "
             "WHERE m.until IS NULL AND m.id <> ev.eid SET m.until = ev.t, m.ended_by = ev.eid",
-            indicator=event.indicator_id, period=event.period, touches=[("Indicator", event.indicator_id)],
+            indicator=event.indicator_id,
+            period=event.period,
+            touches=[("Indicator", event.indicator_id)],
         )
     writes.create("Measurement", writes.event_id, properties_of(event))
     writes.link("Indicator", event.indicator_id, "HAS_MEASUREMENT", "Measurement", writes.event_id)
@@ -50,14 +58,20 @@ def on_indicator_measured(writes: EventWrites, event: pr.IndicatorMeasured) -> N
             "(:Indicator {id: p.indicator})-[:HAS_MEASUREMENT]->(old:Measurement) "
             "WHERE old.ended_by = ev.eid MERGE (new)-[r:CORRECTS {created_by: ev.eid}]->(old) "
             "ON CREATE SET r.since = ev.t",
-            indicator=event.indicator_id, touches=[("Indicator", event.indicator_id)],
+            indicator=event.indicator_id,
+            touches=[("Indicator", event.indicator_id)],
         )
 
 
 def on_plan_proposed(writes: EventWrites, event: pr.PlanProposed) -> None:
     writes.create("Plan", event.plan_id, {**properties_of(event, exclude=("plan_id",)), "status": "proposed"})
-    writes.state("Plan", event.plan_id, "HAD_STATUS", "PlanStatus",
-                 {"plan_id": event.plan_id, "status": "proposed", "changed_on": event.proposed_on})
+    writes.state(
+        "Plan",
+        event.plan_id,
+        "HAD_STATUS",
+        "PlanStatus",
+        {"plan_id": event.plan_id, "status": "proposed", "changed_on": event.proposed_on},
+    )
     if event.parent_plan_id:
         writes.link("Plan", event.plan_id, "PART_OF", "Plan", event.parent_plan_id)
     if event.strategy_id:
@@ -94,8 +108,13 @@ def on_plan_status_changed(writes: EventWrites, event: pr.PlanStatusChanged) -> 
     if status in ENDING_STATUSES:
         changes["until"] = writes.occurred_at
     writes.change("Plan", event.plan_id, changes)
-    writes.state("Plan", event.plan_id, "HAD_STATUS", "PlanStatus",
-                 {**properties_of(event, exclude=("to_status",)), "status": status})
+    writes.state(
+        "Plan",
+        event.plan_id,
+        "HAD_STATUS",
+        "PlanStatus",
+        {**properties_of(event, exclude=("to_status",)), "status": status},
+    )
     if event.decision_id:
         if status == "adopted":
             writes.link("Decision", event.decision_id, "ADOPTED", "Plan", event.plan_id)
@@ -115,10 +134,16 @@ def on_plan_revision_scheduled(writes: EventWrites, event: pr.PlanRevisionSchedu
 
 
 def on_strategy_drafted(writes: EventWrites, event: pr.StrategyDrafted) -> None:
-    writes.create("Strategy", event.strategy_id,
-                  {**properties_of(event, exclude=("strategy_id",)), "status": "drafted"})
-    writes.state("Strategy", event.strategy_id, "HAD_STATUS", "StrategyStatus",
-                 {"strategy_id": event.strategy_id, "status": "drafted", "on": event.drafted_on})
+    writes.create(
+        "Strategy", event.strategy_id, {**properties_of(event, exclude=("strategy_id",)), "status": "drafted"}
+    )
+    writes.state(
+        "Strategy",
+        event.strategy_id,
+        "HAD_STATUS",
+        "StrategyStatus",
+        {"strategy_id": event.strategy_id, "status": "drafted", "on": event.drafted_on},
+    )
     if event.recommendation_id:
         writes.link("Strategy", event.strategy_id, "INFORMED_BY", "Recommendation", event.recommendation_id)
     if event.process_id:
@@ -141,7 +166,9 @@ def on_strategy_item_set(writes: EventWrites, event: pr.StrategyItemSet) -> None
         "FOREACH (_ IN CASE WHEN existed THEN [1] ELSE [] END | SET n += p.revived MERGE (e)-[:CHANGED]->(n)) "
         "FOREACH (_ IN CASE WHEN existed THEN [] ELSE [1] END | "
         "  SET n += p.props, n.since = ev.t, n.prov_type = 'prov:Entity' REMOVE n.stub MERGE (e)-[:CREATED]->(n))",
-        id=event.item_id, props=item, revived={**item, "until": None, "removed_reason": None},
+        id=event.item_id,
+        props=item,
+        revived={**item, "until": None, "removed_reason": None},
         touches=[("StrategyItem", event.item_id)],
     )
     writes.change("Strategy", event.strategy_id)
@@ -149,7 +176,8 @@ def on_strategy_item_set(writes: EventWrites, event: pr.StrategyItemSet) -> None
         "MATCH (s:Strategy {id: p.s}) MATCH (i:StrategyItem {id: p.i}) "
         "WHERE NOT EXISTS { (s)-[r:HAS_ITEM]->(i) WHERE r.until IS NULL } "
         "MERGE (s)-[r:HAS_ITEM {created_by: ev.eid}]->(i) ON CREATE SET r.since = ev.t",
-        s=event.strategy_id, i=event.item_id,
+        s=event.strategy_id,
+        i=event.item_id,
         touches=[("Strategy", event.strategy_id), ("StrategyItem", event.item_id)],
     )
     for relationship, label in ITEM_LINKS:
@@ -162,8 +190,14 @@ def on_strategy_item_set(writes: EventWrites, event: pr.StrategyItemSet) -> None
     if event.merge_into_plan_id:
         writes.link("StrategyItem", event.item_id, "MERGE_INTO", "Plan", event.merge_into_plan_id)
     if event.decision_id:
-        writes.link("StrategyItem", event.item_id, "AMENDED_BY", "Decision", event.decision_id,
-                    {"amendment_number": event.amendment_number})
+        writes.link(
+            "StrategyItem",
+            event.item_id,
+            "AMENDED_BY",
+            "Decision",
+            event.decision_id,
+            {"amendment_number": event.amendment_number},
+        )
 
 
 def on_strategy_item_removed(writes: EventWrites, event: pr.StrategyItemRemoved) -> None:
@@ -174,13 +208,22 @@ def on_strategy_item_removed(writes: EventWrites, event: pr.StrategyItemRemoved)
         writes.close("StrategyItem", event.item_id, relationship, label)
     writes.close("StrategyItem", event.item_id, "HAD_VERSION", "StrategyItemVersion", end_target=True)
     if event.decision_id:
-        writes.link("Decision", event.decision_id, "REMOVED", "StrategyItem", event.item_id,
-                    {"amendment_number": event.amendment_number})
+        writes.link(
+            "Decision",
+            event.decision_id,
+            "REMOVED",
+            "StrategyItem",
+            event.item_id,
+            {"amendment_number": event.amendment_number},
+        )
 
 
 def on_strategy_kommuneplan_assessed(writes: EventWrites, event: pr.StrategyKommuneplanAssessed) -> None:
-    writes.change("Strategy", event.strategy_id, {"samfunnsdel_assessment": event.samfunnsdel.value,
-                                                  "arealdel_assessment": event.arealdel.value})
+    writes.change(
+        "Strategy",
+        event.strategy_id,
+        {"samfunnsdel_assessment": event.samfunnsdel.value, "arealdel_assessment": event.arealdel.value},
+    )
     writes.state("Strategy", event.strategy_id, "HAD_ASSESSMENT", "KommuneplanAssessment", properties_of(event))
 
 
@@ -190,30 +233,58 @@ def on_strategy_evidence_cited(writes: EventWrites, event: pr.StrategyEvidenceCi
 
 
 def on_strategy_published(writes: EventWrites, event: pr.StrategyPublished) -> None:
-    writes.change("Strategy", event.strategy_id, {"status": "published", "published_on": event.published_on,
-                                                  "planned_meeting_on": event.planned_meeting_on})
-    writes.state("Strategy", event.strategy_id, "HAD_STATUS", "StrategyStatus",
-                 {"strategy_id": event.strategy_id, "status": "published", "on": event.published_on,
-                  "planned_meeting_on": event.planned_meeting_on})
+    writes.change(
+        "Strategy",
+        event.strategy_id,
+        {"status": "published", "published_on": event.published_on, "planned_meeting_on": event.planned_meeting_on},
+    )
+    writes.state(
+        "Strategy",
+        event.strategy_id,
+        "HAD_STATUS",
+        "StrategyStatus",
+        {
+            "strategy_id": event.strategy_id,
+            "status": "published",
+            "on": event.published_on,
+            "planned_meeting_on": event.planned_meeting_on,
+        },
+    )
 
 
 def on_strategy_adopted(writes: EventWrites, event: pr.StrategyAdopted) -> None:
-    writes.change("Strategy", event.strategy_id, {"status": "adopted", "adopted_on": event.adopted_on,
-                                                  "decision_id": event.decision_id})
-    writes.state("Strategy", event.strategy_id, "HAD_STATUS", "StrategyStatus",
-                 {"strategy_id": event.strategy_id, "status": "adopted", "on": event.adopted_on,
-                  "decision_id": event.decision_id})
+    writes.change(
+        "Strategy",
+        event.strategy_id,
+        {"status": "adopted", "adopted_on": event.adopted_on, "decision_id": event.decision_id},
+    )
+    writes.state(
+        "Strategy",
+        event.strategy_id,
+        "HAD_STATUS",
+        "StrategyStatus",
+        {
+            "strategy_id": event.strategy_id,
+            "status": "adopted",
+            "on": event.adopted_on,
+            "decision_id": event.decision_id,
+        },
+    )
     writes.link("Decision", event.decision_id, "ADOPTED", "Strategy", event.strategy_id)
 
 
 def on_decision_recorded(writes: EventWrites, event: pr.DecisionRecorded) -> None:
     votes = event.votes
-    writes.create("Decision", event.decision_id, {
-        **properties_of(event, exclude=("decision_id", "votes")),
-        "votes_in_favour": votes.in_favour if votes else None,
-        "votes_against": votes.against if votes else None,
-        "votes_blank": votes.blank if votes else None,
-    })
+    writes.create(
+        "Decision",
+        event.decision_id,
+        {
+            **properties_of(event, exclude=("decision_id", "votes")),
+            "votes_in_favour": votes.in_favour if votes else None,
+            "votes_against": votes.against if votes else None,
+            "votes_blank": votes.blank if votes else None,
+        },
+    )
     writes.link("Decision", event.decision_id, "MADE_BY", "Body", event.body.value)
     if event.strategy_id:
         writes.link("Decision", event.decision_id, "CONCERNS", "Strategy", event.strategy_id)

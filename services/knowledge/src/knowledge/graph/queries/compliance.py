@@ -27,7 +27,7 @@ async def compliance_report(
         found = await rows(
             tx,
             f"""
-            MATCH (s:Strategy {{id: $id}}) WHERE {fact('s')} AND {existed('s')}
+            MATCH (s:Strategy {{id: $id}}) WHERE {fact("s")} AND {existed("s")}
             OPTIONAL MATCH (s)-[hs:HAD_STATUS]->(st:StrategyStatus) WHERE hs.since <= $as_of
             OPTIONAL MATCH (e:Event)-[:CREATED]->(st)
             WITH s, st, e ORDER BY st.since
@@ -40,17 +40,30 @@ async def compliance_report(
         )
         if not found:
             raise NotFound.node("Strategy", strategy_id, at.isoformat())
-        return {"strategy": found[0], **{name: await query(tx, strategy_id, at) for name, query in (
-            ("decision", _adopting_decision), ("assessment", _assessment), ("inputs", _external_inputs),
-            ("evidence", _evidence), ("process_start", _process_start))}}
+        return {
+            "strategy": found[0],
+            **{
+                name: await query(tx, strategy_id, at)
+                for name, query in (
+                    ("decision", _adopting_decision),
+                    ("assessment", _assessment),
+                    ("inputs", _external_inputs),
+                    ("evidence", _evidence),
+                    ("process_start", _process_start),
+                )
+            },
+        }
 
     graph = await read(driver, database, work)
     strategy = graph["strategy"]["s"]
     facts = _strategy_facts(graph)
     checks = assess_compliance(facts, at.date())
     return {
-        "strategy": {"id": strategy_id, "title": strategy.get("title"),
-                     "election_period": strategy.get("election_period")},
+        "strategy": {
+            "id": strategy_id,
+            "title": strategy.get("title"),
+            "election_period": strategy.get("election_period"),
+        },
         "as_of": at.isoformat(),
         "checks": checks,
         "summary": {status: sum(1 for c in checks if c["status"] == status) for status in ("pass", "fail", "unknown")},
@@ -68,25 +81,44 @@ def _strategy_facts(graph: dict[str, Any]) -> StrategyFacts:
         "drafted": {"on": native(drafted["on"]), "event": drafted["event"]} if drafted else None,
         "published": None,
         "adopted": None,
-        "assessment": {"samfunnsdel": assessment[0]["samfunnsdel"], "arealdel": assessment[0]["arealdel"],
-                       "event": assessment[0]["event"]} if assessment else None,
-        "external_inputs": [{"party_kind": i["party_kind"], "from_party": i["from_party"],
-                             "received_on": i["received_on"], "event": i["event"]} for i in graph["inputs"]],
-        "evidence": [{"kind": e["kind"], "dated": native(e["dated"]), "title": e["title"], "events": e["events"]}
-                     for e in graph["evidence"]],
+        "assessment": {
+            "samfunnsdel": assessment[0]["samfunnsdel"],
+            "arealdel": assessment[0]["arealdel"],
+            "event": assessment[0]["event"],
+        }
+        if assessment
+        else None,
+        "external_inputs": [
+            {
+                "party_kind": i["party_kind"],
+                "from_party": i["from_party"],
+                "received_on": i["received_on"],
+                "event": i["event"],
+            }
+            for i in graph["inputs"]
+        ],
+        "evidence": [
+            {"kind": e["kind"], "dated": native(e["dated"]), "title": e["title"], "events": e["events"]}
+            for e in graph["evidence"]
+        ],
     }
     if "published" in statuses:
         published = statuses["published"]
-        facts["published"] = {"on": native(published["on"]),
-                              "planned_meeting_on": native(published["planned_meeting_on"]),
-                              "event": published["event"]}
+        facts["published"] = {
+            "on": native(published["on"]),
+            "planned_meeting_on": native(published["planned_meeting_on"]),
+            "event": published["event"],
+        }
     if "adopted" in statuses:
         adopted = statuses["adopted"]
         decision = graph["decision"][0] if graph["decision"] else {}
-        facts["adopted"] = {"on": native(adopted["on"]), "event": adopted["event"],
-                            "decision_id": adopted["decision_id"] or decision.get("id"),
-                            "decision_event": decision.get("event"),
-                            "meeting_date": native(decision.get("meeting_date"))}
+        facts["adopted"] = {
+            "on": native(adopted["on"]),
+            "event": adopted["event"],
+            "decision_id": adopted["decision_id"] or decision.get("id"),
+            "decision_event": decision.get("event"),
+            "meeting_date": native(decision.get("meeting_date")),
+        }
     starts = [(facts["drafted"]["on"], facts["drafted"]["event"])] if facts["drafted"] else []
     process_start = graph["process_start"]
     if process_start and process_start[0]["on"] is not None:
@@ -100,7 +132,7 @@ async def _adopting_decision(tx: neo4j.AsyncManagedTransaction, strategy_id: str
     return await rows(
         tx,
         f"""
-        MATCH (d:Decision)-[a:ADOPTED]->(:Strategy {{id: $id}}) WHERE {live('a')}
+        MATCH (d:Decision)-[a:ADOPTED]->(:Strategy {{id: $id}}) WHERE {live("a")}
         OPTIONAL MATCH (e:Event)-[:CREATED]->(d)
         RETURN d.id AS id, d.meeting_date AS meeting_date, e.id AS event ORDER BY a.since LIMIT 1
         """,
@@ -113,7 +145,7 @@ async def _assessment(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: d
     return await rows(
         tx,
         f"""
-        MATCH (:Strategy {{id: $id}})-[h:HAD_ASSESSMENT]->(k:KommuneplanAssessment) WHERE {live('h')}
+        MATCH (:Strategy {{id: $id}})-[h:HAD_ASSESSMENT]->(k:KommuneplanAssessment) WHERE {live("h")}
         OPTIONAL MATCH (e:Event)-[:CREATED]->(k)
         RETURN k.samfunnsdel AS samfunnsdel, k.arealdel AS arealdel, e.id AS event
         """,
@@ -126,7 +158,7 @@ async def _external_inputs(tx: neo4j.AsyncManagedTransaction, strategy_id: str, 
     return await rows(
         tx,
         f"""
-        MATCH (x:ExternalInput)-[c:CONCERNS]->(:Strategy {{id: $id}}) WHERE {live('c')} AND {fact('x')}
+        MATCH (x:ExternalInput)-[c:CONCERNS]->(:Strategy {{id: $id}}) WHERE {live("c")} AND {fact("x")}
         OPTIONAL MATCH (e:Event)-[:CREATED]->(x)
         RETURN x.party_kind AS party_kind, x.from_party AS from_party, x.received_on AS received_on, e.id AS event
         ORDER BY x.received_on, x.id
@@ -140,7 +172,7 @@ async def _evidence(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: dat
     return await rows(
         tx,
         f"""
-        MATCH (:Strategy {{id: $id}})-[c:CITES]->(ev:Evidence) WHERE {live('c')} AND {fact('ev')}
+        MATCH (:Strategy {{id: $id}})-[c:CITES]->(ev:Evidence) WHERE {live("c")} AND {fact("ev")}
         OPTIONAL MATCH (e:Event)-[:CREATED]->(ev)
         WITH ev, c, collect(DISTINCT e.id) AS created
         RETURN ev.kind AS kind, ev.dated AS dated, ev.title AS title,
@@ -158,9 +190,9 @@ async def _process_start(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at
         tx,
         f"""
         MATCH (s:Strategy {{id: $id}})
-        OPTIONAL MATCH (s)-[f:FROM_PROCESS]->(p1:Process) WHERE {live('f')}
-        OPTIONAL MATCH (s)-[i:INFORMED_BY]->(:Recommendation)-[:PART_OF]->(p2:Process) WHERE {live('i')}
-        WITH [p IN collect(DISTINCT p1) + collect(DISTINCT p2) WHERE p IS NOT NULL AND {existed('p')}] AS ps
+        OPTIONAL MATCH (s)-[f:FROM_PROCESS]->(p1:Process) WHERE {live("f")}
+        OPTIONAL MATCH (s)-[i:INFORMED_BY]->(:Recommendation)-[:PART_OF]->(p2:Process) WHERE {live("i")}
+        WITH [p IN collect(DISTINCT p1) + collect(DISTINCT p2) WHERE p IS NOT NULL AND {existed("p")}] AS ps
         UNWIND CASE WHEN ps = [] THEN [NULL] ELSE ps END AS p
         OPTIONAL MATCH (e:Event)-[:CREATED]->(p)
         RETURN p.period_start AS on, e.id AS event ORDER BY on LIMIT 1

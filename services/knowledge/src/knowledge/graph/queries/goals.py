@@ -21,10 +21,10 @@ async def goals_without_plan_or_indicator(
         return await rows(
             tx,
             f"""
-            MATCH (g:Goal) WHERE {live('g')} AND {fact('g')}
+            MATCH (g:Goal) WHERE {live("g")} AND {fact("g")}
             WITH g,
-                 COUNT {{ MATCH (p:Plan)-[a:ANCHORED_IN]->(g) WHERE {live('a')} AND {live('p')} }} AS plans,
-                 COUNT {{ MATCH (g)-[m:MEASURED_BY]->(i:Indicator) WHERE {live('m')} AND {live('i')} }} AS indicators
+                 COUNT {{ MATCH (p:Plan)-[a:ANCHORED_IN]->(g) WHERE {live("a")} AND {live("p")} }} AS plans,
+                 COUNT {{ MATCH (g)-[m:MEASURED_BY]->(i:Indicator) WHERE {live("m")} AND {live("i")} }} AS indicators
             WHERE plans = 0 OR indicators = 0
             RETURN g.id AS id, g.title AS title, g.level AS level, plans, indicators,
                    plans = 0 AS no_plan, indicators = 0 AS no_indicator

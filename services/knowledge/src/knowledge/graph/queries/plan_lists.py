@@ -55,13 +55,14 @@ async def plans_outside_strategy(
             )
             since = adopted[0]["since"] if adopted else None
             if since is None:
-                raise QueryRefused("strategy.adopted",
-                                   f"strategy {strategy_id!r} was not adopted as of {at.isoformat()}")
+                raise QueryRefused(
+                    "strategy.adopted", f"strategy {strategy_id!r} was not adopted as of {at.isoformat()}"
+                )
         return await rows(
             tx,
             f"""
-            MATCH (p:Plan) WHERE {live('p')} AND {fact('p')} AND ($since IS NULL OR p.since >= $since)
-            OPTIONAL MATCH (p)-[it:INITIATED_THROUGH]->(x) WHERE {live('it')}
+            MATCH (p:Plan) WHERE {live("p")} AND {fact("p")} AND ($since IS NULL OR p.since >= $since)
+            OPTIONAL MATCH (p)-[it:INITIATED_THROUGH]->(x) WHERE {live("it")}
             OPTIONAL MATCH (x)<-[:HAS_ITEM]-(xs:Strategy)
             WITH p, collect(DISTINCT CASE WHEN x:Strategy THEN x ELSE xs END) AS through
             WITH p, through,
@@ -106,8 +107,8 @@ async def plans_not_anchored(
         return await rows(
             tx,
             f"""
-            MATCH (p:Plan) WHERE {live('p')} AND {fact('p')} AND p.plan_type <> 'kommuneplan_samfunnsdel'
-              AND NOT EXISTS {{ MATCH (p)-[a:ANCHORED_IN]->(g:Goal) WHERE {live('a')} AND {live('g')} }}
+            MATCH (p:Plan) WHERE {live("p")} AND {fact("p")} AND p.plan_type <> 'kommuneplan_samfunnsdel'
+              AND NOT EXISTS {{ MATCH (p)-[a:ANCHORED_IN]->(g:Goal) WHERE {live("a")} AND {live("g")} }}
             OPTIONAL MATCH (p)-[a:ANCHORED_IN]->(g:Goal) WHERE a.since <= $as_of
             RETURN {PLAN_FIELDS}, collect(DISTINCT g.id) AS former_goals
             ORDER BY p.since, p.id
@@ -133,8 +134,8 @@ async def plans_overdue_for_revision(
             tx,
             f"""
             MATCH (p:Plan)-[r:HAD_REVISION_SCHEDULE]->(rs:RevisionSchedule)
-            WHERE {live('p')} AND {fact('p')} AND {live('r')} AND rs.revision_due < $today
-            OPTIONAL MATCH (p)-[sr:HAD_STATUS]->(ps:PlanStatus) WHERE {live('sr')}
+            WHERE {live("p")} AND {fact("p")} AND {live("r")} AND rs.revision_due < $today
+            OPTIONAL MATCH (p)-[sr:HAD_STATUS]->(ps:PlanStatus) WHERE {live("sr")}
             WITH p, rs, ps WHERE ps IS NULL OR ps.status <> 'under_revision'
             RETURN {PLAN_FIELDS}, ps.status AS status, rs.revision_due AS revision_due,
                    duration.inDays(rs.revision_due, $today).days AS days_overdue, rs.id AS scheduled_by

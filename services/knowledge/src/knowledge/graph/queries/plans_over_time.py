@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import neo4j
@@ -15,7 +15,7 @@ IN_FORCE_STATUSES: tuple[str, ...] = ("in_force", "under_revision")
 
 
 def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 async def plans_over_time(
@@ -54,18 +54,18 @@ async def plans_over_time(
             f"""
             UNWIND $points AS pt
             CALL (pt) {{
-              OPTIONAL MATCH (p:Plan) WHERE {fact('p')} AND p.since <= pt.at AND (p.until IS NULL OR p.until > pt.at)
+              OPTIONAL MATCH (p:Plan) WHERE {fact("p")} AND p.since <= pt.at AND (p.until IS NULL OR p.until > pt.at)
               OPTIONAL MATCH (p)-[r:HAD_STATUS]->(s:PlanStatus)
                 WHERE r.since <= pt.at AND (r.until IS NULL OR r.until > pt.at)
               RETURN count(DISTINCT p) AS plans,
                      count(DISTINCT CASE WHEN s.status IN $in_force THEN p END) AS in_force
             }}
             CALL (pt) {{
-              OPTIONAL MATCH (p:Plan) WHERE {fact('p')} AND p.since >= pt.start AND p.since <= pt.at
+              OPTIONAL MATCH (p:Plan) WHERE {fact("p")} AND p.since >= pt.start AND p.since <= pt.at
               RETURN count(p) AS proposed
             }}
             CALL (pt) {{
-              OPTIONAL MATCH (p:Plan) WHERE {fact('p')} AND p.until >= pt.start AND p.until <= pt.at
+              OPTIONAL MATCH (p:Plan) WHERE {fact("p")} AND p.until >= pt.start AND p.until <= pt.at
               RETURN count(p) AS ended
             }}
             RETURN pt.label AS period, plans, in_force, proposed, ended

@@ -41,8 +41,9 @@ SEEN = "(e.occurred_at <= $as_of)"
 """The event ``e`` had happened by ``$as_of``."""
 
 
-async def read(driver: neo4j.AsyncDriver, database: str | None,
-               work: Callable[[neo4j.AsyncManagedTransaction], Awaitable[T]]) -> T:
+async def read(
+    driver: neo4j.AsyncDriver, database: str | None, work: Callable[[neo4j.AsyncManagedTransaction], Awaitable[T]]
+) -> T:
     """Run ``work`` in one read transaction: every part of an answer sees the same graph."""
     async with driver.session(
         database=database, default_access_mode=neo4j.READ_ACCESS, notifications_min_severity="OFF"
@@ -77,8 +78,9 @@ def event_entry(row: Mapping[str, Any]) -> Row:
     }
 
 
-async def events_of(tx: neo4j.AsyncManagedTransaction, label: str, ids: list[str],
-                    as_of: datetime) -> dict[str, list[Row]]:
+async def events_of(
+    tx: neo4j.AsyncManagedTransaction, label: str, ids: list[str], as_of: datetime
+) -> dict[str, list[Row]]:
     """The events that CREATED or CHANGED each node, in time order (occurred_at, source, position)."""
     found = await rows(
         tx,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, Literal, TypedDict
 
 from knowledge.errors import QueryRefused
@@ -24,10 +24,10 @@ from knowledge.errors import QueryRefused
 def resolve_as_of(as_of: datetime | None) -> datetime:
     """The instant a query answers for: the given one (naive means UTC) or now."""
     if as_of is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if as_of.tzinfo is None:
-        return as_of.replace(tzinfo=timezone.utc)
-    return as_of.astimezone(timezone.utc)
+        return as_of.replace(tzinfo=UTC)
+    return as_of.astimezone(UTC)
 
 
 def parse_as_of(text: str | None) -> datetime | None:
@@ -161,8 +161,10 @@ def judge_need(facts: NeedFacts) -> Judgement:
         return {
             "stage": "recommendation",
             "outcome": "dropped",
-            "where": {"recommendation_id": first_issued["id"],
-                      "prioritisation_id": first_issued.get("prioritisation_id")},
+            "where": {
+                "recommendation_id": first_issued["id"],
+                "prioritisation_id": first_issued.get("prioritisation_id"),
+            },
             "explanation": f"not recommended in {first_issued['id']}"
             + (f" (ranked {ranked[0]['rank']} in {ranked[0]['id']})" if ranked else ""),
         }
@@ -255,8 +257,9 @@ def periods(interval: str, first: date, last: date) -> list[Period]:
             out.append((f"{year}-{month:02d}", date(year, month, 1), date(following[0], following[1], 1)))
             year, month = following
     if len(out) > MAX_PERIODS:
-        raise QueryRefused("query.periods",
-                           f"{len(out)} periods asked for; at most {MAX_PERIODS} (narrow 'from'/'to' or use 'year')")
+        raise QueryRefused(
+            "query.periods", f"{len(out)} periods asked for; at most {MAX_PERIODS} (narrow 'from'/'to' or use 'year')"
+        )
     return out
 
 
@@ -336,8 +339,9 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=calendar.monthrange(day.year + years, day.month)[1])
 
 
-def _check(check_id: str, paragraph: str, rule: str, status: CheckStatus, detail: str,
-           evidence: Iterable[str | None]) -> Check:
+def _check(
+    check_id: str, paragraph: str, rule: str, status: CheckStatus, detail: str, evidence: Iterable[str | None]
+) -> Check:
     return {
         "id": check_id,
         "paragraph": paragraph,
@@ -372,20 +376,36 @@ def _adopted_within_a_year(facts: StrategyFacts, today: date) -> Check:
     drafted_event = drafted.get("event") if drafted else None
     constituted = facts.get("council_constituted_on")
     if constituted is None:
-        return _check("adopted_within_a_year", "PBL §10-1", rule, "unknown",
-                      "the council's constitution date is not on record", [drafted_event])
+        return _check(
+            "adopted_within_a_year",
+            "PBL §10-1",
+            rule,
+            "unknown",
+            "the council's constitution date is not on record",
+            [drafted_event],
+        )
     deadline = add_years(constituted, 1)
     if adopted:
         return _check(
-            "adopted_within_a_year", "PBL §10-1", rule, "pass" if adopted["on"] <= deadline else "fail",
+            "adopted_within_a_year",
+            "PBL §10-1",
+            rule,
+            "pass" if adopted["on"] <= deadline else "fail",
             f"council constituted {constituted}, adopted {adopted['on']}, deadline {deadline}",
             [drafted_event, adopted.get("event"), adopted.get("decision_event")],
         )
     if today > deadline:
-        return _check("adopted_within_a_year", "PBL §10-1", rule, "fail",
-                      f"not adopted by the deadline {deadline} (council constituted {constituted})", [drafted_event])
-    return _check("adopted_within_a_year", "PBL §10-1", rule, "unknown",
-                  f"not adopted yet; deadline {deadline}", [drafted_event])
+        return _check(
+            "adopted_within_a_year",
+            "PBL §10-1",
+            rule,
+            "fail",
+            f"not adopted by the deadline {deadline} (council constituted {constituted})",
+            [drafted_event],
+        )
+    return _check(
+        "adopted_within_a_year", "PBL §10-1", rule, "unknown", f"not adopted yet; deadline {deadline}", [drafted_event]
+    )
 
 
 def _published_before_treatment(facts: StrategyFacts) -> Check:
@@ -397,38 +417,60 @@ def _published_before_treatment(facts: StrategyFacts) -> Check:
     if published and treated_on:
         days = (treated_on - published["on"]).days
         return _check(
-            "published_30_days_before_treatment", "PBL §10-1", rule, "pass" if days >= PUBLICATION_DAYS else "fail",
+            "published_30_days_before_treatment",
+            "PBL §10-1",
+            rule,
+            "pass" if days >= PUBLICATION_DAYS else "fail",
             f"published {published['on']}, treated {treated_on}: {days} days",
-            [published.get("event"), adopted.get("event") if adopted else None,
-             adopted.get("decision_event") if adopted else None],
+            [
+                published.get("event"),
+                adopted.get("event") if adopted else None,
+                adopted.get("decision_event") if adopted else None,
+            ],
         )
     if adopted:
-        return _check("published_30_days_before_treatment", "PBL §10-1", rule, "fail",
-                      f"adopted {adopted['on']} with no publication on record",
-                      [adopted.get("event"), adopted.get("decision_event")])
+        return _check(
+            "published_30_days_before_treatment",
+            "PBL §10-1",
+            rule,
+            "fail",
+            f"adopted {adopted['on']} with no publication on record",
+            [adopted.get("event"), adopted.get("decision_event")],
+        )
     if published:
         planned = published.get("planned_meeting_on")
         note = f"published {published['on']}; not treated yet"
         if planned:
             days = (planned - published["on"]).days
             note += f"; planned meeting {planned} would be {days} days after"
-        return _check("published_30_days_before_treatment", "PBL §10-1", rule, "unknown", note,
-                      [published.get("event")])
-    return _check("published_30_days_before_treatment", "PBL §10-1", rule, "unknown",
-                  "not published and not treated yet", [])
+        return _check(
+            "published_30_days_before_treatment", "PBL §10-1", rule, "unknown", note, [published.get("event")]
+        )
+    return _check(
+        "published_30_days_before_treatment", "PBL §10-1", rule, "unknown", "not published and not treated yet", []
+    )
 
 
 def _kommuneplan_assessed(assessment: Assessment | None, adopted: Adopted | None) -> Check:
     """PBL §10-1: the strategy decides whether the kommuneplan is revised or continued."""
     rule = "the strategy decides whether the kommuneplan (samfunnsdel, arealdel) is revised or continued"
     if assessment:
-        return _check("kommuneplan_assessed", "PBL §10-1", rule, "pass",
-                      f"samfunnsdel: {assessment['samfunnsdel']}, arealdel: {assessment['arealdel']}",
-                      [assessment.get("event")])
-    return _check("kommuneplan_assessed", "PBL §10-1", rule, "fail" if adopted else "unknown",
-                  "no assessment of the kommuneplan on record"
-                  + (" when the strategy was adopted" if adopted else " yet"),
-                  [adopted.get("event") if adopted else None])
+        return _check(
+            "kommuneplan_assessed",
+            "PBL §10-1",
+            rule,
+            "pass",
+            f"samfunnsdel: {assessment['samfunnsdel']}, arealdel: {assessment['arealdel']}",
+            [assessment.get("event")],
+        )
+    return _check(
+        "kommuneplan_assessed",
+        "PBL §10-1",
+        rule,
+        "fail" if adopted else "unknown",
+        "no assessment of the kommuneplan on record" + (" when the strategy was adopted" if adopted else " yet"),
+        [adopted.get("event") if adopted else None],
+    )
 
 
 def _external_inputs_on_record(inputs: list[ExternalInputFact], adopted: Adopted | None) -> Check:
@@ -439,8 +481,10 @@ def _external_inputs_on_record(inputs: list[ExternalInputFact], adopted: Adopted
     on_record = [i for i in inputs if i["party_kind"] in REQUIRED_PARTIES]
     status: CheckStatus
     if not missing:
-        status, detail = "pass", "inputs on record from " + ", ".join(
-            sorted({f"{i['from_party']} ({i['party_kind']})" for i in on_record}))
+        status, detail = (
+            "pass",
+            "inputs on record from " + ", ".join(sorted({f"{i['from_party']} ({i['party_kind']})" for i in on_record})),
+        )
     else:
         status = "fail" if adopted else "unknown"
         detail = "no input on record from: " + ", ".join(missing)
@@ -449,22 +493,39 @@ def _external_inputs_on_record(inputs: list[ExternalInputFact], adopted: Adopted
 
 def _public_health_overview(facts: StrategyFacts, adopted: Adopted | None) -> Check:
     """folkehelseloven §5 and §6: the public health overview, at most four years old when the work started."""
-    rule = (f"the public health overview (folkehelseoversikt) is part of the basis and at most "
-            f"{PUBLIC_HEALTH_OVERVIEW_MAX_AGE_YEARS} years old when the work started")
+    rule = (
+        f"the public health overview (folkehelseoversikt) is part of the basis and at most "
+        f"{PUBLIC_HEALTH_OVERVIEW_MAX_AGE_YEARS} years old when the work started"
+    )
     started = facts.get("work_started_on")
     overviews = [e for e in facts.get("evidence", []) if e["kind"] == "public_health_overview"]
     if not overviews:
-        return _check("public_health_overview", "folkehelseloven §5, §6", rule, "fail" if adopted else "unknown",
-                      "no public health overview cited" + ("" if adopted else " yet"), [])
+        return _check(
+            "public_health_overview",
+            "folkehelseloven §5, §6",
+            rule,
+            "fail" if adopted else "unknown",
+            "no public health overview cited" + ("" if adopted else " yet"),
+            [],
+        )
     if started is None:
-        return _check("public_health_overview", "folkehelseloven §5, §6", rule, "unknown",
-                      "the start of the work is not on record", [ev for e in overviews for ev in e.get("events", [])])
+        return _check(
+            "public_health_overview",
+            "folkehelseloven §5, §6",
+            rule,
+            "unknown",
+            "the start of the work is not on record",
+            [ev for e in overviews for ev in e.get("events", [])],
+        )
     oldest_allowed = add_years(started, -PUBLIC_HEALTH_OVERVIEW_MAX_AGE_YEARS)
     fresh = [e for e in overviews if e["dated"] >= oldest_allowed]
     newest = max(overviews, key=lambda e: e["dated"])
     chosen = fresh or [newest]
     return _check(
-        "public_health_overview", "folkehelseloven §5, §6", rule, "pass" if fresh else "fail",
+        "public_health_overview",
+        "folkehelseloven §5, §6",
+        rule,
+        "pass" if fresh else "fail",
         f"overview dated {max(e['dated'] for e in chosen)}, work started {started}"
         + ("" if fresh else f": older than {oldest_allowed}"),
         [ev for e in chosen for ev in e.get("events", [])] + [facts.get("work_started_event")],

@@ -94,8 +94,9 @@ async def trace_back(
     both ways. Properties are the node's latest values; its events give its history.
     """
     if kind not in TRACE_STARTS:
-        raise QueryRefused("query.trace_start",
-                           f"trace back starts from one of {', '.join(TRACE_STARTS)}, not {kind!r}")
+        raise QueryRefused(
+            "query.trace_start", f"trace back starts from one of {', '.join(TRACE_STARTS)}, not {kind!r}"
+        )
     label = TRACE_STARTS[kind]
     at = resolve_as_of(as_of)
 
@@ -107,7 +108,10 @@ async def trace_back(
             raise NotFound.node(label, node_id, at.isoformat())
         nodes: dict[NodeKey, Row] = {
             (label, node_id): {
-                "label": label, "id": node_id, "depth": 0, "properties": _as_of_properties(start[0]["n"], at),
+                "label": label,
+                "id": node_id,
+                "depth": 0,
+                "properties": _as_of_properties(start[0]["n"], at),
                 "via": [],
             }
         }
@@ -130,8 +134,13 @@ async def trace_back(
     return {"start": {"label": label, "id": node_id}, "as_of": at.isoformat(), "steps": steps}
 
 
-async def _step(tx: neo4j.AsyncManagedTransaction, nodes: dict[NodeKey, Row], frontier: dict[NodeKey, set[str]],
-                depth: int, at: datetime) -> dict[NodeKey, set[str]]:
+async def _step(
+    tx: neo4j.AsyncManagedTransaction,
+    nodes: dict[NodeKey, Row],
+    frontier: dict[NodeKey, set[str]],
+    depth: int,
+    at: datetime,
+) -> dict[NodeKey, set[str]]:
     """Take every hop from the frontier; the nodes first reached now (and by what) are the next frontier."""
     reached: dict[NodeKey, set[str]] = defaultdict(set)
     by_label: dict[str, list[tuple[str, set[str]]]] = defaultdict(list)
@@ -155,7 +164,7 @@ async def _step(tx: neo4j.AsyncManagedTransaction, nodes: dict[NodeKey, Row], fr
             f"""
             UNWIND $ids AS id
             MATCH (a:{hop.source} {{id: id}}){arrow}
-            WHERE r.since <= $as_of AND {existed('b')}
+            WHERE r.since <= $as_of AND {existed("b")}
             RETURN a.id AS from_id, type(r) AS rel, properties(r) AS rel_props, b AS node
             ORDER BY from_id, b.id
             """,

@@ -37,8 +37,8 @@ async def trace_forward(
         found = await rows(
             tx,
             f"""
-            MATCH (i:Input {{id: $id}}) WHERE {fact('i')} AND {existed('i')}
-            OPTIONAL MATCH (i)-[ra:RAISED_AT]->(w:Workshop) WHERE {live('ra')}
+            MATCH (i:Input {{id: $id}}) WHERE {fact("i")} AND {existed("i")}
+            OPTIONAL MATCH (i)-[ra:RAISED_AT]->(w:Workshop) WHERE {live("ra")}
             RETURN i, w.id AS workshop_id, i.process_id AS process_id
             """,
             id=input_id,
@@ -50,7 +50,7 @@ async def trace_forward(
             tx,
             f"""
             MATCH (n:PlanNeed)-[d:DERIVED_FROM]->(:Input {{id: $id}})
-            WHERE {live('d')} AND {fact('n')} AND {existed('n')}
+            WHERE {live("d")} AND {fact("n")} AND {existed("n")}
             RETURN n ORDER BY n.since, n.id
             """,
             id=input_id,
@@ -104,15 +104,28 @@ def _need_facts(need_id: str, graph: dict[str, Any], process_made: list[Row]) ->
         if p["nid"] == need_id
     ]
     recommendations: list[RecommendationFact] = [
-        {"id": r["id"], "prioritisation_id": r["prioritisation_id"], "recommended": r["recommended"],
-         "action": r["action"], "rank": r["rank"]}
+        {
+            "id": r["id"],
+            "prioritisation_id": r["prioritisation_id"],
+            "recommended": r["recommended"],
+            "action": r["action"],
+            "rank": r["rank"],
+        }
         for r in graph["recommendations"]
         if r["nid"] == need_id
     ]
     items: list[ItemFact] = [
-        {"id": i["id"], "strategy_id": i["strategy_id"], "live": i["live"], "from_need_live": i["from_need_live"],
-         "removed_by": i["removed_by"], "strategy_adopted": i["strategy_adopted"], "adopted_by": i["adopted_by"],
-         "action": i["action"], "plans": i["plans"]}
+        {
+            "id": i["id"],
+            "strategy_id": i["strategy_id"],
+            "live": i["live"],
+            "from_need_live": i["from_need_live"],
+            "removed_by": i["removed_by"],
+            "strategy_adopted": i["strategy_adopted"],
+            "adopted_by": i["adopted_by"],
+            "action": i["action"],
+            "plans": i["plans"],
+        }
         for i in graph["items"]
         if i["nid"] == need_id
     ]
@@ -133,8 +146,8 @@ async def _prioritisations(tx: neo4j.AsyncManagedTransaction, need_ids: list[str
         tx,
         f"""
         UNWIND $ids AS nid
-        MATCH (p:Prioritisation)-[c:CANDIDATE]->(n:PlanNeed {{id: nid}}) WHERE {live('c')}
-        OPTIONAL MATCH (p)-[rk:RANKED]->(n) WHERE {live('rk')}
+        MATCH (p:Prioritisation)-[c:CANDIDATE]->(n:PlanNeed {{id: nid}}) WHERE {live("c")}
+        OPTIONAL MATCH (p)-[rk:RANKED]->(n) WHERE {live("rk")}
         RETURN nid, p.id AS id, rk.rank AS rank, rk.score AS score,
                EXISTS {{ MATCH (e:Event {{type: 'prioritisation.made'}})-[:CHANGED]->(p) WHERE {SEEN} }} AS made
         ORDER BY p.since, p.id
@@ -151,15 +164,15 @@ async def _recommendations(tx: neo4j.AsyncManagedTransaction, need_ids: list[str
         UNWIND $ids AS nid
         MATCH (n:PlanNeed {{id: nid}})
         CALL (n) {{
-          MATCH (r:Recommendation)-[rec:RECOMMENDS]->(n) WHERE {live('rec')} AND {existed('r')}
+          MATCH (r:Recommendation)-[rec:RECOMMENDS]->(n) WHERE {live("rec")} AND {existed("r")}
           RETURN r
           UNION
           MATCH (r:Recommendation)-[b:BASED_ON]->(:Prioritisation)-[c:CANDIDATE]->(n)
-          WHERE {live('b')} AND {live('c')} AND {existed('r')}
+          WHERE {live("b")} AND {live("c")} AND {existed("r")}
           RETURN r
         }}
-        OPTIONAL MATCH (r)-[rec:RECOMMENDS]->(n) WHERE {live('rec')}
-        OPTIONAL MATCH (s:Strategy)-[ib:INFORMED_BY]->(r) WHERE {live('ib')} AND {existed('s')}
+        OPTIONAL MATCH (r)-[rec:RECOMMENDS]->(n) WHERE {live("rec")}
+        OPTIONAL MATCH (s:Strategy)-[ib:INFORMED_BY]->(r) WHERE {live("ib")} AND {existed("s")}
         WITH nid, r, rec, collect(DISTINCT s.id) AS strategies
         RETURN nid, r.id AS id, r.prioritisation_id AS prioritisation_id, rec IS NOT NULL AS recommended,
                rec.action AS action, rec.rank AS rank, strategies
@@ -176,15 +189,15 @@ async def _items(tx: neo4j.AsyncManagedTransaction, need_ids: list[str], at: dat
         f"""
         UNWIND $ids AS nid
         MATCH (it:StrategyItem)-[f:FROM_NEED]->(:PlanNeed {{id: nid}})
-        WHERE f.since <= $as_of AND {existed('it')}
+        WHERE f.since <= $as_of AND {existed("it")}
         WITH nid, it, max(f.since) AS latest
         MATCH (it)-[f:FROM_NEED]->(:PlanNeed {{id: nid}}) WHERE f.since = latest
         OPTIONAL MATCH (s:Strategy)-[h:HAS_ITEM]->(it) WHERE h.since <= $as_of
-        OPTIONAL MATCH (d:Decision)-[rm:REMOVED]->(it) WHERE {live('rm')}
+        OPTIONAL MATCH (d:Decision)-[rm:REMOVED]->(it) WHERE {live("rm")}
         OPTIONAL MATCH (s)-[:HAD_STATUS]->(st:StrategyStatus {{status: 'adopted'}}) WHERE st.since <= $as_of
-        OPTIONAL MATCH (ad:Decision)-[a:ADOPTED]->(s) WHERE {live('a')}
-        OPTIONAL MATCH (pl:Plan)-[x:INITIATED_THROUGH]->(it) WHERE {live('x')} AND {fact('pl')}
-        RETURN nid, it.id AS id, s.id AS strategy_id, {live('it')} AS live, {live('f')} AS from_need_live,
+        OPTIONAL MATCH (ad:Decision)-[a:ADOPTED]->(s) WHERE {live("a")}
+        OPTIONAL MATCH (pl:Plan)-[x:INITIATED_THROUGH]->(it) WHERE {live("x")} AND {fact("pl")}
+        RETURN nid, it.id AS id, s.id AS strategy_id, {live("it")} AS live, {live("f")} AS from_need_live,
                d.id AS removed_by, st IS NOT NULL AS strategy_adopted, ad.id AS adopted_by,
                it.action AS action, it.since AS item_since, collect(DISTINCT pl.id) AS plans
         ORDER BY item_since, id
@@ -205,7 +218,7 @@ async def _process_moved_on(tx: neo4j.AsyncManagedTransaction, input_id: str, at
           UNION
           MATCH (x:Prioritisation {{process_id: i.process_id}}) RETURN x
         }}
-        WITH i, x WHERE {fact('x')} AND x.since > i.since AND x.since <= $as_of
+        WITH i, x WHERE {fact("x")} AND x.since > i.since AND x.since <= $as_of
         RETURN x.id AS id ORDER BY x.since, x.id LIMIT 1
         """,
         id=input_id,
