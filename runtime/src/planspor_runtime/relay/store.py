@@ -24,10 +24,13 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planspor_runtime.checkpoints import NODE_LEVEL, Head, KeyChange, KeyRecord, LogState, advance_log, leaf_of
 from planspor_shared.canonical import GENESIS_HASH
+
+if TYPE_CHECKING:
+    from planspor_runtime.application import ServiceApplication
 
 __all__ = [
     "Head",
@@ -71,7 +74,7 @@ class RelayStore(ABC):
     """The relay's tables beside an application's event store."""
 
     @classmethod
-    def for_application(cls, application: Any) -> RelayStore:
+    def for_application(cls, application: ServiceApplication) -> RelayStore:
         """The store in the same database as ``application``'s event store (SQLite, PostgreSQL or in memory)."""
         recorder = application.recorder
         datastore = getattr(recorder, "datastore", None)
