@@ -9,11 +9,13 @@ PYPROJECTS := $(wildcard shared/pyproject.toml verify/pyproject.toml runtime/pyp
 NODE_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help setup browser run test unit integration e2e slow bench up down status reset schemas asyncapi lint
+.PHONY: help setup browser run test unit integration e2e slow bench up down status reset schemas asyncapi lint fmt
 
 help:
 	@echo "make run          set up, start the stack and the services (Ctrl-C stops them)"
-	@echo "make test         set up, start the test stack, run unit, integration and e2e tests"
+	@echo "make test         set up, run make lint, start the test stack, run unit, integration and e2e tests"
+	@echo "make lint         ruff (lint and format check), mypy, import-linter's architecture contracts"
+	@echo "make fmt          format the code and apply ruff's safe fixes"
 	@echo "make up / down    start / stop the local stack (NATS, Neo4j, PostgreSQL) in the background"
 	@echo "make status       what of the stack is running"
 	@echo "make unit | integration | e2e | slow   one tier of the tests"
@@ -48,7 +50,8 @@ browser:
 run: setup
 	@$(PY) -m planspor_stack run
 
-test: setup browser
+# lint first: a broken rule fails in seconds, before the test stack starts
+test: lint setup browser
 	@echo "planspor: running the unit, integration and e2e tests (the test stack starts on first use)"
 	@$(PYTEST) -m "not slow"
 
@@ -96,5 +99,15 @@ schemas: setup
 asyncapi: setup
 	@$(PY) -m planspor_runtime.asyncapi
 
-lint: setup
-	@$(PY) -m compileall -q shared/src verify/src runtime/src deploy/src services/*/src
+# one configuration for all of it: the root pyproject.toml ([tool.ruff], [tool.mypy], [tool.importlinter])
+lint: $(STAMP)
+	@echo "planspor: ruff check, ruff format --check, mypy, import-linter"
+	@$(VENV)/bin/ruff check --quiet .
+	@$(VENV)/bin/ruff format --check --quiet .
+	@$(VENV)/bin/mypy
+	@$(VENV)/bin/lint-imports --no-logo
+
+# what can be fixed is fixed; what is left, ruff prints (and make lint refuses)
+fmt: $(STAMP)
+	@$(VENV)/bin/ruff check --fix --exit-zero --quiet .
+	@$(VENV)/bin/ruff format --quiet .

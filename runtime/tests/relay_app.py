@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from planspor_runtime.application import ServiceApplication
 from planspor_runtime.relay.core import Outgoing
@@ -59,14 +59,14 @@ class Goals(ServiceApplication):
         self.save(goal)
 
 
-def map_event(domain_event: object) -> list[Outgoing]:
+def map_event(domain_event: DomainEvent) -> list[Outgoing]:
     common = dict(
-        aggregate_id=str(domain_event.originator_id),  # type: ignore[attr-defined]
-        aggregate_version=domain_event.originator_version,  # type: ignore[attr-defined]
-        occurred_at=domain_event.timestamp,  # type: ignore[attr-defined]
+        aggregate_id=str(domain_event.originator_id),
+        aggregate_version=domain_event.originator_version,
+        occurred_at=domain_event.timestamp,
         actor=ACTOR,
     )
-    event_id = derive_event_id(domain_event.originator_id, domain_event.originator_version)  # type: ignore[attr-defined]
+    event_id = derive_event_id(domain_event.originator_id, domain_event.originator_version)
     if isinstance(domain_event, Goal.Defined):
         payload = GoalDefined(goal_id=str(domain_event.originator_id), title=domain_event.title)
         return [Outgoing(event_id=event_id, payload=payload, **common)]
@@ -118,11 +118,12 @@ def sqlite_env(path: str) -> dict[str, str]:
     return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path, "SQLITE_LOCK_TIMEOUT": "30"}
 
 
-def postgres_env(dsn: Mapping[str, object], schema: str) -> dict[str, str]:
+def postgres_env(dsn: Mapping[str, str | int], schema: str) -> dict[str, str]:
     """Environment of an application on PostgreSQL, in a schema of its own (created here)."""
     import psycopg
+    from psycopg.conninfo import make_conninfo
 
-    with psycopg.connect(autocommit=True, **dsn) as conn:  # type: ignore[arg-type]
+    with psycopg.connect(make_conninfo("", **dsn), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",

@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 
 from planspor_runtime.bus import NatsAccess, NatsTarget
 
@@ -131,7 +132,10 @@ def load_demo_and_tour(stack: Stack) -> None:
     from planspor_cli.tour import print_tour
 
     console = Console()
-    platform = Platform(*(service.url() for service in SERVICES))
+    url = {service.package: service.url() for service in SERVICES}
+    platform = Platform(
+        plan_registry_url=url["plan_registry"], cocreation_url=url["cocreation"], knowledge_url=url["knowledge"]
+    )
     ids_file = stack.settings.var / stack.settings.profile / "demo-ids.json"
     try:
         report = Loader(platform, ids_file=ids_file, say=lambda text: print(f"planspor: {text}")).run()
@@ -177,7 +181,7 @@ def run(stack: Stack) -> int:
             process.start([sys.executable, "-m", service.package], env=service_env(stack, service))
             processes.append(process)
         for service, process in zip(started, processes):
-            wait_until(lambda service=service: http_ok(f"{service.url()}/healthz"), service.name, 60, process)
+            wait_until(partial(http_ok, f"{service.url()}/healthz"), service.name, 60, process)
             print(
                 f"  {service.name}: {service.url()}"
                 + ("  (sign in with a token below)" if service is PORTAL else f"  (OpenAPI: {service.url()}/docs)")

@@ -30,6 +30,7 @@ import json
 import shutil
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from planspor_runtime.bus import NatsAccess, NatsTarget, without_credentials
@@ -150,14 +151,15 @@ def nats_ready(target: NatsTarget, replicas: int = 1) -> bool:
             if replicas > 1:
                 from nats.js.api import StorageType, StreamConfig
 
+                probe_name = "PLANSPOR_STACK_READY"
                 probe = StreamConfig(
-                    name="PLANSPOR_STACK_READY",
+                    name=probe_name,
                     subjects=["planspor-stack-ready.probe"],
                     storage=StorageType.MEMORY,
                     num_replicas=replicas,
                 )
                 await js.add_stream(probe)
-                await js.delete_stream(probe.name)
+                await js.delete_stream(probe_name)
             return True
         finally:
             await nc.close()
@@ -309,7 +311,7 @@ class Nats:
 
     def _wait_ready(self) -> None:
         for node in self.nodes:
-            wait_until(lambda node=node: self._ready(node), "NATS", 60, node.process)
+            wait_until(partial(self._ready, node), "NATS", 60, node.process)
         if self.size > 1:
             wait_until(self._cluster_ready, "the NATS cluster", 60, self.process)
 

@@ -64,7 +64,8 @@ def neo4j_ready(uri: str, user: str, password: str) -> bool:
 
     with GraphDatabase.driver(uri, auth=(user, password), connection_timeout=2, max_transaction_retry_time=0) as driver:
         with driver.session() as session:  # a plain session: no retries, one real round trip
-            return session.run("RETURN 1 AS one").single()["one"] == 1
+            record = session.run("RETURN 1 AS one").single()
+            return record is not None and record["one"] == 1
 
 
 def transaction_memory(heap: str) -> dict[str, str]:
@@ -149,7 +150,10 @@ class Neo4j:
         s = self.settings
         if s.neo4j_uri:
             return Endpoint(self.name, self.uri, started_here=False, external=True)
-        ready = lambda: neo4j_ready(self.uri, s.neo4j_user, s.neo4j_password)  # noqa: E731
+
+        def ready() -> bool:
+            return neo4j_ready(self.uri, s.neo4j_user, s.neo4j_password)
+
         if self.process.pid() is not None:
             self._refuse_another_password()
             wait_until(ready, "Neo4j", 120, self.process)
@@ -202,10 +206,15 @@ class Neo4j:
 # --------------------------------------------------------------------------- PostgreSQL
 
 
-def postgres_ready(dsn: dict[str, object]) -> bool:
-    import psycopg
+Dsn = dict[str, str | int]
+"""libpq's connection parameters by name (host, port, user, password, dbname)."""
 
-    with psycopg.connect(connect_timeout=2, **dsn) as conn:  # type: ignore[arg-type]
+
+def postgres_ready(dsn: Dsn) -> bool:
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    with psycopg.connect(make_conninfo("", **dsn), connect_timeout=2) as conn:
         return conn.execute("select 1").fetchone() == (1,)
 
 
@@ -245,7 +254,7 @@ class Postgres:
         return home / "planspor" / f"{self.settings.profile}-{key}"
 
     @property
-    def dsn(self) -> dict[str, object]:
+    def dsn(self) -> Dsn:
         s = self.settings
         return {
             "host": s.postgres_host or "127.0.0.1",
@@ -394,8 +403,9 @@ class Postgres:
 
     def _create_database(self) -> None:
         import psycopg
+        from psycopg.conninfo import make_conninfo
 
-        with psycopg.connect(autocommit=True, **{**self.dsn, "dbname": "postgres"}) as conn:  # type: ignore[arg-type]
+        with psycopg.connect(make_conninfo("", **{**self.dsn, "dbname": "postgres"}), autocommit=True) as conn:
             exists = conn.execute(
                 "select 1 from pg_database where datname = %s", (self.settings.postgres_db,)
             ).fetchone()

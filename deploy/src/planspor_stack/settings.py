@@ -112,6 +112,7 @@ class StackSettings:
         ports = PROFILES[profile]
         repo = find_repo()
         postgres_host = env.get("POSTGRES_HOST") or None
+        postgres_port = env.get("POSTGRES_PORT") if postgres_host else None  # counts only for a server from outside
         return cls(
             profile=profile,
             repo=repo,
@@ -128,11 +129,9 @@ class StackSettings:
             neo4j_heap=env.get("PLANSPOR_NEO4J_HEAP", "1g"),
             neo4j_pagecache=env.get("PLANSPOR_NEO4J_PAGECACHE", "512m"),
             postgres_host=postgres_host,
-            postgres_port=int(
-                env.get("POSTGRES_PORT")
-                if postgres_host and env.get("POSTGRES_PORT")
-                else env.get("PLANSPOR_POSTGRES_PORT", ports["postgres"])
-            ),
+            postgres_port=int(postgres_port)
+            if postgres_port
+            else int(env.get("PLANSPOR_POSTGRES_PORT", ports["postgres"])),
             postgres_user=env.get("POSTGRES_USER", "planspor"),
             postgres_password=env.get("POSTGRES_PASSWORD", "planspor-dev"),
             postgres_db=env.get("POSTGRES_DB", "planspor"),

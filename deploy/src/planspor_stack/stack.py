@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, TypedDict
 
 from planspor_runtime.bus import NatsAccess, without_credentials
 
@@ -20,7 +22,17 @@ from .secrets import write_private
 from .servers import Endpoint, Nats, Neo4j, Postgres
 from .settings import StackSettings
 
-COMPONENTS = ("nats", "neo4j", "postgres")
+Component = Literal["nats", "neo4j", "postgres"]
+COMPONENTS: tuple[Component, ...] = ("nats", "neo4j", "postgres")
+Say = Callable[[str], object]
+
+
+class Servers(TypedDict):
+    """The stack's servers by name: each its own kind (``servers["nats"].accounts`` is a NATS's)."""
+
+    nats: Nats
+    neo4j: Neo4j
+    postgres: Postgres
 
 
 def docker_engine_available() -> bool:
@@ -33,23 +45,25 @@ def docker_engine_available() -> bool:
 class Stack:
     settings: StackSettings
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
-    _containers: list = field(default_factory=list)
+    _containers: list[Any] = field(default_factory=list)
+    """testcontainers' containers (PLANSPOR_DOCKER=1), stopped with the stack."""
 
     @classmethod
     def from_env(cls, profile: str | None = None) -> Stack:
         return cls(StackSettings.from_env(profile))
 
-    def servers(self) -> dict[str, Nats | Neo4j | Postgres]:
+    def servers(self) -> Servers:
         return {"nats": Nats(self.settings), "neo4j": Neo4j(self.settings), "postgres": Postgres(self.settings)}
 
-    def start(self, components: tuple[str, ...] = ("nats", "neo4j"), say=print) -> dict[str, Endpoint]:
-        unknown = set(components) - set(COMPONENTS)
+    def start(self, components: Sequence[str] = ("nats", "neo4j"), say: Say = print) -> dict[str, Endpoint]:
+        wanted = [name for name in components if name in COMPONENTS]
+        unknown = set(components) - set(wanted)
         if unknown:
             raise StackError(f"unknown component(s) {', '.join(sorted(unknown))}: choose from {', '.join(COMPONENTS)}")
         if self.settings.use_docker:
-            return self._start_with_docker(components, say)
+            return self._start_with_docker(wanted, say)
         servers = self.servers()
-        for name in components:
+        for name in wanted:
             if name in self.endpoints:
                 continue
             say(
@@ -63,7 +77,7 @@ class Stack:
             say(f"  {name}: ready at {endpoint.shown} ({how})")
         return self.endpoints
 
-    def stop(self, everything: bool = False, say=print) -> None:
+    def stop(self, everything: bool = False, say: Say = print) -> None:
         for container in reversed(self._containers):
             container.stop()
         self._containers.clear()
@@ -98,8 +112,10 @@ class Stack:
         return deleted
 
     def status(self) -> dict[str, str]:
-        result = {}
-        for name, server in self.servers().items():
+        result: dict[str, str] = {}
+        servers = self.servers()
+        for name in COMPONENTS:
+            server = servers[name]
             if _configured(self.settings, name):
                 result[name] = "external (from settings)"
             else:
@@ -108,7 +124,7 @@ class Stack:
         return result
 
     # The optional path for users with a Docker engine: same servers, in containers.
-    def _start_with_docker(self, components, say) -> dict[str, Endpoint]:
+    def _start_with_docker(self, components: Sequence[Component], say: Say) -> dict[str, Endpoint]:
         if not docker_engine_available():
             raise StackError(
                 "PLANSPOR_DOCKER=1 but no Docker engine answers `docker info`: unset it to run the servers locally."

@@ -14,9 +14,9 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from fastapi import HTTPException, Request, status
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class Role(StrEnum):
@@ -148,11 +148,11 @@ class AuthenticateFirst:
     when the access rules open them (``public_read_roles``).
     """
 
-    def __init__(self, app: Any, access: Access) -> None:
+    def __init__(self, app: ASGIApp, access: Access) -> None:
         self.app = app
         self.access = access
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self._open(scope) or self._known(scope):
             await self.app(scope, receive, send)
             return
@@ -162,13 +162,13 @@ class AuthenticateFirst:
         response = problem_response(body, headers={"WWW-Authenticate": "Bearer"})
         await response(scope, receive, send)
 
-    def _open(self, scope: dict[str, Any]) -> bool:
+    def _open(self, scope: Scope) -> bool:
         path: str = scope.get("path", "")
         if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
             return True
         return bool(self.access.public_roles) and scope.get("method") in ("GET", "HEAD")
 
-    def _known(self, scope: dict[str, Any]) -> bool:
+    def _known(self, scope: Scope) -> bool:
         for name, value in scope.get("headers", ()):
             if name == b"authorization":
                 return self.access.principal(value.decode("latin-1")) is not None

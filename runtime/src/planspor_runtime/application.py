@@ -267,7 +267,7 @@ class ServiceApplication(Application[UUID]):
         label = self.label(kind)
         try:
             uuid = aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
-            aggregate = self.repository.get(uuid)
+            aggregate: Aggregate = self.repository.get(uuid)
         except (AggregateNotFoundError, ValueError):
             raise AggregateNotFound(f"{label}.exists", f"no {label} with id {aggregate_id}") from None
         except PersistenceError as error:
@@ -290,7 +290,9 @@ class ServiceApplication(Application[UUID]):
             if not notifications:
                 return
             for notification in notifications:
-                yield notification.originator_id
+                # the recorders give back the UUIDs this application's aggregates are stored under
+                originator = notification.originator_id
+                yield originator if isinstance(originator, UUID) else UUID(originator)
                 seen += 1
                 if limit is not None and seen >= limit:
                     return
@@ -355,7 +357,7 @@ class ServiceApplication(Application[UUID]):
 
     def _earlier(self, record_id: UUID, key: str, print_: str) -> CommandResult | None:
         try:
-            record = self.repository.get(record_id)
+            record: IdempotencyRecord = self.repository.get(record_id)
         except AggregateNotFoundError:
             return None
         except PersistenceError as error:

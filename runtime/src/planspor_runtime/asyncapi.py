@@ -52,15 +52,20 @@ def _envelope_model(model: type[IntegrationEvent]) -> type[Envelope]:
     from pydantic import create_model
 
     suffix = "" if model.schema_version == 1 else f"V{model.schema_version}"
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         f"{model.__name__}{suffix}Envelope",
         __base__=Envelope,
         __doc__=f"{model.event_type} v{model.schema_version} from {model.event_source}: {model.__doc__ or ''}".strip(),
-        event_type=(Literal[model.event_type], ...),  # type: ignore[valid-type]
-        schema_version=(Literal[model.schema_version], ...),  # type: ignore[valid-type]
-        source=(Literal[model.event_source], ...),  # type: ignore[valid-type]
+        event_type=(_only(model.event_type), ...),
+        schema_version=(_only(model.schema_version), ...),
+        source=(_only(model.event_source), ...),
         payload=(model, ...),
     )
+
+
+def _only(value: str | int) -> Any:
+    """The type whose one value is ``value`` (a JSON Schema ``const``): a ``Literal`` made at run time."""
+    return Literal[value]
 
 
 def _resolve(consumed: Consumed) -> type[IntegrationEvent]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_URL = "nats://127.0.0.1:4222"
@@ -61,6 +61,15 @@ def check_credentials(env: str, user: str | None, password: str | None, url: str
         )
 
 
+class NatsSettings(Protocol):
+    """What ``NatsAccess.from_settings`` reads of a service's settings."""
+
+    nats_url: str
+    nats_user: str | None
+    nats_password: str | None
+    nats_stream_replicas: int
+
+
 @dataclass(frozen=True, repr=False)
 class NatsAccess:
     """The bus as one client sees it: servers, its own credentials, and the stream's replicas."""
@@ -87,13 +96,13 @@ class NatsAccess:
         return cls(url=",".join(split_servers(target)))
 
     @classmethod
-    def from_settings(cls, settings: Any) -> NatsAccess:
-        """From any settings object with ``nats_url``, ``nats_user``, ``nats_password``, ``nats_stream_replicas``."""
+    def from_settings(cls, settings: NatsSettings) -> NatsAccess:
+        """From a service's settings (an empty user or password is none)."""
         return cls(
             url=settings.nats_url,
-            user=getattr(settings, "nats_user", None) or None,
-            password=getattr(settings, "nats_password", None) or None,
-            stream_replicas=getattr(settings, "nats_stream_replicas", 1),
+            user=settings.nats_user or None,
+            password=settings.nats_password or None,
+            stream_replicas=settings.nats_stream_replicas,
         )
 
     @property

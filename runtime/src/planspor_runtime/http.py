@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from uuid import uuid4
 
 from fastapi import Depends, FastAPI, Header, Request, Response
+from starlette.middleware.base import RequestResponseEndpoint
 
 from planspor_runtime.access import Access, Principal, Role
 from planspor_runtime.application import CommandResult
@@ -89,7 +90,7 @@ def install_correlation(app: FastAPI) -> None:
     """Every response carries the request's ``X-Correlation-Id`` (the one sent, or the one made for it)."""
 
     @app.middleware("http")
-    async def _echo(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def _echo(request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
         response.headers[CORRELATION_HEADER] = correlation_id(request)
         return response

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +21,10 @@ from planspor_runtime.bus import NatsAccess, check_credentials
 from planspor_runtime.checkpoints import DECISION_EVENT_TYPES, HeadPolicy
 from planspor_runtime.signing import SigningKeyError, load_key_file, signing_key
 from planspor_verify.note import Signer
+
+if TYPE_CHECKING:  # imported where they are used: settings alone load neither eventsourcing nor the relay
+    from planspor_runtime.application import ServiceApplication
+    from planspor_runtime.relay import Mapper, RelayStore
 
 PLACEHOLDER_PASSWORDS = frozenset({"", "planspor-dev", "postgres", "changeme"})
 Store = Literal["sqlite", "postgres", "memory"]
@@ -159,28 +163,35 @@ class ServiceSettings(BaseSettings):
                 conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.postgres_schema}"')
 
 
-Part = Any  # something with ``async start()`` and ``async stop()``
+class Part(Protocol):
+    """What runs beside the API for the service's life: the relay, a reaction subscriber."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 Starter = Callable[["Service"], Awaitable[Part | None]]
 
 
 @dataclass
 class Service:
     settings: ServiceSettings
-    application: Any
+    application: ServiceApplication
     access: Access
+    signer: Signer
+    """The source's signing key."""
+    previous_signer: Signer | None = None
     api: FastAPI = field(init=False)
-    relay_store: Any = None
+    relay_store: RelayStore = field(init=False)
     """Where the relay keeps its position and the sealed envelopes the feed serves."""
-    signer: Any = None
-    """The source's signing key (``planspor_verify.note.Signer``)."""
-    previous_signer: Any = None
     background: list[Part] = field(default_factory=list)
     """Started with the API and stopped after it, in reverse order."""
 
 
 def assemble(
     settings: ServiceSettings,
-    application: Any,
+    application: ServiceApplication,
     *,
     source: str,
     create_api: Callable[..., FastAPI],
@@ -233,7 +244,7 @@ def assemble(
     return service
 
 
-def relay_starter(source: str, mapper: Callable, enabled: Callable[[ServiceSettings], bool]) -> Starter:
+def relay_starter(source: str, mapper: Mapper, enabled: Callable[[ServiceSettings], bool]) -> Starter:
     """Starts the relay (store -> JetStream) when the service's setting turns it on."""
 
     async def start(service: Service) -> Part | None:

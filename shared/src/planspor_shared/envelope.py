@@ -106,9 +106,10 @@ class Envelope(BaseModel):
     def _payload_as_canonical_json_values(cls, payload: dict[str, Any]) -> dict[str, Any]:
         """Keep the payload as the JSON values it has on the wire, so hashing it again gives the same bytes."""
         try:
-            return json.loads(canonical_json(payload))
+            values: dict[str, Any] = json.loads(canonical_json(payload))
         except (TypeError, ValueError) as error:
             raise ValueError(f"payload has no canonical form: {error}") from None
+        return values
 
     @classmethod
     def seal(cls, prev_hash: str, **fields: Any) -> Self:

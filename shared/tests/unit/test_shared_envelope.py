@@ -81,7 +81,7 @@ def test_seal_computes_the_hash_itself():
 def test_envelopes_are_frozen():
     envelope = Envelope.seal(GENESIS_HASH, **fields())
     with pytest.raises(ValidationError):
-        envelope.position = 2  # type: ignore[misc]
+        envelope.position = 2
 
 
 def test_the_wire_form_round_trips():

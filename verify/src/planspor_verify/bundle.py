@@ -70,10 +70,11 @@ def checkpoint_member(source: str, size: int) -> str:
 def write_bundle(path: str | Path, bundle: Bundle) -> Path:
     """Write ``bundle`` as a zip at ``path``; the same bundle gives the same member contents."""
     path = Path(path)
-    manifest = {"format": FORMAT, "version": VERSION, "created_at": bundle.created_at, "sources": []}
+    sources: list[dict[str, str]] = []
+    manifest = {"format": FORMAT, "version": VERSION, "created_at": bundle.created_at, "sources": sources}
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for record in bundle.sources:
-            manifest["sources"].append(
+            sources.append(
                 {
                     "source": record.source,
                     "origin": record.origin,

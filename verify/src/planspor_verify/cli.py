@@ -19,7 +19,7 @@ VERIFIED, FAILED, USAGE = 0, 1, 2
 
 def _keys(values: list[str]) -> list[VerifierKey]:
     """Each value is a verifier key, or a file with one verifier key per line."""
-    keys = []
+    keys: list[VerifierKey] = []
     for value in values:
         texts = [value] if "+" in value else Path(value).read_text(encoding="utf-8").split()
         keys.extend(VerifierKey.parse(text) for text in texts)

@@ -61,8 +61,8 @@ def signature_problem(envelope: dict[str, Any], key: VerifierKey) -> str | None:
         return f"it is signed by {field['key']}, not by the key in force {key.ident}"
     try:
         raw = base64.b64decode(str(field["sig"]).encode("ascii"), validate=True)
-        message = event_message(str(envelope.get("source")), int(envelope.get("position")), str(envelope.get("hash")))
-    except (binascii.Error, UnicodeEncodeError, ValueError, TypeError):
+        message = event_message(str(envelope.get("source")), int(envelope["position"]), str(envelope.get("hash")))
+    except (binascii.Error, UnicodeEncodeError, KeyError, ValueError, TypeError):
         return "its signature field is malformed"
     if not key.verify(message, raw):
         return f"its signature does not verify with {key.ident}"

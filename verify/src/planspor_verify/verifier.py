@@ -19,6 +19,7 @@ The report names the first bad position and what is wrong with it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -398,7 +399,7 @@ class _SourceCheck:
         return SourceResult(self.record.source, len(self.leaves), head)
 
 
-def verify_bundle(bundle: Bundle, trusted: list[VerifierKey], saved_heads: list[str] = ()) -> Report:
+def verify_bundle(bundle: Bundle, trusted: list[VerifierKey], saved_heads: Sequence[str] = ()) -> Report:
     """Check every source of ``bundle``; ``SavedHeadError`` if a saved head is unusable."""
     saved: list[tuple[str, Checkpoint]] = []
     origins = {record.origin for record in bundle.sources}

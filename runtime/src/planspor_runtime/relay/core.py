@@ -27,7 +27,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planspor_runtime.bus import NatsAccess, NatsTarget
 from planspor_runtime.checkpoints import Head, HeadPolicy, KeyChange, KeyRecord, make_head, utc_now, utc_text
@@ -37,6 +37,9 @@ from planspor_runtime.signing import SigningKeyError
 from planspor_runtime.stream import stream_config
 from planspor_shared.subjects import DEFAULT_PREFIX, msg_id, subject
 from planspor_verify.note import Signer
+
+if TYPE_CHECKING:
+    from planspor_runtime.application import ServiceApplication
 
 __all__ = [
     "Backoff",
@@ -85,7 +88,7 @@ class Relay:
 
     def __init__(
         self,
-        application: Any,
+        application: ServiceApplication,
         source: str,
         mapper: Mapper,
         nats_url: NatsTarget,

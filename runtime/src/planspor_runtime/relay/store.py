@@ -24,10 +24,13 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planspor_runtime.checkpoints import NODE_LEVEL, Head, KeyChange, KeyRecord, LogState, advance_log, leaf_of
 from planspor_shared.canonical import GENESIS_HASH
+
+if TYPE_CHECKING:
+    from planspor_runtime.application import ServiceApplication
 
 __all__ = [
     "Head",
@@ -71,7 +74,7 @@ class RelayStore(ABC):
     """The relay's tables beside an application's event store."""
 
     @classmethod
-    def for_application(cls, application: Any) -> RelayStore:
+    def for_application(cls, application: ServiceApplication) -> RelayStore:
         """The store in the same database as ``application``'s event store (SQLite, PostgreSQL or in memory)."""
         recorder = application.recorder
         datastore = getattr(recorder, "datastore", None)
@@ -304,26 +307,32 @@ class _SQLRelayStore(RelayStore):
 
     # subclasses: how a row reads and how many rows a statement changed
     @staticmethod
-    def _row(row: Any) -> tuple:
+    def _row(row: Any) -> tuple[Any, ...]:
         return tuple(row.values()) if isinstance(row, dict) else tuple(row)
 
     @abstractmethod
     def _rowcount(self, cursor: Any) -> int: ...
 
-    def _fetchone(self, c: Any) -> tuple | None:
+    def _fetchone(self, c: Any) -> tuple[Any, ...] | None:
         row = c.fetchone()
         return None if row is None else self._row(row)
 
-    def _fetchall(self, c: Any) -> list[tuple]:
+    def _fetchall(self, c: Any) -> list[tuple[Any, ...]]:
         return [self._row(row) for row in c.fetchall()]
+
+    def _fetch_the_row(self, c: Any) -> tuple[Any, ...]:
+        """The one row of the state or the log table: the tables are created with it, so it is always there."""
+        row = self._fetchone(c)
+        if row is None:
+            raise RuntimeError(f"the relay's tables {sorted(self.tables.values())} lack their first row")
+        return row
 
     # ------------------------------------------------------------------ state and envelopes
 
     def load_state(self) -> RelayState:
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._select_state)
-            row = self._fetchone(c)
-        assert row is not None
+            row = self._fetch_the_row(c)
         return RelayState(notification_id=int(row[0]), position=int(row[1]), hash=str(row[2]))
 
     def record(
@@ -369,8 +378,7 @@ class _SQLRelayStore(RelayStore):
 
     def _log_in(self, c: Any) -> LogState:
         c.execute(self._select_log)
-        row = self._fetchone(c)
-        assert row is not None
+        row = self._fetch_the_row(c)
         return LogState.decode(int(row[0]), str(row[1]))
 
     def _append(self, c: Any, log: LogState, leaves: list[bytes]) -> LogState:
@@ -397,7 +405,7 @@ class _SQLRelayStore(RelayStore):
         with self.datastore.transaction(commit=False) as c:
             log = self._log_in(c)
             c.execute(self._select_state)
-            position = int(self._fetchone(c)[1])
+            position = int(self._fetch_the_row(c)[1])
         if log.size >= position:
             return log
         with self.datastore.transaction(commit=True) as c:
@@ -531,8 +539,8 @@ class PostgresRelayStore(_SQLRelayStore):
             return True
         kwargs = {k: v for k, v in self.datastore.pool.kwargs.items() if k != "row_factory"}
         conn = psycopg.connect(autocommit=True, connect_timeout=5, **kwargs)
-        (got,) = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._lock_key,)).fetchone()
-        if not got:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._lock_key,)).fetchone()
+        if row is None or not row[0]:
             conn.close()
             return False
         self._lock_conn = conn

@@ -22,7 +22,7 @@ import asyncio
 import contextvars
 import json
 import time
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -417,7 +417,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-async def gather_named(calls: dict[str, Awaitable[Any]]) -> dict[str, Any]:
+Calls = dict[str, Awaitable[Any]]
+"""A page's calls by name, not yet awaited: ``gather_named`` runs them side by side."""
+
+
+async def gather_named(calls: Mapping[str, Awaitable[Any]]) -> dict[str, Any]:
     """``gather`` with names: ``{name: value or ServiceError}``."""
     names = list(calls)
     return dict(zip(names, await gather(*(calls[n] for n in names))))

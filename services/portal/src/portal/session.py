@@ -64,4 +64,6 @@ class SessionCodec:
 
 
 def csrf_ok(session: Session, sent: str | None) -> bool:
-    return bool(sent) and bool(session.csrf) and hmac.compare_digest(session.csrf, sent)
+    if not sent or not session.csrf:
+        return False
+    return hmac.compare_digest(session.csrf, sent)

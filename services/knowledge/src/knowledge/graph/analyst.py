@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import neo4j
 from neo4j import exceptions as neo4j_errors
@@ -64,6 +64,10 @@ class AnalystLimits:
     guard: Limits = field(default_factory=Limits)
 
 
+LimitedBy = Literal["rows", "bytes"]
+"""The limit that cut an answer: the row limit or the byte limit."""
+
+
 @dataclass(frozen=True)
 class CypherAnswer:
     columns: list[str]
@@ -71,8 +75,8 @@ class CypherAnswer:
     truncated: bool
     row_limit: int
     byte_limit: int
-    limited_by: str | None
-    """``rows`` or ``bytes`` when the answer was cut, else None."""
+    limited_by: LimitedBy | None
+    """What cut the answer, or None when it is whole."""
 
 
 class AnalystError(Exception):
@@ -178,7 +182,8 @@ class AnalystQueries:
                 result = await tx.run(guarded.text, params)
                 columns = list(result.keys())
                 rows: list[dict[str, Any]] = []
-                size, limited_by = 2, None
+                size = 2
+                limited_by: LimitedBy | None = None
                 async for record in result:
                     if len(rows) >= limits.row_limit:
                         limited_by = "rows"

@@ -78,7 +78,7 @@ def decode(
         known = _position_from_msg_id(msg_id)
         source, position = known if known else (None, None)
         return Incoming(raw, subject, source, position, reason=error.reason, via=via)
-    common = dict(
+    common: dict[str, Any] = dict(
         raw=raw, subject=subject, source=envelope.source, position=envelope.position, envelope=envelope, via=via
     )
     if not envelope.verify(envelope.prev_hash):

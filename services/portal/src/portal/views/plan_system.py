@@ -69,8 +69,7 @@ def hierarchy(plans: list[dict[str, Any]]) -> tuple[list[Node], list[Node]]:
 
 
 def first_day(plan: dict[str, Any]) -> date | None:
-    days = [as_date(step.get("on")) for step in plan.get("status_history") or []]
-    days = [d for d in days if d is not None]
+    days = [d for d in (as_date(step.get("on")) for step in plan.get("status_history") or []) if d is not None]
     return min(days) if days else None
 
 

@@ -124,7 +124,8 @@ def entry_of(step: dict[str, Any], stage: str) -> Entry:
 def stage_of(step: dict[str, Any]) -> str | None:
     label = step["label"]
     if label == "StrategyStatus":
-        return STAGE_OF_STRATEGY_STATUS.get((step.get("properties") or {}).get("status"))
+        status = (step.get("properties") or {}).get("status")
+        return STAGE_OF_STRATEGY_STATUS.get(status) if status else None
     return STAGE_OF_LABEL.get(label)
 
 
@@ -151,7 +152,8 @@ def timeline(trace: dict[str, Any], decision: dict[str, Any] | None = None) -> l
     participants = {s["id"]: s.get("properties") or {} for s in steps if s["label"] == "Participant"}
     workshops = {entry.id: entry for entry in entries["workshops"]}
     for raised in entries["inputs"]:
-        workshop = workshops.get(raised.properties.get("workshop_id"))
+        workshop_id = raised.properties.get("workshop_id")
+        workshop = workshops.get(workshop_id) if workshop_id else None
         if workshop is not None and not raised.effective:
             raised.effective = workshop.effective
     plans = {s["id"]: s.get("properties") or {} for s in steps if s["label"] == "Plan"}

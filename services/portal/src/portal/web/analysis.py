@@ -48,7 +48,7 @@ def neighbourhood(result: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
             start = _node(node)
             elements[start["id"]] = {"data": {"id": start["id"], "label": start["label"], "name": start["title"][:48]}}
         other, relationship = row.get("neighbour"), row.get("relationship")
-        if not other or not relationship:
+        if start is None or not other or not relationship:  # a neighbour is drawn beside the node it neighbours
             continue
         neighbour = _node(other)
         outgoing = relationship.get("start", {}).get("id") == (start or {}).get("id")

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from portal.client import ServiceError, gather_named
+from portal.client import Calls, ServiceError, gather_named
 from portal.pages import COCREATION_READERS, KNOWLEDGE_READERS, PLAN_READERS
 from portal.views.forward import journeys
 from portal.web.context import PortalError, Viewer, platform, render, require, value
@@ -88,7 +88,7 @@ async def workshop(request: Request, workshop_id: str, v: Viewer = Depends(requi
 @router.get("/inputs/{input_id}")
 async def input_page(request: Request, input_id: str, v: Viewer = Depends(require("input"))) -> Response:
     api = platform(request)
-    calls = {}
+    calls: Calls = {}
     if v.may(COCREATION_READERS):
         calls["input"] = api.cocreation.input(input_id)
     if v.may(KNOWLEDGE_READERS):
@@ -109,7 +109,8 @@ async def input_page(request: Request, input_id: str, v: Viewer = Depends(requir
     names: dict[str, Any] = {}
     if v.may(COCREATION_READERS) and workshop_id:
         names["workshop"] = api.cocreation.workshop(workshop_id)
-        names["process"] = api.cocreation.process(facts.get("process_id")) if facts.get("process_id") else None
+        process_id = facts.get("process_id")
+        names["process"] = api.cocreation.process(process_id) if process_id else None
     if v.may(PLAN_READERS):
         for path in paths:
             if path.strategy_id:

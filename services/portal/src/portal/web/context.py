@@ -127,8 +127,9 @@ async def check_csrf(request: Request) -> None:
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        sent = (await request.form()).get(CSRF_FIELD)
-    if not csrf_ok(request.state.session, sent if isinstance(sent, str) else None):
+        field = (await request.form()).get(CSRF_FIELD)
+        sent = field if isinstance(field, str) else None  # an uploaded file is no token
+    if not csrf_ok(request.state.session, sent):
         raise PortalError(403, "error.csrf")
 
 

@@ -105,6 +105,7 @@ async def operations(request: Request, v: Viewer = Depends(require("operations")
 
 @router.post("/operations/dead-letters/{dead_letter_id}/replay", dependencies=[Depends(check_csrf)])
 async def replay(request: Request, dead_letter_id: str, v: Viewer = Depends(require("operations"))) -> Response:
+    outcome: dict[str, Any]
     try:
         outcome = {"replayed": await platform(request).knowledge.replay(dead_letter_id), "id": dead_letter_id}
     except ServiceError as error:

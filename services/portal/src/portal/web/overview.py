@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from portal.client import ServiceError, gather_named
+from portal.client import Calls, ServiceError, gather_named
 from portal.pages import ANALYSTS, COCREATION_READERS, KNOWLEDGE_READERS, OPERATORS, PLAN_READERS
 from portal.views.plan_system import bars, by_type, counts_by_year, hierarchy
 from portal.web.context import Viewer, is_htmx, platform, render, require, value
@@ -33,7 +33,7 @@ async def integrity(request: Request, v: Viewer) -> dict[str, Any]:
     Each part is its answer, ``None`` when the role may not ask, or the ``ServiceError`` it got.
     """
     api = platform(request).knowledge
-    calls = {}
+    calls: Calls = {}
     if v.may(OPERATORS):
         calls["health"] = api.health()
     if v.may(OPERATORS | KNOWLEDGE_READERS):
@@ -57,7 +57,7 @@ def chart_of(plans: list[dict[str, Any]], today: date) -> dict[str, Any]:
 @router.get("/")
 async def overview(request: Request, v: Viewer = Depends(require("overview"))) -> Response:
     api = platform(request)
-    calls = {}
+    calls: Calls = {}
     if v.may(PLAN_READERS):
         calls.update(
             plans=api.plan_registry.plans(),
@@ -83,7 +83,8 @@ async def overview(request: Request, v: Viewer = Depends(require("overview"))) -
     if processes:
         for kind in ("workshops", "inputs"):
             lists = [_items(r) for k, r in per_process.items() if k.startswith(kind)]
-            counts.append((kind, None if any(x is None for x in lists) else sum(len(x) for x in lists)))
+            known = [items for items in lists if items is not None]
+            counts.append((kind, sum(len(items) for items in known) if len(known) == len(lists) else None))
     plans = _items(found.get("plans"))
     return render(
         request, "overview.html", v=v, counts=counts, chart=chart_of(plans, date.today()) if plans is not None else None

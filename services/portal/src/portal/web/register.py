@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from portal.client import ServiceError, TimeFrame, gather_named
+from portal.client import Calls, ServiceError, TimeFrame, gather_named
 from portal.pages import KNOWLEDGE_READERS
 from portal.views.plan_system import TYPE_ORDER
 from portal.web.context import PortalError, Viewer, is_htmx, platform, render, require, value
@@ -61,7 +61,7 @@ async def plans(
     except ValueError:
         day, problems = None, ["as_of"]
     frame = TimeFrame(as_of=day)
-    calls = {"plans": api.plan_registry.plans()}
+    calls: Calls = {"plans": api.plan_registry.plans()}
     ask_knowledge = v.may(KNOWLEDGE_READERS)
     if ask_knowledge:
         calls.update(

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from portal.client import ServiceError, gather_named
+from portal.client import Calls, ServiceError, gather_named
 from portal.pages import KNOWLEDGE_READERS
 from portal.views.timeline import as_json, graph_elements, timeline
 from portal.web.context import Viewer, platform, render, require
@@ -40,7 +40,7 @@ async def strategies(request: Request, v: Viewer = Depends(require("strategies")
 @router.get("/strategies/{strategy_id}")
 async def strategy(request: Request, strategy_id: str, v: Viewer = Depends(require("strategy"))) -> Response:
     api = platform(request)
-    calls = {"strategy": api.plan_registry.strategy(strategy_id), "plans": api.plan_registry.plans()}
+    calls: Calls = {"strategy": api.plan_registry.strategy(strategy_id), "plans": api.plan_registry.plans()}
     if v.may(KNOWLEDGE_READERS):
         calls.update(
             compliance=api.knowledge.compliance(strategy_id), trace=api.knowledge.trace_back("strategy", strategy_id)
@@ -78,7 +78,7 @@ async def decisions(request: Request, v: Viewer = Depends(require("decisions")))
 @router.get("/decisions/{decision_id}")
 async def decision(request: Request, decision_id: str, v: Viewer = Depends(require("decision"))) -> Response:
     api = platform(request)
-    calls = {"decision": api.plan_registry.decision(decision_id), "plans": api.plan_registry.plans()}
+    calls: Calls = {"decision": api.plan_registry.decision(decision_id), "plans": api.plan_registry.plans()}
     if v.may(KNOWLEDGE_READERS):
         calls.update(
             trace=api.knowledge.trace_back("decision", decision_id),

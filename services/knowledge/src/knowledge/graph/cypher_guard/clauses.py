@@ -9,7 +9,7 @@ where it starts, with the reason.
 
 from __future__ import annotations
 
-from knowledge.graph.cypher_guard.cursor import Cursor
+from knowledge.graph.cypher_guard.cursor import Cursor, Expr
 from knowledge.graph.cypher_guard.vocabulary import PROCEDURES, REFUSED_WORDS
 
 CLAUSES = ("MATCH", "OPTIONAL", "WITH", "RETURN", "UNWIND", "CALL")
@@ -19,9 +19,10 @@ MAX_COMPREHENSION_HOPS = 5
 
 
 class Clauses(Cursor):
-    """Statement, clauses and patterns; the expressions come from ``Expressions`` (see ``parser.py``)."""
+    """Statement, clauses and patterns; the expressions come from ``Expressions`` (``expressions``), which
+    completes this class: the methods below that raise ``NotImplementedError`` are the ones it gives."""
 
-    def expression(self):  # provided by Expressions
+    def expression(self) -> Expr:
         raise NotImplementedError
 
     def statement(self) -> None:
@@ -51,8 +52,9 @@ class Clauses(Cursor):
         token = self.peek()
         if token is not None and token.kind == "word" and token.upper in REFUSED_WORDS:
             self.refuse_word(token)
-        if token is not None and token.kind == "word" and token.upper in ("USING",) and self.at_word("PERIODIC", k=1):
-            self.refuse_word(self.peek(1))
+        periodic = self.word_at("PERIODIC", k=1)
+        if periodic is not None and self.at_word("USING"):
+            self.refuse_word(periodic)
         if not self.at_word(*CLAUSES):
             self.fail("expected a read clause (MATCH, OPTIONAL MATCH, WITH, UNWIND, CALL, RETURN)")
 
@@ -94,8 +96,9 @@ class Clauses(Cursor):
 
     def hint(self) -> None:
         self.word("USING")
-        if self.at_word("PERIODIC"):
-            self.refuse_word(self.peek())
+        periodic = self.word_at("PERIODIC")
+        if periodic is not None:
+            self.refuse_word(periodic)
         if self.at_word("JOIN"):
             self.take()
             self.word("ON")
@@ -256,7 +259,7 @@ class Clauses(Cursor):
         first = self.take().upper
         if first in ("ANY", "ALL") and self.at_word("SHORTEST"):
             self.take()
-        elif self.peek() is not None and self.peek().kind == "number":
+        elif self.at_kind("number"):
             self.integer()
         if self.at_word("PATH", "PATHS"):
             self.take()
@@ -310,7 +313,7 @@ class Clauses(Cursor):
             self.sym("(")
             if self.at_variable():
                 self.variable("pattern")
-            elif self.peek() is not None and self.peek().kind == "word" and not self.at_word("WHERE", "IS"):
+            elif self.at_kind("word") and not self.at_word("WHERE", "IS"):
                 self.variable()  # a keyword where a variable stands: say to backtick it
             self.labels_and_properties()
             self.sym(")")
@@ -330,11 +333,11 @@ class Clauses(Cursor):
                 if self.at_sym("*"):
                     star = self.take()
                     upper = None
-                    if self.peek() is not None and self.peek().kind == "number":
+                    if self.at_kind("number"):
                         upper = self.integer()
                     if self.at_sym(".."):
                         self.take()
-                        upper = self.integer() if self.peek() is not None and self.peek().kind == "number" else None
+                        upper = self.integer() if self.at_kind("number") else None
                     if self.in_pattern_comprehension and (upper is None or upper > MAX_COMPREHENSION_HOPS):
                         self.fail(
                             f"inside a pattern comprehension a variable-length relationship needs an upper "
@@ -387,11 +390,11 @@ class Clauses(Cursor):
         else:
             self.name("a label or relationship type")
 
-    def map_literal(self):  # provided by Expressions
+    def map_literal(self) -> None:
         raise NotImplementedError
 
-    def parameter(self):  # provided by Expressions
+    def parameter(self) -> Expr:
         raise NotImplementedError
 
-    def function_call(self, streamed: bool = False):  # provided by Expressions
+    def function_call(self, streamed: bool = False) -> Expr:
         raise NotImplementedError

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from knowledge.graph.cypher_guard.clauses import Clauses
 from knowledge.graph.cypher_guard.cursor import COMPUTED, Expr
+from knowledge.graph.cypher_guard.lexer import Token
 from knowledge.graph.cypher_guard.vocabulary import FUNCTIONS, REFUSED_WORDS
 
 COMPARISONS = ("=", "<>", "!=", "<", ">", "<=", ">=")
@@ -57,11 +58,21 @@ COPYING = frozenset({"tail", "reverse", "tobooleanlist", "tofloatlist", "tointeg
 
 
 class Constructs(Clauses):
-    """Provided by ``Expressions``: ``expression``, ``_additive``, ``_is_tail``, ``regex_pattern``."""
+    """Function calls, parameters, maps, lists and comprehensions, CASE, subquery expressions and types; the
+    methods below that raise ``NotImplementedError`` are given by ``Expressions``."""
+
+    def _additive(self) -> Expr:
+        raise NotImplementedError
+
+    def _is_tail(self) -> None:
+        raise NotImplementedError
+
+    def regex_pattern(self, pattern: Expr, operator: Token) -> None:
+        raise NotImplementedError
 
     def function_call(self, streamed: bool = False) -> Expr:
-        start = self.peek()
-        parts = [self.take().value]
+        start = self.take()
+        parts = [start.value]
         while self.at_sym("."):
             self.take()
             parts.append(self.take().value)
@@ -115,7 +126,7 @@ class Constructs(Clauses):
             self.take()
         self.expression()
 
-    def _check_range(self, args: list[Expr], start, streamed: bool) -> None:
+    def _check_range(self, args: list[Expr], start: Token, streamed: bool) -> None:
         values = [a.value for a in args]
         if not 2 <= len(args) <= 3 or any(
             a.kind != "literal" or not isinstance(v, int) or isinstance(v, bool) for a, v in zip(args, values)
@@ -132,7 +143,7 @@ class Constructs(Clauses):
                 start,
             )
 
-    def _check_replace(self, args: list[Expr], start) -> None:
+    def _check_replace(self, args: list[Expr], start: Token) -> None:
         if len(args) != 3 or any(a.kind != "literal" or not isinstance(a.value, str) for a in args[1:]):
             self.fail("replace() takes the text to find and its replacement as strings written in the query", start)
         if not args[1].value or len(args[2].value) > len(args[1].value):
@@ -208,8 +219,9 @@ class Constructs(Clauses):
         else:
             local = {self.variable("alias")}
             self.word("IN")
-            source_token = self.peek()
+            source_at = self.i
             source = self.expression()
+            source_token = self.tokens[source_at]  # the list's first token: an expression has at least one
         if self.at_word("WHERE"):
             where = self.take()
             self.expression()

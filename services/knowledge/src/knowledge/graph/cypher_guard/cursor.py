@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, NoReturn
 
 from knowledge.graph.cypher_guard.errors import CypherRefused
-from knowledge.graph.cypher_guard.lexer import Token
+from knowledge.graph.cypher_guard.lexer import Token, TokenKind
 from knowledge.graph.cypher_guard.vocabulary import REFUSED_WORDS, RESERVED
 
 
@@ -38,11 +38,14 @@ class Limits:
     max_params_bytes: int = 65_536
 
 
+ExprKind = Literal["literal", "param", "variable", "computed"]
+
+
 @dataclass(frozen=True)
 class Expr:
     """What the parser knows of an expression: whether it is a literal (and its value) or a parameter."""
 
-    kind: str = "computed"  # literal | param | computed
+    kind: ExprKind = "computed"
     value: Any = None
     name: str = ""
     bounded: bool = False
@@ -81,9 +84,17 @@ class Cursor:
         j = self.i + k
         return self.tokens[j] if j < len(self.tokens) else None
 
-    def at_word(self, *words: str, k: int = 0) -> bool:
+    def word_at(self, *words: str, k: int = 0) -> Token | None:
+        """The token at ``k`` if it is one of ``words``."""
         token = self.peek(k)
-        return token is not None and token.kind == "word" and token.upper in words
+        return token if token is not None and token.kind == "word" and token.upper in words else None
+
+    def at_word(self, *words: str, k: int = 0) -> bool:
+        return self.word_at(*words, k=k) is not None
+
+    def at_kind(self, kind: TokenKind, k: int = 0) -> bool:
+        token = self.peek(k)
+        return token is not None and token.kind == kind
 
     def at_sym(self, *symbols: str, k: int = 0) -> bool:
         token = self.peek(k)
@@ -169,7 +180,7 @@ class Cursor:
 
     # ------------------------------------------------------------------ refusing
 
-    def fail(self, reason: str, token: Token | None = None) -> None:
+    def fail(self, reason: str, token: Token | None = None) -> NoReturn:
         """Refuse at ``token``, or at the next token saying what was found there."""
         if token is not None:
             raise CypherRefused(reason, token.line, token.column)
@@ -181,7 +192,7 @@ class Cursor:
             raise CypherRefused(f"{reason}, found the end of the query", last.line, last.column)
         raise CypherRefused(f"{reason}, found {_shown(token)}", token.line, token.column)
 
-    def refuse_word(self, token: Token) -> None:
+    def refuse_word(self, token: Token) -> NoReturn:
         raise CypherRefused(f"refused {token.upper}: {REFUSED_WORDS[token.upper]}", token.line, token.column)
 
     @contextlib.contextmanager

@@ -21,10 +21,12 @@ limit does not stop a regular expression, so besides the allow-list of functions
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from knowledge.graph.cypher_guard.constructs import COMPARISONS, NORMAL_FORMS, Constructs
 from knowledge.graph.cypher_guard.cursor import COMPUTED, Expr
+from knowledge.graph.cypher_guard.lexer import Token
 from knowledge.graph.cypher_guard.regex import UnsafeRegex, check_regex
 from knowledge.graph.cypher_guard.vocabulary import REFUSED_WORDS
 
@@ -36,7 +38,7 @@ class Expressions(Constructs):
         with self.nested():
             return self._chain(self._xor, "OR")
 
-    def _chain(self, operand, keyword: str) -> Expr:
+    def _chain(self, operand: Callable[[], Expr], keyword: str) -> Expr:
         result = operand()
         count = 1
         while self.at_word(keyword):
@@ -111,7 +113,7 @@ class Expressions(Constructs):
                 self.take()
             self.word("NORMALIZED")
 
-    def regex_pattern(self, pattern: Expr, operator) -> None:
+    def regex_pattern(self, pattern: Expr, operator: Token) -> None:
         if pattern.kind == "param" and isinstance(self.params.get(pattern.name), str):
             text = self.params[pattern.name]
         elif pattern.kind == "literal" and isinstance(pattern.value, str):
@@ -239,7 +241,7 @@ class Expressions(Constructs):
                 return self._variable_or_projection()
             return self._word_atom(token)
 
-    def _symbol_atom(self, token) -> Expr:
+    def _symbol_atom(self, token: Token) -> Expr:
         if token.text == "$":
             return self.parameter()
         if token.text == "{":
@@ -257,7 +259,7 @@ class Expressions(Constructs):
             return inner
         self.fail("expected an expression")
 
-    def _word_atom(self, token) -> Expr:
+    def _word_atom(self, token: Token) -> Expr:
         word = token.upper
         nxt = self.peek(1)
         opens = nxt is not None and nxt.kind == "symbol" and nxt.text

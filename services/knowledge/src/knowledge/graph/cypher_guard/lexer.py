@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Literal
 
 from knowledge.graph.cypher_guard.errors import CypherRefused
 
@@ -88,11 +89,15 @@ _STRING_ESCAPES = {"t": "\t", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "\\": 
 """Escapes Neo4j turns into characters; any other backslash pair stays as it is (measured: ``'\\('`` is two characters)."""
 
 
+TokenKind = Literal["word", "name", "string", "number", "symbol"]
+"""A word (keyword or name), a backticked name, a string, a number, or a symbol."""
+
+
 @dataclass(frozen=True)
 class Token:
-    """One token: ``kind`` is word | name (backticked) | string | number | symbol; ``text`` is what is sent to Neo4j."""
+    """One token of the query; ``text`` is what is sent to Neo4j."""
 
-    kind: str
+    kind: TokenKind
     text: str
     line: int
     column: int
@@ -216,7 +221,7 @@ def tokenize(query: str) -> list[Token]:
     def at(k: int) -> tuple[int, int]:
         return (decoded.lines[k], decoded.columns[k]) if k < n else decoded.end
 
-    def add(kind: str, start: int, end: int, value: str) -> None:
+    def add(kind: TokenKind, start: int, end: int, value: str) -> None:
         nonlocal last_end
         between = text[last_end:start]
         gap = "" if not tokens else (between if all(c in SPACE for c in between) else " ")
