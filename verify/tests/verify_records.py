@@ -8,6 +8,7 @@ runtime's relay does the same; the integration tests check the two agree.
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import random
@@ -185,3 +186,35 @@ def rewritten(history: History, edit_at: int, label: str) -> tuple[History, Sign
 
 def bundle_of(*histories: History) -> Bundle:
     return Bundle([h.record() for h in histories], created_at=utc(START + timedelta(days=2)))
+
+
+def evidence_pack_of(picks: dict[str, list[int]], *histories: History, kind: str = "decision"):
+    """An evidence pack of a made-up trace: one step per picked event (and a link made by the next one),
+    the picked events of each history with inclusion proofs against its latest head."""
+    from planspor_verify.evidence import EvidencePack, PackSource
+    from planspor_verify.merkle import inclusion_proof, nodes_of
+
+    steps, parts = [], []
+    for history in histories:
+        head = max(history.heads, key=lambda h: int(h.split("\n")[1]))
+        size = int(head.split("\n")[1])
+        nodes = nodes_of([leaf_hash(line) for line in history.lines()[:size]])
+        chosen = sorted(picks.get(history.source, []))
+        lines = [history.lines()[p - 1] for p in chosen]
+        proofs = [
+            {"position": p, "proof": [base64.b64encode(h).decode() for h in inclusion_proof(p - 1, size, nodes)]}
+            for p in chosen
+            if p <= size
+        ]
+        parts.append(PackSource(history.source, history.origin, lines, proofs, head, copy.deepcopy(history.keys)))
+        for i, p in enumerate(chosen):
+            envelope = history.envelopes[p - 1]
+            event = {"id": envelope["event_id"], "type": envelope["event_type"], "source": history.source}
+            event.update(position=p, occurred_at=envelope["occurred_at"])
+            via = []
+            if i + 1 < len(chosen):
+                made_by = history.envelopes[chosen[i + 1] - 1]["event_id"]
+                via = [{"from": {"label": "Goal", "id": "x"}, "relationship": "CITES", "created_by": made_by}]
+            steps.append({"label": "Goal", "id": envelope["aggregate_id"], "events": [event], "via": via})
+    trace = {"start": {"label": "Decision", "id": "d-1"}, "as_of": "2024-06-19T12:00:00+00:00", "steps": steps}
+    return EvidencePack(kind, "d-1", trace, parts, page="<html></html>", readme="# check me\n")
