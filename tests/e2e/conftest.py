@@ -94,7 +94,14 @@ def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory):
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     _empty_graph(neo4j_uri, neo4j_auth)
     _create_stream(nats_url, prefix)
-    common = {**os.environ, "PLANSPOR_ENV": "development", "PLANSPOR_SUBJECT_PREFIX": prefix, "PYTHONUNBUFFERED": "1"}
+    common = {
+        **os.environ,
+        "PLANSPOR_ENV": "development",
+        "PLANSPOR_SUBJECT_PREFIX": prefix,
+        "PYTHONUNBUFFERED": "1",
+        # a signed head a few seconds after the last event (not a minute): an evidence pack needs one over it
+        "PLANSPOR_CHECKPOINT_INTERVAL": "2",
+    }
     for setting in ("PLANSPOR_TOKENS", "NATS_URL", "NATS_USER", "NATS_PASSWORD"):
         common.pop(setting, None)
     envs = {
@@ -161,3 +168,73 @@ def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+REPO = Path(__file__).resolve().parents[2]
+WHEEL_CACHE = REPO / "var" / "cache" / "wheels"
+
+
+def _pip(*args: str | Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--disable-pip-version-check", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode:
+        raise RuntimeError(f"pip {' '.join(map(str, args))}: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+
+
+@pytest.fixture(scope="session")
+def verifier_wheelhouse(tmp_path_factory) -> Path:
+    """A folder of wheels to install planspor-verify from with ``--no-index``: a wheel built of verify/ now,
+    and cryptography's (with cffi, pycparser) at the versions of constraints.txt. Those, and the setuptools
+    that builds the wheel, are fetched once into var/cache/wheels; later runs are offline."""
+    WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
+    if not list(WHEEL_CACHE.glob("cryptography-*.whl")) or not list(WHEEL_CACHE.glob("setuptools-*.whl")):
+        _pip(
+            "download",
+            "-q",
+            "--only-binary",
+            ":all:",
+            "-d",
+            WHEEL_CACHE,
+            "-c",
+            REPO / "constraints.txt",
+            "cryptography",
+        )
+        _pip("download", "-q", "--only-binary", ":all:", "-d", WHEEL_CACHE, "setuptools>=70.1")
+    house = tmp_path_factory.mktemp("wheelhouse")
+    for wheel in WHEEL_CACHE.glob("*.whl"):
+        (house / wheel.name).symlink_to(wheel)
+    _pip("wheel", "-q", "--no-deps", "--no-index", "--find-links", WHEEL_CACHE, "-w", house, REPO / "verify")
+    return house
+
+
+@pytest.fixture(scope="session")
+def auditor_environment(verifier_wheelhouse):
+    """``make(folder)``: a fresh virtual environment with planspor-verify and nothing else of planspor;
+    returns its ``planspor-verify``."""
+    import venv
+
+    def make(folder: Path) -> Path:
+        venv.create(folder, with_pip=True)
+        python = folder / "bin" / "python"
+        _run = subprocess.run(
+            [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index"]
+            + ["--find-links", str(verifier_wheelhouse), "planspor-verify"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert _run.returncode == 0, _run.stdout + _run.stderr
+        installed = subprocess.run(
+            [python, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True, check=True
+        ).stdout
+        planspor = [line for line in installed.splitlines() if line.lower().startswith("planspor")]
+        assert [p.split("==")[0] for p in planspor] == ["planspor-verify"] or [p.split("==")[0] for p in planspor] == [
+            "planspor_verify"
+        ], installed
+        return folder / "bin" / "planspor-verify"
+
+    return make

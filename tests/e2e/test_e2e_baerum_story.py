@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,99 @@ def test_7_cli_exit_codes(story, platform):
     assert refused.returncode == 1 and "DETACH" in refused.stderr
     assert run("plans").returncode == 2
     assert run("plans", "--outside-strategy", "--overdue").returncode == 2
+
+
+# --------------------------------------------------------------------------- the auditor's exports (issue 13)
+
+
+def cli(platform, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*PLANSPOR, *args], env=platform.env, capture_output=True, text=True, timeout=300, cwd=cwd or platform.logs
+    )
+
+
+def test_8_the_whole_record_verifies_and_rebuilds_the_same_graph(story, platform, tmp_path):
+    from planspor_verify import read_bundle
+
+    client, _ = story
+    record = tmp_path / "record.zip"
+    done = cli(platform, "export", "record", str(record), "--json")
+    assert done.returncode == 0, done.stderr
+    written = json.loads(done.stdout)["sources"]
+    assert set(written) == {"plan-registry", "cocreation"} and all(n["events"] and n["heads"] for n in written.values())
+    keys = cli(platform, "keys").stdout.split()
+    assert len(keys) == 2 and all(k.startswith("planspor.") for k in keys)
+    verified = subprocess.run(
+        [sys.executable, "-m", "planspor_verify", str(record), *(a for k in keys for a in ("--key", k))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.startswith(f"verified: {written['plan-registry']['events']} events of plan-registry")
+    assert all(line.startswith(b"{") for r in read_bundle(record).sources for line in r.lines)
+
+    live = client.auditor().get("/api/v1/checksum")
+    rebuilt = cli(platform, "rebuild", "--from-bundle", str(record), "--json")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    result = json.loads(rebuilt.stdout)
+    assert result["origin"] == "bundle"
+    assert result["events_read"] == sum(n["events"] for n in written.values())
+    assert result["checksum"] == live["checksum"], (result, live)
+    assert client.auditor().get("/api/v1/checksum")["checksum"] == live["checksum"]
+
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(record) as source, zipfile.ZipFile(tampered, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "cocreation/events.jsonl":
+                lines = data.split(b"\n")
+                lines[9] = lines[9].replace(b'"occurred_at":"20', b'"occurred_at":"19', 1)
+                data = b"\n".join(lines)
+            target.writestr(item, data)
+    refused = cli(platform, "rebuild", "--from-bundle", str(tampered))
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "422" in refused.stderr and "cocreation position 10: edited" in refused.stderr
+    assert client.auditor().get("/api/v1/checksum")["checksum"] == live["checksum"], (
+        "a refused bundle changed the graph"
+    )
+
+
+def test_9_the_evidence_pack_of_the_adoption_verifies_with_the_verifier_installed_alone(
+    story, platform, tmp_path, auditor_environment
+):
+    _, report = story
+    pack = tmp_path / "evidence.zip"
+    done = cli(platform, "export", "evidence", "decision", "adoption", str(pack), "--json")
+    assert done.returncode == 0, done.stderr
+    written = json.loads(done.stdout)
+    assert written["id"] == report.ids["decision:adoption"] and written["steps"] > 20
+    keys = tmp_path / "keys.vkey"
+    keys.write_text(cli(platform, "keys").stdout)
+
+    verifier = auditor_environment(tmp_path / "auditor")
+    checked = subprocess.run([verifier, pack, "--key", keys], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith(f"verified: evidence pack of decision {report.ids['decision:adoption']}: ")
+
+    with zipfile.ZipFile(pack) as archive:
+        names = set(archive.namelist())
+        page = archive.read("trace.html").decode()
+        trace = json.loads(archive.read("trace.json"))
+        readme = archive.read("README.md").decode()
+    assert {"manifest.json", "README.md", "trace.json", "trace.html", "plan-registry/events.jsonl"} <= names
+    assert "Kommunestyreseminar om planstrategi og plansystem" in page and "2022-04-29" in page
+    assert "<script" not in page and "http://" not in page.split("<h2>The events</h2>")[0]
+    assert trace["start"]["id"] == report.ids["decision:adoption"]
+    assert "planspor-verify evidence.zip --key" in readme
+
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(pack) as source, zipfile.ZipFile(tampered, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "cocreation/events.jsonl":
+                data = data.replace(b"Kommunestyreseminar", "Formannskapsmøte".encode(), 1)
+            target.writestr(item, data)
+    failed = subprocess.run([verifier, tampered, "--key", keys], capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 1 and failed.stdout.startswith("failed: cocreation position "), failed.stdout
+    assert ": edited: its content does not match its hash" in failed.stdout

@@ -143,13 +143,20 @@ class Api:
         path: str,
         *,
         json_body: Any = None,
+        content: bytes | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         timeout: float | None = None,
     ) -> Any:
         try:
             response = self.http.request(
-                method, path, json=json_body, params=params, headers=headers, timeout=timeout or self.timeout
+                method,
+                path,
+                json=json_body,
+                content=content,
+                params=params,
+                headers=headers,
+                timeout=timeout or self.timeout,
             )
         except httpx.TransportError as error:
             raise CliError(
@@ -161,6 +168,16 @@ class Api:
         if not response.content:
             return None
         return response.json()
+
+    def http_text(self, path: str) -> str:
+        """A route that answers text (a signed note), not JSON."""
+        try:
+            response = self.http.get(path)
+        except httpx.TransportError as error:
+            raise CliError(f"cannot reach {self.base_url} ({type(error).__name__}): is the platform running?") from None
+        if response.status_code >= 400:
+            raise ApiError("GET", f"{self.base_url}{path}", response)
+        return response.text
 
     def get(self, path: str, **params: Any) -> Any:
         return self.call("GET", path, params={k: v for k, v in params.items() if v is not None})

@@ -25,7 +25,9 @@ from planspor_cli.client import EXIT_USAGE, CliError, Platform, default_ids_file
 from planspor_runtime.access import Role
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
-export_app = typer.Typer(no_args_is_help=True, help="Export the graph.")
+export_app = typer.Typer(
+    no_args_is_help=True, help="Export the graph, the whole signed record, or the evidence pack of one decision."
+)
 app.add_typer(export_app, name="export")
 console = Console(soft_wrap=False)
 
@@ -283,11 +285,21 @@ def cypher(
 @app.command()
 def rebuild(
     origin: str = typer.Option("stream", "--from", help="stream (NATS) or feeds (the services' event feeds)"),
+    from_bundle: Path | None = typer.Option(
+        None, "--from-bundle", help="a record exported with `planspor export record` (sent to knowledge)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> None:
     """Empty the graph and replay every event (operator); shows progress and the checksum at the end."""
     if origin not in ("stream", "feeds"):
         raise CliError("--from must be stream or feeds", EXIT_USAGE)
+    bundle: bytes | None = None
+    if from_bundle is not None:
+        try:
+            bundle = from_bundle.read_bytes()
+        except OSError as error:
+            raise CliError(f"--from-bundle {from_bundle}: {error.strerror or error}", EXIT_USAGE) from None
+        origin = "bundle"
     operator = state.platform.operator()
     before = operator.get("/health").get("checkpoints", {})
     total = sum(point["position"] for point in before.values()) or None
@@ -296,7 +308,16 @@ def rebuild(
     def run() -> None:
         worker = state.platform.operator()
         try:
-            outcome["result"] = worker.post("/api/v1/rebuild", {"origin": origin}, timeout=3600)
+            if bundle is not None:
+                outcome["result"] = worker.call(
+                    "POST",
+                    "/api/v1/rebuild/bundle",
+                    content=bundle,
+                    headers={"Content-Type": "application/zip"},
+                    timeout=3600,
+                )
+            else:
+                outcome["result"] = worker.post("/api/v1/rebuild", {"origin": origin}, timeout=3600)
         except CliError as error:
             outcome["error"] = error
         finally:
@@ -345,6 +366,85 @@ def export_prov(output: Path | None = typer.Option(None, "--output", "-o", help=
     output.write_text(text + "\n", encoding="utf-8")
     graph = document.get("@graph", []) if isinstance(document, dict) else []
     console.print(f"wrote {output} ({len(text)} bytes, {len(graph)} records)")
+
+
+SOURCE_NAMES = ("plan-registry", "cocreation")
+
+
+def _source_url(source: str) -> str:
+    p = state.platform
+    urls = {"plan-registry": p.plan_registry_url, "cocreation": p.cocreation_url}
+    if source not in urls:
+        raise CliError(f"the source is plan-registry or cocreation, not {source!r}", EXIT_USAGE)
+    return urls[source]
+
+
+@app.command()
+def keys(as_json: bool = typer.Option(False, "--json", help="print each source's answer of GET /keys")) -> None:
+    """The sources' public (verifier) keys, one per line: what `planspor-verify --key` takes (auditor).
+
+    Give them to the auditor through a channel of your own, apart from what they check."""
+    answers = {s: state.platform.client(_source_url(s), Role.AUDITOR).get("/keys") for s in SOURCE_NAMES}
+    if as_json:
+        return emit(answers)
+    for answer in answers.values():
+        for key in answer.get("keys", []):
+            sys.stdout.write(f"{key['vkey']}\n")
+
+
+@app.command()
+def head(source: str = typer.Argument(..., help="plan-registry or cocreation")) -> None:
+    """The source's latest signed head (a C2SP checkpoint), to keep where the platform cannot reach it and
+    give later to `planspor-verify --saved-head` (auditor)."""
+    note = state.platform.client(_source_url(source), Role.AUDITOR).http_text("/checkpoints/latest")
+    sys.stdout.write(note)
+
+
+@export_app.command("record")
+def export_record(
+    output: Path = typer.Argument(..., help="the file to write, a zip (e.g. record.zip)"),
+    as_json: bool = typer.Option(False, "--json", help="print what was written as JSON"),
+) -> None:
+    """Every event of both sources with its signature, every signed head and the public keys (auditor):
+    a bundle `planspor-verify` checks, and `planspor rebuild --from-bundle` replays."""
+    from planspor_cli.exports import export_record as write
+
+    result = write(state.platform, output)
+    if as_json:
+        return emit(result)
+    parts = ", ".join(f"{n['events']} events and {n['heads']} heads of {s}" for s, n in result["sources"].items())
+    console.print(f"wrote {output}: {parts}")
+
+
+class EvidenceKind(StrEnum):
+    decision = "decision"
+    strategy = "strategy"
+    item = "item"
+    input = "input"
+
+
+@export_app.command("evidence")
+def export_evidence(
+    kind: EvidenceKind = typer.Argument(..., help="decision, strategy, item (a strategy item) or input"),
+    id: str = typer.Argument(..., help="the id, or a demo key (adoption, strategy, N1, IN07)"),
+    output: Path = typer.Argument(..., help="the file to write, a zip (e.g. evidence.zip)"),
+    as_of: str | None = typer.Option(None, "--as-of", help="trace as of this ISO date or datetime"),
+    wait: float = typer.Option(
+        90.0, "--wait", help="seconds to wait for a signed head that covers the newest event behind it"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print what was written as JSON"),
+) -> None:
+    """The evidence pack of one decision, strategy, strategy item or input (auditor): its trace (JSON and a
+    page), every event behind it with its signature and an inclusion proof against its source's signed head."""
+    from planspor_cli.exports import export_evidence as write
+
+    trace_kind = "strategy-item" if kind is EvidenceKind.item else kind.value
+    resolved = state.resolve(kind.value, id)
+    result = write(state.platform, trace_kind, resolved, output, as_of=as_of, wait=wait)
+    if as_json:
+        return emit(result)
+    parts = ", ".join(f"{n['events']} of {s} (head {n['head']})" for s, n in result["sources"].items())
+    console.print(f"wrote {output}: the {trace_kind} {resolved}, {result['steps']} steps, events {parts}")
 
 
 def main() -> None:

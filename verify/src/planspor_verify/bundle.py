@@ -27,7 +27,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 FORMAT = "planspor-bundle"
 VERSION = 1
@@ -93,7 +93,7 @@ def write_bundle(path: str | Path, bundle: Bundle) -> Path:
     return path
 
 
-def read_bundle(path: str | Path) -> Bundle:
+def read_bundle(path: str | Path | IO[bytes]) -> Bundle:
     """The bundle's parts; ``BundleError`` if it is not a bundle at all."""
     try:
         archive = zipfile.ZipFile(path)

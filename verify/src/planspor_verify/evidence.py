@@ -28,7 +28,8 @@ Checking a pack (``verify_pack``) trusts only the verifier keys the auditor give
 3. each event's inclusion proof leads from its leaf (the hash of the line itself) to the root of
    its source's head, so the event is the one at that position of the signed history;
 4. every event the trace names (each step's events, and the event that made each link) is in
-   the pack, with the id, source and position the trace gives, and every step names one.
+   the pack, with the id, source and position the trace gives, and every step names one (its own
+   events, or for a node that only a link made, such as a council, the event that made the link).
 """
 
 from __future__ import annotations
@@ -442,7 +443,8 @@ def _check_trace(trace: dict[str, Any], held: dict[tuple[str, int], dict[str, An
             raise _Failed(where, MISSING, f"it names event {ref.id}, which the pack does not hold")
     steps = [s for s in trace.get("steps") or [] if isinstance(s, dict)]
     for step in steps:
-        if not step.get("events"):
+        links = [v for v in step.get("via") or [] if isinstance(v, dict) and v.get("created_by")]
+        if not step.get("events") and not links:  # a node made by a link alone (a body) names the link's event
             raise _Failed(f"trace, {_step_name(step)}", MISSING, "the step names no event")
     needs = [n for n in trace.get("plan_needs") or [] if isinstance(n, dict)]
     if not steps and not trace.get("events"):

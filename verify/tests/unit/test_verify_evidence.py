@@ -215,3 +215,14 @@ def test_the_command_exit_codes(pack_file, tmp_path, trusted, capsys):
     head = tmp_path / "head.txt"
     head.write_text(parse_checkpoint(read_pack(pack_file).sources[0].head).note.text)
     assert main([str(pack_file), *keys, "--saved-head", str(head)]) == 2
+
+
+def test_a_step_must_name_an_event_its_own_or_the_one_that_made_its_link(tmp_path, histories, trusted):
+    pack = evidence_pack_of(PICKS, *histories)
+    made_by = pack.trace["steps"][1]["events"][0]["id"]
+    body = {"label": "Body", "id": "municipal_council", "events": [], "via": [{"relationship": "MADE_BY"}]}
+    pack.trace["steps"].append(body)
+    text = outcome(write_pack(tmp_path / "bodiless.zip", pack), trusted)
+    assert text == "failed: trace, Body municipal_council: missing: the step names no event"
+    body["via"][0]["created_by"] = made_by
+    assert outcome(write_pack(tmp_path / "body.zip", pack), trusted).startswith("verified: ")

@@ -50,6 +50,16 @@ class ReplayRefused(KnowledgeRefusal):
         super().__init__("dead_letter.usable", message)
 
 
+class BundleRefused(KnowledgeRefusal):
+    """A bundle to rebuild from that is not a readable, self-consistent record (422); the graph is left as it was."""
+
+    kind = "invalid"
+    problem_name = "unprocessable-content"
+
+    def __init__(self, message: str) -> None:
+        super().__init__("rebuild.bundle", message)
+
+
 def snake_case(label: str) -> str:
     """``StrategyItem`` -> ``strategy_item``: a label as the first word of a rule."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", label).lower()

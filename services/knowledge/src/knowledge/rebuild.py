@@ -1,4 +1,5 @@
-"""Rebuild: empty the graph and replay every event, from the stream or (when it is gone) from the feeds.
+"""Rebuild: empty the graph and replay every event, from the stream, from the feeds (when the stream is
+gone), or from a bundle of the whole record (``planspor export record``, checked before the graph is emptied).
 
 The graph holds nothing that is not in the events (design.md, "Principles" 1 and 5),
 so a rebuild gives the same graph, and the same checksum, as the live projection.
@@ -15,6 +16,7 @@ import nats
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from knowledge.errors import BundleRefused
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.pipeline.graph_writer import GraphWriter
@@ -22,6 +24,9 @@ from knowledge.pipeline.ordering import Incoming, decode, decode_feed_item
 from planspor_runtime.bus import NatsAccess, NatsTarget
 from planspor_shared.events import SOURCES
 from planspor_shared.subjects import all_subjects, stream_name
+from planspor_verify.bundle import Bundle, BundleError, read_bundle
+from planspor_verify.note import NoteError, VerifierKey
+from planspor_verify.verifier import verify_bundle
 
 Progress = Callable[[int, int | None], None]
 """Called with (events read so far, total if known)."""
@@ -91,20 +96,64 @@ async def rebuild_from_feeds(writer: GraphWriter, progress: Progress | None = No
     return read
 
 
+def checked_bundle(data: Any) -> Bundle:
+    """The bundle in ``data`` (a path or a file), if it is a record that holds together: every event in
+    its place, hashed and signed, every head signed and recomputed, from the first key it lists on
+    (``planspor_verify``, as an auditor checks it). ``BundleRefused`` (422) otherwise."""
+    try:
+        bundle = read_bundle(data)
+    except BundleError as error:
+        raise BundleRefused(f"not a bundle of the record: {error}") from None
+    unknown = [r.source for r in bundle.sources if r.source not in SOURCES]
+    if unknown:
+        raise BundleRefused(f"the bundle holds sources this platform does not know: {', '.join(unknown)}")
+    first_keys = []
+    for record in bundle.sources:
+        for entry in record.keys[:1]:
+            try:
+                first_keys.append(VerifierKey.parse(str(entry.get("vkey"))))
+            except NoteError:
+                continue
+    report = verify_bundle(bundle, first_keys)
+    if not report.ok:
+        raise BundleRefused(f"the bundle does not hold together, so the graph was not touched: {report}")
+    return bundle
+
+
+async def rebuild_from_bundle(writer: GraphWriter, bundle: Bundle, progress: Progress | None = None) -> int:
+    total = sum(len(record.lines) for record in bundle.sources)
+    read = 0
+    for record in bundle.sources:
+        carried: list[Incoming] = []
+        for start in range(0, len(record.lines), BATCH):
+            page = record.lines[start : start + BATCH]
+            items = [decode(line, registry=writer.registry, via="bundle") for line in page]
+            carried = await _project_carrying(writer, items, carried)
+            read += len(page)
+            if progress:
+                progress(read, total)
+    return read
+
+
 async def rebuild(
     writer: GraphWriter,
     *,
-    origin: Literal["stream", "feeds"] = "stream",
+    origin: Literal["stream", "feeds", "bundle"] = "stream",
     nats_url: NatsTarget = "",
     prefix: str = "planspor",
     progress: Progress | None = None,
+    bundle: Bundle | None = None,
 ) -> dict[str, Any]:
     """Empty the graph, replay everything, return the checksum (with the number of events read)."""
+    if origin == "bundle" and bundle is None:
+        raise ValueError("a rebuild from a bundle needs the bundle (checked_bundle)")
     async with writer.lock:
         await empty_graph(writer.driver, writer.database)
         await ensure_constraints(writer.driver, writer.database)
     if origin == "stream":
         read = await rebuild_from_stream(writer, nats_url, prefix, progress)
+    elif bundle is not None:
+        read = await rebuild_from_bundle(writer, bundle, progress)
     else:
         read = await rebuild_from_feeds(writer, progress)
     checksum = await graph_checksum(writer.driver, writer.database)

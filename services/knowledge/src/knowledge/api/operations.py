@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from knowledge.bootstrap import Container
+from knowledge.errors import BundleRefused
 from knowledge.graph.bookkeeping import list_dead_letters, read_checkpoints
-from knowledge.rebuild import rebuild
+from knowledge.rebuild import checked_bundle, rebuild
 from planspor_runtime.access import Role
 from planspor_runtime.problems import problem_responses
+
+MAX_BUNDLE_BYTES = 1 << 30
+"""A record larger than this (1 GiB zipped) is refused; rebuild such a graph from the stream or the feeds."""
 
 
 class RebuildRequest(BaseModel):
@@ -56,5 +62,33 @@ def operations_router(container: Container) -> APIRouter:
             nats_url=container.settings.nats_access(),
             prefix=container.settings.planspor_subject_prefix,
         )
+
+    @router.post(
+        "/api/v1/rebuild/bundle",
+        dependencies=[operator],
+        responses=problem_responses(401, 403, 422, 503),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        },
+    )
+    async def rebuild_from_bundle(request: Request) -> dict[str, Any]:
+        """Empty the graph and replay the record of a bundle (`planspor export record`, a zip as the body).
+
+        The bundle is checked first as `planspor-verify` checks it, from the first key it lists: every
+        event in its place, hashed and signed, every head signed and recomputed. One that does not hold
+        together is refused (422) and the graph is left as it was."""
+        size = int(request.headers.get("content-length") or 0)
+        if size > MAX_BUNDLE_BYTES:
+            raise BundleRefused(f"the bundle has {size} bytes; at most {MAX_BUNDLE_BYTES} are read")
+        data = bytearray()
+        async for chunk in request.stream():
+            data.extend(chunk)
+            if len(data) > MAX_BUNDLE_BYTES:
+                raise BundleRefused(f"the bundle is larger than {MAX_BUNDLE_BYTES} bytes")
+        bundle = await asyncio.to_thread(checked_bundle, io.BytesIO(bytes(data)))
+        return await rebuild(container.writer, origin="bundle", bundle=bundle)
 
     return router
