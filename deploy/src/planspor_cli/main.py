@@ -302,7 +302,7 @@ def rebuild(
         origin = "bundle"
     operator = state.platform.operator()
     before = operator.get("/health").get("checkpoints", {})
-    total = sum(point["position"] for point in before.values()) or None
+    total = sum(point.get("position") or 0 for point in before.values()) or None
     outcome: dict[str, Any] = {}
 
     def run() -> None:
@@ -337,7 +337,7 @@ def rebuild(
         while thread.is_alive():
             try:
                 points = operator.get("/health").get("checkpoints", {})
-                bar.update(task, completed=sum(p["position"] for p in points.values()))
+                bar.update(task, completed=sum(p.get("position") or 0 for p in points.values()))
             except CliError:
                 pass
             thread.join(timeout=0.3)
