@@ -218,14 +218,18 @@ def test_9_the_evidence_pack_of_the_adoption_verifies_with_the_verifier_installe
 ):
     _, report = story
     pack = tmp_path / "evidence.zip"
+    started = time.monotonic()
     done = cli(platform, "export", "evidence", "decision", "adoption", str(pack), "--json")
     assert done.returncode == 0, done.stderr
+    print(f"the evidence pack of the adoption: written in {time.monotonic() - started:.1f} s")
     written = json.loads(done.stdout)
     assert written["id"] == report.ids["decision:adoption"] and written["steps"] > 20
     keys = tmp_path / "keys.vkey"
     keys.write_text(cli(platform, "keys").stdout)
 
+    started = time.monotonic()
     verifier = auditor_environment(tmp_path / "auditor")
+    print(f"planspor-verify installed alone in {time.monotonic() - started:.1f} s")
     checked = subprocess.run([verifier, pack, "--key", keys], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.startswith(f"verified: evidence pack of decision {report.ids['decision:adoption']}: ")

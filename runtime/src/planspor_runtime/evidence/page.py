@@ -16,7 +16,21 @@ from planspor_verify.checkpoint import parse_checkpoint
 from planspor_verify.evidence import EvidencePack
 from planspor_verify.note import NoteError
 
-TITLE_KEYS = ("title", "name", "text", "label", "description")
+TITLE_KEYS = ("title", "plan_title", "name", "summary", "text", "from_party", "label", "description")
+DATE_KEYS = (
+    "meeting_date",
+    "held_on",
+    "received_on",
+    "dated",
+    "adopted_on",
+    "published_on",
+    "issued_on",
+    "scheduled_on",
+    "proposed_on",
+    "on",
+    "date",
+)
+"""Where a step's own date is (the day it happened in the municipality), before the time its event was recorded."""
 FIRST_KEYS = (
     "case_number",
     "sak",
@@ -46,7 +60,7 @@ background:#f6f9fb}
 .when{color:#444;font-variant-numeric:tabular-nums}.label{font-weight:600;color:#2a6f97}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:.5rem 0}dt{color:#555}dd{margin:0}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;
-vertical-align:top}
+vertical-align:top}td code{word-break:break-all}
 pre{background:#f4f4f4;padding:.75rem;overflow-x:auto;font-size:12px;white-space:pre-wrap;word-break:break-all}
 code{font-size:.9em}a{color:#1d4f91}
 """
@@ -90,10 +104,20 @@ def _event_links(events: Any) -> str:
     return f"<ul>{''.join(items)}</ul>" if items else "<p>No event.</p>"
 
 
+def effective_date(step: Mapping[str, Any]) -> str:
+    """The day the step happened: a date of its own (a meeting, a workshop) or the day its first event was recorded."""
+    properties = step.get("properties") or {}
+    for key in DATE_KEYS:
+        if isinstance(properties.get(key), str) and properties[key][:4].isdigit():
+            return str(properties[key])[:10]
+    events = step.get("events") or []
+    return str(events[0].get("occurred_at", ""))[:10] if events and isinstance(events[0], dict) else ""
+
+
 def _step(step: Mapping[str, Any], by_id: Mapping[str, tuple[Any, Any]]) -> str:
     properties = step.get("properties") or {}
     events = step.get("events") or []
-    when = events[0].get("occurred_at", "") if events and isinstance(events[0], dict) else ""
+    when = effective_date(step)
     links = []
     for via in step.get("via") or []:
         made = via.get("created_by")
@@ -111,6 +135,51 @@ def _step(step: Mapping[str, Any], by_id: Mapping[str, tuple[Any, Any]]) -> str:
         f"</span> {escape(_title(properties))}</h3>"
         f"<p><code>{escape(_text(step.get('id')))}</code></p>{_properties(properties)}{reached}"
         f"<p>Its events:</p>{_event_links(events)}</li>"
+    )
+
+
+def _summary(start: Mapping[str, Any] | None) -> str:
+    if not start:
+        return ""
+    properties = start.get("properties") or {}
+    facts = [
+        (name, properties.get(key))
+        for name, key in (
+            ("Body", "body"),
+            ("Case number", "case_number"),
+            ("Meeting", "meeting_date"),
+            ("Outcome", "outcome"),
+            ("Adopted", "adopted_on"),
+            ("Published", "published_on"),
+            ("Status", "status"),
+        )
+        if properties.get(key)
+    ]
+    rows = "".join(f"<dt>{escape(name)}</dt><dd>{escape(_text(value))}</dd>" for name, value in facts)
+    return f"<h2>The {escape(_text(start.get('label', '')).lower())}</h2><dl>{rows}</dl>" if rows else ""
+
+
+def _inputs(trace: Mapping[str, Any]) -> str:
+    """The co-creation inputs behind it, each with the workshop where it was raised."""
+    steps = [s for s in trace.get("steps") or [] if isinstance(s, dict)]
+    workshops = {s.get("id"): s for s in steps if s.get("label") == "Workshop"}
+    rows = []
+    for step in steps:
+        if step.get("label") != "Input":
+            continue
+        properties = step.get("properties") or {}
+        workshop = workshops.get(properties.get("workshop_id")) or {}
+        held = (workshop.get("properties") or {}).get("held_on", "")
+        rows.append(
+            f"<tr><td><a href='#step-Input-{escape(_text(step.get('id')))}'>{escape(_text(properties.get('text', '')))}"
+            f"</a></td><td>{escape(_text(properties.get('kind', '')))}</td>"
+            f"<td>{escape(_title(workshop.get('properties') or {}))}</td><td>{escape(_text(held))}</td></tr>"
+        )
+    if not rows:
+        return ""
+    return (
+        f"<h2>The inputs behind it ({len(rows)})</h2><table><thead><tr><th>input</th><th>kind</th><th>raised at</th>"
+        f"<th>held on</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -174,13 +243,18 @@ def trace_page(pack: EvidencePack, events: Mapping[tuple[str, int], Mapping[str,
     by_id = {str(e.get("event_id")): key for key, e in events.items()}
     kind = KIND_NAMES.get(pack.kind, pack.kind)
     start = next((s for s in trace.get("steps") or [] if s.get("depth") == 0), None)
-    title = _title((start or {}).get("properties") or trace.get("input") or {})
+    start_properties = (start or {}).get("properties") or trace.get("input") or {}
+    title = _title(start_properties) or " ".join(
+        _text(start_properties[k]) for k in ("case_number", "meeting_date") if start_properties.get(k)
+    )
     if pack.kind == "input":
         body = _forward(trace)
     else:
-        steps = "".join(_step(step, by_id) for step in trace.get("steps") or [])
+        ordered = sorted(trace.get("steps") or [], key=lambda s: (not effective_date(s), effective_date(s)))
+        steps = "".join(_step(step, by_id) for step in ordered)
         body = (
-            f"<h2>Behind it, in time order ({len(trace.get('steps') or [])} steps)</h2><ol class='steps'>{steps}</ol>"
+            f"{_summary(start)}{_inputs(trace)}"
+            f"<h2>Behind it, by date ({len(ordered)} steps)</h2><ol class='steps'>{steps}</ol>"
         )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
