@@ -255,3 +255,52 @@ def test_9_the_evidence_pack_of_the_adoption_verifies_with_the_verifier_installe
     failed = subprocess.run([verifier, tampered, "--key", keys], capture_output=True, text=True, timeout=120)
     assert failed.returncode == 1 and failed.stdout.startswith("failed: cocreation position "), failed.stdout
     assert ": edited: its content does not match its hash" in failed.stdout
+
+
+def checking_the_record() -> list[tuple[str, int, str]]:
+    """Every `$` line of the README's "Checking the record", its exit code, and the first line shown after it."""
+    text = README.read_text(encoding="utf-8")
+    section = (
+        text.split("## Checking the record", 1)[1].split("\n## ", 1)[0] if "## Checking the record" in text else ""
+    )
+    found: list[tuple[str, int, str]] = []
+    block = False
+    for line in section.splitlines():
+        if line.startswith("```"):
+            block = not block
+            continue
+        match = re.match(r"^\$ (.*?)(?:\s+# exit (\d))?$", line.strip()) if block else None
+        if match:
+            found.append((match.group(1), int(match.group(2) or 0), ""))
+        elif block and found and line.strip() and not found[-1][2]:
+            found[-1] = (*found[-1][:2], line.strip())
+    return found
+
+
+# The README's install, made the same way but without ensurepip and from wheels built beforehand, so that the
+# test is offline and quick: a venv without pip, and this pip installing into it.
+INSTALL_SUBSTITUTES = {
+    "python -m venv auditor": "python -m venv --without-pip auditor",
+    "auditor/bin/pip install ./verify": "python -m pip --disable-pip-version-check -q --python auditor/bin/python "
+    "install --no-index --find-links {wheelhouse} planspor-verify",
+}
+
+
+def test_10_every_command_of_checking_the_record_runs(story, platform, tmp_path, verifier_wheelhouse):
+    commands = checking_the_record()
+    assert len(commands) >= 10, commands
+    env = {**platform.env, "PATH": f"{Path(PLANSPOR[0]).parent}:{platform.env.get('PATH', '')}"}
+    for command, expected, shown in commands:
+        actual = INSTALL_SUBSTITUTES.get(command, command).format(wheelhouse=verifier_wheelhouse)
+        if actual.startswith("python "):
+            actual = f"{sys.executable} {actual[len('python ') :]}"
+        done = subprocess.run(
+            ["bash", "-c", actual], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+        print(f"$ {command}\n{done.stdout[:600]}{done.stderr[-600:]}")
+        assert done.returncode == expected, f"{command}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+        if shown:
+            prefix = re.split(r"\d|\.\.\.", shown, maxsplit=1)[0]
+            assert done.stdout.startswith(prefix), f"{command}: shown {shown!r}, printed {done.stdout[:300]!r}"
+    assert (tmp_path / "auditor" / "bin" / "planspor-verify").exists()
+    assert not (tmp_path / "auditor" / "bin" / "planspor").exists(), "the auditor's environment holds the CLI"

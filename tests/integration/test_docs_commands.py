@@ -3,8 +3,8 @@
 Commands are taken from the fenced ``sh``/``console`` blocks (and plain blocks whose
 lines start like a command) of README.md and the service and shared READMEs. Each
 kind of command has a runner; a command with no runner fails the test, so a new
-README command needs a way to be run. The top README's walkthrough (the `planspor`
-CLI against a running platform) is run by the end-to-end story in tests/e2e.
+README command needs a way to be run. The top README's walkthrough and "Checking the record" (the
+`planspor` CLI and `planspor-verify` against a running platform) are run by the end-to-end story in tests/e2e.
 """
 
 from __future__ import annotations
@@ -51,11 +51,18 @@ def commands(readme: str) -> list[str]:
     return found
 
 
+RUN_BY_E2E = ("## Walkthrough", "## Checking the record")
+"""Sections of the top README whose commands the e2e story runs against a live platform."""
+
+
 def in_walkthrough(readme: str, command: str) -> bool:
-    """The top README's walkthrough is run by the e2e story against a live platform."""
+    """The top README's walkthrough and "Checking the record" are run by the e2e story against a live platform."""
     text = (REPO / readme).read_text()
-    start = text.find("## Walkthrough")
-    return start >= 0 and command in text[start:]
+    for title in RUN_BY_E2E:
+        start = text.find(title)
+        if start >= 0 and command in text[start:].split("\n## ", 1)[0]:
+            return True
+    return False
 
 
 def free_port() -> int:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from verify_records import build_history, bundle_of, rewritten
+from verify_records import build_history, bundle_of, evidence_pack_of, rewritten
 
 from planspor_verify.bundle import write_bundle
+from planspor_verify.evidence import write_pack
 
 
 def write_example(folder: Path) -> None:
-    """record.zip, tampered.zip, rewritten.zip, the verifier keys and a head saved after 50 events."""
+    """record.zip, tampered.zip, rewritten.zip, evidence.zip, the verifier keys and a head saved after 50 events."""
     main = build_history(120, rotate_at=60, head_every=50, seed=11)
     other = build_history(30, source="cocreation", head_every=50, seed=12)
     write_bundle(folder / "record.zip", bundle_of(main, other))
@@ -26,6 +27,8 @@ def write_example(folder: Path) -> None:
                 lines[41] = lines[41].replace(b'"title":"', b'"title":"Ikke ', 1)
                 data = b"\n".join(lines)
             target.writestr(item, data)
+    picks = {"plan-registry": [5, 42, 60, 61, 100], "cocreation": [2, 30]}
+    write_pack(folder / "evidence.zip", evidence_pack_of(picks, main, other))
     forged, fresh = rewritten(main, 42, "the forger's own key")
     write_bundle(folder / "rewritten.zip", bundle_of(forged, other))
     (folder / "rewritten.vkey").write_text(f"{fresh.verifier_key}\n")

@@ -6,7 +6,7 @@ A zip, version 1::
     README.md                  how to check it, for the auditor who received it
     trace.json                 the trace as knowledge answered it (``/api/v1/trace/...``)
     trace.html                 the same trace as a page to read (a rendering: what is checked is trace.json)
-    <source>/events.jsonl      every event of the source the trace names, canonical JSON, in position order
+    <source>/events.jsonl      every event of the source the trace names (and its key.rotated events), canonical JSON
     <source>/proofs.json       an inclusion proof of each against the head: {"size": N, "proofs": [...]}
     <source>/head.txt          the source's latest signed head (C2SP checkpoint) when the pack was made
     <source>/keys.json         the source's public keys, as in a bundle
@@ -22,9 +22,10 @@ Each proof is ``{"position": p, "proof": [base64 hash, ...]}`` (RFC 9162 audit p
 
 Checking a pack (``verify_pack``) trusts only the verifier keys the auditor gives:
 
-1. each head is signed by a key you trust, for its source's log;
+1. each head is signed by a key you trust, for its source's log; a key you trust vouches for the
+   key it handed over to by a ``key.rotated`` event (the pack holds every one of its source's);
 2. each event is canonical JSON, its ``hash`` is the hash of its content, and it is signed by a
-   key you trust (event signature v1);
+   key you trust, in force at its position (event signature v1);
 3. each event's inclusion proof leads from its leaf (the hash of the line itself) to the root of
    its source's head, so the event is the one at that position of the signed history;
 4. every event the trace names (each step's events, and the event that made each link) is in
@@ -52,6 +53,7 @@ from planspor_verify.signature import signature_problem
 FORMAT = "planspor-evidence-pack"
 VERSION = 1
 KINDS = ("decision", "strategy", "strategy-item", "input")
+KEY_ROTATED = "key.rotated"
 
 EDITED = "edited"
 MISSING = "missing"
@@ -334,14 +336,48 @@ def verify_pack(pack: EvidencePack, trusted: list[VerifierKey]) -> PackReport:
     try:
         held: dict[tuple[str, int], dict[str, Any]] = {}
         for part in pack.sources:
-            keys = [k for k in trusted if k.name == part.origin]
+            keys, retired = _handed_over(part, [k for k in trusted if k.name == part.origin])
             head = _check_head(part, keys)
             report.heads[part.source] = head
-            report.events[part.source] = _check_events(part, keys, head, held)
+            report.events[part.source] = _check_events(part, keys, retired, head, held)
         report.steps = _check_trace(pack.trace, held)
     except _Failed as failed:
         report.failure = failed.failure
     return report
+
+
+def _handed_over(part: PackSource, trusted: list[VerifierKey]) -> tuple[list[VerifierKey], dict[str, int]]:
+    """The keys you gave, and the keys they handed over to: a ``key.rotated`` event of the pack, signed by a
+    key already trusted, announces the next one (its inclusion in the signed head is checked with the other
+    events). Also, per key handed over, the last position it signs."""
+    keys = {k.ident: k for k in trusted}
+    retired: dict[str, int] = {}
+    envelopes: list[tuple[int, dict[str, Any]]] = []
+    for line in part.lines:
+        try:
+            envelope = loads(line)
+        except NotCanonical:
+            continue
+        if isinstance(envelope, dict) and envelope.get("event_type") == KEY_ROTATED:
+            position = envelope.get("position")
+            envelopes.append((position if isinstance(position, int) else 0, envelope))
+    for _, envelope in sorted(envelopes, key=lambda item: item[0]):
+        signature = envelope.get("signature")
+        signer = keys.get(str(signature.get("key"))) if isinstance(signature, dict) else None
+        payload = envelope.get("payload")
+        position = envelope.get("position")
+        if signer is None or not isinstance(payload, dict) or not isinstance(position, int):
+            continue
+        try:
+            matches = envelope_hash(envelope, loaded=True) == envelope.get("hash")
+            announced = VerifierKey.parse(str(payload.get("key")))
+        except (NotCanonical, NoteError):
+            continue
+        handover = payload.get("previous_key") == str(signer) and payload.get("from_position") == position + 1
+        if matches and handover and announced.name == part.origin and signature_problem(envelope, signer) is None:
+            keys.setdefault(announced.ident, announced)
+            retired.setdefault(signer.ident, position)
+    return list(keys.values()), retired
 
 
 def _check_head(part: PackSource, keys: list[VerifierKey]) -> Checkpoint:
@@ -364,7 +400,11 @@ def _check_head(part: PackSource, keys: list[VerifierKey]) -> Checkpoint:
 
 
 def _check_events(
-    part: PackSource, keys: list[VerifierKey], head: Checkpoint, held: dict[tuple[str, int], dict[str, Any]]
+    part: PackSource,
+    keys: list[VerifierKey],
+    retired: dict[str, int],
+    head: Checkpoint,
+    held: dict[tuple[str, int], dict[str, Any]],
 ) -> int:
     by_ident = {k.ident: k for k in keys}
     proofs: dict[int, Any] = {}
@@ -401,6 +441,12 @@ def _check_events(
         problem = signature_problem(envelope, key)
         if problem is not None:
             raise _Failed(where, EDITED, problem)
+        if key.ident in retired and position > retired[key.ident]:
+            raise _Failed(
+                where,
+                UNKNOWN_KEY,
+                f"it is signed by {key.ident}, which handed over to the next key at position {retired[key.ident] + 1}",
+            )
         if position > head.size:
             raise _Failed(where, NOT_COVERED, f"the head covers {head.size} events, not position {position}")
         proof = proofs.get(position)

@@ -189,10 +189,29 @@ def test_an_event_after_the_head_is_not_covered(tmp_path, histories, trusted):
     assert text == "failed: cocreation position 30: not covered by the head: the head covers 25 events, not position 30"
 
 
+def test_the_first_key_vouches_for_the_next_by_its_signed_rotation(tmp_path, pack_file, histories):
+    first_keys = [h.signers[0].verifier_key for h in histories]
+    assert outcome(pack_file, first_keys).startswith("verified: ")
+    without_rotation = evidence_pack_of({**PICKS, "plan-registry": [3, 17, 42, 61, 99, 120]}, *histories)
+    text = outcome(write_pack(tmp_path / "no-rotation.zip", without_rotation), first_keys)
+    assert text.startswith("failed: plan-registry head: bad head: head 120/")
+
+
+def test_an_event_after_the_rotation_signed_by_the_old_key_is_refused(tmp_path, histories, trusted):
+    from planspor_verify.canonical import canonical
+    from planspor_verify.signature import sign_event
+
+    history = histories[0]
+    envelope = dict(history.envelopes[98])
+    envelope["signature"] = sign_event(history.signers[0], envelope["source"], envelope["position"], envelope["hash"])
+    pack = evidence_pack_of(PICKS, *histories)
+    pack.sources[0].lines[PICKS["plan-registry"].index(99)] = canonical(envelope)
+    text = outcome(write_pack(tmp_path / "old-key.zip", pack), trusted)
+    assert text.startswith("failed: plan-registry position 99: signed by an unknown key: it is signed by ")
+    assert text.endswith("which handed over to the next key at position 61")
+
+
 def test_a_key_you_do_not_hold_is_an_unknown_key(pack_file, histories):
-    only_first = [histories[0].signers[0].verifier_key, histories[1].signers[0].verifier_key]
-    text = outcome(pack_file, only_first)
-    assert text.startswith("failed: plan-registry head: bad head")  # the head after the rotation is by the new key
     without_cocreation = [s.verifier_key for s in histories[0].signers]
     assert outcome(pack_file, without_cocreation) == (
         "failed: cocreation head: signed by an unknown key: you gave no key of planspor.test/cocreation, "

@@ -144,6 +144,9 @@ async def evidence_pack(
         if ref.source in wanted and ref.position is not None:
             wanted[ref.source].add(ref.position)
     unplaced = {ref.id for ref in refs if ref.position is None}
+    served_keys = {source: await keys(fetch, source) for source in sources}
+    for source in sources:  # each handover, so that a key the auditor holds vouches for the next
+        wanted[source].update(k["announced_at"] for k in served_keys[source]["keys"] if k.get("announced_at"))
     gathered: dict[str, list[bytes]] = {}
     for source in sources:
         upto = None if unplaced else max(wanted[source], default=0)
@@ -171,7 +174,7 @@ async def evidence_pack(
             return {"position": position, "proof": answer["proof"]}
 
         proofs = await asyncio.gather(*(proof(p) for p in positions))
-        served = await keys(fetch, source)
+        served = served_keys[source]
         lines = gathered[source]
         parts.append(
             PackSource(
