@@ -17,6 +17,9 @@ import pytest
 from playwright.sync_api import expect
 from portal_browser import SCREENSHOTS, Labels, on_this_machine
 
+from planspor_verify.evidence import read_pack, verify_pack
+from planspor_verify.note import VerifierKey
+
 pytestmark = pytest.mark.e2e
 
 SEMINAR = "Kommunestyreseminar om planstrategi og plansystem"
@@ -56,18 +59,17 @@ def test_02_the_adoption_decision_s_timeline_reaches_the_council_seminar_of_29_a
     accessible(browser)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TODO(issue 13): the evidence pack download is later work; "
-    "the decision page holds its place (partials/evidence_pack.html)",
-)
 def test_03_the_auditor_downloads_the_evidence_pack_of_the_decision(browser, baerum):
     browser.sign_in("auditor")
     browser.goto(f"/decisions/{baerum['decision:adoption']}")
     assert browser.page.locator("[data-evidence-pack-pending]").count() == 0
-    with browser.page.expect_download() as download:
+    with browser.page.expect_download(timeout=60_000) as download:
         browser.page.locator("a[data-evidence-pack]").click()
-    assert download.value.suggested_filename
+    assert download.value.suggested_filename == f"evidence-decision-{baerum['decision:adoption']}.zip"
+    pack = read_pack(download.value.path())
+    assert pack.subject_id == baerum["decision:adoption"]
+    keys = [VerifierKey.parse(k["vkey"]) for part in pack.sources for k in part.keys]
+    assert verify_pack(pack, keys).ok, "the pack does not hold together (planspor-verify with its own keys)"
 
 
 def test_04_the_plan_system_page_draws_the_baerum_hierarchy_with_all_41_plans(browser, baerum):

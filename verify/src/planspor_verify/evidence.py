@@ -41,7 +41,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from planspor_verify.bundle import MAX_MEMBER_BYTES, BundleError
 from planspor_verify.canonical import NotCanonical, envelope_hash, loads
@@ -151,8 +151,9 @@ def event_refs(trace: dict[str, Any]) -> list[EventRef]:
 # --------------------------------------------------------------------------- the zip
 
 
-def write_pack(path: str | Path, pack: EvidencePack) -> Path:
-    path = Path(path)
+def write_pack(path: str | Path | IO[bytes], pack: EvidencePack) -> str | Path | IO[bytes]:
+    """Write ``pack`` as a zip at ``path`` (or into a binary file object)."""
+    path = Path(path) if isinstance(path, str) else path
     sources: list[dict[str, str]] = []
     manifest = {
         "format": FORMAT,

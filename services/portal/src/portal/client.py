@@ -7,8 +7,9 @@ calls is a method below, so what the knowledge API gains later lands here and no
   knowledge query; a page passes the frame it shows.
 - ``Page`` is what a list route returns: today the services answer with whole lists, later with
   ``{"items", "next_cursor"}``; ``Page.of`` reads both, ``cursor`` and ``limit`` are sent when given.
-- ``evidence_pack_url`` (issue 13) and ``follow_up`` (the strategy follow-up query) say "not yet"
-  until the knowledge service answers them.
+- ``Platform.evidence_pack`` gathers a decision's evidence pack over the same routes the CLI uses
+  (``planspor_runtime.evidence``: knowledge's trace, the sources' feeds, heads and proofs);
+  ``follow_up`` (the strategy follow-up query) says "not yet" until the knowledge service answers it.
 - Errors are read once, in ``ServiceError.of``: RFC 9457 problem details (``title, status, detail,
   rule, errors``) and the older ``{"error", "message"}`` / ``{"detail"}`` bodies alike.
 
@@ -214,7 +215,7 @@ class Api:
     def __init__(self, services: Services, service: str, token: str | None) -> None:
         self.services, self.service, self.token = services, service, token
 
-    async def call(
+    async def respond(
         self,
         method: str,
         path: str,
@@ -222,7 +223,7 @@ class Api:
         params: dict[str, Any] | None = None,
         json_body: Any = None,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         started = time.perf_counter()
         status = 0
@@ -251,7 +252,24 @@ class Api:
                 calls.append(Call(self.service, method, path, status, started, time.perf_counter() - started))
         if status >= 400:
             raise ServiceError.of(self.service, response)
+        return response
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        timeout: float | None = None,
+    ) -> Any:
+        response = await self.respond(method, path, params=params, json_body=json_body, timeout=timeout)
         return response.json() if response.content else None
+
+    async def raw(self, path: str, params: Mapping[str, Any] | None = None) -> bytes:
+        """A GET's body as it came (an envelope's bytes must not be parsed and written again)."""
+        response = await self.respond("GET", path, params=dict(params or {}))
+        return bytes(response.content)
 
     async def get(self, path: str, **params: Any) -> Any:
         return await self.call("GET", path, params={k: v for k, v in params.items() if v is not None})
@@ -365,8 +383,8 @@ class KnowledgeApi(Api):
         )
 
     async def evidence_pack_url(self, decision_id: str) -> str | None:
-        """TODO(issue 13): the knowledge service's evidence-pack download; until then there is none."""
-        return None
+        """The portal's own download of the decision's evidence pack (``Platform.evidence_pack`` makes it)."""
+        return f"/decisions/{decision_id}/evidence.zip"
 
     async def follow_up(self, strategy_id: str, frame: TimeFrame = NOW) -> dict[str, Any]:
         raise NotAvailableYet("the strategy follow-up query of the knowledge service (later work)")
@@ -379,6 +397,24 @@ class Platform:
         self.plan_registry = PlanRegistryApi(services, PLAN_REGISTRY, token)
         self.cocreation = CocreationApi(services, COCREATION, token)
         self.knowledge = KnowledgeApi(services, KNOWLEDGE, token)
+
+    async def evidence_pack(self, kind: str, subject_id: str, wait: float = 10.0) -> bytes:
+        """The evidence pack of a decision (strategy, input) as a zip, gathered with this user's token and
+        checked as ``planspor-verify`` checks it (``planspor_runtime.evidence``; ``EvidenceError`` if not)."""
+        import io
+
+        from planspor_runtime.evidence import evidence_pack
+        from planspor_verify.evidence import write_pack
+
+        apis = {PLAN_REGISTRY: self.plan_registry, COCREATION: self.cocreation, KNOWLEDGE: self.knowledge}
+
+        async def fetch(service: str, path: str, params: Mapping[str, Any]) -> bytes:
+            return await apis[service].raw(path, params)
+
+        pack = await evidence_pack(fetch, kind, subject_id, wait=wait)
+        buffer = io.BytesIO()
+        write_pack(buffer, pack)
+        return buffer.getvalue()
 
 
 async def gather(*calls: Awaitable[Any]) -> list[Any]:

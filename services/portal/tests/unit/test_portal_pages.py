@@ -147,7 +147,8 @@ def test_the_decision_page_tells_the_road_from_the_seminar_in_time_order(client)
     ]
     assert 'data-label="Workshop" data-id="ws-1" data-effective="2022-04-29"' in page.text
     assert "29. april 2022" in page.text and "43 for, 8 mot, 0 blanke" in page.text
-    assert "data-evidence-pack-pending" in page.text
+    assert "data-evidence-pack-pending" not in page.text
+    assert f'href="/decisions/{DECISION}/evidence.zip"' in page.text and "data-evidence-pack" in page.text
     assert 'id="trace-graph-data"' in page.text
 
 

@@ -103,6 +103,26 @@ async def decision(request: Request, decision_id: str, v: Viewer = Depends(requi
     )
 
 
+@router.get("/decisions/{decision_id}/evidence.zip")
+async def decision_evidence_pack(
+    request: Request, decision_id: str, v: Viewer = Depends(require("decision"))
+) -> Response:
+    """The decision's evidence pack (a zip for planspor-verify), for those who may read knowledge's traces."""
+    from planspor_runtime.evidence import EvidenceError
+
+    if not v.may(KNOWLEDGE_READERS):
+        return Response(status_code=403, content="the evidence pack is for analysts and auditors")
+    try:
+        pack = await platform(request).evidence_pack("decision", decision_id)
+    except EvidenceError as error:
+        return Response(status_code=503, content=str(error), headers={"Retry-After": "30"})
+    return Response(
+        pack,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="evidence-decision-{decision_id}.zip"'},
+    )
+
+
 @router.get("/follow-up")
 async def follow_up(request: Request, v: Viewer = Depends(require("follow_up"))) -> Response:
     """Not in the navigation: the knowledge service has no follow-up query yet, and the page invents none."""
