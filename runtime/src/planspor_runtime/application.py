@@ -392,6 +392,12 @@ def plain(value: Any) -> Any:
     return value
 
 
+def attributes(obj: Any, names: str) -> dict[str, Any]:
+    """These (space-separated) attributes of an aggregate as plain JSON data, under their own names: the part of
+    a read view that is the aggregate's state as it is (``{**attributes(plan, "name status"), ...}``)."""
+    return {name: plain(getattr(obj, name)) for name in names.split()}
+
+
 _ENVELOPE_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic", "meta")
 
 
