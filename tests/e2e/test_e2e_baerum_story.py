@@ -12,10 +12,12 @@ import time
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 from planspor_cli.client import Platform as Client
 from planspor_cli.demo import Loader
+from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
 
 pytestmark = pytest.mark.e2e
 
@@ -211,6 +213,16 @@ def test_8_the_whole_record_verifies_and_rebuilds_the_same_graph(story, platform
     assert client.auditor().get("/api/v1/checksum")["checksum"] == live["checksum"], (
         "a refused bundle changed the graph"
     )
+    url = f"{platform.urls['knowledge']}/api/v1/rebuild/bundle"
+    for token, body, status in (
+        (DEVELOPMENT_TOKENS[Role.OPERATOR], b"not a zip", 422),
+        (DEVELOPMENT_TOKENS[Role.OPERATOR], b"", 422),
+        (DEVELOPMENT_TOKENS[Role.AUDITOR], record.read_bytes(), 403),
+    ):
+        answer = httpx.post(url, content=body, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        assert answer.status_code == status, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+    assert client.auditor().get("/api/v1/checksum")["checksum"] == live["checksum"]
 
 
 def test_9_the_evidence_pack_of_the_adoption_verifies_with_the_verifier_installed_alone(
