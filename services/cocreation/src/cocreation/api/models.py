@@ -1,4 +1,10 @@
-"""The bodies of co-creation's HTTP API: validated at the edge (pydantic), rules left to the domain."""
+"""The bodies of co-creation's HTTP API: validated at the edge (pydantic), rules left to the domain.
+
+The text fields are the contracts' bounded types (``planspor_shared.limits``): ``Title`` at most
+500 characters, ``Text`` and ``Description`` 20,000, ``PersonName`` 300, ``Label`` 100, ``Ref``
+an id of at most 200; lists have a maximum length; numbers and booleans are strict (``false``
+is not a number, ``0`` not a boolean).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from datetime import date
 from typing import Annotated, Any, Self
 
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from cocreation.domain import (
     Body,
@@ -20,11 +26,11 @@ from cocreation.domain import (
 )
 from planspor_runtime.application import CommandResult
 from planspor_runtime.http import answer
+from planspor_shared.events.base import Description, Label, Name, NonBlank, Text, Title
+from planspor_shared.events.base import Id as Ref
+from planspor_shared.limits import ITEMS_MAX, TITLE_MAX
 
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
-Short = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
-Text = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"\S")]
-Ref = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S+$")]
+PersonName = Annotated[Name, NonBlank]
 
 
 class Strict(BaseModel):
@@ -35,12 +41,12 @@ class Strict(BaseModel):
 
 
 class StartProcess(Strict):
-    title: Short
+    title: Title
     purpose: Text
     election_period: Annotated[str, Field(pattern=r"^\d{4}-\d{4}$")]
     roles_and_limits: Text
-    all_officials_invited: bool
-    follow_up_days: int = Field(default=14, ge=0, le=90)
+    all_officials_invited: StrictBool
+    follow_up_days: StrictInt = Field(default=14, ge=0, le=90)
 
     model_config = ConfigDict(
         extra="forbid",
@@ -60,13 +66,13 @@ class StartProcess(Strict):
 
 
 class EnrollParticipant(Strict):
-    name: Name
+    name: PersonName
     kind: ParticipantKind
-    role: Short
-    party: Annotated[str, Field(max_length=100)] | None = None
+    role: Annotated[Label, NonBlank]
+    party: Label | None = None
     body: Body | None = None
-    unit: Annotated[str, Field(max_length=200)] | None = None
-    substitute: bool = False
+    unit: Name | None = None
+    substitute: StrictBool = False
 
     model_config = ConfigDict(
         extra="forbid",
@@ -90,11 +96,11 @@ class AdvancePhase(Strict):
 
 
 class ScheduleWorkshop(Strict):
-    title: Short
+    title: Title
     on: date
     format: WorkshopFormat
-    agenda: Annotated[list[Short], Field(min_length=1, max_length=50)]
-    location: Annotated[str, Field(max_length=200)] | None = None
+    agenda: Annotated[list[Title], Field(min_length=1, max_length=50)]
+    location: Name | None = None
 
 
 class HoldWorkshop(Strict):
@@ -115,28 +121,28 @@ class RecordInput(Strict):
 class ProposePlanNeed(Strict):
     input_ids: Annotated[list[Ref], Field(min_length=1, max_length=500)]
     kind: PlanNeedKind
-    title: Short
-    rationale: Annotated[str, Field(max_length=20_000)] = ""
+    title: Title
+    rationale: Description = ""
     plan_id: Ref | None = None
     merge_into_plan_id: Ref | None = None
-    plan_type: Annotated[str, Field(max_length=100)] | None = None
+    plan_type: Label | None = None
 
 
 class OpenPrioritisation(Strict):
-    title: Annotated[str, Field(max_length=500)] = ""
+    title: Annotated[str, Field(max_length=TITLE_MAX)] = ""
     method: PrioritisationMethod
     candidate_ids: Annotated[list[Ref], Field(min_length=2, max_length=200)]
     eligible_ids: Annotated[list[Ref], Field(min_length=1, max_length=1000)] | None = None
     """Omit for every enrolled elected official."""
-    quorum: int = Field(ge=1)
-    dots_per_participant: int | None = Field(default=None, ge=1, le=100)
+    quorum: StrictInt = Field(ge=1)
+    dots_per_participant: StrictInt | None = Field(default=None, ge=1, le=100)
 
 
 class CastBallot(Strict):
     participant_id: Ref
     ranking: Annotated[list[Ref], Field(max_length=200)] = []
     approvals: Annotated[list[Ref], Field(max_length=200)] = []
-    dots: dict[Ref, Annotated[int, Field(ge=0, le=100)]] = {}
+    dots: Annotated[dict[Ref, Annotated[StrictInt, Field(ge=0, le=100)]], Field(max_length=ITEMS_MAX)] = {}
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
@@ -148,13 +154,13 @@ class CastBallot(Strict):
 class RecommendationItem(Strict):
     need_id: Ref
     action: StrategyAction
-    start_year: int = Field(ge=2000, le=2100)
-    note: Annotated[str, Field(max_length=2000)] = ""
+    start_year: StrictInt = Field(ge=2000, le=2100)
+    note: Description = ""
 
 
 class IssueRecommendation(Strict):
     prioritisation_id: Ref
-    summary: Annotated[str, Field(max_length=20_000)] = ""
+    summary: Description = ""
     council_constituted_on: date | None = None
     """When the council of the period was constituted; the plan registry needs it to draft the strategy."""
     items: Annotated[list[RecommendationItem], Field(min_length=1, max_length=200)]

@@ -1,19 +1,44 @@
-"""What every resource's routes share: the base of request bodies, text fields, and the answers."""
+"""What every resource's routes share: the base of request bodies, text fields, and the answers.
+
+The text fields of the bodies are the contracts' bounded types (``planspor_shared.limits``:
+``Title`` at most 500 characters, ``Text`` and ``Description`` 20,000, ``Name`` 300, ``Label``
+100, ``Reference`` 200, ``Url`` 2,000), so a value the event could not carry is a 422 naming
+the field and its limit; numbers and booleans are strict (``false`` is not a number).
+"""
 
 from __future__ import annotations
 
+import decimal
 from typing import Annotated, Any
 from uuid import UUID, uuid4, uuid5
 
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from plan_registry.domain import NAMESPACE
 from planspor_runtime.application import CommandResult
 from planspor_runtime.http import answer
+from planspor_shared.events.base import Description, Label, Name, NonBlank, Reference, Text, Title, Url
+from planspor_shared.limits import NUMBER_DIGITS_MAX, TITLE_MAX
 
-Text = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
-LongText = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"\S")]
+OptionalTitle = Annotated[str, Field(max_length=TITLE_MAX)]
+"""A title that may be left empty (the service then makes one); at most ``TITLE_MAX`` characters."""
+Decimal = Annotated[decimal.Decimal, Field(allow_inf_nan=False, max_digits=NUMBER_DIGITS_MAX)]
+"""An exact number of at most ``NUMBER_DIGITS_MAX`` digits; infinity and NaN refused."""
+__all__ = [
+    "Decimal",
+    "Description",
+    "Label",
+    "Name",
+    "NonBlank",
+    "OptionalTitle",
+    "Reference",
+    "StrictBool",
+    "StrictInt",
+    "Text",
+    "Title",
+    "Url",
+]
 
 
 class Model(BaseModel):

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
-from plan_registry.api.models import CommandAnswer, Model, Text, answered
+from plan_registry.api.models import CommandAnswer, Description, Label, Model, StrictBool, Title, answered
 from plan_registry.application import PlanRegistry
 from plan_registry.domain import PlanType
 from planspor_runtime.application import CommandResult
@@ -23,13 +23,15 @@ router = APIRouter(prefix="/plans", tags=["plans"], responses=COMMAND_PROBLEMS)
 
 
 class PlanIn(Model):
-    name: Text = Field(examples=["Temaplan for idrett og fysisk aktivitet"])
+    name: Title = Field(examples=["Temaplan for idrett og fysisk aktivitet"])
     plan_type: PlanType
-    legal_basis: str = Field(default="", examples=["PBL §11-1"])
-    owning_unit: Text = Field(examples=["Kultur og fritid"])
-    description: str = ""
+    legal_basis: Label = Field(default="", examples=["PBL §11-1"])
+    owning_unit: Title = Field(examples=["Kultur og fritid"])
+    description: Description = ""
     parent_plan_id: UUID | None = None
-    initiated_through_strategy: bool = Field(description="Recorded as said, never guessed; true names strategy_id.")
+    initiated_through_strategy: StrictBool = Field(
+        description="Recorded as said, never guessed; true names strategy_id."
+    )
     strategy_id: UUID | None = None
     strategy_item_id: UUID | None = None
 
@@ -89,7 +91,7 @@ class ParentIn(Model):
 
 class RevisionIn(Model):
     due: date
-    reason: str = ""
+    reason: Description = ""
 
 
 @router.post("", status_code=201, summary="Propose a plan")

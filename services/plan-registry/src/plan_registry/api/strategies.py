@@ -11,7 +11,19 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
-from plan_registry.api.models import CommandAnswer, LongText, Model, Text, answered, new_id
+from plan_registry.api.models import (
+    CommandAnswer,
+    Description,
+    Model,
+    Name,
+    OptionalTitle,
+    Reference,
+    Text,
+    Title,
+    Url,
+    answered,
+    new_id,
+)
 from plan_registry.domain import EvidenceKind, KommuneplanAssessment, PartyKind, PlanType, StrategyAction
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
@@ -22,16 +34,16 @@ router = APIRouter(prefix="/strategies", tags=["strategies"], responses=COMMAND_
 class StrategyIn(Model):
     election_period: str = Field(pattern=r"^\d{4}-\d{4}$", examples=["2024-2027"])
     council_constituted_on: date = Field(examples=["2023-10-19"])
-    title: str = ""
+    title: OptionalTitle = ""
 
 
 class ItemIn(Model):
     action: StrategyAction
-    timing: Text = Field(examples=["2025"])
-    rationale: LongText
+    timing: Title = Field(examples=["2025"])
+    rationale: Text
     origin: Literal["administration", "plan_need"] = "administration"
     plan_id: UUID | None = None
-    plan_name: str | None = None
+    plan_name: Name | None = None
     plan_type: PlanType | None = None
     plan_need_id: UUID | None = None
     merge_into_plan_id: UUID | None = None
@@ -44,24 +56,24 @@ class NewItemIn(ItemIn):
 class AssessmentIn(Model):
     samfunnsdel: KommuneplanAssessment
     arealdel: KommuneplanAssessment
-    rationale: str = ""
+    rationale: Description = ""
 
 
 class ExternalInputIn(Model):
     input_id: UUID | None = None
     source: PartyKind
-    sender: Text = Field(examples=["Statsforvalteren i Oslo og Viken"])
+    sender: Title = Field(examples=["Statsforvalteren i Oslo og Viken"])
     received_on: date
-    summary: LongText
-    document_reference: str | None = None
+    summary: Text
+    document_reference: Reference | None = None
 
 
 class EvidenceIn(Model):
     evidence_id: UUID | None = None
     kind: EvidenceKind
-    title: Text = Field(examples=["Folkehelseoversikt 2023"])
+    title: Title = Field(examples=["Folkehelseoversikt 2023"])
     dated: date
-    url: str | None = None
+    url: Url | None = None
 
 
 class PublicationIn(Model):
