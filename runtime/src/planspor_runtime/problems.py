@@ -58,6 +58,11 @@ _TITLES: Mapping[int, tuple[str, str]] = {
 }
 
 
+def title_of(status: int) -> str:
+    """The problem title of an HTTP status."""
+    return _TITLES.get(status, ("error", "The request failed"))[1]
+
+
 class FieldError(BaseModel):
     """One invalid field: where it is and what is wrong with it (never its value)."""
 
