@@ -66,6 +66,8 @@ def title_of(status: int) -> str:
 class FieldError(BaseModel):
     """One invalid field: where it is and what is wrong with it (never its value)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     pointer: str = Field(examples=["#/title"], description="JSON pointer into the body ('#' for the body itself)")
     location: str = Field(examples=["body.title", "query.limit", "header.If-Match"])
     detail: str = Field(examples=["String should have at most 500 characters"])
