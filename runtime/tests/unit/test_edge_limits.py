@@ -23,9 +23,11 @@ from planspor_runtime.access import Access, Role, parse_tokens
 from planspor_runtime.application import EventRefused
 from planspor_runtime.docs import serve_docs_locally
 from planspor_runtime.http import BodyLimit, meta_of, role_guard
+from planspor_runtime.reactions import Outcome, apply_message
 from planspor_runtime.relay import Outgoing
-from planspor_shared.envelope import derive_event_id
-from planspor_shared.events.plan_registry import Amendment, DecisionRecorded
+from planspor_shared.canonical import GENESIS_HASH
+from planspor_shared.envelope import Envelope, derive_event_id
+from planspor_shared.events.plan_registry import Amendment, DecisionRecorded, GoalDefined
 from planspor_shared.limits import MAX_ENVELOPE_BYTES, TEXT_MAX
 
 pytestmark = pytest.mark.unit
@@ -153,6 +155,28 @@ def test_an_envelope_over_the_limit_is_refused_and_one_under_it_stored():
     assert f"at most {MAX_ENVELOPE_BYTES}" in refused.value.message
     assert "decision.recorded" in refused.value.message
     assert stored(goals) == 1
+
+
+def test_a_reaction_whose_event_is_refused_is_terminated_not_redelivered_for_ever():
+    goals = publishing_goals()
+    envelope = Envelope.seal(
+        GENESIS_HASH,
+        event_id=derive_event_id("goal-1", 1),
+        position=1,
+        aggregate_id="goal-1",
+        aggregate_version=1,
+        occurred_at=datetime(2024, 10, 16, tzinfo=UTC),
+        actor=ACTOR,
+        payload=GoalDefined(goal_id="goal-1", title="t" * 500),
+    )
+
+    def react(received: Envelope) -> bool:
+        goals.define_goal(received.payload["title"] + "!")  # one character over the contract's maximum
+        return True
+
+    outcome, reason = apply_message(envelope.to_canonical(), react)
+    assert outcome is Outcome.REJECTED and reason.startswith("event.invalid: ")
+    assert stored(goals) == 0
 
 
 # --------------------------------------------------------------------------- the declared edges

@@ -74,6 +74,9 @@ Description = Annotated[str, Field(max_length=TEXT_MAX)]
 Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX, pattern=r"\S")]
 """A title or subject that must say something, at most 500 characters."""
 
+Heading = Annotated[str, Field(max_length=TITLE_MAX)]
+"""A title that may be left empty (the service then makes one, or there is none), at most 500 characters."""
+
 Name = Annotated[str, Field(max_length=NAME_MAX)]
 """A name of a person, a body, a unit or a place, at most 300 characters."""
 

@@ -19,6 +19,7 @@ from planspor_shared.events.base import (
     Body,
     Description,
     ElectionPeriod,
+    Heading,
     Id,
     IdSet,
     IntegrationEvent,
@@ -389,7 +390,7 @@ class StrategyItemSet(PlanRegistryEvent):
     action: StrategyAction
     plan_id: Id | None = None
     """The plan the item concerns; None only for a new plan not yet in the register."""
-    plan_title: Name | None = None
+    plan_title: Heading | None = None
     plan_type: PlanType | None = None
     merge_into_plan_id: Id | None = None
     timing: Title = Field(examples=["2025", "2025-2026", "revised yearly"])

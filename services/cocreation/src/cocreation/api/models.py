@@ -26,9 +26,9 @@ from cocreation.domain import (
 )
 from planspor_runtime.application import CommandResult
 from planspor_runtime.http import answer
-from planspor_shared.events.base import Description, Label, Name, NonBlank, Text, Title
+from planspor_shared.events.base import Description, Heading, Label, Name, NonBlank, Text, Title
 from planspor_shared.events.base import Id as Ref
-from planspor_shared.limits import ITEMS_MAX, TITLE_MAX
+from planspor_shared.limits import ITEMS_MAX
 
 PersonName = Annotated[Name, NonBlank]
 
@@ -129,7 +129,7 @@ class ProposePlanNeed(Strict):
 
 
 class OpenPrioritisation(Strict):
-    title: Annotated[str, Field(max_length=TITLE_MAX)] = ""
+    title: Heading = ""
     method: PrioritisationMethod
     candidate_ids: Annotated[list[Ref], Field(min_length=2, max_length=200)]
     eligible_ids: Annotated[list[Ref], Field(min_length=1, max_length=1000)] | None = None

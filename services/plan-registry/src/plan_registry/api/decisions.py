@@ -13,6 +13,7 @@ from plan_registry.api.dependencies import PlannerMeta, Registry
 from plan_registry.api.models import (
     CommandAnswer,
     Description,
+    Heading,
     Model,
     Name,
     NonBlank,
@@ -37,7 +38,7 @@ class AmendmentIn(Model):
     change: AmendmentChange | None = Field(default=None, description="Set when it changes a strategy item.")
     item_id: UUID | None = None
     plan_id: UUID | None = None
-    plan_name: Name | None = None
+    plan_name: Heading | None = None
     action: StrategyAction | None = None
     timing: Title | None = None
     rationale: Description | None = None

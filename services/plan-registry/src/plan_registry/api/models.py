@@ -18,11 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from plan_registry.domain import NAMESPACE
 from planspor_runtime.application import CommandResult
 from planspor_runtime.http import answer
-from planspor_shared.events.base import Description, Label, Name, NonBlank, Reference, Text, Title, Url
-from planspor_shared.limits import NUMBER_DIGITS_MAX, TITLE_MAX
+from planspor_shared.events.base import Description, Heading, Label, Name, NonBlank, Reference, Text, Title, Url
+from planspor_shared.limits import NUMBER_DIGITS_MAX
 
-OptionalTitle = Annotated[str, Field(max_length=TITLE_MAX)]
-"""A title that may be left empty (the service then makes one); at most ``TITLE_MAX`` characters."""
 Decimal = Annotated[decimal.Decimal, Field(allow_inf_nan=False, max_digits=NUMBER_DIGITS_MAX)]
 """An exact number of at most ``NUMBER_DIGITS_MAX`` digits; infinity and NaN refused."""
 __all__ = [
@@ -31,7 +29,7 @@ __all__ = [
     "Label",
     "Name",
     "NonBlank",
-    "OptionalTitle",
+    "Heading",
     "Reference",
     "StrictBool",
     "StrictInt",

@@ -14,9 +14,8 @@ from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registr
 from plan_registry.api.models import (
     CommandAnswer,
     Description,
+    Heading,
     Model,
-    Name,
-    OptionalTitle,
     Reference,
     Text,
     Title,
@@ -34,7 +33,7 @@ router = APIRouter(prefix="/strategies", tags=["strategies"], responses=COMMAND_
 class StrategyIn(Model):
     election_period: str = Field(pattern=r"^\d{4}-\d{4}$", examples=["2024-2027"])
     council_constituted_on: date = Field(examples=["2023-10-19"])
-    title: OptionalTitle = ""
+    title: Heading = ""
 
 
 class ItemIn(Model):
@@ -43,7 +42,7 @@ class ItemIn(Model):
     rationale: Text
     origin: Literal["administration", "plan_need"] = "administration"
     plan_id: UUID | None = None
-    plan_name: Name | None = None
+    plan_name: Heading | None = None
     plan_type: PlanType | None = None
     plan_need_id: UUID | None = None
     merge_into_plan_id: UUID | None = None
