@@ -293,6 +293,52 @@ def test_every_route_of_every_service_declares_its_security_and_roles(tmp_path):
         assert secured > 10, name
 
 
+BOUNDED_FORMATS = {"date", "date-time", "uuid"}
+
+
+def unbounded(schema: dict[str, Any], document: dict[str, Any], where: str, seen: set[str]) -> list[str]:
+    """Every string of a request body without a maximum (or a closed form), every list without a maximum length."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        if name in seen:
+            return []
+        seen.add(name)
+        return unbounded(document["components"]["schemas"][name], document, f"{where}->{name}", seen)
+    found = []
+    kind = schema.get("type")
+    closed = "enum" in schema or "const" in schema or schema.get("format") in BOUNDED_FORMATS
+    pattern = schema.get("pattern", "")
+    fixed = pattern.startswith("^") and pattern.endswith("$") and "+" not in pattern and "*" not in pattern
+    if kind == "string" and not (closed or fixed or "maxLength" in schema):
+        found.append(where)
+    if kind == "array" and "maxItems" not in schema:
+        found.append(where)
+    if kind == "object" and schema.get("additionalProperties", False) and "maxProperties" not in schema:
+        found.append(where)
+    for name, sub in schema.get("properties", {}).items():
+        found += unbounded(sub, document, f"{where}.{name}", seen)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, []):
+            found += unbounded(sub, document, where, seen)
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            found += unbounded(schema[key], document, f"{where}[]", seen)
+    return found
+
+
+def test_every_text_and_list_of_every_request_body_has_a_maximum(tmp_path):
+    for name, app in documents(tmp_path).items():
+        document = app.openapi()
+        bodies = 0
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                for content in operation.get("requestBody", {}).get("content", {}).values():
+                    bodies += 1
+                    where = f"{name} {method.upper()} {path}"
+                    assert unbounded(content["schema"], document, where, set()) == []
+        assert bodies >= 2, name
+
+
 def test_the_declared_roles_are_the_ones_the_route_checks(tmp_path):
     app = plan_registry(plan_registry_settings(tmp_path)).api
     document = app.openapi()

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4, uuid5
 
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
 
 from plan_registry.domain import NAMESPACE
 from planspor_runtime.application import CommandResult
@@ -21,7 +21,11 @@ from planspor_runtime.http import answer
 from planspor_shared.events.base import Description, Heading, Label, Name, NonBlank, Reference, Text, Title, Url
 from planspor_shared.limits import NUMBER_DIGITS_MAX
 
-Decimal = Annotated[decimal.Decimal, Field(allow_inf_nan=False, max_digits=NUMBER_DIGITS_MAX)]
+Decimal = Annotated[
+    decimal.Decimal,
+    Field(allow_inf_nan=False, max_digits=NUMBER_DIGITS_MAX),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "maxLength": NUMBER_DIGITS_MAX + 2}]}),
+]
 """An exact number of at most ``NUMBER_DIGITS_MAX`` digits; infinity and NaN refused."""
 __all__ = [
     "Decimal",
