@@ -169,9 +169,6 @@ class BodyLimit:
                 return
             await self.app(scope, receive, send)
             return
-        if scope.get("method") in ("GET", "HEAD", "OPTIONS", "DELETE"):
-            await self.app(scope, receive, send)
-            return
         buffered: list[Message] = []
         size = 0
         while True:
@@ -192,10 +189,9 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, what: str) -> None:
+        mebibytes = f" ({self.limit / (1024 * 1024):g} MiB)" if self.limit >= 1024 * 1024 else ""
         body = problem(
-            413,
-            f"{what}; a request body may have at most {self.limit} bytes ({self.limit // (1024 * 1024)} MiB)",
-            rule="request.body_too_large",
+            413, f"{what}; a request body may have at most {self.limit} bytes{mebibytes}", rule="request.body_too_large"
         )
         await problem_response(body, headers={"Connection": "close"})(scope, receive, send)
 
