@@ -266,11 +266,8 @@ def documents(tmp_path) -> dict[str, FastAPI]:
 def test_every_route_of_every_service_declares_its_security_and_roles(tmp_path):
     for name, app in documents(tmp_path).items():
         document = app.openapi()
-        assert document["components"]["securitySchemes"]["bearer"] == {
-            "type": "http",
-            "scheme": "bearer",
-            "description": document["components"]["securitySchemes"]["bearer"]["description"],
-        }, name
+        scheme = document["components"]["securitySchemes"]["bearer"]
+        assert (scheme["type"], scheme["scheme"]) == ("http", "bearer"), name
         assert "HTTPValidationError" not in json.dumps(document), name
         secured = 0
         for path, operations in document["paths"].items():

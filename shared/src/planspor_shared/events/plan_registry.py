@@ -1,10 +1,9 @@
 """Integration events published by the plan registry (source ``plan-registry``).
 
-Plans, goals and indicators of the plan system, the plan strategy (planstrategi)
-of an election period, and the formal decisions (vedtak) that adopt and amend
-them. Together with the co-creation events they are enough for the knowledge
-graph to rebuild design.md's graph: every field a query needs is here, so the
-projector never has to ask a service.
+Plans, goals and indicators of the plan system, the plan strategy (planstrategi) of an election period,
+and the formal decisions (vedtak) that adopt and amend them. Together with the co-creation events they
+are enough for the knowledge graph to rebuild design.md's graph: every field a query needs is here, so
+the projector never has to ask a service.
 """
 
 from __future__ import annotations
@@ -160,7 +159,6 @@ class GoalDefined(PlanRegistryEvent):
     samfunnsdel_plan_id: Id | None = None
     """The kommuneplan samfunnsdel the goal belongs to, when it is registered as a plan."""
     sdg_targets: Annotated[tuple[SdgTarget, ...], Field(max_length=169), AfterValidator(_unique_sdg)] = ()
-    """At most the 169 targets there are."""
     municipality_number: MunicipalityNumber | None = None
 
     @model_validator(mode="after")
@@ -506,7 +504,7 @@ class Amendment(ValueObject):
     votes: Votes | None = None
 
 
-def _amendment_numbers_unique(amendments: tuple[Amendment, ...]) -> tuple[Amendment, ...]:
+def _unique_numbers(amendments: tuple[Amendment, ...]) -> tuple[Amendment, ...]:
     numbers = [amendment.number for amendment in amendments]
     if len(set(numbers)) != len(numbers):
         raise ValueError("amendment numbers must be unique within a decision")
@@ -530,9 +528,7 @@ class DecisionRecorded(PlanRegistryEvent):
     votes: Votes | None = None
     """None when the decision was unanimous or the votes were not recorded."""
     unanimous: bool = False
-    amendments: Annotated[
-        tuple[Amendment, ...], Field(max_length=ITEMS_MAX), AfterValidator(_amendment_numbers_unique)
-    ] = ()
+    amendments: Annotated[tuple[Amendment, ...], Field(max_length=ITEMS_MAX), AfterValidator(_unique_numbers)] = ()
     strategy_id: Id | None = None
     plan_ids: IdSet = ()
 
