@@ -25,22 +25,25 @@ from cocreation.domain import (
     WorkshopFormat,
 )
 from planspor_runtime.application import CommandResult
+from planspor_runtime.bodies import (
+    Description,
+    Heading,
+    Label,
+    Name,
+    NonBlank,
+    PersonName,
+    Ref,
+    RequestBody,
+    Text,
+    Title,
+)
 from planspor_runtime.http import answer
-from planspor_shared.events.base import Description, Heading, Label, Name, NonBlank, Text, Title
-from planspor_shared.events.base import Id as Ref
 from planspor_shared.limits import ITEMS_MAX
-
-PersonName = Annotated[Name, NonBlank]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
 
 # --------------------------------------------------------------------------- requests
 
 
-class StartProcess(Strict):
+class StartProcess(RequestBody):
     title: Title
     purpose: Text
     election_period: Annotated[str, Field(pattern=r"^\d{4}-\d{4}$")]
@@ -65,7 +68,7 @@ class StartProcess(Strict):
     )
 
 
-class EnrollParticipant(Strict):
+class EnrollParticipant(RequestBody):
     name: PersonName
     kind: ParticipantKind
     role: Annotated[Label, NonBlank]
@@ -91,11 +94,11 @@ class EnrollParticipant(Strict):
     )
 
 
-class AdvancePhase(Strict):
+class AdvancePhase(RequestBody):
     to: ProcessPhase
 
 
-class ScheduleWorkshop(Strict):
+class ScheduleWorkshop(RequestBody):
     title: Title
     on: date
     format: WorkshopFormat
@@ -103,12 +106,12 @@ class ScheduleWorkshop(Strict):
     location: Name | None = None
 
 
-class HoldWorkshop(Strict):
+class HoldWorkshop(RequestBody):
     held_on: date
     attendee_ids: Annotated[list[Ref], Field(min_length=1, max_length=1000)]
 
 
-class RecordInput(Strict):
+class RecordInput(RequestBody):
     author_id: Ref
     kind: InputKind
     text: Text
@@ -118,7 +121,7 @@ class RecordInput(Strict):
     """The day it was raised, when entered afterwards; within the workshop's follow-up window, not in the future."""
 
 
-class ProposePlanNeed(Strict):
+class ProposePlanNeed(RequestBody):
     input_ids: Annotated[list[Ref], Field(min_length=1, max_length=500)]
     kind: PlanNeedKind
     title: Title
@@ -128,7 +131,7 @@ class ProposePlanNeed(Strict):
     plan_type: Label | None = None
 
 
-class OpenPrioritisation(Strict):
+class OpenPrioritisation(RequestBody):
     title: Heading = ""
     method: PrioritisationMethod
     candidate_ids: Annotated[list[Ref], Field(min_length=2, max_length=200)]
@@ -138,7 +141,7 @@ class OpenPrioritisation(Strict):
     dots_per_participant: StrictInt | None = Field(default=None, ge=1, le=100)
 
 
-class CastBallot(Strict):
+class CastBallot(RequestBody):
     participant_id: Ref
     ranking: Annotated[list[Ref], Field(max_length=200)] = []
     approvals: Annotated[list[Ref], Field(max_length=200)] = []
@@ -151,14 +154,14 @@ class CastBallot(Strict):
         return self
 
 
-class RecommendationItem(Strict):
+class RecommendationItem(RequestBody):
     need_id: Ref
     action: StrategyAction
     start_year: StrictInt = Field(ge=2000, le=2100)
     note: Description = ""
 
 
-class IssueRecommendation(Strict):
+class IssueRecommendation(RequestBody):
     prioritisation_id: Ref
     summary: Description = ""
     council_constituted_on: date | None = None

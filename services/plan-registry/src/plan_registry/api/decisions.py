@@ -10,28 +10,27 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from plan_registry.api.dependencies import PlannerMeta, Registry
-from plan_registry.api.models import (
-    CommandAnswer,
+from plan_registry.api.models import CommandAnswer, answered
+from plan_registry.domain import Amendment, AmendmentChange, Body, DecisionOutcome, StrategyAction
+from planspor_runtime.bodies import (
     Description,
     Heading,
-    Model,
     Name,
     NonBlank,
     Reference,
+    RequestBody,
     StrictBool,
     StrictInt,
     Text,
     Title,
-    answered,
 )
-from plan_registry.domain import Amendment, AmendmentChange, Body, DecisionOutcome, StrategyAction
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 
 router = APIRouter(prefix="/decisions", tags=["decisions"], responses=COMMAND_PROBLEMS)
 
 
-class AmendmentIn(Model):
+class AmendmentIn(RequestBody):
     text: Text
     adopted: StrictBool = True
     proposed_by: Name | None = Field(default=None, examples=["H, V"])
@@ -45,7 +44,7 @@ class AmendmentIn(Model):
     merge_into_plan_id: UUID | None = None
 
 
-class DecisionIn(Model):
+class DecisionIn(RequestBody):
     body: Body = Field(examples=["municipal_council"])
     body_name: Name | None = Field(default=None, examples=["Bærum kommunestyre"])
     case_number: Annotated[Reference, NonBlank] = Field(examples=["20/12345"])

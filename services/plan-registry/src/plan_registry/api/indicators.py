@@ -9,25 +9,16 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
-from plan_registry.api.models import (
-    CommandAnswer,
-    Decimal,
-    Description,
-    Label,
-    Model,
-    Reference,
-    StrictInt,
-    Title,
-    answered,
-)
+from plan_registry.api.models import CommandAnswer, answered
 from plan_registry.domain import IndicatorSource
+from planspor_runtime.bodies import Decimal, Description, Label, Reference, RequestBody, StrictInt, Title
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 
 router = APIRouter(prefix="/indicators", tags=["indicators"], responses=COMMAND_PROBLEMS)
 
 
-class IndicatorIn(Model):
+class IndicatorIn(RequestBody):
     goal_id: UUID
     name: Title = Field(examples=["Andel fysisk aktive"])
     unit: Title = Field(examples=["%"])
@@ -40,13 +31,13 @@ class IndicatorIn(Model):
     target_year: StrictInt | None = Field(default=None, ge=1900, le=2200)
 
 
-class MeasurementIn(Model):
+class MeasurementIn(RequestBody):
     period: Label = Field(examples=["2023", "2024-Q1"])
     value: Decimal = Field(examples=["62.5"])
     measured_on: date | None = None
 
 
-class CorrectionIn(Model):
+class CorrectionIn(RequestBody):
     value: Decimal
     reason: Title = Field(examples=["KOSTRA revised the figure"])
 

@@ -1,52 +1,16 @@
-"""What every resource's routes share: the base of request bodies, text fields, and the answers.
-
-The text fields of the bodies are the contracts' bounded types (``planspor_shared.limits``:
-``Title`` at most 500 characters, ``Text`` and ``Description`` 20,000, ``Name`` 300, ``Label``
-100, ``Reference`` 200, ``Url`` 2,000), so a value the event could not carry is a 422 naming
-the field and its limit; numbers and booleans are strict (``false`` is not a number).
-"""
+"""What every resource's routes share: the base of request bodies, text fields, and the answers."""
 
 from __future__ import annotations
 
-import decimal
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID, uuid4, uuid5
 
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
 from plan_registry.domain import NAMESPACE
 from planspor_runtime.application import CommandResult
 from planspor_runtime.http import answer
-from planspor_shared.events.base import Description, Heading, Label, Name, NonBlank, Reference, Text, Title, Url
-from planspor_shared.limits import NUMBER_DIGITS_MAX
-
-Decimal = Annotated[
-    decimal.Decimal,
-    Field(allow_inf_nan=False, max_digits=NUMBER_DIGITS_MAX),
-    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "maxLength": NUMBER_DIGITS_MAX + 2}]}),
-]
-"""An exact number of at most ``NUMBER_DIGITS_MAX`` digits; infinity and NaN refused."""
-__all__ = [
-    "Decimal",
-    "Description",
-    "Label",
-    "Name",
-    "NonBlank",
-    "Heading",
-    "Reference",
-    "StrictBool",
-    "StrictInt",
-    "Text",
-    "Title",
-    "Url",
-]
-
-
-class Model(BaseModel):
-    """A request body: unknown fields are refused (a typo is a 422, not silently dropped)."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class CommandAnswer(BaseModel):

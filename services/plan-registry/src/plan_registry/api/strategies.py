@@ -11,32 +11,22 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
-from plan_registry.api.models import (
-    CommandAnswer,
-    Description,
-    Heading,
-    Model,
-    Reference,
-    Text,
-    Title,
-    Url,
-    answered,
-    new_id,
-)
+from plan_registry.api.models import CommandAnswer, answered, new_id
 from plan_registry.domain import EvidenceKind, KommuneplanAssessment, PartyKind, PlanType, StrategyAction
+from planspor_runtime.bodies import Description, Heading, Reference, RequestBody, Text, Title, Url
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 
 router = APIRouter(prefix="/strategies", tags=["strategies"], responses=COMMAND_PROBLEMS)
 
 
-class StrategyIn(Model):
+class StrategyIn(RequestBody):
     election_period: str = Field(pattern=r"^\d{4}-\d{4}$", examples=["2024-2027"])
     council_constituted_on: date = Field(examples=["2023-10-19"])
     title: Heading = ""
 
 
-class ItemIn(Model):
+class ItemIn(RequestBody):
     action: StrategyAction
     timing: Title = Field(examples=["2025"])
     rationale: Text
@@ -52,13 +42,13 @@ class NewItemIn(ItemIn):
     item_id: UUID | None = Field(default=None, description="Chosen by the client, or made by the server.")
 
 
-class AssessmentIn(Model):
+class AssessmentIn(RequestBody):
     samfunnsdel: KommuneplanAssessment
     arealdel: KommuneplanAssessment
     rationale: Description = ""
 
 
-class ExternalInputIn(Model):
+class ExternalInputIn(RequestBody):
     input_id: UUID | None = None
     source: PartyKind
     sender: Title = Field(examples=["Statsforvalteren i Oslo og Viken"])
@@ -67,7 +57,7 @@ class ExternalInputIn(Model):
     document_reference: Reference | None = None
 
 
-class EvidenceIn(Model):
+class EvidenceIn(RequestBody):
     evidence_id: UUID | None = None
     kind: EvidenceKind
     title: Title = Field(examples=["Folkehelseoversikt 2023"])
@@ -75,12 +65,12 @@ class EvidenceIn(Model):
     url: Url | None = None
 
 
-class PublicationIn(Model):
+class PublicationIn(RequestBody):
     on: date
     planned_meeting_on: date | None = None
 
 
-class AdoptionIn(Model):
+class AdoptionIn(RequestBody):
     decision_id: UUID
 
 
