@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 from uuid import uuid4
 
@@ -164,18 +165,21 @@ class BodyLimit:
     of it are ever held.
     """
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, paths: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.paths = dict(paths or {})
+        """A limit of its own for a route that takes a file (an exact path: knowledge's rebuild from a bundle)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.paths.get(scope.get("path", ""), self.limit)
         declared = _content_length(scope)
         if declared is not None:
-            if declared > self.limit:
-                await self._refuse(scope, receive, send, f"the body is {declared} bytes")
+            if declared > limit:
+                await self._refuse(scope, receive, send, f"the body is {declared} bytes", limit)
                 return
             await self.app(scope, receive, send)
             return
@@ -187,8 +191,8 @@ class BodyLimit:
             if message["type"] != "http.request":
                 break
             size += len(message.get("body", b""))
-            if size > self.limit:
-                await self._refuse(scope, receive, send, f"the body is more than {self.limit} bytes")
+            if size > limit:
+                await self._refuse(scope, receive, send, f"the body is more than {limit} bytes", limit)
                 return
             if not message.get("more_body", False):
                 break
@@ -198,10 +202,10 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, what: str) -> None:
-        mebibytes = f" ({self.limit / (1024 * 1024):g} MiB)" if self.limit >= 1024 * 1024 else ""
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, what: str, limit: int) -> None:
+        mebibytes = f" ({limit / (1024 * 1024):g} MiB)" if limit >= 1024 * 1024 else ""
         body = problem(
-            413, f"{what}; a request body may have at most {self.limit} bytes{mebibytes}", rule="request.body_too_large"
+            413, f"{what}; a request body may have at most {limit} bytes{mebibytes}", rule="request.body_too_large"
         )
         await problem_response(body, headers={"Connection": "close"})(scope, receive, send)
 

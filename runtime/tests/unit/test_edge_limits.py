@@ -89,6 +89,33 @@ def test_a_body_up_to_the_limit_reaches_the_app_whole(body):
     assert answer.json() == {"bytes": expected} and seen == [expected]
 
 
+def test_a_route_given_a_limit_of_its_own_takes_more_and_the_others_keep_theirs():
+    app = FastAPI()
+
+    @app.post("/file")
+    async def file(request: Request) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
+
+    @app.post("/echo")
+    async def echo(request: Request) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
+
+    app.add_middleware(BodyLimit, limit=LIMIT, paths={"/file": 3 * LIMIT})
+
+    def send(path: str, body) -> httpx.Response:
+        async def go() -> httpx.Response:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+                return await http.post(path, content=body)
+
+        return asyncio.run(go())
+
+    assert send("/file", b"x" * (3 * LIMIT)).json() == {"bytes": 3 * LIMIT}
+    assert send("/file", chunks(3 * LIMIT + 1)).status_code == 413
+    refused = send("/file", b"x" * (3 * LIMIT + 1))
+    assert refused.status_code == 413 and f"at most {3 * LIMIT} bytes" in refused.json()["detail"]
+    assert send("/echo", b"x" * (LIMIT + 1)).status_code == 413
+
+
 # --------------------------------------------------------------------------- the application base
 
 

@@ -17,7 +17,7 @@ from knowledge.api.compliance import compliance_router
 from knowledge.api.cypher import analyst_queries, closing, cypher_router
 from knowledge.api.dead_letters import dead_letters_router
 from knowledge.api.export import export_router
-from knowledge.api.operations import operations_router
+from knowledge.api.operations import BUNDLE_ROUTE, MAX_BUNDLE_BYTES, operations_router
 from knowledge.api.params import DriverProvider
 from knowledge.api.plans import plans_router
 from knowledge.api.problems import install_problems
@@ -70,7 +70,7 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
     app = FastAPI(title="planspor knowledge", version="1", lifespan=lifespan)
     app.state.container = container
     install_problems(app)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, paths={BUNDLE_ROUTE: MAX_BUNDLE_BYTES})  # a record is a file: a limit of its own
     app.add_middleware(AuthenticateFirst, access=container.access)  # added last: runs first
 
     def driver() -> neo4j.AsyncDriver:

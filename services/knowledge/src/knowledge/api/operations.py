@@ -17,7 +17,9 @@ from planspor_runtime.access import Role
 from planspor_runtime.problems import problem_responses
 
 MAX_BUNDLE_BYTES = 1 << 30
-"""A record larger than this (1 GiB zipped) is refused; rebuild such a graph from the stream or the feeds."""
+"""A record larger than this (1 GiB zipped) is refused (413); rebuild such a graph from the stream or the feeds."""
+BUNDLE_ROUTE = "/api/v1/rebuild/bundle"
+"""The one route whose body may be larger than a request body's limit (``BodyLimit``): an operator's file."""
 
 
 class RebuildRequest(BaseModel):
@@ -64,7 +66,7 @@ def operations_router(container: Container) -> APIRouter:
         )
 
     @router.post(
-        "/api/v1/rebuild/bundle",
+        BUNDLE_ROUTE,
         dependencies=[operator],
         responses=problem_responses(401, 403, 422, 503),
         openapi_extra={
