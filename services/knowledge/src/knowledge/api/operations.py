@@ -72,7 +72,9 @@ def operations_router(container: Container) -> APIRouter:
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                "content": {
+                    "application/zip": {"schema": {"type": "string", "format": "binary", "maxLength": MAX_BUNDLE_BYTES}}
+                },
             }
         },
     )
