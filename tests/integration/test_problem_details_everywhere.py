@@ -23,6 +23,7 @@ from knowledge.bootstrap import bootstrap as knowledge_bootstrap
 from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.ordering import decode
+from knowledge.pipeline.signatures import SourceKeys
 from knowledge.settings import Settings as KnowledgeSettings
 from plan_registry.bootstrap import build as plan_registry
 from plan_registry.settings import Settings as PlanRegistrySettings
@@ -135,7 +136,7 @@ async def two_dead_letters(driver: neo4j.AsyncDriver) -> list[str]:
         prev = envelope.hash
     await empty_graph(driver)
     await ensure_constraints(driver)
-    await GraphWriter(driver, registry=lacking).project(
+    await GraphWriter(driver, registry=lacking, keys=SourceKeys()).project(
         [decode(e.to_canonical(), msg_id=e.nats_msg_id, registry=lacking) for e in envelopes]
     )
     return [e.nats_msg_id for e in envelopes]

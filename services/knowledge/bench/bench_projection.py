@@ -47,7 +47,7 @@ from planspor_shared.envelope import Envelope
 from planspor_shared.subjects import stream_name, subject
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from kn_story import interleaved, story
+from kn_story import STORY_KEYS, interleaved, story
 
 
 def synthetic_story(rounds: int) -> list[Envelope]:
@@ -92,7 +92,13 @@ async def run_projector(
 ) -> tuple[float, int]:
     """Seconds until the checkpoints reach ``ends`` (or the limit), and the positions applied by then."""
     projector = Projector(
-        GraphWriter(driver), nats_url, prefix, durable, batch_size=batch_size, fetch_timeout=0.2, nak_delay=0.2
+        GraphWriter(driver, keys=STORY_KEYS),
+        nats_url,
+        prefix,
+        durable,
+        batch_size=batch_size,
+        fetch_timeout=0.2,
+        nak_delay=0.2,
     )
     started = time.perf_counter()
     task = asyncio.create_task(projector.run())
@@ -166,7 +172,13 @@ async def freshness(
 ) -> list[float]:
     """Latency (s) from each publish acknowledged to its checkpoint seen, at a steady publish rate."""
     projector = Projector(
-        GraphWriter(driver), nats_url, prefix, "bench-fresh", batch_size=batch_size, fetch_timeout=1.0, nak_delay=0.2
+        GraphWriter(driver, keys=STORY_KEYS),
+        nats_url,
+        prefix,
+        "bench-fresh",
+        batch_size=batch_size,
+        fetch_timeout=1.0,
+        nak_delay=0.2,
     )
     task = asyncio.create_task(projector.run())
     published: dict[tuple[str, int], float] = {}
@@ -231,7 +243,7 @@ async def bench(args) -> None:
         await fresh_graph(driver)
         warm = _decoded(synthetic_story(min(args.rounds, 20)))
         for offset in range(0, len(warm), args.batch_size):
-            await GraphWriter(driver).project(warm[offset : offset + args.batch_size])
+            await GraphWriter(driver, keys=STORY_KEYS).project(warm[offset : offset + args.batch_size])
 
         await fresh_graph(driver)
         seconds, applied = await run_projector(

@@ -33,7 +33,7 @@ def bootstrap(settings: Settings | None = None, registry: EventRegistry = REGIST
     settings = settings or Settings()
     driver = neo4j.AsyncGraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password))
     feeds = Feeds(settings.feed_urls, settings.planspor_feed_token)
-    writer = GraphWriter(driver, feeds, registry, settings.neo4j_database)
+    writer = GraphWriter(driver, feeds, registry, settings.neo4j_database, keys=settings.source_keys())
     projector = Projector(
         writer,
         settings.nats_access(),

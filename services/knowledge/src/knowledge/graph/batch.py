@@ -40,10 +40,13 @@ dead letter arrives after its successor)."""
 
 
 class EventToWrite(NamedTuple):
-    """An event that passed every check, with whether its ``prev_hash`` continues its source's chain."""
+    """An event that passed every check, with whether its ``prev_hash`` continues its source's chain.
+
+    ``payload`` None: an event of the source's log itself (``key.rotated``): its Event node, no facts.
+    """
 
     envelope: Envelope
-    payload: IntegrationEvent
+    payload: IntegrationEvent | None
     chain_ok: bool = True
 
 
@@ -90,7 +93,8 @@ def compile_event(event: EventToWrite) -> CompiledEvent:
     """Run the event's handler (``UnmappedEvent`` if it has none) and keep what it wrote as a statement row."""
     envelope = event.envelope
     writes = EventWrites(envelope)
-    mapping_for(envelope.event_type, envelope.schema_version).write(writes, event.payload)
+    if event.payload is not None:
+        mapping_for(envelope.event_type, envelope.schema_version).write(writes, event.payload)
     return CompiledEvent(
         tuple(writes.fragments),
         {**event_row(envelope, event.chain_ok), "ops": writes.params},
