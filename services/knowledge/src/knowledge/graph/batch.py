@@ -110,11 +110,8 @@ def statement(shape: tuple[str, ...]) -> str:
         f"CALL (ev, e) {{ UNWIND ev.ops[{i}] AS p CALL (ev, e, p) {{ {fragment} }} }}"
         for i, fragment in enumerate(shape)
     )
-    return (
-        "CYPHER replan=skip UNWIND $events AS ev CALL (ev) { "
-        f"CALL (ev) {{ {EVENT_WRITE} }} "
-        f"WITH ev MATCH (e:Event {{id: ev.eid}}) {ops} }}"
-    )
+    facts = f"WITH ev MATCH (e:Event {{id: ev.eid}}) {ops} " if ops else ""  # a log event (key.rotated) has none
+    return f"CYPHER replan=skip UNWIND $events AS ev CALL (ev) {{ CALL (ev) {{ {EVENT_WRITE} }} {facts}}}"
 
 
 Statements = list[tuple[tuple[str, ...], list[dict[str, Any]]]]

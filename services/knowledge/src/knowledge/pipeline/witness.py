@@ -93,7 +93,7 @@ class Witness:
         self.seen = dict(seen)
         self.decided: list[HeadRecord] = []
         self.waiting: dict[int, list[HeadRecord]] = {}
-        for head in sorted(heads, key=lambda h: (h.size or 0, h.id)):
+        for head in sorted(heads, key=lambda h: h.size or 0):  # stable: of one size, the first to arrive first
             if head.status == REFUSED or head.size is None:
                 self.decided.append(head)
             elif head.size < self.compact.size:
