@@ -136,6 +136,8 @@ class Relay:
         self._keys = Keys(signer)
         self._last_head_size = 0
         self._last_head_at: float | None = None
+        self._head_lock = asyncio.Lock()
+        """One head at a time: ``issue_head`` from a service and the loop's own must not sign two of one size."""
         subject(source, "x.y", prefix=subject_prefix)  # fail fast on a bad source or prefix
 
     # ------------------------------------------------------------------ lifecycle
@@ -307,6 +309,10 @@ class Relay:
         return await self._maybe_issue_head(force=force)
 
     async def _maybe_issue_head(self, types: Iterable[str] = (), *, force: bool = False) -> Head | None:
+        async with self._head_lock:
+            return await self._issue_head_if_due(types, force=force)
+
+    async def _issue_head_if_due(self, types: Iterable[str], *, force: bool) -> Head | None:
         signer = self._keys.current
         if signer is None or self._task is None or self.state is None:
             return None
