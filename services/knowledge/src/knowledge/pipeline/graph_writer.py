@@ -318,6 +318,8 @@ class GraphWriter:
             )
             heads.extend(decided)
         for head in heads:
+            if head.status == ALARM:
+                log.error("witness alarm: %s", head.reason)
             if head.status in (ALARM, REFUSED):
                 letters.append(
                     DeadLetter(
