@@ -306,14 +306,14 @@ class GraphWriter:
         """Keep each witness's log and every head it decided or keeps waiting; a bad head is a dead letter too."""
         logs, heads = [], list(unchecked)
         for witness in witnesses.values():
-            log, decided = witness.finish()
+            state, decided = witness.finish()
             logs.append(
                 {
-                    "source": log.source,
-                    "size": log.size,
-                    "frontier": [h.hex() for h in log.frontier],
-                    "head_size": log.head_size,
-                    "head_root": log.head_root,
+                    "source": state.source,
+                    "size": state.size,
+                    "frontier": [h.hex() for h in state.frontier],
+                    "head_size": state.head_size,
+                    "head_root": state.head_root,
                 }
             )
             heads.extend(decided)
