@@ -85,11 +85,16 @@ def make_application(env: Mapping[str, str] | None = None) -> Goals:
     return Goals(env=dict(env) if env is not None else dict(os.environ))
 
 
-async def read_stream(nats_url: str, prefix: str, source: str | None = None) -> list[tuple[str, bytes]]:
-    """Every message of the prefix's stream (or of one source), in stream order: (Nats-Msg-Id, data)."""
+async def read_stream(
+    nats_url: str, prefix: str, source: str | None = None, *, heads: bool = False
+) -> list[tuple[str, bytes]]:
+    """Every event message of the prefix's stream (or of one source), in stream order: (Nats-Msg-Id, data).
+
+    The signed tree heads a relay publishes on the same stream are left out, unless ``heads``.
+    """
     import nats
 
-    from planspor_shared.subjects import all_subjects, source_subjects, stream_name
+    from planspor_shared.subjects import all_subjects, head_source, source_subjects, stream_name
 
     nc = await nats.connect(nats_url)
     try:
@@ -101,11 +106,14 @@ async def read_stream(nats_url: str, prefix: str, source: str | None = None) -> 
         if total == 0:
             return messages
         sub = await js.pull_subscribe(filter_subject, stream=stream_name(prefix))
+        read = 0
         try:
-            while len(messages) < total:
-                batch = await sub.fetch(min(1000, total - len(messages)), timeout=10)
+            while read < total:
+                batch = await sub.fetch(min(1000, total - read), timeout=10)
                 for msg in batch:
-                    messages.append(((msg.headers or {}).get("Nats-Msg-Id", ""), msg.data))
+                    read += 1
+                    if heads or head_source(msg.subject) is None:
+                        messages.append(((msg.headers or {}).get("Nats-Msg-Id", ""), msg.data))
                     await msg.ack()
         finally:
             await sub.unsubscribe()

@@ -82,9 +82,12 @@ def _wait_alive(name: str, url: str, process: subprocess.Popen, platform: Platfo
     raise RuntimeError(f"{name} did not answer /healthz in {timeout} s:\n{platform.log(name)}")
 
 
+_SOURCES = (("plan-registry", "PLAN_REGISTRY"), ("cocreation", "COCREATION"))
+
+
 @pytest.fixture(scope="module")
 def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory):
-    from planspor_stack.__main__ import nats_env
+    from planspor_stack.__main__ import knowledge_keys_env, nats_env
 
     root = tmp_path_factory.mktemp("platform")
     logs = root / "log"
@@ -112,6 +115,7 @@ def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory):
             "PLAN_REGISTRY_SQLITE_PATH": str(root / "plan-registry.sqlite"),
             "PLAN_REGISTRY_RELAY": "1",
             "PLAN_REGISTRY_REACTIONS": "1",
+            "PLAN_REGISTRY_SIGNING_KEY_FILE": str(root / "secrets" / "plan-registry.key"),
         },
         "cocreation": {
             "COCREATION_HOST": "127.0.0.1",
@@ -120,6 +124,7 @@ def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory):
             "COCREATION_SQLITE_PATH": str(root / "cocreation.sqlite"),
             "COCREATION_RELAY": "1",
             "COCREATION_CATALOGUE_SUBSCRIBER": "1",
+            "COCREATION_SIGNING_KEY_FILE": str(root / "secrets" / "cocreation.key"),
         },
         "knowledge": {
             "KNOWLEDGE_HOST": "127.0.0.1",
@@ -131,6 +136,9 @@ def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory):
             "COCREATION_URL": urls["cocreation"],
         },
     }
+    envs["knowledge"].update(
+        knowledge_keys_env({source: envs[source][f"{package}_SIGNING_KEY_FILE"] for source, package in _SOURCES})
+    )
     packages = {"plan-registry": "plan_registry", "cocreation": "cocreation", "knowledge": "knowledge"}
     ids_file = root / "demo-ids.json"
     cli_env = {

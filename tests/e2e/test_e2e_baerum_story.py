@@ -159,6 +159,16 @@ def test_7_cli_exit_codes(story, platform):
     assert run("plans", "--outside-strategy", "--overdue").returncode == 2
 
 
+def test_11_every_event_was_signed_by_its_source_and_the_witness_found_every_head_fits(story):
+    client, _ = story
+    health = client.operator().get("/health")
+    assert health["status"] == "ok" and health["alarms"] == [], health["alarms"]
+    for source in ("plan-registry", "cocreation"):
+        assert health["witness"][source]["head_size"], f"no head of {source} checked: {health['witness']}"
+    letters = client.operator().get("/api/v1/dead-letters")["dead_letters"]
+    assert not [d for d in letters if d["reason"].startswith(("unsigned", "unknown key", "bad signature"))], letters
+
+
 # --------------------------------------------------------------------------- the auditor's exports (issue 13)
 
 

@@ -23,13 +23,16 @@ from knowledge.bootstrap import bootstrap as knowledge_bootstrap
 from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.ordering import decode
+from knowledge.pipeline.signatures import SourceKeys
 from knowledge.settings import Settings as KnowledgeSettings
 from plan_registry.bootstrap import build as plan_registry
 from plan_registry.settings import Settings as PlanRegistrySettings
+from planspor_runtime.signing import sign_envelope
 from planspor_shared.canonical import GENESIS_HASH
 from planspor_shared.envelope import Envelope, derive_event_id
 from planspor_shared.events import REGISTRY
 from planspor_shared.events.plan_registry import GoalDefined
+from planspor_verify.note import Signer
 
 pytestmark = pytest.mark.integration
 
@@ -114,6 +117,10 @@ async def knowledge_answers(http: httpx.AsyncClient, letters: list[str]) -> dict
     }
 
 
+SIGNER = Signer.generate("planspor.test/plan-registry")
+"""plan-registry's key in this test: its events are signed, and knowledge trusts it."""
+
+
 async def two_dead_letters(driver: neo4j.AsyncDriver) -> list[str]:
     """Two goals projected by a graph that does not know goal.defined: two open dead letters."""
     lacking = REGISTRY.copy()
@@ -131,13 +138,14 @@ async def two_dead_letters(driver: neo4j.AsyncDriver) -> list[str]:
             actor={"id": "u", "name": "Kari", "role": "planner"},
             payload=GoalDefined(goal_id=goal, title=f"Mål {position}"),
         )
+        envelope = sign_envelope(envelope, SIGNER)
         envelopes.append(envelope)
         prev = envelope.hash
     await empty_graph(driver)
     await ensure_constraints(driver)
-    await GraphWriter(driver, registry=lacking).project(
-        [decode(e.to_canonical(), msg_id=e.nats_msg_id, registry=lacking) for e in envelopes]
-    )
+    await GraphWriter(
+        driver, registry=lacking, keys=SourceKeys.of_keys({"plan-registry": [SIGNER.verifier_key]})
+    ).project([decode(e.to_canonical(), msg_id=e.nats_msg_id, registry=lacking) for e in envelopes])
     return [e.nats_msg_id for e in envelopes]
 
 
@@ -195,6 +203,7 @@ async def _ask_all_three(neo4j_uri: str, neo4j_auth: tuple[str, str]) -> dict[st
         neo4j_password=neo4j_auth[1],
         plan_registry_url=None,
         cocreation_url=None,
+        knowledge_plan_registry_keys=str(SIGNER.verifier_key),
     )
     knowledge = knowledge_app(knowledge_bootstrap(settings), run_projector=False)
     async with knowledge.router.lifespan_context(knowledge), client(knowledge) as http:

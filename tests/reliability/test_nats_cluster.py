@@ -25,6 +25,7 @@ from planspor_runtime.stream import stream_config
 from planspor_shared.canonical import verify_chain
 from planspor_shared.envelope import Envelope, derive_event_id
 from planspor_shared.subjects import stream_name
+from planspor_verify.note import Signer
 
 pytestmark = pytest.mark.integration
 
@@ -95,6 +96,10 @@ async def kill_the_stream_leader(cluster, prefix: str) -> str:
     return leader
 
 
+SIGNER = Signer.generate(f"planspor.test/{SOURCE}")
+"""The source's key in these runs: the relay signs with it, the projector trusts it."""
+
+
 async def publish_through_a_leader_kill(cluster, app, prefix: str, total: int) -> tuple[list, str, float]:
     """Commands go on; once a third of them are on the stream the leader is killed; the relay catches up."""
     from planspor_runtime.bus import connect
@@ -112,6 +117,7 @@ async def publish_through_a_leader_kill(cluster, app, prefix: str, total: int) -
         ack_timeout=2.0,
         max_backoff=1.0,
         batch_size=200,
+        signer=SIGNER,
     )
     await relay.start()
     started = time.monotonic()
@@ -169,6 +175,7 @@ def test_the_stream_leader_killed_while_the_projector_consumes_puts_every_event_
     from knowledge.graph.schema import empty_graph, ensure_constraints
     from knowledge.pipeline.graph_writer import GraphWriter
     from knowledge.pipeline.projector import Projector
+    from knowledge.pipeline.signatures import SourceKeys
 
     app = app_for(sqlite_store_env)
 
@@ -177,7 +184,7 @@ def test_the_stream_leader_killed_while_the_projector_consumes_puts_every_event_
         await empty_graph(driver)
         await ensure_constraints(driver)
         projector = Projector(
-            GraphWriter(driver),
+            GraphWriter(driver, keys=SourceKeys.of_keys({SOURCE: [SIGNER.verifier_key]})),
             nats_cluster.access("knowledge"),
             subject_prefix,
             "knowledge-projector",

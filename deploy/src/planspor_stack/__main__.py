@@ -49,6 +49,22 @@ def signing_key_file(stack: Stack, service: Service) -> str:
     return str(stack.settings.var / stack.settings.profile / "secrets" / f"{service.name}.key")
 
 
+def knowledge_keys_env(key_files: dict[str, str]) -> dict[str, str]:
+    """knowledge's ``KNOWLEDGE_<SOURCE>_KEYS``: the public keys of the sources' signing key files.
+
+    A development key that is not there yet is made first (as the source itself would at its first
+    start; two processes racing get the same key), so knowledge trusts the key the source signs with.
+    """
+    from planspor_runtime.signing import development_name, ensure_development_key
+
+    return {
+        f"KNOWLEDGE_{source.upper().replace('-', '_')}_KEYS": str(
+            ensure_development_key(path, development_name(source)).verifier_key
+        )
+        for source, path in key_files.items()
+    }
+
+
 def service_env(stack: Stack, service: Service) -> dict[str, str]:
     """Each service's own settings names; relays, reactions and subscribers on, so the platform runs whole."""
     s = stack.settings
@@ -91,6 +107,7 @@ def service_env(stack: Stack, service: Service) -> dict[str, str]:
             NEO4J_URI=stack.endpoints["neo4j"].url,
             NEO4J_USER=s.neo4j_user,
             NEO4J_PASSWORD=s.neo4j_password,
+            **knowledge_keys_env({source.name: signing_key_file(stack, source) for source in SERVICES[:2]}),
         )
     return env
 

@@ -23,6 +23,7 @@ from knowledge.settings import Settings as KnowledgeSettings
 from plan_registry.settings import Settings as PlanRegistrySettings
 from planspor_runtime.bus import split_servers
 from planspor_stack.bus import DURABLES, OPERATOR, SERVICES, deploy_config, password_variable
+from planspor_verify.note import Signer
 
 pytestmark = pytest.mark.unit
 
@@ -35,7 +36,14 @@ PORT_SETTING = {"plan-registry": "plan_registry_port", "cocreation": "cocreation
 NOT_SETTINGS = {"SERVICE", "HEALTH_PORT"}  # read by the image and the health check, not by the service
 NATS_PASSWORDS = {user: f"s3cret-nats-{user}" for user in (OPERATOR, "route", *SERVICES)}
 """The Secret `planspor-nats`: one key per account (and the servers' route credential)."""
+SOURCE_KEYS = {
+    source: str(Signer.generate(f"baerum.kommune.no/planspor/{source}").verifier_key)
+    for source in ("plan-registry", "cocreation")
+}
+"""The ConfigMap `planspor-source-keys`: the sources' public keys, which knowledge requires in production."""
 SECRETS = {
+    "KNOWLEDGE_PLAN_REGISTRY_KEYS": SOURCE_KEYS["plan-registry"],
+    "KNOWLEDGE_COCREATION_KEYS": SOURCE_KEYS["cocreation"],
     "PLANSPOR_TOKENS": '[{"sha256": "' + "ab" * 32 + '", "role": "planner", "name": "kari"}]',
     "PLANSPOR_FEED_TOKEN": "a-real-operator-token",
     "POSTGRES_PASSWORD": "s3cret-pg",
@@ -166,7 +174,8 @@ def manifests() -> dict[str, list[dict]]:
 
 
 def resolve(container_env: list[dict], secrets: dict[str, dict[str, str]]) -> dict[str, str]:
-    """A container's ``env``: plain values and secretKeyRefs (the Secrets a municipality creates)."""
+    """A container's ``env``: plain values, secretKeyRefs (the Secrets a municipality creates) and
+    configMapKeyRefs (the ConfigMap of the sources' public keys it creates)."""
     resolved = {}
     for entry in container_env:
         if "value" in entry:
@@ -174,11 +183,17 @@ def resolve(container_env: list[dict], secrets: dict[str, dict[str, str]]) -> di
         elif "secretKeyRef" in entry.get("valueFrom", {}):
             ref = entry["valueFrom"]["secretKeyRef"]
             resolved[entry["name"]] = secrets[ref["name"]][ref["key"]]
+        elif "configMapKeyRef" in entry.get("valueFrom", {}):
+            ref = entry["valueFrom"]["configMapKeyRef"]
+            resolved[entry["name"]] = CONFIG_OBJECTS[ref["name"]][ref["key"]]
     return resolved
 
 
+CONFIG_OBJECTS = {"planspor-source-keys": SOURCE_KEYS}
+
+
 SECRET_OBJECTS = {
-    "planspor-secrets": {k: v for k, v in SECRETS.items() if not k.startswith("NATS_")},
+    "planspor-secrets": {k: v for k, v in SECRETS.items() if not k.startswith(("NATS_", "KNOWLEDGE_"))},
     "planspor-nats": NATS_PASSWORDS,
 }
 

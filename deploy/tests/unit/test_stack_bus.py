@@ -108,3 +108,19 @@ def test_no_printed_endpoint_shows_a_password():
         Endpoint("postgres", "postgresql://planspor@127.0.0.1:5432/planspor", True, False).shown
         == "postgresql://planspor@127.0.0.1:5432/planspor"
     )
+
+
+def test_make_run_gives_knowledge_the_public_keys_the_sources_sign_with(tmp_path):
+    from planspor_runtime.signing import load_key_file
+
+    stack = Stack(settings_in(tmp_path))
+    stack.endpoints.update(
+        nats=Endpoint("nats", stack.servers()["nats"].url, True, False),
+        neo4j=Endpoint("neo4j", "bolt://127.0.0.1:17687", True, False),
+    )
+    envs = {service.name: service_env(stack, service) for service in SERVICE_PROCESSES}
+    for source, setting in (("plan-registry", "PLAN_REGISTRY"), ("cocreation", "COCREATION")):
+        key_file = envs[source][f"{setting}_SIGNING_KEY_FILE"]
+        signer = load_key_file(key_file)  # made before the source starts, so knowledge can trust it
+        assert envs["knowledge"][f"KNOWLEDGE_{setting}_KEYS"] == str(signer.verifier_key)
+        assert signer.name == f"planspor.localhost/{source}"

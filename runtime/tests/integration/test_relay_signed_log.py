@@ -98,6 +98,7 @@ def test_signed_events_heads_and_proofs_verify_offline_across_a_key_rotation(goa
 
         # 3. what is on the stream, and what the feed and the log serve
         streamed = [data for _, data in await read_stream(nats_url, subject_prefix)]
+        with_heads = await read_stream(nats_url, subject_prefix, heads=True)
         api = FastAPI()
         access = Access(parse_tokens(None))
         api.include_router(feed_router(store, access))
@@ -126,9 +127,20 @@ def test_signed_events_heads_and_proofs_verify_offline_across_a_key_rotation(goa
                 ).json()
                 for a, b in zip(heads, heads[1:])
             ]
-        return streamed, fed, heads, keys, latest, inclusions, consistencies
+        return streamed, with_heads, fed, heads, keys, latest, inclusions, consistencies
 
-    streamed, fed, heads, keys, latest, inclusions, consistencies = asyncio.run(scenario())
+    streamed, with_heads, fed, heads, keys, latest, inclusions, consistencies = asyncio.run(scenario())
+    # every head issued is on the stream too, for the witness, after the events it covers
+    events_before, on_stream = 0, []
+    for message_id, data in with_heads:
+        if ":head:" not in message_id:
+            events_before += 1
+            continue
+        note = data.decode()
+        size = int(note.split("\n")[1])
+        assert message_id.startswith(f"{SOURCE}:head:{size}:") and size <= events_before
+        on_stream.append(note)
+    assert sorted(set(on_stream), key=on_stream.index) == [h["checkpoint"] for h in heads]
     assert len(streamed) == len(fed) == 152
     assert [e["signature"]["key"] for e in fed[:122]] == [first_key.verifier_key.ident] * 122
     assert {e["signature"]["key"] for e in fed[122:]} == {second_key.verifier_key.ident}

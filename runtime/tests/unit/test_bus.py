@@ -80,7 +80,15 @@ def test_the_services_settings_require_nats_credentials_in_production():
         )
         settings.check()
         assert settings.nats_access().stream_replicas == 3
+    from planspor_verify.note import Signer
+
+    keys = {
+        f"knowledge_{source.replace('-', '_')}_keys": str(Signer.generate(f"example.org/{source}").verifier_key)
+        for source in ("plan-registry", "cocreation")
+    }
     with pytest.raises(ValueError, match="NATS_USER and NATS_PASSWORD"):
-        Knowledge(**common, neo4j_password="a-real-one", planspor_feed_token="t")
-    knowledge = Knowledge(**common, neo4j_password="a-real-one", nats_user="knowledge", nats_password="random-enough")
+        Knowledge(**common, **keys, neo4j_password="a-real-one", planspor_feed_token="t")
+    knowledge = Knowledge(
+        **common, **keys, neo4j_password="a-real-one", nats_user="knowledge", nats_password="random-enough"
+    )
     assert knowledge.nats_access().connect_options()["user"] == "knowledge"

@@ -12,9 +12,12 @@ Needs a NATS and a Neo4j it may EMPTY: ``NATS_URL`` and ``NEO4J_URI`` (loopback)
    emptied, and they are written raw (``UNWIND ... CREATE`` per label and type, 1000 rows a
    transaction): no ordering, no MERGE, no checks. The checksum must come out identical
    (the same facts). Both sides run with their statements planned already (a warm-up).
-3. The usual approach: the same projector with one transaction per event (batch size 1),
+3. Without verification: the same end-to-end run with the signature checks left out (a writer of
+   this benchmark only; the service has no such switch), to show what checking every signature
+   costs on the hot path. The verified run goes first, so no signature is checked from the cache.
+4. The usual approach: the same projector with one transaction per event (batch size 1),
    on a fresh graph, bounded by ``--per-event-seconds``; its rate is positions applied / time.
-4. Freshness: events published at a steady ``--rate`` for ``--seconds`` while the projector
+5. Freshness: events published at a steady ``--rate`` for ``--seconds`` while the projector
    runs; per event, publish acknowledged -> its checkpoint (same transaction as its facts)
    seen by a reader polling every 5 ms. Printed: p50, p95, max.
 The events are a synthetic municipal story (every event type of the catalogue) repeated
@@ -41,13 +44,14 @@ from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.ordering import Incoming, decode
 from knowledge.pipeline.projector import Projector
+from knowledge.pipeline.signatures import KeyChain
 from planspor_runtime.bus import without_credentials
 from planspor_runtime.stream import stream_config
 from planspor_shared.envelope import Envelope
 from planspor_shared.subjects import stream_name, subject
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from kn_story import interleaved, story
+from kn_story import STORY_KEYS, interleaved, story
 
 
 def synthetic_story(rounds: int) -> list[Envelope]:
@@ -87,12 +91,32 @@ async def fresh_graph(driver: neo4j.AsyncDriver) -> None:
     await ensure_constraints(driver)
 
 
+class UnverifiedWriter(GraphWriter):
+    """The graph writer with the signature checks left out: the benchmark's baseline, nothing else's."""
+
+    def problem(self, item: Incoming, chain: KeyChain) -> str | None:
+        return self.reason_to_set_aside(item)
+
+
 async def run_projector(
-    driver, nats_url: str, prefix: str, durable: str, batch_size: int, ends: dict[str, int], limit_seconds: float
+    driver,
+    nats_url: str,
+    prefix: str,
+    durable: str,
+    batch_size: int,
+    ends: dict[str, int],
+    limit_seconds: float,
+    writer: type[GraphWriter] = GraphWriter,
 ) -> tuple[float, int]:
     """Seconds until the checkpoints reach ``ends`` (or the limit), and the positions applied by then."""
     projector = Projector(
-        GraphWriter(driver), nats_url, prefix, durable, batch_size=batch_size, fetch_timeout=0.2, nak_delay=0.2
+        writer(driver, keys=STORY_KEYS),
+        nats_url,
+        prefix,
+        durable,
+        batch_size=batch_size,
+        fetch_timeout=0.2,
+        nak_delay=0.2,
     )
     started = time.perf_counter()
     task = asyncio.create_task(projector.run())
@@ -166,7 +190,13 @@ async def freshness(
 ) -> list[float]:
     """Latency (s) from each publish acknowledged to its checkpoint seen, at a steady publish rate."""
     projector = Projector(
-        GraphWriter(driver), nats_url, prefix, "bench-fresh", batch_size=batch_size, fetch_timeout=1.0, nak_delay=0.2
+        GraphWriter(driver, keys=STORY_KEYS),
+        nats_url,
+        prefix,
+        "bench-fresh",
+        batch_size=batch_size,
+        fetch_timeout=1.0,
+        nak_delay=0.2,
     )
     task = asyncio.create_task(projector.run())
     published: dict[tuple[str, int], float] = {}
@@ -231,7 +261,7 @@ async def bench(args) -> None:
         await fresh_graph(driver)
         warm = _decoded(synthetic_story(min(args.rounds, 20)))
         for offset in range(0, len(warm), args.batch_size):
-            await GraphWriter(driver).project(warm[offset : offset + args.batch_size])
+            await GraphWriter(driver, keys=STORY_KEYS).project(warm[offset : offset + args.batch_size])
 
         await fresh_graph(driver)
         seconds, applied = await run_projector(
@@ -241,6 +271,14 @@ async def bench(args) -> None:
             raise SystemExit(f"the batched projector applied {applied} of {n} events in {seconds:.0f} s")
         batched_rate = n / seconds
         projected = await graph_checksum(driver)
+
+        await fresh_graph(driver)
+        unverified_seconds, unverified_applied = await run_projector(
+            driver, args.nats_url, prefix, "bench-unverified", args.batch_size, ends, 600, UnverifiedWriter
+        )
+        if unverified_applied != n:
+            raise SystemExit(f"the unverified projector applied {unverified_applied} of {n} events")
+        unverified_rate = n / unverified_seconds
 
         raw_seconds = await raw_write(driver)
         raw_rate = n / raw_seconds
@@ -257,13 +295,21 @@ async def bench(args) -> None:
             f"  projector, batched (end to end)   {batched_rate:>8.0f} events/s  ({n} in {seconds:.1f} s, "
             f"{projected['nodes']} nodes, {projected['relationships']} relationships)"
         )
+        print(f"  projector, signatures unchecked   {unverified_rate:>8.0f} events/s  ({unverified_seconds:.1f} s)")
         print(f"  raw batched write, same facts     {raw_rate:>8.0f} events/s  ({raw_seconds:.1f} s; {same})")
         print(
             f"  projector, 1 transaction/event    {per_event_rate:>8.0f} events/s  "
             f"({per_event_applied} in {per_event_seconds:.1f} s)"
         )
         print(f"  ratio batched / raw ceiling        {batched_rate / raw_rate:>8.2f}")
-        print(f"  ratio batched / 1 tx per event     {batched_rate / per_event_rate:>8.1f}", flush=True)
+        print(f"  ratio batched / 1 tx per event     {batched_rate / per_event_rate:>8.1f}")
+        check_us = signature_check_microseconds(envelopes)
+        print(f"  ratio verified / unverified        {batched_rate / unverified_rate:>8.2f}")
+        print(
+            f"  one signature check               {check_us:>8.0f} us/event  "
+            f"({100 * check_us / (1e6 / batched_rate):.1f}% of an event's time in the batched projector)",
+            flush=True,
+        )
 
         fresh_prefix = f"benchknf{run}"
         prefixes.append(fresh_prefix)
@@ -291,6 +337,20 @@ async def bench(args) -> None:
                 pass
         await nc.close()
         await driver.close()
+
+
+def signature_check_microseconds(envelopes: list[Envelope]) -> float:
+    """CPU time of checking one envelope's signature, as the projector does, without the memo of checked ones."""
+    from planspor_verify.note import ed25519_verify
+
+    chains = {source: KeyChain(source, STORY_KEYS.of(source)) for source in ends_of(envelopes)}
+    ed25519_verify.cache_clear()
+    started = time.process_time()
+    problems = [chains[e.source].signature_problem(e) for e in envelopes]
+    seconds = time.process_time() - started
+    if any(problems):
+        raise SystemExit(f"a signature of the story does not verify: {next(p for p in problems if p)}")
+    return seconds / len(envelopes) * 1e6
 
 
 def _decoded(envelopes: list[Envelope]) -> list[Incoming]:

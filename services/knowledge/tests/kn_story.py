@@ -10,6 +10,7 @@ HTTP, and a wait on a condition with a deadline.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 import threading
 import time
@@ -23,24 +24,45 @@ import uvicorn
 from fastapi import FastAPI, Header, HTTPException
 from nats.js import JetStreamContext
 
+from knowledge.pipeline.signatures import SourceKeys
+from planspor_runtime.signing import sign_envelope
 from planspor_shared.canonical import GENESIS_HASH
 from planspor_shared.envelope import Actor, Envelope
 from planspor_shared.events import cocreation as cc
 from planspor_shared.events import plan_registry as pr
 from planspor_shared.events.base import Body, PlanType, StrategyAction
 from planspor_shared.subjects import subject
+from planspor_verify.note import Signer
 
 T0 = datetime(2023, 3, 9, 8, 0, tzinfo=UTC)
 
+SIGNERS = {
+    source: Signer.from_seed(f"planspor.test/{source}", hashlib.sha256(f"story key of {source}".encode()).digest())
+    for source in ("plan-registry", "cocreation")
+}
+"""The story's signing key per source (fixed, so a golden graph stays golden; signatures are not in the graph)."""
+STORY_KEYS = SourceKeys.of_keys({source: [signer.verifier_key] for source, signer in SIGNERS.items()})
+"""What knowledge trusts in the tests: the story's keys."""
+
+
+def story_key_settings() -> dict[str, str]:
+    """The knowledge settings that trust the story's keys."""
+    return {
+        "knowledge_plan_registry_keys": str(SIGNERS["plan-registry"].verifier_key),
+        "knowledge_cocreation_keys": str(SIGNERS["cocreation"].verifier_key),
+    }
+
 
 class Chain:
-    """Seals envelopes of one source in position order, each chained to the previous hash."""
+    """Seals envelopes of one source in position order, each chained to the previous hash and signed."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, signer: Signer | None = None) -> None:
         self.source = source
         self.position = 0
         self.last_hash = GENESIS_HASH
         self.envelopes: list[Envelope] = []
+        self.signer: Signer | None = signer or SIGNERS[source]
+        """Who signs the next envelope (None: unsigned)."""
 
     def seal(self, payload: Any, at: datetime, **overrides: Any) -> Envelope:
         self.position += 1
@@ -56,6 +78,8 @@ class Chain:
         )
         fields.update(overrides)
         envelope = Envelope.seal(self.last_hash, **fields)
+        if self.signer is not None:
+            envelope = sign_envelope(envelope, self.signer)
         self.last_hash = envelope.hash
         self.envelopes.append(envelope)
         return envelope

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import httpx
 import neo4j
 from fastapi import FastAPI
-from kn_story import story
+from kn_story import STORY_KEYS, story
 
 from knowledge.api import query_router
 from knowledge.graph.analyst import AnalystLimits, AnalystQueries
@@ -75,7 +75,7 @@ def open_world(loop, neo4j_uri, neo4j_auth, limits: AnalystLimits, *, pool_size:
         await empty_graph(driver)
         await ensure_constraints(driver)
         items = [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in registry.envelopes + cocreation.envelopes]
-        await GraphWriter(driver).project(items)
+        await GraphWriter(driver, keys=STORY_KEYS).project(items)
 
     loop.run_until_complete(setup())
     analyst = AnalystQueries.connect(neo4j_uri, neo4j_auth, pool_size=pool_size, acquire_seconds=2.0, limits=limits)

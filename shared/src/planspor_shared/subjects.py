@@ -9,6 +9,7 @@ to stay apart from other tests on the same server.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 DEFAULT_PREFIX = "planspor"
@@ -51,6 +52,36 @@ def all_subjects(prefix: str = DEFAULT_PREFIX) -> str:
 def stream_name(prefix: str = DEFAULT_PREFIX) -> str:
     """The stream's name: the prefix in upper case, '-' as '_' (``planspor`` -> ``PLANSPOR``)."""
     return check_prefix(prefix).upper().replace("-", "_")
+
+
+HEAD_TOKEN = "checkpoint"
+"""The last token of a source's head subject. One token, so no event type (always two or more) can be it."""
+
+
+def head_subject(source: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """``<prefix>.<source>.checkpoint``: where a source publishes each signed tree head it issues.
+
+    Inside the source's own subjects (``<prefix>.<source>.>``), so its NATS account may publish it and
+    nobody else's may; on the one stream, after the events it covers, so a witness reads both in order.
+    """
+    if not _SOURCE.match(source):
+        raise ValueError(f"source {source!r} is not a valid subject token")
+    return f"{check_prefix(prefix)}.{source}.{HEAD_TOKEN}"
+
+
+def head_source(subject_: str) -> str | None:
+    """The source whose head subject this is (``<prefix>.<source>.checkpoint``), or None for any other subject."""
+    parts = subject_.split(".")
+    if len(parts) != 3 or parts[2] != HEAD_TOKEN or not _SOURCE.match(parts[1]):
+        return None
+    return parts[1]
+
+
+def head_msg_id(source: str, size: int, note: str | bytes) -> str:
+    """A head's ``Nats-Msg-Id``: the same head published twice is dropped by the broker, two different heads
+    of one size both reach the witness (which must see them to raise its alarm)."""
+    data = note.encode("utf-8") if isinstance(note, str) else note
+    return f"{source}:head:{size}:{hashlib.sha256(data).hexdigest()[:16]}"
 
 
 def msg_id(source: str, position: int) -> str:

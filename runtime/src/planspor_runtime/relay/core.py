@@ -35,7 +35,7 @@ from planspor_runtime.relay.sealing import Batch, Keys, Mapper, Outgoing, Rotati
 from planspor_runtime.relay.store import RelayConflict, RelayState, RelayStore, StoredEnvelope
 from planspor_runtime.signing import SigningKeyError
 from planspor_runtime.stream import stream_config
-from planspor_shared.subjects import DEFAULT_PREFIX, msg_id, subject
+from planspor_shared.subjects import DEFAULT_PREFIX, head_msg_id, head_subject, msg_id, subject
 from planspor_verify.note import Signer
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ log = logging.getLogger("planspor.relay")
 
 
 HeadListener = Callable[[Head], Any]
-"""Called with every head the relay issued and stored (phase 2 publishes heads for the witness here)."""
+"""Called with every head the relay issued, stored and published."""
 
 
 class Backoff:
@@ -136,6 +136,8 @@ class Relay:
         self._keys = Keys(signer)
         self._last_head_size = 0
         self._last_head_at: float | None = None
+        self._head_lock = asyncio.Lock()
+        """One head at a time: ``issue_head`` from a service and the loop's own must not sign two of one size."""
         subject(source, "x.y", prefix=subject_prefix)  # fail fast on a bad source or prefix
 
     # ------------------------------------------------------------------ lifecycle
@@ -255,6 +257,8 @@ class Relay:
         latest = await asyncio.to_thread(self.store.latest_head)
         self._last_head_size = latest.size if latest else 0
         await self._set_state(state)
+        if latest is not None:  # its publishing may have been cut short: the broker drops it if it was not
+            await self._publish_head(latest)
 
     def _load_keys(self, state: RelayState) -> Keys:
         """Which key signs next. A configured key that is not the one in force is announced, signed by the
@@ -305,6 +309,10 @@ class Relay:
         return await self._maybe_issue_head(force=force)
 
     async def _maybe_issue_head(self, types: Iterable[str] = (), *, force: bool = False) -> Head | None:
+        async with self._head_lock:
+            return await self._issue_head_if_due(types, force=force)
+
+    async def _issue_head_if_due(self, types: Iterable[str], *, force: bool) -> Head | None:
         signer = self._keys.current
         if signer is None or self._task is None or self.state is None:
             return None
@@ -321,6 +329,7 @@ class Relay:
         head = make_head(signer, log)
         await asyncio.to_thread(self.store.add_head, head)
         self._last_head_size, self._last_head_at = head.size, time.monotonic()
+        await self._publish_head(head)
         for listener in self.head_listeners:
             result = listener(head)
             if asyncio.iscoroutine(result):
@@ -354,6 +363,22 @@ class Relay:
             await self._maybe_issue_head({row.event_type for row in prepared.rows})
             prepared = await upcoming
         return True
+
+    async def _publish_head(self, head: Head) -> None:
+        """Put the head on the stream (``<prefix>.<source>.checkpoint``), after the events it covers, for the
+        witness (knowledge). It is stored first: a head lost with the connection is sent again at the next
+        start (``_load``), and a second copy is dropped by the broker (its message id is the head's digest)."""
+        if self._js is None:
+            return
+        try:
+            await self._js.publish(
+                head_subject(self.source, prefix=self.prefix),
+                head.checkpoint.encode("utf-8"),
+                headers={"Nats-Msg-Id": head_msg_id(self.source, head.size, head.checkpoint)},
+                timeout=self.ack_timeout,
+            )
+        except Exception as error:  # noqa: BLE001 - the head is stored and served; the stream gets it next start
+            log.warning("relay %s: head %d not published: %s", self.source, head.size, error)
 
     async def _put_in_flight(self, rows: Sequence[StoredEnvelope]) -> list[asyncio.Future[Any]]:
         """Send the whole batch in position order without waiting; the futures resolve with the acks.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import neo4j
@@ -33,7 +34,7 @@ def bootstrap(settings: Settings | None = None, registry: EventRegistry = REGIST
     settings = settings or Settings()
     driver = neo4j.AsyncGraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password))
     feeds = Feeds(settings.feed_urls, settings.planspor_feed_token)
-    writer = GraphWriter(driver, feeds, registry, settings.neo4j_database)
+    writer = GraphWriter(driver, feeds, registry, settings.neo4j_database, keys=settings.source_keys())
     projector = Projector(
         writer,
         settings.nats_access(),
@@ -46,6 +47,13 @@ def bootstrap(settings: Settings | None = None, registry: EventRegistry = REGIST
     return Container(settings, driver, feeds, writer, projector, Access(parse_tokens(settings.planspor_tokens)))
 
 
+log = logging.getLogger("knowledge")
+
+
 async def start(container: Container) -> None:
-    """What must hold before the first event is applied: the uniqueness constraints."""
+    """What must hold before the first event is applied: the uniqueness constraints. Says so when a source
+    has no key (development only: production does not start): each of its events would be a dead letter."""
+    for source in container.writer.keys.missing():
+        variable = f"KNOWLEDGE_{source.upper().replace('-', '_')}_KEYS"
+        log.warning("no public key of %s (%s): its events become dead letters (unknown key)", source, variable)
     await ensure_constraints(container.driver, container.settings.neo4j_database)

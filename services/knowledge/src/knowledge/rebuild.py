@@ -23,7 +23,7 @@ from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.ordering import Incoming, decode, decode_feed_item
 from planspor_runtime.bus import NatsAccess, NatsTarget
 from planspor_shared.events import SOURCES
-from planspor_shared.subjects import all_subjects, stream_name
+from planspor_shared.subjects import all_subjects, head_subject, stream_name
 from planspor_verify.bundle import Bundle, BundleError, read_bundle
 from planspor_verify.note import NoteError, VerifierKey
 from planspor_verify.verifier import verify_bundle
@@ -120,14 +120,29 @@ def checked_bundle(data: Any) -> Bundle:
     return bundle
 
 
-async def rebuild_from_bundle(writer: GraphWriter, bundle: Bundle, progress: Progress | None = None) -> int:
+def _size(note: str) -> int:
+    return int(note.split("\n", 2)[1])  # the bundle was checked: every head parses
+
+
+async def rebuild_from_bundle(
+    writer: GraphWriter, bundle: Bundle, progress: Progress | None = None, prefix: str = "planspor"
+) -> int:
     total = sum(len(record.lines) for record in bundle.sources)
     read = 0
     for record in bundle.sources:
         carried: list[Incoming] = []
+        subject = head_subject(record.source, prefix=prefix)
+        heads = sorted((_size(note), note) for note in record.checkpoints)
         for start in range(0, len(record.lines), BATCH):
             page = record.lines[start : start + BATCH]
             items = [decode(line, registry=writer.registry, via="bundle") for line in page]
+            # the signed heads of these positions follow their events, as on the stream: the witness checks them
+            last = len(record.lines) if start + BATCH >= len(record.lines) else start + len(page)
+            items += [
+                decode(note.encode("utf-8"), subject, registry=writer.registry, via="bundle")
+                for size, note in heads
+                if start < size <= last
+            ]
             carried = await _project_carrying(writer, items, carried)
             read += len(page)
             if progress:
@@ -153,7 +168,7 @@ async def rebuild(
     if origin == "stream":
         read = await rebuild_from_stream(writer, nats_url, prefix, progress)
     elif bundle is not None:
-        read = await rebuild_from_bundle(writer, bundle, progress)
+        read = await rebuild_from_bundle(writer, bundle, progress, prefix)
     else:
         read = await rebuild_from_feeds(writer, progress)
     checksum = await graph_checksum(writer.driver, writer.database)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.pipeline.signatures import SourceKeys, parse_keys
 from planspor_runtime.access import check_not_placeholder, parse_tokens
 from planspor_runtime.bus import NatsAccess, check_credentials
 from planspor_shared.subjects import DEFAULT_PREFIX, check_prefix
@@ -37,6 +38,12 @@ class Settings(BaseSettings):
     """Seconds before a held or failed message is redelivered."""
     plan_registry_url: str | None = "http://127.0.0.1:8001"
     cocreation_url: str | None = "http://127.0.0.1:8002"
+    knowledge_plan_registry_keys: str | None = None
+    knowledge_cocreation_keys: str | None = None
+    """Each source's public verifier keys (``<name>+<hex id>+<base64>``, as ``GET /keys`` on the source and
+    ``make run`` show them; several separated by commas or spaces): its first key, and any later one. Every
+    event's signature is checked against them and the hand-overs they announce; required outside
+    development."""
     planspor_feed_token: str | None = "dev-operator-token"
     """Bearer token the projector sends to the sources' feeds to fill a gap."""
     planspor_tokens: str | None = None
@@ -70,9 +77,25 @@ class Settings(BaseSettings):
             raise ValueError(f"NEO4J_PASSWORD is a placeholder while PLANSPOR_ENV={self.planspor_env}")
         if self.planspor_env != "development" and self.knowledge_cypher_neo4j_password in PLACEHOLDER_PASSWORDS:
             raise ValueError(f"KNOWLEDGE_CYPHER_NEO4J_PASSWORD is a placeholder while PLANSPOR_ENV={self.planspor_env}")
+        missing = self.source_keys().missing()
+        if self.planspor_env != "development" and missing:
+            raise ValueError(
+                f"no public key of {', '.join(missing)} while PLANSPOR_ENV={self.planspor_env}: set "
+                + ", ".join(f"KNOWLEDGE_{source.upper().replace('-', '_')}_KEYS" for source in missing)
+                + " (the source's GET /keys lists them)"
+            )
         if (self.knowledge_cypher_neo4j_user is None) != (self.knowledge_cypher_neo4j_password is None):
             raise ValueError("set both KNOWLEDGE_CYPHER_NEO4J_USER and KNOWLEDGE_CYPHER_NEO4J_PASSWORD, or neither")
         return self
+
+    def source_keys(self) -> SourceKeys:
+        """The keys knowledge trusts per source; an event of a source without one is a dead letter."""
+        return SourceKeys(
+            {
+                "plan-registry": parse_keys(self.knowledge_plan_registry_keys, "KNOWLEDGE_PLAN_REGISTRY_KEYS"),
+                "cocreation": parse_keys(self.knowledge_cocreation_keys, "KNOWLEDGE_COCREATION_KEYS"),
+            }
+        )
 
     def nats_access(self) -> NatsAccess:
         return NatsAccess.from_settings(self)

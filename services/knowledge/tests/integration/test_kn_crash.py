@@ -17,7 +17,7 @@ import time
 import nats
 import neo4j
 import pytest
-from kn_story import FeedServer, interleaved, story
+from kn_story import STORY_KEYS, FeedServer, interleaved, story, story_key_settings
 
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
@@ -78,6 +78,7 @@ def _crash_run(nats_url, neo4j_uri, neo4j_auth, prefix, rounds: int, kills: int,
             "NEO4J_PASSWORD": neo4j_auth[1],
             "PLANSPOR_SUBJECT_PREFIX": prefix,
             "KNOWLEDGE_DURABLE": "kn-crash",
+            **{name.upper(): value for name, value in story_key_settings().items()},
             "KNOWLEDGE_BATCH_SIZE": "5",
             "KNOWLEDGE_FETCH_TIMEOUT": "0.2",
             "KNOWLEDGE_NAK_DELAY": "0.2",
@@ -126,7 +127,7 @@ def _crash_run(nats_url, neo4j_uri, neo4j_auth, prefix, rounds: int, kills: int,
                 live = await graph_checksum(driver)
                 feeds = Feeds({"plan-registry": registry_feed.url, "cocreation": co_feed.url}, FeedServer.TOKEN)
                 try:
-                    rebuilt = await rebuild(GraphWriter(driver, feeds), origin="feeds")
+                    rebuilt = await rebuild(GraphWriter(driver, feeds, keys=STORY_KEYS), origin="feeds")
                 finally:
                     await feeds.aclose()
                 return live, rebuilt

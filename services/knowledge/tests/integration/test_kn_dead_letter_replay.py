@@ -20,7 +20,7 @@ from typing import ClassVar
 import httpx
 import neo4j
 import pytest
-from kn_story import interleaved, rid, story
+from kn_story import STORY_KEYS, interleaved, rid, story, story_key_settings
 
 from knowledge.api import create_app
 from knowledge.bootstrap import bootstrap
@@ -68,7 +68,7 @@ async def _story(neo4j_uri: str, neo4j_auth: tuple[str, str]) -> None:
         await empty_graph(driver)
         await ensure_constraints(driver)
         # 1. three dead letters, the rest projected
-        result = await GraphWriter(driver, registry=lacking).project(
+        result = await GraphWriter(driver, registry=lacking, keys=STORY_KEYS).project(
             [decode(e.to_canonical(), msg_id=e.nats_msg_id, registry=lacking) for e in envelopes]
         )
         assert result.dead_letters == 3 and result.checkpoints["plan-registry"] == len(registry_chain.envelopes)
@@ -79,6 +79,7 @@ async def _story(neo4j_uri: str, neo4j_auth: tuple[str, str]) -> None:
             neo4j_password=neo4j_auth[1],
             plan_registry_url=None,
             cocreation_url=None,
+            **story_key_settings(),
         )
         app = create_app(bootstrap(settings), run_projector=False)
         async with (
@@ -152,7 +153,9 @@ async def _story(neo4j_uri: str, neo4j_auth: tuple[str, str]) -> None:
         assert events[0]["n"] == 2
 
         await empty_graph(driver)
-        await GraphWriter(driver).project([decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes])
+        await GraphWriter(driver, keys=STORY_KEYS).project(
+            [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes]
+        )
         assert (await graph_checksum(driver))["checksum"] == live["checksum"]
     finally:
         await driver.close()

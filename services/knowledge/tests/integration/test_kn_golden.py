@@ -16,7 +16,7 @@ import uuid
 import kn_story
 import neo4j
 import pytest
-from kn_story import interleaved
+from kn_story import STORY_KEYS, interleaved
 from kq_story import write_story
 
 from knowledge.graph.checksum import graph_checksum
@@ -58,7 +58,7 @@ async def project_and_checksum(neo4j_uri, neo4j_auth, envelopes, batch: int) -> 
     try:
         await empty_graph(driver)
         await ensure_constraints(driver)
-        writer = GraphWriter(driver)
+        writer = GraphWriter(driver, keys=STORY_KEYS)
         items = [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes]
         for start in range(0, len(items), batch):
             await writer.project(items[start : start + batch])

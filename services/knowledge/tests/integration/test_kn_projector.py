@@ -10,7 +10,7 @@ import httpx
 import nats
 import neo4j
 import pytest
-from kn_story import FeedServer, interleaved, publish, story, wait_for
+from kn_story import STORY_KEYS, FeedServer, interleaved, publish, story, story_key_settings, wait_for
 
 from knowledge.api import create_app
 from knowledge.bootstrap import bootstrap
@@ -49,7 +49,7 @@ async def checkpoints(driver) -> dict:
 async def clean_checksum(driver, chains) -> str:
     """The graph of a clean, in-order projection of the same events."""
     await empty_graph(driver)
-    writer = GraphWriter(driver)
+    writer = GraphWriter(driver, keys=STORY_KEYS)
     await writer.project([decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in interleaved(*chains)])
     return (await graph_checksum(driver))["checksum"]
 
@@ -60,7 +60,7 @@ def test_shuffled_duplicated_batches_give_the_graph_of_a_clean_projection(env):
         try:
             chains = story(1)
             envelopes = interleaved(*chains)
-            writer = GraphWriter(driver)
+            writer = GraphWriter(driver, keys=STORY_KEYS)
             rng = random.Random(7)
             pending = [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes]
             pending += rng.sample(pending, 20)  # delivered twice
@@ -97,7 +97,12 @@ def test_the_projector_consumes_the_stream_and_equals_a_rebuild_from_it(env):
             chains = story(1)
             await publish(js, env["prefix"], interleaved(*chains))
             projector = Projector(
-                GraphWriter(driver), env["nats_url"], env["prefix"], "kn-test", batch_size=7, fetch_timeout=0.2
+                GraphWriter(driver, keys=STORY_KEYS),
+                env["nats_url"],
+                env["prefix"],
+                "kn-test",
+                batch_size=7,
+                fetch_timeout=0.2,
             )
             task = asyncio.create_task(projector.run())
             ends = {"plan-registry": len(chains[0].envelopes), "cocreation": len(chains[1].envelopes)}
@@ -107,7 +112,7 @@ def test_the_projector_consumes_the_stream_and_equals_a_rebuild_from_it(env):
             projector.stop()
             await asyncio.wait_for(task, 10)
             rebuilt = await rebuild(
-                GraphWriter(driver), origin="stream", nats_url=env["nats_url"], prefix=env["prefix"]
+                GraphWriter(driver, keys=STORY_KEYS), origin="stream", nats_url=env["nats_url"], prefix=env["prefix"]
             )
             assert rebuilt["checksum"] == live["checksum"] and rebuilt["events_read"] == sum(ends.values())
         finally:
@@ -147,7 +152,7 @@ def test_a_gap_in_the_stream_is_filled_from_the_feed(env):
                     ],
                 )
                 projector = Projector(
-                    GraphWriter(driver, feeds),
+                    GraphWriter(driver, feeds, keys=STORY_KEYS),
                     env["nats_url"],
                     env["prefix"],
                     "kn-gap",
@@ -193,7 +198,7 @@ def test_a_malformed_event_becomes_a_dead_letter_and_the_rest_is_projected_then_
             await js.add_stream(stream_config(env["prefix"]))
             await publish(js, env["prefix"], envelopes, raw=raw)
             projector = Projector(
-                GraphWriter(driver, registry=unfixed),
+                GraphWriter(driver, registry=unfixed, keys=STORY_KEYS),
                 env["nats_url"],
                 env["prefix"],
                 "kn-dl",
@@ -212,6 +217,7 @@ def test_a_malformed_event_becomes_a_dead_letter_and_the_rest_is_projected_then_
                 neo4j_password=env["auth"][1],
                 nats_url=env["nats_url"],
                 planspor_subject_prefix=env["prefix"],
+                **story_key_settings(),
             )
             container = bootstrap(settings)  # the fixed service: the full contracts
             app = create_app(container, run_projector=False)

@@ -13,6 +13,7 @@ import httpx
 import neo4j
 import pytest
 from fastapi import FastAPI
+from kn_story import STORY_KEYS
 from kq_story import utc, write_story
 
 from knowledge.api import query_router
@@ -43,7 +44,7 @@ def world(loop, neo4j_uri, neo4j_auth):
     async def setup():
         await empty_graph(driver)
         await ensure_constraints(driver)
-        writer = GraphWriter(driver)
+        writer = GraphWriter(driver, keys=STORY_KEYS)
         envelopes = story.registry.envelopes + story.cocreation.envelopes
         for start in range(0, len(envelopes), 25):  # a few batches, as the live consumer takes them
             batch = [decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in envelopes[start : start + 25]]

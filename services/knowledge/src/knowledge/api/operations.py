@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from knowledge.bootstrap import Container
 from knowledge.errors import BundleRefused
-from knowledge.graph.bookkeeping import list_dead_letters, read_checkpoints
+from knowledge.graph.bookkeeping import list_alarms, list_dead_letters, read_checkpoints, read_witness_logs
 from knowledge.rebuild import checked_bundle, rebuild
 from planspor_runtime.access import Role
 from planspor_runtime.problems import problem_responses
@@ -38,12 +38,30 @@ def operations_router(container: Container) -> APIRouter:
 
     @router.get("/health", dependencies=[operator], responses=problem_responses(401, 403, 503))
     async def health() -> dict[str, Any]:
-        """Checkpoints per source, the consumer's lag, open dead letters, batches and the last error."""
+        """Checkpoints per source, the consumer's lag, open dead letters, batches, the last error, and the
+        witness: per source the last head that matched, and every alarm (``status`` is then ``alarm``)."""
         async with driver.session(database=database) as session:
             checkpoints = await session.execute_read(read_checkpoints)
             open_letters = await session.execute_read(list_dead_letters, "open")
+            alarms = await session.execute_read(list_alarms)
+            logs = await session.execute_read(read_witness_logs)
         projector = container.projector
         return {
+            "status": "alarm" if alarms else "ok",
+            "alarms": [
+                {
+                    "source": a["source"],
+                    "size": a["size"],
+                    "root": a["root"],
+                    "reason": a["reason"],
+                    "dead_letter": a["id"],
+                }
+                for a in alarms
+            ],
+            "witness": {
+                source: {"size": log["size"], "head_size": log["head_size"], "head_root": log["head_root"]}
+                for source, log in sorted(logs.items())
+            },
             "checkpoints": {
                 source: {"position": position, "hash": hash_}
                 for source, (position, hash_) in sorted(checkpoints.items())
@@ -93,6 +111,8 @@ def operations_router(container: Container) -> APIRouter:
             if len(data) > MAX_BUNDLE_BYTES:
                 raise BundleRefused(f"the bundle is larger than {MAX_BUNDLE_BYTES} bytes")
         bundle = await asyncio.to_thread(checked_bundle, io.BytesIO(bytes(data)))
-        return await rebuild(container.writer, origin="bundle", bundle=bundle)
+        return await rebuild(
+            container.writer, origin="bundle", bundle=bundle, prefix=container.settings.planspor_subject_prefix
+        )
 
     return router

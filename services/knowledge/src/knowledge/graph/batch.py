@@ -40,10 +40,13 @@ dead letter arrives after its successor)."""
 
 
 class EventToWrite(NamedTuple):
-    """An event that passed every check, with whether its ``prev_hash`` continues its source's chain."""
+    """An event that passed every check, with whether its ``prev_hash`` continues its source's chain.
+
+    ``payload`` None: an event of the source's log itself (``key.rotated``): its Event node, no facts.
+    """
 
     envelope: Envelope
-    payload: IntegrationEvent
+    payload: IntegrationEvent | None
     chain_ok: bool = True
 
 
@@ -90,7 +93,8 @@ def compile_event(event: EventToWrite) -> CompiledEvent:
     """Run the event's handler (``UnmappedEvent`` if it has none) and keep what it wrote as a statement row."""
     envelope = event.envelope
     writes = EventWrites(envelope)
-    mapping_for(envelope.event_type, envelope.schema_version).write(writes, event.payload)
+    if event.payload is not None:
+        mapping_for(envelope.event_type, envelope.schema_version).write(writes, event.payload)
     return CompiledEvent(
         tuple(writes.fragments),
         {**event_row(envelope, event.chain_ok), "ops": writes.params},
@@ -106,11 +110,8 @@ def statement(shape: tuple[str, ...]) -> str:
         f"CALL (ev, e) {{ UNWIND ev.ops[{i}] AS p CALL (ev, e, p) {{ {fragment} }} }}"
         for i, fragment in enumerate(shape)
     )
-    return (
-        "CYPHER replan=skip UNWIND $events AS ev CALL (ev) { "
-        f"CALL (ev) {{ {EVENT_WRITE} }} "
-        f"WITH ev MATCH (e:Event {{id: ev.eid}}) {ops} }}"
-    )
+    facts = f"WITH ev MATCH (e:Event {{id: ev.eid}}) {ops} " if ops else ""  # a log event (key.rotated) has none
+    return f"CYPHER replan=skip UNWIND $events AS ev CALL (ev) {{ CALL (ev) {{ {EVENT_WRITE} }} {facts}}}"
 
 
 Statements = list[tuple[tuple[str, ...], list[dict[str, Any]]]]

@@ -1,11 +1,16 @@
-"""The projector's own records in the graph: checkpoints, dead letters, idempotency records.
+"""The projector's own records in the graph: checkpoints, dead letters, idempotency records, the sources'
+key chains and the witness's logs and heads.
 
 None of them is a fact. The ``Checkpoint`` of a source (the last position applied, and its
 hash) is written in the same transaction as the facts of the batch, so a batch is applied
 exactly once; it is in the checksum. A ``DeadLetter`` keeps what arrived and why it could
 not be used; an ``IdempotencyRecord`` keeps the first answer to an operator's request sent
 with an ``Idempotency-Key`` (a dead letter's replay). Those two are operational state: not
-in the checksum, not in the PROV export, and gone after a rebuild.
+in the checksum, not in the PROV export, and gone after a rebuild. So are the witness's records
+(``knowledge.pipeline.witness``: a ``WitnessLog`` per source, the compact range of the tree over what was
+applied, moved with the checkpoint; a ``WitnessHead`` per head received) and the key hand-overs a
+source announced (``SourceKey``, ``knowledge.pipeline.signatures``): a rebuild finds them again in the
+events and the heads on the stream.
 """
 
 from __future__ import annotations
@@ -75,6 +80,87 @@ async def event_hash_at(tx: neo4j.AsyncManagedTransaction, source: str, position
         position=position,
     )
     return records[0]["hash"] if records else None
+
+
+# --- key chains and the witness ------------------------------------------------------------------
+
+
+async def read_key_entries(tx: neo4j.AsyncManagedTransaction) -> list[dict[str, Any]]:
+    """Every key hand-over the sources announced: source, vkey, from_position, announced_at."""
+    records = await _run(
+        tx,
+        "MATCH (k:SourceKey) RETURN k.source AS source, k.vkey AS vkey, k.from_position AS from_position, "
+        "k.announced_at AS announced_at ORDER BY k.source, k.from_position",
+    )
+    return [dict(r) for r in records]
+
+
+async def add_key_entries(tx: neo4j.AsyncManagedTransaction, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        await _run(
+            tx,
+            "UNWIND $rows AS row MERGE (k:SourceKey {id: row.source + ':' + toString(row.from_position)}) "
+            "SET k.source = row.source, k.vkey = row.vkey, k.from_position = row.from_position, "
+            "k.announced_at = row.announced_at",
+            rows=list(rows),
+        )
+
+
+async def read_witness_logs(tx: neo4j.AsyncManagedTransaction) -> dict[str, dict[str, Any]]:
+    """Per source: size, frontier (hex), head_size, head_root of the witness's log."""
+    records = await _run(
+        tx,
+        "MATCH (w:WitnessLog) RETURN w.source AS source, w.size AS size, w.frontier AS frontier, "
+        "w.head_size AS head_size, w.head_root AS head_root",
+    )
+    return {r["source"]: dict(r) for r in records}
+
+
+async def set_witness_logs(tx: neo4j.AsyncManagedTransaction, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        await _run(
+            tx,
+            "UNWIND $rows AS row MERGE (w:WitnessLog {source: row.source}) SET w.size = row.size, "
+            "w.frontier = row.frontier, w.head_size = row.head_size, w.head_root = row.head_root",
+            rows=list(rows),
+        )
+
+
+async def read_witness_heads(
+    tx: neo4j.AsyncManagedTransaction, sources: Sequence[str], sizes: Mapping[str, Sequence[int]]
+) -> list[dict[str, Any]]:
+    """The heads of ``sources`` still waiting, and those checked at the given sizes (source -> sizes)."""
+    records = await _run(
+        tx,
+        "MATCH (h:WitnessHead) WHERE h.source IN $sources AND (h.status = 'pending' OR "
+        "(h.status = 'checked' AND h.size IN coalesce($sizes[h.source], []))) RETURN h {.*} AS h",
+        sources=list(sources),
+        sizes={source: list(values) for source, values in sizes.items()},
+    )
+    return [dict(r["h"]) for r in records]
+
+
+async def write_witness_heads(tx: neo4j.AsyncManagedTransaction, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Keep each head with what the witness found; a head seen again keeps its first verdict but ``pending``."""
+    if rows:
+        await _run(
+            tx,
+            "UNWIND $rows AS row MERGE (h:WitnessHead {id: row.id}) "
+            "ON CREATE SET h.source = row.source, h.size = row.size, h.root = row.root, h.note = row.note, "
+            "h.status = row.status, h.reason = row.reason "
+            "WITH h, row WHERE h.status = 'pending' SET h.status = row.status, h.reason = row.reason",
+            rows=list(rows),
+        )
+
+
+async def list_alarms(tx: neo4j.AsyncManagedTransaction) -> list[dict[str, Any]]:
+    """The heads the witness raised an alarm on: source, size, root, reason."""
+    records = await _run(
+        tx,
+        "MATCH (h:WitnessHead {status: 'alarm'}) "
+        "RETURN h {.id, .source, .size, .root, .reason} AS h ORDER BY h.source, h.size, h.id",
+    )
+    return [dict(r["h"]) for r in records]
 
 
 # --- dead letters ---------------------------------------------------------------------------------

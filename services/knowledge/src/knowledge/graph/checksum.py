@@ -1,6 +1,7 @@
 """The canonical checksum of the graph: two graphs with the same facts have the same checksum.
 
-Every node (but ``DeadLetter`` and ``IdempotencyRecord``, which are operational state) is
+Every node (but the operational state: ``DeadLetter``, ``IdempotencyRecord`` and the witness's and the key
+chains' records, ``OPERATIONAL_LABELS``) is
 written as one line of canonical JSON: its sorted labels and all its properties; every relationship as its
 type, its properties and its two ends named by label and key (never by Neo4j's
 internal ids). The lines are sorted and hashed with SHA-256. Values are canonical:
@@ -19,8 +20,13 @@ import neo4j.time
 
 from planspor_shared.canonical import canonical_datetime, canonical_json
 
+OPERATIONAL_LABELS = ("DeadLetter", "IdempotencyRecord", "SourceKey", "WitnessLog", "WitnessHead")
+"""Nodes that are not facts nor provenance: what arrived and could not be used, the answers kept for retries,
+the key hand-overs and the witness's state. None has a relationship."""
+
 NODES = (
-    "MATCH (n) WHERE NOT n:DeadLetter AND NOT n:IdempotencyRecord RETURN labels(n) AS labels, properties(n) AS props"
+    "MATCH (n) WHERE NOT " + " AND NOT ".join(f"n:{label}" for label in OPERATIONAL_LABELS) + " "
+    "RETURN labels(n) AS labels, properties(n) AS props"
 )
 RELATIONSHIPS = (
     "MATCH (a)-[r]->(b) WHERE NOT a:DeadLetter AND NOT b:DeadLetter "

@@ -31,6 +31,7 @@ async def export_prov(driver: neo4j.AsyncDriver, database: str | None = None) ->
         agents: dict[str, dict[str, Any]] = {}
         result = await tx.run(
             "MATCH (n) WHERE NOT n:DeadLetter AND NOT n:Checkpoint AND NOT n:IdempotencyRecord "
+            "AND NOT n:SourceKey AND NOT n:WitnessLog AND NOT n:WitnessHead "
             "RETURN labels(n)[0] AS label, properties(n) AS props"
         )
         async for r in result:

@@ -37,15 +37,24 @@ FACT_LABELS: tuple[str, ...] = (
 )
 """Every label a fact node may have: the projector and the checksum take labels only from here."""
 
-OPERATIONS_LABELS: tuple[str, ...] = ("Event", "Checkpoint", "DeadLetter", "IdempotencyRecord")
+OPERATIONS_LABELS: tuple[str, ...] = (
+    "Event",
+    "Checkpoint",
+    "DeadLetter",
+    "IdempotencyRecord",
+    "SourceKey",
+    "WitnessLog",
+    "WitnessHead",
+)
 """Provenance and the projector's own records (``knowledge.graph.bookkeeping``)."""
 
 CONSTRAINTS: tuple[str, ...] = tuple(
     f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
-    for label in (*FACT_LABELS, "Event", "DeadLetter")
+    for label in (*FACT_LABELS, "Event", "DeadLetter", "SourceKey", "WitnessHead")
 ) + (
     "CREATE CONSTRAINT event_source_position IF NOT EXISTS FOR (n:Event) REQUIRE (n.source, n.position) IS UNIQUE",
     "CREATE CONSTRAINT checkpoint_source IF NOT EXISTS FOR (n:Checkpoint) REQUIRE n.source IS UNIQUE",
+    "CREATE CONSTRAINT witnesslog_source IF NOT EXISTS FOR (n:WitnessLog) REQUIRE n.source IS UNIQUE",
     "CREATE CONSTRAINT idempotencyrecord_key IF NOT EXISTS FOR (n:IdempotencyRecord) REQUIRE n.key IS UNIQUE",
 )
 

@@ -5,11 +5,14 @@ apply events the same way (design.md, "Principles" 2 and 3):
 - every batch is arranged against the checkpoints read (and write-locked) inside the
   transaction: positions already applied are skipped, positions after a hole are held
   unless the hole is filled from the source's feed;
-- each ready envelope passes the checks (``ENVELOPE_CHECKS``) before it becomes facts; one
-  that fails a check is a dead letter with the check's reason, and its position counts as
-  consumed;
-- the facts, the dead letters and the moved checkpoints are one transaction: a batch is
-  applied entirely or not at all.
+- each ready envelope passes the checks (``ENVELOPE_CHECKS``) and its source's signature (by the
+  key in force at its position: ``KeyChain``) before it becomes facts; one that fails is a dead
+  letter with the reason, and its position counts as consumed. A ``key.rotated`` that passes hands
+  the source's signing over to the key it announces;
+- the witness appends every position to its source's tree and checks the signed heads of the batch
+  (and those waiting) at their sizes (``knowledge.pipeline.witness``);
+- the facts, the dead letters, the moved checkpoints, the key hand-overs and the witness's state
+  are one transaction: a batch is applied entirely or not at all.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import neo4j
 
@@ -26,17 +29,26 @@ from knowledge.graph.batch import EventToWrite, write_events
 from knowledge.graph.bookkeeping import (
     Checkpoints,
     DeadLetter,
+    add_key_entries,
     lock_checkpoints,
     positions,
     read_checkpoints,
+    read_key_entries,
+    read_witness_heads,
+    read_witness_logs,
     set_checkpoints,
+    set_witness_logs,
     write_dead_letters,
+    write_witness_heads,
 )
 from knowledge.graph.handlers import unmapped_reason
 from knowledge.pipeline.feed import Feeds, FeedUnavailable
 from knowledge.pipeline.ordering import Arrangement, Incoming, arrange, decode_feed_item
+from knowledge.pipeline.signatures import KeyChain, KeyEntry, SourceKeys
+from knowledge.pipeline.witness import ALARM, REFUSED, HeadRecord, SourceLog, Witness
 from planspor_shared.canonical import GENESIS_HASH
-from planspor_shared.events import REGISTRY, EventRegistry
+from planspor_shared.events import REGISTRY, SOURCES, EventRegistry
+from planspor_verify.note import VerifierKey
 
 log = logging.getLogger("knowledge.graph_writer")
 
@@ -55,12 +67,15 @@ def decoded(item: Incoming) -> str | None:
 def has_graph_mapping(item: Incoming) -> str | None:
     """A valid event the graph has no handler for is kept, to be replayed once a mapping exists."""
     envelope = item.envelope
-    return None if envelope is None else unmapped_reason(envelope.event_type, envelope.schema_version)
+    if envelope is None or item.announcement is not None:
+        return None
+    return unmapped_reason(envelope.event_type, envelope.schema_version)
 
 
 ENVELOPE_CHECKS: tuple[EnvelopeCheck, ...] = (decoded, has_graph_mapping)
-"""In order; the first reason found is the dead letter's. Checks of the record (signatures, tree heads)
-belong here too: whatever is checked here, the live projector, the rebuild and a replay all check."""
+"""In order; the first reason found is the dead letter's. The signature is checked after them, against the
+key chain of the source as it stands at the envelope's position (``GraphWriter.signature_problem``): whatever
+is checked here, the live projector, the rebuild and a replay all check."""
 
 
 def reason_to_set_aside(item: Incoming, checks: Sequence[EnvelopeCheck] = ENVELOPE_CHECKS) -> str | None:
@@ -76,6 +91,8 @@ def reason_to_set_aside(item: Incoming, checks: Sequence[EnvelopeCheck] = ENVELO
 class BatchResult:
     applied: int = 0
     dead_letters: int = 0
+    heads: int = 0
+    alarms: int = 0
     skipped: int = 0
     held: int = 0
     filled: int = 0
@@ -93,17 +110,41 @@ class GraphWriter:
         registry: EventRegistry = REGISTRY,
         database: str | None = None,
         checks: Sequence[EnvelopeCheck] = ENVELOPE_CHECKS,
+        *,
+        keys: SourceKeys,
     ) -> None:
         self.driver = driver
         self.feeds = feeds
         self.registry = registry
         self.database = database
         self.checks = tuple(checks)
+        self.keys = keys
+        """The keys trusted per source (settings): every envelope's signature is checked against them."""
         self.lock = asyncio.Lock()
         """Held while a batch is written (and by a rebuild): one writer of the graph at a time in this process."""
 
     def reason_to_set_aside(self, item: Incoming) -> str | None:
         return reason_to_set_aside(item, self.checks)
+
+    async def key_chains(self, tx: neo4j.AsyncManagedTransaction) -> dict[str, KeyChain]:
+        """Each source's keys: the trusted ones and the hand-overs applied so far."""
+        chains = {source: KeyChain(source, self.keys.of(source)) for source in SOURCES}
+        for row in await read_key_entries(tx):
+            chain = chains.setdefault(row["source"], KeyChain(row["source"], self.keys.of(row["source"])))
+            chain.entries.append(
+                KeyEntry(row["source"], VerifierKey.parse(row["vkey"]), row["from_position"], row["announced_at"])
+            )
+        return chains
+
+    def problem(self, item: Incoming, chain: KeyChain) -> str | None:
+        """The first check it fails, its signature, or (a key announcement) its hand-over; None if none."""
+        reason = self.reason_to_set_aside(item)
+        if reason is not None or item.envelope is None:
+            return reason or "not decoded"
+        reason = chain.signature_problem(item.envelope)
+        if reason is None and item.announcement is not None:
+            reason = chain.announcement_problem(item.envelope, item.announcement)
+        return reason
 
     async def checkpoints(self) -> Checkpoints:
         async with self.driver.session(database=self.database) as session:
@@ -134,7 +175,8 @@ class GraphWriter:
 
     async def _apply(self, tx: neo4j.AsyncManagedTransaction, items: list[Incoming]) -> BatchResult:
         """Arrange against the locked checkpoints, then write the whole batch in a few statements:
-        the events (one statement per run of one shape), the dead letters, the checkpoints."""
+        the events (one statement per run of one shape), the dead letters, the checkpoints, and the
+        key hand-overs and the witness's state."""
         checkpoints = await lock_checkpoints(tx)
         arrangement: Arrangement = arrange(positions(checkpoints), items)
         result = BatchResult(skipped=len(arrangement.stale), held=len(arrangement.held))
@@ -144,16 +186,22 @@ class GraphWriter:
             )
             for item in arrangement.unplaced
         ]
+        chains = await self.key_chains(tx)
+        witnesses, unchecked = await self._witnesses(tx, arrangement, checkpoints, chains)
         events: list[EventToWrite] = []
+        handovers: list[KeyEntry] = []
         moved: Checkpoints = {}
         for source, ready in sorted(arrangement.ready.items()):
             position, last_hash = checkpoints[source]
+            chain, witness = chains[source], witnesses.get(source)
             for item in ready:
-                reason = self.reason_to_set_aside(item)
-                if reason is None and item.envelope is not None and item.payload is not None:
+                reason = self.problem(item, chain)
+                if reason is None and item.envelope is not None:
                     expected = last_hash if item.envelope.position > 1 else GENESIS_HASH
                     chain_ok = expected is None or item.envelope.prev_hash == expected
                     events.append(EventToWrite(item.envelope, item.payload, chain_ok))
+                    if item.announcement is not None:
+                        handovers.append(chain.follow(item.envelope, item.announcement))
                 else:
                     letters.append(
                         DeadLetter(
@@ -166,13 +214,137 @@ class GraphWriter:
                             position,
                         )
                     )
+                if witness is not None:
+                    witness.append(item.raw)
                 position = item.position if item.position is not None else position
                 last_hash = item.claimed_hash
             moved[source] = checkpoints[source] = (position, last_hash)
+        heads = await self._settle_witnesses(tx, witnesses, unchecked, letters)
         result.statements = await write_events(tx, events)
         await write_dead_letters(tx, letters)
         await set_checkpoints(tx, moved)
+        await add_key_entries(
+            tx,
+            [
+                {
+                    "source": h.source,
+                    "vkey": str(h.key),
+                    "from_position": h.from_position,
+                    "announced_at": h.announced_at,
+                }
+                for h in handovers
+            ],
+        )
         result.applied = len(events)
         result.dead_letters = len(letters)
+        result.heads = len(heads)
+        result.alarms = sum(1 for h in heads if h.status == ALARM)
         result.checkpoints = positions(checkpoints)
         return result
+
+    async def _witnesses(
+        self,
+        tx: neo4j.AsyncManagedTransaction,
+        arrangement: Arrangement,
+        checkpoints: Checkpoints,
+        chains: dict[str, KeyChain],
+    ) -> tuple[dict[str, Witness], list[HeadRecord]]:
+        """A witness per source with events or heads in the batch, and the heads no witness can check: of an
+        unknown source, or of one whose log does not start at its checkpoint (a graph projected before the
+        witness existed: a rebuild starts it)."""
+        received: dict[str, list[HeadRecord]] = {}
+        for item in arrangement.heads:
+            if item.head is not None:
+                received.setdefault(item.head.source, []).append(item.head)
+        unchecked = [h for source in sorted(set(received) - set(chains)) for h in received.pop(source)]
+        for head in unchecked:
+            head.status, head.reason = REFUSED, f"foreign head: {head.source!r} is not a source of planspor"
+        sources = sorted(set(arrangement.ready) | set(received))
+        if not sources:
+            return {}, unchecked
+        logs = await read_witness_logs(tx)
+        sizes = {source: [h.size for h in heads if h.size is not None] for source, heads in received.items()}
+        known = await read_witness_heads(tx, sources, sizes)
+        witnesses: dict[str, Witness] = {}
+        for source in sources:
+            row = logs.get(source)
+            log = (
+                SourceLog(
+                    source,
+                    row["size"],
+                    [bytes.fromhex(h) for h in row["frontier"] or []],
+                    row["head_size"],
+                    row["head_root"],
+                )
+                if row
+                else SourceLog(source)
+            )
+            if log.size != checkpoints.get(source, (0, None))[0]:
+                for head in received.get(source, []):
+                    head.status, head.reason = (
+                        REFUSED,
+                        (
+                            f"unchecked head: the witness's log of {source} has {log.size} events, the graph "
+                            f"{checkpoints.get(source, (0, None))[0]}: rebuild the graph to start the witness"
+                        ),
+                    )
+                    unchecked.append(head)
+                continue
+            waiting = [_record(h) for h in known if h["source"] == source and h["status"] == "pending"]
+            seen = {h["size"]: h["root"] for h in known if h["source"] == source and h["status"] == "checked"}
+            fresh = [h for h in received.get(source, []) if h.id not in {w.id for w in waiting}]
+            witnesses[source] = Witness(log, chains[source], [*waiting, *fresh], seen)
+        return witnesses, unchecked
+
+    async def _settle_witnesses(
+        self,
+        tx: neo4j.AsyncManagedTransaction,
+        witnesses: dict[str, Witness],
+        unchecked: list[HeadRecord],
+        letters: list[DeadLetter],
+    ) -> list[HeadRecord]:
+        """Keep each witness's log and every head it decided or keeps waiting; a bad head is a dead letter too."""
+        logs, heads = [], list(unchecked)
+        for witness in witnesses.values():
+            state, decided = witness.finish()
+            logs.append(
+                {
+                    "source": state.source,
+                    "size": state.size,
+                    "frontier": [h.hex() for h in state.frontier],
+                    "head_size": state.head_size,
+                    "head_root": state.head_root,
+                }
+            )
+            heads.extend(decided)
+        for head in heads:
+            if head.status == ALARM:
+                log.error("witness alarm: %s", head.reason)
+            if head.status in (ALARM, REFUSED):
+                letters.append(
+                    DeadLetter(
+                        head.id, head.source, None, head.subject, head.reason or head.status, head.note.encode(), None
+                    )
+                )
+        await set_witness_logs(tx, logs)
+        await write_witness_heads(
+            tx,
+            [
+                {
+                    "id": h.id,
+                    "source": h.source,
+                    "size": h.size,
+                    "root": h.root,
+                    "note": h.note,
+                    "status": h.status,
+                    "reason": h.reason,
+                }
+                for h in heads
+            ],
+        )
+        return heads
+
+
+def _record(row: dict[str, Any]) -> HeadRecord:
+    """A head kept in the graph, as the witness holds it."""
+    return HeadRecord(row["id"], row["source"], row["size"], row["root"], row["note"], row["status"], row.get("reason"))

@@ -14,15 +14,24 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
+from knowledge.pipeline.witness import HeadRecord, received_head
 from planspor_shared.canonical import canonical_json
 from planspor_shared.envelope import Envelope, parse_payload
 from planspor_shared.errors import ContractError
-from planspor_shared.events import REGISTRY, SOURCES, EventRegistry, IntegrationEvent
+from planspor_shared.events import REGISTRY, SOURCES, EventRegistry, IntegrationEvent, describe_validation_error
+from planspor_shared.events.log import LOG_EVENT_TYPES, KeyRotated
+from planspor_shared.subjects import head_source
 
 
 @dataclass(frozen=True)
 class Incoming:
-    """One event as received, usable (``payload`` set) or not (``reason`` says why: a dead letter)."""
+    """One event as received, usable (``payload`` set) or not (``reason`` says why: a dead letter).
+
+    An event of the source's log itself (``key.rotated``) has its ``announcement`` instead of a payload;
+    a signed tree head from the source's head subject is a ``head``, with no position.
+    """
 
     raw: bytes
     subject: str = ""
@@ -32,6 +41,8 @@ class Incoming:
     payload: IntegrationEvent | None = None
     reason: str | None = None
     via: str = "stream"
+    announcement: KeyRotated | None = None
+    head: HeadRecord | None = None
 
     @property
     def key(self) -> tuple[str, int] | None:
@@ -70,8 +81,11 @@ def decode(
 
     Where the envelope is unreadable, the ``Nats-Msg-Id`` (``<source>:<position>``)
     still tells which position it held, so the position is consumed in order and
-    the dead letter names it.
+    the dead letter names it. A message on a source's head subject is a head for the witness.
     """
+    source_of_head = head_source(subject)
+    if source_of_head is not None:
+        return Incoming(raw, subject, source_of_head, via=via, head=received_head(source_of_head, raw, subject))
     try:
         envelope = Envelope.from_json(raw)
     except ContractError as error:
@@ -87,11 +101,25 @@ def decode(
             reason=f"hash mismatch: the content of {envelope.source}:{envelope.position} "
             f"does not hash to {envelope.hash}",
         )
+    if envelope.event_type in LOG_EVENT_TYPES:
+        return _log_event(envelope, common)
     try:
         payload = parse_payload(envelope, registry)
     except ContractError as error:
         return Incoming(**common, reason=error.reason)
     return Incoming(**common, payload=payload)
+
+
+def _log_event(envelope: Envelope, common: dict[str, Any]) -> Incoming:
+    """A ``key.rotated`` of the source's log: its announcement, read with the log's own model."""
+    if envelope.schema_version != KeyRotated.schema_version:
+        return Incoming(
+            **common, reason=f"event type {envelope.event_type!r} has no schema version {envelope.schema_version}"
+        )
+    try:
+        return Incoming(**common, announcement=KeyRotated.model_validate(envelope.payload))
+    except ValidationError as error:
+        return Incoming(**common, reason=f"invalid key.rotated payload: {describe_validation_error(error)}")
 
 
 def decode_feed_item(item: Any, registry: EventRegistry = REGISTRY) -> Incoming:
@@ -111,6 +139,8 @@ class Arrangement:
     stale: list[Incoming] = field(default_factory=list)
     unplaced: list[Incoming] = field(default_factory=list)
     """No known position: kept as dead letters at once, nothing to order."""
+    heads: list[Incoming] = field(default_factory=list)
+    """Signed tree heads, for the witness."""
     gaps: dict[str, tuple[int, int]] = field(default_factory=dict)
     """source -> (after, before): positions after+1 .. before-1 are missing."""
 
@@ -124,6 +154,9 @@ def arrange(checkpoints: Mapping[str, int], items: Iterable[Incoming]) -> Arrang
     result = Arrangement()
     best: dict[tuple[str, int], Incoming] = {}
     for item in items:
+        if item.head is not None:
+            result.heads.append(item)
+            continue
         key = item.key
         if key is None:
             result.unplaced.append(item)

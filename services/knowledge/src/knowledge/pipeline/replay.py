@@ -2,8 +2,9 @@
 
 Its position was consumed when it was dead-lettered, so it is applied on its own, outside
 the order: its Event node joins the chain where it belongs (FOLLOWS both ways) and the
-checkpoint does not move. It passes the same checks as the live projector's events
-(``GraphWriter.reason_to_set_aside``); broken bytes stay broken (``ReplayRefused``).
+checkpoint does not move. It passes the same checks as the live projector's events, its
+signature by the key in force at its position included (``GraphWriter.problem``); broken bytes
+stay broken (``ReplayRefused``).
 
 The operator's request runs as every service's commands do (``planspor_runtime.http``):
 ``If-Match`` names the dead letter's version (a stale one is ``ConcurrencyConflict``, 409),
@@ -121,8 +122,16 @@ async def _apply(writer: GraphWriter, dead_letter_id: str, letter: dict[str, Any
     projector does. Behind it: alone, chained to the event before it if that one is in the graph.
     """
     item = decode(letter["raw"].encode("utf-8"), letter.get("subject") or "", None, writer.registry, via="replay")
-    reason = writer.reason_to_set_aside(item)
-    envelope, payload = item.envelope, item.payload
+    if item.head is not None:
+        raise ReplayRefused(f"dead letter {dead_letter_id!r} is a signed tree head: the witness checks it once")
+    async with writer.driver.session(database=writer.database) as session:
+        chains = await session.execute_read(writer.key_chains)
+    envelope = item.envelope
+    chain = chains.get(envelope.source) if envelope is not None else None
+    reason = writer.problem(item, chain) if chain is not None else writer.reason_to_set_aside(item) or "not decoded"
+    payload = item.payload
+    if reason is None and item.announcement is not None:
+        reason = "a key announcement hands over only in its place in the order, not as a replay"
     if reason is not None or envelope is None or payload is None:
         raise ReplayRefused(f"dead letter {dead_letter_id!r} still cannot be applied: {reason}")
     if envelope.position > positions(await writer.checkpoints()).get(envelope.source, 0):
