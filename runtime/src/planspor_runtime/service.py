@@ -24,6 +24,7 @@ from planspor_verify.note import Signer
 
 if TYPE_CHECKING:  # imported where they are used: settings alone load neither eventsourcing nor the relay
     from planspor_runtime.application import ServiceApplication
+    from planspor_runtime.metrics import Metrics
     from planspor_runtime.relay import Mapper, RelayStore
 
 PLACEHOLDER_PASSWORDS = frozenset({"", "planspor-dev", "postgres", "changeme"})
@@ -187,6 +188,8 @@ class Service:
     """Where the relay keeps its position and the sealed envelopes the feed serves."""
     background: list[Part] = field(default_factory=list)
     """Started with the API and stopped after it, in reverse order."""
+    metrics: Metrics | None = None
+    """The API's metrics registry (``/metrics``)."""
 
 
 def assemble(
@@ -207,9 +210,11 @@ def assemble(
     from planspor_runtime.asyncapi import SERVICES, asyncapi_router
     from planspor_runtime.feed import feed_router, log_router
     from planspor_runtime.http import install_correlation
+    from planspor_runtime.operations import install_operations, metrics_port_starter
     from planspor_runtime.problems import install_problem_details
     from planspor_runtime.relay import RelayStore
 
+    starters = [*starters, metrics_port_starter]
     service = Service(
         settings=settings,
         application=application,
@@ -236,6 +241,7 @@ def assemble(
     install_correlation(service.api)
     service.api.add_middleware(AuthenticateFirst, access=service.access)
     service.relay_store = RelayStore.for_application(application)
+    install_operations(service, source)  # probes, /health, /metrics and the outermost middleware
     service.api.include_router(feed_router(service.relay_store, service.access))
     service.api.include_router(
         log_router(service.relay_store, service.access, source=source, configured_key=service.signer.verifier_key)

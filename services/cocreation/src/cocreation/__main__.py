@@ -4,12 +4,14 @@ import uvicorn
 
 from cocreation.bootstrap import build
 from cocreation.settings import Settings
+from planspor_runtime.logs import configure_logging, secret_values
 
 
 def main() -> None:
     settings = Settings()
+    configure_logging("cocreation", secrets=secret_values(settings))
     service = build(settings)
-    uvicorn.run(service.api, host=settings.cocreation_host, port=settings.cocreation_port)
+    uvicorn.run(service.api, host=settings.cocreation_host, port=settings.cocreation_port, log_config=None)
 
 
 if __name__ == "__main__":
