@@ -44,6 +44,7 @@ def nats_cluster(stack, tmp_path):
     cluster.start()
     yield cluster
     cluster.stop()
+    assert [node.name for node in cluster.nodes if node.process.pid() is not None] == [], "a server outlived stop()"
 
 
 class Commands:

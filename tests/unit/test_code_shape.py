@@ -15,11 +15,6 @@ REPO = Path(__file__).resolve().parents[2]
 SOURCE_TREES = sorted(p for p in [*REPO.glob("*/src"), *REPO.glob("services/*/src")] if p.is_dir())
 MAX_LINES = 600
 
-WAITING_TO_BE_SPLIT = {
-    "deploy/src/planspor_cli/demo.py": "to split once issue 11 (effective dates), which is changing planspor_cli, has landed",
-}
-"""Modules over the limit whose split waits for other work; a module here must still be over it."""
-
 TYPED_LIBRARIES = {
     "shared": "planspor_shared",
     "runtime": "planspor_runtime",
@@ -39,14 +34,8 @@ def shipped_modules() -> dict[str, int]:
 def test_no_module_of_the_shipped_packages_is_over_600_lines():
     modules = shipped_modules()
     assert len(modules) > 150, "the source trees were not found"
-    too_long = {path: n for path, n in modules.items() if n > MAX_LINES and path not in WAITING_TO_BE_SPLIT}
+    too_long = {path: n for path, n in modules.items() if n > MAX_LINES}
     assert not too_long, f"over {MAX_LINES} lines: make each a package of the same name: {too_long}"
-
-
-def test_a_module_waiting_to_be_split_leaves_the_list_once_it_is_split():
-    modules = shipped_modules()
-    done = [path for path in WAITING_TO_BE_SPLIT if modules.get(path, 0) <= MAX_LINES]
-    assert not done, f"no longer over {MAX_LINES} lines: remove from WAITING_TO_BE_SPLIT: {done}"
 
 
 @pytest.mark.parametrize("folder,package", sorted(TYPED_LIBRARIES.items()))

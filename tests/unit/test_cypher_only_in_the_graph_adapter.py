@@ -37,7 +37,7 @@ CYPHER_OUTSIDE_THE_ADAPTER = [
     ("services/portal/src/portal/client.py", "MATCH (n:{label} {{id: $id}}) OPTIONAL MATCH (n)-[r]-(m)"),
     ("services/portal/src/portal/client.py", "MATCH (e:Event) RETURN e.source AS source, count(e)"),
     ("deploy/src/planspor_cli/tour.py", "MATCH (n) UNWIND labels(n) AS label"),
-    ("deploy/src/planspor_cli/demo.py", "MATCH (p:Plan {id: $plan}) MATCH (s:Strategy {id: $strategy})"),
+    ("deploy/src/planspor_cli/demo/loader.py", "MATCH (p:Plan {id: $plan}) MATCH (s:Strategy {id: $strategy})"),
     # Examples an analyst reads: the Cypher console's first query and the endpoint's OpenAPI example. Code
     # never runs them; a person sends them, through the guard, like any query of their own.
     ("services/portal/src/portal/web/analysis.py", "MATCH (p:Plan)-[a:ANCHORED_IN]->(g:Goal)"),

@@ -323,7 +323,8 @@ class Nats:
         """Stop every NATS server of the profile, whichever shape it was started in."""
         names = ["nats", *(f"nats-{i}" for i in range(1, 6))]
         processes = [ManagedProcess(n, self.settings.run_dir, self.settings.log_dir / f"{n}.log") for n in names]
-        return any(process.stop() for process in processes)
+        stopped = [process.stop() for process in processes]  # every one: any() of a generator stops at the first
+        return any(stopped)
 
 
 # --------------------------------------------------------------------------- the deployments' NATS

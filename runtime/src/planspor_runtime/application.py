@@ -153,6 +153,17 @@ class IdempotencyRecord(Aggregate):
         self.result = result
 
 
+NOT_OF_THE_REQUEST = frozenset({"self", "meta", "idempotency_key", "expected_version"})
+
+
+def request_of(arguments: Mapping[str, Any], *, omit: Iterable[str] = (), **made: Any) -> dict[str, Any]:
+    """A command's request, for its fingerprint: its arguments (``locals()``, the command's first statement),
+    but not who asks (``meta``), its key or the version it expects (the fingerprint takes that apart), nor
+    ``omit``; ``made`` replaces an argument by what the command makes of it."""
+    skip = NOT_OF_THE_REQUEST | set(omit)
+    return {**{name: value for name, value in arguments.items() if name not in skip}, **made}
+
+
 def fingerprint(command: str, request: Mapping[str, Any], expected_version: int | None) -> str:
     """What makes two requests the same: the command, its request and the version it expects."""
     body = {"command": command, "request": _plain(request), "expected_version": expected_version}
@@ -406,6 +417,12 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple, set, frozenset)):
         return [plain(v) for v in value]
     return value
+
+
+def attributes(obj: Any, names: str) -> dict[str, Any]:
+    """These (space-separated) attributes of an aggregate as plain JSON data, under their own names: the part of
+    a read view that is the aggregate's state as it is (``{**attributes(plan, "name status"), ...}``)."""
+    return {name: plain(getattr(obj, name)) for name in names.split()}
 
 
 _ENVELOPE_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic", "meta")

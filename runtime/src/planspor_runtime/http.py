@@ -128,6 +128,16 @@ def meta_of(*roles: Role) -> Any:
     return Depends(meta)
 
 
+def application_of(request: Request) -> Any:
+    """The service's application (``create_api`` puts it on ``app.state.application``); a service names
+    its type: ``Registry = Annotated[PlanRegistry, Depends(application_of)]``."""
+    return request.app.state.application
+
+
+OPERATE = role_guard(Role.OPERATOR)
+"""``dependencies=`` of an operator's route (the health of the service and its store)."""
+
+
 def read_version(if_match: IfMatch = None) -> int | None:
     """The version named by ``If-Match`` (``*`` or none: any version)."""
     return expected_version(if_match)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from faststream import AckPolicy
@@ -23,7 +25,7 @@ from faststream.nats.annotations import NatsMessage  # at module level: faststre
 from planspor_runtime.bus import NatsAccess, NatsTarget
 from planspor_shared.envelope import Envelope, parse_payload
 from planspor_shared.errors import InvalidEnvelope, InvalidPayload, UnknownEventType
-from planspor_shared.subjects import stream_name
+from planspor_shared.subjects import DEFAULT_PREFIX, check_prefix, stream_name
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +103,44 @@ class ReactionSubscriber:
 
     async def stop(self) -> None:
         await self.broker.stop()
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """One service's reaction to another's events: what it listens to, under which durable consumer, the
+    method of its application that applies an envelope (``react``, true when something changed), the
+    domain's refusals that end a message, and the service's own setting that turns it on."""
+
+    name: str
+    subject: str
+    """Below the subject prefix: ``plan-registry.plan.>``."""
+    durable: str
+    react: Callable[[Any, Envelope], bool]
+    setting: str
+    """The service's own setting without its prefix (``reactions``: ``PLAN_REGISTRY_REACTIONS``)."""
+    refusals: tuple[type[Exception], ...] = ()
+
+    def subject_under(self, prefix: str = DEFAULT_PREFIX) -> str:
+        return f"{check_prefix(prefix)}.{self.subject}"
+
+    def apply(self, application: Any, data: bytes) -> tuple[Outcome, str]:
+        """One message applied to ``application`` (what the subscriber does with each)."""
+        return apply_message(data, partial(self.react, application), self.refusals)
+
+    def subscriber(
+        self,
+        application: Any,
+        *,
+        nats_url: NatsTarget,
+        subject_prefix: str = DEFAULT_PREFIX,
+        durable: str | None = None,
+    ) -> ReactionSubscriber:
+        return ReactionSubscriber(
+            name=self.name,
+            subject=self.subject_under(subject_prefix),
+            durable=durable or self.durable,
+            nats_url=nats_url,
+            subject_prefix=subject_prefix,
+            react=partial(self.react, application),
+            refusals=self.refusals,
+        )

@@ -2,7 +2,8 @@
 the AsyncAPI document, and the parts started with the HTTP API (the relay, reactions).
 
 A service subclasses ``ServiceSettings`` with its own prefixed names (so one
-environment can configure several services) and calls ``assemble``.
+environment can configure several services) and builds itself with a ``Wiring``
+(which calls ``assemble``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,7 @@ from planspor_verify.note import Signer
 if TYPE_CHECKING:  # imported where they are used: settings alone load neither eventsourcing nor the relay
     from planspor_runtime.application import ServiceApplication
     from planspor_runtime.metrics import Metrics
+    from planspor_runtime.reactions import Reaction
     from planspor_runtime.relay import Mapper, RelayStore
 
 PLACEHOLDER_PASSWORDS = frozenset({"", "planspor-dev", "postgres", "changeme"})
@@ -55,33 +57,44 @@ class ServiceSettings(BaseSettings):
     planspor_checkpoint_after: str | None = None
     """Comma-separated event types after which a head is issued at once (default: the formal decisions)."""
 
-    # The service's own (prefixed) settings, named by the subclass.
+    source: ClassVar[str] = ""
+    """The service's name as a source of events (``plan-registry``). Its own settings are the subclass's
+    fields named with it (``plan_registry_store``: ``PLAN_REGISTRY_STORE``), so that one environment can
+    configure several services: ``store``, ``sqlite_path``, ``postgres_schema``, ``signing_key_file``,
+    ``previous_signing_key_file`` and ``relay``, and those its reactions name."""
+
+    def own(self, name: str) -> Any:
+        """The service's own setting ``name`` (the field ``<source>_<name>``)."""
+        return getattr(self, f"{self.source.replace('-', '_')}_{name}")
+
     @property
     def store(self) -> Store:
-        raise NotImplementedError
+        store: Store = self.own("store")
+        return store
 
     @property
     def sqlite_path(self) -> str:
-        raise NotImplementedError
+        return str(self.own("sqlite_path"))
 
     @property
     def postgres_schema(self) -> str:
-        raise NotImplementedError
+        return str(self.own("postgres_schema"))
 
     @property
     def signing_key_file(self) -> str:
         """The source's signing key (``<SERVICE>_SIGNING_KEY_FILE``): generated there in development, required otherwise."""
-        raise NotImplementedError
+        return str(self.own("signing_key_file"))
 
     @property
     def previous_signing_key_file(self) -> str | None:
         """The key before it (``<SERVICE>_PREVIOUS_SIGNING_KEY_FILE``), given only to announce a new key."""
-        return None
+        path: str | None = self.own("previous_signing_key_file")
+        return path
 
-    def _setting(self, suffix: str) -> str:
-        """The environment name of the subclass's field ending in ``suffix`` (for messages)."""
-        names = [n for n in type(self).model_fields if n.endswith(suffix) and not n.endswith("previous" + suffix)]
-        return names[0].upper() if names else suffix.upper()
+    @property
+    def relay(self) -> bool:
+        """Publish committed events to NATS (``<SERVICE>_RELAY``); off for a service run alone."""
+        return bool(self.own("relay"))
 
     def signer(self, source: str) -> Signer:
         """The source's signing key. An in-memory store in development gets a key that lives as long as it."""
@@ -94,7 +107,7 @@ class ServiceSettings(BaseSettings):
             )
         except SigningKeyError as error:
             raise SigningKeyError(
-                f"{error} (set {self._setting('_signing_key_file')}; make one with "
+                f"{error} (set {self.source.replace('-', '_').upper()}_SIGNING_KEY_FILE; make one with "
                 f"python -m planspor_runtime.signing generate --name <origin> <file>)"
             ) from None
 
@@ -288,3 +301,45 @@ def subscriber_starter(factory: Callable[..., Part], enabled: Callable[[ServiceS
         return part
 
     return start
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What makes one domain service of the runtime's parts: the class of its application, its HTTP API
+    (``create_api(application, access, lifespan=)``), the mapping of its stored events to public ones, the
+    domain's refusals (answered as problem details), and its reactions to other services' events."""
+
+    application: Callable[..., ServiceApplication]
+    create_api: Callable[..., FastAPI]
+    map_event: Mapper
+    refusals: tuple[type[Exception], ...] = ()
+    reactions: tuple[Reaction, ...] = ()
+
+    def build(self, settings: ServiceSettings, application: ServiceApplication | None = None) -> Service:
+        """The service its settings describe (checked first); a test may pass its own application.
+
+        The relay runs when ``<SERVICE>_RELAY`` is on, each reaction when its setting is."""
+        settings.check()
+        if application is None:
+            settings.ensure_store()
+            application = self.application(env=settings.persistence_env())
+        source = settings.source
+        starters = [relay_starter(source, self.map_event, enabled=lambda s: s.relay)]
+        starters += [subscriber_starter(r.subscriber, enabled=_setting_on(r.setting)) for r in self.reactions]
+        return assemble(
+            settings, application, source=source, create_api=self.create_api, starters=starters, refusals=self.refusals
+        )
+
+    def serve(self, settings: ServiceSettings) -> None:
+        """``python -m <service>``: the service its settings describe, on ``<SERVICE>_HOST`` and ``<SERVICE>_PORT``."""
+        import uvicorn
+
+        from planspor_runtime.logs import configure_logging, secret_values
+
+        configure_logging(settings.source, secrets=secret_values(settings))
+        service = self.build(settings)
+        uvicorn.run(service.api, host=settings.own("host"), port=settings.own("port"), log_config=None)
+
+
+def _setting_on(name: str) -> Callable[[ServiceSettings], bool]:
+    return lambda settings: bool(settings.own(name))

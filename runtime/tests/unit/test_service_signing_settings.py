@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import pytest
 
@@ -14,21 +15,12 @@ pytestmark = pytest.mark.unit
 
 
 class DemoSettings(ServiceSettings):
+    """A service's own settings are its fields named with its source (``demo_store``: ``DEMO_STORE``)."""
+
+    source: ClassVar[str] = "demo"
     demo_store: str = "sqlite"
     demo_signing_key_file: str = "var/secrets/demo.key"
     demo_previous_signing_key_file: str | None = None
-
-    @property
-    def store(self):
-        return self.demo_store
-
-    @property
-    def signing_key_file(self) -> str:
-        return self.demo_signing_key_file
-
-    @property
-    def previous_signing_key_file(self) -> str | None:
-        return self.demo_previous_signing_key_file
 
 
 PRODUCTION_TOKENS = json.dumps([{"sha256": hash_token("a-real-secret-token"), "role": "operator", "name": "it"}])

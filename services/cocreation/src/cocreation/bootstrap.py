@@ -8,36 +8,14 @@ from cocreation.api import create_api
 from cocreation.application import CocreationApplication
 from cocreation.contracts import map_event
 from cocreation.domain import DomainError
-from cocreation.messaging import PlanCatalogueSubscriber
+from cocreation.messaging import PLAN_CATALOGUE
 from cocreation.settings import Settings
-from planspor_runtime.service import Service, ServiceSettings, assemble, relay_starter, subscriber_starter
+from planspor_runtime.service import Service, Wiring
 
-SOURCE = "cocreation"
-__all__ = ["SOURCE", "Service", "build"]
+SOURCE = Settings.source
+WIRING = Wiring(CocreationApplication, create_api, map_event, refusals=(DomainError,), reactions=(PLAN_CATALOGUE,))
+__all__ = ["SOURCE", "WIRING", "Service", "build"]
 
 
 def build(settings: Settings | None = None, application: CocreationApplication | None = None) -> Service:
-    settings = settings or Settings()
-    settings.check()
-    if application is None:
-        settings.ensure_store()
-        application = CocreationApplication(env=settings.persistence_env())
-    return assemble(
-        settings,
-        application,
-        source=SOURCE,
-        create_api=create_api,
-        refusals=(DomainError,),
-        starters=[
-            relay_starter(SOURCE, map_event, enabled=_relay_on),
-            subscriber_starter(PlanCatalogueSubscriber, enabled=_catalogue_subscriber_on),
-        ],
-    )
-
-
-def _relay_on(settings: ServiceSettings) -> bool:
-    return isinstance(settings, Settings) and settings.cocreation_relay
-
-
-def _catalogue_subscriber_on(settings: ServiceSettings) -> bool:
-    return isinstance(settings, Settings) and settings.cocreation_catalogue_subscriber
+    return WIRING.build(settings or Settings(), application)

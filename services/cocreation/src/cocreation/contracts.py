@@ -12,20 +12,20 @@ gives the same integration event.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from eventsourcing.utils import get_topic
-
 from cocreation.application import CataloguedPlan, EarlierIdempotencyRecord
 from cocreation.domain import Input, PlanNeed, Prioritisation, Process, Recommendation, Workshop
+from planspor_runtime import mapping
 from planspor_runtime.application import IdempotencyRecord
+from planspor_runtime.mapping import Payloads, UnmappedEvent, same
 from planspor_runtime.relay import Outgoing
-from planspor_shared.envelope import derive_event_id
 from planspor_shared.events import cocreation as public
 from planspor_shared.events.base import IntegrationEvent
-from planspor_shared.meta import Meta
+
+__all__ = ["MAPPERS", "PRIVATE", "UnmappedEvent", "map_event"]
 
 ALL_OFFICIALS_INVITED = "Every elected official is given the chance to take part"
 
@@ -35,9 +35,7 @@ def _process_started(stored: Any) -> list[IntegrationEvent]:
     return [
         public.ProcessStarted(
             process_id=str(stored.originator_id),
-            title=stored.title,
-            purpose=stored.purpose,
-            election_period=stored.election_period,
+            **same(stored, "title purpose election_period"),
             period_start=stored.timestamp.date(),
             ground_rules=tuple(rules),
             input_follow_up_days=stored.follow_up_days,
@@ -49,14 +47,7 @@ def _participant_enrolled(stored: Any) -> list[IntegrationEvent]:
     return [
         public.ParticipantEnrolled(
             process_id=str(stored.originator_id),
-            participant_id=stored.participant_id,
-            name=stored.name,
-            kind=stored.kind,
-            party=stored.party,
-            body=stored.body,
-            role=stored.role,
-            substitute=stored.substitute,
-            unit=stored.unit,
+            **same(stored, "participant_id name kind party body role substitute unit"),
         )
     ]
 
@@ -132,9 +123,7 @@ def _plan_need_proposed(stored: Any) -> list[IntegrationEvent]:
             kind=stored.kind,
             title=stored.title,
             description=stored.rationale,
-            plan_id=stored.plan_id,
-            plan_type=stored.plan_type,
-            merge_into_plan_id=stored.merge_into_plan_id,
+            **same(stored, "plan_id plan_type merge_into_plan_id"),
             derived_from_input_ids=tuple(stored.input_ids),
         )
     ]
@@ -148,9 +137,7 @@ def _prioritisation_opened(stored: Any) -> list[IntegrationEvent]:
             method=stored.method,
             candidate_plan_need_ids=tuple(stored.candidate_ids),
             eligible_participant_ids=tuple(stored.eligible_ids),
-            dots_per_participant=stored.dots_per_participant,
-            quorum=stored.quorum,
-            tie_break=stored.tie_break,
+            **same(stored, "dots_per_participant quorum tie_break"),
         )
     ]
 
@@ -161,9 +148,7 @@ def _ballot_cast(stored: Any) -> list[IntegrationEvent]:
         public.BallotCast(
             process_id=stored.process_id,
             prioritisation_id=str(stored.originator_id),
-            ballot_id=stored.ballot_id,
-            participant_id=stored.participant_id,
-            method=stored.method,
+            **same(stored, "ballot_id participant_id method"),
             ranking=tuple(ballot.get("ranking") or ()),
             approved=tuple(ballot.get("approvals") or ()),
             dots=tuple(
@@ -211,19 +196,14 @@ def _recommendation_issued(stored: Any) -> list[IntegrationEvent]:
         public.RecommendationIssued(
             process_id=stored.process_id,
             recommendation_id=str(stored.originator_id),
-            prioritisation_id=stored.prioritisation_id,
-            issued_on=stored.issued_on,
-            election_period=stored.election_period,
-            summary=stored.summary,
+            **same(stored, "prioritisation_id issued_on election_period summary"),
             items=items,
             council_constituted_on=getattr(stored, "council_constituted_on", None),
         )
     ]
 
 
-Mapper = Callable[[Any], list[IntegrationEvent]]
-
-MAPPERS: Mapping[type, Mapper] = {
+MAPPERS: Mapping[type, Payloads] = {
     Process.Started: _process_started,
     Process.ParticipantEnrolled: _participant_enrolled,
     Process.PhaseAdvanced: _phase_advanced,
@@ -255,36 +235,6 @@ PRIVATE: frozenset[type] = frozenset(
 are published), the idempotency records, and the local copy of plan-registry's plans."""
 
 
-class UnmappedEvent(LookupError):
-    """A stored event is neither mapped nor private: the relay stops rather than leave a gap in the record."""
-
-    def __init__(self, topic: str) -> None:
-        super().__init__(
-            f"no integration mapping for {topic}: add it to contracts.MAPPERS, or to PRIVATE if "
-            "it has no public meaning"
-        )
-        self.topic = topic
-
-
 def map_event(domain_event: Any) -> list[Outgoing]:
     """The integration events of one stored domain event (often one, none for a private one)."""
-    kind = type(domain_event)
-    if kind in PRIVATE:
-        return []
-    mapper = MAPPERS.get(kind)
-    if mapper is None:
-        raise UnmappedEvent(get_topic(kind))
-    meta: Meta = domain_event.meta
-    return [
-        Outgoing(
-            event_id=derive_event_id(domain_event.originator_id, domain_event.originator_version, n),
-            payload=payload,
-            aggregate_id=str(domain_event.originator_id),
-            aggregate_version=domain_event.originator_version,
-            occurred_at=domain_event.timestamp,
-            actor=meta.actor.as_dict(),
-            correlation_id=meta.correlation_id,
-            causation_id=meta.causation_id,
-        )
-        for n, payload in enumerate(mapper(domain_event))
-    ]
+    return mapping.map_event(domain_event, MAPPERS, PRIVATE)

@@ -2,36 +2,26 @@
 
 Redelivery is safe because ``on_plan_event`` is idempotent and order-independent
 (each field keeps the highest source position that set it). Delivery and
-acknowledgement are ``planspor_runtime.reactions``.
+acknowledgement are ``planspor_runtime.reactions``; ``COCREATION_CATALOGUE_SUBSCRIBER``
+turns it on.
 """
 
-from typing import Any
+from cocreation.application import CocreationApplication
+from planspor_runtime.reactions import Outcome, Reaction
+from planspor_shared.subjects import DEFAULT_PREFIX
 
-from planspor_runtime.bus import NatsTarget
-from planspor_runtime.reactions import Outcome, ReactionSubscriber
-from planspor_runtime.reactions import apply_message as _apply
-from planspor_shared.subjects import DEFAULT_PREFIX, check_prefix
-
-DURABLE = "cocreation-plan-catalogue"
-__all__ = ["DURABLE", "Outcome", "PlanCatalogueSubscriber", "apply_message", "plan_subjects"]
+PLAN_CATALOGUE = Reaction(
+    "plan catalogue",
+    subject="plan-registry.plan.>",
+    durable="cocreation-plan-catalogue",
+    react=CocreationApplication.on_plan_event,
+    setting="catalogue_subscriber",
+)
+DURABLE = PLAN_CATALOGUE.durable
+apply_message = PLAN_CATALOGUE.apply
+plan_catalogue_subscriber = PLAN_CATALOGUE.subscriber
+__all__ = ["DURABLE", "PLAN_CATALOGUE", "Outcome", "apply_message", "plan_catalogue_subscriber", "plan_subjects"]
 
 
 def plan_subjects(prefix: str = DEFAULT_PREFIX) -> str:
-    return f"{check_prefix(prefix)}.plan-registry.plan.>"
-
-
-def apply_message(application: Any, data: bytes) -> tuple[Outcome, str]:
-    return _apply(data, application.on_plan_event)
-
-
-def PlanCatalogueSubscriber(
-    application: Any, *, nats_url: NatsTarget, subject_prefix: str = DEFAULT_PREFIX, durable: str = DURABLE
-) -> ReactionSubscriber:
-    return ReactionSubscriber(
-        name="plan catalogue",
-        subject=plan_subjects(subject_prefix),
-        durable=durable,
-        nats_url=nats_url,
-        subject_prefix=subject_prefix,
-        react=application.on_plan_event,
-    )
+    return PLAN_CATALOGUE.subject_under(prefix)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from planspor_runtime.service import ServiceSettings, Store
 
 
 class Settings(ServiceSettings):
     """Environment variables, typed: the shared ones (PLANSPOR_*, NATS_URL, POSTGRES_*) and COCREATION_*."""
+
+    source: ClassVar[str] = "cocreation"
 
     cocreation_host: str = "127.0.0.1"
     cocreation_port: int = 8002
@@ -22,23 +26,3 @@ class Settings(ServiceSettings):
     """Publish committed events to NATS (the relay); off for a service run alone."""
     cocreation_catalogue_subscriber: bool = False
     """Keep the plan catalogue from plan-registry's events on NATS."""
-
-    @property
-    def store(self) -> Store:
-        return self.cocreation_store
-
-    @property
-    def sqlite_path(self) -> str:
-        return self.cocreation_sqlite_path
-
-    @property
-    def postgres_schema(self) -> str:
-        return self.cocreation_postgres_schema
-
-    @property
-    def signing_key_file(self) -> str:
-        return self.cocreation_signing_key_file
-
-    @property
-    def previous_signing_key_file(self) -> str | None:
-        return self.cocreation_previous_signing_key_file

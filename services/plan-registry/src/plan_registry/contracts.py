@@ -15,30 +15,19 @@ mapping is added); a unit test checks the table against the domain's classes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
 from plan_registry.application import SYSTEM_ACTOR, EarlierIdempotencyRecord
 from plan_registry.domain import Decision, Goal, Indicator, Plan, PlanStatus, PlanStrategy
+from planspor_runtime import mapping
 from planspor_runtime.application import IdempotencyRecord
+from planspor_runtime.mapping import Payloads, UnmappedEvent, same
 from planspor_runtime.relay import Outgoing
-from planspor_shared.envelope import derive_event_id
 from planspor_shared.events import plan_registry as public
-from planspor_shared.meta import Meta
 
-Mapper = Callable[[Any], list[public.PlanRegistryEvent]]
-
-
-class UnmappedEvent(LookupError):
-    """A stored domain event that is neither mapped nor private: the table is missing a line."""
-
-    def __init__(self, topic: str) -> None:
-        super().__init__(f"no integration mapping for {topic}: add it to contracts.MAPPERS (or PRIVATE)")
-        self.topic = topic
+__all__ = ["MAPPERS", "PRIVATE", "UnmappedEvent", "map_event"]
 
 
 def _id(value: UUID | None) -> str | None:
@@ -64,9 +53,7 @@ def _indicator_defined(stored: Any) -> list[public.PlanRegistryEvent]:
         public.IndicatorDefined(
             indicator_id=str(stored.originator_id),
             goal_id=str(stored.goal_id),
-            name=stored.name,
-            unit=stored.unit,
-            description=stored.description,
+            **same(stored, "name unit description"),
             source=public.IndicatorSource(stored.source),
             source_reference=stored.source_reference or None,
             baseline=stored.baseline_value,
@@ -163,13 +150,7 @@ def _decision_recorded(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.DecisionRecorded(
             decision_id=str(stored.originator_id),
-            body=stored.body,
-            body_name=stored.body_name,
-            case_number=stored.case_number,
-            meeting_date=stored.meeting_date,
-            subject=stored.subject,
-            outcome=stored.outcome,
-            text=stored.text,
+            **same(stored, "body body_name case_number meeting_date subject outcome text"),
             votes=None
             if votes.get("for") is None
             else public.Votes(in_favour=votes["for"], against=votes["against"] or 0, blank=votes.get("blank") or 0),
@@ -190,9 +171,7 @@ def _drafted(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.StrategyDrafted(
             strategy_id=str(stored.originator_id),
-            title=stored.title,
-            election_period=stored.election_period,
-            council_constituted_on=stored.council_constituted_on,
+            **same(stored, "title election_period council_constituted_on"),
             drafted_on=stored.timestamp.astimezone(UTC).date(),
             recommendation_id=_id(stored.recommendation_id),
             process_id=_id(stored.process_id),
@@ -237,9 +216,7 @@ def _assessed(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.StrategyKommuneplanAssessed(
             strategy_id=str(stored.originator_id),
-            samfunnsdel=stored.samfunnsdel,
-            arealdel=stored.arealdel,
-            rationale=stored.rationale,
+            **same(stored, "samfunnsdel arealdel rationale"),
         )
     ]
 
@@ -263,10 +240,7 @@ def _evidence_cited(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.EvidenceRecorded(
             evidence_id=str(stored.evidence_id),
-            kind=stored.kind,
-            title=stored.title,
-            dated=stored.dated,
-            url=stored.url,
+            **same(stored, "kind title dated url"),
             strategy_id=str(stored.originator_id),
         ),
         public.StrategyEvidenceCited(strategy_id=str(stored.originator_id), evidence_id=str(stored.evidence_id)),
@@ -289,7 +263,7 @@ def _adopted(stored: Any) -> list[public.PlanRegistryEvent]:
     ]
 
 
-MAPPERS: dict[type, Mapper] = {
+MAPPERS: dict[type, Payloads] = {
     Goal.Defined: _goal_defined,
     Indicator.Defined: _indicator_defined,
     Indicator.Measured: _measured,
@@ -317,25 +291,6 @@ the service kept itself before the runtime did)."""
 
 
 def map_event(domain_event: Any) -> list[Outgoing]:
-    """The integration events of one stored domain event, in order (``n`` = index)."""
-    kind = type(domain_event)
-    if kind in PRIVATE:
-        return []
-    try:
-        mapper = MAPPERS[kind]
-    except KeyError:
-        raise UnmappedEvent(get_topic(kind)) from None
-    meta: Meta | None = getattr(domain_event, "meta", None)
-    return [
-        Outgoing(
-            event_id=derive_event_id(domain_event.originator_id, domain_event.originator_version, n),
-            payload=payload,
-            aggregate_id=str(domain_event.originator_id),
-            aggregate_version=domain_event.originator_version,
-            occurred_at=domain_event.timestamp.astimezone(UTC),
-            actor=(meta.actor if meta else SYSTEM_ACTOR).as_dict(),
-            correlation_id=meta.correlation_id if meta else None,
-            causation_id=meta.causation_id if meta else None,
-        )
-        for n, payload in enumerate(mapper(domain_event))
-    ]
+    """The integration events of one stored domain event, in order; the register's own reactions stored
+    before ``Meta`` was recorded are published as ``SYSTEM_ACTOR``'s."""
+    return mapping.map_event(domain_event, MAPPERS, PRIVATE, actor_without_meta=SYSTEM_ACTOR)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from planspor_runtime.service import ServiceSettings, Store
 
 
 class Settings(ServiceSettings):
     """Environment variables, typed: the shared ones (PLANSPOR_*, NATS_URL, POSTGRES_*) and PLAN_REGISTRY_*."""
+
+    source: ClassVar[str] = "plan-registry"
 
     plan_registry_host: str = "127.0.0.1"
     plan_registry_port: int = 8001
@@ -22,23 +26,3 @@ class Settings(ServiceSettings):
     """Publish committed events to NATS (the relay); off for a service run alone."""
     plan_registry_reactions: bool = False
     """Draft strategies from co-creation's ``recommendation.issued`` on NATS."""
-
-    @property
-    def store(self) -> Store:
-        return self.plan_registry_store
-
-    @property
-    def sqlite_path(self) -> str:
-        return self.plan_registry_sqlite_path
-
-    @property
-    def postgres_schema(self) -> str:
-        return self.plan_registry_postgres_schema
-
-    @property
-    def signing_key_file(self) -> str:
-        return self.plan_registry_signing_key_file
-
-    @property
-    def previous_signing_key_file(self) -> str | None:
-        return self.plan_registry_previous_signing_key_file

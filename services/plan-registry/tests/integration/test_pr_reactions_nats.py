@@ -11,7 +11,7 @@ from pr_recommendation import recommendation_envelope
 
 from plan_registry.application import PlanRegistry
 from plan_registry.domain import strategy_id_for
-from plan_registry.messaging import DURABLE, RecommendationSubscriber
+from plan_registry.messaging import DURABLE, recommendation_subscriber
 from planspor_runtime.stream import stream_config
 from planspor_shared.subjects import subject
 
@@ -31,7 +31,7 @@ async def _story(nats_url: str, prefix: str, app: PlanRegistry) -> None:
     js = client.jetstream()
     config = stream_config(prefix)
     await js.add_stream(config=config)
-    subscriber = RecommendationSubscriber(app, nats_url=nats_url, subject_prefix=prefix)
+    subscriber = recommendation_subscriber(app, nats_url=nats_url, subject_prefix=prefix)
     try:
         # 1. the same recommendation is published twice (as after a producer retry past the dedup window)
         envelope = recommendation_envelope()

@@ -19,26 +19,17 @@ from cocreation.domain import (
     WorkshopFormat,
 )
 from planspor_runtime.application import CommandResult
+from planspor_runtime.bodies import LongText, Name, Ref, RequestBody, Text
 from planspor_runtime.http import answer
-
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
-Short = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
-Text = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"\S")]
-Ref = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S+$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
 
 # --------------------------------------------------------------------------- requests
 
 
-class StartProcess(Strict):
-    title: Short
-    purpose: Text
+class StartProcess(RequestBody):
+    title: Text
+    purpose: LongText
     election_period: Annotated[str, Field(pattern=r"^\d{4}-\d{4}$")]
-    roles_and_limits: Text
+    roles_and_limits: LongText
     all_officials_invited: bool
     follow_up_days: int = Field(default=14, ge=0, le=90)
 
@@ -59,10 +50,10 @@ class StartProcess(Strict):
     )
 
 
-class EnrollParticipant(Strict):
+class EnrollParticipant(RequestBody):
     name: Name
     kind: ParticipantKind
-    role: Short
+    role: Text
     party: Annotated[str, Field(max_length=100)] | None = None
     body: Body | None = None
     unit: Annotated[str, Field(max_length=200)] | None = None
@@ -85,44 +76,44 @@ class EnrollParticipant(Strict):
     )
 
 
-class AdvancePhase(Strict):
+class AdvancePhase(RequestBody):
     to: ProcessPhase
 
 
-class ScheduleWorkshop(Strict):
-    title: Short
+class ScheduleWorkshop(RequestBody):
+    title: Text
     on: date
     format: WorkshopFormat
-    agenda: Annotated[list[Short], Field(min_length=1, max_length=50)]
+    agenda: Annotated[list[Text], Field(min_length=1, max_length=50)]
     location: Annotated[str, Field(max_length=200)] | None = None
 
 
-class HoldWorkshop(Strict):
+class HoldWorkshop(RequestBody):
     held_on: date
     attendee_ids: Annotated[list[Ref], Field(min_length=1, max_length=1000)]
 
 
-class RecordInput(Strict):
+class RecordInput(RequestBody):
     author_id: Ref
     kind: InputKind
-    text: Text
+    text: LongText
     plan_ids: Annotated[list[Ref], Field(max_length=100)] = []
     goal_ids: Annotated[list[Ref], Field(max_length=100)] = []
     recorded_on: date | None = None
     """The day it was raised, when entered afterwards; within the workshop's follow-up window, not in the future."""
 
 
-class ProposePlanNeed(Strict):
+class ProposePlanNeed(RequestBody):
     input_ids: Annotated[list[Ref], Field(min_length=1, max_length=500)]
     kind: PlanNeedKind
-    title: Short
+    title: Text
     rationale: Annotated[str, Field(max_length=20_000)] = ""
     plan_id: Ref | None = None
     merge_into_plan_id: Ref | None = None
     plan_type: Annotated[str, Field(max_length=100)] | None = None
 
 
-class OpenPrioritisation(Strict):
+class OpenPrioritisation(RequestBody):
     title: Annotated[str, Field(max_length=500)] = ""
     method: PrioritisationMethod
     candidate_ids: Annotated[list[Ref], Field(min_length=2, max_length=200)]
@@ -132,7 +123,7 @@ class OpenPrioritisation(Strict):
     dots_per_participant: int | None = Field(default=None, ge=1, le=100)
 
 
-class CastBallot(Strict):
+class CastBallot(RequestBody):
     participant_id: Ref
     ranking: Annotated[list[Ref], Field(max_length=200)] = []
     approvals: Annotated[list[Ref], Field(max_length=200)] = []
@@ -145,14 +136,14 @@ class CastBallot(Strict):
         return self
 
 
-class RecommendationItem(Strict):
+class RecommendationItem(RequestBody):
     need_id: Ref
     action: StrategyAction
     start_year: int = Field(ge=2000, le=2100)
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
-class IssueRecommendation(Strict):
+class IssueRecommendation(RequestBody):
     prioritisation_id: Ref
     summary: Annotated[str, Field(max_length=20_000)] = ""
     council_constituted_on: date | None = None

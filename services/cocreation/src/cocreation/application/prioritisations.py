@@ -17,7 +17,7 @@ from cocreation.domain import (
     RecommendedNeed,
     StrategyAction,
 )
-from planspor_runtime.application import Changed, CommandResult
+from planspor_runtime.application import Changed, CommandResult, request_of
 from planspor_shared.meta import Meta
 
 
@@ -36,15 +36,7 @@ class PrioritisationCommands(CocreationBase):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """``eligible_ids`` None means every enrolled elected official."""
-        request = dict(
-            process_id=str(process_id),
-            title=title,
-            method=method,
-            candidate_ids=list(candidate_ids),
-            eligible_ids=None if eligible_ids is None else list(eligible_ids),
-            quorum=quorum,
-            dots_per_participant=dots_per_participant,
-        )
+        request = request_of(locals())
 
         def run() -> Changed:
             process = self.get(Process, process_id)
@@ -76,13 +68,7 @@ class PrioritisationCommands(CocreationBase):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """The result's id is the new ballot's; ``replaced`` says whether it replaced the participant's last one."""
-        request = dict(
-            prioritisation_id=str(prioritisation_id),
-            participant_id=participant_id,
-            ranking=list(ranking),
-            approvals=list(approvals),
-            dots=dict(dots or {}),
-        )
+        request = request_of(locals(), dots=dict(dots or {}))
 
         def run() -> Changed:
             prioritisation = self.get(Prioritisation, prioritisation_id, expected_version)
@@ -108,7 +94,7 @@ class PrioritisationCommands(CocreationBase):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """The result carries the ranked result (``extra["result"]``), counted once and stored."""
-        request = dict(prioritisation_id=str(prioritisation_id))
+        request = request_of(locals())
 
         def run() -> Changed:
             prioritisation = self.get(Prioritisation, prioritisation_id, expected_version)
@@ -138,13 +124,7 @@ class PrioritisationCommands(CocreationBase):
         """``items``: {need_id, action, start_year, note}. Issuing hands the process over.
 
         ``expected_version`` is the process's; the result's version is the new recommendation's."""
-        request = dict(
-            process_id=str(process_id),
-            prioritisation_id=str(prioritisation_id),
-            items=[dict(i) for i in items],
-            summary=summary,
-            council_constituted_on=council_constituted_on,
-        )
+        request = request_of(locals())
 
         def run() -> Changed:
             process = self.get(Process, process_id, expected_version)

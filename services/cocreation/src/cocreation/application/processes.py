@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 
 from cocreation.application.base import CocreationBase
 from cocreation.domain import Prioritisation, Process, Workshop
-from planspor_runtime.application import Changed, CommandResult
+from planspor_runtime.application import Changed, CommandResult, request_of
 from planspor_shared.meta import Meta
 
 
@@ -23,14 +23,7 @@ class ProcessCommands(CocreationBase):
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = dict(
-            title=title,
-            purpose=purpose,
-            election_period=election_period,
-            roles_and_limits=roles_and_limits,
-            all_officials_invited=all_officials_invited,
-            follow_up_days=follow_up_days,
-        )
+        request = request_of(locals())
 
         def run() -> Changed:
             process = Process.start(
@@ -62,16 +55,7 @@ class ProcessCommands(CocreationBase):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """The result's id is the new participant's; its version the process's."""
-        request = dict(
-            process_id=str(process_id),
-            name=name,
-            kind=kind,
-            role=role,
-            party=party,
-            body=body,
-            unit=unit,
-            substitute=substitute,
-        )
+        request = request_of(locals())
 
         def run() -> Changed:
             process = self.get(Process, process_id, expected_version)
@@ -104,7 +88,7 @@ class ProcessCommands(CocreationBase):
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = dict(process_id=str(process_id), to=to)
+        request = request_of(locals())
 
         def run() -> Changed:
             process = self.get(Process, process_id, expected_version)

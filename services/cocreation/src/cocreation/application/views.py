@@ -14,6 +14,7 @@ from uuid import UUID
 
 from cocreation.application.base import CocreationBase
 from cocreation.domain import Input, Participant, PlanNeed, Prioritisation, Process, Recommendation, Workshop
+from planspor_runtime.application import attributes
 
 
 def _iso(day: date | None) -> str | None:
@@ -22,11 +23,7 @@ def _iso(day: date | None) -> str | None:
 
 def participant_view(p: Participant) -> dict[str, Any]:
     return {
-        "id": p.id,
-        "name": p.name,
-        "kind": p.kind.value,
-        "role": p.role,
-        "party": p.party,
+        **attributes(p, "id name kind role party"),
         "body": p.body.value if p.body else None,
         "substitute": p.substitute,
         "unit": p.unit,
@@ -36,20 +33,14 @@ def participant_view(p: Participant) -> dict[str, Any]:
 def process_summary(p: Process) -> dict[str, Any]:
     return {
         "process_id": str(p.id),
-        "title": p.title,
-        "election_period": p.election_period,
-        "phase": p.phase.value,
-        "version": p.version,
+        **attributes(p, "title election_period phase version"),
     }
 
 
 def process_view(p: Process) -> dict[str, Any]:
     return {
         **process_summary(p),
-        "purpose": p.purpose,
-        "roles_and_limits": p.roles_and_limits,
-        "all_officials_invited": p.all_officials_invited,
-        "follow_up_days": p.follow_up_days,
+        **attributes(p, "purpose roles_and_limits all_officials_invited follow_up_days"),
         "participants": [participant_view(x) for x in p.participants.values()],
         "workshop_ids": list(p.workshop_ids),
         "input_ids": list(p.input_ids),
@@ -79,11 +70,7 @@ def workshop_view(w: Workshop) -> dict[str, Any]:
 def input_view(i: Input) -> dict[str, Any]:
     return {
         "input_id": str(i.id),
-        "process_id": i.process_id,
-        "workshop_id": i.workshop_id,
-        "author_id": i.author_id,
-        "kind": i.kind.value,
-        "text": i.text,
+        **attributes(i, "process_id workshop_id author_id kind text"),
         "plan_ids": list(i.plan_ids),
         "goal_ids": list(i.goal_ids),
         "recorded_on": i.recorded_on.isoformat(),
@@ -94,13 +81,7 @@ def input_view(i: Input) -> dict[str, Any]:
 def plan_need_view(n: PlanNeed) -> dict[str, Any]:
     return {
         "plan_need_id": str(n.id),
-        "process_id": n.process_id,
-        "kind": n.kind.value,
-        "title": n.title,
-        "rationale": n.rationale,
-        "plan_id": n.plan_id,
-        "merge_into_plan_id": n.merge_into_plan_id,
-        "plan_type": n.plan_type,
+        **attributes(n, "process_id kind title rationale plan_id merge_into_plan_id plan_type"),
         "input_ids": list(n.input_ids),
         "version": n.version,
     }
@@ -109,14 +90,10 @@ def plan_need_view(n: PlanNeed) -> dict[str, Any]:
 def prioritisation_view(v: Prioritisation) -> dict[str, Any]:
     return {
         "prioritisation_id": str(v.id),
-        "process_id": v.process_id,
-        "title": v.title,
-        "method": v.method.value,
+        **attributes(v, "process_id title method"),
         "candidate_ids": list(v.candidate_ids),
         "eligible_ids": list(v.eligible_ids),
-        "quorum": v.quorum,
-        "dots_per_participant": v.dots_per_participant,
-        "tie_break": v.tie_break,
+        **attributes(v, "quorum dots_per_participant tie_break"),
         "status": "made" if v.is_made else "open",
         "ballots": [{"participant_id": p, "ballot_id": v.ballot_ids[p], **b.as_dict()} for p, b in v.ballots.items()],
         "result": [r.as_dict() for r in v.result] if v.result is not None else None,
@@ -127,9 +104,7 @@ def prioritisation_view(v: Prioritisation) -> dict[str, Any]:
 def recommendation_view(r: Recommendation) -> dict[str, Any]:
     return {
         "recommendation_id": str(r.id),
-        "process_id": r.process_id,
-        "prioritisation_id": r.prioritisation_id,
-        "election_period": r.election_period,
+        **attributes(r, "process_id prioritisation_id election_period"),
         "issued_on": r.issued_on.isoformat(),
         "summary": r.summary,
         "items": [dict(i) for i in r.items],

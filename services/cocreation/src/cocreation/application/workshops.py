@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from cocreation.application.base import CocreationBase
 from cocreation.domain import Input, PlanNeed, Process, Workshop
-from planspor_runtime.application import Changed, CommandResult
+from planspor_runtime.application import Changed, CommandResult, request_of
 from planspor_shared.meta import Meta
 
 
@@ -26,9 +25,7 @@ class WorkshopCommands(CocreationBase):
         location: str | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = dict(
-            process_id=str(process_id), title=title, on=on, format=format, agenda=list(agenda), location=location
-        )
+        request = request_of(locals())
 
         def run() -> Changed:
             process = self.get(Process, process_id)
@@ -49,7 +46,7 @@ class WorkshopCommands(CocreationBase):
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = dict(workshop_id=str(workshop_id), held_on=held_on, attendee_ids=list(attendee_ids))
+        request = request_of(locals())
 
         def run() -> Changed:
             workshop = self.get(Workshop, workshop_id, expected_version)
@@ -74,15 +71,7 @@ class WorkshopCommands(CocreationBase):
         recorded_on: date | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request: dict[str, Any] = dict(
-            workshop_id=str(workshop_id),
-            author_id=author_id,
-            kind=kind,
-            text=text,
-            plan_ids=list(plan_ids),
-            goal_ids=list(goal_ids),
-            recorded_on=recorded_on,
-        )
+        request = request_of(locals())
 
         def run() -> Changed:
             workshop = self.get(Workshop, workshop_id)
@@ -118,16 +107,7 @@ class WorkshopCommands(CocreationBase):
         plan_type: str | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = dict(
-            process_id=str(process_id),
-            input_ids=list(input_ids),
-            kind=kind,
-            title=title,
-            rationale=rationale,
-            plan_id=plan_id,
-            merge_into_plan_id=merge_into_plan_id,
-            plan_type=plan_type,
-        )
+        request = request_of(locals())
 
         def run() -> Changed:
             process = self.get(Process, process_id)

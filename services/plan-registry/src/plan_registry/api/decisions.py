@@ -9,15 +9,16 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from plan_registry.api.dependencies import PlannerMeta, Registry
-from plan_registry.api.models import CommandAnswer, LongText, Model, Text, answered
+from plan_registry.api.models import CommandAnswer, answered
 from plan_registry.domain import Amendment, AmendmentChange, Body, DecisionOutcome, StrategyAction
+from planspor_runtime.bodies import LongText, RequestBody, Text
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 
 router = APIRouter(prefix="/decisions", tags=["decisions"], responses=COMMAND_PROBLEMS)
 
 
-class AmendmentIn(Model):
+class AmendmentIn(RequestBody):
     text: LongText
     adopted: bool = True
     proposed_by: str | None = Field(default=None, examples=["H, V"])
@@ -31,7 +32,7 @@ class AmendmentIn(Model):
     merge_into_plan_id: UUID | None = None
 
 
-class DecisionIn(Model):
+class DecisionIn(RequestBody):
     body: Body = Field(examples=["municipal_council"])
     body_name: str | None = Field(default=None, examples=["Bærum kommunestyre"])
     case_number: Text = Field(examples=["20/12345"])

@@ -1,34 +1,18 @@
-"""What a route of this service takes from its app: the application, and who may call it.
-
-The mechanism (tokens to roles, the command's ``Meta``, ``If-Match``) is the runtime's
-(``planspor_runtime.http``); this module only names this service's roles. Every route
-declares them, so none is reachable without.
-"""
+"""The register's roles for its routes: planners write (and are the actor of what they write),
+analysts and auditors read. Tokens to roles, ``Meta`` and ``If-Match`` are ``planspor_runtime.http``."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from plan_registry.application import PlanRegistry
 from planspor_runtime.access import Role
-from planspor_runtime.http import ExpectedVersion, meta_of, role_guard
+from planspor_runtime.http import OPERATE, ExpectedVersion, application_of, meta_of, role_guard
 from planspor_shared.meta import Meta
 
-READERS = (Role.PLANNER, Role.ANALYST, Role.AUDITOR)
-"""Reads: planners, analysts and auditors."""
-WRITERS = (Role.PLANNER,)
-"""Commands: planners only; the caller becomes the actor of the events."""
-
-
-def registry(request: Request) -> PlanRegistry:
-    application: PlanRegistry = request.app.state.application
-    return application
-
-
-Registry = Annotated[PlanRegistry, Depends(registry)]
-PlannerMeta = Annotated[Meta, meta_of(*WRITERS)]
-READ = role_guard(*READERS)
-OPERATE = role_guard(Role.OPERATOR)
-__all__ = ["OPERATE", "READ", "READERS", "WRITERS", "Registry", "PlannerMeta", "ExpectedVersion"]
+READ = role_guard(Role.PLANNER, Role.ANALYST, Role.AUDITOR)
+Registry = Annotated[PlanRegistry, Depends(application_of)]
+PlannerMeta = Annotated[Meta, meta_of(Role.PLANNER)]
+__all__ = ["OPERATE", "READ", "Registry", "PlannerMeta", "ExpectedVersion"]

@@ -8,14 +8,15 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from plan_registry.api.dependencies import PlannerMeta, Registry
-from plan_registry.api.models import CommandAnswer, Model, Text, answered
+from plan_registry.api.models import CommandAnswer, answered
+from planspor_runtime.bodies import RequestBody, Text
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 
 router = APIRouter(prefix="/goals", tags=["goals"], responses=COMMAND_PROBLEMS)
 
 
-class GoalIn(Model):
+class GoalIn(RequestBody):
     title: Text = Field(examples=["Gode liv i Bærum"])
     description: str = ""
     parent_goal_id: UUID | None = Field(default=None, description="Makes it a sub-goal (delmål).")

@@ -10,15 +10,16 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
-from plan_registry.api.models import CommandAnswer, Model, Text, answered
+from plan_registry.api.models import CommandAnswer, answered
 from plan_registry.domain import IndicatorSource
+from planspor_runtime.bodies import RequestBody, Text
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 
 router = APIRouter(prefix="/indicators", tags=["indicators"], responses=COMMAND_PROBLEMS)
 
 
-class IndicatorIn(Model):
+class IndicatorIn(RequestBody):
     goal_id: UUID
     name: Text = Field(examples=["Andel fysisk aktive"])
     unit: Text = Field(examples=["%"])
@@ -31,13 +32,13 @@ class IndicatorIn(Model):
     target_year: int | None = Field(default=None, ge=1900, le=2200)
 
 
-class MeasurementIn(Model):
+class MeasurementIn(RequestBody):
     period: str = Field(examples=["2023", "2024-Q1"])
     value: Decimal = Field(allow_inf_nan=False, examples=["62.5"])
     measured_on: date | None = None
 
 
-class CorrectionIn(Model):
+class CorrectionIn(RequestBody):
     value: Decimal = Field(allow_inf_nan=False)
     reason: Text = Field(examples=["KOSTRA revised the figure"])
 

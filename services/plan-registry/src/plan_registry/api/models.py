@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID, uuid4, uuid5
 
 from fastapi import Response
@@ -11,15 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from plan_registry.domain import NAMESPACE
 from planspor_runtime.application import CommandResult
 from planspor_runtime.http import answer
-
-Text = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
-LongText = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"\S")]
-
-
-class Model(BaseModel):
-    """A request body: unknown fields are refused (a typo is a 422, not silently dropped)."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class CommandAnswer(BaseModel):

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
-from plan_registry.api.models import CommandAnswer, Model, Text, answered
+from plan_registry.api.models import CommandAnswer, answered
 from plan_registry.application import PlanRegistry
 from plan_registry.domain import PlanType
 from planspor_runtime.application import CommandResult
+from planspor_runtime.bodies import RequestBody, Text
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 from planspor_shared.meta import Meta
@@ -22,7 +23,7 @@ from planspor_shared.meta import Meta
 router = APIRouter(prefix="/plans", tags=["plans"], responses=COMMAND_PROBLEMS)
 
 
-class PlanIn(Model):
+class PlanIn(RequestBody):
     name: Text = Field(examples=["Temaplan for idrett og fysisk aktivitet"])
     plan_type: PlanType
     legal_basis: str = Field(default="", examples=["PBL §11-1"])
@@ -34,7 +35,7 @@ class PlanIn(Model):
     strategy_item_id: UUID | None = None
 
 
-class StepIn(Model):
+class StepIn(RequestBody):
     """A dated step of the lifecycle (notice of start, planprogram adopted, consultation opened/closed, ...)."""
 
     action: Literal["step"]
@@ -53,23 +54,23 @@ class StepIn(Model):
     decision_id: UUID | None = None
 
 
-class AdoptPlanIn(Model):
+class AdoptPlanIn(RequestBody):
     action: Literal["adopt"]
     decision_id: UUID
 
 
-class RepealPlanIn(Model):
+class RepealPlanIn(RequestBody):
     action: Literal["repeal"]
     decision_id: UUID
 
 
-class ReplacePlanIn(Model):
+class ReplacePlanIn(RequestBody):
     action: Literal["replace"]
     decision_id: UUID
     successor_id: UUID
 
 
-class MergePlanIn(Model):
+class MergePlanIn(RequestBody):
     action: Literal["merge"]
     decision_id: UUID
     target_id: UUID
@@ -79,15 +80,15 @@ StatusChange = StepIn | AdoptPlanIn | RepealPlanIn | ReplacePlanIn | MergePlanIn
 StatusChangeIn = Annotated[StatusChange, Field(discriminator="action")]
 
 
-class AnchorIn(Model):
+class AnchorIn(RequestBody):
     goal_id: UUID
 
 
-class ParentIn(Model):
+class ParentIn(RequestBody):
     parent_plan_id: UUID | None
 
 
-class RevisionIn(Model):
+class RevisionIn(RequestBody):
     due: date
     reason: str = ""
 

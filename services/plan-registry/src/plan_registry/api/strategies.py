@@ -11,21 +11,22 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
-from plan_registry.api.models import CommandAnswer, LongText, Model, Text, answered, new_id
+from plan_registry.api.models import CommandAnswer, answered, new_id
 from plan_registry.domain import EvidenceKind, KommuneplanAssessment, PartyKind, PlanType, StrategyAction
+from planspor_runtime.bodies import LongText, RequestBody, Text
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 
 router = APIRouter(prefix="/strategies", tags=["strategies"], responses=COMMAND_PROBLEMS)
 
 
-class StrategyIn(Model):
+class StrategyIn(RequestBody):
     election_period: str = Field(pattern=r"^\d{4}-\d{4}$", examples=["2024-2027"])
     council_constituted_on: date = Field(examples=["2023-10-19"])
     title: str = ""
 
 
-class ItemIn(Model):
+class ItemIn(RequestBody):
     action: StrategyAction
     timing: Text = Field(examples=["2025"])
     rationale: LongText
@@ -41,13 +42,13 @@ class NewItemIn(ItemIn):
     item_id: UUID | None = Field(default=None, description="Chosen by the client, or made by the server.")
 
 
-class AssessmentIn(Model):
+class AssessmentIn(RequestBody):
     samfunnsdel: KommuneplanAssessment
     arealdel: KommuneplanAssessment
     rationale: str = ""
 
 
-class ExternalInputIn(Model):
+class ExternalInputIn(RequestBody):
     input_id: UUID | None = None
     source: PartyKind
     sender: Text = Field(examples=["Statsforvalteren i Oslo og Viken"])
@@ -56,7 +57,7 @@ class ExternalInputIn(Model):
     document_reference: str | None = None
 
 
-class EvidenceIn(Model):
+class EvidenceIn(RequestBody):
     evidence_id: UUID | None = None
     kind: EvidenceKind
     title: Text = Field(examples=["Folkehelseoversikt 2023"])
@@ -64,12 +65,12 @@ class EvidenceIn(Model):
     url: str | None = None
 
 
-class PublicationIn(Model):
+class PublicationIn(RequestBody):
     on: date
     planned_meeting_on: date | None = None
 
 
-class AdoptionIn(Model):
+class AdoptionIn(RequestBody):
     decision_id: UUID
 
 

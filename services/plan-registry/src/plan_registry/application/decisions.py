@@ -7,7 +7,7 @@ from datetime import date
 from uuid import UUID
 
 from plan_registry.domain import Amendment, Decision, Plan, PlanStrategy
-from planspor_runtime.application import Changed, CommandResult, ServiceApplication
+from planspor_runtime.application import Changed, CommandResult, ServiceApplication, request_of
 from planspor_shared.meta import Meta
 
 
@@ -33,7 +33,9 @@ class DecisionCommands(ServiceApplication):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """The strategy and the plans the decision concerns, when named, must be in the register."""
-        listed, concerned = list(amendments), list(plan_ids)
+        request = request_of(locals(), amendments=list(amendments), plan_ids=list(plan_ids))
+        listed: list[Amendment] = request["amendments"]
+        concerned: list[UUID] = request["plan_ids"]
 
         def run() -> Changed:
             if strategy_id:
@@ -60,20 +62,4 @@ class DecisionCommands(ServiceApplication):
                 )
             )
 
-        request = dict(
-            body=body,
-            case_number=case_number,
-            meeting_date=meeting_date,
-            subject=subject,
-            outcome=outcome,
-            body_name=body_name,
-            text=text,
-            votes_for=votes_for,
-            votes_against=votes_against,
-            votes_blank=votes_blank,
-            unanimous=unanimous,
-            amendments=listed,
-            strategy_id=strategy_id,
-            plan_ids=concerned,
-        )
         return self.command("record_decision", request, run, idempotency_key=idempotency_key)

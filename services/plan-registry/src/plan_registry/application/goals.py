@@ -8,7 +8,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from plan_registry.domain import Goal, Indicator, Plan
-from planspor_runtime.application import Changed, CommandResult, ServiceApplication
+from planspor_runtime.application import Changed, CommandResult, ServiceApplication, request_of
 from planspor_shared.meta import Meta
 
 
@@ -25,7 +25,8 @@ class GoalCommands(ServiceApplication):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """The parent goal and the samfunnsdel plan, when named, must be in the register."""
-        targets = list(sdg_targets)
+        request = request_of(locals(), sdg_targets=list(sdg_targets))
+        targets: list[str] = request["sdg_targets"]
 
         def run() -> Changed:
             parent = self.get(Goal, parent_goal_id) if parent_goal_id else None
@@ -42,13 +43,6 @@ class GoalCommands(ServiceApplication):
                 )
             )
 
-        request = dict(
-            title=title,
-            description=description,
-            parent_goal_id=parent_goal_id,
-            samfunnsdel_plan_id=samfunnsdel_plan_id,
-            sdg_targets=targets,
-        )
         return self.command("define_goal", request, run, idempotency_key=idempotency_key)
 
     def define_indicator(
@@ -67,6 +61,8 @@ class GoalCommands(ServiceApplication):
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
+        request = request_of(locals())
+
         def run() -> Changed:
             return Changed(
                 Indicator.define(
@@ -84,18 +80,6 @@ class GoalCommands(ServiceApplication):
                 )
             )
 
-        request = dict(
-            goal_id=goal_id,
-            name=name,
-            unit=unit,
-            source=source,
-            source_reference=source_reference,
-            description=description,
-            baseline_value=baseline_value,
-            baseline_period=baseline_period,
-            target_value=target_value,
-            target_year=target_year,
-        )
         return self.command("define_indicator", request, run, idempotency_key=idempotency_key)
 
     def record_measurement(
@@ -109,12 +93,13 @@ class GoalCommands(ServiceApplication):
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
+        request = request_of(locals())
+
         def run() -> Changed:
             indicator = self.get(Indicator, indicator_id, expected_version)
             indicator.measure(period=period, value=value, measured_on=measured_on, meta=meta)
             return Changed(indicator)
 
-        request = dict(indicator_id=indicator_id, period=period, value=value, measured_on=measured_on)
         return self.command(
             "record_measurement", request, run, idempotency_key=idempotency_key, expected_version=expected_version
         )
@@ -130,12 +115,13 @@ class GoalCommands(ServiceApplication):
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
+        request = request_of(locals())
+
         def run() -> Changed:
             indicator = self.get(Indicator, indicator_id, expected_version)
             indicator.correct_measurement(period=period, value=value, reason=reason, meta=meta)
             return Changed(indicator)
 
-        request = dict(indicator_id=indicator_id, period=period, value=value, reason=reason)
         return self.command(
             "correct_measurement", request, run, idempotency_key=idempotency_key, expected_version=expected_version
         )

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from plan_registry.domain import Decision, Goal, Plan, PlanStatus, PlanStrategy
-from planspor_runtime.application import Changed, CommandResult, ServiceApplication
+from planspor_runtime.application import Changed, CommandResult, ServiceApplication, request_of
 from planspor_shared.meta import Meta
 
 MAX_HIERARCHY_DEPTH = 10_000
@@ -38,6 +38,7 @@ class PlanCommands(ServiceApplication):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """The parent plan and the initiating strategy, when named, must be in the register."""
+        request = request_of(locals())
 
         def run() -> Changed:
             parent = self.get(Plan, parent_plan_id) if parent_plan_id else None
@@ -58,17 +59,6 @@ class PlanCommands(ServiceApplication):
                 )
             )
 
-        request = dict(
-            name=name,
-            plan_type=plan_type,
-            legal_basis=legal_basis,
-            owning_unit=owning_unit,
-            initiated_through_strategy=initiated_through_strategy,
-            description=description,
-            parent_plan_id=parent_plan_id,
-            strategy_id=strategy_id,
-            strategy_item_id=strategy_item_id,
-        )
         return self.command("propose_plan", request, run, idempotency_key=idempotency_key)
 
     def advance_plan(

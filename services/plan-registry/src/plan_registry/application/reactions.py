@@ -20,6 +20,7 @@ from planspor_runtime.application import (
     CommandResult,
     ConcurrencyConflict,
     ServiceApplication,
+    request_of,
 )
 from planspor_shared.envelope import Envelope, parse_payload
 from planspor_shared.events.cocreation import RecommendationIssued
@@ -75,8 +76,9 @@ class RecommendationReaction(ServiceApplication):
         meta: Meta,
     ) -> CommandResult:
         """One strategy per recommendation and one item per plan need (origin ``plan_need``)."""
+        request = request_of(locals(), needs=[dict(need) for need in needs])
         strategy_id = strategy_id_for(recommendation_id)
-        listed = [dict(need) for need in needs]
+        listed: list[dict[str, Any]] = request["needs"]
 
         def run() -> Changed:
             strategy = PlanStrategy.draft(
@@ -107,14 +109,6 @@ class RecommendationReaction(ServiceApplication):
         drafted = self._drafted(strategy_id)
         if drafted is not None:
             return drafted
-        request = dict(
-            recommendation_id=recommendation_id,
-            process_id=process_id,
-            election_period=election_period,
-            council_constituted_on=council_constituted_on,
-            summary=summary,
-            needs=listed,
-        )
         try:
             return self.command("draft_from_recommendation", request, run)
         except ConcurrencyConflict:  # a concurrent delivery saved it first: same ids, same effect

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from plan_registry.domain import Decision, ItemOrigin, Plan, PlanStrategy
-from planspor_runtime.application import Changed, CommandResult, ServiceApplication
+from planspor_runtime.application import Changed, CommandResult, ServiceApplication, request_of
 from planspor_shared.meta import Meta
 
 
@@ -27,6 +27,8 @@ class StrategyCommands(ServiceApplication):
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
+        request = request_of(locals())
+
         def run() -> Changed:
             return Changed(
                 PlanStrategy.draft(
@@ -37,7 +39,6 @@ class StrategyCommands(ServiceApplication):
                 )
             )
 
-        request = dict(election_period=election_period, council_constituted_on=council_constituted_on, title=title)
         return self.command("draft_strategy", request, run, idempotency_key=idempotency_key)
 
     def set_strategy_item(
@@ -60,19 +61,7 @@ class StrategyCommands(ServiceApplication):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """Creates or changes one item; the plans and the decision it names must be in the register."""
-        request = dict(
-            item_id=item_id,
-            action=action,
-            timing=timing,
-            rationale=rationale,
-            origin=origin,
-            plan_id=plan_id,
-            plan_name=plan_name,
-            plan_type=plan_type,
-            plan_need_id=plan_need_id,
-            decision_id=decision_id,
-            merge_into_plan_id=merge_into_plan_id,
-        )
+        request = request_of(locals(), omit=["strategy_id"])
 
         def act(strategy: PlanStrategy) -> UUID:
             for named in (plan_id, merge_into_plan_id):
@@ -165,14 +154,7 @@ class StrategyCommands(ServiceApplication):
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = dict(
-            input_id=input_id,
-            source=source,
-            sender=sender,
-            received_on=received_on,
-            summary=summary,
-            document_reference=document_reference,
-        )
+        request = request_of(locals(), omit=["strategy_id"])
 
         def act(strategy: PlanStrategy) -> UUID:
             strategy.receive_input(
@@ -208,7 +190,7 @@ class StrategyCommands(ServiceApplication):
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = dict(evidence_id=evidence_id, kind=kind, title=title, dated=dated, url=url)
+        request = request_of(locals(), omit=["strategy_id"])
 
         def act(strategy: PlanStrategy) -> UUID:
             strategy.cite_evidence(evidence_id=evidence_id, kind=kind, title=title, dated=dated, url=url, meta=meta)

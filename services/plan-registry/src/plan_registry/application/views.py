@@ -23,7 +23,7 @@ from plan_registry.domain import (
     Plan,
     PlanStrategy,
 )
-from planspor_runtime.application import ServiceApplication
+from planspor_runtime.application import ServiceApplication, attributes
 
 
 def _iso(day: date | None) -> str | None:
@@ -41,10 +41,7 @@ def _ids_as_text(entry: dict[str, Any]) -> dict[str, Any]:
 def goal_view(goal: Goal) -> dict[str, Any]:
     return {
         "id": str(goal.id),
-        "version": goal.version,
-        "title": goal.title,
-        "description": goal.description,
-        "level": goal.level.value,
+        **attributes(goal, "version title description level"),
         "parent_id": _str(goal.parent_id),
         "samfunnsdel_plan_id": _str(goal.samfunnsdel_plan_id),
         "sdg_targets": list(goal.sdg_targets),
@@ -56,11 +53,7 @@ def indicator_view(indicator: Indicator) -> dict[str, Any]:
         "id": str(indicator.id),
         "version": indicator.version,
         "goal_id": str(indicator.goal_id),
-        "name": indicator.name,
-        "unit": indicator.unit,
-        "description": indicator.description,
-        "source": indicator.source.value,
-        "source_reference": indicator.source_reference,
+        **attributes(indicator, "name unit description source source_reference"),
         "baseline": None
         if indicator.baseline_period is None
         else {"value": str(indicator.baseline_value), "period": indicator.baseline_period},
@@ -77,14 +70,9 @@ def indicator_view(indicator: Indicator) -> dict[str, Any]:
 def decision_view(decision: Decision) -> dict[str, Any]:
     return {
         "id": str(decision.id),
-        "version": decision.version,
-        "body": decision.body.value,
-        "body_name": decision.body_name,
-        "case_number": decision.case_number,
+        **attributes(decision, "version body body_name case_number"),
         "meeting_date": decision.meeting_date.isoformat(),
-        "subject": decision.subject,
-        "text": decision.text,
-        "outcome": decision.outcome.value,
+        **attributes(decision, "subject text outcome"),
         "votes": dict(decision.votes),
         "unanimous": decision.unanimous,
         "amendments": [{"number": n, **_ids_as_text(a.as_dict())} for n, a in enumerate(decision.amendments, start=1)],
@@ -96,14 +84,10 @@ def decision_view(decision: Decision) -> dict[str, Any]:
 def plan_view(plan: Plan) -> dict[str, Any]:
     return {
         "id": str(plan.id),
-        "version": plan.version,
-        "name": plan.name,
-        "plan_type": plan.plan_type.value,
+        **attributes(plan, "version name plan_type"),
         "plan_type_no": PLAN_TYPE_NORWEGIAN[plan.plan_type],
         "statutory": plan.is_statutory,
-        "legal_basis": plan.legal_basis,
-        "owning_unit": plan.owning_unit,
-        "description": plan.description,
+        **attributes(plan, "legal_basis owning_unit description"),
         "parent_id": _str(plan.parent_id),
         "initiated_through_strategy": plan.initiated_through_strategy,
         "strategy_id": _str(plan.strategy_id),
@@ -116,10 +100,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         ],
         "adopted_on": _iso(plan.adopted_on),
         "adopted_by_decision_id": _str(plan.adopted_by),
-        "in_force_from": _iso(plan.in_force_from),
-        "revision_due": _iso(plan.revision_due),
-        "revision_reason": plan.revision_reason,
-        "ended_on": _iso(plan.ended_on),
+        **attributes(plan, "in_force_from revision_due revision_reason ended_on"),
         "ended_by_decision_id": _str(plan.ended_by),
         "successor_id": _str(plan.successor_id),
         "status_history": [
@@ -132,10 +113,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
 def strategy_view(strategy: PlanStrategy) -> dict[str, Any]:
     return {
         "id": str(strategy.id),
-        "version": strategy.version,
-        "title": strategy.title,
-        "election_period": strategy.election_period,
-        "council_constituted_on": _iso(strategy.council_constituted_on),
+        **attributes(strategy, "version title election_period council_constituted_on"),
         "recommendation_id": _str(strategy.recommendation_id),
         "process_id": _str(strategy.process_id),
         "status": strategy.status.value,
@@ -153,9 +131,7 @@ def strategy_view(strategy: PlanStrategy) -> dict[str, Any]:
             for i in strategy.external_inputs
         ],
         "evidence": [{**e, "evidence_id": str(e["evidence_id"]), "dated": _iso(e["dated"])} for e in strategy.evidence],
-        "published_on": _iso(strategy.published_on),
-        "planned_meeting_on": _iso(strategy.planned_meeting_on),
-        "adopted_on": _iso(strategy.adopted_on),
+        **attributes(strategy, "published_on planned_meeting_on adopted_on"),
         "adopted_by_decision_id": _str(strategy.adopted_by),
         "adopted_within_a_year": strategy.adopted_within_a_year,
     }
