@@ -102,3 +102,25 @@ def test_a_relay_nats_refuses_makes_readyz_fail_and_health_degraded_until_it_pub
         assert seen[("planspor_relay_up", "plan-registry")] == 1 and seen[("planspor_nats_up", "plan-registry")] == 1
         health = client.get("/health", headers=OPERATOR).json()
         assert health["status"] == "ok" and health["relay"]["last_error"] is None and health["reasons"] == []
+
+
+def test_the_metrics_page_without_a_token_on_the_loopback_port_the_operator_sets(monkeypatch, tmp_path):
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("PLANSPOR_METRICS_PORT", str(port))
+    service = build(Settings(plan_registry_store="memory"))
+    with TestClient(service.api) as client:
+        assert client.post("/api/v1/goals", json={"title": "Grønn mobilitet"}, headers=PLANNER).status_code == 201
+        assert client.get("/metrics").status_code == 401  # the API's own port still asks for the operator
+        page = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/plain")
+        assert 'planspor_http_requests_total{method="POST",route="/api/v1/goals",status="201"} 1.0' in page.text
+        assert 'planspor_store_head{source="plan-registry"} 1.0' in page.text
+        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 404  # nothing else there
+    with pytest.raises(httpx.TransportError):  # closed with the service
+        httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
