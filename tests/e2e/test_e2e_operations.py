@@ -158,17 +158,27 @@ def test_metrics_follow_a_load_from_the_command_to_the_graph(urls):
     assert not watching_stopped
 
     with httpx.Client() as client:
+        seen: dict[str, float | None] = {}
 
         def caught_up() -> bool:
             graph, relay = scrape(client, knowledge), scrape(client, registry)
             position = value(relay, "planspor_relay_position", source="plan-registry")
+            seen.update(
+                relay=position,
+                relay_lag=value(relay, "planspor_relay_lag", source="plan-registry"),
+                graph=value(graph, "planspor_projector_position", source="plan-registry"),
+                graph_lag=value(graph, "planspor_projector_lag"),
+            )
             return bool(
                 value(graph, "planspor_projector_lag") == 0
                 and position
                 and value(graph, "planspor_projector_position", source="plan-registry") == position
             )
 
-        eventually(caught_up)
+        try:
+            eventually(caught_up)
+        except AssertionError:
+            raise AssertionError(f"the graph did not catch up with the relay: {seen}") from None
         time.sleep(0.2)  # a few more scrapes at rest
         watching.clear()
         watcher.join(timeout=10)

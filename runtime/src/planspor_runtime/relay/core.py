@@ -507,8 +507,15 @@ class Relay:
     async def _on_nats_error(self, error: Exception) -> None:
         if not self.connected and not self._stopping:
             # nats-py retries a first connection for ever (no exception reaches the loop): say why it fails
+            before = self.last_error
             self._failed(f"NATS unreachable: {type(error).__name__}: {error}")
-            log.debug("relay %s: %s", self.source, self.last_error)
+            if self.last_error != before:  # once per kind of failure, not at every retry
+                log.warning(
+                    "relay %s: %s; retrying",
+                    self.source,
+                    self.last_error,
+                    extra={"event": "relay.failed", "source": self.source, "position": self.position},
+                )
             return
         if "violation" in str(error).lower():  # refused by the server's permissions: the operator must see it
             self._failed(f"NATS refused: {error}")
