@@ -28,6 +28,7 @@ from knowledge.graph.analyst import AnalystQueries
 from planspor_runtime.access import Access, AuthenticateFirst, Role
 from planspor_runtime.asyncapi import SERVICES, asyncapi_router
 from planspor_runtime.docs import serve_docs_locally
+from planspor_runtime.http import BodyLimit
 from planspor_runtime.metrics import Metrics, MetricsPort, install_metrics, metrics_port
 
 
@@ -78,7 +79,8 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
     app = FastAPI(title="planspor knowledge", version="1", lifespan=lifespan)
     app.state.container = container
     install_problems(app)
-    app.add_middleware(AuthenticateFirst, access=container.access)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(AuthenticateFirst, access=container.access)  # added last: runs first
 
     def driver() -> neo4j.AsyncDriver:
         return container.driver
