@@ -97,6 +97,16 @@ def served(name: str, path: str) -> int:
     return TestClient(application(name)).get(path).status_code
 
 
+def ready_route(name: str, path: str) -> bool:
+    """``path`` is the service's readiness route: 200 ready, or 503 with the reasons (here knowledge has no
+    Neo4j, so it says not ready), never a 404 or a login."""
+    answer = TestClient(application(name)).get(path)
+    body = answer.json()
+    if answer.status_code == 200:
+        return body["status"] == "ready" and all(v == "ok" for v in body["checks"].values())
+    return answer.status_code == 503 and body["detail"].startswith("not ready") and bool(body["checks"])
+
+
 # --------------------------------------------------------------------------- compose
 
 
@@ -121,11 +131,12 @@ def test_compose_health_checks_ask_each_service_on_its_own_port_for_a_route_it_s
         env = {k: interpolate(v) for k, v in service["environment"].items()}
         settings = check_service(name, env)
         test = " ".join(service["healthcheck"]["test"])
-        assert "os.environ['HEALTH_PORT']" in test and "/healthz" in test, test
+        assert "os.environ['HEALTH_PORT']" in test and "/readyz" in test, test  # healthy = ready for traffic
         assert int(env["HEALTH_PORT"]) == getattr(settings, PORT_SETTING[name]), f"{name} listens elsewhere"
         published = service["ports"][0].rsplit(":", 1)[1]
         assert int(published) == getattr(settings, PORT_SETTING[name])
         assert served(name, "/healthz") == 200
+        assert ready_route(name, "/readyz")
 
 
 def test_compose_refuses_development_secrets():
@@ -237,9 +248,10 @@ def test_kubernetes_manifests_configure_what_the_services_read():
         assert set(own) <= readable, f"{name}: {sorted(set(own) - readable)}"
         port = container["ports"][0]
         assert port["containerPort"] == getattr(settings, PORT_SETTING[name])
-        for probe in ("readinessProbe", "livenessProbe"):
-            get = container[probe]["httpGet"]
-            assert get["port"] == port["name"] and served(name, get["path"]) == 200, (name, probe)
+        liveness, readiness = container["livenessProbe"]["httpGet"], container["readinessProbe"]["httpGet"]
+        assert liveness["port"] == readiness["port"] == port["name"], name
+        assert liveness["path"] == "/healthz" and served(name, liveness["path"]) == 200, name
+        assert readiness["path"] == "/readyz" and ready_route(name, readiness["path"]), name
         assert service["spec"]["ports"][0]["port"] == port["containerPort"]
 
 
