@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request, status
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -37,6 +38,23 @@ class Principal:
 
     def as_actor(self) -> dict[str, str]:
         return {"id": self.id, "name": self.name, "role": self.role.value}
+
+
+ROLES_ATTRIBUTE = "planspor_roles"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def declare_roles(function: F, roles: Iterable[Role]) -> F:
+    """Mark a route dependency with the roles it lets through, so the OpenAPI document can declare them
+    (``planspor_runtime.docs``); ``access.require`` and the runtime's guards mark theirs."""
+    vars(function)[ROLES_ATTRIBUTE] = tuple(sorted({Role(r) for r in roles}, key=list(Role).index))
+    return function
+
+
+def declared_roles(dependency: Any) -> tuple[Role, ...] | None:
+    """The roles ``declare_roles`` marked ``dependency`` with, or None."""
+    roles = getattr(dependency, ROLES_ATTRIBUTE, None)
+    return tuple(roles) if roles is not None else None
 
 
 DEVELOPMENT_TOKENS: dict[Role, str] = {role: f"dev-{role.value}-token" for role in Role}
@@ -131,7 +149,7 @@ class Access:
                 )
             return principal
 
-        return dependency
+        return declare_roles(dependency, allowed)
 
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/asyncapi.json"})

@@ -16,6 +16,12 @@ A command goes get -> call -> save, and this base fixes what happens around it:
 - **Library errors become refusals** at this boundary: a missing aggregate is ``AggregateNotFound``
   (404), an integrity error ``ConcurrencyConflict``, a store that cannot be reached
   ``StoreUnavailable`` (503, retry later).
+- **Nothing the relay cannot publish is stored.** Given the mapper the relay publishes with
+  (``publishes``), every event a command records is mapped and sealed as the relay would seal
+  it before it is stored: an integration event the contracts refuse (a value over its maximum)
+  is ``EventRefused`` with rule ``event.invalid`` (422), an envelope over ``MAX_ENVELOPE_BYTES``
+  (256 KiB, well under the broker's message limit) ``EventRefused`` with rule ``event.too_large``
+  (422). A relay that cannot publish an event cannot publish the ones after it either.
 - **New commits are announced** to listeners (``subscribe_commits``): the relay is woken by it
   instead of waiting for its next poll.
 - **Only the given environment configures persistence**: settings are the one reader of ``os.environ``.
@@ -30,15 +36,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from uuid import UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Recording, Transcoding
 from eventsourcing.utils import Environment, get_topic
+from pydantic import ValidationError
 
-from planspor_shared.canonical import canonical_json
+from planspor_shared.canonical import GENESIS_HASH, canonical_json
+from planspor_shared.envelope import Envelope
+from planspor_shared.events import IntegrationEvent, describe_validation_error
+from planspor_shared.limits import MAX_ENVELOPE_BYTES, SIGNATURE_RESERVE_BYTES
 from planspor_shared.meta import Meta
 
 A = TypeVar("A", bound=Aggregate)
@@ -92,6 +102,17 @@ class StoreUnavailable(ApplicationRefusal):
 
     def __init__(self, message: str) -> None:
         super().__init__("store.unavailable", message)
+
+
+class EventRefused(ApplicationRefusal):
+    """The command would record an event the relay could not publish: nothing was stored.
+
+    ``event.invalid``: the integration event breaks its contract (a text over its maximum);
+    ``event.too_large``: its envelope would be over ``MAX_ENVELOPE_BYTES``.
+    """
+
+    kind = "invalid"
+    problem_name = "event-refused"
 
 
 # --------------------------------------------------------------------------- results
@@ -206,6 +227,73 @@ class MetaAsDict(Transcoding):
         return Meta.from_dict(data)
 
 
+# --------------------------------------------------------------------------- what the relay will publish
+
+
+class Publishable(Protocol):
+    """What the relay's mapper makes of a domain event (``planspor_runtime.relay.Outgoing``)."""
+
+    @property
+    def event_id(self) -> UUID: ...
+    @property
+    def payload(self) -> IntegrationEvent: ...
+    @property
+    def aggregate_id(self) -> str: ...
+    @property
+    def aggregate_version(self) -> int: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def actor(self) -> Mapping[str, Any]: ...
+    @property
+    def correlation_id(self) -> str | None: ...
+    @property
+    def causation_id(self) -> str | None: ...
+
+
+PublishingMapper = Callable[[Any], Sequence[Publishable]]
+LARGEST_POSITION = 10**15
+"""The position a size check seals with: more digits than any real log will reach."""
+
+
+def check_publishable(source: str, mapper: PublishingMapper, domain_events: Iterable[Any]) -> None:
+    """Map and seal each domain event as the relay will; ``EventRefused`` if the relay could not publish it."""
+    for domain_event in domain_events:
+        try:
+            outgoing = mapper(domain_event)
+            envelopes = [
+                Envelope.seal(
+                    GENESIS_HASH,
+                    event_id=out.event_id,
+                    source=source,
+                    position=LARGEST_POSITION,
+                    aggregate_id=out.aggregate_id,
+                    aggregate_version=out.aggregate_version,
+                    occurred_at=out.occurred_at,
+                    actor=dict(out.actor),
+                    correlation_id=out.correlation_id,
+                    causation_id=out.causation_id,
+                    payload=out.payload,
+                )
+                for out in outgoing
+            ]
+        except ValidationError as error:
+            raise EventRefused(
+                "event.invalid",
+                f"the event this command records breaks its contract: {describe_validation_error(error)}; "
+                "nothing was stored",
+            ) from None
+        for envelope in envelopes:
+            size = envelope.size() + SIGNATURE_RESERVE_BYTES
+            if size > MAX_ENVELOPE_BYTES:
+                raise EventRefused(
+                    "event.too_large",
+                    f"the {envelope.event_type} event this command records would be {size} bytes; an event may have "
+                    f"at most {MAX_ENVELOPE_BYTES} (256 KiB, under the broker's message limit): shorten its texts; "
+                    "nothing was stored",
+                )
+
+
 # --------------------------------------------------------------------------- the base
 
 
@@ -225,7 +313,12 @@ class ServiceApplication(Application[UUID]):
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self._listeners: list[CommitListener] = []
         self._listeners_lock = threading.Lock()
+        self._publication: tuple[str, PublishingMapper] | None = None
         super().__init__(env=dict(env or {}))
+
+    def publishes(self, source: str, mapper: PublishingMapper) -> None:
+        """From now on, refuse to record an event that ``mapper`` (the relay's) could not publish as ``source``."""
+        self._publication = (source, mapper)
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         merged = dict(type(self).env)
@@ -250,6 +343,12 @@ class ServiceApplication(Application[UUID]):
                     self._listeners.remove(listener)
 
         return unsubscribe
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Every store of events passes here (commands and reactions): what the relay could not publish is refused."""
+        if self._publication is not None:
+            check_publishable(*self._publication, processing_event.events)
+        return super()._record(processing_event)
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         try:

@@ -9,6 +9,10 @@ blank, and anywhere else every visit tells a third party who reads the API.
 validator badge off; ``/redoc`` is removed (ReDoc is not installed). Without the
 package the page says how to install it, and ``/openapi.json`` still answers.
 
+The document declares the bearer scheme and each route's roles (``planspor_runtime.openapi``),
+so the page's **Authorize** button takes a token and sends it with every "Try it out"; the
+token is kept in the browser's local storage until the page's "Logout" (``persistAuthorization``).
+
 ``front_end_package(name)`` finds an installed npm package; the portal serves its own
 libraries (htmx, cytoscape.js) from the same place.
 """
@@ -22,6 +26,8 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.routing import Route
+
+from planspor_runtime.openapi import declare_security
 
 SWAGGER_UI = "swagger-ui-dist"
 SWAGGER_UI_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "favicon-16x16.png"})
@@ -58,6 +64,7 @@ def serve_docs_locally(app: FastAPI, assets: Path | None = None) -> FastAPI:
             raise HTTPException(404, detail=f"no Swagger UI file {name!r}")
         return FileResponse(folder / name, headers={"Cache-Control": "public, max-age=86400"})
 
+    declare_security(app)
     app.add_api_route(docs_url, docs_page, methods=["GET"], include_in_schema=False)
     app.add_api_route(f"{docs_url}/assets/{{name}}", docs_asset, methods=["GET"], include_in_schema=False)
     return app
@@ -73,6 +80,7 @@ def _docs_page(app: FastAPI, root: str, docs_url: str) -> str:
         "showExtensions": True,
         "showCommonExtensions": True,
         "validatorUrl": None,
+        "persistAuthorization": True,
         **(app.swagger_ui_parameters or {}),
     }
     if app.swagger_ui_oauth2_redirect_url:

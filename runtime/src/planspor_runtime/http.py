@@ -17,10 +17,11 @@ from uuid import uuid4
 
 from fastapi import Depends, FastAPI, Header, Request, Response
 from starlette.middleware.base import RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from planspor_runtime.access import Access, Principal, Role
+from planspor_runtime.access import Access, Principal, Role, declare_roles
 from planspor_runtime.application import CommandResult
-from planspor_runtime.problems import FieldError, ProblemError
+from planspor_runtime.problems import FieldError, ProblemError, problem, problem_response
 from planspor_shared.meta import Meta
 
 IdempotencyKey = Annotated[
@@ -39,6 +40,12 @@ IfMatch = Annotated[
         description='The version you last read (the ETag, e.g. "3"); a stale one gets 409. "*" means any.',
     ),
 ]
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""The largest request body a service reads: 8 MiB. Above it the answer is 413 before the body is parsed.
+
+It is a memory bound, not the bound on what is stored: each field has its own maximum (a 5 MB
+description is read and refused with 422 naming the field), and an event its size limit
+(``planspor_shared.limits``)."""
 CORRELATION_HEADER = "X-Correlation-Id"
 CAUSATION_HEADER = "X-Causation-Id"
 
@@ -115,7 +122,7 @@ def role_guard(*roles: Role) -> list[Any]:
     def guard(request: Request) -> Principal:
         return caller(request, roles)
 
-    return [Depends(guard)]
+    return [Depends(declare_roles(guard, roles))]
 
 
 def meta_of(*roles: Role) -> Any:
@@ -125,7 +132,7 @@ def meta_of(*roles: Role) -> Any:
     def meta(request: Request) -> Meta:
         return command_meta(request, caller(request, roles).as_actor())
 
-    return Depends(meta)
+    return Depends(declare_roles(meta, roles))
 
 
 def application_of(request: Request) -> Any:
@@ -144,3 +151,66 @@ def read_version(if_match: IfMatch = None) -> int | None:
 
 
 ExpectedVersion = Annotated[int | None, Depends(read_version)]
+
+
+# --------------------------------------------------------------------------- the body limit
+
+
+class BodyLimit:
+    """ASGI middleware: a body over ``limit`` bytes is answered 413 (a problem) before the app reads it.
+
+    A declared ``Content-Length`` over the limit is refused at once; a body without one (chunked)
+    is read up to the limit and refused as soon as it passes it, so no more than ``limit`` bytes
+    of it are ever held.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None:
+            if declared > self.limit:
+                await self._refuse(scope, receive, send, f"the body is {declared} bytes")
+                return
+            await self.app(scope, receive, send)
+            return
+        buffered: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            buffered.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                await self._refuse(scope, receive, send, f"the body is more than {self.limit} bytes")
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return buffered.pop(0) if buffered else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, what: str) -> None:
+        mebibytes = f" ({self.limit / (1024 * 1024):g} MiB)" if self.limit >= 1024 * 1024 else ""
+        body = problem(
+            413, f"{what}; a request body may have at most {self.limit} bytes{mebibytes}", rule="request.body_too_large"
+        )
+        await problem_response(body, headers={"Connection": "close"})(scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None

@@ -58,8 +58,15 @@ _TITLES: Mapping[int, tuple[str, str]] = {
 }
 
 
+def title_of(status: int) -> str:
+    """The problem title of an HTTP status."""
+    return _TITLES.get(status, ("error", "The request failed"))[1]
+
+
 class FieldError(BaseModel):
     """One invalid field: where it is and what is wrong with it (never its value)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     pointer: str = Field(examples=["#/title"], description="JSON pointer into the body ('#' for the body itself)")
     location: str = Field(examples=["body.title", "query.limit", "header.If-Match"])

@@ -22,6 +22,7 @@ from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage  # at module level: faststream resolves the annotation here
 
+from planspor_runtime.application import EventRefused
 from planspor_runtime.bus import NatsAccess, NatsTarget
 from planspor_shared.envelope import Envelope, parse_payload
 from planspor_shared.errors import InvalidEnvelope, InvalidPayload, UnknownEventType
@@ -48,7 +49,7 @@ def apply_message(
         return Outcome.REJECTED, str(getattr(error, "reason", None) or error)
     try:
         changed = react(envelope)
-    except refusals as error:
+    except refusals + (EventRefused,) as error:  # an event the relay could not publish: never applicable
         rule = getattr(error, "rule", type(error).__name__)
         return Outcome.REJECTED, f"{rule}: {getattr(error, 'message', error)}"
     return (Outcome.APPLIED if changed else Outcome.UNCHANGED), envelope.nats_msg_id

@@ -221,7 +221,7 @@ def assemble(
     from planspor_runtime.application import ApplicationRefusal
     from planspor_runtime.asyncapi import SERVICES, asyncapi_router
     from planspor_runtime.feed import feed_router, log_router
-    from planspor_runtime.http import install_correlation
+    from planspor_runtime.http import BodyLimit, install_correlation
     from planspor_runtime.problems import install_problem_details
     from planspor_runtime.relay import RelayStore
 
@@ -246,10 +246,14 @@ def assemble(
                 await part.stop()
             service.background.clear()
 
+    for starter in starters:
+        if isinstance(starter, RelayStarter):  # what the relay will publish is checked before it is stored
+            application.publishes(starter.source, starter.mapper)
     service.api = create_api(application, service.access, lifespan=lifespan)
     install_problem_details(service.api, refusals=(ApplicationRefusal, *refusals))
     install_correlation(service.api)
-    service.api.add_middleware(AuthenticateFirst, access=service.access)
+    service.api.add_middleware(BodyLimit)
+    service.api.add_middleware(AuthenticateFirst, access=service.access)  # added last: runs first
     service.relay_store = RelayStore.for_application(application)
     service.api.include_router(feed_router(service.relay_store, service.access))
     service.api.include_router(
@@ -259,19 +263,28 @@ def assemble(
     return service
 
 
-def relay_starter(source: str, mapper: Mapper, enabled: Callable[[ServiceSettings], bool]) -> Starter:
-    """Starts the relay (store -> JetStream) when the service's setting turns it on."""
+@dataclass(frozen=True)
+class RelayStarter:
+    """Starts the relay (store -> JetStream) when the service's setting turns it on.
 
-    async def start(service: Service) -> Part | None:
-        if not enabled(service.settings):
+    ``assemble`` also gives its ``mapper`` to the application (``ServiceApplication.publishes``),
+    relay on or off, so no event is stored that the relay could not publish later.
+    """
+
+    source: str
+    mapper: Mapper
+    enabled: Callable[[ServiceSettings], bool]
+
+    async def __call__(self, service: Service) -> Part | None:
+        if not self.enabled(service.settings):
             return None
         from planspor_runtime.relay import Relay
 
         s = service.settings
         relay = Relay(
             service.application,
-            source,
-            mapper=mapper,
+            self.source,
+            mapper=self.mapper,
             nats_url=s.nats_access(),
             subject_prefix=s.planspor_subject_prefix,
             store=service.relay_store,
@@ -282,7 +295,10 @@ def relay_starter(source: str, mapper: Mapper, enabled: Callable[[ServiceSetting
         await relay.start()
         return relay
 
-    return start
+
+def relay_starter(source: str, mapper: Mapper, enabled: Callable[[ServiceSettings], bool]) -> Starter:
+    """Starts the relay (store -> JetStream) when the service's setting turns it on (``RelayStarter``)."""
+    return RelayStarter(source, mapper, enabled)
 
 
 def subscriber_starter(factory: Callable[..., Part], enabled: Callable[[ServiceSettings], bool]) -> Starter:

@@ -20,9 +20,11 @@ from planspor_shared.canonical import GENESIS_HASH, canonical_json, envelope_has
 from planspor_shared.errors import InvalidEnvelope, InvalidPayload, UnknownEventType
 from planspor_shared.events import REGISTRY, EventRegistry, IntegrationEvent, describe_validation_error
 from planspor_shared.events.base import UtcDatetime
+from planspor_shared.limits import ID_MAX, LABEL_MAX, MAX_ENVELOPE_BYTES, TITLE_MAX
 
 __all__ = [
     "GENESIS_HASH",
+    "MAX_ENVELOPE_BYTES",
     "NAMESPACE",
     "Actor",
     "Envelope",
@@ -38,7 +40,10 @@ NAMESPACE = UUID("6f1c1d8e-3b7a-5c2e-9a4f-70c3a9e1b2d4")
 """Namespace of deterministic event ids: the same domain event always maps to the same ``event_id``."""
 
 Hash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-EventType = Annotated[str, Field(pattern=r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$", examples=["plan.proposed"])]
+EventType = Annotated[
+    str, Field(max_length=LABEL_MAX, pattern=r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$", examples=["plan.proposed"])
+]
+ConversationId = Annotated[str, Field(max_length=ID_MAX)]
 
 
 def derive_event_id(originator_id: UUID | str, originator_version: int, n: int = 0) -> UUID:
@@ -55,9 +60,9 @@ class Actor(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: Annotated[str, Field(min_length=1, max_length=200)]
-    name: Annotated[str, Field(min_length=1, max_length=500)]
-    role: Annotated[str, Field(min_length=1, max_length=100, examples=["planner", "facilitator", "system"])]
+    id: Annotated[str, Field(min_length=1, max_length=ID_MAX)]
+    name: Annotated[str, Field(min_length=1, max_length=TITLE_MAX)]
+    role: Annotated[str, Field(min_length=1, max_length=LABEL_MAX, examples=["planner", "facilitator", "system"])]
 
 
 class EventSignature(BaseModel):
@@ -72,13 +77,21 @@ class EventSignature(BaseModel):
 
     version: Literal[1]
     key: Annotated[
-        str, Field(pattern=r"^[^\s+]+\+[0-9a-f]{8}$", examples=["planspor.localhost/plan-registry+1a2b3c4d"])
+        str,
+        Field(
+            max_length=ID_MAX + 9,
+            pattern=r"^[^\s+]+\+[0-9a-f]{8}$",
+            examples=["planspor.localhost/plan-registry+1a2b3c4d"],
+        ),
     ]
     sig: Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]{86}==$", description="base64 of the 64-byte signature")]
 
 
 class Envelope(BaseModel):
-    """One integration event as published on the stream and served by the feed."""
+    """One integration event as published on the stream and served by the feed.
+
+    At most 262,144 bytes (256 KiB, ``MAX_ENVELOPE_BYTES``) of canonical JSON, signature included.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -88,12 +101,12 @@ class Envelope(BaseModel):
     source: Literal["plan-registry", "cocreation"]
     position: int = Field(ge=1)
     """Gap-free per source, starting at 1."""
-    aggregate_id: Annotated[str, Field(min_length=1, max_length=200)]
+    aggregate_id: Annotated[str, Field(min_length=1, max_length=ID_MAX)]
     aggregate_version: int = Field(ge=1)
     occurred_at: UtcDatetime
     actor: Actor
-    correlation_id: str | None = None
-    causation_id: str | None = None
+    correlation_id: ConversationId | None = None
+    causation_id: ConversationId | None = None
     """The event id (or command id) that caused this event, e.g. the decision behind an amendment."""
     prev_hash: Hash
     hash: Hash
@@ -145,13 +158,23 @@ class Envelope(BaseModel):
         except (TypeError, ValueError):
             return False
 
+    def size(self) -> int:
+        """Bytes of the wire form (``to_canonical``): at most ``MAX_ENVELOPE_BYTES``."""
+        return len(self.to_canonical())
+
     def to_canonical(self) -> bytes:
         """The wire form: canonical JSON of the whole envelope, hash included, and the signature when signed."""
         return canonical_json(self.model_dump(mode="python", exclude=None if self.signature else {"signature"}))
 
     @classmethod
     def from_json(cls, data: bytes | str) -> Self:
-        """Parse an envelope from the wire; ``InvalidEnvelope`` says what is wrong."""
+        """Parse an envelope from the wire; ``InvalidEnvelope`` says what is wrong (a message over
+        ``MAX_ENVELOPE_BYTES`` among it: no producer of planspor makes one)."""
+        size = len(data.encode() if isinstance(data, str) else data)
+        if size > MAX_ENVELOPE_BYTES:
+            raise InvalidEnvelope(
+                f"invalid envelope: {size} bytes, more than the {MAX_ENVELOPE_BYTES} an envelope may have"
+            )
         try:
             return cls.model_validate_json(data)
         except ValidationError as error:

@@ -3,6 +3,8 @@
 Tests pass their own settings and an HTTP transport (``httpx.MockTransport`` in unit tests,
 nothing in the browser tests, which run the real services).
 
+A form of more than 1 MiB is answered 413 (a problem) before it is read (``BodyLimit``).
+
 Every response carries a Content-Security-Policy that allows nothing but this origin, so no
 page can load a script, a style, a font or an image from elsewhere, and ``Server-Timing`` with
 the time spent waiting on the services (``api``), rendering the templates (``render``) and in all (``total``).
@@ -22,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from planspor_runtime.docs import front_end_package
+from planspor_runtime.http import BodyLimit
 from portal.client import COCREATION, KNOWLEDGE, PLAN_REGISTRY, ServiceError, Services, timed_calls, wall_seconds
 from portal.pages import ANALYSTS, COCREATION_READERS, KNOWLEDGE_READERS, OPERATORS, PLAN_READERS
 from portal.session import COOKIE, Session, SessionCodec
@@ -37,6 +40,8 @@ CSP = (
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 NO_SESSION = ("/assets/", "/healthz")
+MAX_FORM_BYTES = 1024 * 1024
+"""The largest form the portal reads (a Cypher query is at most 100,000 characters); above it 413."""
 
 
 def vendor_files(settings: Settings) -> dict[str, Path]:
@@ -72,6 +77,7 @@ def build(settings: Settings | None = None, transport: httpx.AsyncBaseTransport 
             await services.aclose()
 
     app = FastAPI(title="planspor portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.add_middleware(BodyLimit, limit=MAX_FORM_BYTES)
     app.state.settings = settings
     app.state.services = services
     app.state.access = settings.access()

@@ -27,7 +27,9 @@ and stays in the same version.
 Conventions: ids are strings (UUIDs in practice); calendar facts are ``date``;
 instants are aware ``datetime`` (stored in UTC); numbers are ``Decimal``, never
 float; closed vocabularies are ``StrEnum`` with the domain's English terms
-(the Norwegian term is in the docstring).
+(the Norwegian term is in the docstring). Every text has a maximum: it is one of
+the bounded types below (``Text``, ``Description``, ``Title``, ``Name``, ``Label``,
+``Reference``, ``Url``), and every list has a maximum length (``planspor_shared.limits``).
 """
 
 from __future__ import annotations
@@ -41,24 +43,63 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from planspor_shared.errors import InvalidPayload, UnknownEventType
+from planspor_shared.limits import (
+    ID_MAX,
+    IDS_MAX,
+    LABEL_MAX,
+    NAME_MAX,
+    NUMBER_DIGITS_MAX,
+    REFERENCE_MAX,
+    TEXT_MAX,
+    TEXTS_MAX,
+    TITLE_MAX,
+    URL_MAX,
+)
 
 Source = Literal["plan-registry", "cocreation"]
 SOURCES: tuple[str, ...] = ("plan-registry", "cocreation")
 
-Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S+$")]
+Id = Annotated[str, Field(min_length=1, max_length=ID_MAX, pattern=r"^\S+$")]
 """An identifier: no whitespace; a UUID in practice."""
 
-Text = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"\S")]
-"""Text that must say something (not empty, not only whitespace)."""
+NonBlank = Field(min_length=1, pattern=r"\S")
+"""Added to a bounded text type, it must say something: ``Annotated[Name, NonBlank]``."""
 
-ShortText = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]
+Text = Annotated[str, Field(min_length=1, max_length=TEXT_MAX, pattern=r"\S")]
+"""A text that must say something (not empty, not only whitespace), at most 20,000 characters."""
+
+Description = Annotated[str, Field(max_length=TEXT_MAX)]
+"""A text that may be empty: a description, a reason, a note; at most 20,000 characters."""
+
+Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX, pattern=r"\S")]
+"""A title or subject that must say something, at most 500 characters."""
+
+Heading = Annotated[str, Field(max_length=TITLE_MAX)]
+"""A title that may be left empty (the service then makes one, or there is none), at most 500 characters."""
+
+Name = Annotated[str, Field(max_length=NAME_MAX)]
+"""A name of a person, a body, a unit or a place, at most 300 characters."""
+
+Label = Annotated[str, Field(max_length=LABEL_MAX)]
+"""A short label or code (a party, a role, a legal basis, a period), at most 100 characters."""
+
+Reference = Annotated[str, Field(max_length=REFERENCE_MAX)]
+"""A case number, a document reference or a statistics table id, at most 200 characters."""
+
+Url = Annotated[str, Field(max_length=URL_MAX)]
+"""A web address, at most 2,000 characters."""
+
+Texts = Annotated[tuple[Text, ...], Field(max_length=TEXTS_MAX)]
+"""Texts in order (an agenda, ground rules), at most 100."""
 
 Number = Annotated[
     Decimal,
-    Field(allow_inf_nan=False),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["1.50"]}),
+    Field(allow_inf_nan=False, max_digits=NUMBER_DIGITS_MAX),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "maxLength": NUMBER_DIGITS_MAX + 2, "examples": ["1.50"]}
+    ),
 ]
-"""An exact number, written on the wire as a decimal string (``"1.50"``); floats are refused."""
+"""An exact number, written on the wire as a decimal string (``"1.50"``), at most 30 digits; floats are refused."""
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -78,8 +119,11 @@ def _unique(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return values
 
 
-IdSet = Annotated[tuple[Id, ...], AfterValidator(_unique)]
-"""Ids without repetition, in the order the producer gave them."""
+IdSet = Annotated[tuple[Id, ...], Field(max_length=IDS_MAX), AfterValidator(_unique)]
+"""Ids without repetition, in the order the producer gave them; at most 1,000."""
+
+NonEmptyIdSet = Annotated[tuple[Id, ...], Field(min_length=1, max_length=IDS_MAX), AfterValidator(_unique)]
+"""An ``IdSet`` of at least one id."""
 
 
 ElectionPeriod = Annotated[str, Field(pattern=r"^\d{4}-\d{4}$", examples=["2024-2027"])]

@@ -18,21 +18,27 @@ from pydantic import AfterValidator, Field, model_validator
 
 from planspor_shared.events.base import (
     Body,
+    Description,
     ElectionPeriod,
     Id,
     IdSet,
     IntegrationEvent,
+    Label,
     MunicipalityNumber,
+    Name,
+    NonEmptyIdSet,
     Number,
     PlanType,
-    ShortText,
     StrategyAction,
     Text,
+    Texts,
+    Title,
     UtcDatetime,
     ValueObject,
     check_election_period,
     register,
 )
+from planspor_shared.limits import ITEMS_MAX
 
 
 class CocreationEvent(IntegrationEvent):
@@ -103,12 +109,12 @@ class ProcessStarted(CocreationEvent):
     event_type: ClassVar[str] = "process.started"
 
     process_id: Id
-    title: ShortText
+    title: Title
     purpose: Text
     election_period: Annotated[ElectionPeriod, AfterValidator(check_election_period)]
     period_start: date
     period_end: date | None = None
-    ground_rules: tuple[Text, ...] = ()
+    ground_rules: Texts = ()
     """Prerequisites from the council seminar: a clear purpose, safety, clear roles and limits, a chance for all."""
     input_follow_up_days: int = Field(default=0, ge=0, le=365)
     """How many days after a workshop inputs may still be recorded for it."""
@@ -149,14 +155,14 @@ class ParticipantEnrolled(CocreationEvent):
     participant_id: Id
     person_id: Id | None = None
     """The same person across processes, when known."""
-    name: ShortText
+    name: Title
     kind: ParticipantKind
-    party: str | None = Field(default=None, examples=["H", "Ap", "MDG"])
+    party: Label | None = Field(default=None, examples=["H", "Ap", "MDG"])
     body: Body | None = None
-    role: str | None = Field(default=None, examples=["member", "leader", "deputy leader", "planner"])
+    role: Label | None = Field(default=None, examples=["member", "leader", "deputy leader", "planner"])
     substitute: bool = False
     """Vararepresentant: takes part in place of a member."""
-    unit: str | None = None
+    unit: Name | None = None
     """For the administration: the unit the participant works in."""
 
     @model_validator(mode="after")
@@ -176,12 +182,12 @@ class WorkshopScheduled(CocreationEvent):
 
     process_id: Id
     workshop_id: Id
-    title: ShortText
+    title: Title
     scheduled_on: date
     starts_at: UtcDatetime | None = None
     format: WorkshopFormat
-    location: str | None = None
-    agenda: tuple[Text, ...] = ()
+    location: Name | None = None
+    agenda: Texts = ()
 
 
 @register
@@ -193,7 +199,7 @@ class WorkshopHeld(CocreationEvent):
     process_id: Id
     workshop_id: Id
     held_on: date
-    attendee_ids: Annotated[IdSet, Field(min_length=1)]
+    attendee_ids: NonEmptyIdSet
     """Participant ids of those who attended."""
     inputs_until: date | None = None
     """The last day inputs may be recorded for this workshop (the process's follow-up window)."""
@@ -207,7 +213,7 @@ class WorkshopCancelled(CocreationEvent):
 
     process_id: Id
     workshop_id: Id
-    reason: str = ""
+    reason: Description = ""
 
 
 # --- inputs and plan needs ----------------------------------------------------------------
@@ -239,14 +245,14 @@ class PlanNeedProposed(CocreationEvent):
     process_id: Id
     plan_need_id: Id
     kind: PlanNeedKind
-    title: ShortText
-    description: str = ""
+    title: Title
+    description: Description = ""
     plan_id: Id | None = None
     """The existing plan to revise, repeal or merge; None for a new plan."""
     plan_type: PlanType | None = None
     """For a new plan: the type proposed."""
     merge_into_plan_id: Id | None = None
-    derived_from_input_ids: Annotated[IdSet, Field(min_length=1)]
+    derived_from_input_ids: NonEmptyIdSet
 
     @model_validator(mode="after")
     def _need_names_its_plans(self) -> Self:
@@ -277,12 +283,12 @@ class PrioritisationOpened(CocreationEvent):
     process_id: Id
     prioritisation_id: Id
     method: PrioritisationMethod
-    candidate_plan_need_ids: Annotated[IdSet, Field(min_length=1)]
-    eligible_participant_ids: Annotated[IdSet, Field(min_length=1)]
+    candidate_plan_need_ids: NonEmptyIdSet
+    eligible_participant_ids: NonEmptyIdSet
     dots_per_participant: int | None = Field(default=None, ge=1)
     quorum: int = Field(ge=1)
     """The least number of ballots for a result to be made."""
-    tie_break: ShortText = Field(examples=["most first places, then earliest proposed plan need"])
+    tie_break: Title = Field(examples=["most first places, then earliest proposed plan need"])
     """The documented rule that makes the result deterministic."""
     closes_at: UtcDatetime | None = None
 
@@ -325,7 +331,7 @@ class BallotCast(CocreationEvent):
     method: PrioritisationMethod
     ranking: IdSet = ()
     approved: IdSet = ()
-    dots: Annotated[tuple[DotAllocation, ...], AfterValidator(_one_line_per_need)] = ()
+    dots: Annotated[tuple[DotAllocation, ...], Field(max_length=ITEMS_MAX), AfterValidator(_one_line_per_need)] = ()
     replaces_ballot_id: Id | None = None
 
     @model_validator(mode="after")
@@ -368,12 +374,14 @@ class PrioritisationMade(CocreationEvent):
     process_id: Id
     prioritisation_id: Id
     method: PrioritisationMethod
-    ranking: Annotated[tuple[RankedNeed, ...], AfterValidator(_ranks_in_order), Field(min_length=1)]
+    ranking: Annotated[
+        tuple[RankedNeed, ...], Field(min_length=1, max_length=ITEMS_MAX), AfterValidator(_ranks_in_order)
+    ]
     ballots_counted: int = Field(ge=0)
     counted_ballot_ids: IdSet = ()
     """The ballots that counted (the last one of each participant)."""
     eligible_count: int = Field(ge=1)
-    tie_break: ShortText
+    tie_break: Title
 
     @model_validator(mode="after")
     def _counts_agree(self) -> Self:
@@ -393,11 +401,11 @@ class RecommendedNeed(ValueObject):
     plan_need_id: Id
     action: StrategyAction
     plan_id: Id | None = None
-    plan_title: ShortText
+    plan_title: Title
     plan_type: PlanType | None = None
     merge_into_plan_id: Id | None = None
-    timing: ShortText
-    rationale: str = ""
+    timing: Title
+    rationale: Description = ""
     rank: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
@@ -430,8 +438,10 @@ class RecommendationIssued(CocreationEvent):
     issued_on: date
     election_period: Annotated[ElectionPeriod, AfterValidator(check_election_period)]
     council_constituted_on: date | None = None
-    summary: str = ""
-    items: Annotated[tuple[RecommendedNeed, ...], AfterValidator(_one_item_per_need), Field(min_length=1)]
+    summary: Description = ""
+    items: Annotated[
+        tuple[RecommendedNeed, ...], Field(min_length=1, max_length=ITEMS_MAX), AfterValidator(_one_item_per_need)
+    ]
 
 
 COCREATION_EVENTS: tuple[type[CocreationEvent], ...] = (

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 VerifierKeyText = Annotated[
     str,
     Field(
+        max_length=300,
         pattern=r"^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$",
         examples=["planspor.localhost/plan-registry+1a2b3c4d+AX...="],
     ),

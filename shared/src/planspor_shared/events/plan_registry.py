@@ -1,10 +1,9 @@
 """Integration events published by the plan registry (source ``plan-registry``).
 
-Plans, goals and indicators of the plan system, the plan strategy (planstrategi)
-of an election period, and the formal decisions (vedtak) that adopt and amend
-them. Together with the co-creation events they are enough for the knowledge
-graph to rebuild design.md's graph: every field a query needs is here, so the
-projector never has to ask a service.
+Plans, goals and indicators of the plan system, the plan strategy (planstrategi) of an election period,
+and the formal decisions (vedtak) that adopt and amend them. Together with the co-creation events they
+are enough for the knowledge graph to rebuild design.md's graph: every field a query needs is here, so
+the projector never has to ask a service.
 """
 
 from __future__ import annotations
@@ -17,20 +16,28 @@ from pydantic import AfterValidator, Field, model_validator
 
 from planspor_shared.events.base import (
     Body,
+    Description,
     ElectionPeriod,
+    Heading,
     Id,
     IdSet,
     IntegrationEvent,
+    Label,
     MunicipalityNumber,
+    Name,
+    NonBlank,
     Number,
     PlanType,
-    ShortText,
+    Reference,
     StrategyAction,
     Text,
+    Title,
+    Url,
     ValueObject,
     check_election_period,
     register,
 )
+from planspor_shared.limits import ITEMS_MAX
 
 
 class PlanRegistryEvent(IntegrationEvent):
@@ -145,13 +152,13 @@ class GoalDefined(PlanRegistryEvent):
     event_type: ClassVar[str] = "goal.defined"
 
     goal_id: Id
-    title: ShortText
-    description: str = ""
+    title: Title
+    description: Description = ""
     level: GoalLevel = GoalLevel.MAIN_GOAL
     parent_goal_id: Id | None = None
     samfunnsdel_plan_id: Id | None = None
     """The kommuneplan samfunnsdel the goal belongs to, when it is registered as a plan."""
-    sdg_targets: Annotated[tuple[SdgTarget, ...], AfterValidator(_unique_sdg)] = ()
+    sdg_targets: Annotated[tuple[SdgTarget, ...], Field(max_length=169), AfterValidator(_unique_sdg)] = ()
     municipality_number: MunicipalityNumber | None = None
 
     @model_validator(mode="after")
@@ -172,7 +179,7 @@ class GoalRetired(PlanRegistryEvent):
     goal_id: Id
     retired_on: date
     replaced_by_goal_id: Id | None = None
-    reason: str = ""
+    reason: Description = ""
 
 
 @register
@@ -183,14 +190,14 @@ class IndicatorDefined(PlanRegistryEvent):
 
     indicator_id: Id
     goal_id: Id
-    name: ShortText
-    unit: ShortText
-    description: str = ""
+    name: Title
+    unit: Title
+    description: Description = ""
     source: IndicatorSource
-    source_reference: str | None = None
+    source_reference: Reference | None = None
     """E.g. the KOSTRA or SSB table id."""
     baseline: Number | None = None
-    baseline_period: str | None = None
+    baseline_period: Label | None = None
     target: Number | None = None
     target_year: int | None = Field(default=None, ge=1900, le=2200)
 
@@ -214,7 +221,7 @@ class IndicatorMeasured(PlanRegistryEvent):
     measured_on: date | None = None
     corrects: bool = False
     previous_value: Number | None = None
-    correction_reason: str | None = None
+    correction_reason: Description | None = None
 
     @model_validator(mode="after")
     def _correction_names_previous_value(self) -> Self:
@@ -235,11 +242,11 @@ class PlanProposed(PlanRegistryEvent):
     event_type: ClassVar[str] = "plan.proposed"
 
     plan_id: Id
-    title: ShortText
+    title: Title
     plan_type: PlanType
-    legal_basis: str | None = Field(default=None, examples=["PBL §11-1"])
-    owning_unit: ShortText
-    description: str = ""
+    legal_basis: Label | None = Field(default=None, examples=["PBL §11-1"])
+    owning_unit: Title
+    description: Description = ""
     parent_plan_id: Id | None = None
     initiated_through_strategy: bool
     strategy_id: Id | None = None
@@ -312,7 +319,7 @@ class PlanStatusChanged(PlanRegistryEvent):
     """Last day of the consultation; PBL §11-14 asks for at least six weeks."""
     replaced_by_plan_id: Id | None = None
     merged_into_plan_id: Id | None = None
-    note: str = ""
+    note: Description = ""
 
     @model_validator(mode="after")
     def _end_names_successor(self) -> Self:
@@ -342,7 +349,7 @@ class PlanRevisionScheduled(PlanRegistryEvent):
     plan_id: Id
     revision_due: date
     strategy_id: Id | None = None
-    reason: str = ""
+    reason: Description = ""
 
 
 # --- the plan strategy -------------------------------------------------------------------
@@ -355,7 +362,7 @@ class StrategyDrafted(PlanRegistryEvent):
     event_type: ClassVar[str] = "strategy.drafted"
 
     strategy_id: Id
-    title: ShortText
+    title: Title
     election_period: Annotated[ElectionPeriod, AfterValidator(check_election_period)]
     council_constituted_on: date
     drafted_on: date
@@ -381,10 +388,10 @@ class StrategyItemSet(PlanRegistryEvent):
     action: StrategyAction
     plan_id: Id | None = None
     """The plan the item concerns; None only for a new plan not yet in the register."""
-    plan_title: str | None = None
+    plan_title: Heading | None = None
     plan_type: PlanType | None = None
     merge_into_plan_id: Id | None = None
-    timing: ShortText = Field(examples=["2025", "2025-2026", "revised yearly"])
+    timing: Title = Field(examples=["2025", "2025-2026", "revised yearly"])
     rationale: Text
     origin: ItemOrigin
     plan_need_id: Id | None = None
@@ -422,7 +429,7 @@ class StrategyItemRemoved(PlanRegistryEvent):
     item_id: Id
     decision_id: Id | None = None
     amendment_number: int | None = Field(default=None, ge=1)
-    reason: str = ""
+    reason: Description = ""
 
 
 @register
@@ -434,7 +441,7 @@ class StrategyKommuneplanAssessed(PlanRegistryEvent):
     strategy_id: Id
     samfunnsdel: KommuneplanAssessment
     arealdel: KommuneplanAssessment
-    rationale: str = ""
+    rationale: Description = ""
 
 
 @register
@@ -491,13 +498,13 @@ class Amendment(ValueObject):
 
     number: int = Field(ge=1)
     text: Text
-    proposed_by: str | None = Field(default=None, examples=["H, V"])
+    proposed_by: Name | None = Field(default=None, examples=["H, V"])
     """The party or parties (or representative) behind it."""
     adopted: bool
     votes: Votes | None = None
 
 
-def _amendment_numbers_unique(amendments: tuple[Amendment, ...]) -> tuple[Amendment, ...]:
+def _unique_numbers(amendments: tuple[Amendment, ...]) -> tuple[Amendment, ...]:
     numbers = [amendment.number for amendment in amendments]
     if len(set(numbers)) != len(numbers):
         raise ValueError("amendment numbers must be unique within a decision")
@@ -512,16 +519,16 @@ class DecisionRecorded(PlanRegistryEvent):
 
     decision_id: Id
     body: Body
-    body_name: str | None = Field(default=None, examples=["Bærum kommunestyre"])
-    case_number: ShortText = Field(examples=["20/12345"])
+    body_name: Name | None = Field(default=None, examples=["Bærum kommunestyre"])
+    case_number: Annotated[Reference, NonBlank] = Field(examples=["20/12345"])
     meeting_date: date
-    subject: ShortText
+    subject: Title
     outcome: DecisionOutcome
-    text: str = ""
+    text: Description = ""
     votes: Votes | None = None
     """None when the decision was unanimous or the votes were not recorded."""
     unanimous: bool = False
-    amendments: Annotated[tuple[Amendment, ...], AfterValidator(_amendment_numbers_unique)] = ()
+    amendments: Annotated[tuple[Amendment, ...], Field(max_length=ITEMS_MAX), AfterValidator(_unique_numbers)] = ()
     strategy_id: Id | None = None
     plan_ids: IdSet = ()
 
@@ -539,13 +546,13 @@ class InputReceived(PlanRegistryEvent):
     event_type: ClassVar[str] = "input.received"
 
     input_id: Id
-    from_party: ShortText = Field(examples=["Statsforvalteren i Oslo og Viken"])
+    from_party: Title = Field(examples=["Statsforvalteren i Oslo og Viken"])
     party_kind: PartyKind
     received_on: date
     strategy_id: Id | None = None
     plan_id: Id | None = None
     summary: Text
-    document_reference: str | None = None
+    document_reference: Reference | None = None
 
     @model_validator(mode="after")
     def _concerns_something(self) -> Self:
@@ -562,10 +569,10 @@ class EvidenceRecorded(PlanRegistryEvent):
 
     evidence_id: Id
     kind: EvidenceKind
-    title: ShortText
+    title: Title
     dated: date
     """The document's own date: folkehelseloven asks that the public health overview be at most four years old."""
-    url: str | None = None
+    url: Url | None = None
     strategy_id: Id | None = None
 
 

@@ -1,4 +1,10 @@
-"""The bodies of co-creation's HTTP API: validated at the edge (pydantic), rules left to the domain."""
+"""The bodies of co-creation's HTTP API: validated at the edge (pydantic), rules left to the domain.
+
+The text fields are the contracts' bounded types (``planspor_shared.limits``): ``Title`` at most
+500 characters, ``Text`` and ``Description`` 20,000, ``PersonName`` 300, ``Label`` 100, ``Ref``
+an id of at most 200; lists have a maximum length; numbers and booleans are strict (``false``
+is not a number, ``0`` not a boolean).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from datetime import date
 from typing import Annotated, Any, Self
 
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from cocreation.domain import (
     Body,
@@ -19,19 +25,31 @@ from cocreation.domain import (
     WorkshopFormat,
 )
 from planspor_runtime.application import CommandResult
-from planspor_runtime.bodies import LongText, Name, Ref, RequestBody, Text
+from planspor_runtime.bodies import (
+    Description,
+    Heading,
+    Label,
+    Name,
+    NonBlank,
+    PersonName,
+    Ref,
+    RequestBody,
+    Text,
+    Title,
+)
 from planspor_runtime.http import answer
+from planspor_shared.limits import ITEMS_MAX
 
 # --------------------------------------------------------------------------- requests
 
 
 class StartProcess(RequestBody):
-    title: Text
-    purpose: LongText
+    title: Title
+    purpose: Text
     election_period: Annotated[str, Field(pattern=r"^\d{4}-\d{4}$")]
-    roles_and_limits: LongText
-    all_officials_invited: bool
-    follow_up_days: int = Field(default=14, ge=0, le=90)
+    roles_and_limits: Text
+    all_officials_invited: StrictBool
+    follow_up_days: StrictInt = Field(default=14, ge=0, le=90)
 
     model_config = ConfigDict(
         extra="forbid",
@@ -51,13 +69,13 @@ class StartProcess(RequestBody):
 
 
 class EnrollParticipant(RequestBody):
-    name: Name
+    name: PersonName
     kind: ParticipantKind
-    role: Text
-    party: Annotated[str, Field(max_length=100)] | None = None
+    role: Annotated[Label, NonBlank]
+    party: Label | None = None
     body: Body | None = None
-    unit: Annotated[str, Field(max_length=200)] | None = None
-    substitute: bool = False
+    unit: Name | None = None
+    substitute: StrictBool = False
 
     model_config = ConfigDict(
         extra="forbid",
@@ -81,11 +99,11 @@ class AdvancePhase(RequestBody):
 
 
 class ScheduleWorkshop(RequestBody):
-    title: Text
+    title: Title
     on: date
     format: WorkshopFormat
-    agenda: Annotated[list[Text], Field(min_length=1, max_length=50)]
-    location: Annotated[str, Field(max_length=200)] | None = None
+    agenda: Annotated[list[Title], Field(min_length=1, max_length=50)]
+    location: Name | None = None
 
 
 class HoldWorkshop(RequestBody):
@@ -96,7 +114,7 @@ class HoldWorkshop(RequestBody):
 class RecordInput(RequestBody):
     author_id: Ref
     kind: InputKind
-    text: LongText
+    text: Text
     plan_ids: Annotated[list[Ref], Field(max_length=100)] = []
     goal_ids: Annotated[list[Ref], Field(max_length=100)] = []
     recorded_on: date | None = None
@@ -106,28 +124,28 @@ class RecordInput(RequestBody):
 class ProposePlanNeed(RequestBody):
     input_ids: Annotated[list[Ref], Field(min_length=1, max_length=500)]
     kind: PlanNeedKind
-    title: Text
-    rationale: Annotated[str, Field(max_length=20_000)] = ""
+    title: Title
+    rationale: Description = ""
     plan_id: Ref | None = None
     merge_into_plan_id: Ref | None = None
-    plan_type: Annotated[str, Field(max_length=100)] | None = None
+    plan_type: Label | None = None
 
 
 class OpenPrioritisation(RequestBody):
-    title: Annotated[str, Field(max_length=500)] = ""
+    title: Heading = ""
     method: PrioritisationMethod
     candidate_ids: Annotated[list[Ref], Field(min_length=2, max_length=200)]
     eligible_ids: Annotated[list[Ref], Field(min_length=1, max_length=1000)] | None = None
     """Omit for every enrolled elected official."""
-    quorum: int = Field(ge=1)
-    dots_per_participant: int | None = Field(default=None, ge=1, le=100)
+    quorum: StrictInt = Field(ge=1)
+    dots_per_participant: StrictInt | None = Field(default=None, ge=1, le=100)
 
 
 class CastBallot(RequestBody):
     participant_id: Ref
     ranking: Annotated[list[Ref], Field(max_length=200)] = []
     approvals: Annotated[list[Ref], Field(max_length=200)] = []
-    dots: dict[Ref, Annotated[int, Field(ge=0, le=100)]] = {}
+    dots: Annotated[dict[Ref, Annotated[StrictInt, Field(ge=0, le=100)]], Field(max_length=ITEMS_MAX)] = {}
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
@@ -139,13 +157,13 @@ class CastBallot(RequestBody):
 class RecommendationItem(RequestBody):
     need_id: Ref
     action: StrategyAction
-    start_year: int = Field(ge=2000, le=2100)
-    note: Annotated[str, Field(max_length=2000)] = ""
+    start_year: StrictInt = Field(ge=2000, le=2100)
+    note: Description = ""
 
 
 class IssueRecommendation(RequestBody):
     prioritisation_id: Ref
-    summary: Annotated[str, Field(max_length=20_000)] = ""
+    summary: Description = ""
     council_constituted_on: date | None = None
     """When the council of the period was constituted; the plan registry needs it to draft the strategy."""
     items: Annotated[list[RecommendationItem], Field(min_length=1, max_length=200)]

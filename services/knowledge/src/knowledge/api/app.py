@@ -27,6 +27,7 @@ from knowledge.graph.analyst import AnalystQueries
 from planspor_runtime.access import Access, AuthenticateFirst
 from planspor_runtime.asyncapi import SERVICES, asyncapi_router
 from planspor_runtime.docs import serve_docs_locally
+from planspor_runtime.http import BodyLimit
 
 
 def query_router(
@@ -69,7 +70,8 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
     app = FastAPI(title="planspor knowledge", version="1", lifespan=lifespan)
     app.state.container = container
     install_problems(app)
-    app.add_middleware(AuthenticateFirst, access=container.access)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(AuthenticateFirst, access=container.access)  # added last: runs first
 
     def driver() -> neo4j.AsyncDriver:
         return container.driver

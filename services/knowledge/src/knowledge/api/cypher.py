@@ -30,7 +30,9 @@ class CypherRequest(BaseModel):
         examples=["MATCH (p:Plan) RETURN p.id, p.title LIMIT 10"],
         description="one read-only statement; its limits are in the knowledge service's README",
     )
-    params: dict[str, Any] = Field(default_factory=dict, examples=[{"id": "plan-1"}])
+    params: dict[str, Any] = Field(
+        default_factory=dict, max_length=100, examples=[{"id": "plan-1"}], description="at most 100 parameters"
+    )
 
 
 class CypherResponse(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -11,7 +12,18 @@ from pydantic import Field
 from plan_registry.api.dependencies import PlannerMeta, Registry
 from plan_registry.api.models import CommandAnswer, answered
 from plan_registry.domain import Amendment, AmendmentChange, Body, DecisionOutcome, StrategyAction
-from planspor_runtime.bodies import LongText, RequestBody, Text
+from planspor_runtime.bodies import (
+    Description,
+    Heading,
+    Name,
+    NonBlank,
+    Reference,
+    RequestBody,
+    StrictBool,
+    StrictInt,
+    Text,
+    Title,
+)
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 
@@ -19,31 +31,31 @@ router = APIRouter(prefix="/decisions", tags=["decisions"], responses=COMMAND_PR
 
 
 class AmendmentIn(RequestBody):
-    text: LongText
-    adopted: bool = True
-    proposed_by: str | None = Field(default=None, examples=["H, V"])
+    text: Text
+    adopted: StrictBool = True
+    proposed_by: Name | None = Field(default=None, examples=["H, V"])
     change: AmendmentChange | None = Field(default=None, description="Set when it changes a strategy item.")
     item_id: UUID | None = None
     plan_id: UUID | None = None
-    plan_name: str | None = None
+    plan_name: Heading | None = None
     action: StrategyAction | None = None
-    timing: str | None = None
-    rationale: str | None = None
+    timing: Title | None = None
+    rationale: Description | None = None
     merge_into_plan_id: UUID | None = None
 
 
 class DecisionIn(RequestBody):
     body: Body = Field(examples=["municipal_council"])
-    body_name: str | None = Field(default=None, examples=["Bærum kommunestyre"])
-    case_number: Text = Field(examples=["20/12345"])
+    body_name: Name | None = Field(default=None, examples=["Bærum kommunestyre"])
+    case_number: Annotated[Reference, NonBlank] = Field(examples=["20/12345"])
     meeting_date: date
-    subject: Text = Field(examples=["Kommunal planstrategi 2024-2027"])
+    subject: Title = Field(examples=["Kommunal planstrategi 2024-2027"])
     outcome: DecisionOutcome
-    text: str = ""
-    votes_for: int | None = Field(default=None, ge=0)
-    votes_against: int | None = Field(default=None, ge=0)
-    votes_blank: int | None = Field(default=None, ge=0)
-    unanimous: bool = False
+    text: Description = ""
+    votes_for: StrictInt | None = Field(default=None, ge=0)
+    votes_against: StrictInt | None = Field(default=None, ge=0)
+    votes_blank: StrictInt | None = Field(default=None, ge=0)
+    unanimous: StrictBool = False
     amendments: list[AmendmentIn] = Field(default_factory=list, max_length=500)
     strategy_id: UUID | None = None
     plan_ids: list[UUID] = Field(default_factory=list, max_length=1000)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -12,7 +11,7 @@ from pydantic import Field
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
 from plan_registry.api.models import CommandAnswer, answered
 from plan_registry.domain import IndicatorSource
-from planspor_runtime.bodies import RequestBody, Text
+from planspor_runtime.bodies import Decimal, Description, Label, Reference, RequestBody, StrictInt, Title
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 
@@ -21,26 +20,26 @@ router = APIRouter(prefix="/indicators", tags=["indicators"], responses=COMMAND_
 
 class IndicatorIn(RequestBody):
     goal_id: UUID
-    name: Text = Field(examples=["Andel fysisk aktive"])
-    unit: Text = Field(examples=["%"])
+    name: Title = Field(examples=["Andel fysisk aktive"])
+    unit: Title = Field(examples=["%"])
     source: IndicatorSource = Field(examples=["KOSTRA"])
-    source_reference: str = ""
-    description: str = ""
-    baseline_value: Decimal | None = Field(default=None, allow_inf_nan=False)
-    baseline_period: str | None = Field(default=None, examples=["2020"])
-    target_value: Decimal | None = Field(default=None, allow_inf_nan=False)
-    target_year: int | None = Field(default=None, ge=1900, le=2200)
+    source_reference: Reference = ""
+    description: Description = ""
+    baseline_value: Decimal | None = None
+    baseline_period: Label | None = Field(default=None, examples=["2020"])
+    target_value: Decimal | None = None
+    target_year: StrictInt | None = Field(default=None, ge=1900, le=2200)
 
 
 class MeasurementIn(RequestBody):
-    period: str = Field(examples=["2023", "2024-Q1"])
-    value: Decimal = Field(allow_inf_nan=False, examples=["62.5"])
+    period: Label = Field(examples=["2023", "2024-Q1"])
+    value: Decimal = Field(examples=["62.5"])
     measured_on: date | None = None
 
 
 class CorrectionIn(RequestBody):
-    value: Decimal = Field(allow_inf_nan=False)
-    reason: Text = Field(examples=["KOSTRA revised the figure"])
+    value: Decimal
+    reason: Title = Field(examples=["KOSTRA revised the figure"])
 
 
 @router.post("", status_code=201, summary="Define an indicator of a goal")

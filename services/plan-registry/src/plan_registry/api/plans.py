@@ -15,7 +15,7 @@ from plan_registry.api.models import CommandAnswer, answered
 from plan_registry.application import PlanRegistry
 from plan_registry.domain import PlanType
 from planspor_runtime.application import CommandResult
-from planspor_runtime.bodies import RequestBody, Text
+from planspor_runtime.bodies import Description, Label, RequestBody, StrictBool, Title
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 from planspor_shared.meta import Meta
@@ -24,13 +24,15 @@ router = APIRouter(prefix="/plans", tags=["plans"], responses=COMMAND_PROBLEMS)
 
 
 class PlanIn(RequestBody):
-    name: Text = Field(examples=["Temaplan for idrett og fysisk aktivitet"])
+    name: Title = Field(examples=["Temaplan for idrett og fysisk aktivitet"])
     plan_type: PlanType
-    legal_basis: str = Field(default="", examples=["PBL §11-1"])
-    owning_unit: Text = Field(examples=["Kultur og fritid"])
-    description: str = ""
+    legal_basis: Label = Field(default="", examples=["PBL §11-1"])
+    owning_unit: Title = Field(examples=["Kultur og fritid"])
+    description: Description = ""
     parent_plan_id: UUID | None = None
-    initiated_through_strategy: bool = Field(description="Recorded as said, never guessed; true names strategy_id.")
+    initiated_through_strategy: StrictBool = Field(
+        description="Recorded as said, never guessed; true names strategy_id."
+    )
     strategy_id: UUID | None = None
     strategy_item_id: UUID | None = None
 
@@ -90,7 +92,7 @@ class ParentIn(RequestBody):
 
 class RevisionIn(RequestBody):
     due: date
-    reason: str = ""
+    reason: Description = ""
 
 
 @router.post("", status_code=201, summary="Propose a plan")

@@ -13,7 +13,7 @@ from pydantic import Field
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
 from plan_registry.api.models import CommandAnswer, answered, new_id
 from plan_registry.domain import EvidenceKind, KommuneplanAssessment, PartyKind, PlanType, StrategyAction
-from planspor_runtime.bodies import LongText, RequestBody, Text
+from planspor_runtime.bodies import Description, Heading, Reference, RequestBody, Text, Title, Url
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 
@@ -23,16 +23,16 @@ router = APIRouter(prefix="/strategies", tags=["strategies"], responses=COMMAND_
 class StrategyIn(RequestBody):
     election_period: str = Field(pattern=r"^\d{4}-\d{4}$", examples=["2024-2027"])
     council_constituted_on: date = Field(examples=["2023-10-19"])
-    title: str = ""
+    title: Heading = ""
 
 
 class ItemIn(RequestBody):
     action: StrategyAction
-    timing: Text = Field(examples=["2025"])
-    rationale: LongText
+    timing: Title = Field(examples=["2025"])
+    rationale: Text
     origin: Literal["administration", "plan_need"] = "administration"
     plan_id: UUID | None = None
-    plan_name: str | None = None
+    plan_name: Heading | None = None
     plan_type: PlanType | None = None
     plan_need_id: UUID | None = None
     merge_into_plan_id: UUID | None = None
@@ -45,24 +45,24 @@ class NewItemIn(ItemIn):
 class AssessmentIn(RequestBody):
     samfunnsdel: KommuneplanAssessment
     arealdel: KommuneplanAssessment
-    rationale: str = ""
+    rationale: Description = ""
 
 
 class ExternalInputIn(RequestBody):
     input_id: UUID | None = None
     source: PartyKind
-    sender: Text = Field(examples=["Statsforvalteren i Oslo og Viken"])
+    sender: Title = Field(examples=["Statsforvalteren i Oslo og Viken"])
     received_on: date
-    summary: LongText
-    document_reference: str | None = None
+    summary: Text
+    document_reference: Reference | None = None
 
 
 class EvidenceIn(RequestBody):
     evidence_id: UUID | None = None
     kind: EvidenceKind
-    title: Text = Field(examples=["Folkehelseoversikt 2023"])
+    title: Title = Field(examples=["Folkehelseoversikt 2023"])
     dated: date
-    url: str | None = None
+    url: Url | None = None
 
 
 class PublicationIn(RequestBody):
