@@ -99,7 +99,7 @@ def test_a_views_attributes_are_plain_json_data_under_their_own_names():
 
 
 def test_an_earlier_idempotency_record_is_read_and_written_under_its_topic_of_the_time():
-    topic = f"test_{uuid4().hex}.application:IdempotencyRecord"
+    topic = f"{__name__}:IdempotencyRecord"  # a service names the module that exports the class
     earlier = earlier_idempotency_record(topic)
     assert resolve_topic(topic) is earlier and resolve_topic(topic + ".Recorded") is earlier.Recorded
     assert get_topic(earlier.Recorded) == topic + ".Recorded"
@@ -108,6 +108,9 @@ def test_an_earlier_idempotency_record_is_read_and_written_under_its_topic_of_th
     app.save(record)
     assert app.repository.get(record.id).response == {"id": "1"}
     assert app.history(record.id)[0]["type"] == "EarlierIdempotencyRecord.Recorded"
+    another = earlier_idempotency_record("relay_app:IdempotencyRecord")  # another service's, in the same process
+    app.save(another(id=uuid4(), key="k", command="c", fingerprint="f", response={}))
+    assert get_topic(another) == "relay_app:EarlierIdempotencyRecord" != get_topic(earlier)
 
 
 class DemoSettings(ServiceSettings):
