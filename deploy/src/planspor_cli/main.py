@@ -316,7 +316,8 @@ def rebuild(
         while thread.is_alive():
             try:
                 points = operator.get("/health").get("checkpoints", {})
-                bar.update(task, completed=sum(p["position"] for p in points.values()))
+                # a source the rebuild has not reached again has no position yet
+                bar.update(task, completed=sum(p.get("position") or 0 for p in points.values()))
             except CliError:
                 pass
             thread.join(timeout=0.3)

@@ -65,6 +65,8 @@ class ServiceSettings(BaseSettings):
 
     def own(self, name: str) -> Any:
         """The service's own setting ``name`` (the field ``<source>_<name>``)."""
+        if not self.source:
+            raise TypeError(f"{type(self).__name__} names no source: its own settings cannot be found")
         return getattr(self, f"{self.source.replace('-', '_')}_{name}")
 
     @property
