@@ -48,6 +48,8 @@ SECRETS = {
     "PLANSPOR_FEED_TOKEN": "a-real-operator-token",
     "POSTGRES_PASSWORD": "s3cret-pg",
     "NEO4J_PASSWORD": "s3cret-neo4j",
+    "PLAN_REGISTRY_SIGNING_KEY_PATH": "/etc/planspor/plan-registry.key",
+    "COCREATION_SIGNING_KEY_PATH": "/etc/planspor/cocreation.key",
     **{password_variable(user): password for user, password in NATS_PASSWORDS.items()},
 }
 
@@ -204,7 +206,9 @@ CONFIG_OBJECTS = {"planspor-source-keys": SOURCE_KEYS}
 
 
 SECRET_OBJECTS = {
-    "planspor-secrets": {k: v for k, v in SECRETS.items() if not k.startswith(("NATS_", "KNOWLEDGE_"))},
+    "planspor-secrets": {
+        k: v for k, v in SECRETS.items() if not k.startswith(("NATS_", "KNOWLEDGE_")) and not k.endswith("_KEY_PATH")
+    },
     "planspor-nats": NATS_PASSWORDS,
 }
 
@@ -289,3 +293,28 @@ def test_the_stacks_accounts_name_the_durable_consumers_the_services_use():
         "cocreation": COCREATION_DURABLE,
         "knowledge": KnowledgeSettings.model_fields["knowledge_durable"].default,
     } == DURABLES
+
+
+SOURCES = {"plan-registry": "PLAN_REGISTRY", "cocreation": "COCREATION"}
+
+
+def test_each_source_signs_with_a_key_of_its_own_from_a_secret():
+    """In production a source refuses to start without its signing key: the deployments must give it one."""
+    document = compose()
+    for name, prefix in SOURCES.items():
+        service = document["services"][name]
+        secret = f"{name}-signing-key"
+        assert service["secrets"] == [secret], name
+        assert service["environment"][f"{prefix}_SIGNING_KEY_FILE"] == f"/run/secrets/{secret}"
+        assert document["secrets"][secret]["file"].startswith("${" + f"{prefix}_SIGNING_KEY_PATH:?"), name
+    for name, prefix in SOURCES.items():
+        pod = manifests()[f"{name}.yaml"][0]["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        path = resolve(container["env"], SECRET_OBJECTS)[f"{prefix}_SIGNING_KEY_FILE"]
+        (mount,) = container["volumeMounts"]
+        (volume,) = pod["volumes"]
+        assert mount == {"name": volume["name"], "mountPath": str(Path(path).parent), "readOnly": True}
+        assert volume["secret"]["secretName"] == "planspor-signing"
+        assert volume["secret"]["items"] == [{"key": Path(path).name, "path": Path(path).name}]
+        # the service runs as a user of its own: the file reaches it through the pod's group, not the world
+        assert volume["secret"]["defaultMode"] & 0o007 == 0 and pod["securityContext"]["fsGroup"]
