@@ -86,7 +86,13 @@ _SOURCES = (("plan-registry", "PLAN_REGISTRY"), ("cocreation", "COCREATION"))
 
 
 @pytest.fixture(scope="module")
-def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory):
+def platform_env() -> dict[str, str]:
+    """Settings every process of the module's platform gets besides its own (a module overrides this)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory, platform_env):
     from planspor_stack.__main__ import knowledge_keys_env, nats_env
 
     root = tmp_path_factory.mktemp("platform")
@@ -107,6 +113,7 @@ def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory):
     }
     for setting in ("PLANSPOR_TOKENS", "NATS_URL", "NATS_USER", "NATS_PASSWORD"):
         common.pop(setting, None)
+    common.update(platform_env)
     envs = {
         "plan-registry": {
             "PLAN_REGISTRY_HOST": "127.0.0.1",

@@ -337,6 +337,7 @@ def rebuild(
         while thread.is_alive():
             try:
                 points = operator.get("/health").get("checkpoints", {})
+                # a source the rebuild has not reached again has no position yet
                 bar.update(task, completed=sum(p.get("position") or 0 for p in points.values()))
             except CliError:
                 pass

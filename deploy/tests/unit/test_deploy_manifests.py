@@ -48,6 +48,8 @@ SECRETS = {
     "PLANSPOR_FEED_TOKEN": "a-real-operator-token",
     "POSTGRES_PASSWORD": "s3cret-pg",
     "NEO4J_PASSWORD": "s3cret-neo4j",
+    "PLAN_REGISTRY_SIGNING_KEY_PATH": "/etc/planspor/plan-registry.key",
+    "COCREATION_SIGNING_KEY_PATH": "/etc/planspor/cocreation.key",
     **{password_variable(user): password for user, password in NATS_PASSWORDS.items()},
 }
 
@@ -97,6 +99,16 @@ def served(name: str, path: str) -> int:
     return TestClient(application(name)).get(path).status_code
 
 
+def ready_route(name: str, path: str) -> bool:
+    """``path`` is the service's readiness route: 200 ready, or 503 with the reasons (here knowledge has no
+    Neo4j, so it says not ready), never a 404 or a login."""
+    answer = TestClient(application(name)).get(path)
+    body = answer.json()
+    if answer.status_code == 200:
+        return body["status"] == "ready" and all(v == "ok" for v in body["checks"].values())
+    return answer.status_code == 503 and body["detail"].startswith("not ready") and bool(body["checks"])
+
+
 # --------------------------------------------------------------------------- compose
 
 
@@ -121,11 +133,12 @@ def test_compose_health_checks_ask_each_service_on_its_own_port_for_a_route_it_s
         env = {k: interpolate(v) for k, v in service["environment"].items()}
         settings = check_service(name, env)
         test = " ".join(service["healthcheck"]["test"])
-        assert "os.environ['HEALTH_PORT']" in test and "/healthz" in test, test
+        assert "os.environ['HEALTH_PORT']" in test and "/readyz" in test, test  # healthy = ready for traffic
         assert int(env["HEALTH_PORT"]) == getattr(settings, PORT_SETTING[name]), f"{name} listens elsewhere"
         published = service["ports"][0].rsplit(":", 1)[1]
         assert int(published) == getattr(settings, PORT_SETTING[name])
         assert served(name, "/healthz") == 200
+        assert ready_route(name, "/readyz")
 
 
 def test_compose_refuses_development_secrets():
@@ -193,7 +206,9 @@ CONFIG_OBJECTS = {"planspor-source-keys": SOURCE_KEYS}
 
 
 SECRET_OBJECTS = {
-    "planspor-secrets": {k: v for k, v in SECRETS.items() if not k.startswith(("NATS_", "KNOWLEDGE_"))},
+    "planspor-secrets": {
+        k: v for k, v in SECRETS.items() if not k.startswith(("NATS_", "KNOWLEDGE_")) and not k.endswith("_KEY_PATH")
+    },
     "planspor-nats": NATS_PASSWORDS,
 }
 
@@ -237,9 +252,10 @@ def test_kubernetes_manifests_configure_what_the_services_read():
         assert set(own) <= readable, f"{name}: {sorted(set(own) - readable)}"
         port = container["ports"][0]
         assert port["containerPort"] == getattr(settings, PORT_SETTING[name])
-        for probe in ("readinessProbe", "livenessProbe"):
-            get = container[probe]["httpGet"]
-            assert get["port"] == port["name"] and served(name, get["path"]) == 200, (name, probe)
+        liveness, readiness = container["livenessProbe"]["httpGet"], container["readinessProbe"]["httpGet"]
+        assert liveness["port"] == readiness["port"] == port["name"], name
+        assert liveness["path"] == "/healthz" and served(name, liveness["path"]) == 200, name
+        assert readiness["path"] == "/readyz" and ready_route(name, readiness["path"]), name
         assert service["spec"]["ports"][0]["port"] == port["containerPort"]
 
 
@@ -277,3 +293,28 @@ def test_the_stacks_accounts_name_the_durable_consumers_the_services_use():
         "cocreation": COCREATION_DURABLE,
         "knowledge": KnowledgeSettings.model_fields["knowledge_durable"].default,
     } == DURABLES
+
+
+SOURCES = {"plan-registry": "PLAN_REGISTRY", "cocreation": "COCREATION"}
+
+
+def test_each_source_signs_with_a_key_of_its_own_from_a_secret():
+    """In production a source refuses to start without its signing key: the deployments must give it one."""
+    document = compose()
+    for name, prefix in SOURCES.items():
+        service = document["services"][name]
+        secret = f"{name}-signing-key"
+        assert service["secrets"] == [secret], name
+        assert service["environment"][f"{prefix}_SIGNING_KEY_FILE"] == f"/run/secrets/{secret}"
+        assert document["secrets"][secret]["file"].startswith("${" + f"{prefix}_SIGNING_KEY_PATH:?"), name
+    for name, prefix in SOURCES.items():
+        pod = manifests()[f"{name}.yaml"][0]["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        path = resolve(container["env"], SECRET_OBJECTS)[f"{prefix}_SIGNING_KEY_FILE"]
+        (mount,) = container["volumeMounts"]
+        (volume,) = pod["volumes"]
+        assert mount == {"name": volume["name"], "mountPath": str(Path(path).parent), "readOnly": True}
+        assert volume["secret"]["secretName"] == "planspor-signing"
+        assert volume["secret"]["items"] == [{"key": Path(path).name, "path": Path(path).name}]
+        # the service runs as a user of its own: the file reaches it through the pod's group, not the world
+        assert volume["secret"]["defaultMode"] & 0o007 == 0 and pod["securityContext"]["fsGroup"]

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -50,6 +51,8 @@ from planspor_shared.envelope import Envelope
 from planspor_shared.events import IntegrationEvent, describe_validation_error
 from planspor_shared.limits import MAX_ENVELOPE_BYTES, SIGNATURE_RESERVE_BYTES
 from planspor_shared.meta import Meta
+
+log = logging.getLogger("planspor.command")
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -435,12 +438,12 @@ class ServiceApplication(Application[UUID]):
             changed = run()
             result = self._result(changed)
             self._save(changed)
-            return result
+            return _logged(name, result, "command.recorded")
         record_id = IdempotencyRecord.id_for(idempotency_key)
         print_ = fingerprint(name, request, expected_version)
         earlier = self._earlier(record_id, idempotency_key, print_)
         if earlier is not None:
-            return earlier
+            return _logged(name, earlier, "command.repeated")
         changed = run()
         result = self._result(changed)
         record = IdempotencyRecord(key=idempotency_key, command=name, fingerprint=print_, result=result.as_record())
@@ -449,9 +452,9 @@ class ServiceApplication(Application[UUID]):
         except ConcurrencyConflict:
             earlier = self._earlier(record_id, idempotency_key, print_)
             if earlier is not None:
-                return earlier
+                return _logged(name, earlier, "command.repeated")
             raise
-        return result
+        return _logged(name, result, "command.recorded")
 
     @staticmethod
     def _result(changed: Changed) -> CommandResult:
@@ -478,6 +481,19 @@ class ServiceApplication(Application[UUID]):
                 "use a new key for a new request"
             )
         return CommandResult.from_record(record.result)
+
+
+def _logged(name: str, result: CommandResult, event: str) -> CommandResult:
+    """One line per command (its correlation id comes from the request's bound context)."""
+    log.info(
+        "%s %s: %s version %d",
+        name,
+        "recorded" if event == "command.recorded" else "answered as before (same Idempotency-Key)",
+        result.id,
+        result.version,
+        extra={"event": event, "command": name, "aggregate": str(result.id), "version": result.version},
+    )
+    return result
 
 
 # --------------------------------------------------------------------------- plain data of stored events

@@ -5,7 +5,10 @@ being read. Each domain service once kept its own ``IdempotencyRecord`` aggregat
 ``<service>.application:IdempotencyRecord``). ``earlier_idempotency_record`` makes the
 class that reads them back under that topic: private (the service's contracts list its
 event with the other private ones) and never consulted again, since the runtime keeps its
-own records (so a retry of a command first sent before the upgrade runs it anew).
+own records (so a retry of a command first sent before the upgrade runs it anew). Each
+service's class is named in the module of its old topic (``plan_registry.application``,
+which exports it as ``EarlierIdempotencyRecord``), so the classes of two services in one
+process do not claim the same topic.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ def earlier_idempotency_record(topic: str) -> type[EarlierRecord]:
         """An idempotency record stored by the service before the runtime kept them: read, never written."""
 
         __qualname__ = "EarlierIdempotencyRecord"  # the name its events carry in a history
+        __module__ = topic.partition(":")[0]  # where the service exports it: one topic per service's class
         if TYPE_CHECKING:  # the event class eventsourcing makes of the @event method below
             Recorded: ClassVar[type[Aggregate.Created]]
 

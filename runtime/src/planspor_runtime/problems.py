@@ -232,8 +232,17 @@ def install_problem_details(app: FastAPI, *, refusals: tuple[type[Exception], ..
     for refusal in refusals:
 
         @app.exception_handler(refusal)
-        async def _refused(_: Request, error: Exception) -> JSONResponse:
+        async def _refused(request: Request, error: Exception) -> JSONResponse:
             body = refusal_problem(error)
+            if body.status >= 500:  # the operator's concern (the store), not the caller's
+                log.warning(
+                    "%s %s answered %d: %s",
+                    request.method,
+                    request.url.path,
+                    body.status,
+                    body.detail,
+                    extra={"event": "request.unavailable"},
+                )
             return problem_response(
                 body, headers={"Retry-After": str(RETRY_AFTER_SECONDS)} if body.status == 503 else None
             )

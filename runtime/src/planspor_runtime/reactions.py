@@ -70,7 +70,10 @@ class ReactionSubscriber:
         refusals: tuple[type[Exception], ...] = (),
     ) -> None:
         access = NatsAccess.of(nats_url)
-        self.broker = NatsBroker(**access.broker_options(name=f"planspor-{durable}"))
+        self.broker = NatsBroker(
+            **access.broker_options(name=f"planspor-{durable}"),
+            logger=logging.getLogger("planspor.reactions.broker"),  # the service's handler and format, not faststream's
+        )
         stream = JStream(name=stream_name(subject_prefix), declare=False)
 
         @self.broker.subscriber(

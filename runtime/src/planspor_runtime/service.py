@@ -25,6 +25,7 @@ from planspor_verify.note import Signer
 
 if TYPE_CHECKING:  # imported where they are used: settings alone load neither eventsourcing nor the relay
     from planspor_runtime.application import ServiceApplication
+    from planspor_runtime.metrics import Metrics
     from planspor_runtime.reactions import Reaction
     from planspor_runtime.relay import Mapper, RelayStore
 
@@ -64,6 +65,8 @@ class ServiceSettings(BaseSettings):
 
     def own(self, name: str) -> Any:
         """The service's own setting ``name`` (the field ``<source>_<name>``)."""
+        if not self.source:
+            raise TypeError(f"{type(self).__name__} names no source: its own settings cannot be found")
         return getattr(self, f"{self.source.replace('-', '_')}_{name}")
 
     @property
@@ -200,6 +203,8 @@ class Service:
     """Where the relay keeps its position and the sealed envelopes the feed serves."""
     background: list[Part] = field(default_factory=list)
     """Started with the API and stopped after it, in reverse order."""
+    metrics: Metrics | None = None
+    """The API's metrics registry (``/metrics``)."""
 
 
 def assemble(
@@ -220,9 +225,11 @@ def assemble(
     from planspor_runtime.asyncapi import SERVICES, asyncapi_router
     from planspor_runtime.feed import feed_router, log_router
     from planspor_runtime.http import BodyLimit, install_correlation
+    from planspor_runtime.operations import install_operations, metrics_port_starter
     from planspor_runtime.problems import install_problem_details
     from planspor_runtime.relay import RelayStore
 
+    starters = [*starters, metrics_port_starter]
     service = Service(
         settings=settings,
         application=application,
@@ -253,6 +260,7 @@ def assemble(
     service.api.add_middleware(BodyLimit)
     service.api.add_middleware(AuthenticateFirst, access=service.access)  # added last: runs first
     service.relay_store = RelayStore.for_application(application)
+    install_operations(service, source)  # probes, /health, /metrics and the outermost middleware
     service.api.include_router(feed_router(service.relay_store, service.access))
     service.api.include_router(
         log_router(service.relay_store, service.access, source=source, configured_key=service.signer.verifier_key)
@@ -344,7 +352,11 @@ class Wiring:
         """``python -m <service>``: the service its settings describe, on ``<SERVICE>_HOST`` and ``<SERVICE>_PORT``."""
         import uvicorn
 
-        uvicorn.run(self.build(settings).api, host=settings.own("host"), port=settings.own("port"))
+        from planspor_runtime.logs import configure_logging, secret_values
+
+        configure_logging(settings.source, secrets=secret_values(settings))
+        service = self.build(settings)
+        uvicorn.run(service.api, host=settings.own("host"), port=settings.own("port"), log_config=None)
 
 
 def _setting_on(name: str) -> Callable[[ServiceSettings], bool]:

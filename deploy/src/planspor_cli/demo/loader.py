@@ -56,6 +56,7 @@ class Loader(FormalTrack, CocreationSteps):
     def wait_for_graph(self) -> dict[str, int]:
         """Caught up when the graph holds the last facts loaded and every published position is applied."""
         last_plan = self.ids[f"plan:{self.s['after_adoption'][-1]['key']}"]
+        progress: dict[str, int] = {}
 
         def caught_up() -> dict[str, int] | None:
             heads = {
@@ -63,7 +64,8 @@ class Loader(FormalTrack, CocreationSteps):
                 "cocreation": self.feed_head(self.platform.cocreation_url),
             }
             checkpoints = self.kn.get("/health")["checkpoints"]
-            applied = {s: checkpoints.get(s, {}).get("position", 0) for s in heads}
+            applied = {s: checkpoints.get(s, {}).get("position") or 0 for s in heads}
+            progress.update(applied)
             if any(applied[s] < heads[s] for s in heads):
                 return None
             analyst = self.platform.analyst()
@@ -80,7 +82,13 @@ class Loader(FormalTrack, CocreationSteps):
                 analyst.close()
             return applied if rows and _first(rows[0]) == "adopted" else None
 
-        return wait_for(caught_up, "the knowledge graph to apply every event", self.wait_timeout, interval=0.5)
+        return wait_for(
+            caught_up,
+            "the knowledge graph to apply every event",
+            self.wait_timeout,
+            interval=0.5,
+            progress=lambda: tuple(sorted(progress.items())),
+        )
 
 
 def _first(row: Any) -> Any:

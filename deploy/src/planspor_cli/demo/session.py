@@ -23,15 +23,29 @@ def load_scenario(path: Path = SCENARIO) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def wait_for(condition: Callable[[], Any], what: str, timeout: float = 60.0, interval: float = 0.2) -> Any:
-    """Polls ``condition`` until it returns something truthy; the interval only paces the polling."""
+def wait_for(
+    condition: Callable[[], Any],
+    what: str,
+    timeout: float = 60.0,
+    interval: float = 0.2,
+    progress: Callable[[], Any] | None = None,
+) -> Any:
+    """Polls ``condition`` until it returns something truthy; the interval only paces the polling.
+
+    With ``progress``, ``timeout`` is the time allowed without progress: the deadline moves on whenever
+    ``progress()`` changes (a graph that is still applying events on a busy machine is not given up on).
+    """
     deadline = time.monotonic() + timeout
+    seen = progress() if progress else None
     while True:
         result = condition()
         if result:
             return result
+        if progress and (now := progress()) != seen:
+            seen, deadline = now, time.monotonic() + timeout
         if time.monotonic() > deadline:
-            raise CliError(f"gave up after {timeout:.0f} s waiting for {what}")
+            still = f" (no progress past {seen})" if progress else ""
+            raise CliError(f"gave up after {timeout:.0f} s waiting for {what}{still}")
         time.sleep(interval)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import logging
 import os
 import signal
 from typing import Any
@@ -72,7 +71,9 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument("--signing-key", default=None, help="the source's key file; without it envelopes go unsigned")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from planspor_runtime.logs import configure_logging
+
+    configure_logging(f"relay-{args.source}", level=args.log_level.upper())
     asyncio.run(main(args))
 
 

@@ -120,9 +120,18 @@ class Relay:
         self.published = 0
         """Envelopes this relay recorded since it started (for tests and the benchmark)."""
         self.last_error: str | None = None
+        """Why the last attempt to connect or publish failed; None once a batch went through."""
+        self.failures = 0
+        """Failed attempts (connect, publish, record, refused by NATS) since the relay started."""
+        self.failing_since: float | None = None
+        """``time.monotonic()`` of the first failure of the current run of failures; None while it publishes."""
+        self.last_progress_at = time.monotonic()
+        """When the relay last recorded a batch (or started): a relay with events waiting and none recorded for
+        long is stuck even without an error."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
         self._stopping = False
+        self._writer = False
         self._task: asyncio.Task[None] | None = None
         self._nc: Any = None
         self._js: Any = None
@@ -177,6 +186,10 @@ class Relay:
             self._unwatch()
             self._unwatch = None
         self._wake.set()
+        if self._task is not None and not self.connected:
+            self._task.cancel()  # still connecting (nats-py retries a first connection for ever): nothing in flight
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), timeout=self.ack_timeout + 5)
@@ -186,6 +199,7 @@ class Relay:
             self._task = None
         await self._disconnect()
         await asyncio.to_thread(self.store.release_writer_lock)
+        self._writer = False
 
     async def run_forever(self) -> None:
         await self.start()
@@ -224,8 +238,11 @@ class Relay:
                 while not self._stopping:
                     if await self._relay_once():
                         backoff.reset()
-                        self.last_error = None
+                        self._recovered()
                     else:
+                        self.last_progress_at = time.monotonic()  # caught up: not stuck
+                        if self.last_error is not None and self.connected:
+                            self._recovered()  # connected, nothing left to publish: whatever failed is over
                         await self._maybe_issue_head()
                         await self._idle()
             except RelayConflict as conflict:
@@ -233,16 +250,56 @@ class Relay:
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - the relay outlives any outage; it logs and retries
-                self.last_error = f"{type(error).__name__}: {error}"
+                self._failed(f"{type(error).__name__}: {error}")
                 delay = backoff.next()
-                log.warning("relay %s: %s; retrying in %.1f s", self.source, self.last_error, delay)
+                log.warning(
+                    "relay %s: %s; retrying in %.1f s",
+                    self.source,
+                    self.last_error,
+                    delay,
+                    extra={"event": "relay.failed", "source": self.source, "position": self.position},
+                )
                 await self._disconnect()
                 await self._sleep(delay)
+
+    def _failed(self, error: str) -> None:
+        refused = self.last_error is not None and "violation" in self.last_error.lower()
+        if not refused or "violation" in error.lower():  # a refusal explains the resets that follow it: keep it
+            self.last_error = error
+        self.failures += 1
+        if self.failing_since is None:
+            self.failing_since = time.monotonic()
+
+    def _recovered(self) -> None:
+        if self.last_error is not None:
+            log.info(
+                "relay %s: publishing again after: %s",
+                self.source,
+                self.last_error,
+                extra={"event": "relay.recovered", "source": self.source, "position": self.position},
+            )
+        self.last_error = None
+        self.failing_since = None
+
+    @property
+    def position(self) -> int:
+        """The last position published and recorded (0 before the first, or before the state is loaded)."""
+        return self.state.position if self.state is not None else 0
+
+    @property
+    def connected(self) -> bool:
+        return self._nc is not None and bool(self._nc.is_connected)
+
+    @property
+    def writing(self) -> bool:
+        """Holds the store's writer lock (False while another relay does and this one stands by)."""
+        return self._writer
 
     async def _become_writer(self, backoff: Backoff) -> None:
         waiting_logged = False
         while not self._stopping:
             if await asyncio.to_thread(self.store.acquire_writer_lock):
+                self._writer = True
                 return
             if not waiting_logged:
                 log.info("relay %s: another relay holds the store; standing by", self.source)
@@ -358,8 +415,23 @@ class Relay:
                 await asyncio.gather(upcoming, return_exceptions=True)
                 raise
             self.published += len(prepared.rows)
+            self.last_progress_at = time.monotonic()
             self._keys = prepared.keys
             await self._set_state(prepared.state)
+            if prepared.rows:
+                log.info(
+                    "relay %s: published %d events, positions %d-%d",
+                    self.source,
+                    len(prepared.rows),
+                    prepared.rows[0].position,
+                    prepared.rows[-1].position,
+                    extra={
+                        "event": "relay.published",
+                        "source": self.source,
+                        "position": prepared.rows[-1].position,
+                        "count": len(prepared.rows),
+                    },
+                )
             await self._maybe_issue_head({row.event_type for row in prepared.rows})
             prepared = await upcoming
         return True
@@ -458,9 +530,26 @@ class Relay:
                 pass
 
     async def _on_nats_error(self, error: Exception) -> None:
+        if not self.connected and not self._stopping:
+            # nats-py retries a first connection for ever (no exception reaches the loop): say why it fails
+            before = self.last_error
+            self._failed(f"NATS unreachable: {type(error).__name__}: {error}")
+            if self.last_error != before:  # once per kind of failure, not at every retry
+                log.warning(
+                    "relay %s: %s; retrying",
+                    self.source,
+                    self.last_error,
+                    extra={"event": "relay.failed", "source": self.source, "position": self.position},
+                )
+            return
         if "violation" in str(error).lower():  # refused by the server's permissions: the operator must see it
-            self.last_error = f"NATS refused: {error}"
-            log.error("relay %s: %s", self.source, self.last_error)
+            self._failed(f"NATS refused: {error}")
+            log.error(
+                "relay %s: %s",
+                self.source,
+                self.last_error,
+                extra={"event": "relay.refused", "source": self.source, "position": self.position},
+            )
             return
         log.debug("relay %s: NATS: %s", self.source, error)
 

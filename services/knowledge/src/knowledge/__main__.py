@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from typing import Any, Literal
 
 from knowledge.bootstrap import bootstrap, start
 from knowledge.rebuild import rebuild
+from knowledge.settings import Settings
+from planspor_runtime.logs import configure_logging, secret_values
 
 
 async def _project() -> None:
@@ -67,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     rebuild_cmd = commands.add_parser("rebuild", help="empty the graph and replay every event")
     rebuild_cmd.add_argument("--from", dest="origin", choices=("stream", "feeds"), default="stream")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("neo4j").setLevel(logging.WARNING)
+    settings = Settings()
+    configure_logging("knowledge", secrets=secret_values(settings))
     if args.command == "project":
         asyncio.run(_project())
         return 0
@@ -83,8 +84,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from knowledge.api import create_app
 
-    container = bootstrap()
-    uvicorn.run(create_app(container), host=container.settings.knowledge_host, port=container.settings.knowledge_port)
+    container = bootstrap(settings)
+    uvicorn.run(
+        create_app(container),
+        host=container.settings.knowledge_host,
+        port=container.settings.knowledge_port,
+        log_config=None,
+    )
     return 0
 
 

@@ -113,7 +113,12 @@ def test_the_openapi_document_declares_problem_details_for_every_error_of_every_
                 schema = answer["content"][MEDIA_TYPE]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
     unguarded = {key for key, statuses in declared.items() if not {"401", "403"} <= statuses}
-    assert unguarded <= {("GET", "/healthz"), ("GET", "/asyncapi.json"), ("GET", "/asyncapi.yaml")}, unguarded
+    assert unguarded <= {
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/asyncapi.json"),
+        ("GET", "/asyncapi.yaml"),
+    }, unguarded
     assert declared[("GET", "/api/v1/trace/back/{kind}/{node_id}")] >= {"404", "422", "503"}
     assert declared[("GET", "/api/v1/plans/count-over-time")] >= {"400", "422", "503"}
     assert declared[("POST", "/api/v1/cypher")] >= {"400", "422", "503"}

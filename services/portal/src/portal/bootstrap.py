@@ -23,8 +23,11 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from planspor_runtime.access import Role
 from planspor_runtime.docs import front_end_package
+from planspor_runtime.health import Check, CheckResult, probes_router
 from planspor_runtime.http import BodyLimit
+from planspor_runtime.metrics import Metrics, MetricsPort, install_metrics, metrics_port
 from portal.client import COCREATION, KNOWLEDGE, PLAN_REGISTRY, ServiceError, Services, timed_calls, wall_seconds
 from portal.pages import ANALYSTS, COCREATION_READERS, KNOWLEDGE_READERS, OPERATORS, PLAN_READERS
 from portal.session import COOKIE, Session, SessionCodec
@@ -39,7 +42,7 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-NO_SESSION = ("/assets/", "/healthz")
+NO_SESSION = ("/assets/", "/healthz", "/readyz", "/metrics")
 MAX_FORM_BYTES = 1024 * 1024
 """The largest form the portal reads (a Cypher query is at most 100,000 characters); above it 413."""
 
@@ -68,11 +71,19 @@ def build(settings: Settings | None = None, transport: httpx.AsyncBaseTransport 
         transport=transport,
     )
 
+    metrics = Metrics("portal")
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI):
+        port = metrics_port()
+        page = MetricsPort(metrics, port) if port is not None else None
+        if page is not None:
+            await page.start()
         try:
             yield
         finally:
+            if page is not None:
+                await page.stop()
             await operations.stop_jobs(app)
             await services.aclose()
 
@@ -150,9 +161,7 @@ def build(settings: Settings | None = None, transport: httpx.AsyncBaseTransport 
         template = "partials/error.html" if context.is_htmx(request) else "error.html"
         return context.render(request, template, status_code=error.status, error=error)
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.include_router(probes_router(lambda: service_checks(services)), include_in_schema=False)
 
     @app.get("/assets/vendor/{name}", include_in_schema=False)
     async def vendor_asset(name: str) -> Response:
@@ -168,4 +177,21 @@ def build(settings: Settings | None = None, transport: httpx.AsyncBaseTransport 
     async def _not_found(request: Request, _: Exception) -> Response:
         return context.render(request, "error.html", status_code=404, error=context.PortalError(404, "error.not_found"))
 
+    install_metrics(app, metrics, app.state.access.require(Role.OPERATOR))  # the outermost middleware: last
     return app
+
+
+def service_checks(services: Services) -> list[Check]:
+    """Ready when each of the three services answers its liveness route (the pages need all three)."""
+
+    def reachable(service: str):
+        async def check() -> CheckResult:
+            try:
+                answer = await services.http(service).get("/healthz", timeout=1.5)
+            except httpx.HTTPError as error:
+                return f"{services.urls[service]} does not answer: {type(error).__name__}: {error}"
+            return None if answer.status_code == 200 else f"{services.urls[service]}/healthz: {answer.status_code}"
+
+        return check
+
+    return [Check(service, reachable(service)) for service in sorted(services.urls)]

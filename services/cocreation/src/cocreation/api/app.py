@@ -18,7 +18,6 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from cocreation.api import (
-    health,
     history,
     inputs,
     plan_needs,
@@ -47,7 +46,6 @@ def create_api(application: CocreationApplication, access: Access, lifespan: Any
     v1 = APIRouter(prefix="/api/v1")
     for resource in RESOURCES:
         v1.include_router(resource.router)
-    api.include_router(health.router)
     api.include_router(v1)
     serve_docs_locally(api)
     return api

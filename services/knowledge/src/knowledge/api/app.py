@@ -1,6 +1,6 @@
 """The knowledge service's HTTP API, assembled from one router per resource.
 
-Every route but ``/healthz`` declares its roles (design.md, "Access") and the problem
+Every route but ``/healthz`` and ``/readyz`` declares its roles (design.md, "Access") and the problem
 statuses it may answer; every error is a problem-details body (``knowledge.api.problems``).
 """
 
@@ -17,6 +17,7 @@ from knowledge.api.compliance import compliance_router
 from knowledge.api.cypher import analyst_queries, closing, cypher_router
 from knowledge.api.dead_letters import dead_letters_router
 from knowledge.api.export import export_router
+from knowledge.api.observability import install_projector_metrics
 from knowledge.api.operations import BUNDLE_ROUTE, MAX_BUNDLE_BYTES, operations_router
 from knowledge.api.params import DriverProvider
 from knowledge.api.plans import plans_router
@@ -24,10 +25,11 @@ from knowledge.api.problems import install_problems
 from knowledge.api.trace import trace_router
 from knowledge.bootstrap import Container, start
 from knowledge.graph.analyst import AnalystQueries
-from planspor_runtime.access import Access, AuthenticateFirst
+from planspor_runtime.access import Access, AuthenticateFirst, Role
 from planspor_runtime.asyncapi import SERVICES, asyncapi_router
 from planspor_runtime.docs import serve_docs_locally
 from planspor_runtime.http import BodyLimit
+from planspor_runtime.metrics import Metrics, MetricsPort, install_metrics, metrics_port
 
 
 def query_router(
@@ -57,16 +59,23 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await start(container)
         task = asyncio.create_task(container.projector.run()) if run_projector else None
+        port = metrics_port()
+        page = MetricsPort(metrics, port) if port is not None else None
+        if page is not None:
+            await page.start()
         try:
             async with closing(analyst):
                 yield
         finally:
+            if page is not None:
+                await page.stop()
             if task is not None:
                 container.projector.stop()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(task, timeout=10)
             await container.aclose()
 
+    metrics = Metrics("knowledge")
     app = FastAPI(title="planspor knowledge", version="1", lifespan=lifespan)
     app.state.container = container
     install_problems(app)
@@ -82,4 +91,6 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
     app.include_router(asyncapi_router("knowledge", SERVICES["knowledge"], prefix=settings.planspor_subject_prefix))
     app.include_router(query_router(driver, container.access, database=settings.neo4j_database, analyst=analyst))
     serve_docs_locally(app)
+    install_projector_metrics(metrics, container)
+    install_metrics(app, metrics, container.access.require(Role.OPERATOR))  # the outermost middleware: last
     return app

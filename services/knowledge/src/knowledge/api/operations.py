@@ -1,4 +1,5 @@
-"""The operator's routes: liveness, health (checkpoints, lag, dead letters, last error) and rebuild."""
+"""The operator's routes: liveness and readiness (``/healthz``, ``/readyz``), health (checkpoints, lag, dead
+letters, last error, ``ok`` or ``degraded``), metrics and rebuild."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
+from knowledge.api.observability import projector_stuck, readiness_checks
 from knowledge.bootstrap import Container
 from knowledge.errors import BundleRefused
-from knowledge.graph.bookkeeping import list_alarms, list_dead_letters, read_checkpoints, read_witness_logs
+from knowledge.graph.bookkeeping import count_dead_letters, list_alarms, read_checkpoints, read_witness_logs
 from knowledge.rebuild import checked_bundle, rebuild
 from planspor_runtime.access import Role
+from planspor_runtime.health import probes_router
 from planspor_runtime.problems import problem_responses
 
 MAX_BUNDLE_BYTES = 1 << 30
@@ -31,10 +34,7 @@ def operations_router(container: Container) -> APIRouter:
     operator = Depends(container.access.require(Role.OPERATOR))
     driver, database = container.driver, container.settings.neo4j_database
 
-    @router.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        """Liveness: the process answers (no token needed)."""
-        return {"status": "ok"}
+    router.include_router(probes_router(lambda: readiness_checks(container)))
 
     @router.get("/health", dependencies=[operator], responses=problem_responses(401, 403, 503))
     async def health() -> dict[str, Any]:
@@ -42,12 +42,15 @@ def operations_router(container: Container) -> APIRouter:
         witness: per source the last head that matched, and every alarm (``status`` is then ``alarm``)."""
         async with driver.session(database=database) as session:
             checkpoints = await session.execute_read(read_checkpoints)
-            open_letters = await session.execute_read(list_dead_letters, "open")
+            open_letters = await session.execute_read(count_dead_letters, "open")
             alarms = await session.execute_read(list_alarms)
             logs = await session.execute_read(read_witness_logs)
         projector = container.projector
+        lag = await projector.pending()
+        stuck = projector_stuck(container, lag)
         return {
-            "status": "alarm" if alarms else "ok",
+            "status": "alarm" if alarms else "degraded" if stuck else "ok",
+            "reasons": [stuck] if stuck else [],
             "alarms": [
                 {
                     "source": a["source"],
@@ -66,8 +69,8 @@ def operations_router(container: Container) -> APIRouter:
                 source: {"position": position, "hash": hash_}
                 for source, (position, hash_) in sorted(checkpoints.items())
             },
-            "lag": await projector.pending(),
-            "dead_letters_open": len(open_letters),
+            "lag": lag,
+            "dead_letters_open": open_letters,
             "batches": projector.batches,
             "last_error": projector.last_error,
         }

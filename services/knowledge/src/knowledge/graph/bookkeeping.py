@@ -217,6 +217,13 @@ async def write_dead_letters(tx: neo4j.AsyncManagedTransaction, letters: Sequenc
 _AS_DICT = "d {.*, version: coalesce(d.version, $first)} AS d"
 
 
+async def count_dead_letters(tx: neo4j.AsyncManagedTransaction, status: str | None = None) -> int:
+    records = await _run(
+        tx, "MATCH (d:DeadLetter) WHERE $status IS NULL OR d.status = $status RETURN count(d) AS n", status=status
+    )
+    return int(records[0]["n"]) if records else 0
+
+
 async def list_dead_letters(tx: neo4j.AsyncManagedTransaction, status: str | None = None) -> list[dict[str, Any]]:
     records = await _run(
         tx,

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 
 import nats
 from nats.aio.client import Client as NatsClient
@@ -36,6 +37,8 @@ from planspor_runtime.stream import stream_config
 from planspor_shared.subjects import all_subjects, stream_name
 
 log = logging.getLogger("knowledge.projector")
+BatchObserver = Callable[[BatchResult | None, int, float], None]
+"""Told of every batch: its result (None when it failed), how many messages it had, how long it took (s)."""
 
 
 class Projector:
@@ -61,6 +64,14 @@ class Projector:
         self.batches = 0
         self.last_result: BatchResult | None = None
         self.last_error: str | None = None
+        self.failures = 0
+        """Batches that failed (nothing committed, every message nacked) since the start."""
+        self.running = False
+        self.last_batch_at = time.monotonic()
+        """When a batch was last applied, or a fetch found the stream drained: the projector keeps up."""
+        self.positions: dict[str, int] = {}
+        """The applied position of each source after the last batch."""
+        self.observers: list[BatchObserver] = []
         self._stopping = asyncio.Event()
         self._nc: NatsClient | None = None
         self._subscription: JetStreamContext.PullSubscription | None = None
@@ -89,6 +100,10 @@ class Projector:
         )
         return self._subscription
 
+    @property
+    def connected(self) -> bool:
+        return self._nc is not None and bool(self._nc.is_connected)
+
     async def pending(self) -> int | None:
         """Messages the durable consumer has not had acknowledged yet: the projection's lag."""
         if self._subscription is None:
@@ -100,12 +115,16 @@ class Projector:
         return (info.num_pending or 0) + (info.num_ack_pending or 0)
 
     async def run(self) -> None:
-        subscription = await self._subscribe()
+        self.running = True
         try:
+            subscription = await self._subscribe()
             while not self._stopping.is_set():
                 try:
                     messages = await self._fetch(subscription)
                 except NatsTimeout:
+                    self.last_batch_at = time.monotonic()  # nothing there: drained, not stuck
+                    if self.last_error is not None and self.last_error.startswith("fetch:"):
+                        self.last_error = None
                     continue
                 except Exception as error:  # noqa: BLE001 - connection trouble: keep trying
                     self.last_error = f"fetch: {error}"
@@ -113,6 +132,7 @@ class Projector:
                     continue
                 await self.handle(messages)
         finally:
+            self.running = False
             if self._nc is not None:
                 await self._nc.close()
 
@@ -136,13 +156,21 @@ class Projector:
         items = [
             decode(m.data, m.subject, (m.headers or {}).get("Nats-Msg-Id"), self.writer.registry) for m in messages
         ]
+        started = time.perf_counter()
         try:
             result = await self.writer.project(items)
         except Exception as error:  # noqa: BLE001 - any failure: nothing committed, everything comes back
             self.last_error = f"{type(error).__name__}: {error}"
-            log.warning("batch of %d failed, nacked for redelivery: %s", len(messages), self.last_error)
+            self.failures += 1
+            log.warning(
+                "batch of %d failed, nacked for redelivery: %s",
+                len(messages),
+                self.last_error,
+                extra={"event": "projector.batch_failed", "count": len(messages)},
+            )
             for message in messages:
                 await _quietly(message.nak(delay=self.nak_delay))
+            self._observe(None, len(messages), time.perf_counter() - started)
             return None
         for message, item in zip(messages, items):
             key = item.key
@@ -153,7 +181,35 @@ class Projector:
         self.batches += 1
         self.last_result = result
         self.last_error = None
+        self.last_batch_at = time.monotonic()
+        self.positions.update(result.checkpoints)
+        seconds = time.perf_counter() - started
+        self._observe(result, len(messages), seconds)
+        log.info(
+            "batch of %d: %d applied, %d dead letters, %d skipped, %d held in %.0f ms",
+            len(messages),
+            result.applied,
+            result.dead_letters,
+            result.skipped,
+            result.held,
+            seconds * 1000,
+            extra={
+                "event": "projector.batch",
+                "count": len(messages),
+                "applied": result.applied,
+                "dead_letters": result.dead_letters,
+                "positions": dict(result.checkpoints),
+                "duration_ms": round(seconds * 1000, 1),
+            },
+        )
         return result
+
+    def _observe(self, result: BatchResult | None, size: int, seconds: float) -> None:
+        for observer in self.observers:
+            try:
+                observer(result, size, seconds)
+            except Exception as error:  # noqa: BLE001 - a metric must never stop the projection
+                log.debug("batch observer failed: %s", error)
 
     def stop(self) -> None:
         self._stopping.set()

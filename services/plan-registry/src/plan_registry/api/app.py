@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from plan_registry.api import decisions, goals, health, indicators, plans, strategies
+from plan_registry.api import decisions, goals, indicators, plans, strategies
 from plan_registry.api.reads import reads
 from plan_registry.application import KINDS, PlanRegistry
 from planspor_runtime.access import Access
@@ -40,7 +40,6 @@ def create_api(application: PlanRegistry, access: Access, lifespan: Any = None) 
         v1.include_router(reads(kind, PATHS[kind]))
     for resource in (goals, indicators, plans, decisions, strategies):
         v1.include_router(resource.router)
-    api.include_router(health.router)
     api.include_router(v1)
     serve_docs_locally(api)
     return api
