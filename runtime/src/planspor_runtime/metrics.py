@@ -147,6 +147,8 @@ def install_metrics(app: FastAPI, metrics: Metrics, require_operator: Callable[[
     @router.get(
         "/metrics",
         summary="Metrics in the Prometheus text format (operator)",
+        description="Roles: operator.",
+        openapi_extra={"security": [{"bearer": []}], "x-roles": ["operator"]},
         response_class=Response,
         responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **problem_responses(401, 403)},
     )
