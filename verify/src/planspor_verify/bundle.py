@@ -100,7 +100,7 @@ def read_bundle(path: str | Path | IO[bytes]) -> Bundle:
     except (OSError, zipfile.BadZipFile) as error:
         raise BundleError(f"{path}: not a readable zip ({error})") from None
     with archive:
-        manifest = _json(archive, "manifest.json")
+        manifest = read_json_member(archive, "manifest.json")
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise BundleError(f"{path}: manifest.json does not describe a {FORMAT}")
         if manifest.get("version") != VERSION:
@@ -118,14 +118,14 @@ def read_bundle(path: str | Path | IO[bytes]) -> Bundle:
                 raise BundleError(
                     f"{path}: a manifest entry lacks source, origin, events, checkpoints or keys"
                 ) from None
-            data = _read(archive, events)
+            data = read_member(archive, events)
             lines = data.split(b"\n")
             if lines and lines[-1] == b"":
                 lines.pop()
             notes = []
             for name in sorted(n for n in names if n.startswith(checkpoints) and n.endswith(".txt")):
-                notes.append(_read(archive, name).decode("utf-8", errors="replace"))  # a bad byte fails its check
-            key_doc = _json(archive, keys)
+                notes.append(read_member(archive, name).decode("utf-8", errors="replace"))  # a bad byte fails its check
+            key_doc = read_json_member(archive, keys)
             key_list = key_doc.get("keys") if isinstance(key_doc, dict) else None
             if not isinstance(key_list, list):
                 raise BundleError(f"{path}: {keys} has no list of keys")
@@ -141,21 +141,26 @@ def read_bundle(path: str | Path | IO[bytes]) -> Bundle:
         return Bundle(sources=records, created_at=manifest.get("created_at"))
 
 
-def _read(archive: zipfile.ZipFile, name: str) -> bytes:
+def read_member(
+    archive: zipfile.ZipFile, name: str, error: type[BundleError] = BundleError, kind: str = "bundle"
+) -> bytes:
+    """One member of a bundle or a pack, bounded in size; what is wrong with it raised as ``error``."""
     try:
         info = archive.getinfo(name)
     except KeyError:
-        raise BundleError(f"the bundle has no {name}") from None
+        raise error(f"the {kind} has no {name}") from None
     if info.file_size > MAX_MEMBER_BYTES:
-        raise BundleError(f"{name} is larger than {MAX_MEMBER_BYTES} bytes")
+        raise error(f"{name} is larger than {MAX_MEMBER_BYTES} bytes")
     try:
         return archive.read(info)
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise BundleError(f"{name} cannot be read: {error}") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as failure:
+        raise error(f"{name} cannot be read: {failure}") from None
 
 
-def _json(archive: zipfile.ZipFile, name: str) -> Any:
+def read_json_member(
+    archive: zipfile.ZipFile, name: str, error: type[BundleError] = BundleError, kind: str = "bundle"
+) -> Any:
     try:
-        return json.loads(_read(archive, name))
+        return json.loads(read_member(archive, name, error, kind))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BundleError(f"{name} is not JSON") from None
+        raise error(f"{name} is not JSON") from None

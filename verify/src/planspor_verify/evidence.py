@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from planspor_verify.bundle import MAX_MEMBER_BYTES, BundleError
+from planspor_verify.bundle import BundleError, read_json_member, read_member
 from planspor_verify.canonical import NotCanonical, envelope_hash, loads
 from planspor_verify.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
 from planspor_verify.merkle import ProofError, leaf_hash, verify_inclusion
@@ -265,23 +265,11 @@ def read_pack(path: str | Path) -> EvidencePack:
 
 
 def _read(archive: zipfile.ZipFile, name: str) -> bytes:
-    try:
-        info = archive.getinfo(name)
-    except KeyError:
-        raise PackError(f"the pack has no {name}") from None
-    if info.file_size > MAX_MEMBER_BYTES:
-        raise PackError(f"{name} is larger than {MAX_MEMBER_BYTES} bytes")
-    try:
-        return archive.read(info)
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise PackError(f"{name} cannot be read: {error}") from None
+    return read_member(archive, name, PackError, "pack")
 
 
 def _json(archive: zipfile.ZipFile, name: str) -> Any:
-    try:
-        return json.loads(_read(archive, name))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise PackError(f"{name} is not JSON") from None
+    return read_json_member(archive, name, PackError, "pack")
 
 
 # --------------------------------------------------------------------------- checking
