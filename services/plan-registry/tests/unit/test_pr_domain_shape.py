@@ -10,7 +10,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 import plan_registry.domain as domain
 import planspor_shared.events.base as common
-import planspor_shared.events.plan_registry as contract
+import planspor_shared.events.plan_vocabulary as contract
 from plan_registry.domain import vocabulary
 
 pytestmark = pytest.mark.unit

@@ -35,10 +35,11 @@ the bounded types below (``Text``, ``Description``, ``Title``, ``Name``, ``Label
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
@@ -215,10 +216,35 @@ class IntegrationEvent(BaseModel):
     schema_version: ClassVar[int] = 1
     event_source: ClassVar[str]
     """The envelope ``source`` that publishes it (``plan-registry`` | ``cocreation``)."""
+    effective_field: ClassVar[str | None] = None
+    """The payload's date field that says when the fact happened in the municipality (its effective
+    time: the meeting, the seminar, the day work started); ``None`` when the event has none, and then
+    the day it was recorded stands in (``effective_date``)."""
+
+    def effective_on(self) -> date | None:
+        """The day this fact happened in the municipality, if the payload says so."""
+        if self.effective_field is None:
+            return None
+        value = getattr(self, self.effective_field)
+        return value if isinstance(value, date) else None
 
     def to_payload(self) -> dict[str, Any]:
         """The payload as plain values (Decimal, date, datetime, enums kept)."""
         return self.model_dump(mode="python")
+
+
+MUNICIPAL_TIMEZONE = ZoneInfo("Europe/Oslo")
+"""The municipality's calendar: a recorded instant becomes a day in Norwegian time."""
+
+
+def municipal_day(instant: datetime) -> date:
+    """The calendar day in Norway of an aware instant (23:30 UTC on 31 December is 1 January)."""
+    return instant.astimezone(MUNICIPAL_TIMEZONE).date()
+
+
+def effective_date(event: IntegrationEvent, occurred_at: datetime) -> date:
+    """Effective time of a fact: the payload's own date, else the Norwegian day it was recorded (``occurred_at``)."""
+    return event.effective_on() or municipal_day(occurred_at)
 
 
 E = TypeVar("E", bound=type[IntegrationEvent])

@@ -132,6 +132,7 @@ class ProcessPhaseChanged(CocreationEvent):
     """The process moved to its next phase."""
 
     event_type: ClassVar[str] = "process.phase_changed"
+    effective_field: ClassVar[str | None] = "changed_on"
 
     process_id: Id
     from_phase: ProcessPhase
@@ -195,6 +196,7 @@ class WorkshopHeld(CocreationEvent):
     """A workshop took place; who attended (only enrolled participants)."""
 
     event_type: ClassVar[str] = "workshop.held"
+    effective_field: ClassVar[str | None] = "held_on"
 
     process_id: Id
     workshop_id: Id
@@ -431,6 +433,7 @@ class RecommendationIssued(CocreationEvent):
     """The result of co-creation handed to the formal track, once; the plan registry drafts the strategy from it."""
 
     event_type: ClassVar[str] = "recommendation.issued"
+    effective_field: ClassVar[str | None] = "issued_on"
 
     process_id: Id
     recommendation_id: Id

@@ -9,7 +9,6 @@ the projector never has to ask a service.
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from typing import Annotated, ClassVar, Self
 
 from pydantic import AfterValidator, Field, model_validator
@@ -37,6 +36,16 @@ from planspor_shared.events.base import (
     check_election_period,
     register,
 )
+from planspor_shared.events.plan_vocabulary import (
+    DecisionOutcome,
+    EvidenceKind,
+    GoalLevel,
+    IndicatorSource,
+    ItemOrigin,
+    KommuneplanAssessment,
+    PartyKind,
+    PlanStatus,
+)
 from planspor_shared.limits import ITEMS_MAX
 
 
@@ -45,85 +54,6 @@ class PlanRegistryEvent(IntegrationEvent):
 
 
 # --- vocabulary -----------------------------------------------------------------
-
-
-class GoalLevel(StrEnum):
-    """Main goal (hovedmål) or sub-goal (delmål) of kommuneplanens samfunnsdel."""
-
-    MAIN_GOAL = "main_goal"
-    SUB_GOAL = "sub_goal"
-
-
-class IndicatorSource(StrEnum):
-    """Where a measurement comes from: KOSTRA, Statistics Norway (SSB), or the municipality itself."""
-
-    KOSTRA = "KOSTRA"
-    SSB = "SSB"
-    LOCAL = "local"
-
-
-class PlanStatus(StrEnum):
-    """Lifecycle of a plan (domain.md, "Lifecycle of a statutory plan"); lighter plans skip the statutory steps."""
-
-    PROPOSED = "proposed"  # identified, e.g. in the strategy
-    NOTICE_OF_START = "notice_of_start"  # varsel om oppstart, planprogram on consultation
-    PLANPROGRAM_ADOPTED = "planprogram_adopted"
-    IN_PREPARATION = "in_preparation"  # under utarbeidelse
-    FIRST_TREATMENT = "first_treatment"  # førstegangsbehandling
-    CONSULTATION_OPEN = "consultation_open"  # høring og offentlig ettersyn
-    CONSULTATION_CLOSED = "consultation_closed"
-    ADOPTED = "adopted"  # vedtatt
-    ANNOUNCED = "announced"  # kunngjort
-    IN_FORCE = "in_force"  # gjeldende
-    UNDER_REVISION = "under_revision"  # under revisjon
-    REPLACED = "replaced"  # erstattet
-    REPEALED = "repealed"  # opphevet
-    MERGED = "merged"  # slått sammen med en annen plan
-
-
-ENDED_PLAN_STATUSES: frozenset[PlanStatus] = frozenset({PlanStatus.REPLACED, PlanStatus.REPEALED, PlanStatus.MERGED})
-
-
-class KommuneplanAssessment(StrEnum):
-    """The strategy's decision on a part of the kommuneplan (PBL §10-1): revise it or continue it unchanged."""
-
-    REVISE = "revise"
-    CONTINUE = "continue"
-
-
-class ItemOrigin(StrEnum):
-    """Where a strategy item came from: a co-creation plan need, the administration, or a council amendment."""
-
-    PLAN_NEED = "plan_need"
-    ADMINISTRATION = "administration"
-    COUNCIL_AMENDMENT = "council_amendment"
-
-
-class DecisionOutcome(StrEnum):
-    ADOPTED = "adopted"  # vedtatt som innstilt
-    ADOPTED_WITH_AMENDMENTS = "adopted_with_amendments"  # vedtatt med endringer
-    REJECTED = "rejected"  # forkastet
-    POSTPONED = "postponed"  # utsatt
-    SENT_BACK = "sent_back"  # sendt tilbake / returnert
-    NOTED = "noted"  # tatt til orientering
-
-
-class PartyKind(StrEnum):
-    """Who sent an external input (PBL §10-1: state, regional bodies and neighbouring municipalities are asked)."""
-
-    STATE = "state"  # statlige organer, e.g. Statsforvalteren
-    REGIONAL = "regional"  # fylkeskommunen
-    NEIGHBOUR_MUNICIPALITY = "neighbour_municipality"  # nabokommuner
-    OTHER = "other"  # organisations, the public
-
-
-class EvidenceKind(StrEnum):
-    """A document of the knowledge base (kunnskapsgrunnlag) a strategy builds on."""
-
-    KNOWLEDGE_BASE = "knowledge_base"  # kunnskapsgrunnlag
-    PUBLIC_HEALTH_OVERVIEW = "public_health_overview"  # folkehelseoversikt (folkehelseloven §5, §6)
-    TRENDS_AND_CHALLENGES = "trends_and_challenges"  # utviklingstrekk og utfordringsbilde
-    OTHER = "other"
 
 
 SdgTarget = Annotated[str, Field(pattern=r"^(1[0-7]|[1-9])\.([1-9][0-9]?|[a-z])$", examples=["3.4", "11.a"])]
@@ -175,6 +105,7 @@ class GoalRetired(PlanRegistryEvent):
     """A goal that no longer applies, e.g. replaced in a new samfunnsdel; its history stays queryable as of earlier dates."""
 
     event_type: ClassVar[str] = "goal.retired"
+    effective_field: ClassVar[str | None] = "retired_on"
 
     goal_id: Id
     retired_on: date
@@ -213,6 +144,7 @@ class IndicatorMeasured(PlanRegistryEvent):
     """A value of an indicator for a period; a correction of an earlier value is its own event (``corrects``)."""
 
     event_type: ClassVar[str] = "indicator.measured"
+    effective_field: ClassVar[str | None] = "measured_on"
 
     indicator_id: Id
     period: Period
@@ -240,6 +172,7 @@ class PlanProposed(PlanRegistryEvent):
     """A new plan in the register. Whether it was started through the adopted strategy is recorded, not guessed."""
 
     event_type: ClassVar[str] = "plan.proposed"
+    effective_field: ClassVar[str | None] = "proposed_on"
 
     plan_id: Id
     title: Title
@@ -307,6 +240,7 @@ class PlanStatusChanged(PlanRegistryEvent):
     """A step in the plan's lifecycle, with the decision and consultation dates that the law asks about."""
 
     event_type: ClassVar[str] = "plan.status_changed"
+    effective_field: ClassVar[str | None] = "changed_on"
 
     plan_id: Id
     from_status: PlanStatus
@@ -360,6 +294,7 @@ class StrategyDrafted(PlanRegistryEvent):
     """A plan strategy (planstrategi) for an election period; PBL §10-1 counts its year from ``council_constituted_on``."""
 
     event_type: ClassVar[str] = "strategy.drafted"
+    effective_field: ClassVar[str | None] = "drafted_on"
 
     strategy_id: Id
     title: Title
@@ -459,6 +394,7 @@ class StrategyPublished(PlanRegistryEvent):
     """The proposal made public; PBL §10-1 asks for at least 30 days before the council treats it."""
 
     event_type: ClassVar[str] = "strategy.published"
+    effective_field: ClassVar[str | None] = "published_on"
 
     strategy_id: Id
     published_on: date
@@ -476,6 +412,7 @@ class StrategyAdopted(PlanRegistryEvent):
     """The municipal council adopted the strategy by a decision."""
 
     event_type: ClassVar[str] = "strategy.adopted"
+    effective_field: ClassVar[str | None] = "adopted_on"
 
     strategy_id: Id
     decision_id: Id
@@ -516,6 +453,7 @@ class DecisionRecorded(PlanRegistryEvent):
     """A formal decision (vedtak) with its archive reference (saksnummer), votes and amendments."""
 
     event_type: ClassVar[str] = "decision.recorded"
+    effective_field: ClassVar[str | None] = "meeting_date"
 
     decision_id: Id
     body: Body
@@ -544,6 +482,7 @@ class InputReceived(PlanRegistryEvent):
     """An external input (innspill) from the state, a regional body, a neighbour or others, to a strategy or a plan."""
 
     event_type: ClassVar[str] = "input.received"
+    effective_field: ClassVar[str | None] = "received_on"
 
     input_id: Id
     from_party: Title = Field(examples=["Statsforvalteren i Oslo og Viken"])

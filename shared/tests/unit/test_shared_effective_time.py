@@ -1,0 +1,31 @@
+"""Effective time (when a fact happened in the municipality) against recorded time (``occurred_at``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from planspor_shared.events import REGISTRY
+from planspor_shared.events.base import effective_date, municipal_day
+from planspor_shared.events.plan_registry import StrategyAdopted
+
+pytestmark = pytest.mark.unit
+
+
+def test_the_payloads_own_date_is_the_effective_date_not_the_day_of_entry() -> None:
+    adopted = StrategyAdopted(strategy_id="s1", decision_id="d1", adopted_on=date(2024, 6, 12))
+    assert effective_date(adopted, datetime(2026, 12, 1, 9, tzinfo=UTC)) == date(2024, 6, 12)
+
+
+def test_without_a_date_the_norwegian_day_of_recording_stands_in() -> None:
+    assert municipal_day(datetime(2024, 12, 31, 23, 30, tzinfo=UTC)) == date(2025, 1, 1)
+    assert municipal_day(datetime(2024, 6, 30, 21, 59, tzinfo=UTC)) == date(2024, 6, 30)
+
+
+def test_every_named_effective_field_is_a_date_field_of_its_model() -> None:
+    for model in REGISTRY:
+        field = model.effective_field
+        if field is not None:
+            assert field in model.model_fields, f"{model.__name__}.effective_field names {field!r}, not a field"
+            assert "date" in str(model.model_fields[field].annotation), f"{model.__name__}.{field} is not a date"
