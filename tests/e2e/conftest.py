@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,11 +95,19 @@ def platform_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory, platform_env):
+    with running_platform(
+        tmp_path_factory.mktemp("platform"), nats_url, nats_accounts, neo4j_uri, neo4j_auth, platform_env
+    ) as the_platform:
+        yield the_platform
+
+
+@contextmanager
+def running_platform(root: Path, nats_url, nats_accounts, neo4j_uri, neo4j_auth, platform_env) -> Iterator[Platform]:
+    """The three services on the stores and keys under ``root`` (made there if not there), a new stream."""
     from planspor_stack.__main__ import knowledge_keys_env, nats_env
 
-    root = tmp_path_factory.mktemp("platform")
     logs = root / "log"
-    logs.mkdir()
+    logs.mkdir(parents=True, exist_ok=True)
     prefix = f"e2e-{uuid.uuid4().hex[:10]}"
     ports = {name: free_port() for name in ("plan-registry", "cocreation", "knowledge")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
