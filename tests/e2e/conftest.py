@@ -12,9 +12,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -34,6 +34,10 @@ class Platform:
     """Environment for the `planspor` CLI: URLs and the ids file of this platform."""
     ids_file: Path
     logs: Path
+    prefix: str = ""
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    launch: Callable[[str], None] | None = None
+    """Start (again) one of the three services, on the same stores, stream and port: for fault tests."""
 
     def log(self, name: str) -> str:
         path = self.logs / f"{name}.log"
@@ -167,21 +171,26 @@ def running_platform(root: Path, nats_url, nats_accounts, neo4j_uri, neo4j_auth,
         "COLUMNS": "200",
     }
     cli_env.pop("PLANSPOR_TOKEN", None)
-    the_platform = Platform(urls=urls, env=cli_env, ids_file=ids_file, logs=logs)
-    processes: dict[str, subprocess.Popen] = {}
+    the_platform = Platform(urls=urls, env=cli_env, ids_file=ids_file, logs=logs, prefix=prefix)
+    processes = the_platform.processes
+
+    def launch(name: str) -> None:
+        with open(logs / f"{name}.log", "ab") as log:
+            env = {**common, **nats_env(nats_accounts[name]), **envs[name]}
+            processes[name] = subprocess.Popen(
+                [sys.executable, "-m", packages[name]],
+                env=env,
+                cwd=root,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _wait_alive(name, urls[name], processes[name], the_platform)
+
+    the_platform.launch = launch
     try:
         for name in ("plan-registry", "cocreation", "knowledge"):
-            with open(logs / f"{name}.log", "wb") as log:
-                env = {**common, **nats_env(nats_accounts[name]), **envs[name]}
-                processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", packages[name]],
-                    env=env,
-                    cwd=root,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            _wait_alive(name, urls[name], processes[name], the_platform)
+            launch(name)
         yield the_platform
     finally:
         for process in processes.values():
