@@ -166,6 +166,48 @@ def dump_postgres(source: SourceStore, target: Path, settings: StoreSettings) ->
         raise CliError(f"pg_dump of {source.name} failed: {run.stderr.strip()}")
 
 
+def postgres_head(source: SourceStore, settings: StoreSettings) -> dict[str, Any]:
+    """The relay's recorded place in the schema, read just before the dump: the dump holds at least this much."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(**_pg_dsn(settings)) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_name LIKE %s",
+                (source.postgres_schema, "%relay_state"),
+            )
+        ]
+        if not tables:
+            return {"position": 0}
+        query = sql.SQL("SELECT notification_id, position FROM {} WHERE id = 1").format(
+            sql.Identifier(source.postgres_schema, tables[0])
+        )
+        row = conn.execute(query).fetchone()
+    return {"relay_notification_id": row[0], "position": row[1]} if row else {"position": 0}
+
+
+def _schema_has_tables(schema: str, settings: StoreSettings) -> bool:
+    import psycopg
+
+    with psycopg.connect(**_pg_dsn(settings)) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s", (schema,)
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def _pg_dsn(settings: StoreSettings) -> dict[str, Any]:
+    return {
+        "host": settings.postgres_host,
+        "port": settings.postgres_port,
+        "user": settings.postgres_user,
+        "password": settings.postgres_password,
+        "dbname": settings.postgres_db,
+    }
+
+
 def backup(directory: Path, settings: StoreSettings | None = None) -> dict[str, Any]:
     """Write the backup into ``directory`` (new or empty) and return its manifest."""
     settings = settings or StoreSettings()
@@ -184,8 +226,9 @@ def backup(directory: Path, settings: StoreSettings | None = None) -> dict[str, 
             entry.update(file=name, head=sqlite_head(directory / name))
         else:
             name = f"{source.name}.pgdump"
+            head = postgres_head(source, settings)
             dump_postgres(source, directory / name, settings)
-            entry.update(file=name, schema=source.postgres_schema)
+            entry.update(file=name, schema=source.postgres_schema, head=head)
         if not source.key_file.exists():
             raise CliError(f"no signing key at {source.key_file}: is {source.prefix.upper()}_SIGNING_KEY_FILE right?")
         key_name = f"{source.name}.key"
@@ -231,7 +274,7 @@ def restore(directory: Path, *, force: bool = False, settings: StoreSettings | N
     settings = settings or StoreSettings()
     manifest = read_manifest(directory)
     targets = {source.name: source for source in configured_sources(settings)}
-    occupied: list[Path] = []
+    occupied: list[str] = []
     for name, entry in manifest["sources"].items():
         if name not in targets:
             raise CliError(f"the backup holds a source {name!r} this platform does not have")
@@ -241,10 +284,12 @@ def restore(directory: Path, *, force: bool = False, settings: StoreSettings | N
         candidates = [target.key_file]
         if target.store == "sqlite":
             candidates += [target.sqlite_path.with_name(target.sqlite_path.name + x) for x in ("", "-wal", "-shm")]
-        occupied += [path for path in candidates if path.exists()]
+        occupied += [str(path) for path in candidates if path.exists()]
+        if target.store == "postgres" and _schema_has_tables(target.postgres_schema, settings):
+            occupied.append(f"the PostgreSQL schema {target.postgres_schema}")
     if occupied and not force:
         raise CliError(
-            f"the target is not empty ({', '.join(map(str, occupied))}): stop the services, and give --force "
+            f"the target is not empty ({', '.join(occupied)}): stop the services, and give --force "
             f"to overwrite, or restore into an empty var/",
             EXIT_USAGE,
         )
