@@ -9,7 +9,7 @@ PYPROJECTS := $(wildcard shared/pyproject.toml verify/pyproject.toml runtime/pyp
 NODE_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help setup browser run test unit integration e2e slow bench up down status reset schemas asyncapi lint fmt
+.PHONY: help setup browser run test unit integration e2e slow chaos bench up down status reset schemas asyncapi lint fmt
 
 help:
 	@echo "make run          set up, start the stack and the services (Ctrl-C stops them)"
@@ -19,6 +19,7 @@ help:
 	@echo "make up / down    start / stop the local stack (NATS, Neo4j, PostgreSQL) in the background"
 	@echo "make status       what of the stack is running"
 	@echo "make unit | integration | e2e | slow   one tier of the tests"
+	@echo "make chaos        the fault matrix: each fault 50 times under load on the test stack, one table (at most 30 min)"
 	@echo "make bench        benchmarks, printed as ratios against a baseline measured in the same run"
 	@echo "make reset        stop everything and delete the local data (var/dev, var/test)"
 	@echo "make schemas      regenerate the JSON Schemas of the contracts"
@@ -66,6 +67,10 @@ e2e: setup browser
 
 slow: setup
 	@$(PYTEST) -m slow
+
+# chaos: the test stack (profile test), each fault's repetitions bounded by --budget seconds, the whole by timeout
+chaos: setup
+	@timeout 1800 $(PY) tests/reliability/fault_matrix.py --repetitions 50 --budget 240
 
 # bench: its own stack (profile test, var/bench, ports 2xxxx; NATS_URL/NEO4J_URI to use others), emptied by it
 BENCH_ENV := PLANSPOR_VAR=$(CURDIR)/var/bench PLANSPOR_NATS_PORT=24222 PLANSPOR_NEO4J_PORT=27687 PLANSPOR_POSTGRES_PORT=25432

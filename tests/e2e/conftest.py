@@ -12,7 +12,9 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -32,6 +34,10 @@ class Platform:
     """Environment for the `planspor` CLI: URLs and the ids file of this platform."""
     ids_file: Path
     logs: Path
+    prefix: str = ""
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    launch: Callable[[str], None] | None = None
+    """Start (again) one of the three services, on the same stores, stream and port: for fault tests."""
 
     def log(self, name: str) -> str:
         path = self.logs / f"{name}.log"
@@ -93,11 +99,19 @@ def platform_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory, platform_env):
+    with running_platform(
+        tmp_path_factory.mktemp("platform"), nats_url, nats_accounts, neo4j_uri, neo4j_auth, platform_env
+    ) as the_platform:
+        yield the_platform
+
+
+@contextmanager
+def running_platform(root: Path, nats_url, nats_accounts, neo4j_uri, neo4j_auth, platform_env) -> Iterator[Platform]:
+    """The three services on the stores and keys under ``root`` (made there if not there), a new stream."""
     from planspor_stack.__main__ import knowledge_keys_env, nats_env
 
-    root = tmp_path_factory.mktemp("platform")
     logs = root / "log"
-    logs.mkdir()
+    logs.mkdir(parents=True, exist_ok=True)
     prefix = f"e2e-{uuid.uuid4().hex[:10]}"
     ports = {name: free_port() for name in ("plan-registry", "cocreation", "knowledge")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -157,21 +171,26 @@ def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory, p
         "COLUMNS": "200",
     }
     cli_env.pop("PLANSPOR_TOKEN", None)
-    the_platform = Platform(urls=urls, env=cli_env, ids_file=ids_file, logs=logs)
-    processes: dict[str, subprocess.Popen] = {}
+    the_platform = Platform(urls=urls, env=cli_env, ids_file=ids_file, logs=logs, prefix=prefix)
+    processes = the_platform.processes
+
+    def launch(name: str) -> None:
+        with open(logs / f"{name}.log", "ab") as log:
+            env = {**common, **nats_env(nats_accounts[name]), **envs[name]}
+            processes[name] = subprocess.Popen(
+                [sys.executable, "-m", packages[name]],
+                env=env,
+                cwd=root,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _wait_alive(name, urls[name], processes[name], the_platform)
+
+    the_platform.launch = launch
     try:
         for name in ("plan-registry", "cocreation", "knowledge"):
-            with open(logs / f"{name}.log", "wb") as log:
-                env = {**common, **nats_env(nats_accounts[name]), **envs[name]}
-                processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", packages[name]],
-                    env=env,
-                    cwd=root,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            _wait_alive(name, urls[name], processes[name], the_platform)
+            launch(name)
         yield the_platform
     finally:
         for process in processes.values():

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -178,6 +180,41 @@ def run_projector_until_it_consumes(command: str, env: dict[str, str]) -> None:
         process.wait(timeout=30)
 
 
+def run_backup_command(argv: list[str], tmp_path: Path) -> None:
+    """`planspor backup|restore <dir>` on a var/ of this test's own: two small stores and their keys where
+    `make run` keeps them; a restore is of a backup taken just before, into the emptied var/."""
+    from planspor_runtime.signing import generate_key_file
+
+    var = tmp_path / "var" / "dev"
+    stores = {source: var / "data" / f"{source}.sqlite" for source in ("plan-registry", "cocreation")}
+    for source, store in stores.items():
+        store.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(store) as conn:
+            conn.execute("CREATE TABLE stored_events (originator_id TEXT, topic TEXT)")
+            conn.execute("INSERT INTO stored_events VALUES (?, ?)", (source, "Goal.Defined"))
+        generate_key_file(var / "secrets" / f"{source}.key", f"docs.test/{source}")
+    env = {**os.environ, "PLANSPOR_VAR": str(tmp_path / "var"), "PLANSPOR_PROFILE": "dev"}
+    for name in [k for k in env if k.endswith(("_SQLITE_PATH", "_SIGNING_KEY_FILE", "_STORE"))]:
+        env.pop(name)
+    planspor = [str(REPO / ".venv" / "bin" / "planspor")]
+
+    def content(path: Path) -> object:
+        if path.suffix != ".sqlite":
+            return path.read_bytes()
+        with sqlite3.connect(path) as conn:
+            return list(conn.iterdump())
+
+    originals = {path: content(path) for path in [*stores.values(), *(var / "secrets").glob("*.key")]}
+    if argv[1] == "restore":
+        taken = run([*planspor, "backup", argv[2]], cwd=tmp_path, env=env)
+        assert taken.returncode == 0, taken.stderr
+        shutil.rmtree(var)
+    result = run(planspor + argv[1:], cwd=tmp_path, env=env)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert (tmp_path / argv[2] / "manifest.json").exists()
+    assert {path: content(path) for path in originals} == originals
+
+
 CASES = [(r, i, c) for r, i, c in ALL if not c.startswith("curl ") and not in_walkthrough(r, c)]
 
 
@@ -215,5 +252,7 @@ def test_readme_command_runs(readme, index, command, tmp_path, request):
         result = run(venv(argv), env={**os.environ, **extra_env})
         assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])
         assert run(["git", "diff", "--", "shared"]).stdout == before, "a documented command changed tracked files"
+    elif argv[:1] == ["planspor"] and argv[1:2] in (["backup"], ["restore"]):
+        run_backup_command(argv, tmp_path)
     else:
         pytest.fail(f"no runner for the README command {command!r}: add one to {Path(__file__).name}")

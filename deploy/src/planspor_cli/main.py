@@ -356,6 +356,44 @@ def rebuild(
     console.print(f"checksum: {result.get('checksum')}")
 
 
+@app.command("backup")
+def backup_command(
+    directory: Path = typer.Argument(..., help="a new or empty directory to write the backup into"),
+    as_json: bool = typer.Option(False, "--json", help="print the manifest as JSON"),
+) -> None:
+    """Copy the sources' event stores (consistently, while they run) and signing keys, with a manifest.
+
+    The graph is not backed up: after `planspor restore` it is rebuilt (`planspor rebuild --from feeds`)."""
+    from planspor_cli.backup import backup
+
+    manifest = backup(directory)
+    if as_json:
+        return emit(manifest)
+    for name, entry in manifest["sources"].items():
+        head = entry.get("head", {})
+        console.print(f"{name}: {entry['file']} (position {head.get('position', '?')}), {entry['key_file']}")
+    console.print(f"wrote {directory}; the graph is not in it: it is rebuilt from the stores after a restore")
+
+
+@app.command("restore")
+def restore_command(
+    directory: Path = typer.Argument(..., help="a directory written by `planspor backup`"),
+    force: bool = typer.Option(False, "--force", help="overwrite stores and keys that are there"),
+    as_json: bool = typer.Option(False, "--json", help="print the manifest as JSON"),
+) -> None:
+    """Check a backup's hashes and copy its stores and keys back (stopped services, an empty var/ or --force);
+    then start the services and rebuild the graph with `planspor rebuild --from feeds`."""
+    from planspor_cli.backup import restore
+
+    manifest = restore(directory, force=force)
+    if as_json:
+        return emit(manifest)
+    console.print(
+        f"restored {', '.join(manifest['sources'])} from {directory} (taken {manifest['started_at']}); "
+        "start the services, then rebuild the graph: planspor rebuild --from feeds"
+    )
+
+
 @export_app.command("prov")
 def export_prov(output: Path | None = typer.Option(None, "--output", "-o", help="write to this file")) -> None:
     """The graph as W3C PROV JSON-LD (auditor)."""
