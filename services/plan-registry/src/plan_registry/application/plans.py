@@ -34,11 +34,14 @@ class PlanCommands(ServiceApplication):
         parent_plan_id: UUID | None = None,
         strategy_id: UUID | None = None,
         strategy_item_id: UUID | None = None,
+        proposed_on: date | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        """The parent plan and the initiating strategy, when named, must be in the register."""
-        request = request_of(locals())
+        """The parent plan and the initiating strategy, when named, must be in the register. ``proposed_on``
+        is the day work on the plan started (effective time); left out, the day it is
+        recorded (in Norway) stands in, and no rule is judged against it."""
+        request = request_of(locals(), omit=("proposed_on",) if proposed_on is None else ())
 
         def run() -> Changed:
             parent = self.get(Plan, parent_plan_id) if parent_plan_id else None
@@ -55,6 +58,7 @@ class PlanCommands(ServiceApplication):
                     initiated_through_strategy=initiated_through_strategy,
                     strategy_id=strategy_id,
                     strategy_item_id=strategy_item_id,
+                    proposed_on=proposed_on,
                     meta=meta,
                 )
             )

@@ -24,10 +24,13 @@ class StrategyCommands(ServiceApplication):
         election_period: str,
         council_constituted_on: date,
         title: str = "",
+        drafted_on: date | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = request_of(locals())
+        """``drafted_on`` is the day the draft was made (effective time); left out, the day it is recorded
+        (in Norway) stands in, and no rule is judged against it."""
+        request = request_of(locals(), omit=("drafted_on",) if drafted_on is None else ())
 
         def run() -> Changed:
             return Changed(
@@ -35,6 +38,7 @@ class StrategyCommands(ServiceApplication):
                     election_period=election_period,
                     council_constituted_on=council_constituted_on,
                     title=title,
+                    drafted_on=drafted_on,
                     meta=meta,
                 )
             )

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 from plan_registry.domain.errors import InvalidValue
 from planspor_shared.events.base import STATUTORY_PLAN_TYPES, Body, PlanType, StrategyAction
-from planspor_shared.events.plan_registry import (
+from planspor_shared.events.plan_vocabulary import (
+    ENDED_PLAN_STATUSES,
     DecisionOutcome,
     EvidenceKind,
     GoalLevel,
@@ -24,7 +25,6 @@ from planspor_shared.events.plan_registry import (
     PartyKind,
     PlanStatus,
 )
-from planspor_shared.events.plan_vocabulary import ENDED_PLAN_STATUSES
 
 __all__ = [
     "ADOPTING_OUTCOMES",

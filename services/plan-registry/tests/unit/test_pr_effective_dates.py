@@ -1,0 +1,149 @@
+"""Effective dates at the edge: a municipality enters last spring's history today, each fact with the day it
+happened; the rules judge those days, and the public events carry them (not the day of entry)."""
+
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from plan_registry.bootstrap import build
+from plan_registry.contracts import map_event
+from plan_registry.settings import Settings
+from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
+from planspor_runtime.bodies import municipal_today
+
+pytestmark = pytest.mark.unit
+
+PLANNER = {"Authorization": f"Bearer {DEVELOPMENT_TOKENS[Role.PLANNER]}"}
+
+
+@pytest.fixture
+def service():
+    return build(Settings(plan_registry_store="memory"))
+
+
+@pytest.fixture
+def client(service):
+    with TestClient(service.api) as client:
+        yield client
+
+
+def post(client, path, body, status):
+    response = client.post(f"/api/v1{path}", json=body, headers=PLANNER)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def public_events(service) -> list:
+    app = service.application
+    stored = [app.mapper.to_domain_event(n) for n in app.notification_log.select(start=1, limit=1000)]
+    return [outgoing.payload for event in stored for outgoing in map_event(event)]
+
+
+def of_type(service, event_type: str) -> list:
+    return [p for p in public_events(service) if p.event_type == event_type]
+
+
+PLAN = {"name": "Kulturplan", "plan_type": "temaplan", "owning_unit": "Kultur", "initiated_through_strategy": False}
+STRATEGY = {"election_period": "2024-2027", "council_constituted_on": "2023-10-19"}
+
+
+def assessed(client, strategy: str) -> None:
+    body = {"samfunnsdel": "continue", "arealdel": "revise"}
+    response = client.put(f"/api/v1/strategies/{strategy}/kommuneplan-assessment", json=body, headers=PLANNER)
+    assert response.status_code == 200, response.text
+
+
+def decision(client, meeting_date: str, case_number: str = "24/100") -> str:
+    body = {
+        "body": "municipal_council",
+        "case_number": case_number,
+        "meeting_date": meeting_date,
+        "subject": "Planstrategi",
+        "outcome": "adopted",
+    }
+    return post(client, "/decisions", body, 201)["id"]
+
+
+def test_last_springs_history_entered_today_carries_its_own_dates(client, service):
+    # 1. a plan whose work started in 2024, a strategy drafted, published and adopted in 2024
+    plan = post(client, "/plans", {**PLAN, "proposed_on": "2024-02-01"}, 201)["id"]
+    post(client, f"/plans/{plan}/status-changes", {"action": "step", "to": "in_preparation", "on": "2024-03-01"}, 200)
+    strategy = post(client, "/strategies", {**STRATEGY, "drafted_on": "2024-03-15"}, 201)["id"]
+    assessed(client, strategy)
+    post(client, f"/strategies/{strategy}/publication", {"on": "2024-05-02"}, 200)
+    post(client, f"/strategies/{strategy}/adoption", {"decision_id": decision(client, "2024-06-12")}, 200)
+
+    # 2. the public events say when each thing happened, not the day it was typed in
+    assert [p.proposed_on for p in of_type(service, "plan.proposed")] == [date(2024, 2, 1)]
+    assert [p.changed_on for p in of_type(service, "plan.status_changed")] == [date(2024, 3, 1)]
+    assert [p.drafted_on for p in of_type(service, "strategy.drafted")] == [date(2024, 3, 15)]
+    assert [p.published_on for p in of_type(service, "strategy.published")] == [date(2024, 5, 2)]
+    assert [p.adopted_on for p in of_type(service, "strategy.adopted")] == [date(2024, 6, 12)]
+
+
+def test_the_thirty_days_are_counted_between_the_2024_dates_not_the_days_of_entry(client):
+    strategy = post(client, "/strategies", {**STRATEGY, "drafted_on": "2024-03-15"}, 201)["id"]
+    assessed(client, strategy)
+    post(client, f"/strategies/{strategy}/publication", {"on": "2024-05-20"}, 200)
+    # entered the same minute, but 23 days apart in the municipality: refused with the paragraph
+    refused = client.post(
+        f"/api/v1/strategies/{strategy}/adoption",
+        json={"decision_id": decision(client, "2024-06-12")},
+        headers=PLANNER,
+    )
+    assert refused.status_code == 409 and refused.json()["paragraph"] == "PBL §10-1"
+    assert "2024-05-20" in refused.json()["detail"]
+
+
+def test_steps_are_judged_in_effective_order(client):
+    plan = post(client, "/plans", {**PLAN, "proposed_on": "2024-02-01"}, 201)["id"]
+    early = client.post(
+        f"/api/v1/plans/{plan}/status-changes",
+        json={"action": "step", "to": "in_preparation", "on": "2024-01-15"},
+        headers=PLANNER,
+    )
+    assert early.status_code == 422 and early.json()["rule"] == "plan.dates_in_order"
+    strategy = post(client, "/strategies", {**STRATEGY, "drafted_on": "2024-03-15"}, 201)["id"]
+    before_draft = client.post(f"/api/v1/strategies/{strategy}/publication", json={"on": "2024-03-01"}, headers=PLANNER)
+    assert before_draft.status_code == 422 and before_draft.json()["rule"] == "strategy.published_after_drafting"
+
+
+def test_a_date_left_out_is_today_in_norway(client, service):
+    post(client, "/plans", PLAN, 201)
+    post(client, "/strategies", STRATEGY, 201)
+    assert [p.proposed_on for p in of_type(service, "plan.proposed")] == [municipal_today()]
+    assert [p.drafted_on for p in of_type(service, "strategy.drafted")] == [municipal_today()]
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "body"),
+    [
+        ("/plans", "proposed_on", PLAN),
+        ("/strategies", "drafted_on", STRATEGY),
+        (
+            "/decisions",
+            "meeting_date",
+            {"body": "municipal_council", "case_number": "1", "subject": "S", "outcome": "adopted"},
+        ),
+    ],
+)
+@pytest.mark.parametrize("bad", ["12.06.2024", "2024-6-12", "20240612", "2024-02-30", 20240612])
+def test_a_date_not_written_yyyy_mm_dd_is_422_naming_the_field_and_the_format(client, path, field, body, bad):
+    response = client.post(f"/api/v1{path}", json={**body, field: bad}, headers=PLANNER)
+    assert response.status_code == 422, response.text
+    assert field in response.text and "YYYY-MM-DD" in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "body"), [("/plans", "proposed_on", PLAN), ("/strategies", "drafted_on", STRATEGY)]
+)
+def test_a_date_in_the_future_is_422_naming_the_field(client, path, field, body):
+    tomorrow = (municipal_today() + timedelta(days=1)).isoformat()
+    response = client.post(f"/api/v1{path}", json={**body, field: tomorrow}, headers=PLANNER)
+    assert response.status_code == 422, response.text
+    assert field in response.text and "future" in response.text and "YYYY-MM-DD" in response.text
+    assert (
+        client.post(f"/api/v1{path}", json={**body, field: municipal_today().isoformat()}, headers=PLANNER).status_code
+        == 201
+    )
