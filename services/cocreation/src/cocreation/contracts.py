@@ -23,7 +23,7 @@ from planspor_runtime.application import IdempotencyRecord
 from planspor_runtime.mapping import Payloads, UnmappedEvent, same
 from planspor_runtime.relay import Outgoing
 from planspor_shared.events import cocreation as public
-from planspor_shared.events.base import IntegrationEvent
+from planspor_shared.events.base import IntegrationEvent, municipal_day
 
 __all__ = ["MAPPERS", "PRIVATE", "UnmappedEvent", "map_event"]
 
@@ -36,7 +36,7 @@ def _process_started(stored: Any) -> list[IntegrationEvent]:
         public.ProcessStarted(
             process_id=str(stored.originator_id),
             **same(stored, "title purpose election_period"),
-            period_start=stored.timestamp.date(),
+            period_start=getattr(stored, "started_on", None) or municipal_day(stored.timestamp),
             ground_rules=tuple(rules),
             input_follow_up_days=stored.follow_up_days,
         )
@@ -58,7 +58,7 @@ def _phase_advanced(stored: Any) -> list[IntegrationEvent]:
             process_id=str(stored.originator_id),
             from_phase=stored.from_phase,
             to_phase=stored.phase,
-            changed_on=stored.timestamp.date(),
+            changed_on=getattr(stored, "on", None) or municipal_day(stored.timestamp),
         )
     ]
 
@@ -69,7 +69,7 @@ def _handed_over(stored: Any) -> list[IntegrationEvent]:
             process_id=str(stored.originator_id),
             from_phase=public.ProcessPhase.RECOMMENDATION,
             to_phase=public.ProcessPhase.HANDED_OVER,
-            changed_on=stored.timestamp.date(),
+            changed_on=getattr(stored, "on", None) or municipal_day(stored.timestamp),
         )
     ]
 

@@ -27,6 +27,7 @@ from cocreation.domain import (
 from planspor_runtime.application import CommandResult
 from planspor_runtime.bodies import (
     Description,
+    EffectiveDate,
     Heading,
     Label,
     Name,
@@ -50,6 +51,8 @@ class StartProcess(RequestBody):
     roles_and_limits: Text
     all_officials_invited: StrictBool
     follow_up_days: StrictInt = Field(default=14, ge=0, le=90)
+    started_on: EffectiveDate | None = None
+    """The day the process began, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -96,6 +99,8 @@ class EnrollParticipant(RequestBody):
 
 class AdvancePhase(RequestBody):
     to: ProcessPhase
+    on: EffectiveDate | None = None
+    """The day the phase changed, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
 
 class ScheduleWorkshop(RequestBody):
@@ -107,7 +112,7 @@ class ScheduleWorkshop(RequestBody):
 
 
 class HoldWorkshop(RequestBody):
-    held_on: date
+    held_on: EffectiveDate
     attendee_ids: Annotated[list[Ref], Field(min_length=1, max_length=1000)]
 
 
@@ -117,7 +122,7 @@ class RecordInput(RequestBody):
     text: Text
     plan_ids: Annotated[list[Ref], Field(max_length=100)] = []
     goal_ids: Annotated[list[Ref], Field(max_length=100)] = []
-    recorded_on: date | None = None
+    recorded_on: EffectiveDate | None = None
     """The day it was raised, when entered afterwards; within the workshop's follow-up window, not in the future."""
 
 
@@ -166,6 +171,8 @@ class IssueRecommendation(RequestBody):
     summary: Description = ""
     council_constituted_on: date | None = None
     """When the council of the period was constituted; the plan registry needs it to draft the strategy."""
+    issued_on: EffectiveDate | None = None
+    """The day it was handed to the formal track, YYYY-MM-DD; left out, today (Europe/Oslo)."""
     items: Annotated[list[RecommendationItem], Field(min_length=1, max_length=200)]
 
 

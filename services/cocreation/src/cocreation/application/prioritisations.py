@@ -118,13 +118,15 @@ class PrioritisationCommands(CocreationBase):
         meta: Meta,
         summary: str = "",
         council_constituted_on: date | None = None,
+        issued_on: date | None = None,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """``items``: {need_id, action, start_year, note}. Issuing hands the process over.
 
+        ``issued_on`` is the day it was handed to the formal track (effective time); left out, today in Norway.
         ``expected_version`` is the process's; the result's version is the new recommendation's."""
-        request = request_of(locals())
+        request = request_of(locals(), omit=("issued_on",) if issued_on is None else ())
 
         def run() -> Changed:
             process = self.get(Process, process_id, expected_version)
@@ -152,6 +154,7 @@ class PrioritisationCommands(CocreationBase):
                 today=self.today(),
                 meta=meta,
                 council_constituted_on=council_constituted_on,
+                issued_on=issued_on,
             )
             return Changed(
                 recommendation,
