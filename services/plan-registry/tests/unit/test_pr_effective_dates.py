@@ -147,3 +147,40 @@ def test_a_date_in_the_future_is_422_naming_the_field(client, path, field, body)
         client.post(f"/api/v1{path}", json={**body, field: municipal_today().isoformat()}, headers=PLANNER).status_code
         == 201
     )
+
+
+def test_a_second_identical_decision_is_refused_naming_the_first(client, service):
+    first = decision(client, "2024-06-12", case_number="24/77")
+    again = client.post(
+        "/api/v1/decisions",
+        json={
+            "body": "municipal_council",
+            "case_number": "24/77",
+            "meeting_date": "2024-06-12",
+            "subject": "Planstrategi",
+            "outcome": "adopted",
+        },
+        headers=PLANNER,
+    )
+    assert again.status_code == 409, again.text
+    assert again.json()["rule"] == "decision.recorded_once" and first in again.json()["detail"]
+    assert len(of_type(service, "decision.recorded")) == 1
+    # another meeting, another body or another case is another decision
+    decision(client, "2024-06-13", case_number="24/77")
+    decision(client, "2024-06-12", case_number="24/78")
+    other_body = {"body": "executive_committee", "case_number": "24/77", "meeting_date": "2024-06-12"}
+    post(client, "/decisions", {"subject": "S", "outcome": "adopted", **other_body}, 201)
+    assert len(of_type(service, "decision.recorded")) == 4
+
+
+def test_a_decision_retried_with_its_idempotency_key_is_the_first_answer_not_a_conflict(client):
+    body = {
+        "body": "municipal_council",
+        "case_number": "24/90",
+        "meeting_date": "2024-06-12",
+        "subject": "S",
+        "outcome": "adopted",
+    }
+    headers = {**PLANNER, "Idempotency-Key": "decision-24-90"}
+    first, again = (client.post("/api/v1/decisions", json=body, headers=headers) for _ in range(2))
+    assert (first.status_code, again.status_code) == (201, 201) and first.json() == again.json()
