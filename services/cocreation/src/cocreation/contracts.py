@@ -111,6 +111,7 @@ def _input_recorded(stored: Any) -> list[IntegrationEvent]:
             text=stored.text,
             plan_ids=tuple(stored.plan_ids),
             goal_ids=tuple(stored.goal_ids),
+            raised_on=getattr(stored, "recorded_on", None),
         )
     ]
 

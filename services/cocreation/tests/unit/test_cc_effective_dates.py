@@ -91,6 +91,7 @@ def test_last_springs_process_entered_today_carries_its_own_dates():
     ]
     assert [p.issued_on for p in public(app, "recommendation.issued")] == [date(2024, 4, 20)]
     assert [p.held_on for p in public(app, "workshop.held")] == [date(2024, 3, 1)]
+    assert [p.raised_on for p in public(app, "input.recorded")] == [date(2024, 3, 5)]
 
 
 def test_a_recommendation_is_not_issued_before_its_process_started():

@@ -226,6 +226,8 @@ class InputRecorded(CocreationEvent):
     """A need, concern, idea, proposal, prerequisite or feedback raised at a workshop, and what it concerns."""
 
     event_type: ClassVar[str] = "input.recorded"
+    effective_field: ClassVar[str | None] = "raised_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"raised_on"})
 
     process_id: Id
     input_id: Id
@@ -236,6 +238,9 @@ class InputRecorded(CocreationEvent):
     plan_ids: IdSet = ()
     """Plans it concerns, checked against the catalogue co-creation keeps from plan-registry events."""
     goal_ids: IdSet = ()
+    raised_on: date | None = None
+    """The day it was raised (the workshop, or later within its follow-up window); absent in events sealed
+    before the field existed, whose effective day is then the day they were recorded."""
 
 
 @register
