@@ -156,6 +156,7 @@ def _ballot_cast(stored: Any) -> list[IntegrationEvent]:
                 public.DotAllocation(plan_need_id=c, dots=n) for c, n in (ballot.get("dots") or {}).items() if n
             ),
             replaces_ballot_id=stored.replaces_ballot_id,
+            cast_on=getattr(stored, "cast_on", None),
         )
     ]
 
@@ -174,6 +175,7 @@ def _prioritisation_made(stored: Any) -> list[IntegrationEvent]:
             counted_ballot_ids=tuple(stored.counted_ballot_ids),
             eligible_count=stored.eligible_count,
             tie_break=stored.tie_break,
+            made_on=getattr(stored, "made_on", None),
         )
     ]
 

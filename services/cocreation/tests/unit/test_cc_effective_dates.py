@@ -41,7 +41,7 @@ def client_for(app):
     return TestClient(build(Settings(cocreation_store="memory"), application=app).api)
 
 
-def story_of_2024(client, app, *, started_on="2024-01-10", issued_on="2024-04-20") -> str:
+def story_of_2024(client, app, *, started_on="2024-01-10", issued_on="2024-04-20", made_on="2024-04-10") -> str:
     pid = post(client, "/processes", {**PROCESS, "started_on": started_on})["process_id"]
     enrolled = {"name": "Kari", "kind": "elected_official", "role": "member", "party": "H", "body": "municipal_council"}
     official = post(client, f"/processes/{pid}/participants", enrolled)["participant_id"]
@@ -62,8 +62,9 @@ def story_of_2024(client, app, *, started_on="2024-01-10", issued_on="2024-04-20
     post(client, f"/processes/{pid}/phase", {"to": "prioritisation", "on": "2024-04-01"}, status=200)
     vote = {"method": "borda", "candidate_ids": needs, "quorum": 1}
     vid = post(client, f"/processes/{pid}/prioritisations", vote)["prioritisation_id"]
-    post(client, f"/prioritisations/{vid}/ballots", {"participant_id": official, "ranking": needs})
-    post(client, f"/prioritisations/{vid}/close", status=200)
+    ballot = {"participant_id": official, "ranking": needs, "cast_on": "2024-04-08"}
+    post(client, f"/prioritisations/{vid}/ballots", ballot)
+    post(client, f"/prioritisations/{vid}/close", {"made_on": made_on} if made_on else None, status=200)
     post(client, f"/processes/{pid}/phase", {"to": "recommendation", "on": "2024-04-15"}, status=200)
     return post(
         client,
@@ -74,7 +75,7 @@ def story_of_2024(client, app, *, started_on="2024-01-10", issued_on="2024-04-20
             "council_constituted_on": "2023-10-19",
             **({"issued_on": issued_on} if issued_on else {}),
         },
-        status=201 if issued_on != "2023-12-01" else 422,
+        status=201 if issued_on not in ("2023-12-01", "2024-04-05") else 422,
     )
 
 
@@ -92,6 +93,8 @@ def test_last_springs_process_entered_today_carries_its_own_dates():
     assert [p.issued_on for p in public(app, "recommendation.issued")] == [date(2024, 4, 20)]
     assert [p.held_on for p in public(app, "workshop.held")] == [date(2024, 3, 1)]
     assert [p.raised_on for p in public(app, "input.recorded")] == [date(2024, 3, 5)]
+    assert [p.cast_on for p in public(app, "ballot.cast")] == [date(2024, 4, 8)]
+    assert [p.made_on for p in public(app, "prioritisation.made")] == [date(2024, 4, 10)]
 
 
 def test_a_recommendation_is_not_issued_before_its_process_started():
@@ -99,6 +102,13 @@ def test_a_recommendation_is_not_issued_before_its_process_started():
     with client_for(app) as client:
         refused = story_of_2024(client, app, issued_on="2023-12-01")
     assert refused["rule"] == "recommendation.dates_in_order" and "2024-01-10" in refused["detail"]
+
+
+def test_a_recommendation_is_not_issued_before_its_prioritisation_was_made():
+    app = in_memory()
+    with client_for(app) as client:
+        refused = story_of_2024(client, app, issued_on="2024-04-05")
+    assert refused["rule"] == "recommendation.dates_in_order" and "2024-04-10" in refused["detail"]
 
 
 def test_a_phase_change_is_not_dated_before_the_process_started():
@@ -120,7 +130,7 @@ def test_a_phase_change_is_not_dated_before_the_process_started():
 def test_a_day_left_out_is_today_in_norway_not_in_utc():
     app = in_memory(clock=Clock(datetime(2024, 12, 31, 23, 30, tzinfo=UTC)))  # 00:30 on 1 January in Oslo
     with client_for(app) as client:
-        story_of_2024(client, app, issued_on=None)
+        story_of_2024(client, app, issued_on=None, made_on=None)
     assert [p.issued_on for p in public(app, "recommendation.issued")] == [date(2025, 1, 1)]
 
 

@@ -330,6 +330,8 @@ class BallotCast(CocreationEvent):
     """
 
     event_type: ClassVar[str] = "ballot.cast"
+    effective_field: ClassVar[str | None] = "cast_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"cast_on"})
 
     process_id: Id
     prioritisation_id: Id
@@ -340,6 +342,8 @@ class BallotCast(CocreationEvent):
     approved: IdSet = ()
     dots: Annotated[tuple[DotAllocation, ...], Field(max_length=ITEMS_MAX), AfterValidator(_one_line_per_need)] = ()
     replaces_ballot_id: Id | None = None
+    cast_on: date | None = None
+    """The day the ballot was cast; absent in events sealed before the field existed."""
 
     @model_validator(mode="after")
     def _content_fits_method(self) -> Self:
@@ -377,6 +381,8 @@ class PrioritisationMade(CocreationEvent):
     """The ranked result of a prioritisation, from the ballots that counted (RANKED {rank, score})."""
 
     event_type: ClassVar[str] = "prioritisation.made"
+    effective_field: ClassVar[str | None] = "made_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"made_on"})
 
     process_id: Id
     prioritisation_id: Id
@@ -389,6 +395,8 @@ class PrioritisationMade(CocreationEvent):
     """The ballots that counted (the last one of each participant)."""
     eligible_count: int = Field(ge=1)
     tie_break: Title
+    made_on: date | None = None
+    """The day the prioritisation was closed and its result made; absent in events sealed before the field existed."""
 
     @model_validator(mode="after")
     def _counts_agree(self) -> Self:

@@ -151,12 +151,19 @@ class CastBallot(RequestBody):
     ranking: Annotated[list[Ref], Field(max_length=200)] = []
     approvals: Annotated[list[Ref], Field(max_length=200)] = []
     dots: Annotated[dict[Ref, Annotated[StrictInt, Field(ge=0, le=100)]], Field(max_length=ITEMS_MAX)] = {}
+    cast_on: EffectiveDate | None = None
+    """The day the ballot was cast, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
         if sum(bool(x) for x in (self.ranking, self.approvals, self.dots)) != 1:
             raise ValueError("fill exactly one of ranking (borda), approvals (approval) or dots (dot)")
         return self
+
+
+class ClosePrioritisation(RequestBody):
+    made_on: EffectiveDate | None = None
+    """The day the result was made, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
 
 class RecommendationItem(RequestBody):

@@ -69,6 +69,11 @@ class Recommendation(Aggregate):
                 "recommendation.dates_in_order",
                 f"issued {issued_on} is before the process started ({process.started_on})",
             )
+        made_on = getattr(prioritisation, "made_on", None)
+        if made_on is not None and issued_on < made_on:
+            raise InvalidRecommendation(
+                "recommendation.dates_in_order", f"issued {issued_on} is before the prioritisation was made ({made_on})"
+            )
         if process.recommendation_id is not None:
             raise RecommendationAlreadyIssued(
                 "recommendation.issued_once", f"recommendation {process.recommendation_id} was already issued"
