@@ -184,3 +184,39 @@ def test_a_decision_retried_with_its_idempotency_key_is_the_first_answer_not_a_c
     headers = {**PLANNER, "Idempotency-Key": "decision-24-90"}
     first, again = (client.post("/api/v1/decisions", json=body, headers=headers) for _ in range(2))
     assert (first.status_code, again.status_code) == (201, 201) and first.json() == again.json()
+
+
+def test_a_strategy_drafted_from_a_recommendation_is_dated_by_the_recommendation(client, service):
+    from pr_recommendation import recommendation_envelope
+
+    from plan_registry.domain import strategy_id_for
+
+    envelope = recommendation_envelope()  # issued 2024-04-01
+    assert service.application.on_recommendation_issued(envelope) is True
+    assert [p.drafted_on for p in of_type(service, "strategy.drafted")] == [date(2024, 4, 1)]
+    strategy = strategy_id_for(envelope.payload["recommendation_id"])
+    early = client.post(f"/api/v1/strategies/{strategy}/publication", json={"on": "2024-03-20"}, headers=PLANNER)
+    assert early.status_code == 422 and early.json()["rule"] == "strategy.published_after_drafting"
+    post(client, f"/strategies/{strategy}/publication", {"on": "2024-04-26"}, 200)
+
+
+def test_six_weeks_of_consultation_are_counted_between_the_2024_dates(client):
+    plan = post(client, "/plans", {**PLAN, "plan_type": "kommunedelplan", "proposed_on": "2024-01-05"}, 201)["id"]
+    steps = (
+        ("notice_of_start", "2024-01-10"),
+        ("planprogram_adopted", "2024-02-01"),
+        ("in_preparation", "2024-02-05"),
+        ("consultation_open", "2024-03-01"),
+    )
+    for to, on in steps:
+        post(client, f"/plans/{plan}/status-changes", {"action": "step", "to": to, "on": on}, 200)
+    post(
+        client,
+        f"/plans/{plan}/status-changes",
+        {"action": "step", "to": "consultation_closed", "on": "2024-04-01"},
+        200,
+    )
+    adoption = {"action": "adopt", "decision_id": decision(client, "2024-06-12")}
+    refused = client.post(f"/api/v1/plans/{plan}/status-changes", json=adoption, headers=PLANNER)
+    assert refused.status_code == 409 and refused.json()["paragraph"] == "PBL §11-14"
+    assert "2024-03-01 to 2024-04-01" in refused.json()["detail"]
