@@ -126,6 +126,7 @@ def _plan_need_proposed(stored: Any) -> list[IntegrationEvent]:
             description=stored.rationale,
             **same(stored, "plan_id plan_type merge_into_plan_id"),
             derived_from_input_ids=tuple(stored.input_ids),
+            proposed_on=getattr(stored, "proposed_on", None),
         )
     ]
 

@@ -55,7 +55,13 @@ def story_of_2024(client, app, *, started_on="2024-01-10", issued_on="2024-04-20
     needs = [
         post(client, f"/processes/{pid}/plan-needs", body)["plan_need_id"]
         for body in (
-            {"input_ids": [iid], "kind": "new", "title": "Climate plan", "plan_type": "temaplan"},
+            {
+                "input_ids": [iid],
+                "kind": "new",
+                "title": "Climate plan",
+                "plan_type": "temaplan",
+                "proposed_on": "2024-03-20",
+            },
             {"input_ids": [iid], "kind": "revise", "title": "Revise transport", "plan_id": "plan-a"},
         )
     ]
@@ -93,6 +99,7 @@ def test_last_springs_process_entered_today_carries_its_own_dates():
     assert [p.issued_on for p in public(app, "recommendation.issued")] == [date(2024, 4, 20)]
     assert [p.held_on for p in public(app, "workshop.held")] == [date(2024, 3, 1)]
     assert [p.raised_on for p in public(app, "input.recorded")] == [date(2024, 3, 5)]
+    assert [p.proposed_on for p in public(app, "plan_need.proposed")] == [date(2024, 3, 20), None]
     assert [p.cast_on for p in public(app, "ballot.cast")] == [date(2024, 4, 8)]
     assert [p.made_on for p in public(app, "prioritisation.made")] == [date(2024, 4, 10)]
 

@@ -127,7 +127,11 @@ def _status_changed(stored: Any) -> list[public.PlanRegistryEvent]:
 
 
 def _anchored(stored: Any) -> list[public.PlanRegistryEvent]:
-    return [public.PlanAnchored(plan_id=str(stored.originator_id), goal_id=str(stored.goal_id))]
+    return [
+        public.PlanAnchored(
+            plan_id=str(stored.originator_id), goal_id=str(stored.goal_id), anchored_on=getattr(stored, "on", None)
+        )
+    ]
 
 
 def _parent_changed(stored: Any) -> list[public.PlanRegistryEvent]:

@@ -69,6 +69,8 @@ def test_last_springs_history_entered_today_carries_its_own_dates(client, servic
     # 1. a plan whose work started in 2024, a strategy drafted, published and adopted in 2024
     plan = post(client, "/plans", {**PLAN, "proposed_on": "2024-02-01"}, 201)["id"]
     post(client, f"/plans/{plan}/status-changes", {"action": "step", "to": "in_preparation", "on": "2024-03-01"}, 200)
+    goal = post(client, "/goals", {"title": "Gode levekår"}, 201)["id"]
+    post(client, f"/plans/{plan}/anchors", {"goal_id": goal, "anchored_on": "2024-03-02"}, 200)
     strategy = post(client, "/strategies", {**STRATEGY, "drafted_on": "2024-03-15"}, 201)["id"]
     assessed(client, strategy)
     post(client, f"/strategies/{strategy}/publication", {"on": "2024-05-02"}, 200)
@@ -77,6 +79,7 @@ def test_last_springs_history_entered_today_carries_its_own_dates(client, servic
     # 2. the public events say when each thing happened, not the day it was typed in
     assert [p.proposed_on for p in of_type(service, "plan.proposed")] == [date(2024, 2, 1)]
     assert [p.changed_on for p in of_type(service, "plan.status_changed")] == [date(2024, 3, 1)]
+    assert [p.anchored_on for p in of_type(service, "plan.anchored")] == [date(2024, 3, 2)]
     assert [p.drafted_on for p in of_type(service, "strategy.drafted")] == [date(2024, 3, 15)]
     assert [p.published_on for p in of_type(service, "strategy.published")] == [date(2024, 5, 2)]
     assert [p.adopted_on for p in of_type(service, "strategy.adopted")] == [date(2024, 6, 12)]

@@ -248,6 +248,8 @@ class PlanNeedProposed(CocreationEvent):
     """A need for a new, revised, repealed or merged plan, derived from one or more inputs (DERIVED_FROM)."""
 
     event_type: ClassVar[str] = "plan_need.proposed"
+    effective_field: ClassVar[str | None] = "proposed_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"proposed_on"})
 
     process_id: Id
     plan_need_id: Id
@@ -260,6 +262,8 @@ class PlanNeedProposed(CocreationEvent):
     """For a new plan: the type proposed."""
     merge_into_plan_id: Id | None = None
     derived_from_input_ids: NonEmptyIdSet
+    proposed_on: date | None = None
+    """The day the need was put forward; absent in events sealed before the field existed."""
 
     @model_validator(mode="after")
     def _need_names_its_plans(self) -> Self:

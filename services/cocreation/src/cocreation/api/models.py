@@ -134,6 +134,8 @@ class ProposePlanNeed(RequestBody):
     plan_id: Ref | None = None
     merge_into_plan_id: Ref | None = None
     plan_type: Label | None = None
+    proposed_on: EffectiveDate | None = None
+    """The day the need was put forward, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
 
 class OpenPrioritisation(RequestBody):

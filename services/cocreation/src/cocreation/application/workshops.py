@@ -105,9 +105,10 @@ class WorkshopCommands(CocreationBase):
         plan_id: str | None = None,
         merge_into_plan_id: str | None = None,
         plan_type: str | None = None,
+        proposed_on: date | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = request_of(locals())
+        request = request_of(locals(), omit=("proposed_on",) if proposed_on is None else ())
 
         def run() -> Changed:
             process = self.get(Process, process_id)
@@ -120,6 +121,7 @@ class WorkshopCommands(CocreationBase):
                 plan_id=plan_id,
                 merge_into_plan_id=merge_into_plan_id,
                 plan_type=plan_type,
+                proposed_on=proposed_on,
                 unknown_plans=self.unknown_plans,
                 meta=meta,
             )

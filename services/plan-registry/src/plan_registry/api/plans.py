@@ -87,6 +87,9 @@ StatusChangeIn = Annotated[StatusChange, Field(discriminator="action")]
 
 class AnchorIn(RequestBody):
     goal_id: UUID
+    anchored_on: EffectiveDate | None = Field(
+        default=None, description="The day the plan was anchored, YYYY-MM-DD; left out, today (Europe/Oslo)."
+    )
 
 
 class ParentIn(RequestBody):
@@ -174,7 +177,14 @@ def anchor(
     response: Response,
     key: IdempotencyKey = None,
 ) -> CommandAnswer:
-    result = app.anchor_plan(plan_id, goal_id=body.goal_id, meta=meta, idempotency_key=key, expected_version=version)
+    result = app.anchor_plan(
+        plan_id,
+        goal_id=body.goal_id,
+        anchored_on=body.anchored_on,
+        meta=meta,
+        idempotency_key=key,
+        expected_version=version,
+    )
     return answered(result, response)
 
 

@@ -182,15 +182,16 @@ class PlanCommands(ServiceApplication):
         goal_id: UUID,
         expected_version: int | None = None,
         meta: Meta,
+        anchored_on: date | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         def act(plan: Plan) -> None:
-            plan.anchor_in(self.get(Goal, goal_id), meta=meta)
+            plan.anchor_in(self.get(Goal, goal_id), meta=meta, on=anchored_on)
 
         return self._change_plan(
             "anchor_plan",
             plan_id,
-            dict(goal_id=goal_id),
+            dict(goal_id=goal_id) | ({"anchored_on": anchored_on} if anchored_on else {}),
             act,
             expected_version=expected_version,
             idempotency_key=idempotency_key,

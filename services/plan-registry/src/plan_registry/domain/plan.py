@@ -354,14 +354,14 @@ class Plan(Aggregate):
         elif new in ENDED_PLAN_STATUSES:
             self.ended_on, self.ended_by, self.successor_id = on, decision_id, related_plan_id
 
-    def anchor_in(self, goal: Goal, *, meta: Meta) -> None:
+    def anchor_in(self, goal: Goal, *, meta: Meta, on: date | None = None) -> None:
         self.check_not_ended("anchored")
         if goal.id in self.goal_ids:
             raise AlreadyDone("plan.anchored_once", f"the plan is already anchored in goal {goal.id}")
-        self._anchor(goal_id=goal.id, meta=meta)
+        self._anchor(goal_id=goal.id, meta=meta, on=on)
 
     @event("Anchored")
-    def _anchor(self, goal_id: UUID, meta: Meta) -> None:
+    def _anchor(self, goal_id: UUID, meta: Meta, on: date | None = None) -> None:
         self.goal_ids = (*self.goal_ids, goal_id)
 
     def move_under(self, parent: Plan | None, *, ancestors_of_parent: Iterable[UUID] = (), meta: Meta) -> None:
