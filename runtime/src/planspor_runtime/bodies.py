@@ -80,11 +80,11 @@ def _written_as_iso_day(value: Any) -> Any:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _ISO_DAY.match(value):
-        raise ValueError(f"a date is written YYYY-MM-DD (for example 2024-06-12), not {value!r}")
+        raise ValueError("a date is written YYYY-MM-DD, for example 2024-06-12")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value} is no day of the calendar; a date is written YYYY-MM-DD") from None
+        raise ValueError("no such day in the calendar; a date is written YYYY-MM-DD, for example 2024-06-12") from None
 
 
 def _not_in_the_future(value: date) -> date:
