@@ -223,3 +223,16 @@ def test_six_weeks_of_consultation_are_counted_between_the_2024_dates(client):
     refused = client.post(f"/api/v1/plans/{plan}/status-changes", json=adoption, headers=PLANNER)
     assert refused.status_code == 409 and refused.json()["paragraph"] == "PBL §11-14"
     assert "2024-03-01 to 2024-04-01" in refused.json()["detail"]
+
+
+def test_a_step_a_publication_and_an_input_left_undated_are_dated_today_in_norway(client, service):
+    plan = post(client, "/plans", PLAN, 201)["id"]
+    post(client, f"/plans/{plan}/status-changes", {"action": "step", "to": "in_preparation"}, 200)
+    strategy = post(client, "/strategies", STRATEGY, 201)["id"]
+    external = {"source": "state", "sender": "Statsforvalteren", "summary": "Klima"}
+    post(client, f"/strategies/{strategy}/external-inputs", external, 201)
+    post(client, f"/strategies/{strategy}/publication", {}, 200)
+    today = municipal_today()
+    assert [p.changed_on for p in of_type(service, "plan.status_changed")] == [today]
+    assert [p.received_on for p in of_type(service, "input.received")] == [today]
+    assert [p.published_on for p in of_type(service, "strategy.published")] == [today]

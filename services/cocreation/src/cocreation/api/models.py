@@ -112,7 +112,8 @@ class ScheduleWorkshop(RequestBody):
 
 
 class HoldWorkshop(RequestBody):
-    held_on: EffectiveDate
+    held_on: EffectiveDate | None = None
+    """The day it was held, YYYY-MM-DD; left out, today (Europe/Oslo)."""
     attendee_ids: Annotated[list[Ref], Field(min_length=1, max_length=1000)]
 
 

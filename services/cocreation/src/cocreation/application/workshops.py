@@ -40,8 +40,8 @@ class WorkshopCommands(CocreationBase):
         self,
         workshop_id: UUID | str,
         *,
-        held_on: date,
         attendee_ids: Sequence[str],
+        held_on: date | None = None,
         meta: Meta,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
@@ -51,7 +51,13 @@ class WorkshopCommands(CocreationBase):
         def run() -> Changed:
             workshop = self.get(Workshop, workshop_id, expected_version)
             process = self.get(Process, workshop.process_id)
-            workshop.hold(process=process, held_on=held_on, attendees=list(attendee_ids), today=self.today(), meta=meta)
+            workshop.hold(
+                process=process,
+                held_on=held_on or self.today(),
+                attendees=list(attendee_ids),
+                today=self.today(),
+                meta=meta,
+            )
             return Changed(workshop, extra={"workshop_id": str(workshop.id)})
 
         return self.command(

@@ -55,7 +55,7 @@ class StepIn(RequestBody):
         "in_force",
         "under_revision",
     ]
-    on: EffectiveDate
+    on: EffectiveDate | None = Field(default=None, description="The day of the step, YYYY-MM-DD; left out, today.")
     decision_id: UUID | None = None
 
 

@@ -55,7 +55,7 @@ class ExternalInputIn(RequestBody):
     input_id: UUID | None = None
     source: PartyKind
     sender: Title = Field(examples=["Statsforvalteren i Oslo og Viken"])
-    received_on: EffectiveDate
+    received_on: EffectiveDate | None = None
     summary: Text
     document_reference: Reference | None = None
 
@@ -69,7 +69,7 @@ class EvidenceIn(RequestBody):
 
 
 class PublicationIn(RequestBody):
-    on: EffectiveDate
+    on: EffectiveDate | None = None
     planned_meeting_on: date | None = None
 
 

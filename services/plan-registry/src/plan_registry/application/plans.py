@@ -15,6 +15,7 @@ from uuid import UUID
 
 from plan_registry.domain import Decision, Goal, Plan, PlanStatus, PlanStrategy
 from planspor_runtime.application import Changed, CommandResult, ServiceApplication, request_of
+from planspor_runtime.bodies import municipal_today
 from planspor_shared.meta import Meta
 
 MAX_HIERARCHY_DEPTH = 10_000
@@ -70,7 +71,7 @@ class PlanCommands(ServiceApplication):
         plan_id: UUID,
         *,
         to: PlanStatus | str,
-        on: date,
+        on: date | None = None,
         decision_id: UUID | None = None,
         expected_version: int | None = None,
         meta: Meta,
@@ -78,7 +79,7 @@ class PlanCommands(ServiceApplication):
     ) -> CommandResult:
         def act(plan: Plan) -> None:
             decision = self.get(Decision, decision_id) if decision_id else None
-            plan.advance(to=to, on=on, decision=decision, meta=meta)
+            plan.advance(to=to, on=on or municipal_today(), decision=decision, meta=meta)
 
         return self._change_plan(
             "advance_plan",
