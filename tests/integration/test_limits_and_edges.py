@@ -169,7 +169,7 @@ def test_an_event_over_the_envelope_limit_is_refused_by_the_application_base(tmp
             assert small.status_code == 201, small.text
             before = stored_events(service.application)
             # every field within its maximum, and the body far under the body limit: only the event is too large
-            body = json.dumps({**DECISION, "amendments": amendments})
+            body = json.dumps({**DECISION, "case_number": "24/00124", "amendments": amendments})
             assert len(body) < MAX_BODY_BYTES
             refused = await http.post(
                 "/api/v1/decisions", content=body, headers={**PLANNER, "Content-Type": "application/json"}

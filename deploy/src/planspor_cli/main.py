@@ -489,7 +489,8 @@ def export_evidence(
 def main() -> None:
     """Console script: errors become one line on stderr and the documented exit code."""
     try:
-        app(standalone_mode=False)
+        # without standalone mode click answers a command's typer.Exit with its code instead of raising it
+        code = app(standalone_mode=False)
     except CliError as error:
         Console(stderr=True).print(f"[red]planspor:[/] {error.message}", highlight=False, soft_wrap=True)
         sys.exit(error.code)
@@ -507,7 +508,7 @@ def main() -> None:
             error.show()
             sys.exit(error.exit_code)
         raise
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

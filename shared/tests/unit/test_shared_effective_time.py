@@ -29,3 +29,24 @@ def test_every_named_effective_field_is_a_date_field_of_its_model() -> None:
         if field is not None:
             assert field in model.model_fields, f"{model.__name__}.effective_field names {field!r}, not a field"
             assert "date" in str(model.model_fields[field].annotation), f"{model.__name__}.{field} is not a date"
+
+
+def test_a_date_field_added_later_is_left_out_while_none_so_old_events_hash_as_before() -> None:
+    from planspor_shared.canonical import canonical_json
+    from planspor_shared.events.cocreation import InputRecorded
+
+    fields = {
+        "process_id": "p",
+        "input_id": "i",
+        "workshop_id": "w",
+        "author_participant_id": "a",
+        "kind": "need",
+        "text": "Fewer plans",
+    }
+    before = b'{"author_participant_id":"a","goal_ids":[],"input_id":"i","kind":"need","plan_ids":[],'
+    before += b'"process_id":"p","text":"Fewer plans","workshop_id":"w"}'
+    assert canonical_json(InputRecorded(**fields).to_payload()) == before
+    dated = InputRecorded(**fields, raised_on=date(2024, 3, 5))
+    assert dated.to_payload()["raised_on"] == date(2024, 3, 5)
+    assert effective_date(dated, datetime(2026, 12, 1, 9, tzinfo=UTC)) == date(2024, 3, 5)
+    assert InputRecorded.model_validate(InputRecorded(**fields).to_payload()).raised_on is None

@@ -32,6 +32,7 @@ class CocreationSteps(Session):
                 "roles_and_limits": p["roles_and_limits"],
                 "all_officials_invited": p["all_officials_invited"],
                 "follow_up_days": p["follow_up_days"],
+                "started_on": p["started_on"],
             },
             "process",
         )["process_id"]
@@ -140,6 +141,7 @@ class CocreationSteps(Session):
                 "prioritisation_id": prioritisation_id,
                 "summary": "Samskapingens anbefaling til planstrategi 2024-2027",
                 "council_constituted_on": self.s["council_constituted_on"],
+                "issued_on": rec["issued_on"],
                 "items": [
                     {"need_id": self.ids[f"need:{k}"], "action": kinds[k], "start_year": int(rec["timing"][k])}
                     for k in top

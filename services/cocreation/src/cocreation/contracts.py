@@ -23,7 +23,7 @@ from planspor_runtime.application import IdempotencyRecord
 from planspor_runtime.mapping import Payloads, UnmappedEvent, same
 from planspor_runtime.relay import Outgoing
 from planspor_shared.events import cocreation as public
-from planspor_shared.events.base import IntegrationEvent
+from planspor_shared.events.base import IntegrationEvent, municipal_day
 
 __all__ = ["MAPPERS", "PRIVATE", "UnmappedEvent", "map_event"]
 
@@ -36,7 +36,7 @@ def _process_started(stored: Any) -> list[IntegrationEvent]:
         public.ProcessStarted(
             process_id=str(stored.originator_id),
             **same(stored, "title purpose election_period"),
-            period_start=stored.timestamp.date(),
+            period_start=getattr(stored, "started_on", None) or municipal_day(stored.timestamp),
             ground_rules=tuple(rules),
             input_follow_up_days=stored.follow_up_days,
         )
@@ -58,7 +58,7 @@ def _phase_advanced(stored: Any) -> list[IntegrationEvent]:
             process_id=str(stored.originator_id),
             from_phase=stored.from_phase,
             to_phase=stored.phase,
-            changed_on=stored.timestamp.date(),
+            changed_on=getattr(stored, "on", None) or municipal_day(stored.timestamp),
         )
     ]
 
@@ -69,7 +69,7 @@ def _handed_over(stored: Any) -> list[IntegrationEvent]:
             process_id=str(stored.originator_id),
             from_phase=public.ProcessPhase.RECOMMENDATION,
             to_phase=public.ProcessPhase.HANDED_OVER,
-            changed_on=stored.timestamp.date(),
+            changed_on=getattr(stored, "on", None) or municipal_day(stored.timestamp),
         )
     ]
 
@@ -111,6 +111,7 @@ def _input_recorded(stored: Any) -> list[IntegrationEvent]:
             text=stored.text,
             plan_ids=tuple(stored.plan_ids),
             goal_ids=tuple(stored.goal_ids),
+            raised_on=getattr(stored, "recorded_on", None),
         )
     ]
 
@@ -125,6 +126,7 @@ def _plan_need_proposed(stored: Any) -> list[IntegrationEvent]:
             description=stored.rationale,
             **same(stored, "plan_id plan_type merge_into_plan_id"),
             derived_from_input_ids=tuple(stored.input_ids),
+            proposed_on=getattr(stored, "proposed_on", None),
         )
     ]
 
@@ -155,6 +157,7 @@ def _ballot_cast(stored: Any) -> list[IntegrationEvent]:
                 public.DotAllocation(plan_need_id=c, dots=n) for c, n in (ballot.get("dots") or {}).items() if n
             ),
             replaces_ballot_id=stored.replaces_ballot_id,
+            cast_on=getattr(stored, "cast_on", None),
         )
     ]
 
@@ -173,6 +176,7 @@ def _prioritisation_made(stored: Any) -> list[IntegrationEvent]:
             counted_ballot_ids=tuple(stored.counted_ballot_ids),
             eligible_count=stored.eligible_count,
             tie_break=stored.tie_break,
+            made_on=getattr(stored, "made_on", None),
         )
     ]
 

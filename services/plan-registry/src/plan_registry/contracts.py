@@ -15,7 +15,6 @@ mapping is added); a unit test checks the table against the domain's classes.
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 from uuid import UUID
 
@@ -26,7 +25,8 @@ from planspor_runtime.application import IdempotencyRecord
 from planspor_runtime.mapping import Payloads, UnmappedEvent, same
 from planspor_runtime.relay import Outgoing
 from planspor_shared.events import plan_registry as public
-from planspor_shared.events.plan_vocabulary import GoalLevel, IndicatorSource
+from planspor_shared.events import plan_vocabulary as vocabulary
+from planspor_shared.events.base import municipal_day
 
 __all__ = ["MAPPERS", "PRIVATE", "UnmappedEvent", "map_event"]
 
@@ -41,7 +41,7 @@ def _goal_defined(stored: Any) -> list[public.PlanRegistryEvent]:
             goal_id=str(stored.originator_id),
             title=stored.title,
             description=stored.description,
-            level=GoalLevel.SUB_GOAL if stored.parent_id else GoalLevel.MAIN_GOAL,
+            level=vocabulary.GoalLevel.SUB_GOAL if stored.parent_id else vocabulary.GoalLevel.MAIN_GOAL,
             parent_goal_id=_id(stored.parent_id),
             samfunnsdel_plan_id=_id(stored.samfunnsdel_plan_id),
             sdg_targets=tuple(stored.sdg_targets),
@@ -55,7 +55,7 @@ def _indicator_defined(stored: Any) -> list[public.PlanRegistryEvent]:
             indicator_id=str(stored.originator_id),
             goal_id=str(stored.goal_id),
             **same(stored, "name unit description"),
-            source=IndicatorSource(stored.source),
+            source=vocabulary.IndicatorSource(stored.source),
             source_reference=stored.source_reference or None,
             baseline=stored.baseline_value,
             baseline_period=stored.baseline_period,
@@ -71,7 +71,7 @@ def _measured(stored: Any) -> list[public.PlanRegistryEvent]:
             indicator_id=str(stored.originator_id),
             period=stored.period,
             value=stored.value,
-            source=IndicatorSource(stored.source),
+            source=vocabulary.IndicatorSource(stored.source),
             measured_on=stored.measured_on,
         )
     ]
@@ -83,7 +83,7 @@ def _corrected(stored: Any) -> list[public.PlanRegistryEvent]:
             indicator_id=str(stored.originator_id),
             period=stored.period,
             value=stored.value,
-            source=IndicatorSource(stored.source),
+            source=vocabulary.IndicatorSource(stored.source),
             corrects=True,
             previous_value=stored.previous_value,
             correction_reason=stored.reason,
@@ -104,7 +104,7 @@ def _plan_proposed(stored: Any) -> list[public.PlanRegistryEvent]:
             initiated_through_strategy=stored.initiated_through_strategy,
             strategy_id=_id(stored.strategy_id),
             strategy_item_id=_id(stored.strategy_item_id),
-            proposed_on=stored.timestamp.astimezone(UTC).date(),
+            proposed_on=getattr(stored, "proposed_on", None) or municipal_day(stored.timestamp),
         )
     ]
 
@@ -127,7 +127,11 @@ def _status_changed(stored: Any) -> list[public.PlanRegistryEvent]:
 
 
 def _anchored(stored: Any) -> list[public.PlanRegistryEvent]:
-    return [public.PlanAnchored(plan_id=str(stored.originator_id), goal_id=str(stored.goal_id))]
+    return [
+        public.PlanAnchored(
+            plan_id=str(stored.originator_id), goal_id=str(stored.goal_id), anchored_on=getattr(stored, "on", None)
+        )
+    ]
 
 
 def _parent_changed(stored: Any) -> list[public.PlanRegistryEvent]:
@@ -173,7 +177,7 @@ def _drafted(stored: Any) -> list[public.PlanRegistryEvent]:
         public.StrategyDrafted(
             strategy_id=str(stored.originator_id),
             **same(stored, "title election_period council_constituted_on"),
-            drafted_on=stored.timestamp.astimezone(UTC).date(),
+            drafted_on=getattr(stored, "drafted_on", None) or municipal_day(stored.timestamp),
             recommendation_id=_id(stored.recommendation_id),
             process_id=_id(stored.process_id),
         )

@@ -65,7 +65,7 @@ def plan(client, **overrides):
 def decision(client, meeting="2024-10-23", **overrides):
     body = {
         "body": "municipal_council",
-        "case_number": "24/100",
+        "case_number": f"24/{uuid4().hex[:6]}",
         "meeting_date": meeting,
         "subject": "Sak",
         "outcome": "adopted",

@@ -221,6 +221,10 @@ class IntegrationEvent(BaseModel):
     time: the meeting, the seminar, the day work started); ``None`` when the event has none, and then
     the day it was recorded stands in (``effective_date``)."""
 
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset()
+    """Optional fields added to a version after its events were first sealed: left out of the payload while
+    ``None``, so an event that does not use them has the bytes, and the hash, it had before they existed."""
+
     def effective_on(self) -> date | None:
         """The day this fact happened in the municipality, if the payload says so."""
         if self.effective_field is None:
@@ -229,8 +233,13 @@ class IntegrationEvent(BaseModel):
         return value if isinstance(value, date) else None
 
     def to_payload(self) -> dict[str, Any]:
-        """The payload as plain values (Decimal, date, datetime, enums kept)."""
-        return self.model_dump(mode="python")
+        """The payload as plain values (Decimal, date, datetime, enums kept), without the ``omitted_when_none``
+        fields that are ``None``."""
+        values = self.model_dump(mode="python")
+        for name in self.omitted_when_none:
+            if values.get(name) is None:
+                values.pop(name, None)
+        return values
 
 
 MUNICIPAL_TIMEZONE = ZoneInfo("Europe/Oslo")

@@ -226,6 +226,8 @@ class InputRecorded(CocreationEvent):
     """A need, concern, idea, proposal, prerequisite or feedback raised at a workshop, and what it concerns."""
 
     event_type: ClassVar[str] = "input.recorded"
+    effective_field: ClassVar[str | None] = "raised_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"raised_on"})
 
     process_id: Id
     input_id: Id
@@ -236,6 +238,9 @@ class InputRecorded(CocreationEvent):
     plan_ids: IdSet = ()
     """Plans it concerns, checked against the catalogue co-creation keeps from plan-registry events."""
     goal_ids: IdSet = ()
+    raised_on: date | None = None
+    """The day it was raised (the workshop, or later within its follow-up window); absent in events sealed
+    before the field existed, whose effective day is then the day they were recorded."""
 
 
 @register
@@ -243,6 +248,8 @@ class PlanNeedProposed(CocreationEvent):
     """A need for a new, revised, repealed or merged plan, derived from one or more inputs (DERIVED_FROM)."""
 
     event_type: ClassVar[str] = "plan_need.proposed"
+    effective_field: ClassVar[str | None] = "proposed_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"proposed_on"})
 
     process_id: Id
     plan_need_id: Id
@@ -255,6 +262,8 @@ class PlanNeedProposed(CocreationEvent):
     """For a new plan: the type proposed."""
     merge_into_plan_id: Id | None = None
     derived_from_input_ids: NonEmptyIdSet
+    proposed_on: date | None = None
+    """The day the need was put forward; absent in events sealed before the field existed."""
 
     @model_validator(mode="after")
     def _need_names_its_plans(self) -> Self:
@@ -325,6 +334,8 @@ class BallotCast(CocreationEvent):
     """
 
     event_type: ClassVar[str] = "ballot.cast"
+    effective_field: ClassVar[str | None] = "cast_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"cast_on"})
 
     process_id: Id
     prioritisation_id: Id
@@ -335,6 +346,8 @@ class BallotCast(CocreationEvent):
     approved: IdSet = ()
     dots: Annotated[tuple[DotAllocation, ...], Field(max_length=ITEMS_MAX), AfterValidator(_one_line_per_need)] = ()
     replaces_ballot_id: Id | None = None
+    cast_on: date | None = None
+    """The day the ballot was cast; absent in events sealed before the field existed."""
 
     @model_validator(mode="after")
     def _content_fits_method(self) -> Self:
@@ -372,6 +385,8 @@ class PrioritisationMade(CocreationEvent):
     """The ranked result of a prioritisation, from the ballots that counted (RANKED {rank, score})."""
 
     event_type: ClassVar[str] = "prioritisation.made"
+    effective_field: ClassVar[str | None] = "made_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"made_on"})
 
     process_id: Id
     prioritisation_id: Id
@@ -384,6 +399,8 @@ class PrioritisationMade(CocreationEvent):
     """The ballots that counted (the last one of each participant)."""
     eligible_count: int = Field(ge=1)
     tie_break: Title
+    made_on: date | None = None
+    """The day the prioritisation was closed and its result made; absent in events sealed before the field existed."""
 
     @model_validator(mode="after")
     def _counts_agree(self) -> Self:

@@ -220,9 +220,13 @@ class PlanAnchored(PlanRegistryEvent):
     """A plan linked to a samfunnsdel goal (ANCHORED_IN)."""
 
     event_type: ClassVar[str] = "plan.anchored"
+    effective_field: ClassVar[str | None] = "anchored_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"anchored_on"})
 
     plan_id: Id
     goal_id: Id
+    anchored_on: date | None = None
+    """The day the plan was anchored in the goal; absent in events sealed before the field existed."""
 
 
 @register

@@ -27,6 +27,7 @@ from cocreation.domain import (
 from planspor_runtime.application import CommandResult
 from planspor_runtime.bodies import (
     Description,
+    EffectiveDate,
     Heading,
     Label,
     Name,
@@ -50,6 +51,8 @@ class StartProcess(RequestBody):
     roles_and_limits: Text
     all_officials_invited: StrictBool
     follow_up_days: StrictInt = Field(default=14, ge=0, le=90)
+    started_on: EffectiveDate | None = None
+    """The day the process began, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -96,6 +99,8 @@ class EnrollParticipant(RequestBody):
 
 class AdvancePhase(RequestBody):
     to: ProcessPhase
+    on: EffectiveDate | None = None
+    """The day the phase changed, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
 
 class ScheduleWorkshop(RequestBody):
@@ -107,7 +112,8 @@ class ScheduleWorkshop(RequestBody):
 
 
 class HoldWorkshop(RequestBody):
-    held_on: date
+    held_on: EffectiveDate | None = None
+    """The day it was held, YYYY-MM-DD; left out, today (Europe/Oslo)."""
     attendee_ids: Annotated[list[Ref], Field(min_length=1, max_length=1000)]
 
 
@@ -117,7 +123,7 @@ class RecordInput(RequestBody):
     text: Text
     plan_ids: Annotated[list[Ref], Field(max_length=100)] = []
     goal_ids: Annotated[list[Ref], Field(max_length=100)] = []
-    recorded_on: date | None = None
+    recorded_on: EffectiveDate | None = None
     """The day it was raised, when entered afterwards; within the workshop's follow-up window, not in the future."""
 
 
@@ -129,6 +135,8 @@ class ProposePlanNeed(RequestBody):
     plan_id: Ref | None = None
     merge_into_plan_id: Ref | None = None
     plan_type: Label | None = None
+    proposed_on: EffectiveDate | None = None
+    """The day the need was put forward, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
 
 class OpenPrioritisation(RequestBody):
@@ -146,12 +154,19 @@ class CastBallot(RequestBody):
     ranking: Annotated[list[Ref], Field(max_length=200)] = []
     approvals: Annotated[list[Ref], Field(max_length=200)] = []
     dots: Annotated[dict[Ref, Annotated[StrictInt, Field(ge=0, le=100)]], Field(max_length=ITEMS_MAX)] = {}
+    cast_on: EffectiveDate | None = None
+    """The day the ballot was cast, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
         if sum(bool(x) for x in (self.ranking, self.approvals, self.dots)) != 1:
             raise ValueError("fill exactly one of ranking (borda), approvals (approval) or dots (dot)")
         return self
+
+
+class ClosePrioritisation(RequestBody):
+    made_on: EffectiveDate | None = None
+    """The day the result was made, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
 
 class RecommendationItem(RequestBody):
@@ -166,6 +181,8 @@ class IssueRecommendation(RequestBody):
     summary: Description = ""
     council_constituted_on: date | None = None
     """When the council of the period was constituted; the plan registry needs it to draft the strategy."""
+    issued_on: EffectiveDate | None = None
+    """The day it was handed to the formal track, YYYY-MM-DD; left out, today (Europe/Oslo)."""
     items: Annotated[list[RecommendationItem], Field(min_length=1, max_length=200)]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from cocreation.api.dependencies import READ, Cocreation, ExpectedVersion, FacilitatorMeta
-from cocreation.api.models import CastBallot, Created, OpenPrioritisation, answered
+from cocreation.api.models import CastBallot, ClosePrioritisation, Created, OpenPrioritisation, answered
 from planspor_runtime.http import IdempotencyKey, etag
 from planspor_runtime.problems import COMMAND_PROBLEMS, READ_PROBLEMS
 
@@ -90,6 +90,10 @@ def close_prioritisation(
     expected: ExpectedVersion,
     response: Response,
     key: IdempotencyKey = None,
+    body: ClosePrioritisation | None = None,
 ) -> dict[str, Any]:
-    result = app.close_prioritisation(prioritisation_id, meta=meta, expected_version=expected, idempotency_key=key)
+    made_on = body.made_on if body else None
+    result = app.close_prioritisation(
+        prioritisation_id, meta=meta, made_on=made_on, expected_version=expected, idempotency_key=key
+    )
     return answered(result, response)

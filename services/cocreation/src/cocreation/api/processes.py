@@ -84,7 +84,9 @@ def advance_phase(
     response: Response,
     key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    result = app.advance_phase(process_id, to=body.to, meta=meta, expected_version=expected, idempotency_key=key)
+    result = app.advance_phase(
+        process_id, to=body.to, on=body.on, meta=meta, expected_version=expected, idempotency_key=key
+    )
     return answered(result, response)
 
 

@@ -35,6 +35,7 @@ def issue_recommendation(
         prioritisation_id=body.prioritisation_id,
         summary=body.summary,
         council_constituted_on=body.council_constituted_on,
+        issued_on=body.issued_on,
         items=[i.model_dump() for i in body.items],
         meta=meta,
         expected_version=expected,

@@ -12,6 +12,7 @@ from eventsourcing.persistence import JSONTranscoder
 from cocreation.application.legacy import EarlierMetaAsDict
 from cocreation.application.reactions import CataloguedPlan, PlanCatalogueReaction
 from cocreation.domain import Input, PlanNeed, Prioritisation, Process, Recommendation, Workshop
+from planspor_shared.events.base import municipal_day
 
 Clock = Callable[[], datetime]
 
@@ -42,5 +43,6 @@ class CocreationBase(PlanCatalogueReaction):
         super().register_transcodings(transcoder)
 
     def today(self) -> date:
-        """Today in UTC: what "in the future" and the follow-up window are measured against."""
-        return self.clock().date()
+        """Today in Norway (Europe/Oslo, not UTC's date): what "in the future" and the follow-up window are
+        measured against."""
+        return municipal_day(self.clock())

@@ -64,17 +64,18 @@ class PrioritisationCommands(CocreationBase):
         ranking: Sequence[str] = (),
         approvals: Sequence[str] = (),
         dots: Mapping[str, int] | None = None,
+        cast_on: date | None = None,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """The result's id is the new ballot's; ``replaced`` says whether it replaced the participant's last one."""
-        request = request_of(locals(), dots=dict(dots or {}))
+        request = request_of(locals(), omit=("cast_on",) if cast_on is None else (), dots=dict(dots or {}))
 
         def run() -> Changed:
             prioritisation = self.get(Prioritisation, prioritisation_id, expected_version)
             ballot = Ballot(ranking=tuple(ranking), approvals=tuple(approvals), dots=dict(dots or {}))
             replaced = participant_id in prioritisation.ballots
-            ballot_id = prioritisation.cast_ballot(participant_id=participant_id, ballot=ballot, meta=meta)
+            ballot_id = prioritisation.cast_ballot(participant_id=participant_id, ballot=ballot, meta=meta, on=cast_on)
             return Changed(
                 prioritisation,
                 id=UUID(ballot_id),
@@ -90,16 +91,17 @@ class PrioritisationCommands(CocreationBase):
         prioritisation_id: UUID | str,
         *,
         meta: Meta,
+        made_on: date | None = None,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """The result carries the ranked result (``extra["result"]``), counted once and stored."""
-        request = request_of(locals())
+        request = request_of(locals(), omit=("made_on",) if made_on is None else ())
 
         def run() -> Changed:
             prioritisation = self.get(Prioritisation, prioritisation_id, expected_version)
             process = self.get(Process, prioritisation.process_id)
-            result = prioritisation.close(process=process, meta=meta)
+            result = prioritisation.close(process=process, meta=meta, on=made_on)
             return Changed(
                 prioritisation,
                 extra={"prioritisation_id": str(prioritisation.id), "result": [r.as_dict() for r in result]},
@@ -118,13 +120,15 @@ class PrioritisationCommands(CocreationBase):
         meta: Meta,
         summary: str = "",
         council_constituted_on: date | None = None,
+        issued_on: date | None = None,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """``items``: {need_id, action, start_year, note}. Issuing hands the process over.
 
+        ``issued_on`` is the day it was handed to the formal track (effective time); left out, today in Norway.
         ``expected_version`` is the process's; the result's version is the new recommendation's."""
-        request = request_of(locals())
+        request = request_of(locals(), omit=("issued_on",) if issued_on is None else ())
 
         def run() -> Changed:
             process = self.get(Process, process_id, expected_version)
@@ -152,6 +156,7 @@ class PrioritisationCommands(CocreationBase):
                 today=self.today(),
                 meta=meta,
                 council_constituted_on=council_constituted_on,
+                issued_on=issued_on,
             )
             return Changed(
                 recommendation,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID, uuid4
 
 from cocreation.application.base import CocreationBase
@@ -21,9 +22,11 @@ class ProcessCommands(CocreationBase):
         all_officials_invited: bool,
         follow_up_days: int,
         meta: Meta,
+        started_on: date | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = request_of(locals())
+        """``started_on``: the day the process began (effective time); left out, the day it is recorded."""
+        request = request_of(locals(), omit=("started_on",) if started_on is None else ())
 
         def run() -> Changed:
             process = Process.start(
@@ -33,6 +36,7 @@ class ProcessCommands(CocreationBase):
                 roles_and_limits=roles_and_limits,
                 all_officials_invited=all_officials_invited,
                 follow_up_days=follow_up_days,
+                started_on=started_on,
                 meta=meta,
             )
             return Changed(process, extra={"process_id": str(process.id)})
@@ -85,10 +89,12 @@ class ProcessCommands(CocreationBase):
         *,
         to: str,
         meta: Meta,
+        on: date | None = None,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = request_of(locals())
+        """``on``: the day the phase changed (effective time); left out, the day it is recorded."""
+        request = request_of(locals(), omit=("on",) if on is None else ())
 
         def run() -> Changed:
             process = self.get(Process, process_id, expected_version)
@@ -100,6 +106,7 @@ class ProcessCommands(CocreationBase):
                 plan_needs=len(process.plan_need_ids),
                 made_prioritisations=sum(1 for p in prioritisations if p.is_made),
                 meta=meta,
+                on=on,
             )
             return Changed(process, extra={"process_id": str(process.id), "phase": process.phase.value})
 

@@ -40,8 +40,8 @@ class WorkshopCommands(CocreationBase):
         self,
         workshop_id: UUID | str,
         *,
-        held_on: date,
         attendee_ids: Sequence[str],
+        held_on: date | None = None,
         meta: Meta,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
@@ -51,7 +51,13 @@ class WorkshopCommands(CocreationBase):
         def run() -> Changed:
             workshop = self.get(Workshop, workshop_id, expected_version)
             process = self.get(Process, workshop.process_id)
-            workshop.hold(process=process, held_on=held_on, attendees=list(attendee_ids), today=self.today(), meta=meta)
+            workshop.hold(
+                process=process,
+                held_on=held_on or self.today(),
+                attendees=list(attendee_ids),
+                today=self.today(),
+                meta=meta,
+            )
             return Changed(workshop, extra={"workshop_id": str(workshop.id)})
 
         return self.command(
@@ -105,9 +111,10 @@ class WorkshopCommands(CocreationBase):
         plan_id: str | None = None,
         merge_into_plan_id: str | None = None,
         plan_type: str | None = None,
+        proposed_on: date | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = request_of(locals())
+        request = request_of(locals(), omit=("proposed_on",) if proposed_on is None else ())
 
         def run() -> Changed:
             process = self.get(Process, process_id)
@@ -120,6 +127,7 @@ class WorkshopCommands(CocreationBase):
                 plan_id=plan_id,
                 merge_into_plan_id=merge_into_plan_id,
                 plan_type=plan_type,
+                proposed_on=proposed_on,
                 unknown_plans=self.unknown_plans,
                 meta=meta,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from eventsourcing.domain import Aggregate, event
@@ -40,6 +41,7 @@ class PlanNeed(Aggregate):
         meta: Meta,
         merge_into_plan_id: str | None = None,
         plan_type: str | None = None,
+        proposed_on: date | None = None,
     ) -> PlanNeed:
         process.check_phase(Activity.PROPOSE_PLAN_NEED)
         need_kind = PlanNeedKind(kind)
@@ -61,6 +63,7 @@ class PlanNeed(Aggregate):
             plan_id=plan_id,
             merge_into_plan_id=merge_into_plan_id,
             plan_type=plan_type,
+            proposed_on=proposed_on,
             meta=meta,
         )
         process.add_plan_need(plan_need_id=str(need.id), meta=meta)
@@ -104,6 +107,7 @@ class PlanNeed(Aggregate):
         merge_into_plan_id: str | None,
         plan_type: str | None,
         meta: Meta,
+        proposed_on: date | None = None,
     ) -> None:
         self.process_id = process_id
         self.input_ids = list(input_ids)

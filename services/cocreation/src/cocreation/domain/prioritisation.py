@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate, event
@@ -113,7 +114,7 @@ class Prioritisation(Aggregate):
         if self.is_made:
             raise PrioritisationClosed("prioritisation.open", f"prioritisation {self.id} is closed: its result is made")
 
-    def cast_ballot(self, *, participant_id: str, ballot: Ballot, meta: Meta) -> str:
+    def cast_ballot(self, *, participant_id: str, ballot: Ballot, meta: Meta, on: date | None = None) -> str:
         """Record or replace the participant's ballot; returns the new ballot's id.
 
         Ballot ids derive from the prioritisation and the count of casts, so a
@@ -136,6 +137,7 @@ class Prioritisation(Aggregate):
             ballot=placed.as_dict(),
             replaces_ballot_id=self.ballot_ids.get(participant_id),
             meta=meta,
+            cast_on=on,
         )
         return ballot_id
 
@@ -149,12 +151,14 @@ class Prioritisation(Aggregate):
         ballot: dict[str, Any],
         replaces_ballot_id: str | None,
         meta: Meta,
+        cast_on: date | None = None,
     ) -> None:
         self.casts += 1
         self.ballots[participant_id] = Ballot.from_dict(ballot)
         self.ballot_ids[participant_id] = ballot_id
 
-    def close(self, *, process: Process, meta: Meta) -> list[Ranked]:
+    def close(self, *, process: Process, meta: Meta, on: date | None = None) -> list[Ranked]:
+        """``on``: the day the result was made (effective time)."""
         process.check_phase(Activity.CLOSE_PRIORITISATION)
         self.check_open()
         if len(self.ballots) < self.quorum:
@@ -172,6 +176,7 @@ class Prioritisation(Aggregate):
             ballots_counted=len(self.ballots),
             counted_ballot_ids=[self.ballot_ids[p] for p in self.eligible_ids if p in self.ballot_ids],
             meta=meta,
+            made_on=on,
         )
         return result
 
@@ -186,6 +191,8 @@ class Prioritisation(Aggregate):
         ballots_counted: int,
         counted_ballot_ids: list[str],
         meta: Meta,
+        made_on: date | None = None,
     ) -> None:
+        self.made_on = made_on
         self.result = [Ranked(**r) for r in result]
         self.counted_ballot_ids = list(counted_ballot_ids)

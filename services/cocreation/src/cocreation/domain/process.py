@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from eventsourcing.domain import Aggregate, event
@@ -83,7 +84,9 @@ class Process(Aggregate):
         all_officials_invited: bool,
         follow_up_days: int,
         meta: Meta,
+        started_on: date | None = None,
     ) -> Process:
+        """``started_on`` is the day the process began in the municipality (effective time)."""
         if blank(title):
             raise InvalidValue("process.title", "a process needs a title")
         cls.check_prerequisites(purpose, roles_and_limits, all_officials_invited)
@@ -100,6 +103,7 @@ class Process(Aggregate):
             roles_and_limits=roles_and_limits.strip(),
             all_officials_invited=all_officials_invited,
             follow_up_days=follow_up_days,
+            started_on=started_on,
             meta=meta,
         )
 
@@ -113,8 +117,10 @@ class Process(Aggregate):
         all_officials_invited: bool,
         follow_up_days: int,
         meta: Meta,
+        started_on: date | None = None,
     ) -> None:
         self.title = title
+        self.started_on = started_on
         self.purpose = purpose
         self.election_period = election_period
         self.roles_and_limits = roles_and_limits
@@ -260,9 +266,17 @@ class Process(Aggregate):
         )
 
     def advance(
-        self, *, to: ProcessPhase | str, held_workshops: int, plan_needs: int, made_prioritisations: int, meta: Meta
+        self,
+        *,
+        to: ProcessPhase | str,
+        held_workshops: int,
+        plan_needs: int,
+        made_prioritisations: int,
+        meta: Meta,
+        on: date | None = None,
     ) -> None:
-        """Move to the next phase when the current one has produced what the next needs."""
+        """Move to the next phase when the current one has produced what the next needs; ``on`` is the day it
+        happened (effective time), never before the process started."""
         self.check_not_handed_over()
         to = ProcessPhase(to)
         if to is ProcessPhase.HANDED_OVER:
@@ -284,10 +298,14 @@ class Process(Aggregate):
             )
         if to is ProcessPhase.RECOMMENDATION and made_prioritisations < 1:
             raise PhaseNotReady(rule, "make (close) at least one prioritisation before the recommendation")
-        self._advanced(from_phase=self.phase.value, phase=to.value, meta=meta)
+        if on is not None and self.started_on is not None and on < self.started_on:
+            raise InvalidValue(
+                "process.dates_in_order", f"phase change {on} is before the process started ({self.started_on})"
+            )
+        self._advanced(from_phase=self.phase.value, phase=to.value, meta=meta, on=on)
 
     @event("PhaseAdvanced")
-    def _advanced(self, from_phase: str, phase: str, meta: Meta) -> None:
+    def _advanced(self, from_phase: str, phase: str, meta: Meta, on: date | None = None) -> None:
         self.phase = ProcessPhase(phase)
 
     # Registration of child aggregates on the process: saved in the same
@@ -309,15 +327,15 @@ class Process(Aggregate):
     def add_prioritisation(self, prioritisation_id: str, meta: Meta) -> None:
         self.prioritisation_ids.append(prioritisation_id)
 
-    def hand_over(self, *, recommendation_id: str, meta: Meta) -> None:
+    def hand_over(self, *, recommendation_id: str, meta: Meta, on: date | None = None) -> None:
         self.check_phase(Activity.HAND_OVER)
         if self.recommendation_id is not None:
             raise RecommendationAlreadyIssued(
                 "recommendation.issued_once", f"recommendation {self.recommendation_id} was already issued"
             )
-        self._handed_over(recommendation_id=recommendation_id, meta=meta)
+        self._handed_over(recommendation_id=recommendation_id, meta=meta, on=on)
 
     @event("HandedOver")
-    def _handed_over(self, recommendation_id: str, meta: Meta) -> None:
+    def _handed_over(self, recommendation_id: str, meta: Meta, on: date | None = None) -> None:
         self.recommendation_id = recommendation_id
         self.phase = ProcessPhase.HANDED_OVER

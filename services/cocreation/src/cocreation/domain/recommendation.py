@@ -53,11 +53,27 @@ class Recommendation(Aggregate):
         today: date,
         meta: Meta,
         council_constituted_on: date | None = None,
+        issued_on: date | None = None,
     ) -> Recommendation:
         """``needs`` are the plan needs put forward; ``plan_titles`` the catalogue's titles of their plans.
         ``council_constituted_on`` goes with it to the formal track: the plan registry counts the PBL §10-1
         year of the strategy it drafts from that date."""
         process.check_phase(Activity.ISSUE_RECOMMENDATION)
+        issued_on = issued_on or today
+        if issued_on > today:
+            raise InvalidRecommendation(
+                "recommendation.not_in_the_future", f"issued {issued_on} is after today ({today})"
+            )
+        if process.started_on is not None and issued_on < process.started_on:
+            raise InvalidRecommendation(
+                "recommendation.dates_in_order",
+                f"issued {issued_on} is before the process started ({process.started_on})",
+            )
+        made_on = getattr(prioritisation, "made_on", None)
+        if made_on is not None and issued_on < made_on:
+            raise InvalidRecommendation(
+                "recommendation.dates_in_order", f"issued {issued_on} is before the prioritisation was made ({made_on})"
+            )
         if process.recommendation_id is not None:
             raise RecommendationAlreadyIssued(
                 "recommendation.issued_once", f"recommendation {process.recommendation_id} was already issued"
@@ -77,13 +93,13 @@ class Recommendation(Aggregate):
             process_id=str(process.id),
             prioritisation_id=str(prioritisation.id),
             election_period=process.election_period,
-            issued_on=today,
+            issued_on=issued_on,
             items=rows,
             summary=(summary or "").strip(),
             council_constituted_on=council_constituted_on,
             meta=meta,
         )
-        process.hand_over(recommendation_id=str(recommendation_id), meta=meta)
+        process.hand_over(recommendation_id=str(recommendation_id), meta=meta, on=issued_on)
         return recommendation
 
     @staticmethod

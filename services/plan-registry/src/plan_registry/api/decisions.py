@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -14,6 +13,7 @@ from plan_registry.api.models import CommandAnswer, answered
 from plan_registry.domain import Amendment, AmendmentChange, Body, DecisionOutcome, StrategyAction
 from planspor_runtime.bodies import (
     Description,
+    EffectiveDate,
     Heading,
     Name,
     NonBlank,
@@ -48,7 +48,7 @@ class DecisionIn(RequestBody):
     body: Body = Field(examples=["municipal_council"])
     body_name: Name | None = Field(default=None, examples=["Bærum kommunestyre"])
     case_number: Annotated[Reference, NonBlank] = Field(examples=["20/12345"])
-    meeting_date: date
+    meeting_date: EffectiveDate
     subject: Title = Field(examples=["Kommunal planstrategi 2024-2027"])
     outcome: DecisionOutcome
     text: Description = ""

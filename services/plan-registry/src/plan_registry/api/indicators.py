@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -11,7 +10,7 @@ from pydantic import Field
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
 from plan_registry.api.models import CommandAnswer, answered
 from plan_registry.domain import IndicatorSource
-from planspor_runtime.bodies import Decimal, Description, Label, Reference, RequestBody, StrictInt, Title
+from planspor_runtime.bodies import Decimal, Description, EffectiveDate, Label, Reference, RequestBody, StrictInt, Title
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 
@@ -34,7 +33,7 @@ class IndicatorIn(RequestBody):
 class MeasurementIn(RequestBody):
     period: Label = Field(examples=["2023", "2024-Q1"])
     value: Decimal = Field(examples=["62.5"])
-    measured_on: date | None = None
+    measured_on: EffectiveDate | None = None
 
 
 class CorrectionIn(RequestBody):

@@ -15,7 +15,7 @@ from plan_registry.api.models import CommandAnswer, answered
 from plan_registry.application import PlanRegistry
 from plan_registry.domain import PlanType
 from planspor_runtime.application import CommandResult
-from planspor_runtime.bodies import Description, Label, RequestBody, StrictBool, Title
+from planspor_runtime.bodies import Description, EffectiveDate, Label, RequestBody, StrictBool, Title
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 from planspor_shared.meta import Meta
@@ -35,6 +35,9 @@ class PlanIn(RequestBody):
     )
     strategy_id: UUID | None = None
     strategy_item_id: UUID | None = None
+    proposed_on: EffectiveDate | None = Field(
+        default=None, description="The day work on the plan started, YYYY-MM-DD; left out, today (Europe/Oslo)."
+    )
 
 
 class StepIn(RequestBody):
@@ -52,7 +55,7 @@ class StepIn(RequestBody):
         "in_force",
         "under_revision",
     ]
-    on: date
+    on: EffectiveDate | None = Field(default=None, description="The day of the step, YYYY-MM-DD; left out, today.")
     decision_id: UUID | None = None
 
 
@@ -84,6 +87,9 @@ StatusChangeIn = Annotated[StatusChange, Field(discriminator="action")]
 
 class AnchorIn(RequestBody):
     goal_id: UUID
+    anchored_on: EffectiveDate | None = Field(
+        default=None, description="The day the plan was anchored, YYYY-MM-DD; left out, today (Europe/Oslo)."
+    )
 
 
 class ParentIn(RequestBody):
@@ -171,7 +177,14 @@ def anchor(
     response: Response,
     key: IdempotencyKey = None,
 ) -> CommandAnswer:
-    result = app.anchor_plan(plan_id, goal_id=body.goal_id, meta=meta, idempotency_key=key, expected_version=version)
+    result = app.anchor_plan(
+        plan_id,
+        goal_id=body.goal_id,
+        anchored_on=body.anchored_on,
+        meta=meta,
+        idempotency_key=key,
+        expected_version=version,
+    )
     return answered(result, response)
 
 

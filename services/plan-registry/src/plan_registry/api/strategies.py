@@ -13,7 +13,7 @@ from pydantic import Field
 from plan_registry.api.dependencies import ExpectedVersion, PlannerMeta, Registry
 from plan_registry.api.models import CommandAnswer, answered, new_id
 from plan_registry.domain import EvidenceKind, KommuneplanAssessment, PartyKind, PlanType, StrategyAction
-from planspor_runtime.bodies import Description, Heading, Reference, RequestBody, Text, Title, Url
+from planspor_runtime.bodies import Description, EffectiveDate, Heading, Reference, RequestBody, Text, Title, Url
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 
@@ -23,6 +23,9 @@ router = APIRouter(prefix="/strategies", tags=["strategies"], responses=COMMAND_
 class StrategyIn(RequestBody):
     election_period: str = Field(pattern=r"^\d{4}-\d{4}$", examples=["2024-2027"])
     council_constituted_on: date = Field(examples=["2023-10-19"])
+    drafted_on: EffectiveDate | None = Field(
+        default=None, description="The day the draft was made, YYYY-MM-DD; left out, today (Europe/Oslo)."
+    )
     title: Heading = ""
 
 
@@ -52,7 +55,7 @@ class ExternalInputIn(RequestBody):
     input_id: UUID | None = None
     source: PartyKind
     sender: Title = Field(examples=["Statsforvalteren i Oslo og Viken"])
-    received_on: date
+    received_on: EffectiveDate | None = None
     summary: Text
     document_reference: Reference | None = None
 
@@ -61,12 +64,12 @@ class EvidenceIn(RequestBody):
     evidence_id: UUID | None = None
     kind: EvidenceKind
     title: Title = Field(examples=["Folkehelseoversikt 2023"])
-    dated: date
+    dated: EffectiveDate
     url: Url | None = None
 
 
 class PublicationIn(RequestBody):
-    on: date
+    on: EffectiveDate | None = None
     planned_meeting_on: date | None = None
 
 

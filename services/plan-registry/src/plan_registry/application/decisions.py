@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 from uuid import UUID
+
+from eventsourcing.utils import get_topic
 
 from plan_registry.domain import Amendment, Decision, Plan, PlanStrategy
 from planspor_runtime.application import Changed, CommandResult, ServiceApplication, request_of
@@ -38,6 +41,9 @@ class DecisionCommands(ServiceApplication):
         concerned: list[UUID] = request["plan_ids"]
 
         def run() -> Changed:
+            Decision.check_not_recorded_twice(
+                body, case_number, meeting_date, self.decision_recorded_as(body, case_number, meeting_date)
+            )
             if strategy_id:
                 self.get(PlanStrategy, strategy_id)
             for plan_id in concerned:
@@ -63,3 +69,16 @@ class DecisionCommands(ServiceApplication):
             )
 
         return self.command("record_decision", request, run, idempotency_key=idempotency_key)
+
+    def decision_recorded_as(self, body: str, case_number: str, meeting_date: date) -> UUID | None:
+        """The decision on record of that body, case number and meeting date, if any (read from the
+        stored ``Decision.Recorded`` events, without loading each decision)."""
+        topics = [get_topic(Decision.Recorded)]
+        start, wanted = 1, (str(body), case_number.strip(), meeting_date)
+        while notifications := self.notification_log.select(start=start, limit=self.log_section_size, topics=topics):
+            for notification in notifications:
+                recorded: Any = self.mapper.to_domain_event(notification)
+                if (str(recorded.body), str(recorded.case_number).strip(), recorded.meeting_date) == wanted:
+                    return UUID(str(recorded.originator_id))
+            start = notifications[-1].id + 1
+        return None

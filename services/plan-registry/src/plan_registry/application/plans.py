@@ -15,6 +15,7 @@ from uuid import UUID
 
 from plan_registry.domain import Decision, Goal, Plan, PlanStatus, PlanStrategy
 from planspor_runtime.application import Changed, CommandResult, ServiceApplication, request_of
+from planspor_runtime.bodies import municipal_today
 from planspor_shared.meta import Meta
 
 MAX_HIERARCHY_DEPTH = 10_000
@@ -34,11 +35,14 @@ class PlanCommands(ServiceApplication):
         parent_plan_id: UUID | None = None,
         strategy_id: UUID | None = None,
         strategy_item_id: UUID | None = None,
+        proposed_on: date | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        """The parent plan and the initiating strategy, when named, must be in the register."""
-        request = request_of(locals())
+        """The parent plan and the initiating strategy, when named, must be in the register. ``proposed_on``
+        is the day work on the plan started (effective time); left out, the day it is
+        recorded (in Norway) stands in, and no rule is judged against it."""
+        request = request_of(locals(), omit=("proposed_on",) if proposed_on is None else ())
 
         def run() -> Changed:
             parent = self.get(Plan, parent_plan_id) if parent_plan_id else None
@@ -55,6 +59,7 @@ class PlanCommands(ServiceApplication):
                     initiated_through_strategy=initiated_through_strategy,
                     strategy_id=strategy_id,
                     strategy_item_id=strategy_item_id,
+                    proposed_on=proposed_on,
                     meta=meta,
                 )
             )
@@ -66,7 +71,7 @@ class PlanCommands(ServiceApplication):
         plan_id: UUID,
         *,
         to: PlanStatus | str,
-        on: date,
+        on: date | None = None,
         decision_id: UUID | None = None,
         expected_version: int | None = None,
         meta: Meta,
@@ -74,7 +79,7 @@ class PlanCommands(ServiceApplication):
     ) -> CommandResult:
         def act(plan: Plan) -> None:
             decision = self.get(Decision, decision_id) if decision_id else None
-            plan.advance(to=to, on=on, decision=decision, meta=meta)
+            plan.advance(to=to, on=on or municipal_today(), decision=decision, meta=meta)
 
         return self._change_plan(
             "advance_plan",
@@ -178,15 +183,16 @@ class PlanCommands(ServiceApplication):
         goal_id: UUID,
         expected_version: int | None = None,
         meta: Meta,
+        anchored_on: date | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         def act(plan: Plan) -> None:
-            plan.anchor_in(self.get(Goal, goal_id), meta=meta)
+            plan.anchor_in(self.get(Goal, goal_id), meta=meta, on=anchored_on)
 
         return self._change_plan(
             "anchor_plan",
             plan_id,
-            dict(goal_id=goal_id),
+            dict(goal_id=goal_id) | ({"anchored_on": anchored_on} if anchored_on else {}),
             act,
             expected_version=expected_version,
             idempotency_key=idempotency_key,

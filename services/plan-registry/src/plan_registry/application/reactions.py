@@ -59,6 +59,7 @@ class RecommendationReaction(ServiceApplication):
             election_period=payload.election_period,
             council_constituted_on=payload.council_constituted_on,
             summary=payload.summary,
+            drafted_on=payload.issued_on,
             needs=[item.model_dump(mode="python") for item in payload.items],
             meta=meta,
         )
@@ -74,9 +75,12 @@ class RecommendationReaction(ServiceApplication):
         summary: str,
         needs: Iterable[Mapping[str, Any]],
         meta: Meta,
+        drafted_on: date | None = None,
     ) -> CommandResult:
         """One strategy per recommendation and one item per plan need (origin ``plan_need``)."""
-        request = request_of(locals(), needs=[dict(need) for need in needs])
+        request = request_of(
+            locals(), omit=("drafted_on",) if drafted_on is None else (), needs=[dict(need) for need in needs]
+        )
         strategy_id = strategy_id_for(recommendation_id)
         listed: list[dict[str, Any]] = request["needs"]
 
@@ -87,6 +91,7 @@ class RecommendationReaction(ServiceApplication):
                 title=f"Planstrategi {election_period}",
                 recommendation_id=_uuid(recommendation_id),
                 process_id=_uuid(process_id) if process_id else None,
+                drafted_on=drafted_on,
                 meta=meta,
             )
             for need in listed:

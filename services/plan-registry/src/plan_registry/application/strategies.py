@@ -14,6 +14,7 @@ from uuid import UUID
 
 from plan_registry.domain import Decision, ItemOrigin, Plan, PlanStrategy
 from planspor_runtime.application import Changed, CommandResult, ServiceApplication, request_of
+from planspor_runtime.bodies import municipal_today
 from planspor_shared.meta import Meta
 
 
@@ -24,10 +25,13 @@ class StrategyCommands(ServiceApplication):
         election_period: str,
         council_constituted_on: date,
         title: str = "",
+        drafted_on: date | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = request_of(locals())
+        """``drafted_on`` is the day the draft was made (effective time); left out, the day it is recorded
+        (in Norway) stands in, and no rule is judged against it."""
+        request = request_of(locals(), omit=("drafted_on",) if drafted_on is None else ())
 
         def run() -> Changed:
             return Changed(
@@ -35,6 +39,7 @@ class StrategyCommands(ServiceApplication):
                     election_period=election_period,
                     council_constituted_on=council_constituted_on,
                     title=title,
+                    drafted_on=drafted_on,
                     meta=meta,
                 )
             )
@@ -147,8 +152,8 @@ class StrategyCommands(ServiceApplication):
         input_id: UUID,
         source: str,
         sender: str,
-        received_on: date,
         summary: str,
+        received_on: date | None = None,
         document_reference: str | None = None,
         expected_version: int | None = None,
         meta: Meta,
@@ -161,7 +166,7 @@ class StrategyCommands(ServiceApplication):
                 input_id=input_id,
                 source=source,
                 sender=sender,
-                received_on=received_on,
+                received_on=received_on or municipal_today(),
                 summary=summary,
                 document_reference=document_reference,
                 meta=meta,
@@ -209,14 +214,14 @@ class StrategyCommands(ServiceApplication):
         self,
         strategy_id: UUID,
         *,
-        on: date,
+        on: date | None = None,
         planned_meeting_on: date | None = None,
         expected_version: int | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         def act(strategy: PlanStrategy) -> None:
-            strategy.publish(on=on, planned_meeting_on=planned_meeting_on, meta=meta)
+            strategy.publish(on=on or municipal_today(), planned_meeting_on=planned_meeting_on, meta=meta)
 
         return self._change_strategy(
             "publish_strategy",

@@ -23,6 +23,7 @@ the aggregate; events stored before the domain became a package resolve through 
 from plan_registry.domain.decision import Amendment, Decision
 from plan_registry.domain.errors import (
     AlreadyDone,
+    DecisionAlreadyRecorded,
     DecisionDoesNotAdopt,
     DomainError,
     DuplicateMeasurement,
@@ -87,6 +88,7 @@ __all__ = [
     "STATUTORY_PLAN_TYPES",
     "STRATEGY_TRANSITIONS",
     "AlreadyDone",
+    "DecisionAlreadyRecorded",
     "Amendment",
     "AmendmentChange",
     "Body",

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate, event
 
 from plan_registry.domain.checks import check_item_target, required_text
-from plan_registry.domain.errors import DecisionDoesNotAdopt, InvalidValue
+from plan_registry.domain.errors import DecisionAlreadyRecorded, DecisionDoesNotAdopt, InvalidValue
 from plan_registry.domain.ids import STORED_TOPIC_MODULE
 from plan_registry.domain.vocabulary import (
     ADOPTING_OUTCOMES,
@@ -111,6 +111,16 @@ class Decision(Aggregate):
     @staticmethod
     def create_id(**_: Any) -> UUID:
         return uuid4()
+
+    @staticmethod
+    def check_not_recorded_twice(body: Body | str, case_number: str, meeting_date: date, existing: UUID | None) -> None:
+        """A body decides a case once a meeting: a second decision of the same body, case number and meeting
+        date is the first one sent again (a wrong one is voided or corrected, not recorded beside it)."""
+        if existing is not None:
+            raise DecisionAlreadyRecorded(
+                "decision.recorded_once",
+                f"decision {existing} already records case {case_number} of {Body(body).value} on {meeting_date}",
+            )
 
     @classmethod
     def record(

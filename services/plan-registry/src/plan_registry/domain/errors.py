@@ -81,3 +81,7 @@ class DuplicateMeasurement(DomainError):
 
 class AlreadyDone(DomainError):
     """The fact is already on record."""
+
+
+class DecisionAlreadyRecorded(AlreadyDone):
+    """A decision of the same body, case number and meeting is on record (a body decides a case once a meeting)."""

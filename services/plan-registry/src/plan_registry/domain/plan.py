@@ -74,10 +74,12 @@ class Plan(Aggregate):
         initiated_through_strategy: bool,
         strategy_id: UUID | None = None,
         strategy_item_id: UUID | None = None,
+        proposed_on: date | None = None,
         meta: Meta,
     ) -> Plan:
         """Whether the plan was started through the adopted strategy is what the
-        proposer says and names (the strategy), never inferred."""
+        proposer says and names (the strategy), never inferred. ``proposed_on`` is the day
+        work on it started (effective time), which may be long before it is entered."""
         name = required_text("name", name, "plan.name_required")
         owning_unit = required_text("owning_unit", owning_unit, "plan.owning_unit_required")
         known_type = choice(PlanType, plan_type, "plan.type_known", "plan_type")
@@ -103,6 +105,7 @@ class Plan(Aggregate):
             initiated_through_strategy=bool(initiated_through_strategy),
             strategy_id=strategy_id,
             strategy_item_id=strategy_item_id,
+            proposed_on=proposed_on,
             meta=meta,
         )
 
@@ -120,8 +123,10 @@ class Plan(Aggregate):
         strategy_id: UUID | None,
         strategy_item_id: UUID | None,
         meta: Meta,
+        proposed_on: date | None = None,
     ) -> None:
         self.name = name
+        self.proposed_on = proposed_on
         self.plan_type = PlanType(plan_type)
         self.legal_basis = legal_basis
         self.owning_unit = owning_unit
@@ -201,6 +206,8 @@ class Plan(Aggregate):
         last = self.status_history[-1]["on"] if self.status_history else None
         if last is not None and on < last:
             raise InvalidValue("plan.dates_in_order", f"date {on} is before the last status change ({last})")
+        if self.proposed_on is not None and on < self.proposed_on:
+            raise InvalidValue("plan.dates_in_order", f"date {on} is before the plan was proposed ({self.proposed_on})")
 
     # -- commands
 
@@ -347,14 +354,14 @@ class Plan(Aggregate):
         elif new in ENDED_PLAN_STATUSES:
             self.ended_on, self.ended_by, self.successor_id = on, decision_id, related_plan_id
 
-    def anchor_in(self, goal: Goal, *, meta: Meta) -> None:
+    def anchor_in(self, goal: Goal, *, meta: Meta, on: date | None = None) -> None:
         self.check_not_ended("anchored")
         if goal.id in self.goal_ids:
             raise AlreadyDone("plan.anchored_once", f"the plan is already anchored in goal {goal.id}")
-        self._anchor(goal_id=goal.id, meta=meta)
+        self._anchor(goal_id=goal.id, meta=meta, on=on)
 
     @event("Anchored")
-    def _anchor(self, goal_id: UUID, meta: Meta) -> None:
+    def _anchor(self, goal_id: UUID, meta: Meta, on: date | None = None) -> None:
         self.goal_ids = (*self.goal_ids, goal_id)
 
     def move_under(self, parent: Plan | None, *, ancestors_of_parent: Iterable[UUID] = (), meta: Meta) -> None:

@@ -73,6 +73,7 @@ class PlanStrategy(Aggregate):
         title: str = "",
         recommendation_id: UUID | None = None,
         process_id: UUID | None = None,
+        drafted_on: date | None = None,
         meta: Meta,
     ) -> PlanStrategy:
         start, _ = check_election_period(election_period)
@@ -88,6 +89,7 @@ class PlanStrategy(Aggregate):
             title=(title or "").strip() or f"Planstrategi {election_period}",
             recommendation_id=recommendation_id,
             process_id=process_id,
+            drafted_on=drafted_on,
             meta=meta,
         )
 
@@ -101,8 +103,10 @@ class PlanStrategy(Aggregate):
         recommendation_id: UUID | None,
         process_id: UUID | None,
         meta: Meta,
+        drafted_on: date | None = None,
     ) -> None:
         self.election_period = election_period
+        self.drafted_on = drafted_on
         self.council_constituted_on = council_constituted_on
         self.title = title
         self.recommendation_id = recommendation_id
@@ -370,6 +374,10 @@ class PlanStrategy(Aggregate):
             raise InvalidValue(
                 "strategy.published_after_constitution",
                 f"published {on} is before the council was constituted ({self.council_constituted_on})",
+            )
+        if self.drafted_on is not None and on < self.drafted_on:
+            raise InvalidValue(
+                "strategy.published_after_drafting", f"published {on} is before the draft ({self.drafted_on})"
             )
         if planned_meeting_on is not None and planned_meeting_on < on:
             raise InvalidValue(
