@@ -27,9 +27,9 @@ from knowledge.pipeline.ordering import decode
 pytestmark = pytest.mark.integration
 
 GOLDEN = {
-    "story-1": "d7cdc4bc7db740a2890633d9a2eafcbd16f16e57eeb597e835b647c7912a6714",
-    "story-3": "bdc691dca3c5b4916be0f01f9cddaa4f8605ebf40e901afdfb3fbbede30d2f7b",
-    "queries-story": "a4ea43ec0c2556e763f035c18098c167bd28b255a224fef9a7dd0029d1e9dcf0",
+    "story-1": "208d13f3121827a9e093a5347c5583ea7823816405a481f835178abc68f0a3d5",
+    "story-3": "2e1e425f113406e1c86af997ec7b90f7d57be6ffb5c2d07e640a49afa671a91c",
+    "queries-story": "f508c2227f67174fccfea5bb98869f98f1eb2ccb165de844c41901ee79c258f5",
 }
 
 

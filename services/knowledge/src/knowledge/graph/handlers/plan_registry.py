@@ -45,7 +45,7 @@ def on_indicator_measured(writes: EventWrites, event: pr.IndicatorMeasured) -> N
     if event.corrects:
         writes.fragment(
             "MATCH (:Indicator {id: p.indicator})-[:HAS_MEASUREMENT]->(m:Measurement {period: p.period}) "
-            "WHERE m.until IS NULL AND m.id <> ev.eid SET m.until = ev.t, m.ended_by = ev.eid",
+            "WHERE m.until IS NULL AND m.id <> ev.eid SET m.until = ev.t, m.valid_to = ev.vt, m.ended_by = ev.eid",
             indicator=event.indicator_id,
             period=event.period,
             touches=[("Indicator", event.indicator_id)],
@@ -57,7 +57,7 @@ def on_indicator_measured(writes: EventWrites, event: pr.IndicatorMeasured) -> N
             "MATCH (new:Measurement {id: ev.eid}), "
             "(:Indicator {id: p.indicator})-[:HAS_MEASUREMENT]->(old:Measurement) "
             "WHERE old.ended_by = ev.eid MERGE (new)-[r:CORRECTS {created_by: ev.eid}]->(old) "
-            "ON CREATE SET r.since = ev.t",
+            "ON CREATE SET r.since = ev.t, r.valid_from = ev.vt",
             indicator=event.indicator_id,
             touches=[("Indicator", event.indicator_id)],
         )
@@ -165,7 +165,7 @@ def on_strategy_item_set(writes: EventWrites, event: pr.StrategyItemSet) -> None
         "MERGE (n:StrategyItem {id: p.id}) "
         "FOREACH (_ IN CASE WHEN existed THEN [1] ELSE [] END | SET n += p.revived MERGE (e)-[:CHANGED]->(n)) "
         "FOREACH (_ IN CASE WHEN existed THEN [] ELSE [1] END | "
-        "  SET n += p.props, n.since = ev.t, n.prov_type = 'prov:Entity' REMOVE n.stub MERGE (e)-[:CREATED]->(n))",
+        "  SET n += p.props, n.since = ev.t, n.valid_from = ev.vt, n.prov_type = 'prov:Entity' REMOVE n.stub MERGE (e)-[:CREATED]->(n))",
         id=event.item_id,
         props=item,
         revived={**item, "until": None, "removed_reason": None},
@@ -175,7 +175,7 @@ def on_strategy_item_set(writes: EventWrites, event: pr.StrategyItemSet) -> None
     writes.fragment(
         "MATCH (s:Strategy {id: p.s}) MATCH (i:StrategyItem {id: p.i}) "
         "WHERE NOT EXISTS { (s)-[r:HAS_ITEM]->(i) WHERE r.until IS NULL } "
-        "MERGE (s)-[r:HAS_ITEM {created_by: ev.eid}]->(i) ON CREATE SET r.since = ev.t",
+        "MERGE (s)-[r:HAS_ITEM {created_by: ev.eid}]->(i) ON CREATE SET r.since = ev.t, r.valid_from = ev.vt",
         s=event.strategy_id,
         i=event.item_id,
         touches=[("Strategy", event.strategy_id), ("StrategyItem", event.item_id)],
