@@ -27,9 +27,9 @@ from knowledge.pipeline.ordering import decode
 pytestmark = pytest.mark.integration
 
 GOLDEN = {
-    "story-1": "208d13f3121827a9e093a5347c5583ea7823816405a481f835178abc68f0a3d5",
-    "story-3": "2e1e425f113406e1c86af997ec7b90f7d57be6ffb5c2d07e640a49afa671a91c",
-    "queries-story": "f508c2227f67174fccfea5bb98869f98f1eb2ccb165de844c41901ee79c258f5",
+    "story-1": "d6ce2a01203c96ceb97aa0c40e2b279faae3112b571840c181a3923172e04037",
+    "story-3": "ace933f837259983dfed9ed54b767a28c7f2d64d79c429884ac6b005c18728d5",
+    "queries-story": "738675dfc26594cdf5d778fea4a1e65e8921ffbd764ffb0b9f3c20aedc59f955",
 }
 
 

@@ -103,6 +103,7 @@ def compile_event(event: EventToWrite) -> CompiledEvent:
     envelope = event.envelope
     writes = EventWrites(envelope)
     if event.payload is not None:
+        writes.valid_on = effective_date(event.payload, envelope.occurred_at)
         mapping_for(envelope.event_type, envelope.schema_version).write(writes, event.payload)
     return CompiledEvent(
         tuple(writes.fragments),

@@ -27,6 +27,7 @@ from knowledge.graph.schema import FACT_LABELS
 from planspor_shared.canonical import canonical_decimal, canonical_json
 from planspor_shared.envelope import Envelope
 from planspor_shared.events import IntegrationEvent, ValueObject
+from planspor_shared.events.base import municipal_day
 
 RELATIONSHIPS: frozenset[str] = frozenset(
     {
@@ -137,7 +138,12 @@ class EventWrites:
         self.event_id = str(envelope.event_id)
         """The event's id: the key of the state nodes it begins (``ev.eid`` in a fragment)."""
         self.occurred_at = envelope.occurred_at
-        """When it happened: the ``since``/``until`` it writes (``ev.t`` in a fragment)."""
+        """When it was recorded: the ``since``/``until`` it writes (``ev.t`` in a fragment)."""
+        self.valid_on = municipal_day(envelope.occurred_at)
+        """When it happened (effective): the ``valid_from``/``valid_to`` it writes (``ev.vt`` in a fragment).
+
+        The payload's own date once ``knowledge.graph.batch.compile_event`` has set it.
+        """
         self.fragments: list[str] = []
         self.params: list[list[dict[str, Any]]] = []
         self.touches: set[NodeKey] = set()

@@ -65,7 +65,12 @@ def on_workshop_cancelled(writes: EventWrites, event: cc.WorkshopCancelled) -> N
     writes.change(
         "Workshop",
         event.workshop_id,
-        {"status": "cancelled", "until": writes.occurred_at, "cancelled_reason": event.reason},
+        {
+            "status": "cancelled",
+            "until": writes.occurred_at,
+            "valid_to": writes.valid_on,
+            "cancelled_reason": event.reason,
+        },
     )
 
 

@@ -27,6 +27,7 @@ def on_goal_retired(writes: EventWrites, event: pr.GoalRetired) -> None:
         event.goal_id,
         {
             "until": writes.occurred_at,
+            "valid_to": writes.valid_on,
             "retired_on": event.retired_on,
             "retired_reason": event.reason,
             "replaced_by_goal_id": event.replaced_by_goal_id,
@@ -107,6 +108,7 @@ def on_plan_status_changed(writes: EventWrites, event: pr.PlanStatusChanged) -> 
     changes: dict[str, Any] = {"status": status}
     if status in ENDING_STATUSES:
         changes["until"] = writes.occurred_at
+        changes["valid_to"] = writes.valid_on
     writes.change("Plan", event.plan_id, changes)
     writes.state(
         "Plan",
@@ -168,7 +170,7 @@ def on_strategy_item_set(writes: EventWrites, event: pr.StrategyItemSet) -> None
         "  SET n += p.props, n.since = ev.t, n.valid_from = ev.vt, n.prov_type = 'prov:Entity' REMOVE n.stub MERGE (e)-[:CREATED]->(n))",
         id=event.item_id,
         props=item,
-        revived={**item, "until": None, "removed_reason": None},
+        revived={**item, "until": None, "valid_to": None, "removed_reason": None},
         touches=[("StrategyItem", event.item_id)],
     )
     writes.change("Strategy", event.strategy_id)
@@ -201,7 +203,11 @@ def on_strategy_item_set(writes: EventWrites, event: pr.StrategyItemSet) -> None
 
 
 def on_strategy_item_removed(writes: EventWrites, event: pr.StrategyItemRemoved) -> None:
-    writes.change("StrategyItem", event.item_id, {"until": writes.occurred_at, "removed_reason": event.reason})
+    writes.change(
+        "StrategyItem",
+        event.item_id,
+        {"until": writes.occurred_at, "valid_to": writes.valid_on, "removed_reason": event.reason},
+    )
     writes.change("Strategy", event.strategy_id)
     writes.close("Strategy", event.strategy_id, "HAS_ITEM", "StrategyItem", event.item_id)
     for relationship, label in ITEM_LINKS:
