@@ -27,6 +27,7 @@ from knowledge.graph.writes import EventWrites, NodeKey
 from planspor_shared.canonical import canonical_json
 from planspor_shared.envelope import Envelope
 from planspor_shared.events import IntegrationEvent
+from planspor_shared.events.base import effective_date, municipal_day
 
 EVENT_WRITE = (
     "MERGE (e:Event {id: ev.eid}) SET e += ev.event "
@@ -50,11 +51,19 @@ class EventToWrite(NamedTuple):
     chain_ok: bool = True
 
 
-def event_row(envelope: Envelope, chain_ok: bool) -> dict[str, Any]:
-    """The ``ev`` of a statement: the Event node's properties, with its key, time and place in the chain."""
+def event_row(envelope: Envelope, chain_ok: bool, payload: IntegrationEvent | None = None) -> dict[str, Any]:
+    """The ``ev`` of a statement: the Event node's properties, with its key, times and place in the chain.
+
+    ``t`` is recorded time (``occurred_at``: the ``since``/``until`` of what it writes), ``vt`` is
+    effective time (``effective_date``: the ``valid_from``/``valid_to``).
+    """
+    valid = (
+        effective_date(payload, envelope.occurred_at) if payload is not None else municipal_day(envelope.occurred_at)
+    )
     return {
         "eid": str(envelope.event_id),
         "t": envelope.occurred_at,
+        "vt": valid,
         "source": envelope.source,
         "position": envelope.position,
         "event": {
@@ -94,10 +103,11 @@ def compile_event(event: EventToWrite) -> CompiledEvent:
     envelope = event.envelope
     writes = EventWrites(envelope)
     if event.payload is not None:
+        writes.valid_on = effective_date(event.payload, envelope.occurred_at)
         mapping_for(envelope.event_type, envelope.schema_version).write(writes, event.payload)
     return CompiledEvent(
         tuple(writes.fragments),
-        {**event_row(envelope, event.chain_ok), "ops": writes.params},
+        {**event_row(envelope, event.chain_ok, event.payload), "ops": writes.params},
         frozenset(writes.touches),
         frozenset(writes.links_to - writes.touches),
     )

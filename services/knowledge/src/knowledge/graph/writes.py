@@ -27,6 +27,7 @@ from knowledge.graph.schema import FACT_LABELS
 from planspor_shared.canonical import canonical_decimal, canonical_json
 from planspor_shared.envelope import Envelope
 from planspor_shared.events import IntegrationEvent, ValueObject
+from planspor_shared.events.base import municipal_day
 
 RELATIONSHIPS: frozenset[str] = frozenset(
     {
@@ -137,7 +138,12 @@ class EventWrites:
         self.event_id = str(envelope.event_id)
         """The event's id: the key of the state nodes it begins (``ev.eid`` in a fragment)."""
         self.occurred_at = envelope.occurred_at
-        """When it happened: the ``since``/``until`` it writes (``ev.t`` in a fragment)."""
+        """When it was recorded: the ``since``/``until`` it writes (``ev.t`` in a fragment)."""
+        self.valid_on = municipal_day(envelope.occurred_at)
+        """When it happened (effective): the ``valid_from``/``valid_to`` it writes (``ev.vt`` in a fragment).
+
+        The payload's own date once ``knowledge.graph.batch.compile_event`` has set it.
+        """
         self.fragments: list[str] = []
         self.params: list[list[dict[str, Any]]] = []
         self.touches: set[NodeKey] = set()
@@ -162,7 +168,7 @@ class EventWrites:
     def create(self, label: str, node_id: str, properties: Mapping[str, Any]) -> None:
         """The event brings the node into being: it fills a stub if one was referred to before."""
         self.fragment(
-            f"MERGE (n:{checked_label(label)} {{id: p.id}}) SET n += p.props, n.since = ev.t, "
+            f"MERGE (n:{checked_label(label)} {{id: p.id}}) SET n += p.props, n.since = ev.t, n.valid_from = ev.vt, "
             f"n.prov_type = '{prov_type(label)}' REMOVE n.stub MERGE (e)-[:CREATED]->(n)",
             id=node_id,
             props=dict(properties),
@@ -192,7 +198,7 @@ class EventWrites:
             f"MERGE (a:{checked_label(from_label)} {{id: p.a}}) ON CREATE SET a.stub = true "
             f"MERGE (b:{checked_label(to_label)} {{id: p.b}}) ON CREATE SET b.stub = true "
             f"MERGE (a)-[r:{checked_relationship(relationship)} {{created_by: ev.eid}}]->(b) "
-            "ON CREATE SET r += p.props, r.since = ev.t",
+            "ON CREATE SET r += p.props, r.since = ev.t, r.valid_from = ev.vt",
             a=from_id,
             b=to_id,
             props=dict(properties or {}),
@@ -210,12 +216,12 @@ class EventWrites:
         end_target: bool = False,
     ) -> None:
         """End the open period(s) of ``relationship`` from the node; with ``end_target`` the state node ends too."""
-        target_end = ", b.until = ev.t, b.ended_by = ev.eid" if end_target else ""
+        target_end = ", b.until = ev.t, b.valid_to = ev.vt, b.ended_by = ev.eid" if end_target else ""
         self.fragment(
             f"MATCH (a:{checked_label(from_label)} {{id: p.a}})-[r:{checked_relationship(relationship)}]->"
             f"(b:{checked_label(to_label)}) "
             "WHERE r.until IS NULL AND (p.b IS NULL OR b.id = p.b) AND r.created_by <> ev.eid "
-            f"SET r.until = ev.t, r.ended_by = ev.eid{target_end}",
+            f"SET r.until = ev.t, r.valid_to = ev.vt, r.ended_by = ev.eid{target_end}",
             a=from_id,
             b=to_id,
             touches=[(from_label, from_id), (to_label, to_id)],

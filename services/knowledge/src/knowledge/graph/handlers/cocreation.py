@@ -65,7 +65,12 @@ def on_workshop_cancelled(writes: EventWrites, event: cc.WorkshopCancelled) -> N
     writes.change(
         "Workshop",
         event.workshop_id,
-        {"status": "cancelled", "until": writes.occurred_at, "cancelled_reason": event.reason},
+        {
+            "status": "cancelled",
+            "until": writes.occurred_at,
+            "valid_to": writes.valid_on,
+            "cancelled_reason": event.reason,
+        },
     )
 
 
@@ -126,7 +131,7 @@ def on_ballot_cast(writes: EventWrites, event: cc.BallotCast) -> None:
     # a participant's new ballot in a prioritisation ends their open one (and the one it names)
     writes.fragment(
         "MATCH (:Participant {id: p.participant})-[:CAST]->(old:Ballot)-[:IN]->(:Prioritisation {id: p.prio}) "
-        "WHERE old.until IS NULL AND old.id <> p.ballot SET old.until = ev.t, old.ended_by = ev.eid",
+        "WHERE old.until IS NULL AND old.id <> p.ballot SET old.until = ev.t, old.valid_to = ev.vt, old.ended_by = ev.eid",
         participant=event.participant_id,
         prio=event.prioritisation_id,
         ballot=event.ballot_id,
@@ -134,7 +139,7 @@ def on_ballot_cast(writes: EventWrites, event: cc.BallotCast) -> None:
     )
     if event.replaces_ballot_id:
         writes.fragment(
-            "MATCH (old:Ballot {id: p.old}) WHERE old.until IS NULL SET old.until = ev.t, old.ended_by = ev.eid",
+            "MATCH (old:Ballot {id: p.old}) WHERE old.until IS NULL SET old.until = ev.t, old.valid_to = ev.vt, old.ended_by = ev.eid",
             old=event.replaces_ballot_id,
             touches=ballot_keys,
         )
@@ -158,7 +163,7 @@ def on_ballot_cast(writes: EventWrites, event: cc.BallotCast) -> None:
         "UNWIND ended + p.named AS old_id "
         "MERGE (old:Ballot {id: old_id}) ON CREATE SET old.stub = true MERGE (e)-[:CHANGED]->(old) "
         "WITH ev, p, old MERGE (new:Ballot {id: p.ballot}) ON CREATE SET new.stub = true "
-        "MERGE (new)-[r:REPLACES {created_by: ev.eid}]->(old) ON CREATE SET r.since = ev.t",
+        "MERGE (new)-[r:REPLACES {created_by: ev.eid}]->(old) ON CREATE SET r.since = ev.t, r.valid_from = ev.vt",
         participant=event.participant_id,
         prio=event.prioritisation_id,
         ballot=event.ballot_id,

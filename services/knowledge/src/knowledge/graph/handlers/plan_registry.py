@@ -27,6 +27,7 @@ def on_goal_retired(writes: EventWrites, event: pr.GoalRetired) -> None:
         event.goal_id,
         {
             "until": writes.occurred_at,
+            "valid_to": writes.valid_on,
             "retired_on": event.retired_on,
             "retired_reason": event.reason,
             "replaced_by_goal_id": event.replaced_by_goal_id,
@@ -45,7 +46,7 @@ def on_indicator_measured(writes: EventWrites, event: pr.IndicatorMeasured) -> N
     if event.corrects:
         writes.fragment(
             "MATCH (:Indicator {id: p.indicator})-[:HAS_MEASUREMENT]->(m:Measurement {period: p.period}) "
-            "WHERE m.until IS NULL AND m.id <> ev.eid SET m.until = ev.t, m.ended_by = ev.eid",
+            "WHERE m.until IS NULL AND m.id <> ev.eid SET m.until = ev.t, m.valid_to = ev.vt, m.ended_by = ev.eid",
             indicator=event.indicator_id,
             period=event.period,
             touches=[("Indicator", event.indicator_id)],
@@ -57,7 +58,7 @@ def on_indicator_measured(writes: EventWrites, event: pr.IndicatorMeasured) -> N
             "MATCH (new:Measurement {id: ev.eid}), "
             "(:Indicator {id: p.indicator})-[:HAS_MEASUREMENT]->(old:Measurement) "
             "WHERE old.ended_by = ev.eid MERGE (new)-[r:CORRECTS {created_by: ev.eid}]->(old) "
-            "ON CREATE SET r.since = ev.t",
+            "ON CREATE SET r.since = ev.t, r.valid_from = ev.vt",
             indicator=event.indicator_id,
             touches=[("Indicator", event.indicator_id)],
         )
@@ -107,6 +108,7 @@ def on_plan_status_changed(writes: EventWrites, event: pr.PlanStatusChanged) -> 
     changes: dict[str, Any] = {"status": status}
     if status in ENDING_STATUSES:
         changes["until"] = writes.occurred_at
+        changes["valid_to"] = writes.valid_on
     writes.change("Plan", event.plan_id, changes)
     writes.state(
         "Plan",
@@ -165,17 +167,17 @@ def on_strategy_item_set(writes: EventWrites, event: pr.StrategyItemSet) -> None
         "MERGE (n:StrategyItem {id: p.id}) "
         "FOREACH (_ IN CASE WHEN existed THEN [1] ELSE [] END | SET n += p.revived MERGE (e)-[:CHANGED]->(n)) "
         "FOREACH (_ IN CASE WHEN existed THEN [] ELSE [1] END | "
-        "  SET n += p.props, n.since = ev.t, n.prov_type = 'prov:Entity' REMOVE n.stub MERGE (e)-[:CREATED]->(n))",
+        "  SET n += p.props, n.since = ev.t, n.valid_from = ev.vt, n.prov_type = 'prov:Entity' REMOVE n.stub MERGE (e)-[:CREATED]->(n))",
         id=event.item_id,
         props=item,
-        revived={**item, "until": None, "removed_reason": None},
+        revived={**item, "until": None, "valid_to": None, "removed_reason": None},
         touches=[("StrategyItem", event.item_id)],
     )
     writes.change("Strategy", event.strategy_id)
     writes.fragment(
         "MATCH (s:Strategy {id: p.s}) MATCH (i:StrategyItem {id: p.i}) "
         "WHERE NOT EXISTS { (s)-[r:HAS_ITEM]->(i) WHERE r.until IS NULL } "
-        "MERGE (s)-[r:HAS_ITEM {created_by: ev.eid}]->(i) ON CREATE SET r.since = ev.t",
+        "MERGE (s)-[r:HAS_ITEM {created_by: ev.eid}]->(i) ON CREATE SET r.since = ev.t, r.valid_from = ev.vt",
         s=event.strategy_id,
         i=event.item_id,
         touches=[("Strategy", event.strategy_id), ("StrategyItem", event.item_id)],
@@ -201,7 +203,11 @@ def on_strategy_item_set(writes: EventWrites, event: pr.StrategyItemSet) -> None
 
 
 def on_strategy_item_removed(writes: EventWrites, event: pr.StrategyItemRemoved) -> None:
-    writes.change("StrategyItem", event.item_id, {"until": writes.occurred_at, "removed_reason": event.reason})
+    writes.change(
+        "StrategyItem",
+        event.item_id,
+        {"until": writes.occurred_at, "valid_to": writes.valid_on, "removed_reason": event.reason},
+    )
     writes.change("Strategy", event.strategy_id)
     writes.close("Strategy", event.strategy_id, "HAS_ITEM", "StrategyItem", event.item_id)
     for relationship, label in ITEM_LINKS:
