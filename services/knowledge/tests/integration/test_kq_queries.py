@@ -104,6 +104,7 @@ def test_trace_back_from_a_strategy_item_goes_to_the_workshop_in_time_order(loop
     assert by_id[i["B2"]]["properties"]["ended_by"] == ev["b3"]
     ranked = next(v for v in by_id[i["PR"]]["via"] if v["relationship"] == "RANKED")
     assert ranked["properties"] == {"rank": 1, "score": "4"} and ranked["created_by"] == ev["pr_made"]
+    assert ranked["valid_from"] == "2023-12-05" and ranked["since"] is not None  # both times, beside each other
     assert {(v["from"]["id"], v["relationship"]) for v in by_id[i["PA"]]["via"]} == {
         (i["B1"], "CAST"),
         (i["IN1"], "RAISED_BY"),

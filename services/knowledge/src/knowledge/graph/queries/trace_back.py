@@ -78,7 +78,7 @@ inputs, workshops, participants (design.md, "Trace back")."""
 
 TRACE_STARTS: dict[str, str] = {"decision": "Decision", "strategy": "Strategy", "strategy-item": "StrategyItem"}
 
-_RELATIONSHIP_BOOKKEEPING = ("since", "until", "created_by", "ended_by")
+_RELATIONSHIP_BOOKKEEPING = ("since", "until", "valid_from", "valid_to", "created_by", "ended_by")
 MAX_TRACE_DEPTH = 12
 
 NodeKey = tuple[str, str]
@@ -179,6 +179,7 @@ async def _step(
                 "direction": hop.direction,
                 "created_by": row["rel_props"].get("created_by"),
                 "since": to_json(row["rel_props"].get("since")),
+                "valid_from": to_json(row["rel_props"].get("valid_from")),
                 **_ended(row["rel_props"], at),
                 "properties": properties(row["rel_props"], drop=_RELATIONSHIP_BOOKKEEPING),
             }
@@ -199,15 +200,15 @@ async def _step(
 
 
 def _ended(props: Mapping[str, Any], at: datetime) -> dict[str, Any]:
-    """``until``/``ended_by`` only if the end had happened by ``at``: a trace as of a date does not see later ends."""
+    """``until``/``valid_to``/``ended_by`` only if the end had happened by ``at``: a trace as of a date does not see later ends."""
     until = props.get("until")
     if until is None or native(until) > at:
         return {}
-    return {"until": to_json(until), "ended_by": props.get("ended_by")}
+    return {"until": to_json(until), "valid_to": to_json(props.get("valid_to")), "ended_by": props.get("ended_by")}
 
 
 def _as_of_properties(node: Any, at: datetime) -> Row:
-    values = properties(node, drop=("until", "ended_by"))
+    values = properties(node, drop=("until", "valid_to", "ended_by"))
     values.update(_ended(node, at))
     return values
 
