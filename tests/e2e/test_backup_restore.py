@@ -79,6 +79,9 @@ class Load:
                         self.errors.append(error.message)
                         return
                     time.sleep(0.1)
+            else:  # still busy after ten tries: say so, never count an earlier goal again
+                self.errors.append(f"goal {n}.{i}: the store stayed busy (503) for ten tries")
+                return
             self.answered.append((time.monotonic(), goal["id"]))
             i += 1
 
