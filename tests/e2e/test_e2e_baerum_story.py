@@ -18,6 +18,7 @@ import pytest
 from planspor_cli.client import Platform as Client
 from planspor_cli.demo import Loader
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
+from planspor_runtime.bodies import municipal_today
 
 pytestmark = pytest.mark.e2e
 
@@ -326,3 +327,28 @@ def test_10_every_command_of_checking_the_record_runs(story, platform, tmp_path,
             assert done.stdout.startswith(prefix), f"{command}: shown {shown!r}, printed {done.stdout[:300]!r}"
     assert (tmp_path / "auditor" / "bin" / "planspor-verify").exists()
     assert not (tmp_path / "auditor" / "bin" / "planspor").exists(), "the auditor's environment holds the CLI"
+
+
+def test_12_no_calendar_fact_carries_the_day_of_loading(story):
+    """The scenario happened 2016-2024: no day in the graph (valid time or a payload's date) is the day it was
+    loaded. Recorded times (``since``, ``until``, ``occurred_at``) are instants, not days, and are not compared."""
+    client, _ = story
+    analyst = client.analyst()
+    today = {"today": municipal_today().isoformat()}
+
+    def ask(query: str) -> list[dict]:
+        return analyst.post("/api/v1/cypher", {"query": query, "params": today})["rows"]
+
+    dated = ask(
+        "MATCH ()-[r]->() WHERE r.valid_from IS NOT NULL RETURN count(r) AS links, "
+        "count(DISTINCT toString(r.valid_from)) AS days"
+    )
+    assert dated[0]["links"] > 500 and dated[0]["days"] > 50, dated  # the check below has dates to look at
+    leaked = ask(
+        "MATCH (n) WHERE NOT n:Event UNWIND keys(n) AS k WITH n, k WHERE n[k] = date($today) "
+        "RETURN head(labels(n)) AS what, k AS name, count(*) AS facts"
+    ) + ask(
+        "MATCH ()-[r]->() UNWIND keys(r) AS k WITH r, k WHERE r[k] = date($today) "
+        "RETURN type(r) AS what, k AS name, count(*) AS facts"
+    )
+    assert not leaked, f"dated {today['today']}, the day of loading: {leaked}"

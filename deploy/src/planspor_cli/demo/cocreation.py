@@ -39,11 +39,11 @@ class CocreationSteps(Session):
         for person in self.s["participants"]:
             body = {
                 k: person[k] for k in ("name", "kind", "role", "party", "body", "unit", "substitute") if k in person
-            }
+            } | {"enrolled_on": p["started_on"]}
             self.ids[f"participant:{person['key']}"] = self.post(
                 self.cc, f"/api/v1/processes/{process_id}/participants", body, "participant", person["key"]
             )["participant_id"]
-        self.phase("workshops")
+        self.phase("workshops", p["started_on"])
         for workshop in self.s["workshops"]:
             name = f"workshop:{workshop['key']}"
             workshop_id = self.ids[name] = self.post(
@@ -54,6 +54,7 @@ class CocreationSteps(Session):
                     "on": workshop["date"],
                     "format": workshop["format"],
                     "agenda": workshop["agenda"],
+                    "planned_on": p["started_on"],
                 },
                 name,
             )["workshop_id"]
@@ -96,11 +97,12 @@ class CocreationSteps(Session):
                 body["merge_into_plan_id"] = self.ids[f"plan:{need['merge_into']}"]
             if need["kind"] == "new":
                 body["plan_type"] = need.get("plan_type", "strategi")
+            body["proposed_on"] = max(dates[i["workshop"]] for i in self.s["inputs"] if i["key"] in need["inputs"])
             self.ids[name] = self.post(self.cc, f"/api/v1/processes/{process_id}/plan-needs", body, name)[
                 "plan_need_id"
             ]
-        self.phase("prioritisation")
         vote = self.s["prioritisation"]
+        self.phase("prioritisation", vote["opened_on"])
         voters = list(vote["ballots"])
         prioritisation_id = self.ids["prioritisation"] = self.post(
             self.cc,
@@ -111,6 +113,7 @@ class CocreationSteps(Session):
                 "candidate_ids": [self.ids[f"need:{n['key']}"] for n in self.s["plan_needs"]],
                 "eligible_ids": [self.ids[f"participant:{k}"] for k in voters],
                 "quorum": vote["quorum"],
+                "opened_on": vote["opened_on"],
             },
             "prioritisation",
         )["prioritisation_id"]
@@ -121,15 +124,20 @@ class CocreationSteps(Session):
                 {
                     "participant_id": self.ids[f"participant:{voter}"],
                     "ranking": [self.ids[f"need:{n}"] for n in ranking],
+                    "cast_on": vote["opened_on"],
                 },
                 "ballot",
                 voter,
             )
         result = self.post(
-            self.cc, f"/api/v1/prioritisations/{prioritisation_id}/close", {}, "prioritisation", "close"
+            self.cc,
+            f"/api/v1/prioritisations/{prioritisation_id}/close",
+            {"made_on": vote["closes_on"]},
+            "prioritisation",
+            "close",
         )["result"]
-        self.phase("recommendation")
         rec = self.s["recommendation"]
+        self.phase("recommendation", rec["issued_on"])
         by_id = {v: k.split(":", 1)[1] for k, v in self.ids.items() if k.startswith("need:")}
         kinds = {n["key"]: n["kind"] for n in self.s["plan_needs"]}
         top = [by_id[r["need_id"]] for r in sorted(result, key=lambda r: r["rank"])][: rec["top"]]
@@ -151,5 +159,5 @@ class CocreationSteps(Session):
         )
         self.ids["recommendation"] = issued["recommendation_id"]
 
-    def phase(self, to: str) -> None:
-        self.post(self.cc, f"/api/v1/processes/{self.ids['process']}/phase", {"to": to}, "phase", to)
+    def phase(self, to: str, on: str) -> None:
+        self.post(self.cc, f"/api/v1/processes/{self.ids['process']}/phase", {"to": to, "on": on}, "phase", to)

@@ -51,6 +51,7 @@ class FormalTrack(RegisterSteps):
                     "timing": item["timing"],
                     "rationale": item["rationale"],
                     "origin": "administration",
+                    "set_on": s["drafted_on"],
                 },
                 name,
             )
@@ -63,6 +64,7 @@ class FormalTrack(RegisterSteps):
                 "samfunnsdel": assessment["samfunnsdel"],
                 "arealdel": assessment["arealdel"],
                 "rationale": assessment["note"],
+                "assessed_on": s["drafted_on"],
             },
             "strategy",
             "assessment",
@@ -78,6 +80,7 @@ class FormalTrack(RegisterSteps):
                     "kind": evidence["kind"],
                     "title": evidence["title"],
                     "dated": evidence["dated"],
+                    "cited_on": s["drafted_on"],
                 },
                 name,
             )
@@ -157,13 +160,4 @@ class FormalTrack(RegisterSteps):
                 extra = {"strategy_id": strategy_id, "strategy_item_id": self.ids["item:amendment"]}
             self.propose_plan(plan, **extra)
             self.step(plan, "in_preparation", plan["proposed_on"])
-            for goal in plan.get("goals", []):
-                plan_id = self.ids[f"plan:{plan['key']}"]
-                self.post(
-                    self.pr,
-                    f"/api/v1/plans/{plan_id}/anchors",
-                    {"goal_id": self.ids[f"goal:{goal}"]},
-                    f"plan:{plan['key']}",
-                    "anchor",
-                    goal,
-                )
+            self.anchor(plan)

@@ -8,6 +8,18 @@ from typing import Any
 from planspor_cli.demo.session import COUNCIL, STATUTORY, Session, day_of
 
 
+def adoption_of(plan: dict[str, Any]) -> date:
+    """The day the plan was adopted, or for one not adopted yet the scenario's stand-in day."""
+    return day_of(plan["adopted_on"]) if plan.get("adopted_on") else day_of("2023-09-01")
+
+
+def first_step_of(plan: dict[str, Any]) -> date:
+    """The day work on the plan started: its notice of start (statutory plans) or its preparation."""
+    if plan.get("status", "proposed") == "proposed":
+        return adoption_of(plan) - timedelta(days=540)
+    return adoption_of(plan) - timedelta(days=730 if plan["plan_type"] in STATUTORY else 540)
+
+
 class RegisterSteps(Session):
     """The plan register's portfolio before the period, as a planner enters it."""
 
@@ -55,6 +67,7 @@ class RegisterSteps(Session):
                     "election_period": previous["key"],
                     "council_constituted_on": previous["council_constituted_on"],
                     "title": previous["title"],
+                    "drafted_on": previous["published_on"],
                 },
                 name,
                 "draft",
@@ -63,7 +76,7 @@ class RegisterSteps(Session):
             self.put(
                 self.pr,
                 f"/api/v1/strategies/{strategy_id}/kommuneplan-assessment",
-                {"samfunnsdel": "revise", "arealdel": "revise"},
+                {"samfunnsdel": "revise", "arealdel": "revise", "assessed_on": previous["published_on"]},
                 name,
                 "assessment",
             )
@@ -91,6 +104,10 @@ class RegisterSteps(Session):
         adopted = plan.get("adopted_on") or "2023-01-01"
         return self.ids["strategy:2020-2023" if adopted >= "2020-10-21" else "strategy:2016-2019"]
 
+    def goals_defined_on(self) -> str:
+        """The goals are the samfunnsdel's: set the day it was adopted."""
+        return str(self.s["plans"][0]["adopted_on"])
+
     def load_goals_and_plans(self) -> None:
         plans = self.s["plans"]
         first, rest = plans[0], plans[1:]
@@ -101,6 +118,7 @@ class RegisterSteps(Session):
                 "title": goal["title"],
                 "description": goal.get("title_en", ""),
                 "sdg_targets": goal.get("sdg_targets", []),
+                "defined_on": self.goals_defined_on(),
             }
             if goal.get("parent"):
                 body["parent_goal_id"] = self.ids[f"goal:{goal['parent']}"]
@@ -124,6 +142,7 @@ class RegisterSteps(Session):
             "initiated_through_strategy": bool(plan.get("initiated_through_strategy")),
             "parent_plan_id": self.ids[f"plan:{plan['parent']}"] if plan.get("parent") else None,
             "strategy_id": strategy_id,
+            "proposed_on": str(plan.get("proposed_on") or first_step_of(plan)),
             **extra,
         }
         plan_id = self.ids[name] = self.post(self.pr, "/api/v1/plans", body, name)["id"]
@@ -141,11 +160,12 @@ class RegisterSteps(Session):
         )
 
     def complete_plan(self, plan: dict[str, Any]) -> None:
+        # the steps' days are counted back from the adoption (illustrative: the scenario gives only that day)
         """Walks a plan through its lifecycle to the scenario's status, then anchors and schedules it."""
         name = f"plan:{plan['key']}"
         plan_id = self.ids[name]
         status = plan.get("status", "proposed")
-        adopted = day_of(plan["adopted_on"]) if plan.get("adopted_on") else day_of("2023-09-01")
+        adopted = adoption_of(plan)
         statutory = plan["plan_type"] in STATUTORY
         if status != "proposed":
             if statutory:
@@ -173,17 +193,28 @@ class RegisterSteps(Session):
                 "adopt",
             )
             self.step(plan, "in_force", adopted)
-        for goal in plan.get("goals", []):
-            self.post(
-                self.pr, f"/api/v1/plans/{plan_id}/anchors", {"goal_id": self.ids[f"goal:{goal}"]}, name, "anchor", goal
-            )
+        self.anchor(plan)
         if plan.get("revision_due"):
             self.put(
                 self.pr,
                 f"/api/v1/plans/{plan_id}/revision-schedule",
-                {"due": plan["revision_due"], "reason": "revisjon etter planens egen frist"},
+                {"due": plan["revision_due"], "reason": "revisjon etter planens egen frist", "on": str(adopted)},
                 name,
                 "revision",
+            )
+
+    def anchor(self, plan: dict[str, Any]) -> None:
+        """Anchored in its goals once both existed: the later of the plan's start and the goals' day."""
+        name = f"plan:{plan['key']}"
+        on = max(str(plan.get("proposed_on") or first_step_of(plan)), self.goals_defined_on())
+        for goal in plan.get("goals", []):
+            self.post(
+                self.pr,
+                f"/api/v1/plans/{self.ids[name]}/anchors",
+                {"goal_id": self.ids[f"goal:{goal}"], "anchored_on": on},
+                name,
+                "anchor",
+                goal,
             )
 
     def load_indicators(self) -> None:
@@ -201,6 +232,7 @@ class RegisterSteps(Session):
                     "baseline_period": indicator["baseline_period"],
                     "target_value": indicator["target"],
                     "target_year": indicator["target_year"],
+                    "defined_on": self.goals_defined_on(),
                 },
                 name,
             )["id"]
@@ -208,7 +240,7 @@ class RegisterSteps(Session):
                 self.post(
                     self.pr,
                     f"/api/v1/indicators/{indicator_id}/measurements",
-                    {"period": period, "value": value},
+                    {"period": period, "value": value, "measured_on": f"{period[:4]}-12-31"},
                     name,
                     "measured",
                     period,

@@ -48,6 +48,7 @@ def _participant_enrolled(stored: Any) -> list[IntegrationEvent]:
         public.ParticipantEnrolled(
             process_id=str(stored.originator_id),
             **same(stored, "participant_id name kind party body role substitute unit"),
+            enrolled_on=getattr(stored, "enrolled_on", None),
         )
     ]
 
@@ -84,6 +85,7 @@ def _workshop_scheduled(stored: Any) -> list[IntegrationEvent]:
             format=stored.format,
             location=stored.location,
             agenda=tuple(stored.agenda),
+            planned_on=getattr(stored, "planned_on", None),
         )
     ]
 
@@ -140,6 +142,7 @@ def _prioritisation_opened(stored: Any) -> list[IntegrationEvent]:
             candidate_plan_need_ids=tuple(stored.candidate_ids),
             eligible_participant_ids=tuple(stored.eligible_ids),
             **same(stored, "dots_per_participant quorum tie_break"),
+            opened_on=getattr(stored, "opened_on", None),
         )
     ]
 

@@ -146,3 +146,59 @@ def test_a_bad_or_future_date_is_422_naming_the_field_and_the_format(bad):
     with client_for(in_memory()) as client:
         refused = post(client, "/processes", {**PROCESS, "started_on": bad}, status=422)
     assert "started_on" in str(refused) and "YYYY-MM-DD" in str(refused)
+
+
+def test_enrolment_calendar_and_opening_carry_their_days_and_keep_their_order():
+    app = in_memory()
+    with client_for(app) as client:
+        pid = post(client, "/processes", {**PROCESS, "started_on": "2024-01-10"})["process_id"]
+        person = {
+            "name": "Kari",
+            "kind": "elected_official",
+            "role": "member",
+            "party": "H",
+            "body": "municipal_council",
+        }
+        early = post(client, f"/processes/{pid}/participants", {**person, "enrolled_on": "2024-01-09"}, status=422)
+        official = post(client, f"/processes/{pid}/participants", {**person, "enrolled_on": "2024-01-12"})
+        post(client, f"/processes/{pid}/phase", {"to": "workshops", "on": "2024-02-01"}, status=200)
+        seminar = {"title": "Seminar", "on": "2024-03-01", "format": "in_person", "agenda": ["Plans"]}
+        wid = post(client, f"/processes/{pid}/workshops", {**seminar, "planned_on": "2024-02-02"})["workshop_id"]
+        attended = {"held_on": "2024-03-01", "attendee_ids": [official["participant_id"]]}
+        post(client, f"/workshops/{wid}/held", attended, status=200)
+        said = {"author_id": official["participant_id"], "kind": "need", "text": "Fewer plans"}
+        iid = post(client, f"/workshops/{wid}/inputs", {**said, "recorded_on": "2024-03-02"})["input_id"]
+        needs = [
+            post(client, f"/processes/{pid}/plan-needs", {"input_ids": [iid], "kind": "new", "title": t})[
+                "plan_need_id"
+            ]
+            for t in ("Climate plan", "Culture plan")
+        ]
+        post(client, f"/processes/{pid}/phase", {"to": "prioritisation", "on": "2024-04-01"}, status=200)
+        vote = {"method": "borda", "candidate_ids": needs, "quorum": 1, "opened_on": "2024-04-02"}
+        vid = post(client, f"/processes/{pid}/prioritisations", vote)["prioritisation_id"]
+        ballot = {"participant_id": official["participant_id"], "ranking": needs}
+        too_soon = post(client, f"/prioritisations/{vid}/ballots", {**ballot, "cast_on": "2024-04-01"}, status=422)
+        post(client, f"/prioritisations/{vid}/ballots", {**ballot, "cast_on": "2024-04-03"})
+    assert early["rule"] == "participant.dates_in_order" and too_soon["rule"] == "ballot.dates_in_order"
+    assert [p.enrolled_on for p in public(app, "participant.enrolled")] == [date(2024, 1, 12)]
+    assert [(p.planned_on, p.scheduled_on) for p in public(app, "workshop.scheduled")] == [
+        (date(2024, 2, 2), date(2024, 3, 1))
+    ]
+    assert [p.opened_on for p in public(app, "prioritisation.opened")] == [date(2024, 4, 2)]
+
+
+def test_an_undated_enrolment_keeps_the_bytes_of_an_event_sealed_before_the_field_existed():
+    app = in_memory()
+    with client_for(app) as client:
+        pid = post(client, "/processes", PROCESS)["process_id"]
+        person = {
+            "name": "Kari",
+            "kind": "elected_official",
+            "role": "member",
+            "party": "H",
+            "body": "municipal_council",
+        }
+        post(client, f"/processes/{pid}/participants", person)
+    (enrolled,) = public(app, "participant.enrolled")
+    assert "enrolled_on" not in enrolled.to_payload()

@@ -27,9 +27,9 @@ from knowledge.pipeline.ordering import decode
 pytestmark = pytest.mark.integration
 
 GOLDEN = {
-    "story-1": "d6ce2a01203c96ceb97aa0c40e2b279faae3112b571840c181a3923172e04037",
-    "story-3": "ace933f837259983dfed9ed54b767a28c7f2d64d79c429884ac6b005c18728d5",
-    "queries-story": "738675dfc26594cdf5d778fea4a1e65e8921ffbd764ffb0b9f3c20aedc59f955",
+    "story-1": "845bd0707351ddacc980f61bea23bd56ee947d6213a0c0a4f98bd490c00c93c0",
+    "story-3": "9ab8c2119fded6a381d01ab8a1618ef6a0e0ac74d44fb9b9be8f9593df33c851",
+    "queries-story": "f939119a19087c65891249a13fa9546566d9c703aa91015b34254b0bda29a524",
 }
 
 

@@ -45,6 +45,7 @@ def _goal_defined(stored: Any) -> list[public.PlanRegistryEvent]:
             parent_goal_id=_id(stored.parent_id),
             samfunnsdel_plan_id=_id(stored.samfunnsdel_plan_id),
             sdg_targets=tuple(stored.sdg_targets),
+            defined_on=getattr(stored, "defined_on", None),
         )
     ]
 
@@ -61,6 +62,7 @@ def _indicator_defined(stored: Any) -> list[public.PlanRegistryEvent]:
             baseline_period=stored.baseline_period,
             target=stored.target_value,
             target_year=stored.target_year,
+            defined_on=getattr(stored, "defined_on", None),
         )
     ]
 
@@ -84,6 +86,7 @@ def _corrected(stored: Any) -> list[public.PlanRegistryEvent]:
             period=stored.period,
             value=stored.value,
             source=vocabulary.IndicatorSource(stored.source),
+            measured_on=getattr(stored, "measured_on", None),
             corrects=True,
             previous_value=stored.previous_value,
             correction_reason=stored.reason,
@@ -146,7 +149,12 @@ def _parent_changed(stored: Any) -> list[public.PlanRegistryEvent]:
 
 def _revision_scheduled(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
-        public.PlanRevisionScheduled(plan_id=str(stored.originator_id), revision_due=stored.due, reason=stored.reason)
+        public.PlanRevisionScheduled(
+            plan_id=str(stored.originator_id),
+            revision_due=stored.due,
+            reason=stored.reason,
+            scheduled_on=getattr(stored, "on", None),
+        )
     ]
 
 
@@ -201,6 +209,7 @@ def _item_set(stored: Any) -> list[public.PlanRegistryEvent]:
             plan_need_id=_id(item["plan_need_id"]),
             decision_id=_id(item["decision_id"]),
             amendment_number=item.get("amendment_number"),
+            set_on=getattr(stored, "on", None),
         )
     ]
 
@@ -222,6 +231,7 @@ def _assessed(stored: Any) -> list[public.PlanRegistryEvent]:
         public.StrategyKommuneplanAssessed(
             strategy_id=str(stored.originator_id),
             **same(stored, "samfunnsdel arealdel rationale"),
+            assessed_on=getattr(stored, "on", None),
         )
     ]
 
@@ -248,7 +258,11 @@ def _evidence_cited(stored: Any) -> list[public.PlanRegistryEvent]:
             **same(stored, "kind title dated url"),
             strategy_id=str(stored.originator_id),
         ),
-        public.StrategyEvidenceCited(strategy_id=str(stored.originator_id), evidence_id=str(stored.evidence_id)),
+        public.StrategyEvidenceCited(
+            strategy_id=str(stored.originator_id),
+            evidence_id=str(stored.evidence_id),
+            cited_on=getattr(stored, "on", None),
+        ),
     ]
 
 

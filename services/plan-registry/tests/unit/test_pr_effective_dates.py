@@ -236,3 +236,48 @@ def test_a_step_a_publication_and_an_input_left_undated_are_dated_today_in_norwa
     assert [p.changed_on for p in of_type(service, "plan.status_changed")] == [today]
     assert [p.received_on for p in of_type(service, "input.received")] == [today]
     assert [p.published_on for p in of_type(service, "strategy.published")] == [today]
+
+
+def test_goals_indicators_items_assessments_and_revisions_carry_the_day_they_happened(client, service):
+    goal = post(client, "/goals", {"title": "Gode levekår", "defined_on": "2020-06-17"}, 201)["id"]
+    indicator = {"goal_id": goal, "name": "Utslipp", "unit": "tonn", "source": "SSB", "defined_on": "2020-06-18"}
+    post(client, "/indicators", indicator, 201)
+    plan = post(client, "/plans", {**PLAN, "proposed_on": "2021-02-01"}, 201)["id"]
+    revision = {"due": "2025-12-31", "on": "2021-03-01"}
+    assert client.put(f"/api/v1/plans/{plan}/revision-schedule", json=revision, headers=PLANNER).status_code == 200
+    strategy = post(client, "/strategies", {**STRATEGY, "drafted_on": "2024-03-15"}, 201)["id"]
+    item = {"action": "revise", "plan_id": plan, "timing": "2025", "rationale": "Utdatert", "set_on": "2024-03-16"}
+    post(client, f"/strategies/{strategy}/items", item, 201)
+    body = {"samfunnsdel": "continue", "arealdel": "revise", "assessed_on": "2024-03-17"}
+    response = client.put(f"/api/v1/strategies/{strategy}/kommuneplan-assessment", json=body, headers=PLANNER)
+    assert response.status_code == 200, response.text
+
+    dated = {
+        kind: [p.effective_on() for p in of_type(service, kind)]
+        for kind in (
+            "goal.defined",
+            "indicator.defined",
+            "plan.revision_scheduled",
+            "strategy.item_set",
+            "strategy.kommuneplan_assessed",
+        )
+    }
+    assert dated == {
+        "goal.defined": [date(2020, 6, 17)],
+        "indicator.defined": [date(2020, 6, 18)],
+        "plan.revision_scheduled": [date(2021, 3, 1)],
+        "strategy.item_set": [date(2024, 3, 16)],
+        "strategy.kommuneplan_assessed": [date(2024, 3, 17)],
+    }
+
+
+def test_an_undated_goal_keeps_the_bytes_it_had_before_the_field_existed(client, service):
+    post(client, "/goals", {"title": "Gode levekår"}, 201)
+    (defined,) = of_type(service, "goal.defined")
+    assert "defined_on" not in defined.to_payload() and defined.effective_on() is None
+
+
+def test_a_future_day_for_a_goal_is_422_naming_the_field(client):
+    tomorrow = (municipal_today() + timedelta(days=1)).isoformat()
+    refused = post(client, "/goals", {"title": "Gode levekår", "defined_on": tomorrow}, 422)
+    assert "defined_on" in str(refused)

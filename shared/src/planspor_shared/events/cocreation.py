@@ -107,6 +107,7 @@ class ProcessStarted(CocreationEvent):
     """A co-creation process for an election period, with its purpose and ground rules (prerequisites)."""
 
     event_type: ClassVar[str] = "process.started"
+    effective_field: ClassVar[str | None] = "period_start"
 
     process_id: Id
     title: Title
@@ -151,6 +152,8 @@ class ParticipantEnrolled(CocreationEvent):
     """An elected official (party, body, role, substitute or not) or a member of the administration joins a process."""
 
     event_type: ClassVar[str] = "participant.enrolled"
+    effective_field: ClassVar[str | None] = "enrolled_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"enrolled_on"})
 
     process_id: Id
     participant_id: Id
@@ -165,6 +168,8 @@ class ParticipantEnrolled(CocreationEvent):
     """Vararepresentant: takes part in place of a member."""
     unit: Name | None = None
     """For the administration: the unit the participant works in."""
+    enrolled_on: date | None = None
+    """The day the participant joined the process; absent in events sealed before the field existed."""
 
     @model_validator(mode="after")
     def _official_has_a_body(self) -> Self:
@@ -180,6 +185,8 @@ class WorkshopScheduled(CocreationEvent):
     """A workshop (verksted, kommunestyreseminar) planned: date, format and agenda."""
 
     event_type: ClassVar[str] = "workshop.scheduled"
+    effective_field: ClassVar[str | None] = "planned_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"planned_on"})
 
     process_id: Id
     workshop_id: Id
@@ -189,6 +196,8 @@ class WorkshopScheduled(CocreationEvent):
     format: WorkshopFormat
     location: Name | None = None
     agenda: Texts = ()
+    planned_on: date | None = None
+    """The day the workshop was put on the calendar (``scheduled_on`` is the day it is held); absent before."""
 
 
 @register
@@ -290,6 +299,8 @@ class PrioritisationOpened(CocreationEvent):
     """Voting on plan needs opens: method, candidates, who may vote, dots per participant, and the quorum."""
 
     event_type: ClassVar[str] = "prioritisation.opened"
+    effective_field: ClassVar[str | None] = "opened_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"opened_on"})
 
     process_id: Id
     prioritisation_id: Id
@@ -302,6 +313,8 @@ class PrioritisationOpened(CocreationEvent):
     tie_break: Title = Field(examples=["most first places, then earliest proposed plan need"])
     """The documented rule that makes the result deterministic."""
     closes_at: UtcDatetime | None = None
+    opened_on: date | None = None
+    """The day voting opened; absent in events sealed before the field existed."""
 
     @model_validator(mode="after")
     def _method_settings(self) -> Self:

@@ -80,6 +80,8 @@ class GoalDefined(PlanRegistryEvent):
     """A goal (or sub-goal) of kommuneplanens samfunnsdel; the anchor every other plan should have."""
 
     event_type: ClassVar[str] = "goal.defined"
+    effective_field: ClassVar[str | None] = "defined_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"defined_on"})
 
     goal_id: Id
     title: Title
@@ -90,6 +92,8 @@ class GoalDefined(PlanRegistryEvent):
     """The kommuneplan samfunnsdel the goal belongs to, when it is registered as a plan."""
     sdg_targets: Annotated[tuple[SdgTarget, ...], Field(max_length=169), AfterValidator(_unique_sdg)] = ()
     municipality_number: MunicipalityNumber | None = None
+    defined_on: date | None = None
+    """The day the goal was set (the samfunnsdel's adoption, as a rule); absent in events sealed before the field existed."""
 
     @model_validator(mode="after")
     def _sub_goal_has_parent(self) -> Self:
@@ -118,6 +122,8 @@ class IndicatorDefined(PlanRegistryEvent):
     """What measures a goal: unit, baseline, target and target year, and the statistics source."""
 
     event_type: ClassVar[str] = "indicator.defined"
+    effective_field: ClassVar[str | None] = "defined_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"defined_on"})
 
     indicator_id: Id
     goal_id: Id
@@ -131,6 +137,8 @@ class IndicatorDefined(PlanRegistryEvent):
     baseline_period: Label | None = None
     target: Number | None = None
     target_year: int | None = Field(default=None, ge=1900, le=2200)
+    defined_on: date | None = None
+    """The day the indicator was chosen for the goal; absent in events sealed before the field existed."""
 
     @model_validator(mode="after")
     def _target_year_with_target(self) -> Self:
@@ -283,11 +291,15 @@ class PlanRevisionScheduled(PlanRegistryEvent):
     """When the plan is next to be revised; a plan past this date is overdue."""
 
     event_type: ClassVar[str] = "plan.revision_scheduled"
+    effective_field: ClassVar[str | None] = "scheduled_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"scheduled_on"})
 
     plan_id: Id
     revision_due: date
     strategy_id: Id | None = None
     reason: Description = ""
+    scheduled_on: date | None = None
+    """The day the revision date was set; absent in events sealed before the field existed."""
 
 
 # --- the plan strategy -------------------------------------------------------------------
@@ -321,6 +333,8 @@ class StrategyItemSet(PlanRegistryEvent):
     """
 
     event_type: ClassVar[str] = "strategy.item_set"
+    effective_field: ClassVar[str | None] = "set_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"set_on"})
 
     strategy_id: Id
     item_id: Id
@@ -336,6 +350,8 @@ class StrategyItemSet(PlanRegistryEvent):
     plan_need_id: Id | None = None
     decision_id: Id | None = None
     amendment_number: int | None = Field(default=None, ge=1)
+    set_on: date | None = None
+    """The day the item was written or changed (a draft's day, a council amendment's meeting); absent in events sealed before the field existed."""
 
     @model_validator(mode="after")
     def _item_is_complete(self) -> Self:
@@ -376,11 +392,15 @@ class StrategyKommuneplanAssessed(PlanRegistryEvent):
     """PBL §10-1: the strategy decides whether the samfunnsdel and the arealdel are revised or continued."""
 
     event_type: ClassVar[str] = "strategy.kommuneplan_assessed"
+    effective_field: ClassVar[str | None] = "assessed_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"assessed_on"})
 
     strategy_id: Id
     samfunnsdel: KommuneplanAssessment
     arealdel: KommuneplanAssessment
     rationale: Description = ""
+    assessed_on: date | None = None
+    """The day of the assessment; absent in events sealed before the field existed."""
 
 
 @register
@@ -388,9 +408,13 @@ class StrategyEvidenceCited(PlanRegistryEvent):
     """The strategy builds on a document of the knowledge base recorded earlier (CITES)."""
 
     event_type: ClassVar[str] = "strategy.evidence_cited"
+    effective_field: ClassVar[str | None] = "cited_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"cited_on"})
 
     strategy_id: Id
     evidence_id: Id
+    cited_on: date | None = None
+    """The day the strategy cited the document; absent in events sealed before the field existed."""
 
 
 @register
@@ -509,6 +533,7 @@ class EvidenceRecorded(PlanRegistryEvent):
     """A document of the knowledge base with its date; ``strategy_id`` when recorded for a strategy that cites it."""
 
     event_type: ClassVar[str] = "evidence.recorded"
+    effective_field: ClassVar[str | None] = "dated"
 
     evidence_id: Id
     kind: EvidenceKind

@@ -79,6 +79,8 @@ class EnrollParticipant(RequestBody):
     body: Body | None = None
     unit: Name | None = None
     substitute: StrictBool = False
+    enrolled_on: EffectiveDate | None = None
+    """The day the participant joined the process, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -109,6 +111,8 @@ class ScheduleWorkshop(RequestBody):
     format: WorkshopFormat
     agenda: Annotated[list[Title], Field(min_length=1, max_length=50)]
     location: Name | None = None
+    planned_on: EffectiveDate | None = None
+    """The day the workshop was put on the calendar, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
 
 class HoldWorkshop(RequestBody):
@@ -147,6 +151,8 @@ class OpenPrioritisation(RequestBody):
     """Omit for every enrolled elected official."""
     quorum: StrictInt = Field(ge=1)
     dots_per_participant: StrictInt | None = Field(default=None, ge=1, le=100)
+    opened_on: EffectiveDate | None = None
+    """The day voting opened, YYYY-MM-DD; left out, today (Europe/Oslo)."""
 
 
 class CastBallot(RequestBody):

@@ -33,10 +33,11 @@ class PrioritisationCommands(CocreationBase):
         quorum: int,
         meta: Meta,
         dots_per_participant: int | None = None,
+        opened_on: date | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """``eligible_ids`` None means every enrolled elected official."""
-        request = request_of(locals())
+        request = request_of(locals(), omit=("opened_on",) if opened_on is None else ())
 
         def run() -> Changed:
             process = self.get(Process, process_id)
@@ -49,6 +50,7 @@ class PrioritisationCommands(CocreationBase):
                 eligible_ids=eligible,
                 quorum=quorum,
                 dots_per_participant=dots_per_participant,
+                opened_on=opened_on,
                 meta=meta,
             )
             return Changed(prioritisation, others=[process], extra={"prioritisation_id": str(prioritisation.id)})

@@ -55,11 +55,12 @@ class ProcessCommands(CocreationBase):
         body: str | None = None,
         unit: str | None = None,
         substitute: bool = False,
+        enrolled_on: date | None = None,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """The result's id is the new participant's; its version the process's."""
-        request = request_of(locals())
+        request = request_of(locals(), omit=("enrolled_on",) if enrolled_on is None else ())
 
         def run() -> Changed:
             process = self.get(Process, process_id, expected_version)
@@ -74,6 +75,7 @@ class ProcessCommands(CocreationBase):
                 unit=unit,
                 substitute=substitute,
                 meta=meta,
+                on=enrolled_on,
             )
             return Changed(
                 process, id=participant_id, extra={"process_id": str(process.id), "participant_id": str(participant_id)}

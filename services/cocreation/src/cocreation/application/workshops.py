@@ -23,14 +23,22 @@ class WorkshopCommands(CocreationBase):
         agenda: Sequence[str],
         meta: Meta,
         location: str | None = None,
+        planned_on: date | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = request_of(locals())
+        request = request_of(locals(), omit=("planned_on",) if planned_on is None else ())
 
         def run() -> Changed:
             process = self.get(Process, process_id)
             workshop = Workshop.schedule(
-                process=process, title=title, on=on, format=format, agenda=agenda, location=location, meta=meta
+                process=process,
+                title=title,
+                on=on,
+                format=format,
+                agenda=agenda,
+                location=location,
+                planned_on=planned_on,
+                meta=meta,
             )
             return Changed(workshop, others=[process], extra={"workshop_id": str(workshop.id)})
 

@@ -42,8 +42,10 @@ class Prioritisation(Aggregate):
         quorum: int,
         dots_per_participant: int | None,
         meta: Meta,
+        opened_on: date | None = None,
     ) -> Prioritisation:
         process.check_phase(Activity.OPEN_PRIORITISATION)
+        process.check_after_start("prioritisation.dates_in_order", "opened", opened_on)
         voting = PrioritisationMethod(method)
         if len(candidate_ids) < 2:
             raise InvalidPrioritisation(
@@ -75,6 +77,7 @@ class Prioritisation(Aggregate):
             dots_per_participant=dots_per_participant,
             tie_break=TIE_BREAK,
             meta=meta,
+            opened_on=opened_on,
         )
         process.add_prioritisation(prioritisation_id=str(prioritisation.id), meta=meta)
         return prioritisation
@@ -91,8 +94,10 @@ class Prioritisation(Aggregate):
         dots_per_participant: int | None,
         tie_break: str,
         meta: Meta,
+        opened_on: date | None = None,
     ) -> None:
         self.process_id = process_id
+        self.opened_on = opened_on
         self.title = title
         self.method = PrioritisationMethod(method)
         self.candidate_ids = list(candidate_ids)
@@ -120,6 +125,10 @@ class Prioritisation(Aggregate):
         Ballot ids derive from the prioritisation and the count of casts, so a
         replayed aggregate gives every ballot the same id again."""
         self.check_open()
+        if on is not None and self.opened_on is not None and on < self.opened_on:
+            raise InvalidPrioritisation(
+                "ballot.dates_in_order", f"ballot cast {on} is before voting opened ({self.opened_on})"
+            )
         if participant_id not in self.eligible_ids:
             raise NotEligible(
                 "ballot.eligible", f"participant {participant_id} is not eligible to vote in this prioritisation"

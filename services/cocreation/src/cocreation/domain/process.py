@@ -196,6 +196,11 @@ class Process(Aggregate):
     def elected_officials(self) -> list[Participant]:
         return [p for p in self.participants.values() if p.is_elected_official]
 
+    def check_after_start(self, rule: str, what: str, on: date | None) -> None:
+        """A day of this process (effective time) is not before the process started."""
+        if on is not None and self.started_on is not None and on < self.started_on:
+            raise InvalidValue(rule, f"{what} {on} is before the process started ({self.started_on})")
+
     # ---- commands
 
     def enroll(
@@ -210,8 +215,10 @@ class Process(Aggregate):
         substitute: bool,
         meta: Meta,
         unit: str | None = None,
+        on: date | None = None,
     ) -> None:
-        """An elected official needs party and body; administration staff have a unit, no party."""
+        """An elected official needs party and body; administration staff have a unit, no party. ``on``: the
+        day the participant joined (not before the process started)."""
         self.check_phase(Activity.ENROLL)
         kind = ParticipantKind(kind)
         body = Body(body) if body else None
@@ -222,6 +229,7 @@ class Process(Aggregate):
             raise InvalidParticipant(rule, "an elected official needs a party and a body (e.g. municipal_council)")
         if kind is ParticipantKind.ADMINISTRATION and (party or substitute):
             raise InvalidParticipant(rule, "administration staff have no party and are not substitutes")
+        self.check_after_start("participant.dates_in_order", "enrolled", on)
         if participant_id in self.participants:
             raise AlreadyEnrolled("participant.enrolled_once", f"participant {participant_id} is already enrolled")
         same = [p for p in self.participants.values() if p.name == name.strip() and p.body == body and p.kind is kind]
@@ -239,6 +247,7 @@ class Process(Aggregate):
             substitute=substitute,
             unit=unit.strip() if unit else None,
             meta=meta,
+            enrolled_on=on,
         )
 
     @event("ParticipantEnrolled")
@@ -253,6 +262,7 @@ class Process(Aggregate):
         substitute: bool,
         unit: str | None,
         meta: Meta,
+        enrolled_on: date | None = None,
     ) -> None:
         self.participants[participant_id] = Participant(
             id=participant_id,
@@ -298,10 +308,7 @@ class Process(Aggregate):
             )
         if to is ProcessPhase.RECOMMENDATION and made_prioritisations < 1:
             raise PhaseNotReady(rule, "make (close) at least one prioritisation before the recommendation")
-        if on is not None and self.started_on is not None and on < self.started_on:
-            raise InvalidValue(
-                "process.dates_in_order", f"phase change {on} is before the process started ({self.started_on})"
-            )
+        self.check_after_start("process.dates_in_order", "phase change", on)
         self._advanced(from_phase=self.phase.value, phase=to.value, meta=meta, on=on)
 
     @event("PhaseAdvanced")

@@ -38,8 +38,11 @@ class Workshop(Aggregate):
         agenda: Sequence[str],
         meta: Meta,
         location: str | None = None,
+        planned_on: date | None = None,
     ) -> Workshop:
+        """``on``: the day it is to be held; ``planned_on``: the day it was put on the calendar."""
         process.check_phase(Activity.SCHEDULE_WORKSHOP)
+        process.check_after_start("workshop.dates_in_order", "planned", planned_on)
         meeting_format = WorkshopFormat(format)
         if blank(title):
             raise InvalidWorkshop("workshop.details", "a workshop needs a title")
@@ -53,13 +56,22 @@ class Workshop(Aggregate):
             agenda=[a.strip() for a in agenda],
             location=location,
             meta=meta,
+            planned_on=planned_on,
         )
         process.add_workshop(workshop_id=str(workshop.id), meta=meta)
         return workshop
 
     @event("Scheduled")
     def __init__(
-        self, process_id: str, title: str, on: date, format: str, agenda: list[str], location: str | None, meta: Meta
+        self,
+        process_id: str,
+        title: str,
+        on: date,
+        format: str,
+        agenda: list[str],
+        location: str | None,
+        meta: Meta,
+        planned_on: date | None = None,
     ) -> None:
         self.process_id = process_id
         self.location = location

@@ -28,6 +28,9 @@ class IndicatorIn(RequestBody):
     baseline_period: Label | None = Field(default=None, examples=["2020"])
     target_value: Decimal | None = None
     target_year: StrictInt | None = Field(default=None, ge=1900, le=2200)
+    defined_on: EffectiveDate | None = Field(
+        default=None, description="The day the indicator was chosen, YYYY-MM-DD; left out, today (Europe/Oslo)."
+    )
 
 
 class MeasurementIn(RequestBody):

@@ -99,6 +99,9 @@ class ParentIn(RequestBody):
 class RevisionIn(RequestBody):
     due: date
     reason: Description = ""
+    on: EffectiveDate | None = Field(
+        default=None, description="The day the revision date was set, YYYY-MM-DD; left out, today (Europe/Oslo)."
+    )
 
 
 @router.post("", status_code=201, summary="Propose a plan")
@@ -201,5 +204,7 @@ def move(
 def schedule(
     plan_id: UUID, body: RevisionIn, app: Registry, meta: PlannerMeta, version: ExpectedVersion, response: Response
 ) -> CommandAnswer:
-    result = app.schedule_revision(plan_id, due=body.due, reason=body.reason, meta=meta, expected_version=version)
+    result = app.schedule_revision(
+        plan_id, due=body.due, reason=body.reason, on=body.on, meta=meta, expected_version=version
+    )
     return answered(result, response)

@@ -39,6 +39,9 @@ class ItemIn(RequestBody):
     plan_type: PlanType | None = None
     plan_need_id: UUID | None = None
     merge_into_plan_id: UUID | None = None
+    set_on: EffectiveDate | None = Field(
+        default=None, description="The day the item was written, YYYY-MM-DD; left out, today (Europe/Oslo)."
+    )
 
 
 class NewItemIn(ItemIn):
@@ -49,6 +52,9 @@ class AssessmentIn(RequestBody):
     samfunnsdel: KommuneplanAssessment
     arealdel: KommuneplanAssessment
     rationale: Description = ""
+    assessed_on: EffectiveDate | None = Field(
+        default=None, description="The day of the assessment, YYYY-MM-DD; left out, today (Europe/Oslo)."
+    )
 
 
 class ExternalInputIn(RequestBody):
@@ -66,6 +72,9 @@ class EvidenceIn(RequestBody):
     title: Title = Field(examples=["Folkehelseoversikt 2023"])
     dated: EffectiveDate
     url: Url | None = None
+    cited_on: EffectiveDate | None = Field(
+        default=None, description="The day the strategy cited it, YYYY-MM-DD; left out, today (Europe/Oslo)."
+    )
 
 
 class PublicationIn(RequestBody):

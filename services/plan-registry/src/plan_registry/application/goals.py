@@ -21,11 +21,14 @@ class GoalCommands(ServiceApplication):
         parent_goal_id: UUID | None = None,
         samfunnsdel_plan_id: UUID | None = None,
         sdg_targets: Iterable[str] = (),
+        defined_on: date | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """The parent goal and the samfunnsdel plan, when named, must be in the register."""
-        request = request_of(locals(), sdg_targets=list(sdg_targets))
+        request = request_of(
+            locals(), omit=("defined_on",) if defined_on is None else (), sdg_targets=list(sdg_targets)
+        )
         targets: list[str] = request["sdg_targets"]
 
         def run() -> Changed:
@@ -39,6 +42,7 @@ class GoalCommands(ServiceApplication):
                     parent=parent,
                     samfunnsdel_plan_id=samfunnsdel_plan_id,
                     sdg_targets=targets,
+                    defined_on=defined_on,
                     meta=meta,
                 )
             )
@@ -58,10 +62,11 @@ class GoalCommands(ServiceApplication):
         baseline_period: str | None = None,
         target_value: Decimal | None = None,
         target_year: int | None = None,
+        defined_on: date | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = request_of(locals())
+        request = request_of(locals(), omit=("defined_on",) if defined_on is None else ())
 
         def run() -> Changed:
             return Changed(
@@ -76,6 +81,7 @@ class GoalCommands(ServiceApplication):
                     baseline_period=baseline_period,
                     target_value=target_value,
                     target_year=target_year,
+                    defined_on=defined_on,
                     meta=meta,
                 )
             )

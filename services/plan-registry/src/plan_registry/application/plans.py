@@ -231,17 +231,18 @@ class PlanCommands(ServiceApplication):
         *,
         due: date,
         reason: str = "",
+        on: date | None = None,
         expected_version: int | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         def act(plan: Plan) -> None:
-            plan.schedule_revision(due=due, reason=reason, meta=meta)
+            plan.schedule_revision(due=due, reason=reason, on=on, meta=meta)
 
         return self._change_plan(
             "schedule_revision",
             plan_id,
-            dict(due=due, reason=reason),
+            dict(due=due, reason=reason) | ({"on": on} if on else {}),
             act,
             expected_version=expected_version,
             idempotency_key=idempotency_key,

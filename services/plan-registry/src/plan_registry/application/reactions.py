@@ -107,6 +107,7 @@ class RecommendationReaction(ServiceApplication):
                     origin=ItemOrigin.PLAN_NEED,
                     plan_need_id=plan_need_id,
                     merge_into_plan_id=_uuid(need["merge_into_plan_id"]) if need.get("merge_into_plan_id") else None,
+                    on=drafted_on,
                     meta=meta,
                 )
             return Changed(strategy)

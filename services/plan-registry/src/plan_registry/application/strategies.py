@@ -61,12 +61,13 @@ class StrategyCommands(ServiceApplication):
         plan_need_id: UUID | None = None,
         decision_id: UUID | None = None,
         merge_into_plan_id: UUID | None = None,
+        set_on: date | None = None,
         expected_version: int | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """Creates or changes one item; the plans and the decision it names must be in the register."""
-        request = request_of(locals(), omit=["strategy_id"])
+        request = request_of(locals(), omit=["strategy_id"] + (["set_on"] if set_on is None else []))
 
         def act(strategy: PlanStrategy) -> UUID:
             for named in (plan_id, merge_into_plan_id):
@@ -86,6 +87,7 @@ class StrategyCommands(ServiceApplication):
                 plan_need_id=plan_need_id,
                 decision_id=decision_id,
                 merge_into_plan_id=merge_into_plan_id,
+                on=set_on,
                 meta=meta,
             )
             return item_id
@@ -129,17 +131,21 @@ class StrategyCommands(ServiceApplication):
         samfunnsdel: str,
         arealdel: str,
         rationale: str = "",
+        assessed_on: date | None = None,
         expected_version: int | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         def act(strategy: PlanStrategy) -> None:
-            strategy.assess_kommuneplan(samfunnsdel=samfunnsdel, arealdel=arealdel, rationale=rationale, meta=meta)
+            strategy.assess_kommuneplan(
+                samfunnsdel=samfunnsdel, arealdel=arealdel, rationale=rationale, on=assessed_on, meta=meta
+            )
 
         return self._change_strategy(
             "assess_kommuneplan",
             strategy_id,
-            dict(samfunnsdel=samfunnsdel, arealdel=arealdel, rationale=rationale),
+            dict(samfunnsdel=samfunnsdel, arealdel=arealdel, rationale=rationale)
+            | ({"assessed_on": assessed_on} if assessed_on else {}),
             act,
             expected_version=expected_version,
             idempotency_key=idempotency_key,
@@ -191,14 +197,17 @@ class StrategyCommands(ServiceApplication):
         title: str,
         dated: date,
         url: str | None = None,
+        cited_on: date | None = None,
         expected_version: int | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = request_of(locals(), omit=["strategy_id"])
+        request = request_of(locals(), omit=["strategy_id"] + (["cited_on"] if cited_on is None else []))
 
         def act(strategy: PlanStrategy) -> UUID:
-            strategy.cite_evidence(evidence_id=evidence_id, kind=kind, title=title, dated=dated, url=url, meta=meta)
+            strategy.cite_evidence(
+                evidence_id=evidence_id, kind=kind, title=title, dated=dated, url=url, on=cited_on, meta=meta
+            )
             return evidence_id
 
         return self._change_strategy(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID, uuid4
 
@@ -35,6 +36,7 @@ class Goal(Aggregate):
         parent: Goal | None = None,
         samfunnsdel_plan_id: UUID | None = None,
         sdg_targets: Iterable[str] = (),
+        defined_on: date | None = None,
         meta: Meta,
     ) -> Goal:
         title = required_text("title", title, "goal.title_required")
@@ -45,6 +47,7 @@ class Goal(Aggregate):
             parent_id=parent.id if parent else None,
             samfunnsdel_plan_id=samfunnsdel_plan_id,
             sdg_targets=targets,
+            defined_on=defined_on,
             meta=meta,
         )
 
@@ -58,12 +61,14 @@ class Goal(Aggregate):
         samfunnsdel_plan_id: UUID | None,
         sdg_targets: list[str],
         meta: Meta,
+        defined_on: date | None = None,
     ) -> None:
         self.title = title
         self.description = description
         self.parent_id = parent_id
         self.samfunnsdel_plan_id = samfunnsdel_plan_id
         self.sdg_targets = tuple(sdg_targets)
+        self.defined_on = defined_on
 
     @property
     def level(self) -> GoalLevel:

@@ -58,6 +58,7 @@ class Indicator(Aggregate):
         baseline_period: str | None = None,
         target_value: Amount | None = None,
         target_year: int | None = None,
+        defined_on: date | None = None,
         meta: Meta,
     ) -> Indicator:
         name = required_text("name", name, "indicator.name_required")
@@ -85,6 +86,7 @@ class Indicator(Aggregate):
             baseline_period=baseline_period,
             target_value=None if target_value is None else to_decimal("target_value", target_value),
             target_year=target_year,
+            defined_on=defined_on,
             meta=meta,
         )
 
@@ -103,8 +105,10 @@ class Indicator(Aggregate):
         target_value: Decimal | None,
         target_year: int | None,
         meta: Meta,
+        defined_on: date | None = None,
     ) -> None:
         self.goal_id = goal_id
+        self.defined_on = defined_on
         self.name = name
         self.unit = unit
         self.description = description
@@ -144,13 +148,28 @@ class Indicator(Aggregate):
         if corrected == previous:
             raise AlreadyDone("indicator.correction_changes_value", f"period {period} already has value {corrected}")
         self._correct(
-            period=period, value=corrected, previous_value=previous, source=self.source.value, reason=reason, meta=meta
+            period=period,
+            value=corrected,
+            previous_value=previous,
+            source=self.source.value,
+            reason=reason,
+            meta=meta,
+            measured_on=self.measurements[period].measured_on,
         )
 
     @event("MeasurementCorrected")
     def _correct(
-        self, period: str, value: Decimal, previous_value: Decimal, source: str, reason: str, meta: Meta
+        self,
+        period: str,
+        value: Decimal,
+        previous_value: Decimal,
+        source: str,
+        reason: str,
+        meta: Meta,
+        measured_on: date | None = None,
     ) -> None:
+        """A correction refers to the same day as the value it corrects (``measured_on``): only what was
+        known changes, not when the measurement applies."""
         measurement = self.measurements[period]
         measurement.value = value
         measurement.corrections += 1

@@ -379,11 +379,12 @@ class Plan(Aggregate):
     def _move(self, parent_id: UUID | None, previous_parent_id: UUID | None, meta: Meta) -> None:
         self.parent_id = parent_id
 
-    def schedule_revision(self, *, due: date, reason: str = "", meta: Meta) -> None:
+    def schedule_revision(self, *, due: date, reason: str = "", on: date | None = None, meta: Meta) -> None:
+        """``on``: the day the revision date was set (effective time)."""
         self.check_not_ended("scheduled for revision")
-        self._schedule_revision(due=due, reason=reason or "", meta=meta)
+        self._schedule_revision(due=due, reason=reason or "", meta=meta, on=on)
 
     @event("RevisionScheduled")
-    def _schedule_revision(self, due: date, reason: str, meta: Meta) -> None:
+    def _schedule_revision(self, due: date, reason: str, meta: Meta, on: date | None = None) -> None:
         self.revision_due = due
         self.revision_reason = reason

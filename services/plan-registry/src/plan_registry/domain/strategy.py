@@ -190,8 +190,10 @@ class PlanStrategy(Aggregate):
         decision_id: UUID | None = None,
         amendment_number: int | None = None,
         merge_into_plan_id: UUID | None = None,
+        on: date | None = None,
         meta: Meta,
     ) -> None:
+        """``on``: the day the item was written or changed (effective time)."""
         known_action = choice(StrategyAction, action, "strategy.item_action_known", "action")
         known_origin = choice(ItemOrigin, origin, "strategy.item_origin_known", "origin")
         known_type = choice(PlanType, plan_type, "plan.type_known", "plan_type") if plan_type else None
@@ -225,10 +227,10 @@ class PlanStrategy(Aggregate):
         }
         if self.items.get(item_id) == item:
             raise AlreadyDone("strategy.item_changed", f"item {item_id} already reads like this")
-        self._set_item(item_id=item_id, item=item, meta=meta)
+        self._set_item(item_id=item_id, item=item, meta=meta, on=on)
 
     @event("ItemSet")
-    def _set_item(self, item_id: UUID, item: dict[str, Any], meta: Meta) -> None:
+    def _set_item(self, item_id: UUID, item: dict[str, Any], meta: Meta, on: date | None = None) -> None:
         self.items[item_id] = dict(item)
 
     def remove_item(
@@ -274,9 +276,10 @@ class PlanStrategy(Aggregate):
         samfunnsdel: KommuneplanAssessment | str,
         arealdel: KommuneplanAssessment | str,
         rationale: str = "",
+        on: date | None = None,
         meta: Meta,
     ) -> None:
-        """PBL §10-1: whether the samfunnsdel and the arealdel are revised or continued."""
+        """PBL §10-1: whether the samfunnsdel and the arealdel are revised or continued (``on``: the day)."""
         self.check_not_adopted()
         try:
             social, land_use = KommuneplanAssessment(samfunnsdel), KommuneplanAssessment(arealdel)
@@ -284,10 +287,10 @@ class PlanStrategy(Aggregate):
             raise InvalidValue(
                 "strategy.assessment_known", "samfunnsdel and arealdel are each 'revise' or 'continue'"
             ) from None
-        self._assess(samfunnsdel=social.value, arealdel=land_use.value, rationale=rationale or "", meta=meta)
+        self._assess(samfunnsdel=social.value, arealdel=land_use.value, rationale=rationale or "", meta=meta, on=on)
 
     @event("KommuneplanAssessed")
-    def _assess(self, samfunnsdel: str, arealdel: str, rationale: str, meta: Meta) -> None:
+    def _assess(self, samfunnsdel: str, arealdel: str, rationale: str, meta: Meta, on: date | None = None) -> None:
         self.samfunnsdel = KommuneplanAssessment(samfunnsdel)
         self.arealdel = KommuneplanAssessment(arealdel)
         self.assessment_rationale = rationale
@@ -350,19 +353,24 @@ class PlanStrategy(Aggregate):
         title: str,
         dated: date,
         url: str | None = None,
+        on: date | None = None,
         meta: Meta,
     ) -> None:
-        """The knowledge base (kunnskapsgrunnlag) the strategy builds on; whether a
+        """The knowledge base (kunnskapsgrunnlag) the strategy builds on, cited ``on`` a day; whether a
         folkehelseoversikt is too old is for the compliance report to say."""
         self.check_not_adopted()
         known_kind = choice(EvidenceKind, kind, "strategy.evidence_kind_known", "kind")
         title = required_text("title", title, "strategy.evidence_title_required")
         if any(e["evidence_id"] == evidence_id for e in self.evidence):
             raise AlreadyDone("strategy.evidence_cited_once", f"evidence {evidence_id} is already cited")
-        self._cite(evidence_id=evidence_id, kind=known_kind.value, title=title, dated=dated, url=url, meta=meta)
+        if on is not None and on < dated:
+            raise InvalidValue("strategy.evidence_dates_in_order", f"cited {on}, before the document's date {dated}")
+        self._cite(evidence_id=evidence_id, kind=known_kind.value, title=title, dated=dated, url=url, meta=meta, on=on)
 
     @event("EvidenceCited")
-    def _cite(self, evidence_id: UUID, kind: str, title: str, dated: date, url: str | None, meta: Meta) -> None:
+    def _cite(
+        self, evidence_id: UUID, kind: str, title: str, dated: date, url: str | None, meta: Meta, on: date | None = None
+    ) -> None:
         self.evidence.append({"evidence_id": evidence_id, "kind": kind, "title": title, "dated": dated, "url": url})
 
     def publish(self, *, on: date, planned_meeting_on: date | None = None, meta: Meta) -> None:
@@ -419,6 +427,7 @@ class PlanStrategy(Aggregate):
                     decision_id=decision.id,
                     amendment_number=number,
                     merge_into_plan_id=amendment.merge_into_plan_id,
+                    on=decision.meeting_date,
                     meta=amended,
                 )
             elif amendment.item_id is not None:  # Amendment.check: a removal names its item
