@@ -405,14 +405,14 @@ class Entered:
     occurred_at: dict[str, datetime]
 
 
-def enter(order: list[Step], start: datetime, rng: random.Random | None = None) -> Entered:
-    """Seal the steps in ``order``, recorded from ``start`` on, a few seconds apart (random gaps with ``rng``)."""
+def enter(order: list[Step], start: datetime, rng: random.Random | None = None, max_gap: int = 20) -> Entered:
+    """Seal the steps in ``order``, recorded from ``start`` on, 5 seconds apart (with ``rng``: 1 to ``max_gap``)."""
     chains = {"plan-registry": Chain("plan-registry"), "cocreation": Chain("cocreation")}
     versions: dict[str, int] = {}
     at = start
     entered = Entered([], {}, {})
     for step in order:
-        at += timedelta(seconds=rng.randint(1, 20) if rng else 5)
+        at += timedelta(seconds=rng.randint(1, max_gap) if rng else 5)
         versions[step.chain] = versions.get(step.chain, 0) + 1
         envelope = chains[step.source].seal(
             step.payload,
