@@ -6,7 +6,6 @@ is known.
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import timedelta
 
 import httpx
@@ -17,10 +16,8 @@ from kq_history import IDS, enter, entry_start, project, steps
 
 from knowledge.api import query_router
 from knowledge.api.problems import install_problems
-from knowledge.graph.queries.reads import EVENT_DAY
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
-from planspor_shared.events import REGISTRY
-from planspor_shared.events.base import effective_date, municipal_day
+from planspor_shared.events.base import municipal_day
 
 pytestmark = pytest.mark.integration
 
@@ -202,26 +199,3 @@ def test_a_malformed_or_future_time_is_a_422_that_names_the_parameter_and_its_fo
         status, body = get(loop, client, path, **params)
         assert status == 422, (path, body)
         assert body["rule"] == f"request.{name}" and name in body["detail"] and "YYYY-MM-DD" in body["detail"]
-
-
-def test_the_effective_day_of_every_event_is_read_back_as_the_projector_computed_it(loop, world):
-    _, driver, _ = world
-
-    async def days():
-        async with driver.session() as session:
-            result = await session.run(
-                f"MATCH (e:Event) RETURN e.type AS type, e.schema_version AS version, e.payload AS payload, "
-                f"e.occurred_at AS occurred_at, {EVENT_DAY} AS day"
-            )
-            return [record.data() async for record in result]
-
-    found = loop.run_until_complete(days())
-    assert len(found) == len(steps())
-    dated = 0
-    for row in found:
-        model = REGISTRY.model_for(row["type"], row["version"])
-        payload = model.model_validate(json.loads(row["payload"]))
-        expected = effective_date(payload, row["occurred_at"].to_native())
-        assert row["day"].to_native() == expected, row["type"]
-        dated += expected < municipal_day(row["occurred_at"].to_native())
-    assert dated >= 15  # most of the history carries its own day

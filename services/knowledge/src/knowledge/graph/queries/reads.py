@@ -103,9 +103,6 @@ EVENT_DAY = _event_day()
 SEEN = f"(e.occurred_at <= $known_at AND {EVENT_DAY} <= $as_of)"
 """The event ``e`` had happened by ``$as_of`` and was recorded by ``$known_at``."""
 
-RECORDED = "(e.occurred_at <= $known_at)"
-"""The event ``e`` was recorded by ``$known_at`` (whenever it happened)."""
-
 
 async def read(
     driver: neo4j.AsyncDriver, database: str | None, work: Callable[[neo4j.AsyncManagedTransaction], Awaitable[T]]
