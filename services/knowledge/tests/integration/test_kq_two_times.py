@@ -6,7 +6,7 @@ is known.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 import neo4j
@@ -116,6 +116,11 @@ def test_a_trace_lists_its_steps_in_effective_order_with_both_dates(loop, world)
     assert status == 200, body
     firsts = [s["events"][0] for s in body["steps"] if s["events"]]
     assert [e["valid_on"] for e in firsts] == sorted(e["valid_on"] for e in firsts)
+    assert all(
+        (s["valid_on"], s["occurred_at"]) == (s["events"][0]["valid_on"], s["events"][0]["occurred_at"])
+        for s in body["steps"]
+        if s["events"]
+    )
     order = [s["id"] for s in body["steps"]]
     assert order.index(IDS["IN1"]) < order.index(IDS["N1"]) < order.index(IDS["REC"]) < order.index(IDS["S"])
     # entered in the order it happened here, but what counts is the effective day: the workshop (held
@@ -174,6 +179,27 @@ def test_a_fact_retracted_by_a_correction_is_gone_for_known_at_after_it_and_ther
         assert statuses(body)["adopted_within_a_year"] == "fail"  # not adopted, and the deadline has passed
     finally:
         loop.run_until_complete(retract(None))
+
+
+def test_a_fact_written_before_valid_time_existed_counts_from_the_day_it_was_recorded(loop, world):
+    entered, driver, client = world
+
+    async def set_valid_from(value):
+        async with driver.session() as session:
+            await session.run("MATCH (p:Plan {id: $p}) SET p.valid_from = $v", p=IDS["P_NEW"], v=value)
+
+    def not_anchored(day):
+        _, body = get(loop, client, "/api/v1/plans/not-anchored", as_of=day)
+        return [p["id"] for p in body["plans"]]
+
+    assert IDS["P_NEW"] in not_anchored("2024-12-31")  # proposed 2024-08-01
+    loop.run_until_complete(set_valid_from(None))
+    try:
+        assert IDS["P_NEW"] not in not_anchored("2024-12-31")  # no valid time: since, the day it was entered
+        assert IDS["P_NEW"] in not_anchored(municipal_day(entered.occurred_at["p_new"]).isoformat())
+    finally:
+        loop.run_until_complete(set_valid_from(date(2024, 8, 1)))
+    assert IDS["P_NEW"] in not_anchored("2024-12-31")
 
 
 @pytest.mark.parametrize(

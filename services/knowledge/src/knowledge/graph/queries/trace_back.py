@@ -98,7 +98,8 @@ async def trace_back(
 ) -> dict[str, Any]:
     """Everything behind a decision, strategy or strategy item, one step per node, in effective order with event ids.
 
-    A step's place in time is its first event (its valid day, then when it was recorded); each step lists every edge that led to it
+    A step's place in time is its first event (its valid day, then when it was recorded: the step's ``valid_on``
+    and ``occurred_at``); each step lists every edge that led to it
     (``via``, with the event that created the edge), so an auditor can follow the chain
     both ways. Properties are the node's latest values; its events give its history.
     """
@@ -135,7 +136,10 @@ async def trace_back(
         for node_label, ids in ids_by_label.items():
             events = await events_of(tx, node_label, ids, at)
             for found_id in ids:
-                nodes[(node_label, found_id)]["events"] = events.get(found_id, [])
+                step = nodes[(node_label, found_id)]
+                step["events"] = events.get(found_id, [])
+                first = step["events"][0] if step["events"] else {}
+                step["valid_on"], step["occurred_at"] = first.get("valid_on"), first.get("occurred_at")
         return nodes
 
     nodes = await read(driver, database, work)
