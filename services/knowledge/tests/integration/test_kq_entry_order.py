@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from kq_history import IDS, causal_order, enter, entry_start, project, steps
 
 from knowledge.api import query_router
+from knowledge.api.export import export_router
 from knowledge.api.problems import install_problems
 from knowledge.graph.checksum import effective_checksum, graph_checksum
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
@@ -85,7 +86,9 @@ def graph(loop, neo4j_uri, neo4j_auth):
     driver = neo4j.AsyncGraphDatabase.driver(neo4j_uri, auth=neo4j_auth)
     app = FastAPI()
     install_problems(app)
-    app.include_router(query_router(lambda: driver, Access(parse_tokens(None))))
+    access = Access(parse_tokens(None))
+    app.include_router(query_router(lambda: driver, access))
+    app.include_router(export_router(lambda: driver, access))
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://knowledge")
     yield driver, client
     loop.run_until_complete(client.aclose())
@@ -161,6 +164,15 @@ def test_any_causal_order_of_entry_gives_the_same_answers_and_the_same_effective
     spread, _, _ = answers_and_checksums(loop, driver, client, shuffled, rng, days=ENTRY_DAYS)
     differing = [key for key in reference if reference[key] != spread[key]]
     assert not differing, (differing[:1], reference[differing[0]], spread[differing[0]])
+
+
+def test_the_effective_checksum_is_served_beside_the_full_one(loop, graph):
+    driver, client = graph
+    headers = {"Authorization": f"Bearer {DEVELOPMENT_TOKENS[Role.AUDITOR]}"}
+    served = loop.run_until_complete(client.get("/api/v1/checksum", params={"effective": "true"}, headers=headers))
+    full = loop.run_until_complete(client.get("/api/v1/checksum", headers=headers))
+    assert served.json() == loop.run_until_complete(effective_checksum(driver))
+    assert full.json() == loop.run_until_complete(graph_checksum(driver)) != served.json()
 
 
 def test_the_answers_compared_are_real_answers(in_the_order_it_happened):
