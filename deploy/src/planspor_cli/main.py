@@ -184,23 +184,28 @@ class TraceKind(StrEnum):
     input = "input"
 
 
+AS_OF_HELP = "the day asked about, in the municipality (YYYY-MM-DD; default today)"
+KNOWN_AT_HELP = "as the register knew it then (ISO datetime or YYYY-MM-DD; default now)"
+
+
 @app.command()
 def trace(
     kind: TraceKind = typer.Argument(..., help="decision, strategy or item (trace back), input (trace forward)"),
     id: str = typer.Argument(..., help="the id, or a demo key (adoption, strategy, N1, IN07)"),
-    as_of: str | None = typer.Option(None, "--as-of", help="ISO date or datetime"),
+    as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    known_at: str | None = typer.Option(None, "--known-at", help=KNOWN_AT_HELP),
     as_json: bool = typer.Option(False, "--json", help="print the service's JSON"),
 ) -> None:
     """Trace a decision, strategy or strategy item back to the inputs behind it, or an input forward."""
     api = state.platform.auditor()
     if kind is TraceKind.input:
-        result = api.get(f"/api/v1/trace/forward/input/{state.resolve('input', id)}", as_of=as_of)
+        result = api.get(f"/api/v1/trace/forward/input/{state.resolve('input', id)}", as_of=as_of, known_at=known_at)
         if as_json:
             return emit(result)
         tours.print_forward(console, result)
         return
     path = {"decision": "decision", "strategy": "strategy", "item": "strategy-item"}[kind.value]
-    result = api.get(f"/api/v1/trace/back/{path}/{state.resolve(kind.value, id)}", as_of=as_of)
+    result = api.get(f"/api/v1/trace/back/{path}/{state.resolve(kind.value, id)}", as_of=as_of, known_at=known_at)
     if as_json:
         return emit(result)
     tours.print_trace(console, result)
@@ -212,7 +217,8 @@ def plans(
     unanchored: bool = typer.Option(False, "--unanchored", help="not anchored in a samfunnsdel goal"),
     overdue: bool = typer.Option(False, "--overdue", help="overdue for revision"),
     strategy: str | None = typer.Option(None, help="with --outside-strategy: registered since its adoption"),
-    as_of: str | None = typer.Option(None, "--as-of", help="ISO date or datetime"),
+    as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    known_at: str | None = typer.Option(None, "--known-at", help=KNOWN_AT_HELP),
     as_json: bool = typer.Option(False, "--json", help="print the service's JSON"),
 ) -> None:
     """Plans that need attention: exactly one of --outside-strategy, --unanchored, --overdue."""
@@ -227,7 +233,7 @@ def plans(
         "unanchored": "/api/v1/plans/not-anchored",
         "overdue": "/api/v1/plans/overdue-revision",
     }[chosen[0]]
-    params = {"as_of": as_of}
+    params = {"as_of": as_of, "known_at": known_at}
     if strategy and chosen[0] == "outside":
         params["strategy_id"] = state.resolve("strategy", strategy)
     result = api.get(path, **params)
@@ -239,12 +245,13 @@ def plans(
 @app.command()
 def compliance(
     strategy: str = typer.Argument(..., help="the strategy id, or `strategy` for the demo's"),
-    as_of: str | None = typer.Option(None, "--as-of", help="ISO date or datetime"),
+    as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    known_at: str | None = typer.Option(None, "--known-at", help=KNOWN_AT_HELP),
     as_json: bool = typer.Option(False, "--json", help="print the service's JSON"),
 ) -> None:
     """The legal checks of a plan strategy (PBL §10-1, folkehelseloven §5-6). Exit 1 if a check fails."""
     result = state.platform.auditor().get(
-        f"/api/v1/strategies/{state.resolve('strategy', strategy)}/compliance", as_of=as_of
+        f"/api/v1/strategies/{state.resolve('strategy', strategy)}/compliance", as_of=as_of, known_at=known_at
     )
     if as_json:
         emit(result)

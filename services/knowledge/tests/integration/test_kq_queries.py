@@ -156,9 +156,12 @@ def test_trace_back_as_of_a_date_sees_only_what_existed_then(loop, world):
     assert i["X3"] not in found and i["D"] not in found
     item2 = next(step for step in body["steps"] if step["id"] == i["IT2"])
     assert "until" not in item2["properties"]  # removed later: not yet as of March
-    assert all(e["occurred_at"] <= "2024-03-01T00:00:00" for step in body["steps"] for e in step["events"])
-    status, body = get(loop, client, f"/api/v1/trace/back/strategy-item/{i['IT1']}", as_of="2024-01-15T23:59:59Z")
-    assert status == 404 and "as of 2024-01-15T23:59:59" in body["detail"]
+    assert all(e["valid_on"] <= "2024-03-01" for step in body["steps"] for e in step["events"])
+    # a datetime as_of (as callers sent before there were two times) is its day in Norway: 22:59 UTC is 23:59 there
+    status, body = get(loop, client, f"/api/v1/trace/back/strategy-item/{i['IT1']}", as_of="2024-01-15T22:59:59Z")
+    assert status == 404 and "as of 2024-01-15" in body["detail"]
+    status, body = get(loop, client, f"/api/v1/trace/back/strategy-item/{i['IT1']}", as_of="2024-01-15T23:00:00Z")
+    assert status == 200 and body["as_of"] == "2024-01-16"
 
 
 def test_trace_back_of_an_unknown_node_or_kind_is_a_clear_4xx(loop, world):

@@ -6,18 +6,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from knowledge.api.params import as_of_parameter
+from knowledge.api.params import time_frame
 from knowledge.errors import QueryRefused
 from knowledge.graph.queries.rules import (
     add_years,
     assess_compliance,
     judge_input,
     judge_need,
-    parse_as_of,
     periods,
-    resolve_as_of,
 )
+from knowledge.graph.queries.times import TimeFrame, parse_as_of, parse_known_at, resolve_frame
 from planspor_runtime.problems import ProblemError
+from planspor_shared.events.base import municipal_day
 
 pytestmark = pytest.mark.unit
 
@@ -228,22 +228,55 @@ def test_periods_refuse_nonsense():
         periods("month", date(1900, 1, 1), date(2024, 1, 1))
 
 
-def test_as_of_accepts_dates_and_datetimes_and_treats_no_zone_as_utc():
-    assert parse_as_of("2024-06-30") == datetime(2024, 6, 30, tzinfo=UTC)
-    assert parse_as_of("2024-06-30T12:00:00Z") == datetime(2024, 6, 30, 12, tzinfo=UTC)
-    assert parse_as_of("2024-06-30T14:00:00+02:00") == datetime(2024, 6, 30, 12, tzinfo=UTC)
-    assert parse_as_of("2024-06-30T12:00:00") == datetime(2024, 6, 30, 12, tzinfo=UTC)
+def test_as_of_is_a_day_and_a_datetime_as_of_is_its_day_in_norway():
+    assert parse_as_of("2024-06-30") == date(2024, 6, 30)
+    assert parse_as_of("2024-06-30T12:00:00Z") == date(2024, 6, 30)
+    assert parse_as_of("2024-06-30T22:30:00Z") == date(2024, 7, 1)  # 00:30 in Oslo (summer time)
+    assert parse_as_of("2024-12-31T23:30:00") == date(2025, 1, 1)  # no zone = UTC; 00:30 in Oslo
     assert parse_as_of(None) is None and parse_as_of("  ") is None
     with pytest.raises(ValueError):
         parse_as_of("yesterday")
-    assert resolve_as_of(None).tzinfo is not None
+    with pytest.raises(ValueError, match="future"):
+        parse_as_of("2024-07-01", today=date(2024, 6, 30))
+    assert parse_as_of("2024-06-30", today=date(2024, 6, 30)) == date(2024, 6, 30)
 
 
-def test_a_malformed_as_of_is_a_422_on_the_parameter_that_does_not_echo_it():
-    assert as_of_parameter("2024-06-30") == datetime(2024, 6, 30, tzinfo=UTC)
+def test_known_at_is_an_instant_and_a_day_is_its_midnight_utc():
+    assert parse_known_at("2024-03-01") == datetime(2024, 3, 1, tzinfo=UTC)
+    assert parse_known_at("2024-03-01T14:00:00+02:00") == datetime(2024, 3, 1, 12, tzinfo=UTC)
+    assert parse_known_at("2024-03-01T12:00:00") == datetime(2024, 3, 1, 12, tzinfo=UTC)
+    assert parse_known_at("") is None
+    with pytest.raises(ValueError):
+        parse_known_at("1 March")
+
+
+def test_the_frame_defaults_to_today_in_norway_and_now():
+    frame = resolve_frame()
+    assert frame.known_at.tzinfo is not None and frame.as_of == municipal_day(frame.known_at)
+    given = resolve_frame(datetime(2024, 6, 30, 22, 30, tzinfo=UTC), date(2024, 8, 1))
+    assert given == TimeFrame(as_of=date(2024, 7, 1), known_at=datetime(2024, 8, 1, tzinfo=UTC))
+    assert resolve_frame(given) is given
+    assert given.echo() == {"as_of": "2024-07-01", "known_at": "2024-08-01T00:00:00+00:00"}
+
+
+@pytest.mark.parametrize(
+    ("params", "name", "value"),
+    [
+        ({"as_of": "yesterday"}, "as_of", "yesterday"),
+        ({"as_of": "2999-01-01"}, "as_of", "2999-01-01"),
+        ({"as_of": "2024-13-01"}, "as_of", "2024-13-01"),
+        ({"known_at": "soon"}, "known_at", "soon"),
+    ],
+)
+def test_a_malformed_or_future_time_is_a_422_on_the_parameter_that_says_the_format(params, name, value):
     with pytest.raises(ProblemError) as refused:
-        as_of_parameter("yesterday")
+        time_frame(**{"as_of": None, "known_at": None, **params})
     problem = refused.value
-    assert (problem.status, problem.rule) == (422, "request.as_of")
-    assert "as_of" in problem.detail and "yesterday" not in problem.detail
-    assert [(e.location, e.pointer) for e in problem.errors or []] == [("query.as_of", "#")]
+    assert (problem.status, problem.rule) == (422, f"request.{name}")
+    assert name in problem.detail and "YYYY-MM-DD" in problem.detail and value not in problem.detail
+    assert [(e.location, e.pointer) for e in problem.errors or []] == [(f"query.{name}", "#")]
+
+
+def test_a_well_formed_frame_is_parsed_at_the_edge():
+    frame = time_frame(as_of="2024-01-01", known_at="2024-03-01")
+    assert frame == TimeFrame(as_of=date(2024, 1, 1), known_at=datetime(2024, 3, 1, tzinfo=UTC))

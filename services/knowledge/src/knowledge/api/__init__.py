@@ -2,7 +2,7 @@
 
 ``operations`` (health, rebuild), ``dead_letters`` (list, one, replay), ``export`` (checksum,
 PROV), ``trace``, ``plans`` (plan lists and counts), ``compliance``, ``cypher``; ``params``
-(``as_of``), ``problems`` (the error bodies).
+(``as_of`` and ``known_at``), ``problems`` (the error bodies).
 """
 
 from knowledge.api.app import create_app, query_router

@@ -1,37 +1,64 @@
-"""What the query routes share: the driver they read with and the ``as_of`` every query takes."""
+"""What the query routes share: the driver they read with and the two times every query takes.
+
+``?as_of=`` is the effective day (``YYYY-MM-DD``; an ISO datetime is taken as its day in Norway;
+default today in Norway) and ``?known_at=`` the recorded instant (ISO datetime or date; default
+now): "what was in force on 2024-01-01, as the register knew it on 2024-03-01".
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated
 
 import neo4j
 from fastapi import Depends, Query
 
-from knowledge.graph.queries.rules import parse_as_of
+from knowledge.graph.queries.times import (
+    AS_OF_FORMAT,
+    KNOWN_AT_FORMAT,
+    TimeFrame,
+    parse_as_of,
+    parse_known_at,
+    resolve_frame,
+)
 from planspor_runtime.problems import FieldError, ProblemError
 
 DriverProvider = Callable[[], neo4j.AsyncDriver]
 """Gives the service's driver when a request needs it."""
 
-AS_OF_EXAMPLE = "e.g. 2024-06-30 or 2024-06-30T12:00:00Z"
-AS_OF_HELP = f"answer as of this instant (ISO date or datetime, {AS_OF_EXAMPLE}; no zone = UTC)"
+AS_OF_HELP = (
+    f"answer for this day in the municipality (effective time, {AS_OF_FORMAT}, not in the future; "
+    "an ISO datetime is taken as its day in Norway); default today"
+)
+KNOWN_AT_HELP = f"as the register knew it at this instant (recorded time, {KNOWN_AT_FORMAT}); default now"
 
 
-def as_of_parameter(as_of: str | None = Query(default=None, description=AS_OF_HELP)) -> datetime | None:
-    """``?as_of=``: None (now) or the instant in UTC; a malformed one is 422 on the parameter (not echoed)."""
+def _invalid(name: str, message: str) -> ProblemError:
+    return ProblemError(
+        422,
+        f"{name} must be {message}",
+        name="validation",
+        rule=f"request.{name}",
+        errors=[FieldError(pointer="#", location=f"query.{name}", detail=message)],
+    )
+
+
+def time_frame(
+    as_of: str | None = Query(default=None, description=AS_OF_HELP),
+    known_at: str | None = Query(default=None, description=KNOWN_AT_HELP),
+) -> TimeFrame:
+    """``?as_of=`` and ``?known_at=`` as a ``TimeFrame``; a malformed or future one is 422 on the parameter (the
+    value is not echoed)."""
     try:
-        return parse_as_of(as_of)
+        day = parse_as_of(as_of)
     except ValueError:
-        message = f"an ISO date or datetime, {AS_OF_EXAMPLE}"
-        raise ProblemError(
-            422,
-            f"as_of must be {message}",
-            name="validation",
-            rule="request.as_of",
-            errors=[FieldError(pointer="#", location="query.as_of", detail=message)],
-        ) from None
+        raise _invalid("as_of", f"a day ({AS_OF_FORMAT}, e.g. 2024-06-30) that is not in the future") from None
+    try:
+        instant = parse_known_at(known_at)
+    except ValueError:
+        raise _invalid("known_at", KNOWN_AT_FORMAT) from None
+    return resolve_frame(day, instant)
 
 
-AsOf = Annotated[datetime | None, Depends(as_of_parameter)]
+AsOf = Annotated[TimeFrame, Depends(time_frame)]
+"""The question's two times (the parameters ``as_of`` and ``known_at``)."""

@@ -96,3 +96,61 @@ async def graph_checksum(driver: neo4j.AsyncDriver, database: str | None = None)
 
     async with driver.session(database=database) as session:
         return await session.execute_read(read)
+
+
+RECORDED_PROPERTIES = frozenset(
+    {
+        "since",
+        "until",
+        "occurred_at",
+        "recorded_at",
+        "held_at",
+        "made_at",
+        "position",
+        "hash",
+        "prev_hash",
+        "retracted_at",
+    }
+)
+"""Properties of recorded time: when planspor learned a fact (``since``/``until``, an event's ``occurred_at``,
+``held_at``/``made_at`` copied from it, a retraction's time) and where it stands in a source's log (``position``
+and the hash chain over that order)."""
+
+RECORDED_RELATIONSHIPS = frozenset({"FOLLOWS"})
+"""The order of entry of each source's events."""
+
+
+async def effective_checksum(driver: neo4j.AsyncDriver, database: str | None = None) -> dict[str, Any]:
+    """The checksum of what happened, apart from when and in what order planspor learned it.
+
+    ``graph_checksum`` pins the whole graph, so that a rebuild is provably the same record: it
+    covers recorded time, positions and hashes, and so changes when the same history is
+    entered in another order. This one leaves those out (``RECORDED_PROPERTIES``, the
+    ``FOLLOWS`` chain, and ``Checkpoint`` nodes, which hold a source's last position and
+    hash), and keeps everything else: facts, valid time (``valid_from``/``valid_to``), the
+    payloads and event ids. Two entries of one history in any order the causal rules allow
+    must give the same effective checksum (tests/integration/test_kq_entry_order.py).
+    """
+
+    async def read(tx: neo4j.AsyncManagedTransaction) -> dict[str, Any]:
+        lines: list[bytes] = []
+        nodes = relationships = 0
+        async for r in await tx.run(NODES):
+            if "Checkpoint" in r["labels"]:
+                continue
+            lines.append(node_line(r["labels"], _effective(r["props"])))
+            nodes += 1
+        async for r in await tx.run(RELATIONSHIPS):
+            if r["type"] in RECORDED_RELATIONSHIPS:
+                continue
+            props = _effective(r["props"])
+            lines.append(relationship_line(r["a_labels"], r["a_key"], r["type"], props, r["b_labels"], r["b_key"]))
+            relationships += 1
+        return {"checksum": digest(lines), "algorithm": "sha256", "nodes": nodes, "relationships": relationships}
+
+    async with driver.session(database=database) as session:
+        return await session.execute_read(read)
+
+
+def _effective(props: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in props.items() if name not in RECORDED_PROPERTIES}

@@ -1,45 +1,51 @@
 """Compliance: the legal process checks of a plan strategy, each with the events that are its evidence.
 
-The Cypher here gathers the facts of one strategy as of the instant asked about
-(statuses, adopting decision, kommuneplan assessment, external inputs, cited evidence,
-the start of the work); the judgement is ``rules.assess_compliance``.
+The Cypher here gathers the facts of one strategy as of the day asked about, as the register
+knew them at ``known_at`` (statuses, adopting decision, kommuneplan assessment, external inputs,
+cited evidence, the start of the work); the judgement is ``rules.assess_compliance``, on the
+effective dates (``drafted_on``, ``adopted_on``, ``period_start``...), never the days of entry.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import neo4j
 
 from knowledge.errors import NotFound
 from knowledge.graph.queries.reads import Row, existed, fact, live, native, read, rows
-from knowledge.graph.queries.rules import StrategyFacts, assess_compliance, resolve_as_of
+from knowledge.graph.queries.rules import StrategyFacts, assess_compliance
+from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
 
 
 async def compliance_report(
-    driver: neo4j.AsyncDriver, strategy_id: str, as_of: datetime | None = None, *, database: str | None = None
+    driver: neo4j.AsyncDriver,
+    strategy_id: str,
+    as_of: When | TimeFrame = None,
+    *,
+    known_at: When = None,
+    database: str | None = None,
 ) -> dict[str, Any]:
     """The legal process checks of a plan strategy (domain.md, "Rules"), with the events that are their evidence."""
-    at = resolve_as_of(as_of)
+    at = resolve_frame(as_of, known_at)
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> dict[str, Any]:
         found = await rows(
             tx,
             f"""
             MATCH (s:Strategy {{id: $id}}) WHERE {fact("s")} AND {existed("s")}
-            OPTIONAL MATCH (s)-[hs:HAD_STATUS]->(st:StrategyStatus) WHERE hs.since <= $as_of
+            OPTIONAL MATCH (s)-[hs:HAD_STATUS]->(st:StrategyStatus) WHERE {existed("hs")}
             OPTIONAL MATCH (e:Event)-[:CREATED]->(st)
-            WITH s, st, e ORDER BY st.since
+            WITH s, st, e ORDER BY st.valid_from, st.since
             RETURN s, collect(CASE WHEN st IS NULL THEN NULL ELSE
                    {{status: st.status, on: st.on, planned_meeting_on: st.planned_meeting_on,
                      decision_id: st.decision_id, event: e.id}} END) AS statuses
             """,
             id=strategy_id,
-            as_of=at,
+            **at.params,
         )
         if not found:
-            raise NotFound.node("Strategy", strategy_id, at.isoformat())
+            raise NotFound.node("Strategy", strategy_id, at.as_of.isoformat())
         return {
             "strategy": found[0],
             **{
@@ -57,14 +63,14 @@ async def compliance_report(
     graph = await read(driver, database, work)
     strategy = graph["strategy"]["s"]
     facts = _strategy_facts(graph)
-    checks = assess_compliance(facts, at.date())
+    checks = assess_compliance(facts, at.as_of)
     return {
         "strategy": {
             "id": strategy_id,
             "title": strategy.get("title"),
             "election_period": strategy.get("election_period"),
         },
-        "as_of": at.isoformat(),
+        **at.echo(),
         "checks": checks,
         "summary": {status: sum(1 for c in checks if c["status"] == status) for status in ("pass", "fail", "unknown")},
     }
@@ -128,20 +134,20 @@ def _strategy_facts(graph: dict[str, Any]) -> StrategyFacts:
     return facts
 
 
-async def _adopting_decision(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: datetime) -> list[Row]:
+async def _adopting_decision(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: TimeFrame) -> list[Row]:
     return await rows(
         tx,
         f"""
         MATCH (d:Decision)-[a:ADOPTED]->(:Strategy {{id: $id}}) WHERE {live("a")}
         OPTIONAL MATCH (e:Event)-[:CREATED]->(d)
-        RETURN d.id AS id, d.meeting_date AS meeting_date, e.id AS event ORDER BY a.since LIMIT 1
+        RETURN d.id AS id, d.meeting_date AS meeting_date, e.id AS event ORDER BY a.valid_from, a.since LIMIT 1
         """,
         id=strategy_id,
-        as_of=at,
+        **at.params,
     )
 
 
-async def _assessment(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: datetime) -> list[Row]:
+async def _assessment(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: TimeFrame) -> list[Row]:
     return await rows(
         tx,
         f"""
@@ -150,11 +156,11 @@ async def _assessment(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: d
         RETURN k.samfunnsdel AS samfunnsdel, k.arealdel AS arealdel, e.id AS event
         """,
         id=strategy_id,
-        as_of=at,
+        **at.params,
     )
 
 
-async def _external_inputs(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: datetime) -> list[Row]:
+async def _external_inputs(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: TimeFrame) -> list[Row]:
     return await rows(
         tx,
         f"""
@@ -164,11 +170,11 @@ async def _external_inputs(tx: neo4j.AsyncManagedTransaction, strategy_id: str, 
         ORDER BY x.received_on, x.id
         """,
         id=strategy_id,
-        as_of=at,
+        **at.params,
     )
 
 
-async def _evidence(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: datetime) -> list[Row]:
+async def _evidence(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: TimeFrame) -> list[Row]:
     return await rows(
         tx,
         f"""
@@ -180,11 +186,11 @@ async def _evidence(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: dat
         ORDER BY ev.dated
         """,
         id=strategy_id,
-        as_of=at,
+        **at.params,
     )
 
 
-async def _process_start(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: datetime) -> list[Row]:
+async def _process_start(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: TimeFrame) -> list[Row]:
     """The first day of the co-creation process the strategy came from (directly or through its recommendation)."""
     return await rows(
         tx,
@@ -198,5 +204,5 @@ async def _process_start(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at
         RETURN p.period_start AS on, e.id AS event ORDER BY on LIMIT 1
         """,
         id=strategy_id,
-        as_of=at,
+        **at.params,
     )

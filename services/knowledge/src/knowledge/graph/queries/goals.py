@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import neo4j
 
 from knowledge.graph.queries.reads import Row, fact, live, read, rows
-from knowledge.graph.queries.rules import resolve_as_of
+from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
 
 
 async def goals_without_plan_or_indicator(
-    driver: neo4j.AsyncDriver, as_of: datetime | None = None, *, database: str | None = None
+    driver: neo4j.AsyncDriver, as_of: When | TimeFrame = None, *, known_at: When = None, database: str | None = None
 ) -> dict[str, Any]:
     """Goals in force with no plan anchored in them, or no indicator measuring them (or neither)."""
-    at = resolve_as_of(as_of)
+    at = resolve_frame(as_of, known_at)
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
         return await rows(
@@ -28,10 +27,10 @@ async def goals_without_plan_or_indicator(
             WHERE plans = 0 OR indicators = 0
             RETURN g.id AS id, g.title AS title, g.level AS level, plans, indicators,
                    plans = 0 AS no_plan, indicators = 0 AS no_indicator
-            ORDER BY g.since, g.id
+            ORDER BY g.valid_from, g.since, g.id
             """,
-            as_of=at,
+            **at.params,
         )
 
     found = await read(driver, database, work)
-    return {"as_of": at.isoformat(), "goals": [dict(r) for r in found]}
+    return {**at.echo(), "goals": [dict(r) for r in found]}

@@ -1,24 +1,29 @@
 """The plan lists: plans started outside the adopted strategy, plans not anchored in a goal, plans overdue for revision.
 
-Time in these lists is graph time (``since``/``until``: when the event happened), not the
-calendar dates inside payloads, so ``as_of`` means "what the register said then".
-Revision dates are calendar dates compared with the date of ``as_of``.
+They answer in effective time (``as_of``: what held in the municipality that day, as the
+register knew it at ``known_at``): a plan proposed in 2019 but entered today is a plan of
+2019, and whether it came before or after a strategy's adoption compares its proposed date
+with the adoption date (``adopted_on``), never the order of entry. Revision dates are
+calendar dates compared with ``as_of``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import neo4j
 
 from knowledge.errors import QueryRefused
 from knowledge.graph.cypher_guard import to_json
-from knowledge.graph.queries.reads import Row, fact, live, read, rows
-from knowledge.graph.queries.rules import resolve_as_of
+from knowledge.graph.queries.reads import Row, ended, existed, fact, known, live, read, rows, valid_from
+from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
 
-PLAN_FIELDS = "p.id AS id, p.title AS title, p.plan_type AS plan_type, p.owning_unit AS owning_unit, p.since AS since"
+PLAN_FIELDS = (
+    "p.id AS id, p.title AS title, p.plan_type AS plan_type, p.owning_unit AS owning_unit, "
+    "p.valid_from AS valid_from, p.since AS since"
+)
+PLAN_ORDER = "p.valid_from, p.since, p.id"
 
 
 def plan_row(row: Mapping[str, Any]) -> Row:
@@ -27,54 +32,55 @@ def plan_row(row: Mapping[str, Any]) -> Row:
 
 async def plans_outside_strategy(
     driver: neo4j.AsyncDriver,
-    as_of: datetime | None = None,
+    as_of: When | TimeFrame = None,
     strategy_id: str | None = None,
     *,
+    known_at: When = None,
     database: str | None = None,
 ) -> dict[str, Any]:
     """Plans (not ended) not started through an adopted strategy (Bærum: "planning started outside the strategy").
 
     A plan is inside when it was INITIATED_THROUGH a strategy, or an item of one, adopted as
-    of ``as_of``. With ``strategy_id``: the plans registered since that strategy's adoption
-    that were not started through it.
+    of ``as_of``. With ``strategy_id``: the plans proposed on or after that strategy's adoption
+    day (``adopted_on``, effective) that were not started through it.
     """
-    at = resolve_as_of(as_of)
+    at = resolve_frame(as_of, known_at)
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
         since = None
         if strategy_id is not None:
             adopted = await rows(
                 tx,
-                """
-                MATCH (:Strategy {id: $sid})-[:HAD_STATUS]->(st:StrategyStatus {status: 'adopted'})
-                WHERE st.since <= $as_of
-                RETURN min(st.since) AS since
+                f"""
+                MATCH (:Strategy {{id: $sid}})-[:HAD_STATUS]->(st:StrategyStatus {{status: 'adopted'}})
+                WHERE {existed("st")}
+                RETURN min(coalesce(st.on, {valid_from("st")})) AS since
                 """,
                 sid=strategy_id,
-                as_of=at,
+                **at.params,
             )
             since = adopted[0]["since"] if adopted else None
             if since is None:
                 raise QueryRefused(
-                    "strategy.adopted", f"strategy {strategy_id!r} was not adopted as of {at.isoformat()}"
+                    "strategy.adopted", f"strategy {strategy_id!r} was not adopted as of {at.as_of.isoformat()}"
                 )
         return await rows(
             tx,
             f"""
-            MATCH (p:Plan) WHERE {live("p")} AND {fact("p")} AND ($since IS NULL OR p.since >= $since)
+            MATCH (p:Plan) WHERE {live("p")} AND {fact("p")} AND ($since IS NULL OR {valid_from("p")} >= $since)
             OPTIONAL MATCH (p)-[it:INITIATED_THROUGH]->(x) WHERE {live("it")}
             OPTIONAL MATCH (x)<-[:HAS_ITEM]-(xs:Strategy)
             WITH p, collect(DISTINCT CASE WHEN x:Strategy THEN x ELSE xs END) AS through
             WITH p, through,
                  [s IN through WHERE ($sid IS NULL OR s.id = $sid) AND EXISTS {{
-                     MATCH (s)-[:HAD_STATUS]->(st:StrategyStatus {{status: 'adopted'}}) WHERE st.since <= $as_of
+                     MATCH (s)-[:HAD_STATUS]->(st:StrategyStatus {{status: 'adopted'}}) WHERE {existed("st")}
                  }}] AS adopted
             WHERE size(adopted) = 0
             RETURN {PLAN_FIELDS}, p.initiated_through_strategy AS initiated_through_strategy,
                    [s IN through | s.id] AS named_strategies
-            ORDER BY p.since, p.id
+            ORDER BY {PLAN_ORDER}
             """,
-            as_of=at,
+            **at.params,
             since=since,
             sid=strategy_id,
         )
@@ -90,18 +96,18 @@ async def plans_outside_strategy(
         else:
             reason = f"initiated through {', '.join(named)}, not adopted as of the date asked about"
         plans.append({**plan_row(row), "reason": reason})
-    return {"as_of": at.isoformat(), "strategy_id": strategy_id, "plans": plans}
+    return {**at.echo(), "strategy_id": strategy_id, "plans": plans}
 
 
 async def plans_not_anchored(
-    driver: neo4j.AsyncDriver, as_of: datetime | None = None, *, database: str | None = None
+    driver: neo4j.AsyncDriver, as_of: When | TimeFrame = None, *, known_at: When = None, database: str | None = None
 ) -> dict[str, Any]:
     """Plans (not ended) with no anchoring in a goal of the samfunnsdel that holds as of ``as_of``.
 
     The samfunnsdel itself is left out: it is what the others anchor in. An anchoring in
     a retired goal no longer counts.
     """
-    at = resolve_as_of(as_of)
+    at = resolve_frame(as_of, known_at)
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
         return await rows(
@@ -109,41 +115,48 @@ async def plans_not_anchored(
             f"""
             MATCH (p:Plan) WHERE {live("p")} AND {fact("p")} AND p.plan_type <> 'kommuneplan_samfunnsdel'
               AND NOT EXISTS {{ MATCH (p)-[a:ANCHORED_IN]->(g:Goal) WHERE {live("a")} AND {live("g")} }}
-            OPTIONAL MATCH (p)-[a:ANCHORED_IN]->(g:Goal) WHERE a.since <= $as_of
+            OPTIONAL MATCH (p)-[a:ANCHORED_IN]->(g:Goal) WHERE {existed("a")}
             RETURN {PLAN_FIELDS}, collect(DISTINCT g.id) AS former_goals
-            ORDER BY p.since, p.id
+            ORDER BY {PLAN_ORDER}
             """,
-            as_of=at,
+            **at.params,
         )
 
     found = await read(driver, database, work)
-    return {"as_of": at.isoformat(), "plans": [plan_row(r) for r in found]}
+    return {**at.echo(), "plans": [plan_row(r) for r in found]}
 
 
 async def plans_overdue_for_revision(
-    driver: neo4j.AsyncDriver, as_of: datetime | None = None, *, database: str | None = None
+    driver: neo4j.AsyncDriver, as_of: When | TimeFrame = None, *, known_at: When = None, database: str | None = None
 ) -> dict[str, Any]:
-    """Plans (not ended) whose revision date, as scheduled as of ``as_of``, has passed and whose revision has not begun.
+    """Plans (not ended) whose revision date has passed by ``as_of`` and whose revision had not begun by then.
 
-    A plan under revision is not overdue: the work the schedule asked for is under way.
+    A plan under revision is not overdue: the work the schedule asked for is under way. A
+    revision schedule has no effective date of its own (``plan.revision_scheduled`` carries
+    only the due date), so a schedule known by ``known_at`` counts whenever it was entered,
+    until a replacement ends it; of several, the latest that began by ``as_of`` (else the
+    first) applies. So "overdue as of 2024-01-01" lists a plan due 2023-12-31 that was
+    entered today.
     """
-    at = resolve_as_of(as_of)
+    at = resolve_frame(as_of, known_at)
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
         return await rows(
             tx,
             f"""
             MATCH (p:Plan)-[r:HAD_REVISION_SCHEDULE]->(rs:RevisionSchedule)
-            WHERE {live("p")} AND {fact("p")} AND {live("r")} AND rs.revision_due < $today
+            WHERE {live("p")} AND {fact("p")} AND {known("r")} AND NOT {ended("r")}
+            WITH p, rs, r ORDER BY {valid_from("r")} <= $as_of DESC,
+                 CASE WHEN {valid_from("r")} <= $as_of THEN {valid_from("r")} END DESC, {valid_from("r")}, r.since
+            WITH p, head(collect(rs)) AS rs WHERE rs.revision_due < $as_of
             OPTIONAL MATCH (p)-[sr:HAD_STATUS]->(ps:PlanStatus) WHERE {live("sr")}
             WITH p, rs, ps WHERE ps IS NULL OR ps.status <> 'under_revision'
             RETURN {PLAN_FIELDS}, ps.status AS status, rs.revision_due AS revision_due,
-                   duration.inDays(rs.revision_due, $today).days AS days_overdue, rs.id AS scheduled_by
+                   duration.inDays(rs.revision_due, $as_of).days AS days_overdue, rs.id AS scheduled_by
             ORDER BY rs.revision_due, p.id
             """,
-            as_of=at,
-            today=at.date(),
+            **at.params,
         )
 
     found = await read(driver, database, work)
-    return {"as_of": at.isoformat(), "plans": [plan_row(r) for r in found]}
+    return {**at.echo(), "plans": [plan_row(r) for r in found]}

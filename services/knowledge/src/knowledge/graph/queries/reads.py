@@ -1,7 +1,11 @@
 """How every query reads the graph: one read transaction, rows as dicts, and the as-of predicates.
 
-A fact node or relationship counts when ``since <= $as_of AND (until IS NULL OR until >
-$as_of)``, an event when ``occurred_at <= $as_of`` (services/knowledge/README.md, "Time").
+Every query answers in a ``TimeFrame`` (``times``): ``$as_of`` a day in effective time, ``$known_at``
+an instant of recorded time. A fact (node or relationship) counts when it was recorded by
+``$known_at``, began (``valid_from``) by ``$as_of``, has not ended by ``$as_of`` by an end recorded
+by ``$known_at``, and was not retracted by ``$known_at`` (``live``); an event when it was recorded
+by ``$known_at`` and its effective day is by ``$as_of`` (``SEEN``). See services/knowledge/README.md,
+"Two times".
 The predicates take a variable name written in a query of this package, never user input;
 labels and relationship types in the queries come only from their fixed tables.
 """
@@ -10,26 +14,62 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import datetime
 from typing import Any, TypeVar
 
 import neo4j
 
 from knowledge.graph.cypher_guard import to_json
+from knowledge.graph.queries.times import TimeFrame
+from planspor_shared.events import REGISTRY
+from planspor_shared.events.base import MUNICIPAL_TIMEZONE
 
 T = TypeVar("T")
 
 Row = dict[str, Any]
 
 
-def live(var: str) -> str:
-    """True as of ``$as_of``."""
-    return f"({var}.since <= $as_of AND ({var}.until IS NULL OR {var}.until > $as_of))"
+def municipal_day_of(instant: str) -> str:
+    """Cypher: the calendar day in Norway of a DateTime (``planspor_shared.events.base.municipal_day``), null for
+    null (``datetime({datetime: null})`` is an error, not null)."""
+    return (
+        f"CASE WHEN {instant} IS NULL THEN NULL "
+        f"ELSE date(datetime({{datetime: {instant}, timezone: '{MUNICIPAL_TIMEZONE.key}'}})) END"
+    )
+
+
+def valid_from(var: str) -> str:
+    """When it began in effective time; a fact written before valid time existed falls back to ``since``."""
+    return f"coalesce({var}.valid_from, {municipal_day_of(var + '.since')})"
+
+
+def valid_to(var: str) -> str:
+    return f"coalesce({var}.valid_to, {municipal_day_of(var + '.until')})"
+
+
+def not_retracted(var: str) -> str:
+    """Not withdrawn by a correction known by ``$known_at`` (``retracted_at``: the correcting event's time)."""
+    return f"({var}.retracted_at IS NULL OR {var}.retracted_at > $known_at)"
+
+
+def known(var: str) -> str:
+    """Recorded by ``$known_at`` and not retracted by then (whatever its effective time)."""
+    return f"({var}.since <= $known_at AND {not_retracted(var)})"
+
+
+def ended(var: str, day: str = "$as_of") -> str:
+    """Its end counts: ended in effective time by ``day``, and that end was recorded by ``$known_at``."""
+    return f"({var}.until IS NOT NULL AND {var}.until <= $known_at AND {valid_to(var)} <= {day})"
+
+
+def live(var: str, day: str = "$as_of") -> str:
+    """In force on ``day`` (``$as_of``) as the record stood at ``$known_at`` (the README's "Two times")."""
+    return f"({known(var)} AND {valid_from(var)} <= {day} AND NOT {ended(var, day)})"
 
 
 def existed(var: str) -> str:
-    """Came into being by ``$as_of`` (it may have ended since): what a trace of history shows."""
-    return f"({var}.since IS NULL OR {var}.since <= $as_of)"
+    """Came into being by ``$as_of`` as known at ``$known_at`` (it may have ended since): what a trace of history
+    shows. Vocabulary nodes (``Body``) have no time and always exist."""
+    return f"({var}.since IS NULL OR ({known(var)} AND {valid_from(var)} <= $as_of))"
 
 
 def fact(var: str) -> str:
@@ -37,8 +77,31 @@ def fact(var: str) -> str:
     return f"(NOT coalesce({var}.stub, false))"
 
 
-SEEN = "(e.occurred_at <= $as_of)"
-"""The event ``e`` had happened by ``$as_of``."""
+def _event_day() -> str:
+    """Cypher: the effective day of the event ``e``, as the projector computed it (``effective_date``).
+
+    The Event node keeps the payload (canonical JSON: sorted keys, no spaces, dates as
+    ``YYYY-MM-DD``), so the day is read from its effective field, else it is the Norwegian day
+    of ``occurred_at``; adding it as a property would change every graph's checksum.
+    """
+    fallback = municipal_day_of("e.occurred_at")
+    cases = []
+    for model in REGISTRY:
+        if model.effective_field is None:
+            continue
+        marker = f'"{model.effective_field}":"'
+        cases.append(
+            f"WHEN '{model.event_type}/{model.schema_version}' THEN CASE WHEN e.payload CONTAINS '{marker}' "
+            f"THEN date(left(split(e.payload, '{marker}')[1], 10)) ELSE {fallback} END"
+        )
+    return f"(CASE e.type + '/' + toString(e.schema_version) {' '.join(cases)} ELSE {fallback} END)"
+
+
+EVENT_DAY = _event_day()
+"""The effective day of the event ``e`` (a Cypher expression)."""
+
+SEEN = f"(e.occurred_at <= $known_at AND {EVENT_DAY} <= $as_of)"
+"""The event ``e`` had happened by ``$as_of`` and was recorded by ``$known_at``."""
 
 
 async def read(
@@ -73,15 +136,17 @@ def event_entry(row: Mapping[str, Any]) -> Row:
         "type": row["type"],
         "source": row["source"],
         "position": row["position"],
+        "valid_on": to_json(row.get("valid_on")),
         "occurred_at": to_json(row["occurred_at"]),
         **({"link": row["link"]} if row.get("link") else {}),
     }
 
 
 async def events_of(
-    tx: neo4j.AsyncManagedTransaction, label: str, ids: list[str], as_of: datetime
+    tx: neo4j.AsyncManagedTransaction, label: str, ids: list[str], frame: TimeFrame
 ) -> dict[str, list[Row]]:
-    """The events that CREATED or CHANGED each node, in time order (occurred_at, source, position)."""
+    """The events that CREATED or CHANGED each node, in effective order (valid day, then occurred_at, source,
+    position), each with both its dates."""
     found = await rows(
         tx,
         f"""
@@ -89,11 +154,11 @@ async def events_of(
         MATCH (n:{label} {{id: id}})<-[c:CREATED|CHANGED]-(e:Event)
         WHERE {SEEN}
         RETURN n.id AS node, e.id AS id, e.type AS type, e.source AS source, e.position AS position,
-               e.occurred_at AS occurred_at, type(c) AS link
-        ORDER BY e.occurred_at, e.source, e.position
+               e.occurred_at AS occurred_at, {EVENT_DAY} AS valid_on, type(c) AS link
+        ORDER BY valid_on, e.occurred_at, e.source, e.position
         """,
         ids=ids,
-        as_of=as_of,
+        **frame.params,
     )
     events: dict[str, list[Row]] = defaultdict(list)
     for row in found:

@@ -1,6 +1,5 @@
 """The rules behind the answers, apart from the graph: no Neo4j here, so they are unit-tested without a server.
 
-- as of when: the instant a question is asked about (``parse_as_of``, ``resolve_as_of``);
 - the fate of a plan need and of the input it came from (``judge_need``, ``judge_input``);
 - the legal checks of a plan strategy (``assess_compliance``: PBL §10-1, folkehelseloven §5, §6);
 - the calendar periods of a count (``periods``).
@@ -13,38 +12,10 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, Literal, TypedDict
 
 from knowledge.errors import QueryRefused
-
-# --- as of ------------------------------------------------------------------------------------------
-
-
-def resolve_as_of(as_of: datetime | None) -> datetime:
-    """The instant a query answers for: the given one (naive means UTC) or now."""
-    if as_of is None:
-        return datetime.now(UTC)
-    if as_of.tzinfo is None:
-        return as_of.replace(tzinfo=UTC)
-    return as_of.astimezone(UTC)
-
-
-def parse_as_of(text: str | None) -> datetime | None:
-    """``as_of`` as sent: an ISO datetime (no zone = UTC) or an ISO date (its midnight, UTC); blank is now.
-
-    Raises ``ValueError`` for anything else.
-    """
-    if text is None or not text.strip():
-        return None
-    text = text.strip()
-    try:
-        return resolve_as_of(datetime.fromisoformat(text))
-    except ValueError:
-        pass
-    day = date.fromisoformat(text)
-    return resolve_as_of(datetime(day.year, day.month, day.day))
-
 
 # --- the fate of a plan need and of an input ----------------------------------------------------------
 

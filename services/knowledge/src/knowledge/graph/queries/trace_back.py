@@ -1,9 +1,11 @@
-"""Trace back: from a decision, a strategy or a strategy item, every step behind it in time order.
+"""Trace back: from a decision, a strategy or a strategy item, every step behind it in effective order.
 
 The walk follows fixed hops (``BACK_HOPS``): recommendation, prioritisation and ballots,
 plan needs, inputs, workshops, participants (design.md, "Questions the graph must
-answer"). It is history: relationships that began by ``as_of`` are followed even if they
-ended later, and what had ended by then carries its ``until`` and ``ended_by``.
+answer"). It is history: relationships that began by ``as_of`` (as known at ``known_at``) are
+followed even if they ended later, and what had ended by then carries its ``until`` and
+``ended_by``. Steps are in effective order (the valid day of their first event, then its
+recorded time), and each event shows both (``valid_on``, ``occurred_at``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import neo4j
@@ -19,7 +21,8 @@ import neo4j
 from knowledge.errors import NotFound, QueryRefused
 from knowledge.graph.cypher_guard import to_json
 from knowledge.graph.queries.reads import Row, events_of, existed, fact, native, properties, read, rows
-from knowledge.graph.queries.rules import resolve_as_of
+from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
+from planspor_shared.events.base import municipal_day
 
 START = "(start)"
 """What the start node was "reached by"."""
@@ -85,11 +88,18 @@ NodeKey = tuple[str, str]
 
 
 async def trace_back(
-    driver: neo4j.AsyncDriver, kind: str, node_id: str, as_of: datetime | None = None, *, database: str | None = None
+    driver: neo4j.AsyncDriver,
+    kind: str,
+    node_id: str,
+    as_of: When | TimeFrame = None,
+    *,
+    known_at: When = None,
+    database: str | None = None,
 ) -> dict[str, Any]:
-    """Everything behind a decision, strategy or strategy item, one step per node, in time order with event ids.
+    """Everything behind a decision, strategy or strategy item, one step per node, in effective order with event ids.
 
-    A step's place in time is its first event; each step lists every edge that led to it
+    A step's place in time is its first event (its valid day, then when it was recorded: the step's ``valid_on``
+    and ``occurred_at``); each step lists every edge that led to it
     (``via``, with the event that created the edge), so an auditor can follow the chain
     both ways. Properties are the node's latest values; its events give its history.
     """
@@ -98,14 +108,14 @@ async def trace_back(
             "query.trace_start", f"trace back starts from one of {', '.join(TRACE_STARTS)}, not {kind!r}"
         )
     label = TRACE_STARTS[kind]
-    at = resolve_as_of(as_of)
+    at = resolve_frame(as_of, known_at)
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> dict[NodeKey, Row]:
         start = await rows(
-            tx, f"MATCH (n:{label} {{id: $id}}) WHERE {fact('n')} AND {existed('n')} RETURN n", id=node_id, as_of=at
+            tx, f"MATCH (n:{label} {{id: $id}}) WHERE {fact('n')} AND {existed('n')} RETURN n", id=node_id, **at.params
         )
         if not start:
-            raise NotFound.node(label, node_id, at.isoformat())
+            raise NotFound.node(label, node_id, at.as_of.isoformat())
         nodes: dict[NodeKey, Row] = {
             (label, node_id): {
                 "label": label,
@@ -126,12 +136,15 @@ async def trace_back(
         for node_label, ids in ids_by_label.items():
             events = await events_of(tx, node_label, ids, at)
             for found_id in ids:
-                nodes[(node_label, found_id)]["events"] = events.get(found_id, [])
+                step = nodes[(node_label, found_id)]
+                step["events"] = events.get(found_id, [])
+                first = step["events"][0] if step["events"] else {}
+                step["valid_on"], step["occurred_at"] = first.get("valid_on"), first.get("occurred_at")
         return nodes
 
     nodes = await read(driver, database, work)
     steps = sorted(nodes.values(), key=_step_sort_key)
-    return {"start": {"label": label, "id": node_id}, "as_of": at.isoformat(), "steps": steps}
+    return {"start": {"label": label, "id": node_id}, **at.echo(), "steps": steps}
 
 
 async def _step(
@@ -139,7 +152,7 @@ async def _step(
     nodes: dict[NodeKey, Row],
     frontier: dict[NodeKey, set[str]],
     depth: int,
-    at: datetime,
+    at: TimeFrame,
 ) -> dict[NodeKey, set[str]]:
     """Take every hop from the frontier; the nodes first reached now (and by what) are the next frontier."""
     reached: dict[NodeKey, set[str]] = defaultdict(set)
@@ -164,12 +177,12 @@ async def _step(
             f"""
             UNWIND $ids AS id
             MATCH (a:{hop.source} {{id: id}}){arrow}
-            WHERE r.since <= $as_of AND {existed("b")}
+            WHERE {existed("r")} AND {existed("b")}
             RETURN a.id AS from_id, type(r) AS rel, properties(r) AS rel_props, b AS node
             ORDER BY from_id, b.id
             """,
             ids=ids,
-            as_of=at,
+            **at.params,
         )
         for row in found:
             key = (hop.target, row["node"]["id"])
@@ -199,23 +212,30 @@ async def _step(
     return dict(reached)
 
 
-def _ended(props: Mapping[str, Any], at: datetime) -> dict[str, Any]:
-    """``until``/``valid_to``/``ended_by`` only if the end had happened by ``at``: a trace as of a date does not see later ends."""
+def _ended(props: Mapping[str, Any], at: TimeFrame) -> dict[str, Any]:
+    """``until``/``valid_to``/``ended_by`` only if the end counts in ``at`` (``reads.ended``): a trace as of a
+    date does not see later ends, nor ends recorded after ``known_at``."""
     until = props.get("until")
-    if until is None or native(until) > at:
+    if until is None or native(until) > at.known_at:
+        return {}
+    valid_to = native(props.get("valid_to"))
+    end_day = valid_to if isinstance(valid_to, date) else municipal_day(native(until))
+    if end_day > at.as_of:
         return {}
     return {"until": to_json(until), "valid_to": to_json(props.get("valid_to")), "ended_by": props.get("ended_by")}
 
 
-def _as_of_properties(node: Any, at: datetime) -> Row:
+def _as_of_properties(node: Any, at: TimeFrame) -> Row:
     values = properties(node, drop=("until", "valid_to", "ended_by"))
     values.update(_ended(node, at))
     return values
 
 
-def _step_sort_key(step: Mapping[str, Any]) -> tuple[int, str, str, int, str, str]:
+def _step_sort_key(step: Mapping[str, Any]) -> tuple[int, str, datetime, str, int, str, str]:
+    """Effective order: the valid day of the step's first event, then its recorded time (a tiebreak)."""
     events = step.get("events") or []
     if events:
         first = events[0]
-        return (0, first["occurred_at"], first["source"], first["position"], step["label"], step["id"])
-    return (1, "", "", 0, step["label"], step["id"])
+        recorded = datetime.fromisoformat(first["occurred_at"])
+        return (0, first["valid_on"], recorded, first["source"], first["position"], step["label"], step["id"])
+    return (1, "", datetime.min.replace(tzinfo=UTC), "", 0, step["label"], step["id"])

@@ -7,14 +7,13 @@ of each need and of the input is ``rules.judge_need`` / ``rules.judge_input``.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import neo4j
 
 from knowledge.errors import NotFound
 from knowledge.graph.cypher_guard import to_json
-from knowledge.graph.queries.reads import SEEN, Row, events_of, existed, fact, live, properties, read, rows
+from knowledge.graph.queries.reads import SEEN, Row, events_of, existed, fact, live, properties, read, rows, valid_from
 from knowledge.graph.queries.rules import (
     ItemFact,
     NeedFacts,
@@ -22,16 +21,22 @@ from knowledge.graph.queries.rules import (
     RecommendationFact,
     judge_input,
     judge_need,
-    resolve_as_of,
 )
+from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
 
 
 async def trace_forward(
-    driver: neo4j.AsyncDriver, input_id: str, as_of: datetime | None = None, *, database: str | None = None
+    driver: neo4j.AsyncDriver,
+    input_id: str,
+    as_of: When | TimeFrame = None,
+    *,
+    known_at: When = None,
+    database: str | None = None,
 ) -> dict[str, Any]:
     """What became of a co-creation input: its plan needs, their prioritisation, recommendation, strategy items,
-    adoption or the stage where they were dropped, and plans started through them."""
-    at = resolve_as_of(as_of)
+    adoption or the stage where they were dropped, and plans started through them; in effective time (the stage
+    reached by ``as_of``, as the register knew it at ``known_at``)."""
+    at = resolve_frame(as_of, known_at)
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> dict[str, Any]:
         found = await rows(
@@ -42,19 +47,19 @@ async def trace_forward(
             RETURN i, w.id AS workshop_id, i.process_id AS process_id
             """,
             id=input_id,
-            as_of=at,
+            **at.params,
         )
         if not found:
-            raise NotFound.node("Input", input_id, at.isoformat())
+            raise NotFound.node("Input", input_id, at.as_of.isoformat())
         needs = await rows(
             tx,
             f"""
             MATCH (n:PlanNeed)-[d:DERIVED_FROM]->(:Input {{id: $id}})
             WHERE {live("d")} AND {fact("n")} AND {existed("n")}
-            RETURN n ORDER BY n.since, n.id
+            RETURN n ORDER BY n.valid_from, n.since, n.id
             """,
             id=input_id,
-            as_of=at,
+            **at.params,
         )
         need_ids = [r["n"]["id"] for r in needs]
         return {
@@ -90,7 +95,7 @@ async def trace_forward(
         "input": {"id": input_id, **properties(row["i"], drop=("id",))},
         "workshop_id": row["workshop_id"],
         "events": graph["input_events"].get(input_id, []),
-        "as_of": at.isoformat(),
+        **at.echo(),
         **verdict,
         "plan_needs": judged,
     }
@@ -141,7 +146,7 @@ def _need_facts(need_id: str, graph: dict[str, Any], process_made: list[Row]) ->
     }
 
 
-async def _prioritisations(tx: neo4j.AsyncManagedTransaction, need_ids: list[str], at: datetime) -> list[Row]:
+async def _prioritisations(tx: neo4j.AsyncManagedTransaction, need_ids: list[str], at: TimeFrame) -> list[Row]:
     return await rows(
         tx,
         f"""
@@ -150,14 +155,14 @@ async def _prioritisations(tx: neo4j.AsyncManagedTransaction, need_ids: list[str
         OPTIONAL MATCH (p)-[rk:RANKED]->(n) WHERE {live("rk")}
         RETURN nid, p.id AS id, rk.rank AS rank, rk.score AS score,
                EXISTS {{ MATCH (e:Event {{type: 'prioritisation.made'}})-[:CHANGED]->(p) WHERE {SEEN} }} AS made
-        ORDER BY p.since, p.id
+        ORDER BY p.valid_from, p.since, p.id
         """,
         ids=need_ids,
-        as_of=at,
+        **at.params,
     )
 
 
-async def _recommendations(tx: neo4j.AsyncManagedTransaction, need_ids: list[str], at: datetime) -> list[Row]:
+async def _recommendations(tx: neo4j.AsyncManagedTransaction, need_ids: list[str], at: TimeFrame) -> list[Row]:
     return await rows(
         tx,
         f"""
@@ -176,39 +181,41 @@ async def _recommendations(tx: neo4j.AsyncManagedTransaction, need_ids: list[str
         WITH nid, r, rec, collect(DISTINCT s.id) AS strategies
         RETURN nid, r.id AS id, r.prioritisation_id AS prioritisation_id, rec IS NOT NULL AS recommended,
                rec.action AS action, rec.rank AS rank, strategies
-        ORDER BY r.since, r.id
+        ORDER BY r.valid_from, r.since, r.id
         """,
         ids=need_ids,
-        as_of=at,
+        **at.params,
     )
 
 
-async def _items(tx: neo4j.AsyncManagedTransaction, need_ids: list[str], at: datetime) -> list[Row]:
+async def _items(tx: neo4j.AsyncManagedTransaction, need_ids: list[str], at: TimeFrame) -> list[Row]:
     return await rows(
         tx,
         f"""
         UNWIND $ids AS nid
         MATCH (it:StrategyItem)-[f:FROM_NEED]->(:PlanNeed {{id: nid}})
-        WHERE f.since <= $as_of AND {existed("it")}
-        WITH nid, it, max(f.since) AS latest
-        MATCH (it)-[f:FROM_NEED]->(:PlanNeed {{id: nid}}) WHERE f.since = latest
-        OPTIONAL MATCH (s:Strategy)-[h:HAS_ITEM]->(it) WHERE h.since <= $as_of
+        WHERE {existed("f")} AND {existed("it")}
+        WITH nid, it, f ORDER BY {valid_from("f")} DESC, f.since DESC
+        WITH nid, it, head(collect(f)) AS f
+        OPTIONAL MATCH (s:Strategy)-[h:HAS_ITEM]->(it) WHERE {existed("h")}
         OPTIONAL MATCH (d:Decision)-[rm:REMOVED]->(it) WHERE {live("rm")}
-        OPTIONAL MATCH (s)-[:HAD_STATUS]->(st:StrategyStatus {{status: 'adopted'}}) WHERE st.since <= $as_of
+        OPTIONAL MATCH (s)-[:HAD_STATUS]->(st:StrategyStatus {{status: 'adopted'}}) WHERE {existed("st")}
         OPTIONAL MATCH (ad:Decision)-[a:ADOPTED]->(s) WHERE {live("a")}
         OPTIONAL MATCH (pl:Plan)-[x:INITIATED_THROUGH]->(it) WHERE {live("x")} AND {fact("pl")}
         RETURN nid, it.id AS id, s.id AS strategy_id, {live("it")} AS live, {live("f")} AS from_need_live,
                d.id AS removed_by, st IS NOT NULL AS strategy_adopted, ad.id AS adopted_by,
-               it.action AS action, it.since AS item_since, collect(DISTINCT pl.id) AS plans
-        ORDER BY item_since, id
+               it.action AS action, it.valid_from AS item_valid_from, it.since AS item_since,
+               collect(DISTINCT pl.id) AS plans
+        ORDER BY item_valid_from, item_since, id
         """,
         ids=need_ids,
-        as_of=at,
+        **at.params,
     )
 
 
-async def _process_moved_on(tx: neo4j.AsyncManagedTransaction, input_id: str, at: datetime) -> list[Row]:
-    """A plan need or prioritisation of the input's process that came after it: the process went on."""
+async def _process_moved_on(tx: neo4j.AsyncManagedTransaction, input_id: str, at: TimeFrame) -> list[Row]:
+    """A plan need or prioritisation of the input's process that came after it (on a later day, effective): the
+    process went on."""
     return await rows(
         tx,
         f"""
@@ -218,15 +225,16 @@ async def _process_moved_on(tx: neo4j.AsyncManagedTransaction, input_id: str, at
           UNION
           MATCH (x:Prioritisation {{process_id: i.process_id}}) RETURN x
         }}
-        WITH i, x WHERE {fact("x")} AND x.since > i.since AND x.since <= $as_of
-        RETURN x.id AS id ORDER BY x.since, x.id LIMIT 1
+        WITH i, x WHERE {fact("x")} AND {existed("x")}
+          AND {valid_from("x")} > {valid_from("i")}
+        RETURN x.id AS id ORDER BY x.valid_from, x.since, x.id LIMIT 1
         """,
         id=input_id,
-        as_of=at,
+        **at.params,
     )
 
 
-async def _process_prioritisation_made(tx: neo4j.AsyncManagedTransaction, input_id: str, at: datetime) -> list[Row]:
+async def _process_prioritisation_made(tx: neo4j.AsyncManagedTransaction, input_id: str, at: TimeFrame) -> list[Row]:
     return await rows(
         tx,
         f"""
@@ -236,5 +244,5 @@ async def _process_prioritisation_made(tx: neo4j.AsyncManagedTransaction, input_
         RETURN p.id AS id ORDER BY e.occurred_at LIMIT 1
         """,
         id=input_id,
-        as_of=at,
+        **at.params,
     )
