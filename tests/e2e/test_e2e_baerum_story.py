@@ -17,6 +17,7 @@ import pytest
 
 from planspor_cli.client import Platform as Client
 from planspor_cli.demo import Loader
+from planspor_cli.tour import strategy_status_on
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
 from planspor_runtime.bodies import municipal_today
 
@@ -352,3 +353,16 @@ def test_12_no_calendar_fact_carries_the_day_of_loading(story):
         "RETURN type(r) AS what, k AS name, count(*) AS facts"
     )
     assert not leaked, f"dated {today['today']}, the day of loading: {leaked}"
+
+
+def test_13_as_of_a_day_the_graph_answers_in_effective_time_not_by_the_day_of_loading(story):
+    client, report = story
+    strategy = report.ids["strategy"]
+    assert strategy_status_on(client, strategy, "2024-06-01") == "published"
+    assert strategy_status_on(client, strategy, "2024-06-20") == "adopted"
+    overdue = {p["id"] for p in client.analyst().get("/api/v1/plans/overdue-revision", as_of="2024-01-01")["plans"]}
+    assert report.ids["plan:P04"] in overdue  # its revision was due 2023-12-31
+    years = client.analyst().get("/api/v1/plans/count-over-time", interval="year")["periods"]
+    proposed = {row["period"]: row["proposed"] for row in years if row["proposed"]}
+    assert sum(proposed.values()) == 41 and max(proposed) <= "2024", proposed  # the years work started
+    assert len(proposed) >= 5, proposed

@@ -158,6 +158,24 @@ def seminar_chain(platform: Platform, ids: dict[str, str]) -> list[dict[str, Any
     return [start, *chain, *([workshop] if workshop else [])]
 
 
+AS_OF_DAYS = ("2024-06-01", "2024-06-20")
+"""Before and after the council's meeting of 19 June 2024: what the tour asks the graph as of each day."""
+
+
+def strategy_status_on(platform: Platform, strategy_id: str, day: str) -> str:
+    """The strategy's status in effective time on ``day``: the last of its statuses begun by then."""
+    trace = platform.auditor().get(f"/api/v1/trace/back/strategy/{strategy_id}", as_of=day)
+    statuses = [s["properties"]["status"] for s in trace["steps"] if s["label"] == "StrategyStatus"]
+    return statuses[-1] if statuses else "not drafted"
+
+
+def print_as_of(console: Console, platform: Platform, strategy_id: str) -> None:
+    table = Table("as of", "the strategy 2024-2027 is", title="effective time: as of a day")
+    for day in AS_OF_DAYS:
+        table.add_row(day, strategy_status_on(platform, strategy_id, day))
+    console.print(table)
+
+
 def print_tour(console: Console, platform: Platform, ids: dict[str, str]) -> None:
     console.rule("planspor: the Bærum plan strategy 2024-2027")
     numbers = counts(platform)
@@ -173,6 +191,7 @@ def print_tour(console: Console, platform: Platform, ids: dict[str, str]) -> Non
     console.print(tree)
     console.print(f"[dim]full trace: planspor trace decision adoption   (decision id {ids['decision:adoption']})[/]")
     print_compliance(console, platform.auditor().get(f"/api/v1/strategies/{ids['strategy']}/compliance"))
+    print_as_of(console, platform, ids["strategy"])
     tokens = Table("role", "development token", title="tokens (development only)")
     for role in Role:
         tokens.add_row(role.value, DEVELOPMENT_TOKENS[role])
