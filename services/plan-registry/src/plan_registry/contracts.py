@@ -236,6 +236,28 @@ def _input_received(stored: Any) -> list[public.PlanRegistryEvent]:
             strategy_id=str(stored.originator_id),
             summary=stored.summary,
             document_reference=stored.document_reference,
+            in_reply_to=_id(getattr(stored, "in_reply_to", None)),
+        )
+    ]
+
+
+def _views_requested(stored: Any) -> list[public.PlanRegistryEvent]:
+    return [
+        public.ViewsRequested(
+            request_id=str(stored.request_id),
+            strategy_id=str(stored.originator_id),
+            **same(stored, "party_kind party_name sent_on"),
+        )
+    ]
+
+
+def _decision_voided(stored: Any) -> list[public.PlanRegistryEvent]:
+    return [
+        public.DecisionVoided(
+            decision_id=str(stored.originator_id),
+            reason=stored.reason,
+            voided_on=stored.voided_on,
+            replaced_by_decision_id=_id(stored.replaced_by),
         )
     ]
 
@@ -279,11 +301,13 @@ MAPPERS: dict[type, Payloads] = {
     Plan.ParentChanged: _parent_changed,
     Plan.RevisionScheduled: _revision_scheduled,
     Decision.Recorded: _decision_recorded,
+    Decision.Voided: _decision_voided,
     PlanStrategy.Drafted: _drafted,
     PlanStrategy.ItemSet: _item_set,
     PlanStrategy.ItemRemoved: _item_removed,
     PlanStrategy.KommuneplanAssessed: _assessed,
     PlanStrategy.InputReceived: _input_received,
+    PlanStrategy.ViewsRequested: _views_requested,
     PlanStrategy.EvidenceCited: _evidence_cited,
     PlanStrategy.Published: _published,
     PlanStrategy.Adopted: _adopted,

@@ -482,11 +482,49 @@ class DecisionRecorded(PlanRegistryEvent):
 
 
 @register
+class DecisionVoided(PlanRegistryEvent):
+    """A decision recorded by mistake (wrong body, wrong meeting) withdrawn: never deleted, voided with its reason.
+
+    ``voided_on`` is when the body or the archive found the record wrong; ``replaced_by_decision_id`` names
+    the decision recorded in its place, when it was corrected rather than only voided.
+    """
+
+    event_type: ClassVar[str] = "decision.voided"
+    effective_field: ClassVar[str | None] = "voided_on"
+
+    decision_id: Id
+    reason: Text
+    voided_on: date
+    replaced_by_decision_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _not_replaced_by_itself(self) -> Self:
+        if self.replaced_by_decision_id == self.decision_id:
+            raise ValueError("a decision cannot be replaced by itself")
+        return self
+
+
+@register
+class ViewsRequested(PlanRegistryEvent):
+    """PBL §10-1 second paragraph: the municipality asks (innhenter synspunkter) a body for its views on the strategy."""
+
+    event_type: ClassVar[str] = "views.requested"
+    effective_field: ClassVar[str | None] = "sent_on"
+
+    request_id: Id
+    strategy_id: Id
+    party_kind: PartyKind
+    party_name: Title = Field(examples=["Viken fylkeskommune"])
+    sent_on: date
+
+
+@register
 class InputReceived(PlanRegistryEvent):
     """An external input (innspill) from the state, a regional body, a neighbour or others, to a strategy or a plan."""
 
     event_type: ClassVar[str] = "input.received"
     effective_field: ClassVar[str | None] = "received_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"in_reply_to"})
 
     input_id: Id
     from_party: Title = Field(examples=["Statsforvalteren i Oslo og Viken"])
@@ -496,6 +534,8 @@ class InputReceived(PlanRegistryEvent):
     plan_id: Id | None = None
     summary: Text
     document_reference: Reference | None = None
+    in_reply_to: Id | None = None
+    """The request for views (``views.requested``) it answers; absent in events sealed before the field existed."""
 
     @model_validator(mode="after")
     def _concerns_something(self) -> Self:
@@ -538,6 +578,8 @@ PLAN_REGISTRY_EVENTS: tuple[type[PlanRegistryEvent], ...] = (
     StrategyPublished,
     StrategyAdopted,
     DecisionRecorded,
+    DecisionVoided,
+    ViewsRequested,
     InputReceived,
     EvidenceRecorded,
 )

@@ -76,6 +76,7 @@ RELATIONSHIPS: frozenset[str] = frozenset(
         "COUNTED",
         "BASED_ON",
         "RECOMMENDS",
+        "ANSWERS",
     }
 )
 """Every relationship type a fact may have (besides the provenance types CREATED, CHANGED, FOLLOWS)."""

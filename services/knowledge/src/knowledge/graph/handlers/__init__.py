@@ -75,6 +75,8 @@ HANDLERS: Mapping[EventKey, GraphMapping[Any]] = {
         handles(pr.StrategyPublished, plan_registry.on_strategy_published),
         handles(pr.StrategyAdopted, plan_registry.on_strategy_adopted),
         handles(pr.DecisionRecorded, plan_registry.on_decision_recorded),
+        handles(pr.DecisionVoided, plan_registry.on_decision_voided),
+        handles(pr.ViewsRequested, plan_registry.on_views_requested),
         handles(pr.InputReceived, plan_registry.on_input_received),
         handles(pr.EvidenceRecorded, plan_registry.on_evidence_recorded),
         handles(cc.ProcessStarted, cocreation.on_process_started),

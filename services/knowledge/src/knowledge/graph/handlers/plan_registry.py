@@ -304,6 +304,49 @@ def on_input_received(writes: EventWrites, event: pr.InputReceived) -> None:
         writes.link("ExternalInput", event.input_id, "CONCERNS", "Strategy", event.strategy_id)
     if event.plan_id:
         writes.link("ExternalInput", event.input_id, "CONCERNS", "Plan", event.plan_id)
+    if event.in_reply_to:
+        writes.link("ExternalInput", event.input_id, "ANSWERS", "ViewRequest", event.in_reply_to)
+
+
+def on_views_requested(writes: EventWrites, event: pr.ViewsRequested) -> None:
+    writes.create("ViewRequest", event.request_id, properties_of(event, exclude=("request_id",)))
+    writes.link("ViewRequest", event.request_id, "CONCERNS", "Strategy", event.strategy_id)
+
+
+VOIDED_DECISION_LINKS = "MADE_BY|CONCERNS|ADOPTED|DECIDED|REMOVED|AMENDED_BY"
+"""The relationships a voided decision withdraws with it, both ways (a CORRECTS link stays: it is the correction)."""
+
+
+def on_decision_voided(writes: EventWrites, event: pr.DecisionVoided) -> None:
+    """Never deleted: the decision and its relationships are retracted (``retracted_at`` = the voiding's
+    ``occurred_at``, ``retracted_by`` = its event id), the Event CHANGED it, and the decision recorded in its
+    place CORRECTS it."""
+    writes.change(
+        "Decision",
+        event.decision_id,
+        {
+            "retracted_at": writes.occurred_at,
+            "retracted_by": writes.event_id,
+            "voided_reason": event.reason,
+            "voided_on": event.voided_on,
+            "replaced_by_decision_id": event.replaced_by_decision_id,
+        },
+    )
+    writes.fragment(
+        f"MATCH (:Decision {{id: p.id}})-[r:{VOIDED_DECISION_LINKS}]-() "
+        "WHERE r.retracted_at IS NULL AND r.created_by <> ev.eid SET r.retracted_at = ev.t, r.retracted_by = ev.eid",
+        id=event.decision_id,
+        touches=[("Decision", event.decision_id)],
+    )
+    if event.replaced_by_decision_id:
+        writes.link(
+            "Decision",
+            event.replaced_by_decision_id,
+            "CORRECTS",
+            "Decision",
+            event.decision_id,
+            {"reason": event.reason},
+        )
 
 
 def on_evidence_recorded(writes: EventWrites, event: pr.EvidenceRecorded) -> None:

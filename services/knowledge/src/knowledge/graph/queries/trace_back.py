@@ -18,7 +18,17 @@ import neo4j
 
 from knowledge.errors import NotFound, QueryRefused
 from knowledge.graph.cypher_guard import to_json
-from knowledge.graph.queries.reads import Row, events_of, existed, fact, native, properties, read, rows
+from knowledge.graph.queries.reads import (
+    Row,
+    event_entry,
+    events_of,
+    existed,
+    fact,
+    native,
+    properties,
+    read,
+    rows,
+)
 from knowledge.graph.queries.rules import resolve_as_of
 
 START = "(start)"
@@ -49,6 +59,7 @@ BACK_HOPS: tuple[Hop, ...] = (
     Hop("Decision", "in", ("AMENDED_BY",), "StrategyItem", frozenset({START})),
     Hop("Decision", "out", ("REMOVED",), "StrategyItem", frozenset({START})),
     Hop("Decision", "out", ("MADE_BY",), "Body"),
+    Hop("Decision", "out", ("CORRECTS",), "Decision", frozenset({START})),
     Hop("Strategy", "out", ("HAS_ITEM",), "StrategyItem", _STRATEGY_REACH),
     Hop("Strategy", "out", ("INFORMED_BY",), "Recommendation", _STRATEGY_REACH),
     Hop("Strategy", "out", ("CITES",), "Evidence", _STRATEGY_REACH),
@@ -127,6 +138,7 @@ async def trace_back(
             events = await events_of(tx, node_label, ids, at)
             for found_id in ids:
                 nodes[(node_label, found_id)]["events"] = events.get(found_id, [])
+        await _with_voidings(tx, nodes, at)
         return nodes
 
     nodes = await read(driver, database, work)
@@ -197,6 +209,64 @@ async def _step(
             if via not in nodes[key]["via"]:
                 nodes[key]["via"].append(via)
     return dict(reached)
+
+
+VOIDING_PROPERTIES = ("retracted_at", "retracted_by", "voided_reason", "voided_on", "replaced_by_decision_id")
+"""What a voiding writes on a decision: a trace as of an instant before the voiding does not show it."""
+
+
+async def _with_voidings(tx: neo4j.AsyncManagedTransaction, nodes: dict[NodeKey, Row], known_at: datetime) -> None:
+    """Each decision of the trace voided by ``known_at`` gets a step after it: the voiding event, with its reason,
+    when the body or the archive found the record wrong (``voided_on``, effective) and when the register learnt
+    it (``recorded_at``), and the decision recorded in its place; a decision not yet voided then shows no trace
+    of the later voiding."""
+    decisions = {node_id: step for (label, node_id), step in nodes.items() if label == "Decision"}
+    if not decisions:
+        return
+    found = await rows(
+        tx,
+        """
+        UNWIND $ids AS id
+        MATCH (d:Decision {id: id})<-[:CHANGED]-(e:Event)
+        WHERE e.id = d.retracted_by AND e.occurred_at <= $as_of
+        RETURN d.id AS decision, d.voided_reason AS reason, d.voided_on AS voided_on,
+               d.retracted_at AS recorded_at, d.replaced_by_decision_id AS replaced_by,
+               e.id AS id, e.type AS type, e.source AS source, e.position AS position, e.occurred_at AS occurred_at
+        """,
+        ids=sorted(decisions),
+        as_of=known_at,
+    )
+    voided = {row["decision"] for row in found}
+    for decision_id, step in decisions.items():
+        if decision_id not in voided:
+            for name in VOIDING_PROPERTIES:
+                step["properties"].pop(name, None)
+    for row in found:
+        nodes[("Event", row["id"])] = {
+            "label": "Event",
+            "id": row["id"],
+            "depth": decisions[row["decision"]]["depth"] + 1,
+            "properties": {
+                "type": row["type"],
+                "decision_id": row["decision"],
+                "reason": row["reason"],
+                "voided_on": to_json(row["voided_on"]),
+                "recorded_at": to_json(row["recorded_at"]),
+                "replaced_by_decision_id": row["replaced_by"],
+            },
+            "via": [
+                {
+                    "from": {"label": "Decision", "id": row["decision"]},
+                    "relationship": "CHANGED",
+                    "direction": "in",
+                    "created_by": row["id"],
+                    "since": to_json(row["recorded_at"]),
+                    "valid_from": to_json(row["voided_on"]),
+                    "properties": {},
+                }
+            ],
+            "events": [event_entry(row)],
+        }
 
 
 def _ended(props: Mapping[str, Any], at: datetime) -> dict[str, Any]:
