@@ -5,6 +5,7 @@ for views (PBL §10-1 second paragraph) make the compliance check, which lists w
 1. 2024-01-10 strategy S drafted; views requested from the state (R1), the region (R2) and a neighbour (R3).
 2. The state answers R1 (``in_reply_to``); the region answers without naming the request (same kind and name).
 3. 2024-06-12 decision D adopts S; D is found recorded under the wrong case, corrected by D2 (voided 2024-06-20).
+4. Indicator I measured for 2023 (M1), then the value corrected (M2): M1 is superseded in recorded time only.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ T0 = datetime(2024, 7, 1, 8, 0, tzinfo=UTC)
 
 def corrected_story() -> tuple[Chain, dict[str, str], dict[str, str]]:
     chain, ids, events = Chain("plan-registry"), {n: rid(n.lower()) for n in ("S", "R1", "R2", "R3", "X1", "X2")}, {}
-    ids |= {"D": rid("dec"), "D2": rid("dec"), "S_BARE": rid("s")}
+    ids |= {"D": rid("dec"), "D2": rid("dec"), "S_BARE": rid("s"), "I": rid("ind"), "G": rid("goal")}
     clock = [T0]
 
     def seal(name: str, payload) -> None:
@@ -115,6 +116,17 @@ def corrected_story() -> tuple[Chain, dict[str, str], dict[str, str]]:
             reason="recorded under the wrong case number",
             voided_on=date(2024, 6, 20),
             replaced_by_decision_id=ids["D2"],
+        ),
+    )
+    seal(
+        "indicator",
+        pr.IndicatorDefined(indicator_id=ids["I"], goal_id=ids["G"], name="Andel aktive", unit="%", source="SSB"),
+    )
+    seal("M1", pr.IndicatorMeasured(indicator_id=ids["I"], period="2023", value="71.5", source="SSB"))
+    seal(
+        "M2",
+        pr.IndicatorMeasured(
+            indicator_id=ids["I"], period="2023", value="72.0", source="SSB", corrects=True, previous_value="71.5"
         ),
     )
     return chain, ids, events
@@ -254,3 +266,23 @@ def test_without_a_request_to_a_neighbour_the_check_is_not_passed(loop, graph):
     check = next(c for c in report["checks"] if c["id"] == "external_inputs_on_record")
     assert check["status"] == "unknown" and "neighbour_municipality" in check["detail"]
     assert [r["answered"] for r in check["requests"]] == [False, False]
+
+
+def test_a_corrected_measurement_is_superseded_in_recorded_time_only(loop, graph):
+    driver, chain, ids, events, _ = graph
+    corrected_at = next(e.occurred_at for e in chain.envelopes if str(e.event_id) == events["M2"])
+    found = run(
+        loop,
+        driver,
+        "MATCH (:Indicator {id: $id})-[h:HAS_MEASUREMENT]->(m:Measurement) "
+        "OPTIONAL MATCH (m)-[c:CORRECTS]->(old:Measurement) "
+        "RETURN m.id AS id, m.value AS value, m.retracted_at AS at, m.retracted_by AS by, m.until AS until, "
+        "m.valid_to AS valid_to, h.retracted_by AS link_by, old.id AS corrects ORDER BY m.since",
+        id=ids["I"],
+    )
+    assert [(m["id"], m["value"], m["by"], m["link_by"], m["corrects"]) for m in found] == [
+        (events["M1"], "71.5", events["M2"], events["M2"], None),
+        (events["M2"], "72.0", None, None, events["M1"]),
+    ]
+    assert found[0]["at"].to_native() == corrected_at
+    assert all(m["until"] is None and m["valid_to"] is None for m in found)

@@ -27,8 +27,8 @@ from knowledge.pipeline.ordering import decode
 pytestmark = pytest.mark.integration
 
 GOLDEN = {
-    "story-1": "d6ce2a01203c96ceb97aa0c40e2b279faae3112b571840c181a3923172e04037",
-    "story-3": "ace933f837259983dfed9ed54b767a28c7f2d64d79c429884ac6b005c18728d5",
+    "story-1": "c86c4d5238cc552592ea86441b536696b3ad531ad9f0c7c449e96e0bacca55a9",
+    "story-3": "6ddc07e273fa2876ac80fbc8e4ca52dc777d78ea3f15a9fe4afedbdf19e205e3",
     "queries-story": "738675dfc26594cdf5d778fea4a1e65e8921ffbd764ffb0b9f3c20aedc59f955",
 }
 

@@ -43,10 +43,13 @@ def on_indicator_defined(writes: EventWrites, event: pr.IndicatorDefined) -> Non
 
 
 def on_indicator_measured(writes: EventWrites, event: pr.IndicatorMeasured) -> None:
+    """A correction supersedes the open value of the period in recorded time only: the old Measurement and its
+    HAS_MEASUREMENT are retracted (``retracted_at``/``retracted_by``), their valid time untouched."""
     if event.corrects:
         writes.fragment(
-            "MATCH (:Indicator {id: p.indicator})-[:HAS_MEASUREMENT]->(m:Measurement {period: p.period}) "
-            "WHERE m.until IS NULL AND m.id <> ev.eid SET m.until = ev.t, m.valid_to = ev.vt, m.ended_by = ev.eid",
+            "MATCH (:Indicator {id: p.indicator})-[h:HAS_MEASUREMENT]->(m:Measurement {period: p.period}) "
+            "WHERE m.retracted_at IS NULL AND m.id <> ev.eid "
+            "SET m.retracted_at = ev.t, m.retracted_by = ev.eid, h.retracted_at = ev.t, h.retracted_by = ev.eid",
             indicator=event.indicator_id,
             period=event.period,
             touches=[("Indicator", event.indicator_id)],
@@ -57,7 +60,7 @@ def on_indicator_measured(writes: EventWrites, event: pr.IndicatorMeasured) -> N
         writes.fragment(
             "MATCH (new:Measurement {id: ev.eid}), "
             "(:Indicator {id: p.indicator})-[:HAS_MEASUREMENT]->(old:Measurement) "
-            "WHERE old.ended_by = ev.eid MERGE (new)-[r:CORRECTS {created_by: ev.eid}]->(old) "
+            "WHERE old.retracted_by = ev.eid MERGE (new)-[r:CORRECTS {created_by: ev.eid}]->(old) "
             "ON CREATE SET r.since = ev.t, r.valid_from = ev.vt",
             indicator=event.indicator_id,
             touches=[("Indicator", event.indicator_id)],
