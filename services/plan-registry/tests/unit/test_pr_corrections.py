@@ -92,6 +92,31 @@ def test_a_voided_decision_adopts_nothing():
     assert refused.value.rule == "decision.not_voided" and "wrong body" in refused.value.message
 
 
+def test_a_voided_decision_neither_adopts_a_strategy_nor_dates_a_plan_step():
+    from plan_registry.domain import Plan
+
+    d = recorded_decision()
+    d.void(reason="wrong body", voided_on=date(2024, 6, 20), meta=META)
+    s = strategy()
+    s.assess_kommuneplan(samfunnsdel="continue", arealdel="revise", meta=META)
+    s.publish(on=date(2024, 5, 1), meta=META)
+    with pytest.raises(AlreadyDone, match="voided"):
+        s.adopt(decision=d, meta=META)
+    p = Plan.propose(
+        name="Kommuneplanens samfunnsdel",
+        plan_type="kommuneplan_samfunnsdel",
+        legal_basis="PBL §11-1",
+        owning_unit="Plan",
+        initiated_through_strategy=False,
+        proposed_on=date(2024, 1, 2),
+        meta=META,
+    )
+    p.advance(to="notice_of_start", on=date(2024, 1, 10), meta=META)
+    with pytest.raises(AlreadyDone) as refused:
+        p.adopt_planprogram(on=date(2024, 6, 21), decision=d, meta=META)
+    assert refused.value.rule == "decision.not_voided" and p.planprogram_adopted_on is None
+
+
 def strategy() -> PlanStrategy:
     return PlanStrategy.draft(election_period="2024-2027", council_constituted_on=date(2023, 10, 19), meta=META)
 

@@ -224,6 +224,8 @@ class Plan(Aggregate):
             )
         self.check_transition(step)
         self._check_date(on)
+        if decision is not None:
+            decision.check_not_voided()
         if step is PlanStatus.CONSULTATION_OPEN and self.is_statutory and self.planprogram_adopted_on is None:
             raise StatutoryProcessIncomplete(
                 "plan.planprogram_before_consultation",
