@@ -124,6 +124,12 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
         "strategy_id": S1,
         "plan_ids": [P1, P3],
     },
+    ("plan.duplicate_merged", 1): {
+        "plan_id": P3,
+        "kept_plan_id": P1,
+        "reason": "registered twice",
+        "merged_on": date(2024, 5, 2),
+    },
     ("decision.voided", 1): {
         "decision_id": D1,
         "reason": "recorded under the wrong meeting",

@@ -6,6 +6,7 @@ for views (PBL §10-1 second paragraph) make the compliance check, which lists w
 2. The state answers R1 (``in_reply_to``); the region answers without naming the request (same kind and name).
 3. 2024-06-12 decision D adopts S; D is found recorded under the wrong case, corrected by D2 (voided 2024-06-20).
 4. Indicator I measured for 2023 (M1), then the value corrected (M2): M1 is superseded in recorded time only.
+5. Plan P registered twice (P_DUP, anchored in goal G): the duplicate is merged into P.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ T0 = datetime(2024, 7, 1, 8, 0, tzinfo=UTC)
 def corrected_story() -> tuple[Chain, dict[str, str], dict[str, str]]:
     chain, ids, events = Chain("plan-registry"), {n: rid(n.lower()) for n in ("S", "R1", "R2", "R3", "X1", "X2")}, {}
     ids |= {"D": rid("dec"), "D2": rid("dec"), "S_BARE": rid("s"), "I": rid("ind"), "G": rid("goal")}
+    ids |= {"P": rid("plan"), "P_DUP": rid("plan")}
     clock = [T0]
 
     def seal(name: str, payload) -> None:
@@ -127,6 +129,25 @@ def corrected_story() -> tuple[Chain, dict[str, str], dict[str, str]]:
         "M2",
         pr.IndicatorMeasured(
             indicator_id=ids["I"], period="2023", value="72.0", source="SSB", corrects=True, previous_value="71.5"
+        ),
+    )
+    for name in ("P", "P_DUP"):
+        seal(
+            name,
+            pr.PlanProposed(
+                plan_id=ids[name],
+                title="Kulturplan",
+                plan_type="temaplan",
+                owning_unit="Kultur",
+                initiated_through_strategy=False,
+                proposed_on=date(2023, 5, 1),
+            ),
+        )
+    seal("anchored", pr.PlanAnchored(plan_id=ids["P_DUP"], goal_id=ids["G"]))
+    seal(
+        "duplicate",
+        pr.PlanDuplicateMerged(
+            plan_id=ids["P_DUP"], kept_plan_id=ids["P"], reason="registered twice", merged_on=date(2024, 5, 2)
         ),
     )
     return chain, ids, events
@@ -286,3 +307,26 @@ def test_a_corrected_measurement_is_superseded_in_recorded_time_only(loop, graph
     ]
     assert found[0]["at"].to_native() == corrected_at
     assert all(m["until"] is None and m["valid_to"] is None for m in found)
+
+
+def test_a_plan_registered_twice_is_retracted_with_its_relationships_and_linked_to_the_one_kept(loop, graph):
+    driver, chain, ids, events, _ = graph
+    merged_at = next(e.occurred_at for e in chain.envelopes if str(e.event_id) == events["duplicate"])
+    (plan,) = run(loop, driver, "MATCH (p:Plan {id: $id}) RETURN properties(p) AS p", id=ids["P_DUP"])
+    p = plan["p"]
+    assert p["retracted_at"].to_native() == merged_at and p["retracted_by"] == events["duplicate"]
+    assert p["duplicate_of"] == ids["P"] and p["duplicate_found_on"].to_native() == date(2024, 5, 2)
+    assert "until" not in p and "valid_to" not in p
+    links = run(
+        loop,
+        driver,
+        "MATCH (:Plan {id: $id})-[r]-(x) WHERE NOT x:Event RETURN type(r) AS type, r.retracted_by AS by ORDER BY type",
+        id=ids["P_DUP"],
+    )
+    assert [(link["type"], link["by"]) for link in links] == [
+        ("ANCHORED_IN", events["duplicate"]),
+        ("DUPLICATE_OF", None),
+        ("HAD_STATUS", events["duplicate"]),
+    ]
+    kept = run(loop, driver, "MATCH (p:Plan {id: $id}) RETURN p.retracted_at AS at", id=ids["P"])
+    assert kept == [{"at": None}]

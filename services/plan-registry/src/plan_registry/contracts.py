@@ -144,6 +144,17 @@ def _parent_changed(stored: Any) -> list[public.PlanRegistryEvent]:
     ]
 
 
+def _duplicate_merged(stored: Any) -> list[public.PlanRegistryEvent]:
+    return [
+        public.PlanDuplicateMerged(
+            plan_id=str(stored.originator_id),
+            kept_plan_id=str(stored.kept_id),
+            reason=stored.reason,
+            merged_on=stored.on,
+        )
+    ]
+
+
 def _revision_scheduled(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.PlanRevisionScheduled(plan_id=str(stored.originator_id), revision_due=stored.due, reason=stored.reason)
@@ -300,6 +311,7 @@ MAPPERS: dict[type, Payloads] = {
     Plan.Anchored: _anchored,
     Plan.ParentChanged: _parent_changed,
     Plan.RevisionScheduled: _revision_scheduled,
+    Plan.DuplicateMerged: _duplicate_merged,
     Decision.Recorded: _decision_recorded,
     Decision.Voided: _decision_voided,
     PlanStrategy.Drafted: _drafted,

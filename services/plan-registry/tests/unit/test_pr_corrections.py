@@ -237,3 +237,33 @@ def test_views_are_requested_through_the_api_and_an_input_answers_a_request(clie
     assert "in_reply_to" not in of_type(service, "input.received")[1].to_payload()
     shown = client.get(f"/api/v1/strategies/{s}", headers=ANALYST).json()
     assert shown["view_requests"][0]["party_name"] == "Asker kommune"
+
+
+PLAN = {"name": "Kulturplan", "plan_type": "temaplan", "owning_unit": "Kultur", "initiated_through_strategy": False}
+
+
+def test_a_plan_registered_twice_is_merged_into_the_one_kept_404_unknown_409_twice_422_naming_the_field(
+    client, service
+):
+    kept, duplicate, third = (post(client, "/plans", PLAN, 201)["id"] for _ in range(3))
+    path = f"/api/v1/plans/{duplicate}/duplicate-of"
+    no_reason = client.post(path, json={"kept_plan_id": kept}, headers=PLANNER)
+    assert no_reason.status_code == 422 and "reason" in no_reason.text
+    bad_id = client.post(path, json={"kept_plan_id": "x", "reason": "twice"}, headers=PLANNER)
+    assert bad_id.status_code == 422 and "kept_plan_id" in bad_id.text
+    unknown = client.post(path, json={"kept_plan_id": str(uuid4()), "reason": "twice"}, headers=PLANNER)
+    assert unknown.status_code == 404
+    itself = client.post(path, json={"kept_plan_id": duplicate, "reason": "twice"}, headers=PLANNER)
+    assert itself.status_code == 409 and itself.json()["rule"] == "plan.duplicate_not_itself"
+    body = {"kept_plan_id": kept, "reason": "imported and entered by hand", "merged_on": "2024-05-02"}
+    assert post(client, f"/plans/{duplicate}/duplicate-of", body, 200)["version"] == 2
+    again = client.post(path, json=body, headers=PLANNER)
+    assert again.status_code == 409 and again.json()["rule"] == "plan.duplicate_merged_once"
+    of_a_duplicate = client.post(
+        f"/api/v1/plans/{third}/duplicate-of", json={**body, "kept_plan_id": duplicate}, headers=PLANNER
+    )
+    assert of_a_duplicate.status_code == 409 and "kept_plan_id" in of_a_duplicate.text
+    (merged,) = of_type(service, "plan.duplicate_merged")
+    assert (merged.plan_id, merged.kept_plan_id, merged.merged_on) == (duplicate, kept, date(2024, 5, 2))
+    shown = client.get(f"/api/v1/plans/{duplicate}", headers=ANALYST).json()["duplicate_of"]
+    assert shown == {"kept_plan_id": kept, "reason": "imported and entered by hand", "merged_on": "2024-05-02"}

@@ -279,6 +279,25 @@ class PlanStatusChanged(PlanRegistryEvent):
 
 
 @register
+class PlanDuplicateMerged(PlanRegistryEvent):
+    """A plan registered twice: the duplicate is withdrawn (never deleted) in favour of the plan kept."""
+
+    event_type: ClassVar[str] = "plan.duplicate_merged"
+    effective_field: ClassVar[str | None] = "merged_on"
+
+    plan_id: Id
+    kept_plan_id: Id
+    reason: Text
+    merged_on: date
+
+    @model_validator(mode="after")
+    def _kept_is_another(self) -> Self:
+        if self.kept_plan_id == self.plan_id:
+            raise ValueError("a plan cannot be a duplicate of itself")
+        return self
+
+
+@register
 class PlanRevisionScheduled(PlanRegistryEvent):
     """When the plan is next to be revised; a plan past this date is overdue."""
 
@@ -483,11 +502,7 @@ class DecisionRecorded(PlanRegistryEvent):
 
 @register
 class DecisionVoided(PlanRegistryEvent):
-    """A decision recorded by mistake (wrong body, wrong meeting) withdrawn: never deleted, voided with its reason.
-
-    ``voided_on`` is when the body or the archive found the record wrong; ``replaced_by_decision_id`` names
-    the decision recorded in its place, when it was corrected rather than only voided.
-    """
+    """A decision recorded by mistake withdrawn (never deleted): ``voided_on`` the day it was found wrong."""
 
     event_type: ClassVar[str] = "decision.voided"
     effective_field: ClassVar[str | None] = "voided_on"
@@ -534,8 +549,7 @@ class InputReceived(PlanRegistryEvent):
     plan_id: Id | None = None
     summary: Text
     document_reference: Reference | None = None
-    in_reply_to: Id | None = None
-    """The request for views (``views.requested``) it answers; absent in events sealed before the field existed."""
+    in_reply_to: Id | None = None  # the views.requested it answers; absent in events sealed before it existed
 
     @model_validator(mode="after")
     def _concerns_something(self) -> Self:
@@ -569,6 +583,7 @@ PLAN_REGISTRY_EVENTS: tuple[type[PlanRegistryEvent], ...] = (
     PlanAnchored,
     PlanAnchorRemoved,
     PlanStatusChanged,
+    PlanDuplicateMerged,
     PlanRevisionScheduled,
     StrategyDrafted,
     StrategyItemSet,

@@ -77,6 +77,7 @@ RELATIONSHIPS: frozenset[str] = frozenset(
         "BASED_ON",
         "RECOMMENDS",
         "ANSWERS",
+        "DUPLICATE_OF",
     }
 )
 """Every relationship type a fact may have (besides the provenance types CREATED, CHANGED, FOLLOWS)."""

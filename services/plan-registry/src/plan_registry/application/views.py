@@ -113,6 +113,13 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "adopted_by_decision_id": _str(plan.adopted_by),
         **attributes(plan, "in_force_from revision_due revision_reason ended_on"),
         "ended_by_decision_id": _str(plan.ended_by),
+        "duplicate_of": None
+        if plan.duplicate_of is None
+        else {
+            "kept_plan_id": str(plan.duplicate_of["kept"]),
+            "reason": plan.duplicate_of["reason"],
+            "merged_on": _iso(plan.duplicate_of["on"]),
+        },
         "successor_id": _str(plan.successor_id),
         "status_history": [
             {"status": h["status"], "on": _iso(h["on"]), "decision_id": _str(h["decision_id"])}

@@ -66,6 +66,7 @@ HANDLERS: Mapping[EventKey, GraphMapping[Any]] = {
         handles(pr.PlanAnchored, plan_registry.on_plan_anchored),
         handles(pr.PlanAnchorRemoved, plan_registry.on_plan_anchor_removed),
         handles(pr.PlanStatusChanged, plan_registry.on_plan_status_changed),
+        handles(pr.PlanDuplicateMerged, plan_registry.on_plan_duplicate_merged),
         handles(pr.PlanRevisionScheduled, plan_registry.on_plan_revision_scheduled),
         handles(pr.StrategyDrafted, plan_registry.on_strategy_drafted),
         handles(pr.StrategyItemSet, plan_registry.on_strategy_item_set),

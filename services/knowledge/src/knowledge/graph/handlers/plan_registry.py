@@ -131,6 +131,29 @@ def on_plan_status_changed(writes: EventWrites, event: pr.PlanStatusChanged) -> 
         writes.link("Plan", event.plan_id, "MERGED_INTO", "Plan", event.merged_into_plan_id)
 
 
+def on_plan_duplicate_merged(writes: EventWrites, event: pr.PlanDuplicateMerged) -> None:
+    """A plan registered twice is retracted with its relationships (both ways; provenance and DUPLICATE_OF
+    stay), never deleted, and linked to the plan kept; its valid time is untouched (it never existed apart)."""
+    writes.change(
+        "Plan",
+        event.plan_id,
+        {
+            "retracted_at": writes.occurred_at,
+            "retracted_by": writes.event_id,
+            "duplicate_of": event.kept_plan_id,
+            "duplicate_reason": event.reason,
+            "duplicate_found_on": event.merged_on,
+        },
+    )
+    writes.fragment(
+        "MATCH (:Plan {id: p.id})-[r]-(x) WHERE NOT x:Event AND NOT type(r) IN ['DUPLICATE_OF', 'CORRECTS'] "
+        "AND r.retracted_at IS NULL AND r.created_by <> ev.eid SET r.retracted_at = ev.t, r.retracted_by = ev.eid",
+        id=event.plan_id,
+        touches=[("Plan", event.plan_id)],
+    )
+    writes.link("Plan", event.plan_id, "DUPLICATE_OF", "Plan", event.kept_plan_id, {"reason": event.reason})
+
+
 def on_plan_revision_scheduled(writes: EventWrites, event: pr.PlanRevisionScheduled) -> None:
     writes.change("Plan", event.plan_id, {"revision_due": event.revision_due})
     writes.state("Plan", event.plan_id, "HAD_REVISION_SCHEDULE", "RevisionSchedule", properties_of(event))
