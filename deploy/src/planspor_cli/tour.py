@@ -165,7 +165,11 @@ AS_OF_DAYS = ("2024-06-01", "2024-06-20")
 def strategy_status_on(platform: Platform, strategy_id: str, day: str) -> str:
     """The strategy's status in effective time on ``day``: the last of its statuses begun by then."""
     trace = platform.auditor().get(f"/api/v1/trace/back/strategy/{strategy_id}", as_of=day)
-    statuses = [s["properties"]["status"] for s in trace["steps"] if s["label"] == "StrategyStatus"]
+    statuses = [
+        s["properties"]["status"]
+        for s in trace["steps"]
+        if s["label"] == "StrategyStatus" and not s["properties"].get("retracted_at")
+    ]
     return statuses[-1] if statuses else "not drafted"
 
 

@@ -27,7 +27,8 @@ from planspor_runtime.reactions import Outcome, apply_message
 from planspor_runtime.relay import Outgoing
 from planspor_shared.canonical import GENESIS_HASH
 from planspor_shared.envelope import Envelope, derive_event_id
-from planspor_shared.events.plan_registry import Amendment, DecisionRecorded, GoalDefined
+from planspor_shared.events.plan_registry import DecisionRecorded, GoalDefined
+from planspor_shared.events.plan_vocabulary import Amendment
 from planspor_shared.limits import MAX_ENVELOPE_BYTES, TEXT_MAX
 
 pytestmark = pytest.mark.unit

@@ -30,6 +30,7 @@ from planspor_shared.canonical import GENESIS_HASH
 from planspor_shared.envelope import Actor, Envelope
 from planspor_shared.events import cocreation as cc
 from planspor_shared.events import plan_registry as pr
+from planspor_shared.events import plan_vocabulary as pv
 from planspor_shared.events.base import Body, PlanType, StrategyAction
 from planspor_shared.subjects import subject
 from planspor_verify.note import Signer
@@ -431,8 +432,8 @@ def story(rounds: int = 1) -> tuple[Chain, Chain]:
                 subject="Planstrategi",
                 strategy_id=strategy,
                 outcome=pr.DecisionOutcome.ADOPTED_WITH_AMENDMENTS,
-                votes=pr.Votes(in_favour=30, against=10),
-                amendments=(pr.Amendment(number=1, text="Behold kulturplan", adopted=True),),
+                votes=pv.Votes(in_favour=30, against=10),
+                amendments=(pv.Amendment(number=1, text="Behold kulturplan", adopted=True),),
             ),
             at(),
         )

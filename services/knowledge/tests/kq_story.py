@@ -28,6 +28,7 @@ from kn_story import Chain, rid
 
 from planspor_shared.events import cocreation as cc
 from planspor_shared.events import plan_registry as pr
+from planspor_shared.events import plan_vocabulary as pv
 from planspor_shared.events.base import Body, PlanType, StrategyAction
 
 
@@ -478,7 +479,7 @@ def write_story() -> Story:
             subject="Planstrategi 2024-2027",
             outcome=pr.DecisionOutcome.ADOPTED_WITH_AMENDMENTS,
             strategy_id=i["S"],
-            amendments=(pr.Amendment(number=1, text="Boligplanen videreføres", adopted=True),),
+            amendments=(pv.Amendment(number=1, text="Boligplanen videreføres", adopted=True),),
         ),
         utc(2024, 6, 12, 18),
     )

@@ -124,6 +124,25 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
         "strategy_id": S1,
         "plan_ids": [P1, P3],
     },
+    ("plan.duplicate_merged", 1): {
+        "plan_id": P3,
+        "kept_plan_id": P1,
+        "reason": "registered twice",
+        "merged_on": date(2024, 5, 2),
+    },
+    ("decision.voided", 1): {
+        "decision_id": D1,
+        "reason": "recorded under the wrong meeting",
+        "voided_on": date(2024, 10, 20),
+        "replaced_by_decision_id": "decision-correct",
+    },
+    ("views.requested", 1): {
+        "request_id": "req-1",
+        "strategy_id": S1,
+        "party_kind": "regional",
+        "party_name": "Viken fylkeskommune",
+        "sent_on": date(2024, 8, 20),
+    },
     ("input.received", 1): {
         "input_id": "ext-1",
         "from_party": "Statsforvalteren i Oslo og Viken",

@@ -41,7 +41,7 @@ def test_the_hash_is_sha256_of_prev_hash_and_the_canonical_envelope_without_hash
 
 
 def test_a_whole_chain_verifies(plan_registry_chain):
-    assert len(plan_registry_chain) == 20
+    assert len(plan_registry_chain) == 23
     assert plan_registry_chain[0].prev_hash == GENESIS_HASH
     assert verify_chain(plan_registry_chain) is None
     assert verify_chain(env.model_dump(mode="python") for env in plan_registry_chain) is None

@@ -50,3 +50,21 @@ def test_a_date_field_added_later_is_left_out_while_none_so_old_events_hash_as_b
     assert dated.to_payload()["raised_on"] == date(2024, 3, 5)
     assert effective_date(dated, datetime(2026, 12, 1, 9, tzinfo=UTC)) == date(2024, 3, 5)
     assert InputRecorded.model_validate(InputRecorded(**fields).to_payload()).raised_on is None
+
+
+def test_an_input_that_answers_no_request_keeps_the_bytes_it_had_before_in_reply_to_existed() -> None:
+    from planspor_shared.canonical import canonical_json
+    from planspor_shared.events.plan_registry import InputReceived
+
+    fields = {
+        "input_id": "x",
+        "from_party": "Statsforvalteren",
+        "party_kind": "state",
+        "received_on": date(2024, 9, 20),
+        "strategy_id": "s",
+        "summary": "Climate",
+    }
+    before = b'{"document_reference":null,"from_party":"Statsforvalteren","input_id":"x","party_kind":"state",'
+    before += b'"plan_id":null,"received_on":"2024-09-20","strategy_id":"s","summary":"Climate"}'
+    assert canonical_json(InputReceived(**fields).to_payload()) == before
+    assert InputReceived(**fields, in_reply_to="req-1").to_payload()["in_reply_to"] == "req-1"

@@ -27,8 +27,8 @@ from knowledge.pipeline.ordering import decode
 pytestmark = pytest.mark.integration
 
 GOLDEN = {
-    "story-1": "845bd0707351ddacc980f61bea23bd56ee947d6213a0c0a4f98bd490c00c93c0",
-    "story-3": "9ab8c2119fded6a381d01ab8a1618ef6a0e0ac74d44fb9b9be8f9593df33c851",
+    "story-1": "387ded259d5a2ccdec4d19501b5eb8d49b1191430d8e379d2449f4cd9a9de8f8",
+    "story-3": "d18da457296b8fb83ddf0d740a11138c0e929b3b0f50a3ffdc5bb6032853ba3d",
     "queries-story": "f939119a19087c65891249a13fa9546566d9c703aa91015b34254b0bda29a524",
 }
 

@@ -169,12 +169,19 @@ def test_a_fact_retracted_by_a_correction_is_gone_for_known_at_after_it_and_ther
     try:
         after = (retracted_at + timedelta(seconds=1)).isoformat()
         before = (retracted_at - timedelta(seconds=1)).isoformat()
-        assert strategy_statuses(loop, client, as_of="2024-06-20", known_at=after) == ["drafted", "published"]
+        # the trace keeps the record: the withdrawn adoption is there, marked retracted, once that is known
+        _, body = get(loop, client, f"/api/v1/trace/back/strategy/{IDS['S']}", as_of="2024-06-20", known_at=after)
+        standing = [s["properties"]["status"] for s in body["steps"] if s["label"] == "StrategyStatus"]
+        marked = [
+            s["properties"].get("retracted_at") is not None for s in body["steps"] if s["label"] == "StrategyStatus"
+        ]
+        assert standing == ["drafted", "published", "adopted"] and marked == [False, False, True]
         assert strategy_statuses(loop, client, as_of="2024-06-20", known_at=before)[-1] == "adopted"
-        status, _ = get(loop, client, f"/api/v1/trace/back/decision/{IDS['D']}", known_at=after)
-        assert status == 404
-        status, _ = get(loop, client, f"/api/v1/trace/back/decision/{IDS['D']}", known_at=before)
+        _, earlier = get(loop, client, f"/api/v1/trace/back/strategy/{IDS['S']}", as_of="2024-06-20", known_at=before)
+        assert all("retracted_at" not in s["properties"] for s in earlier["steps"])
+        status, voided = get(loop, client, f"/api/v1/trace/back/decision/{IDS['D']}", known_at=after)
         assert status == 200
+        assert next(s for s in voided["steps"] if s["id"] == IDS["D"])["properties"].get("retracted_at")
         _, body = get(loop, client, f"/api/v1/strategies/{IDS['S']}/compliance", known_at=after)
         assert statuses(body)["adopted_within_a_year"] == "fail"  # not adopted, and the deadline has passed
     finally:

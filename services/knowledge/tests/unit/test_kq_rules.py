@@ -280,3 +280,68 @@ def test_a_malformed_or_future_time_is_a_422_on_the_parameter_that_says_the_form
 def test_a_well_formed_frame_is_parsed_at_the_edge():
     frame = time_frame(as_of="2024-01-01", known_at="2024-03-01")
     assert frame == TimeFrame(as_of=date(2024, 1, 1), known_at=datetime(2024, 3, 1, tzinfo=UTC))
+
+
+# --- requests for views (PBL §10-1 second paragraph: the municipality asks; the check judges the asking) ---
+
+
+def request(kind: str, name: str, event: str, *answers: dict) -> dict:
+    return {
+        "party_kind": kind,
+        "party_name": name,
+        "sent_on": date(2024, 2, 1),
+        "event": event,
+        "answers": list(answers),
+    }
+
+
+def views_check(**changes) -> dict:
+    checks = assess_compliance(facts(**changes), date(2024, 12, 1))
+    return next(c for c in checks if c["id"] == "external_inputs_on_record")
+
+
+ANSWER = {"from_party": "Statsforvalteren", "received_on": date(2024, 3, 1), "event": "e-x1"}
+
+
+def test_requests_to_every_kind_of_body_pass_though_only_one_answered():
+    check = views_check(
+        external_inputs=[],
+        view_requests=[
+            request("state", "Statsforvalteren", "e-r1", ANSWER),
+            request("regional", "Fylket", "e-r2"),
+            request("neighbour_municipality", "Asker", "e-r3"),
+        ],
+    )
+    assert check["status"] == "pass"
+    assert [(r["party_name"], r["answered"]) for r in check["requests"]] == [
+        ("Statsforvalteren", True),
+        ("Fylket", False),
+        ("Asker", False),
+    ]
+    assert check["requests"][0]["answers"][0]["received_on"] == "2024-03-01"
+    assert "answered: Statsforvalteren (state)" in check["detail"]
+    assert "no answer: Fylket (regional), Asker (neighbour_municipality)" in check["detail"]
+    assert check["evidence"] == ["e-r1", "e-r2", "e-r3", "e-x1"]
+
+
+def test_an_adopted_strategy_with_no_request_to_a_neighbour_and_no_input_from_one_fails():
+    check = views_check(
+        external_inputs=[],
+        view_requests=[request("state", "Statsforvalteren", "e-r1"), request("regional", "Fylket", "e-r2")],
+    )
+    assert check["status"] == "fail" and "neighbour_municipality" in check["detail"]
+
+
+def test_an_input_on_record_counts_as_asked_beside_the_requests():
+    inputs = [{"party_kind": "neighbour_municipality", "from_party": "Asker", "received_on": None, "event": "e-x3"}]
+    check = views_check(
+        external_inputs=inputs,
+        view_requests=[request("state", "Statsforvalteren", "e-r1"), request("regional", "Fylket", "e-r2")],
+    )
+    assert check["status"] == "pass" and "e-x3" in check["evidence"]
+
+
+def test_without_requests_the_check_reads_the_inputs_as_before():
+    check = views_check()
+    assert check["status"] == "pass" and "requests" not in check
+    assert check["detail"].startswith("inputs on record from")

@@ -147,6 +147,17 @@ def _parent_changed(stored: Any) -> list[public.PlanRegistryEvent]:
     ]
 
 
+def _duplicate_merged(stored: Any) -> list[public.PlanRegistryEvent]:
+    return [
+        public.PlanDuplicateMerged(
+            plan_id=str(stored.originator_id),
+            kept_plan_id=str(stored.kept_id),
+            reason=stored.reason,
+            merged_on=stored.on,
+        )
+    ]
+
+
 def _revision_scheduled(stored: Any) -> list[public.PlanRegistryEvent]:
     return [
         public.PlanRevisionScheduled(
@@ -166,10 +177,10 @@ def _decision_recorded(stored: Any) -> list[public.PlanRegistryEvent]:
             **same(stored, "body body_name case_number meeting_date subject outcome text"),
             votes=None
             if votes.get("for") is None
-            else public.Votes(in_favour=votes["for"], against=votes["against"] or 0, blank=votes.get("blank") or 0),
+            else vocabulary.Votes(in_favour=votes["for"], against=votes["against"] or 0, blank=votes.get("blank") or 0),
             unanimous=stored.unanimous,
             amendments=tuple(
-                public.Amendment(
+                vocabulary.Amendment(
                     number=n, text=a["text"], proposed_by=a.get("proposed_by"), adopted=bool(a.get("adopted", True))
                 )
                 for n, a in enumerate(stored.amendments, start=1)
@@ -246,6 +257,28 @@ def _input_received(stored: Any) -> list[public.PlanRegistryEvent]:
             strategy_id=str(stored.originator_id),
             summary=stored.summary,
             document_reference=stored.document_reference,
+            in_reply_to=_id(getattr(stored, "in_reply_to", None)),
+        )
+    ]
+
+
+def _views_requested(stored: Any) -> list[public.PlanRegistryEvent]:
+    return [
+        public.ViewsRequested(
+            request_id=str(stored.request_id),
+            strategy_id=str(stored.originator_id),
+            **same(stored, "party_kind party_name sent_on"),
+        )
+    ]
+
+
+def _decision_voided(stored: Any) -> list[public.PlanRegistryEvent]:
+    return [
+        public.DecisionVoided(
+            decision_id=str(stored.originator_id),
+            reason=stored.reason,
+            voided_on=stored.voided_on,
+            replaced_by_decision_id=_id(stored.replaced_by),
         )
     ]
 
@@ -292,12 +325,15 @@ MAPPERS: dict[type, Payloads] = {
     Plan.Anchored: _anchored,
     Plan.ParentChanged: _parent_changed,
     Plan.RevisionScheduled: _revision_scheduled,
+    Plan.DuplicateMerged: _duplicate_merged,
     Decision.Recorded: _decision_recorded,
+    Decision.Voided: _decision_voided,
     PlanStrategy.Drafted: _drafted,
     PlanStrategy.ItemSet: _item_set,
     PlanStrategy.ItemRemoved: _item_removed,
     PlanStrategy.KommuneplanAssessed: _assessed,
     PlanStrategy.InputReceived: _input_received,
+    PlanStrategy.ViewsRequested: _views_requested,
     PlanStrategy.EvidenceCited: _evidence_cited,
     PlanStrategy.Published: _published,
     PlanStrategy.Adopted: _adopted,

@@ -443,7 +443,7 @@ def test_openapi_declares_problem_details_for_the_error_statuses_of_every_route(
                 content = operation["responses"][status]["content"]
                 assert content["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
             checked += 1
-    assert checked == 34  # 15 reads (5 kinds x list, one, history) and 19 commands
+    assert checked == 37  # 15 reads (5 kinds x list, one, history) and 22 commands
 
 
 def test_a_command_records_the_conversation_and_its_cause_and_echoes_the_correlation_id(client):

@@ -32,11 +32,11 @@ from planspor_shared.events.base import (
     Text,
     Title,
     Url,
-    ValueObject,
     check_election_period,
     register,
 )
 from planspor_shared.events.plan_vocabulary import (
+    Amendment,
     DecisionOutcome,
     EvidenceKind,
     GoalLevel,
@@ -44,7 +44,12 @@ from planspor_shared.events.plan_vocabulary import (
     ItemOrigin,
     KommuneplanAssessment,
     PartyKind,
+    Period,
     PlanStatus,
+    SdgTarget,
+    Votes,
+    _unique_numbers,
+    _unique_sdg,
 )
 from planspor_shared.limits import ITEMS_MAX
 
@@ -54,22 +59,6 @@ class PlanRegistryEvent(IntegrationEvent):
 
 
 # --- vocabulary -----------------------------------------------------------------
-
-
-SdgTarget = Annotated[str, Field(pattern=r"^(1[0-7]|[1-9])\.([1-9][0-9]?|[a-z])$", examples=["3.4", "11.a"])]
-"""A UN Sustainable Development Goal target, e.g. ``3.4`` or ``11.a``."""
-
-Period = Annotated[
-    str,
-    Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12]|-T[1-3])?$", examples=["2023", "2023-Q4", "2023-05"]),
-]
-"""A measurement period: a year, a month, a quarter, a half-year or a school term (tertial)."""
-
-
-def _unique_sdg(values: tuple[str, ...]) -> tuple[str, ...]:
-    if len(set(values)) != len(values):
-        raise ValueError("an SDG target appears more than once")
-    return values
 
 
 # --- goals and indicators ------------------------------------------------------------
@@ -287,6 +276,25 @@ class PlanStatusChanged(PlanRegistryEvent):
 
 
 @register
+class PlanDuplicateMerged(PlanRegistryEvent):
+    """A plan registered twice: the duplicate is withdrawn (never deleted) in favour of the plan kept."""
+
+    event_type: ClassVar[str] = "plan.duplicate_merged"
+    effective_field: ClassVar[str | None] = "merged_on"
+
+    plan_id: Id
+    kept_plan_id: Id
+    reason: Text
+    merged_on: date
+
+    @model_validator(mode="after")
+    def _kept_is_another(self) -> Self:
+        if self.kept_plan_id == self.plan_id:
+            raise ValueError("a plan cannot be a duplicate of itself")
+        return self
+
+
+@register
 class PlanRevisionScheduled(PlanRegistryEvent):
     """When the plan is next to be revised; a plan past this date is overdue."""
 
@@ -450,32 +458,6 @@ class StrategyAdopted(PlanRegistryEvent):
 # --- decisions, external inputs, evidence ------------------------------------------------
 
 
-class Votes(ValueObject):
-    """How a body voted (Popolo vote event counts)."""
-
-    in_favour: int = Field(ge=0)
-    against: int = Field(ge=0)
-    blank: int = Field(default=0, ge=0)
-
-
-class Amendment(ValueObject):
-    """A proposal to change the motion (endringsforslag); adopted ones that change the strategy become their own events."""
-
-    number: int = Field(ge=1)
-    text: Text
-    proposed_by: Name | None = Field(default=None, examples=["H, V"])
-    """The party or parties (or representative) behind it."""
-    adopted: bool
-    votes: Votes | None = None
-
-
-def _unique_numbers(amendments: tuple[Amendment, ...]) -> tuple[Amendment, ...]:
-    numbers = [amendment.number for amendment in amendments]
-    if len(set(numbers)) != len(numbers):
-        raise ValueError("amendment numbers must be unique within a decision")
-    return amendments
-
-
 @register
 class DecisionRecorded(PlanRegistryEvent):
     """A formal decision (vedtak) with its archive reference (saksnummer), votes and amendments."""
@@ -506,11 +488,45 @@ class DecisionRecorded(PlanRegistryEvent):
 
 
 @register
+class DecisionVoided(PlanRegistryEvent):
+    """A decision recorded by mistake withdrawn (never deleted): ``voided_on`` the day it was found wrong."""
+
+    event_type: ClassVar[str] = "decision.voided"
+    effective_field: ClassVar[str | None] = "voided_on"
+
+    decision_id: Id
+    reason: Text
+    voided_on: date
+    replaced_by_decision_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _not_replaced_by_itself(self) -> Self:
+        if self.replaced_by_decision_id == self.decision_id:
+            raise ValueError("a decision cannot be replaced by itself")
+        return self
+
+
+@register
+class ViewsRequested(PlanRegistryEvent):
+    """PBL §10-1 second paragraph: the municipality asks (innhenter synspunkter) a body for its views on the strategy."""
+
+    event_type: ClassVar[str] = "views.requested"
+    effective_field: ClassVar[str | None] = "sent_on"
+
+    request_id: Id
+    strategy_id: Id
+    party_kind: PartyKind
+    party_name: Title = Field(examples=["Viken fylkeskommune"])
+    sent_on: date
+
+
+@register
 class InputReceived(PlanRegistryEvent):
     """An external input (innspill) from the state, a regional body, a neighbour or others, to a strategy or a plan."""
 
     event_type: ClassVar[str] = "input.received"
     effective_field: ClassVar[str | None] = "received_on"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset({"in_reply_to"})
 
     input_id: Id
     from_party: Title = Field(examples=["Statsforvalteren i Oslo og Viken"])
@@ -520,6 +536,7 @@ class InputReceived(PlanRegistryEvent):
     plan_id: Id | None = None
     summary: Text
     document_reference: Reference | None = None
+    in_reply_to: Id | None = None  # the views.requested it answers; absent in events sealed before it existed
 
     @model_validator(mode="after")
     def _concerns_something(self) -> Self:
@@ -554,6 +571,7 @@ PLAN_REGISTRY_EVENTS: tuple[type[PlanRegistryEvent], ...] = (
     PlanAnchored,
     PlanAnchorRemoved,
     PlanStatusChanged,
+    PlanDuplicateMerged,
     PlanRevisionScheduled,
     StrategyDrafted,
     StrategyItemSet,
@@ -563,6 +581,8 @@ PLAN_REGISTRY_EVENTS: tuple[type[PlanRegistryEvent], ...] = (
     StrategyPublished,
     StrategyAdopted,
     DecisionRecorded,
+    DecisionVoided,
+    ViewsRequested,
     InputReceived,
     EvidenceRecorded,
 )

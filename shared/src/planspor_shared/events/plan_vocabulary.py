@@ -1,11 +1,16 @@
-"""The closed vocabularies of the plan registry's events: goal levels, plan statuses, decision outcomes, ...
-
-Re-exported by ``planspor_shared.events.plan_registry``, where every user imports them from.
+"""The closed vocabularies of the plan registry's events (goal levels, plan statuses, decision outcomes, ...) and
+the value types their payloads share (SDG targets, periods, votes, amendments); the events themselves are in
+``planspor_shared.events.plan_registry``.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from planspor_shared.events.base import Name, Text, ValueObject
 
 
 class GoalLevel(StrEnum):
@@ -85,3 +90,48 @@ class EvidenceKind(StrEnum):
     PUBLIC_HEALTH_OVERVIEW = "public_health_overview"  # folkehelseoversikt (folkehelseloven §5, §6)
     TRENDS_AND_CHALLENGES = "trends_and_challenges"  # utviklingstrekk og utfordringsbilde
     OTHER = "other"
+
+
+# --- value types of the payloads -------------------------------------------------------------
+
+
+SdgTarget = Annotated[str, Field(pattern=r"^(1[0-7]|[1-9])\.([1-9][0-9]?|[a-z])$", examples=["3.4", "11.a"])]
+"""A UN Sustainable Development Goal target, e.g. ``3.4`` or ``11.a``."""
+
+Period = Annotated[
+    str,
+    Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12]|-T[1-3])?$", examples=["2023", "2023-Q4", "2023-05"]),
+]
+"""A measurement period: a year, a month, a quarter, a half-year or a school term (tertial)."""
+
+
+def _unique_sdg(values: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(values)) != len(values):
+        raise ValueError("an SDG target appears more than once")
+    return values
+
+
+class Votes(ValueObject):
+    """How a body voted (Popolo vote event counts)."""
+
+    in_favour: int = Field(ge=0)
+    against: int = Field(ge=0)
+    blank: int = Field(default=0, ge=0)
+
+
+class Amendment(ValueObject):
+    """A proposal to change the motion (endringsforslag); adopted ones that change the strategy become their own events."""
+
+    number: int = Field(ge=1)
+    text: Text
+    proposed_by: Name | None = Field(default=None, examples=["H, V"])
+    """The party or parties (or representative) behind it."""
+    adopted: bool
+    votes: Votes | None = None
+
+
+def _unique_numbers(amendments: tuple[Amendment, ...]) -> tuple[Amendment, ...]:
+    numbers = [amendment.number for amendment in amendments]
+    if len(set(numbers)) != len(numbers):
+        raise ValueError("amendment numbers must be unique within a decision")
+    return amendments

@@ -24,6 +24,7 @@ FACT_LABELS: tuple[str, ...] = (
     "Decision",
     "Body",
     "ExternalInput",
+    "ViewRequest",
     "Evidence",
     "Process",
     "ProcessPhase",

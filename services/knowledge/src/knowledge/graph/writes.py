@@ -76,6 +76,8 @@ RELATIONSHIPS: frozenset[str] = frozenset(
         "COUNTED",
         "BASED_ON",
         "RECOMMENDS",
+        "ANSWERS",
+        "DUPLICATE_OF",
     }
 )
 """Every relationship type a fact may have (besides the provenance types CREATED, CHANGED, FOLLOWS)."""

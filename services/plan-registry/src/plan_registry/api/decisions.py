@@ -59,6 +59,24 @@ class DecisionIn(RequestBody):
     amendments: list[AmendmentIn] = Field(default_factory=list, max_length=500)
     strategy_id: UUID | None = None
     plan_ids: list[UUID] = Field(default_factory=list, max_length=1000)
+    corrects: UUID | None = Field(
+        default=None, description="The decision this one corrects: it is voided, with correction_reason."
+    )
+    correction_reason: Description | None = Field(
+        default=None, description="Why the corrected decision was wrong; required with corrects."
+    )
+    voided_on: EffectiveDate | None = Field(
+        default=None, description="With corrects: when the record was found wrong, YYYY-MM-DD; left out, today."
+    )
+
+
+class VoidIn(RequestBody):
+    reason: Text = Field(examples=["recorded under the wrong meeting"])
+    voided_on: EffectiveDate | None = Field(
+        default=None,
+        description="When the body or the archive found the record wrong, YYYY-MM-DD; left out, today (Europe/Oslo).",
+    )
+    replaced_by: UUID | None = Field(default=None, description="The decision recorded in its place, if any.")
 
 
 @router.post("", status_code=201, summary="Record a formal decision (vedtak)")
@@ -69,4 +87,16 @@ def record_decision(
     result = app.record_decision(
         amendments=amendments, meta=meta, idempotency_key=key, **body.model_dump(exclude={"amendments"})
     )
+    return answered(result, response)
+
+
+@router.post(
+    "/{decision_id}/void",
+    summary="Void a decision recorded by mistake (never deleted)",
+    description="404 for an unknown decision, 409 when it is already voided.",
+)
+def void_decision(
+    decision_id: UUID, body: VoidIn, app: Registry, meta: PlannerMeta, response: Response, key: IdempotencyKey = None
+) -> CommandAnswer:
+    result = app.void_decision(decision_id, meta=meta, idempotency_key=key, **body.model_dump())
     return answered(result, response)

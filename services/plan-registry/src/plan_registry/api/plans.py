@@ -15,7 +15,7 @@ from plan_registry.api.models import CommandAnswer, answered
 from plan_registry.application import PlanRegistry
 from plan_registry.domain import PlanType
 from planspor_runtime.application import CommandResult
-from planspor_runtime.bodies import Description, EffectiveDate, Label, RequestBody, StrictBool, Title
+from planspor_runtime.bodies import Description, EffectiveDate, Label, RequestBody, StrictBool, Text, Title
 from planspor_runtime.http import IdempotencyKey
 from planspor_runtime.problems import COMMAND_PROBLEMS
 from planspor_shared.meta import Meta
@@ -94,6 +94,14 @@ class AnchorIn(RequestBody):
 
 class ParentIn(RequestBody):
     parent_plan_id: UUID | None
+
+
+class DuplicateIn(RequestBody):
+    kept_plan_id: UUID = Field(description="The plan kept: the same plan, registered first.")
+    reason: Text = Field(examples=["registered twice: imported from the planoversikt and entered by hand"])
+    merged_on: EffectiveDate | None = Field(
+        default=None, description="The day the duplicate was found, YYYY-MM-DD; left out, today (Europe/Oslo)."
+    )
 
 
 class RevisionIn(RequestBody):
@@ -206,5 +214,25 @@ def schedule(
 ) -> CommandAnswer:
     result = app.schedule_revision(
         plan_id, due=body.due, reason=body.reason, on=body.on, meta=meta, expected_version=version
+    )
+    return answered(result, response)
+
+
+@router.post(
+    "/{plan_id}/duplicate-of",
+    summary="Withdraw a plan registered twice in favour of the one kept (never deleted)",
+    description="404 for an unknown plan or kept plan, 409 when it is already merged as a duplicate.",
+)
+def merge_duplicate(
+    plan_id: UUID,
+    body: DuplicateIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> CommandAnswer:
+    result = app.merge_duplicate_plan(
+        plan_id, meta=meta, idempotency_key=key, expected_version=version, **body.model_dump()
     )
     return answered(result, response)

@@ -64,6 +64,16 @@ class ExternalInputIn(RequestBody):
     received_on: EffectiveDate | None = None
     summary: Text
     document_reference: Reference | None = None
+    in_reply_to: UUID | None = Field(default=None, description="The request for views this input answers.")
+
+
+class ViewRequestIn(RequestBody):
+    request_id: UUID | None = None
+    party_kind: PartyKind = Field(examples=["regional"])
+    party_name: Title = Field(examples=["Viken fylkeskommune"])
+    sent_on: EffectiveDate | None = Field(
+        default=None, description="The day the request went out, YYYY-MM-DD; left out, today (Europe/Oslo)."
+    )
 
 
 class EvidenceIn(RequestBody):
@@ -180,6 +190,31 @@ def receive_input(
         idempotency_key=key,
         expected_version=version,
         **body.model_dump(exclude={"input_id"}),
+    )
+    return answered(result, response)
+
+
+@router.post(
+    "/{strategy_id}/view-requests",
+    status_code=201,
+    summary="Record that views were requested from a body (PBL §10-1 second paragraph)",
+)
+def request_views(
+    strategy_id: UUID,
+    body: ViewRequestIn,
+    app: Registry,
+    meta: PlannerMeta,
+    version: ExpectedVersion,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> CommandAnswer:
+    result = app.request_views(
+        strategy_id,
+        request_id=body.request_id or new_id(key),
+        meta=meta,
+        idempotency_key=key,
+        expected_version=version,
+        **body.model_dump(exclude={"request_id"}),
     )
     return answered(result, response)
 

@@ -176,6 +176,32 @@ class PlanCommands(ServiceApplication):
             idempotency_key=idempotency_key,
         )
 
+    def merge_duplicate_plan(
+        self,
+        plan_id: UUID,
+        *,
+        kept_plan_id: UUID,
+        reason: str,
+        merged_on: date | None = None,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """``merged_on`` is the day the duplicate was found (effective time; left out, today in Norway)."""
+
+        def act(plan: Plan) -> None:
+            kept = self.get(Plan, kept_plan_id)
+            plan.merge_as_duplicate_of(kept=kept, reason=reason, on=merged_on or municipal_today(), meta=meta)
+
+        return self._change_plan(
+            "merge_duplicate_plan",
+            plan_id,
+            dict(kept_plan_id=kept_plan_id, reason=reason, merged_on=merged_on),
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
+
     def anchor_plan(
         self,
         plan_id: UUID,

@@ -161,11 +161,12 @@ class StrategyCommands(ServiceApplication):
         summary: str,
         received_on: date | None = None,
         document_reference: str | None = None,
+        in_reply_to: UUID | None = None,
         expected_version: int | None = None,
         meta: Meta,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        request = request_of(locals(), omit=["strategy_id"])
+        request = request_of(locals(), omit=["strategy_id"] + (["in_reply_to"] if in_reply_to is None else []))
 
         def act(strategy: PlanStrategy) -> UUID:
             strategy.receive_input(
@@ -175,12 +176,47 @@ class StrategyCommands(ServiceApplication):
                 received_on=received_on or municipal_today(),
                 summary=summary,
                 document_reference=document_reference,
+                in_reply_to=in_reply_to,
                 meta=meta,
             )
             return input_id
 
         return self._change_strategy(
             "receive_input",
+            strategy_id,
+            request,
+            act,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
+
+    def request_views(
+        self,
+        strategy_id: UUID,
+        *,
+        request_id: UUID,
+        party_kind: str,
+        party_name: str,
+        sent_on: date | None = None,
+        expected_version: int | None = None,
+        meta: Meta,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """``sent_on`` is the day the request went out (effective time; left out, today in Norway)."""
+        request = request_of(locals(), omit=["strategy_id"])
+
+        def act(strategy: PlanStrategy) -> UUID:
+            strategy.request_views(
+                request_id=request_id,
+                party_kind=party_kind,
+                party_name=party_name,
+                sent_on=sent_on or municipal_today(),
+                meta=meta,
+            )
+            return request_id
+
+        return self._change_strategy(
+            "request_views",
             strategy_id,
             request,
             act,

@@ -38,6 +38,16 @@ def _ids_as_text(entry: dict[str, Any]) -> dict[str, Any]:
     return {k: (_str(v) if k.endswith("_id") else v) for k, v in entry.items()}
 
 
+def _voided(voided: dict[str, Any] | None) -> dict[str, Any] | None:
+    if voided is None:
+        return None
+    return {
+        "reason": voided["reason"],
+        "voided_on": _iso(voided["voided_on"]),
+        "replaced_by": _str(voided["replaced_by"]),
+    }
+
+
 def goal_view(goal: Goal) -> dict[str, Any]:
     return {
         "id": str(goal.id),
@@ -78,6 +88,7 @@ def decision_view(decision: Decision) -> dict[str, Any]:
         "amendments": [{"number": n, **_ids_as_text(a.as_dict())} for n, a in enumerate(decision.amendments, start=1)],
         "strategy_id": _str(decision.strategy_id),
         "plan_ids": [str(p) for p in decision.plan_ids],
+        "voided": _voided(decision.voided),
     }
 
 
@@ -102,6 +113,13 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "adopted_by_decision_id": _str(plan.adopted_by),
         **attributes(plan, "in_force_from revision_due revision_reason ended_on"),
         "ended_by_decision_id": _str(plan.ended_by),
+        "duplicate_of": None
+        if plan.duplicate_of is None
+        else {
+            "kept_plan_id": str(plan.duplicate_of["kept"]),
+            "reason": plan.duplicate_of["reason"],
+            "merged_on": _iso(plan.duplicate_of["on"]),
+        },
         "successor_id": _str(plan.successor_id),
         "status_history": [
             {"status": h["status"], "on": _iso(h["on"]), "decision_id": _str(h["decision_id"])}
@@ -127,8 +145,17 @@ def strategy_view(strategy: PlanStrategy) -> dict[str, Any]:
             "rationale": strategy.assessment_rationale,
         },
         "external_inputs": [
-            {**i, "input_id": str(i["input_id"]), "received_on": _iso(i["received_on"])}
+            {
+                **i,
+                "input_id": str(i["input_id"]),
+                "received_on": _iso(i["received_on"]),
+                "in_reply_to": _str(i.get("in_reply_to")),
+            }
             for i in strategy.external_inputs
+        ],
+        "view_requests": [
+            {"request_id": str(request_id), **request, "sent_on": _iso(request["sent_on"])}
+            for request_id, request in strategy.view_requests.items()
         ],
         "evidence": [{**e, "evidence_id": str(e["evidence_id"]), "dated": _iso(e["dated"])} for e in strategy.evidence],
         **attributes(strategy, "published_on planned_meeting_on adopted_on"),

@@ -24,6 +24,7 @@ from plan_registry.domain.decision import Amendment, Decision
 from plan_registry.domain.errors import (
     AlreadyDone,
     DecisionAlreadyRecorded,
+    DecisionAlreadyVoided,
     DecisionDoesNotAdopt,
     DomainError,
     DuplicateMeasurement,
@@ -89,6 +90,7 @@ __all__ = [
     "STRATEGY_TRANSITIONS",
     "AlreadyDone",
     "DecisionAlreadyRecorded",
+    "DecisionAlreadyVoided",
     "Amendment",
     "AmendmentChange",
     "Body",

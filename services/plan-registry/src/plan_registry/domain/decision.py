@@ -11,7 +11,12 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate, event
 
 from plan_registry.domain.checks import check_item_target, required_text
-from plan_registry.domain.errors import DecisionAlreadyRecorded, DecisionDoesNotAdopt, InvalidValue
+from plan_registry.domain.errors import (
+    DecisionAlreadyRecorded,
+    DecisionAlreadyVoided,
+    DecisionDoesNotAdopt,
+    InvalidValue,
+)
 from plan_registry.domain.ids import STORED_TOPIC_MODULE
 from plan_registry.domain.vocabulary import (
     ADOPTING_OUTCOMES,
@@ -100,13 +105,15 @@ class Decision(Aggregate):
     """A formal decision (vedtak): what a body decided, with votes and amendments.
 
     A decision is a fact of the archive: recorded once, never edited. It may name what
-    it concerns (``strategy_id``, ``plan_ids``); then it adopts nothing else.
+    it concerns (``strategy_id``, ``plan_ids``); then it adopts nothing else. One recorded
+    by mistake is voided (with its reason), never deleted; a voided decision adopts nothing.
     """
 
     __module__ = STORED_TOPIC_MODULE
 
     if TYPE_CHECKING:  # the event classes eventsourcing makes of the @event methods below
         Recorded: ClassVar[type[Aggregate.Created]]
+        Voided: ClassVar[type[Aggregate.Event]]
 
     @staticmethod
     def create_id(**_: Any) -> UUID:
@@ -218,9 +225,39 @@ class Decision(Aggregate):
         self.amendments = tuple(Amendment.from_dict(a) for a in amendments)
         self.strategy_id = strategy_id
         self.plan_ids = tuple(plan_ids)
+        self.voided: dict[str, Any] | None = None
+
+    def void(self, *, reason: str, voided_on: date, replaced_by: UUID | None = None, meta: Meta) -> None:
+        """Withdraw a decision recorded by mistake: once, with a reason, on or after its meeting."""
+        if self.voided is not None:
+            raise DecisionAlreadyVoided(
+                "decision.voided_once", f"decision {self.id} was already voided on {self.voided['voided_on']}"
+            )
+        reason = required_text("reason", reason, "decision.void_reason_required")
+        if voided_on < self.meeting_date:
+            raise InvalidValue(
+                "decision.voided_after_meeting",
+                f"voided_on {voided_on} is before the meeting of {self.meeting_date}: give a later date",
+            )
+        if replaced_by == self.id:
+            raise InvalidValue("decision.not_replaced_by_itself", "a decision cannot be replaced by itself")
+        self._void(reason=reason, voided_on=voided_on, replaced_by=replaced_by, meta=meta)
+
+    @event("Voided")
+    def _void(self, reason: str, voided_on: date, replaced_by: UUID | None, meta: Meta) -> None:
+        self.voided = {"reason": reason, "voided_on": voided_on, "replaced_by": replaced_by}
+
+    def check_not_voided(self) -> None:
+        if self.voided is not None:
+            raise DecisionAlreadyVoided(
+                "decision.not_voided",
+                f"decision {self.id} ({self.case_number}) was voided on {self.voided['voided_on']}: "
+                f"{self.voided['reason']}",
+            )
 
     def check_adopts(self, subject_id: UUID, what: str, *, is_strategy: bool = False) -> None:
-        """The decision adopts (its outcome) and concerns ``subject_id`` (when it names what it concerns)."""
+        """The decision adopts (its outcome), is not voided, and concerns ``subject_id`` (when it names what it concerns)."""
+        self.check_not_voided()
         if self.outcome not in ADOPTING_OUTCOMES:
             raise DecisionDoesNotAdopt(
                 "decision.outcome_adopts",

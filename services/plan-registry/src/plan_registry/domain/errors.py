@@ -85,3 +85,7 @@ class AlreadyDone(DomainError):
 
 class DecisionAlreadyRecorded(AlreadyDone):
     """A decision of the same body, case number and meeting is on record (a body decides a case once a meeting)."""
+
+
+class DecisionAlreadyVoided(AlreadyDone):
+    """The decision was voided: it is not voided again, and it adopts nothing."""

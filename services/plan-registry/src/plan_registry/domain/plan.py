@@ -56,6 +56,7 @@ class Plan(Aggregate):
         Anchored: ClassVar[type[Aggregate.Event]]
         ParentChanged: ClassVar[type[Aggregate.Event]]
         RevisionScheduled: ClassVar[type[Aggregate.Event]]
+        DuplicateMerged: ClassVar[type[Aggregate.Event]]
 
     @staticmethod
     def create_id(**_: Any) -> UUID:
@@ -148,6 +149,7 @@ class Plan(Aggregate):
         self.ended_by: UUID | None = None
         self.successor_id: UUID | None = None
         self.status_history: list[dict[str, Any]] = []
+        self.duplicate_of: dict[str, Any] | None = None
 
     # -- rules
 
@@ -224,6 +226,8 @@ class Plan(Aggregate):
             )
         self.check_transition(step)
         self._check_date(on)
+        if decision is not None:
+            decision.check_not_voided()
         if step is PlanStatus.CONSULTATION_OPEN and self.is_statutory and self.planprogram_adopted_on is None:
             raise StatutoryProcessIncomplete(
                 "plan.planprogram_before_consultation",
@@ -288,6 +292,29 @@ class Plan(Aggregate):
         self._record_status(
             PlanStatus.MERGED, decision.meeting_date, meta=meta, decision_id=decision.id, related_plan_id=target.id
         )
+
+    def merge_as_duplicate_of(self, *, kept: Plan, reason: str, on: date, meta: Meta) -> None:
+        """A plan registered twice is withdrawn in favour of the one kept (a correction of the register, not a
+        merger of plans in the municipality: no decision, no status)."""
+        if self.duplicate_of is not None:
+            raise AlreadyDone(
+                "plan.duplicate_merged_once", f"plan {self.id} is already a duplicate of {self.duplicate_of['kept']}"
+            )
+        reason = required_text("reason", reason, "plan.duplicate_reason_required")
+        if kept.id == self.id:
+            raise InvalidMergeTarget(
+                "plan.duplicate_not_itself", "kept_plan_id: a plan cannot be a duplicate of itself"
+            )
+        if kept.duplicate_of is not None:
+            raise InvalidMergeTarget(
+                "plan.duplicate_of_a_kept_plan",
+                f"kept_plan_id: plan {kept.id} is itself a duplicate of {kept.duplicate_of['kept']}: name that one",
+            )
+        self._merge_duplicate(kept_id=kept.id, reason=reason, on=on, meta=meta)
+
+    @event("DuplicateMerged")
+    def _merge_duplicate(self, kept_id: UUID, reason: str, on: date, meta: Meta) -> None:
+        self.duplicate_of = {"kept": kept_id, "reason": reason, "on": on}
 
     def _check_successor(self, other: Plan, relation: str) -> None:
         if other.id == self.id:

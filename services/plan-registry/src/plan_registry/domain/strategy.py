@@ -54,6 +54,7 @@ class PlanStrategy(Aggregate):
         ItemRemoved: ClassVar[type[Aggregate.Event]]
         KommuneplanAssessed: ClassVar[type[Aggregate.Event]]
         InputReceived: ClassVar[type[Aggregate.Event]]
+        ViewsRequested: ClassVar[type[Aggregate.Event]]
         EvidenceCited: ClassVar[type[Aggregate.Event]]
         Published: ClassVar[type[Aggregate.Event]]
         Adopted: ClassVar[type[Aggregate.Event]]
@@ -117,6 +118,7 @@ class PlanStrategy(Aggregate):
         self.arealdel: KommuneplanAssessment | None = None
         self.assessment_rationale = ""
         self.external_inputs: list[dict[str, Any]] = []
+        self.view_requests: dict[UUID, dict[str, Any]] = {}
         self.evidence: list[dict[str, Any]] = []
         self.published_on: date | None = None
         self.planned_meeting_on: date | None = None
@@ -304,15 +306,21 @@ class PlanStrategy(Aggregate):
         received_on: date,
         summary: str,
         document_reference: str | None = None,
+        in_reply_to: UUID | None = None,
         meta: Meta,
     ) -> None:
-        """PBL §10-1: the views of state, regional bodies and neighbours are on record."""
+        """PBL §10-1: the views of state, regional bodies and neighbours are on record; one that answers a
+        request for views (``in_reply_to``) names a request of this strategy."""
         self.check_not_adopted()
         party = choice(PartyKind, source, "strategy.input_source_known", "source")
         sender = required_text("sender", sender, "strategy.input_sender_required")
         summary = required_text("summary", summary, "strategy.input_summary_required")
         if any(i["input_id"] == input_id for i in self.external_inputs):
             raise AlreadyDone("strategy.input_received_once", f"input {input_id} is already on record")
+        if in_reply_to is not None and in_reply_to not in self.view_requests:
+            raise NotFound(
+                "strategy.view_request_known", f"in_reply_to: no request for views {in_reply_to} in this strategy"
+            )
         self._receive_input(
             input_id=input_id,
             source=party.value,
@@ -321,6 +329,7 @@ class PlanStrategy(Aggregate):
             summary=summary,
             document_reference=document_reference,
             meta=meta,
+            **({"in_reply_to": in_reply_to} if in_reply_to else {}),
         )
 
     @event("InputReceived")
@@ -333,6 +342,7 @@ class PlanStrategy(Aggregate):
         summary: str,
         document_reference: str | None,
         meta: Meta,
+        in_reply_to: UUID | None = None,
     ) -> None:
         self.external_inputs.append(
             {
@@ -342,8 +352,32 @@ class PlanStrategy(Aggregate):
                 "received_on": received_on,
                 "summary": summary,
                 "document_reference": document_reference,
+                "in_reply_to": in_reply_to,
             }
         )
+
+    def request_views(
+        self, *, request_id: UUID, party_kind: PartyKind | str, party_name: str, sent_on: date, meta: Meta
+    ) -> None:
+        """PBL §10-1 second paragraph: the municipality asks state and regional bodies and neighbouring
+        municipalities for their views (innhente synspunkter) before the council adopts the strategy."""
+        party = choice(PartyKind, party_kind, "strategy.party_kind_known", "party_kind")
+        party_name = required_text("party_name", party_name, "strategy.party_name_required")
+        if request_id in self.view_requests:
+            raise AlreadyDone("strategy.views_requested_once", f"request for views {request_id} is already on record")
+        if self.adopted_on is not None and sent_on > self.adopted_on:
+            raise TransitionNotAllowed(
+                "strategy.views_requested_before_adoption",
+                f"sent_on {sent_on} is after the strategy was adopted ({self.adopted_on}): views are asked before",
+                paragraph="PBL §10-1",
+            )
+        self._request_views(
+            request_id=request_id, party_kind=party.value, party_name=party_name, sent_on=sent_on, meta=meta
+        )
+
+    @event("ViewsRequested")
+    def _request_views(self, request_id: UUID, party_kind: str, party_name: str, sent_on: date, meta: Meta) -> None:
+        self.view_requests[request_id] = {"party_kind": party_kind, "party_name": party_name, "sent_on": sent_on}
 
     def cite_evidence(
         self,

@@ -43,10 +43,13 @@ def on_indicator_defined(writes: EventWrites, event: pr.IndicatorDefined) -> Non
 
 
 def on_indicator_measured(writes: EventWrites, event: pr.IndicatorMeasured) -> None:
+    """A correction supersedes the open value of the period in recorded time only: the old Measurement and its
+    HAS_MEASUREMENT are retracted (``retracted_at``/``retracted_by``), their valid time untouched."""
     if event.corrects:
         writes.fragment(
-            "MATCH (:Indicator {id: p.indicator})-[:HAS_MEASUREMENT]->(m:Measurement {period: p.period}) "
-            "WHERE m.until IS NULL AND m.id <> ev.eid SET m.until = ev.t, m.valid_to = ev.vt, m.ended_by = ev.eid",
+            "MATCH (:Indicator {id: p.indicator})-[h:HAS_MEASUREMENT]->(m:Measurement {period: p.period}) "
+            "WHERE m.retracted_at IS NULL AND m.id <> ev.eid "
+            "SET m.retracted_at = ev.t, m.retracted_by = ev.eid, h.retracted_at = ev.t, h.retracted_by = ev.eid",
             indicator=event.indicator_id,
             period=event.period,
             touches=[("Indicator", event.indicator_id)],
@@ -57,7 +60,7 @@ def on_indicator_measured(writes: EventWrites, event: pr.IndicatorMeasured) -> N
         writes.fragment(
             "MATCH (new:Measurement {id: ev.eid}), "
             "(:Indicator {id: p.indicator})-[:HAS_MEASUREMENT]->(old:Measurement) "
-            "WHERE old.ended_by = ev.eid MERGE (new)-[r:CORRECTS {created_by: ev.eid}]->(old) "
+            "WHERE old.retracted_by = ev.eid MERGE (new)-[r:CORRECTS {created_by: ev.eid}]->(old) "
             "ON CREATE SET r.since = ev.t, r.valid_from = ev.vt",
             indicator=event.indicator_id,
             touches=[("Indicator", event.indicator_id)],
@@ -126,6 +129,29 @@ def on_plan_status_changed(writes: EventWrites, event: pr.PlanStatusChanged) -> 
         writes.link("Plan", event.replaced_by_plan_id, "REPLACES", "Plan", event.plan_id)
     if event.merged_into_plan_id:
         writes.link("Plan", event.plan_id, "MERGED_INTO", "Plan", event.merged_into_plan_id)
+
+
+def on_plan_duplicate_merged(writes: EventWrites, event: pr.PlanDuplicateMerged) -> None:
+    """A plan registered twice is retracted with its relationships (both ways; provenance and DUPLICATE_OF
+    stay), never deleted, and linked to the plan kept; its valid time is untouched (it never existed apart)."""
+    writes.change(
+        "Plan",
+        event.plan_id,
+        {
+            "retracted_at": writes.occurred_at,
+            "retracted_by": writes.event_id,
+            "duplicate_of": event.kept_plan_id,
+            "duplicate_reason": event.reason,
+            "duplicate_found_on": event.merged_on,
+        },
+    )
+    writes.fragment(
+        "MATCH (:Plan {id: p.id})-[r]-(x) WHERE NOT x:Event AND NOT type(r) IN ['DUPLICATE_OF', 'CORRECTS'] "
+        "AND r.retracted_at IS NULL AND r.created_by <> ev.eid SET r.retracted_at = ev.t, r.retracted_by = ev.eid",
+        id=event.plan_id,
+        touches=[("Plan", event.plan_id)],
+    )
+    writes.link("Plan", event.plan_id, "DUPLICATE_OF", "Plan", event.kept_plan_id, {"reason": event.reason})
 
 
 def on_plan_revision_scheduled(writes: EventWrites, event: pr.PlanRevisionScheduled) -> None:
@@ -304,6 +330,49 @@ def on_input_received(writes: EventWrites, event: pr.InputReceived) -> None:
         writes.link("ExternalInput", event.input_id, "CONCERNS", "Strategy", event.strategy_id)
     if event.plan_id:
         writes.link("ExternalInput", event.input_id, "CONCERNS", "Plan", event.plan_id)
+    if event.in_reply_to:
+        writes.link("ExternalInput", event.input_id, "ANSWERS", "ViewRequest", event.in_reply_to)
+
+
+def on_views_requested(writes: EventWrites, event: pr.ViewsRequested) -> None:
+    writes.create("ViewRequest", event.request_id, properties_of(event, exclude=("request_id",)))
+    writes.link("ViewRequest", event.request_id, "CONCERNS", "Strategy", event.strategy_id)
+
+
+VOIDED_DECISION_LINKS = "MADE_BY|CONCERNS|ADOPTED|DECIDED|REMOVED|AMENDED_BY"
+"""The relationships a voided decision withdraws with it, both ways (a CORRECTS link stays: it is the correction)."""
+
+
+def on_decision_voided(writes: EventWrites, event: pr.DecisionVoided) -> None:
+    """Never deleted: the decision and its relationships are retracted (``retracted_at`` = the voiding's
+    ``occurred_at``, ``retracted_by`` = its event id), the Event CHANGED it, and the decision recorded in its
+    place CORRECTS it."""
+    writes.change(
+        "Decision",
+        event.decision_id,
+        {
+            "retracted_at": writes.occurred_at,
+            "retracted_by": writes.event_id,
+            "voided_reason": event.reason,
+            "voided_on": event.voided_on,
+            "replaced_by_decision_id": event.replaced_by_decision_id,
+        },
+    )
+    writes.fragment(
+        f"MATCH (:Decision {{id: p.id}})-[r:{VOIDED_DECISION_LINKS}]-() "
+        "WHERE r.retracted_at IS NULL AND r.created_by <> ev.eid SET r.retracted_at = ev.t, r.retracted_by = ev.eid",
+        id=event.decision_id,
+        touches=[("Decision", event.decision_id)],
+    )
+    if event.replaced_by_decision_id:
+        writes.link(
+            "Decision",
+            event.replaced_by_decision_id,
+            "CORRECTS",
+            "Decision",
+            event.decision_id,
+            {"reason": event.reason},
+        )
 
 
 def on_evidence_recorded(writes: EventWrites, event: pr.EvidenceRecorded) -> None:

@@ -54,6 +54,7 @@ async def compliance_report(
                     ("decision", _adopting_decision),
                     ("assessment", _assessment),
                     ("inputs", _external_inputs),
+                    ("view_requests", _view_requests),
                     ("evidence", _evidence),
                     ("process_start", _process_start),
                 )
@@ -102,6 +103,16 @@ def _strategy_facts(graph: dict[str, Any]) -> StrategyFacts:
                 "event": i["event"],
             }
             for i in graph["inputs"]
+        ],
+        "view_requests": [
+            {
+                "party_kind": r["party_kind"],
+                "party_name": r["party_name"],
+                "sent_on": native(r["sent_on"]),
+                "event": r["event"],
+                "answers": r["answers"],
+            }
+            for r in graph["view_requests"]
         ],
         "evidence": [
             {"kind": e["kind"], "dated": native(e["dated"]), "title": e["title"], "events": e["events"]}
@@ -168,6 +179,29 @@ async def _external_inputs(tx: neo4j.AsyncManagedTransaction, strategy_id: str, 
         OPTIONAL MATCH (e:Event)-[:CREATED]->(x)
         RETURN x.party_kind AS party_kind, x.from_party AS from_party, x.received_on AS received_on, e.id AS event
         ORDER BY x.received_on, x.id
+        """,
+        id=strategy_id,
+        **at.params,
+    )
+
+
+async def _view_requests(tx: neo4j.AsyncManagedTransaction, strategy_id: str, at: TimeFrame) -> list[Row]:
+    """The requests for views sent for the strategy (PBL §10-1 second paragraph), each with the inputs that
+    answer it: those naming it (``in_reply_to``), and those naming no request from the same party kind and name."""
+    return await rows(
+        tx,
+        f"""
+        MATCH (r:ViewRequest)-[c:CONCERNS]->(s:Strategy {{id: $id}}) WHERE {live("c")} AND {fact("r")}
+        OPTIONAL MATCH (e:Event)-[:CREATED]->(r)
+        OPTIONAL MATCH (x:ExternalInput)-[xc:CONCERNS]->(s)
+        WHERE {live("xc")} AND {fact("x")} AND (EXISTS {{ (x)-[:ANSWERS]->(r) }} OR (x.in_reply_to IS NULL
+              AND x.party_kind = r.party_kind AND toLower(trim(x.from_party)) = toLower(trim(r.party_name))))
+        OPTIONAL MATCH (xe:Event)-[:CREATED]->(x)
+        WITH r, e, x, xe ORDER BY x.received_on, x.id
+        WITH r, e, collect(CASE WHEN x IS NULL THEN NULL ELSE
+             {{from_party: x.from_party, received_on: x.received_on, event: xe.id}} END) AS answers
+        RETURN r.party_kind AS party_kind, r.party_name AS party_name, r.sent_on AS sent_on, e.id AS event, answers
+        ORDER BY r.sent_on, r.id
         """,
         id=strategy_id,
         **at.params,

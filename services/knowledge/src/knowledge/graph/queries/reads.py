@@ -72,6 +72,12 @@ def existed(var: str) -> str:
     return f"({var}.since IS NULL OR ({known(var)} AND {valid_from(var)} <= $as_of))"
 
 
+def on_record(var: str) -> str:
+    """Came into being by ``$as_of`` as recorded by ``$known_at``, retracted or not: what a trace of the record
+    shows, a voided decision with its voiding among them (a correction never deletes)."""
+    return f"({var}.since IS NULL OR ({var}.since <= $known_at AND {valid_from(var)} <= $as_of))"
+
+
 def fact(var: str) -> str:
     """Not a stub: a node referred to before the event that defines it is not yet a fact."""
     return f"(NOT coalesce({var}.stub, false))"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from knowledge.errors import QueryRefused
 
@@ -271,6 +271,18 @@ class ExternalInputFact(TypedDict):
     event: str | None
 
 
+class ViewRequestFact(TypedDict):
+    """A request for views (PBL §10-1 second paragraph) and the inputs that answer it."""
+
+    party_kind: str
+    party_name: str
+    sent_on: Any
+    event: str | None
+    answers: list[dict[str, Any]]
+    """``from_party``, ``received_on``, ``event`` of each input in reply (by ``in_reply_to``, or the same
+    party kind and name)."""
+
+
 class EvidenceFact(TypedDict):
     kind: str
     dated: date
@@ -287,6 +299,7 @@ class StrategyFacts(TypedDict, total=False):
     adopted: Adopted | None
     assessment: Assessment | None
     external_inputs: list[ExternalInputFact]
+    view_requests: list[ViewRequestFact]
     evidence: list[EvidenceFact]
     work_started_on: date
     """The earlier of the strategy's ``drafted_on`` and its co-creation process's ``period_start``."""
@@ -300,6 +313,8 @@ class Check(TypedDict):
     status: CheckStatus
     detail: str
     evidence: list[str]
+    requests: NotRequired[list[dict[str, Any]]]
+    """Only the check on external views: each request for views, who answered it and who did not."""
 
 
 def add_years(day: date, years: int) -> date:
@@ -334,7 +349,7 @@ def assess_compliance(facts: StrategyFacts, today: date) -> list[Check]:
         _adopted_within_a_year(facts, today),
         _published_before_treatment(facts),
         _kommuneplan_assessed(facts.get("assessment"), adopted),
-        _external_inputs_on_record(facts.get("external_inputs", []), adopted),
+        _external_views_obtained(facts.get("external_inputs", []), facts.get("view_requests", []), adopted),
         _public_health_overview(facts, adopted),
     ]
 
@@ -460,6 +475,54 @@ def _external_inputs_on_record(inputs: list[ExternalInputFact], adopted: Adopted
         status = "fail" if adopted else "unknown"
         detail = "no input on record from: " + ", ".join(missing)
     return _check("external_inputs_on_record", "PBL §10-1", rule, status, detail, [i.get("event") for i in on_record])
+
+
+def _external_views_obtained(
+    inputs: list[ExternalInputFact], requests: list[ViewRequestFact], adopted: Adopted | None
+) -> Check:
+    """PBL §10-1 second paragraph obliges the municipality to ask (innhente synspunkter), not the bodies to answer:
+    a kind of body counts when views were requested from it, or when its input is on record (it was asked)."""
+    if not requests:
+        return _external_inputs_on_record(inputs, adopted)
+    rule = "state and regional bodies and neighbouring municipalities are asked for their views"
+    covered = {r["party_kind"] for r in requests} | {i["party_kind"] for i in inputs}
+    missing = [k for k in REQUIRED_PARTIES if k not in covered]
+    listed = [
+        {
+            "party_kind": r["party_kind"],
+            "party_name": r["party_name"],
+            "sent_on": _iso(r["sent_on"]),
+            "event": r["event"],
+            "answered": bool(r["answers"]),
+            "answers": [{**a, "received_on": _iso(a.get("received_on"))} for a in r["answers"]],
+        }
+        for r in requests
+    ]
+    answered = [f"{r['party_name']} ({r['party_kind']})" for r in listed if r["answered"]]
+    unanswered = [f"{r['party_name']} ({r['party_kind']})" for r in listed if not r["answered"]]
+    detail = f"views requested from {len(listed)} bodies; answered: {', '.join(answered) or 'none'}"
+    detail += f"; no answer: {', '.join(unanswered) or 'none'}"
+    status: CheckStatus = "pass"
+    if missing:
+        status = "fail" if adopted else "unknown"
+        detail = "no request for views and no input on record from: " + ", ".join(missing) + "; " + detail
+    answer_events = [a.get("event") for r in requests for a in r["answers"]]
+    other_inputs = [i.get("event") for i in inputs if i["party_kind"] in REQUIRED_PARTIES]
+    check = _check(
+        "external_inputs_on_record",
+        "PBL §10-1",
+        rule,
+        status,
+        detail,
+        [r["event"] for r in requests] + answer_events + other_inputs,
+    )
+    check["requests"] = listed
+    return check
+
+
+def _iso(value: Any) -> Any:
+    value = value.to_native() if hasattr(value, "to_native") else value
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _public_health_overview(facts: StrategyFacts, adopted: Adopted | None) -> Check:

@@ -20,7 +20,17 @@ import neo4j
 
 from knowledge.errors import NotFound, QueryRefused
 from knowledge.graph.cypher_guard import to_json
-from knowledge.graph.queries.reads import Row, events_of, existed, fact, native, properties, read, rows
+from knowledge.graph.queries.reads import (
+    Row,
+    event_entry,
+    events_of,
+    fact,
+    native,
+    on_record,
+    properties,
+    read,
+    rows,
+)
 from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
 from planspor_shared.events.base import municipal_day
 
@@ -52,6 +62,7 @@ BACK_HOPS: tuple[Hop, ...] = (
     Hop("Decision", "in", ("AMENDED_BY",), "StrategyItem", frozenset({START})),
     Hop("Decision", "out", ("REMOVED",), "StrategyItem", frozenset({START})),
     Hop("Decision", "out", ("MADE_BY",), "Body"),
+    Hop("Decision", "out", ("CORRECTS",), "Decision", frozenset({START})),
     Hop("Strategy", "out", ("HAS_ITEM",), "StrategyItem", _STRATEGY_REACH),
     Hop("Strategy", "out", ("INFORMED_BY",), "Recommendation", _STRATEGY_REACH),
     Hop("Strategy", "out", ("CITES",), "Evidence", _STRATEGY_REACH),
@@ -112,7 +123,10 @@ async def trace_back(
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> dict[NodeKey, Row]:
         start = await rows(
-            tx, f"MATCH (n:{label} {{id: $id}}) WHERE {fact('n')} AND {existed('n')} RETURN n", id=node_id, **at.params
+            tx,
+            f"MATCH (n:{label} {{id: $id}}) WHERE {fact('n')} AND {on_record('n')} RETURN n",
+            id=node_id,
+            **at.params,
         )
         if not start:
             raise NotFound.node(label, node_id, at.as_of.isoformat())
@@ -140,6 +154,7 @@ async def trace_back(
                 step["events"] = events.get(found_id, [])
                 first = step["events"][0] if step["events"] else {}
                 step["valid_on"], step["occurred_at"] = first.get("valid_on"), first.get("occurred_at")
+        await _with_voidings(tx, nodes, at)
         return nodes
 
     nodes = await read(driver, database, work)
@@ -177,7 +192,7 @@ async def _step(
             f"""
             UNWIND $ids AS id
             MATCH (a:{hop.source} {{id: id}}){arrow}
-            WHERE {existed("r")} AND {existed("b")}
+            WHERE {on_record("r")} AND {on_record("b")}
             RETURN a.id AS from_id, type(r) AS rel, properties(r) AS rel_props, b AS node
             ORDER BY from_id, b.id
             """,
@@ -212,6 +227,66 @@ async def _step(
     return dict(reached)
 
 
+VOIDING_PROPERTIES = ("retracted_at", "retracted_by", "voided_reason", "voided_on", "replaced_by_decision_id")
+"""What a voiding writes on a decision: a trace as of an instant before the voiding does not show it."""
+
+
+async def _with_voidings(tx: neo4j.AsyncManagedTransaction, nodes: dict[NodeKey, Row], at: TimeFrame) -> None:
+    """Each decision of the trace voided by ``at.known_at`` gets a step after it: the voiding event, with its reason,
+    when the body or the archive found the record wrong (``voided_on``, effective) and when the register learnt
+    it (``recorded_at``), and the decision recorded in its place; a decision not yet voided then shows no trace
+    of the later voiding."""
+    decisions = {node_id: step for (label, node_id), step in nodes.items() if label == "Decision"}
+    if not decisions:
+        return
+    found = await rows(
+        tx,
+        """
+        UNWIND $ids AS id
+        MATCH (d:Decision {id: id})<-[:CHANGED]-(e:Event)
+        WHERE e.id = d.retracted_by AND e.occurred_at <= $as_of
+        RETURN d.id AS decision, d.voided_reason AS reason, d.voided_on AS voided_on, d.voided_on AS valid_on,
+               d.retracted_at AS recorded_at, d.replaced_by_decision_id AS replaced_by,
+               e.id AS id, e.type AS type, e.source AS source, e.position AS position, e.occurred_at AS occurred_at
+        """,
+        ids=sorted(decisions),
+        as_of=at.known_at,
+    )
+    voided = {row["decision"] for row in found}
+    for decision_id, step in decisions.items():
+        if decision_id not in voided and "retracted_at" not in step["properties"]:  # voided after known_at
+            for name in VOIDING_PROPERTIES:
+                step["properties"].pop(name, None)
+    for row in found:
+        nodes[("Event", row["id"])] = {
+            "label": "Event",
+            "id": row["id"],
+            "depth": decisions[row["decision"]]["depth"] + 1,
+            "properties": {
+                "type": row["type"],
+                "decision_id": row["decision"],
+                "reason": row["reason"],
+                "voided_on": to_json(row["voided_on"]),
+                "recorded_at": to_json(row["recorded_at"]),
+                "replaced_by_decision_id": row["replaced_by"],
+            },
+            "via": [
+                {
+                    "from": {"label": "Decision", "id": row["decision"]},
+                    "relationship": "CHANGED",
+                    "direction": "in",
+                    "created_by": row["id"],
+                    "since": to_json(row["recorded_at"]),
+                    "valid_from": to_json(row["voided_on"]),
+                    "properties": {},
+                }
+            ],
+            "events": [event_entry(row)],
+            "valid_on": to_json(row["voided_on"]),
+            "occurred_at": to_json(row["occurred_at"]),
+        }
+
+
 def _ended(props: Mapping[str, Any], at: TimeFrame) -> dict[str, Any]:
     """``until``/``valid_to``/``ended_by`` only if the end counts in ``at`` (``reads.ended``): a trace as of a
     date does not see later ends, nor ends recorded after ``known_at``."""
@@ -225,8 +300,15 @@ def _ended(props: Mapping[str, Any], at: TimeFrame) -> dict[str, Any]:
     return {"until": to_json(until), "valid_to": to_json(props.get("valid_to")), "ended_by": props.get("ended_by")}
 
 
+RETRACTION = ("retracted_at", "retracted_by")
+"""What a correction writes on the facts it withdraws: a trace shows them marked so, once the correction is known."""
+
+
 def _as_of_properties(node: Any, at: TimeFrame) -> Row:
-    values = properties(node, drop=("until", "valid_to", "ended_by"))
+    """A step's properties as the record stood at ``at``: no end it did not know yet, no later retraction."""
+    retracted = node.get("retracted_at") if hasattr(node, "get") else None
+    unknown_yet = retracted is not None and native(retracted) > at.known_at
+    values = properties(node, drop=("until", "valid_to", "ended_by") + (RETRACTION if unknown_yet else ()))
     values.update(_ended(node, at))
     return values
 
