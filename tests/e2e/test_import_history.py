@@ -261,3 +261,128 @@ def test_300_plans_from_the_templates_load_with_their_dates_and_a_second_run_sen
         time.sleep(0.5)
     assert count == PLANS, "every imported plan is in the graph"
     print(f"300 plans loaded in {took:.1f} s")
+
+
+def bad_history(directory: Path) -> tuple[dict[int, str], list[str]]:
+    """30 good plans and 10 bad ones; the bad rows' lines (a row's line is its index + 2: the header is 1)
+    with a word of what the report must say, and the good plans' titles."""
+    next_year = (date.today() + timedelta(days=400)).isoformat()
+    good = [
+        {
+            "plan_key": f"B-P{i}",
+            "plan_type": "temaplan",
+            "title": f"B-Plan {i}",
+            "owning_unit": "Kultur",
+            "started_on": day(i),
+            "status": "in_preparation" if i % 2 else "in_force",
+            "adopted_by": "" if i % 2 else "B-D1",
+            "anchoring_goals": "B-G1",
+        }
+        for i in range(30)
+    ]
+    base = {"plan_type": "temaplan", "owning_unit": "Kultur", "started_on": day(5), "status": "proposed"}
+    bad: list[tuple[dict[str, object], str]] = [
+        ({"started_on": "03.09.2018"}, "YYYY-MM-DD"),
+        ({"status": "in_preparation", "status_on": next_year}, "in the future"),
+        ({"plan_type": "reguleringsplan"}, "plan_type 'reguleringsplan'"),
+        ({"parent_plan_key": "B-NOPE"}, "parent_plan_key 'B-NOPE'"),
+        ({"title": ""}, "title is empty"),
+        ({"anchoring_goals": "B-G-NOPE"}, "anchoring_goals 'B-G-NOPE'"),
+        ({"status": "in_force", "adopted_by": "B-D-NOPE"}, "adopted_by 'B-D-NOPE'"),
+        ({"plan_key": "B-P1"}, "already on line 4"),
+        ({"status": "in_preparation", "started_on": day(50), "status_on": day(40)}, "dates go forwards"),
+        (
+            {"plan_type": "kommunedelplan", "status": "adopted", "adopted_by": "B-D1", "started_on": day(1)},
+            "PBL §4-1",
+        ),
+    ]
+    rows: list[dict[str, object]] = []
+    lines: dict[int, str] = {}
+    for i, row in enumerate(good):
+        rows.append(row)
+        if i % 3 == 0 and bad:
+            changes, says = bad.pop(0)
+            rows.append({**base, "plan_key": f"B-X{i}", "title": f"B-Bad {i}", **changes})
+            lines[len(rows) + 1] = says
+    assert not bad and len(lines) == 10
+    write(directory, "plans.csv", rows)
+    write(directory, "goals.csv", [{"goal_key": "B-G1", "title": "Et aktivt liv"}])
+    decision = {"body": "municipal_council", "meeting_date": day(100), "subject": "Planer", "outcome": "adopted"}
+    write(directory, "decisions.csv", [{"decision_key": "B-D1", "case_number": "B-1/1", **decision}])
+    return lines, [str(r["title"]) for r in good]
+
+
+def test_ten_bad_rows_are_reported_with_their_lines_and_the_rest_load(platform, tmp_path):
+    lines, titles = bad_history(tmp_path)
+
+    code, dry = imported(platform, tmp_path, "--dry-run")
+    assert code == 1 and dry["files"]["plans.csv"] == {"valid": 31, "refused": 9}, "the register judges PBL §4-1"
+
+    code, report = imported(platform, tmp_path)
+    assert code == 1
+    assert report["files"]["plans.csv"] == {"sent": 30, "already there": 0, "refused": 10}
+    reported = {p["line"]: " ".join(p["problems"]) for p in report["problems"] if p["file"] == "plans.csv"}
+    assert sorted(reported) == sorted(lines)
+    for line, says in lines.items():
+        assert says in reported[line], (line, reported[line])
+    plans = {p["name"]: p for p in states(platform, "plans")}
+    assert all(plans[t]["status"] in ("in_preparation", "in_force") for t in titles), "the good rows are in"
+    assert not {n for n in plans if n.startswith("B-Bad")} - {max(n for n in plans if n.startswith("B-Bad"))}, (
+        "of the bad rows only the one the register refused at its adoption is (partly) in"
+    )
+
+    again = planspor(platform, "import", str(tmp_path))
+    assert again.returncode == 1, again.stderr
+    for line in lines:
+        assert f"plans.csv:{line}" in again.stdout
+    assert "fix these and run the same command again" in again.stdout
+    assert "sent" in again.stdout and "already there" in again.stdout
+
+
+SSB_LONG = """\
+"12345: Andel fysisk aktive (prosent) (K) 2015 - 2024"
+
+"region";"statistikkvariabel";"år";"12345: Andel fysisk aktive (prosent) (K) 2015 - 2024"
+"3201 Bærum";"Andel fysisk aktive";"2019";"61,5"
+"3201 Bærum";"Andel fysisk aktive";"2020";".."
+"3201 Bærum";"Andel fysisk aktive";"2021";"62,9"
+"3201 Bærum";"Andel fysisk aktive";"2022";":"
+"3201 Bærum";"Andel fysisk aktive";"2023";"64"
+"""
+SSB_WIDE = """\
+"region";"statistikkvariabel";"Registrert ledige 2023K1";"Registrert ledige 2023K2"
+"3201 Bærum";"Prosent";"2,1";"1,9"
+"""
+
+
+def test_measurements_as_statistikkbanken_exports_them_load_dated_by_their_period(platform, tmp_path):
+    write(tmp_path, "goals.csv", [{"goal_key": "S-G1", "title": "Helse"}])
+    indicator = {"goal_key": "S-G1", "unit": "%", "source": "SSB"}
+    write(
+        tmp_path,
+        "indicators.csv",
+        [
+            {"indicator_key": "S-AKTIV", "name": "S-Aktive", "ssb_file": "aktive.csv", **indicator},
+            {"indicator_key": "S-LEDIG", "name": "S-Ledige", "ssb_file": "ledige.csv", **indicator},
+        ],
+    )
+    write(tmp_path, "measurements.csv", [{"indicator_key": "S-AKTIV", "period": "2018", "value": "60.2"}])
+    (tmp_path / "aktive.csv").write_bytes(SSB_LONG.replace("\n", "\r\n").encode("utf-8"))
+    (tmp_path / "ledige.csv").write_bytes(SSB_WIDE.encode("cp1252"))
+
+    code, report = imported(platform, tmp_path)
+    assert code == 0, report["problems"]
+    assert report["files"]["aktive.csv"] == {"sent": 3, "already there": 0, "refused": 0, "no value": 2}
+    indicators = {i["name"]: i for i in states(platform, "indicators")}
+    assert [(m["period"], m["value"], m["measured_on"]) for m in indicators["S-Aktive"]["measurements"]] == [
+        ("2018", "60.2", "2018-12-31"),
+        ("2019", "61.5", "2019-12-31"),
+        ("2021", "62.9", "2021-12-31"),
+        ("2023", "64", "2023-12-31"),
+    ]
+    assert [(m["period"], m["value"], m["measured_on"]) for m in indicators["S-Ledige"]["measurements"]] == [
+        ("2023-Q1", "2.1", "2023-03-31"),
+        ("2023-Q2", "1.9", "2023-06-30"),
+    ]
+    code, again = imported(platform, tmp_path)
+    assert code == 0 and again["files"]["aktive.csv"]["sent"] == 0 and again["files"]["ledige.csv"]["sent"] == 0

@@ -13,18 +13,35 @@ depends on refused) is reported with its line and the register's problem, and th
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
 import httpx
 
 from planspor_cli.client import Api, CliError, _reason
+from planspor_cli.importer.check import K
 from planspor_cli.importer.files import Row, period_end
 from planspor_cli.importer.rows import History, PlanRow, Step, as_uuid
 from planspor_runtime.http import REPLAYED_HEADER
 from planspor_shared.events.plan_vocabulary import PlanStatus
 
 KEY_PREFIX = "import"
+WORKERS = 8
+"""Requests in flight at once: rows that touch different aggregates are sent side by side."""
+
+
+def waves(items: list[K], parent_of: Callable[[K], str]) -> list[list[K]]:
+    """Rows in dependency order, cut into waves: a row's parent (in the files) is in an earlier wave."""
+    depth: dict[str, int] = {}
+    result: list[list[K]] = []
+    for item in items:
+        level = depth.get(parent_of(item), -1) + 1
+        depth[item.key] = level
+        if level == len(result):
+            result.append([])
+        result[level].append(item)
+    return result
 
 
 class Refused(Exception):
@@ -32,8 +49,11 @@ class Refused(Exception):
 
 
 class Sender:
-    def __init__(self, api: Api, history: History, advance: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self, api: Api, history: History, advance: Callable[[], None] = lambda: None, *, workers: int = WORKERS
+    ) -> None:
         self.api = api
+        self.workers = workers
         self.history = history
         self.advance = advance
         self.ids: dict[str, dict[str, str]] = {"plan": {}, "goal": {}, "decision": {}, "indicator": {}}
@@ -88,22 +108,40 @@ class Sender:
                 self.where[(kind, item.key)] = item.row
         for indicator in h.indicators:
             self.where[("indicator", indicator.key)] = indicator.row
-        self._each(h.plans, self.propose)
-        self._each(h.goals, self.define_goal)
+        for plans in waves(h.plans, lambda p: p.parent_key):
+            self._each(plans, self.propose)
+        for goals in waves(h.goals, lambda g: g.parent_key):
+            self._each(goals, self.define_goal)
         self._each(h.decisions, self.record_decision)
         self._each(h.plans, self.complete_plan)
         self._each(h.indicators, self.define_indicator)
-        self._each(h.measurements, self.measure)
+        by_indicator: dict[str, list[Any]] = {}
+        for measurement in h.measurements:
+            by_indicator.setdefault(measurement.indicator_key, []).append(measurement)
+        self._each(list(by_indicator.values()), self.measure_series)
 
-    def _each(self, items: list[Any], send: Callable[[Any], None]) -> None:
+    def _each(self, items: list[Any], send: Callable[[Any], Any]) -> None:
+        """The rows of one phase, a few at a time: none of them changes what another one changes (one
+        aggregate each; the measurements of one indicator go one after the other)."""
+        if self.workers <= 1 or len(items) <= 1:
+            for item in items:
+                self._one(send, item)
+            return
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            for _ in pool.map(lambda item: self._one(send, item), items):
+                pass
+
+    def _one(self, send: Callable[[Any], Any], item: Any) -> None:
         """A row with a problem is not sent (again); a refusal stops its row only."""
-        for item in items:
-            if not item.row.problems:
-                try:
-                    send(item)
-                except Refused:
-                    pass
-            self.advance()
+        if isinstance(item, list):
+            send(item)
+            return
+        if not item.row.problems:
+            try:
+                send(item)
+            except Refused:
+                pass
+        self.advance()
 
     def propose(self, plan: PlanRow) -> None:
         body = {
@@ -204,6 +242,11 @@ class Sender:
         }
         answer = self.send(indicator.row, "POST", "/indicators", body, f"{KEY_PREFIX}:indicator:{indicator.key}")
         self.ids["indicator"][indicator.key] = str(answer["id"])
+
+    def measure_series(self, series: list[Any]) -> None:
+        """The measurements of one indicator, in turn (each changes the indicator)."""
+        for measurement in series:
+            self._one(self.measure, measurement)
 
     def measure(self, measurement: Any) -> None:
         indicator_id = self.resolve(measurement.row, "indicator", measurement.indicator_key)
