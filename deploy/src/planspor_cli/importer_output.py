@@ -35,13 +35,15 @@ def progress(*, disable: bool) -> Iterator[Callable[[int], Callable[[], None]]]:
 
 def print_import_report(console: Console, report: Report) -> None:
     columns = sorted({c for counts in report.files.values() for c in counts}, key=_column_order)
-    table = Table(title="planspor import" + (" --dry-run (nothing sent)" if report.dry_run else ""))
+    table = Table(title="planspor import")
     table.add_column("file")
     for column in columns:
         table.add_column(column, justify="right")
     for name, counts in report.files.items():
         table.add_row(name, *(str(counts.get(c, 0)) for c in columns))
     console.print(table)
+    if report.dry_run:
+        console.print("dry run: every row checked, nothing sent")
     for problem in report.problems:
         for text in problem["problems"]:
             console.print(f"[red]{problem['file']}:{problem['line']}[/]: {text}", highlight=False, soft_wrap=True)
