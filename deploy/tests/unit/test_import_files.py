@@ -99,3 +99,16 @@ def test_an_ssb_export_of_two_regions_is_refused_so_no_other_regions_figure_is_t
     path = tmp_path / "ssb.csv"
     path.write_text('"region";"år";"value"\n"3201 Bærum";"2021";"1"\n"3203 Asker";"2021";"2"\n', encoding="utf-8")
     assert "2 series" in read_ssb(path, "IND").problems[0]
+
+
+def test_a_row_that_needs_a_bad_row_is_reported_as_the_import_would_refuse_it(tmp_path):
+    copy_templates(tmp_path)
+    plans = (tmp_path / "plans.csv").read_text(encoding="utf-8").replace("2018-10-15", "15.10.2018")
+    (tmp_path / "plans.csv").write_text(plans, encoding="utf-8")
+    report = run_import(None, tmp_path, dry_run=True)
+    problems = {p["file"]: " ".join(p["problems"]) for p in report.problems}
+    assert "YYYY-MM-DD" in problems["plans.csv"]
+    assert "needs the plan 'KPS-2020' (plans.csv:2)" in problems["goals.csv"]
+    assert "needs the plan 'KPS-2020'" in problems["decisions.csv"]
+    assert "needs the goal 'G1' (goals.csv:2)" in problems["indicators.csv"]
+    assert "needs the indicator 'IND-BEF'" in problems["measurements.csv"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from planspor_cli.importer.files import Row
 from planspor_cli.importer.rows import History, PlanRow, as_uuid
@@ -105,6 +105,37 @@ def check_history(history: History) -> None:
         refer(measurement.row, "indicator_key", measurement.indicator_key, indicators, "indicator")
     history.plans = in_dependency_order(history.plans, lambda p: p.parent_key)
     history.goals = in_dependency_order(history.goals, lambda g: g.parent_key)
+    refuse_dependents(history, {"plan": plans, "goal": goals, "decision": decisions, "indicator": indicators})
+
+
+def refuse_dependents(history: History, rows: dict[str, dict[str, Any]]) -> None:
+    """A row that needs a row with a problem would be refused when sent: say so now, naming that row."""
+    needs: list[tuple[Row, list[tuple[str, str]]]] = []
+    for plan in history.plans:
+        wanted = [("plan", plan.parent_key), *(("goal", g) for g in plan.goal_keys)]
+        needs.append((plan.row, wanted + [("decision", s.decision_key) for s in plan.steps if s.decision_key]))
+    for goal in history.goals:
+        needs.append((goal.row, [("goal", goal.parent_key), ("plan", goal.samfunnsdel_plan_key)]))
+    for decision in history.decisions:
+        needs.append((decision.row, [("plan", key) for key in decision.plan_keys]))
+    for indicator in history.indicators:
+        needs.append((indicator.row, [("goal", indicator.goal_key)]))
+    for measurement in history.measurements:
+        needs.append((measurement.row, [("indicator", measurement.indicator_key)]))
+    changed = True
+    while changed:
+        changed = False
+        for row, wanted in needs:
+            if row.problems:
+                continue
+            for kind, key in wanted:
+                other = rows[kind].get(key)
+                if other is not None and other.row is not row and other.row.problems:
+                    row.problems.append(
+                        f"needs the {kind} {key!r} ({other.row.where}), which has a problem: fix it first"
+                    )
+                    changed = True
+                    break
 
 
 def settle_dates(plan: PlanRow, meeting_dates: dict[str, date | None]) -> None:
