@@ -12,6 +12,7 @@ depends on refused) is reported with its line and the register's problem, and th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -19,16 +20,36 @@ from typing import Any
 
 import httpx
 
-from planspor_cli.client import Api, CliError, _reason
+from planspor_cli.client import Api, CliError, reason_of
 from planspor_cli.importer.check import K
 from planspor_cli.importer.files import Row, period_end
-from planspor_cli.importer.rows import History, PlanRow, Step, as_uuid
+from planspor_cli.importer.rows import (
+    DecisionRow,
+    GoalRow,
+    History,
+    IndicatorRow,
+    MeasurementRow,
+    PlanRow,
+    Step,
+    as_uuid,
+)
 from planspor_runtime.http import REPLAYED_HEADER
 from planspor_shared.events.plan_vocabulary import PlanStatus
 
 KEY_PREFIX = "import"
 WORKERS = 8
 """Requests in flight at once: rows that touch different aggregates are sent side by side."""
+
+
+RETRIES = 3
+"""A request with its key is asked again after a concurrent change (409) or a busy store (503): the key makes
+the repeat the same request."""
+
+
+def _worth_again(response: httpx.Response) -> bool:
+    if response.status_code == 503:
+        return True
+    return response.status_code == 409 and "concurrency.version_conflict" in response.text
 
 
 def waves(items: list[K], parent_of: Callable[[K], str]) -> list[list[K]]:
@@ -64,15 +85,19 @@ class Sender:
     def send(self, row: Row, method: str, path: str, body: Any, key: str | None) -> dict[str, Any]:
         """One request for a row; the answer's JSON, or Refused with the register's problem on the row."""
         headers = {"Idempotency-Key": key} if key else {}
-        try:
-            response = self.api.http.request(method, f"/api/v1{path}", json=body, headers=headers)
-        except httpx.TransportError as error:
-            raise CliError(
-                f"cannot reach {self.api.base_url} ({type(error).__name__}) while sending {row.where}: "
-                "the rows sent so far are in; run the import again when the platform is up"
-            ) from None
+        for attempt in range(RETRIES + 1):
+            try:
+                response = self.api.http.request(method, f"/api/v1{path}", json=body, headers=headers)
+            except httpx.TransportError as error:
+                raise CliError(
+                    f"cannot reach {self.api.base_url} ({type(error).__name__}) while sending {row.where}: "
+                    "the rows sent so far are in; run the import again when the platform is up"
+                ) from None
+            if not (key and attempt < RETRIES and _worth_again(response)):
+                break
+            time.sleep(0.2 * (attempt + 1))
         if response.status_code >= 400:
-            reason = _reason(response)
+            reason = reason_of(response)
             if "idempotency.key_reused" in reason:
                 reason += (
                     " (this row was loaded before with other values: the import does not change what is "
@@ -157,7 +182,7 @@ class Sender:
         answer = self.send(plan.row, "POST", "/plans", body, f"{KEY_PREFIX}:plan:{plan.key}")
         self.ids["plan"][plan.key] = str(answer["id"])
 
-    def define_goal(self, goal: Any) -> None:
+    def define_goal(self, goal: GoalRow) -> None:
         body = {
             "title": goal.title,
             "description": goal.description,
@@ -168,7 +193,7 @@ class Sender:
         answer = self.send(goal.row, "POST", "/goals", body, f"{KEY_PREFIX}:goal:{goal.key}")
         self.ids["goal"][goal.key] = str(answer["id"])
 
-    def record_decision(self, decision: Any) -> None:
+    def record_decision(self, decision: DecisionRow) -> None:
         body = {
             "body": decision.body.value if decision.body else None,
             "body_name": decision.body_name or None,
@@ -227,7 +252,7 @@ class Sender:
         body = {"due": due, "reason": plan.revision_reason}
         self.send(plan.row, "PUT", f"/plans/{plan_id}/revision-schedule", body, None)
 
-    def define_indicator(self, indicator: Any) -> None:
+    def define_indicator(self, indicator: IndicatorRow) -> None:
         body = {
             "goal_id": self.resolve(indicator.row, "goal", indicator.goal_key),
             "name": indicator.name,
@@ -243,12 +268,12 @@ class Sender:
         answer = self.send(indicator.row, "POST", "/indicators", body, f"{KEY_PREFIX}:indicator:{indicator.key}")
         self.ids["indicator"][indicator.key] = str(answer["id"])
 
-    def measure_series(self, series: list[Any]) -> None:
+    def measure_series(self, series: list[MeasurementRow]) -> None:
         """The measurements of one indicator, in turn (each changes the indicator)."""
         for measurement in series:
             self._one(self.measure, measurement)
 
-    def measure(self, measurement: Any) -> None:
+    def measure(self, measurement: MeasurementRow) -> None:
         indicator_id = self.resolve(measurement.row, "indicator", measurement.indicator_key)
         measured_on = measurement.measured_on or period_end(measurement.period)
         body = {"period": measurement.period, "value": _number(measurement.value), "measured_on": _day(measured_on)}
