@@ -49,11 +49,14 @@ def print_import_report(console: Console, report: Report) -> None:
             console.print(f"[red]{problem['file']}:{problem['line']}[/]: {text}", highlight=False, soft_wrap=True)
     if report.refused:
         lines = ", ".join(f"{p['file']}:{p['line']}" for p in report.problems)
-        console.print(
-            f"{report.refused} row(s) refused; fix these and run the same command again "
-            f"(the rows already in are not sent twice): {lines}",
-            soft_wrap=True,
-        )
+        if report.dry_run:
+            text = f"{report.refused} row(s) would be refused; fix these and check again: {lines}"
+        else:
+            text = (
+                f"{report.refused} row(s) refused; fix these and run the same command again "
+                f"(the rows already in are not sent twice): {lines}"
+            )
+        console.print(text, soft_wrap=True)
 
 
 def _column_order(column: str) -> int:

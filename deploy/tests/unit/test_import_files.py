@@ -56,7 +56,10 @@ def test_every_bad_row_is_reported_with_its_file_and_line_and_the_good_ones_are_
     problems = {(p["file"], p["line"]): " ".join(p["problems"]) for p in report.problems}
     assert set(problems) == {("plans.csv", 3), ("plans.csv", 4), ("plans.csv", 5), ("plans.csv", 6)}
     assert "no day in the calendar" in problems["plans.csv", 3]
-    assert "adopted_by is empty" in problems["plans.csv", 4] and "anchoring_goals 'G9'" in problems["plans.csv", 4]
+    assert (
+        "adopted_by is empty: a plan that is in_force" in problems["plans.csv", 4]
+        and "anchoring_goals 'G9'" in problems["plans.csv", 4]
+    )
     assert "title is empty" in problems["plans.csv", 5] and "in the future" in problems["plans.csv", 5]
     assert "parent_plan_key is the plan itself" in problems["plans.csv", 5]
     assert "dates go forwards" in problems["plans.csv", 6]

@@ -270,14 +270,23 @@ def _steps(row: Row, status: PlanStatus, status_on: date | None) -> list[Step]:
         if step is PlanStatus.IN_PREPARATION:
             steps.append(Step(step, on))  # dated by started_on (or the planprogram) when the steps are sent
         elif step is PlanStatus.ADOPTED:
-            steps.append(Step(step, decision_key=row.required("adopted_by")))
+            steps.append(Step(step, decision_key=_decision(row, "adopted_by", status, "adopted it")))
         elif step is PlanStatus.REPEALED:
-            steps.append(Step(step, decision_key=row.required("ended_by")))
+            steps.append(Step(step, decision_key=_decision(row, "ended_by", status, "repealed it")))
         elif step is PlanStatus.IN_FORCE or step is status or on is not None:
             steps.append(Step(step, on))
         elif rank < final and step is PlanStatus.CONSULTATION_OPEN and row.day("consultation_closed_on"):
             row.problems.append("consultation_closed_on is given without consultation_opened_on")
     return steps
+
+
+def _decision(row: Row, column: str, status: PlanStatus, did: str) -> str:
+    key = row.text(column)
+    if not key:
+        row.problems.append(
+            f"{column} is empty: a plan that is {status.value} names the decision_key of the decision that {did}"
+        )
+    return key
 
 
 def read_decision(row: Row) -> DecisionRow:
