@@ -115,3 +115,16 @@ def test_a_row_that_needs_a_bad_row_is_reported_as_the_import_would_refuse_it(tm
     assert "needs the plan 'KPS-2020'" in problems["decisions.csv"]
     assert "needs the goal 'G1' (goals.csv:2)" in problems["indicators.csv"]
     assert "needs the indicator 'IND-BEF'" in problems["measurements.csv"]
+
+
+def test_a_period_given_both_in_measurements_csv_and_an_ssb_file_is_refused_naming_the_first(tmp_path):
+    copy_templates(tmp_path)
+    (tmp_path / "measurements.csv").write_text("indicator_key,period,value\nIND-BEF,2022,128000\n", encoding="utf-8")
+    report = run_import(None, tmp_path, dry_run=True)
+    assert report.problems == [
+        {
+            "file": "ssb-07459.csv",
+            "line": 4,
+            "problems": ["the measurement (indicator_key:period) 'IND-BEF:2022' is already in measurements.csv:2"],
+        }
+    ]

@@ -34,7 +34,9 @@ def by_key(rows: Sequence[K], what: str) -> dict[str, K]:
         if not item.key:
             continue
         if item.key in seen:
-            item.row.problems.append(f"{what} {item.key!r} is already on line {seen[item.key].row.line}")
+            first = seen[item.key].row
+            place = f"on line {first.line}" if first.file == item.row.file else f"in {first.where}"
+            item.row.problems.append(f"{what} {item.key!r} is already {place}")
             continue
         seen[item.key] = item
     return seen
@@ -81,7 +83,7 @@ def check_history(history: History) -> None:
     goals = by_key(history.goals, "goal_key")
     decisions = by_key(history.decisions, "decision_key")
     indicators = by_key(history.indicators, "indicator_key")
-    by_key(history.measurements, "the measurement of period")
+    by_key(history.measurements, "the measurement (indicator_key:period)")
     for goal in history.goals:
         refer(goal.row, "parent_goal_key", goal.parent_key, goals, "goal")
         refer(goal.row, "samfunnsdel_plan_key", goal.samfunnsdel_plan_key, plans, "plan")
