@@ -370,6 +370,10 @@ def test_measurements_as_statistikkbanken_exports_them_load_dated_by_their_perio
     (tmp_path / "aktive.csv").write_bytes(SSB_LONG.replace("\n", "\r\n").encode("utf-8"))
     (tmp_path / "ledige.csv").write_bytes(SSB_WIDE.encode("cp1252"))
 
+    refused = planspor(platform, "--token", "not-a-token", "import", str(tmp_path))
+    assert refused.returncode == 1 and "planner's token" in refused.stderr, refused.stderr
+    assert not [i for i in states(platform, "indicators") if i["name"].startswith("S-")], "a refused token stops all"
+
     code, report = imported(platform, tmp_path)
     assert code == 0, report["problems"]
     assert report["files"]["aktive.csv"] == {"sent": 3, "already there": 0, "refused": 0, "no value": 2}

@@ -96,6 +96,11 @@ class Sender:
             if not (key and attempt < RETRIES and _worth_again(response)):
                 break
             time.sleep(0.2 * (attempt + 1))
+        if response.status_code in (401, 403):
+            raise CliError(
+                f"{method} {self.api.base_url}/api/v1{path} -> {response.status_code}: {reason_of(response)}; "
+                "the import needs a planner's token (--token or PLANSPOR_TOKEN)"
+            )
         if response.status_code >= 400:
             reason = reason_of(response)
             if "idempotency.key_reused" in reason:
