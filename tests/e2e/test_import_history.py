@@ -260,6 +260,14 @@ def test_300_plans_from_the_templates_load_with_their_dates_and_a_second_run_sen
             break
         time.sleep(0.5)
     assert count == PLANS, "every imported plan is in the graph"
+    query = {
+        "query": "MATCH (p:Plan) RETURN toString(min(p.proposed_on)) AS first, toString(max(p.proposed_on)) AS last",
+        "params": {},
+    }
+    answer = httpx.post(f"{platform.urls['knowledge']}/api/v1/cypher", json=query, headers=analyst, timeout=30)
+    row = answer.raise_for_status().json()["rows"][0]
+    first_day, last_day = (row["first"], row["last"]) if isinstance(row, dict) else row
+    assert (first_day, last_day) == (day(0), day(300 + (PLANS - 1) * 3)), "the graph has each plan's own start"
     print(f"300 plans loaded in {took:.1f} s")
 
 
