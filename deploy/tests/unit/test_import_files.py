@@ -128,3 +128,16 @@ def test_a_period_given_both_in_measurements_csv_and_an_ssb_file_is_refused_nami
             "problems": ["the measurement (indicator_key:period) 'IND-BEF:2022' is already in measurements.csv:2"],
         }
     ]
+
+
+def test_a_date_of_a_step_after_the_rows_status_is_refused_and_read_even_so():
+    from planspor_cli.importer.files import Row
+    from planspor_cli.importer.rows import read_plan
+
+    cells = {"plan_key": "P", "plan_type": "temaplan", "title": "T", "owning_unit": "U", "status": "in_preparation"}
+    row = Row("plans.csv", 2, {**cells, "status_on": "2020-01-01", "consultation_opened_on": "2020-13-01"})
+    read_plan(row)
+    assert row.problems == ["consultation_opened_on '2020-13-01' is no day in the calendar: write YYYY-MM-DD"]
+    row = Row("plans.csv", 3, {**cells, "status_on": "2020-01-01", "in_force_from": "2020-02-01"})
+    read_plan(row)
+    assert row.problems == ["in_force_from is given, but a plan that is in_preparation has not been in_force"]

@@ -245,6 +245,10 @@ def read_plan(row: Row) -> PlanRow:
     )
     if status is not None:
         plan.steps = _steps(row, status, plan.status_on)
+    if status is None or status is PlanStatus.PROPOSED:
+        for column in ("adopted_by", "ended_by"):
+            if row.text(column):
+                row.problems.append(f"{column} is given, but the status says the plan was not adopted or ended")
     if plan.parent_key and plan.parent_key == plan.key:
         row.problems.append("parent_plan_key is the plan itself")
     return plan
@@ -254,29 +258,29 @@ def _steps(row: Row, status: PlanStatus, status_on: date | None) -> list[Step]:
     """The steps from proposal to the row's status: those the row dates, and those the status implies
     (preparation, the adoption, in force). No date is made up: a step the status needs takes its date
     from its column, the status date, or (in force) the adoption."""
-    if status is PlanStatus.PROPOSED:
-        return []
-    final = LIFECYCLE.index(status)
+    dates = {step: row.day(column) for step, column in STEP_DATE_COLUMN.items()}
+    final = LIFECYCLE.index(status) if status in LIFECYCLE else -1
+    for step, column in STEP_DATE_COLUMN.items():
+        if dates[step] is not None and LIFECYCLE.index(step) > final:
+            row.problems.append(f"{column} is given, but a plan that is {status.value} has not been {step.value}")
+    if dates[PlanStatus.CONSULTATION_CLOSED] and not dates[PlanStatus.CONSULTATION_OPEN]:
+        row.problems.append("consultation_closed_on is given without consultation_opened_on")
     steps: list[Step] = []
-    for rank, step in enumerate(LIFECYCLE[: final + 1]):
-        column = STEP_DATE_COLUMN.get(step)
-        on = row.day(column) if column else None
+    for step in LIFECYCLE[: final + 1]:
+        on = dates.get(step)
         if step is status and step not in (PlanStatus.ADOPTED, PlanStatus.REPEALED):
             if on is not None and status_on is not None and on != status_on:
+                column = STEP_DATE_COLUMN[step]
                 row.problems.append(f"status_on {status_on} and {column} {on} differ: the status is {step.value}")
             on = on or status_on
             if on is None and step not in (PlanStatus.IN_PREPARATION, PlanStatus.IN_FORCE):
                 row.problems.append(f"status_on is empty: give the day the plan became {step.value} (YYYY-MM-DD)")
-        if step is PlanStatus.IN_PREPARATION:
-            steps.append(Step(step, on))  # dated by started_on (or the planprogram) when the steps are sent
-        elif step is PlanStatus.ADOPTED:
+        if step is PlanStatus.ADOPTED:
             steps.append(Step(step, decision_key=_decision(row, "adopted_by", status, "adopted it")))
         elif step is PlanStatus.REPEALED:
             steps.append(Step(step, decision_key=_decision(row, "ended_by", status, "repealed it")))
-        elif step is PlanStatus.IN_FORCE or step is status or on is not None:
-            steps.append(Step(step, on))
-        elif rank < final and step is PlanStatus.CONSULTATION_OPEN and row.day("consultation_closed_on"):
-            row.problems.append("consultation_closed_on is given without consultation_opened_on")
+        elif step in (PlanStatus.IN_PREPARATION, PlanStatus.IN_FORCE) or step is status or on is not None:
+            steps.append(Step(step, on))  # preparation and in force may be dated when the decisions are known
     return steps
 
 
