@@ -254,5 +254,10 @@ def test_readme_command_runs(readme, index, command, tmp_path, request):
         assert run(["git", "diff", "--", "shared"]).stdout == before, "a documented command changed tracked files"
     elif argv[:1] == ["planspor"] and argv[1:2] in (["backup"], ["restore"]):
         run_backup_command(argv, tmp_path)
+    elif argv[:2] == ["planspor", "import"] and "--dry-run" in argv:
+        # a dry run reads and checks the files and reaches no service; the shipped templates are valid
+        result = run([str(REPO / ".venv" / "bin" / "planspor"), *argv[1:]])
+        assert result.returncode == 0, (result.stdout, result.stderr)
+        assert "nothing sent" in result.stdout and "refused" in result.stdout, result.stdout
     else:
         pytest.fail(f"no runner for the README command {command!r}: add one to {Path(__file__).name}")

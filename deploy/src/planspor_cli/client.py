@@ -93,7 +93,8 @@ class Platform:
         return self.client(base_url or self.knowledge_url, Role.OPERATOR)
 
 
-def _reason(response: httpx.Response) -> str:
+def reason_of(response: httpx.Response) -> str:
+    """The service's problem in one line: its rule and what to fix."""
     try:
         body = response.json()
     except ValueError:
@@ -112,7 +113,7 @@ class ApiError(CliError):
         self.status = response.status_code
         self.body = response
         code = EXIT_NOT_FOUND if response.status_code == 404 else EXIT_ERROR
-        super().__init__(f"{method} {url} -> {response.status_code}: {_reason(response)}", code)
+        super().__init__(f"{method} {url} -> {response.status_code}: {reason_of(response)}", code)
 
 
 @dataclass

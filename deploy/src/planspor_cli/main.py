@@ -174,6 +174,27 @@ def demo(
         tours.print_tour(console, state.platform, report.ids)
 
 
+@app.command("import")
+def import_command(
+    directory: Path = typer.Argument(..., help="a folder with the filled-in templates (deploy/templates/import/)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="check every row and report its problems; send nothing"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary and the problems as JSON"),
+) -> None:
+    """Load the municipality's history (plans, goals, decisions, indicators, measurements, SSB exports) through
+    the API, each fact with the day it happened. A second run sends nothing twice. Exit 1 if a row is refused."""
+    from planspor_cli.importer import run_import
+    from planspor_cli.importer_output import print_import_report, progress
+
+    with progress(disable=as_json or dry_run) as start:
+        report = run_import(None if dry_run else state.platform.planner(), directory, dry_run=dry_run, start=start)
+    if as_json:
+        emit(report.as_dict())
+    else:
+        print_import_report(console, report)
+    if report.refused:
+        raise typer.Exit(1)
+
+
 # --------------------------------------------------------------------------- queries
 
 

@@ -144,6 +144,8 @@ class CommandResult:
     id: UUID
     version: int
     extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    repeated: bool = dataclasses.field(default=False, compare=False)
+    """The first answer to the same Idempotency-Key, given again: the command did not act this time."""
 
     def as_record(self) -> dict[str, Any]:
         return {"id": str(self.id), "version": self.version, "extra": dict(self.extra)}
@@ -443,7 +445,7 @@ class ServiceApplication(Application[UUID]):
         print_ = fingerprint(name, request, expected_version)
         earlier = self._earlier(record_id, idempotency_key, print_)
         if earlier is not None:
-            return _logged(name, earlier, "command.repeated")
+            return _logged(name, dataclasses.replace(earlier, repeated=True), "command.repeated")
         changed = run()
         result = self._result(changed)
         record = IdempotencyRecord(key=idempotency_key, command=name, fingerprint=print_, result=result.as_record())
@@ -452,7 +454,7 @@ class ServiceApplication(Application[UUID]):
         except ConcurrencyConflict:
             earlier = self._earlier(record_id, idempotency_key, print_)
             if earlier is not None:
-                return _logged(name, earlier, "command.repeated")
+                return _logged(name, dataclasses.replace(earlier, repeated=True), "command.repeated")
             raise
         return _logged(name, result, "command.recorded")
 

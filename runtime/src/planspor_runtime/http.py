@@ -6,6 +6,8 @@
   (any version) is the same as none, anything else is 422 ``request.if_match``.
 - ``X-Correlation-Id``: the conversation; made when the caller sends none, echoed back, and
   recorded in every event the command stores. ``X-Causation-Id``: what caused the command.
+- ``Idempotent-Replayed: true`` on an answer given again for an Idempotency-Key already used: the
+  command did not act this time (`planspor import` counts such a row as already there).
 - The answer's ``ETag`` is the version the command recorded (no re-read, so a concurrent
   writer cannot slip its version in).
 """
@@ -48,6 +50,7 @@ It is a memory bound, not the bound on what is stored: each field has its own ma
 description is read and refused with 422 naming the field), and an event its size limit
 (``planspor_shared.limits``)."""
 CORRELATION_HEADER = "X-Correlation-Id"
+REPLAYED_HEADER = "Idempotent-Replayed"
 CAUSATION_HEADER = "X-Causation-Id"
 
 
@@ -85,8 +88,10 @@ def command_meta(request: Request, actor: dict[str, str]) -> Meta:
 
 
 def answer(result: CommandResult, response: Response) -> CommandResult:
-    """Put the recorded version in ``ETag`` and return the result."""
+    """Put the recorded version in ``ETag`` (and ``Idempotent-Replayed`` on a repeat) and return the result."""
     response.headers["ETag"] = f'"{result.version}"'
+    if result.repeated:
+        response.headers[REPLAYED_HEADER] = "true"
     return result
 
 

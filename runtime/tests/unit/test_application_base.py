@@ -66,6 +66,7 @@ def test_a_retry_with_the_same_key_returns_the_first_result_and_acts_once(notes)
     first = notes.write("once", key="k-1")
     again = notes.write("once", key="k-1")
     assert again == first
+    assert again.repeated and not first.repeated, "the repeat says it did not act (Idempotent-Replayed)"
     assert len(list(notes.ids_created([Note.Written]))) == 1
 
 

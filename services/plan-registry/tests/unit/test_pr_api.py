@@ -308,9 +308,10 @@ def test_a_stale_if_match_is_409_and_a_malformed_one_422(client):
 def test_a_retried_post_with_the_same_idempotency_key_acts_once(client):
     key = {"Idempotency-Key": f"k-{uuid4()}"}
     body = {"name": "P", "plan_type": "temaplan", "owning_unit": "U", "initiated_through_strategy": False}
-    first = post(client, "/api/v1/plans", body, headers={**PLANNER, **key}, status=201).json()
-    again = post(client, "/api/v1/plans", body, headers={**PLANNER, **key}, status=201).json()
-    assert first == again and len(client.get("/api/v1/plans", headers=ANALYST).json()) == 1
+    first = post(client, "/api/v1/plans", body, headers={**PLANNER, **key}, status=201)
+    again = post(client, "/api/v1/plans", body, headers={**PLANNER, **key}, status=201)
+    assert first.json() == again.json() and len(client.get("/api/v1/plans", headers=ANALYST).json()) == 1
+    assert "Idempotent-Replayed" not in first.headers and again.headers["Idempotent-Replayed"] == "true"
     other = post(client, "/api/v1/plans", {**body, "name": "Q"}, headers={**PLANNER, **key})
     assert other.status_code == 422 and other.json()["rule"] == "idempotency.key_reused"
     assert len(client.get("/api/v1/plans", headers=ANALYST).json()) == 1
