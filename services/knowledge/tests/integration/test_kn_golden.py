@@ -27,9 +27,9 @@ from knowledge.pipeline.ordering import decode
 pytestmark = pytest.mark.integration
 
 GOLDEN = {
-    "story-1": "387ded259d5a2ccdec4d19501b5eb8d49b1191430d8e379d2449f4cd9a9de8f8",
-    "story-3": "d18da457296b8fb83ddf0d740a11138c0e929b3b0f50a3ffdc5bb6032853ba3d",
-    "queries-story": "f939119a19087c65891249a13fa9546566d9c703aa91015b34254b0bda29a524",
+    "story-1": "e6239f85056bc94bb8459f676f0f9a543199b86bba3cde7b7bad7351df50403f",
+    "story-3": "93ce0a1dc9c68274e598bf507a33d28d7c5dcaf9d43887bd4499afb0701507bd",
+    "queries-story": "a7e0b6d47934195187cc4175a33bf234b5bc746e11236a0da7cf66137145ef5b",
 }
 
 

@@ -1,4 +1,4 @@
-"""The queries read an event's effective day back from its payload (``reads.EVENT_DAY``): for every event type
+"""The queries read an event's effective day from its Event node (``reads.EVENT_DAY``): for every event type
 of the catalogue (``kn_story``) and the history entered today (``kq_history``), it is the day the projector
 wrote as the valid time of what the event began (``effective_date``)."""
 

@@ -71,6 +71,7 @@ def event_row(envelope: Envelope, chain_ok: bool, payload: IntegrationEvent | No
             "source": envelope.source,
             "position": envelope.position,
             "occurred_at": envelope.occurred_at,
+            "valid_on": valid,
             "actor_id": envelope.actor.id,
             "actor_name": envelope.actor.name,
             "actor_role": envelope.actor.role,

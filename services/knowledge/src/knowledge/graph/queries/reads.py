@@ -20,7 +20,6 @@ import neo4j
 
 from knowledge.graph.cypher_guard import to_json
 from knowledge.graph.queries.times import TimeFrame
-from planspor_shared.events import REGISTRY
 from planspor_shared.events.base import MUNICIPAL_TIMEZONE
 
 T = TypeVar("T")
@@ -84,23 +83,10 @@ def fact(var: str) -> str:
 
 
 def _event_day() -> str:
-    """Cypher: the effective day of the event ``e``, as the projector computed it (``effective_date``).
-
-    The Event node keeps the payload (canonical JSON: sorted keys, no spaces, dates as
-    ``YYYY-MM-DD``), so the day is read from its effective field, else it is the Norwegian day
-    of ``occurred_at``; adding it as a property would change every graph's checksum.
-    """
-    fallback = municipal_day_of("e.occurred_at")
-    cases = []
-    for model in REGISTRY:
-        if model.effective_field is None:
-            continue
-        marker = f'"{model.effective_field}":"'
-        cases.append(
-            f"WHEN '{model.event_type}/{model.schema_version}' THEN CASE WHEN e.payload CONTAINS '{marker}' "
-            f"THEN date(left(split(e.payload, '{marker}')[1], 10)) ELSE {fallback} END"
-        )
-    return f"(CASE e.type + '/' + toString(e.schema_version) {' '.join(cases)} ELSE {fallback} END)"
+    """Cypher: the effective day of the event ``e`` as the projector computed it (``effective_date``), which it
+    keeps on the Event node as ``valid_on``; a graph projected before it did falls back to the Norwegian day
+    of ``occurred_at`` until it is rebuilt."""
+    return f"coalesce(e.valid_on, {municipal_day_of('e.occurred_at')})"
 
 
 EVENT_DAY = _event_day()
