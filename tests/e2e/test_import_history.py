@@ -3,7 +3,8 @@
 1. The shipped templates, filled with 300 plans (a samfunnsdel with its statutory process, plans under it
    and under each other, anchored in goals and sub-goals, adopted, in force, under revision, repealed by
    their decisions), are checked with --dry-run (nothing is sent), then loaded: every plan is in the
-   register at the status and on the dates of its row, never the day of loading, and in the graph.
+   register at the status and on the dates of its row, never the day of loading, and in the graph; each
+   goal is defined on its row's day, or the samfunnsdel's adoption, or its parent's.
 2. A second run sends nothing: every row is already there and the register holds no new event.
 3. A file with ten bad rows reports those ten with their lines (and the register's problem for the row it
    refused), loads the rest, and exits 1.
@@ -64,6 +65,7 @@ def history(directory: Path, prefix: str) -> dict[str, dict[str, object]]:
             "title": f"Delmål {i}",
             "parent_goal_key": f"{prefix}G{i % 10}",
             "sdg_targets": "3.4|11.a",
+            **({"defined_on": day(400 + i)} if i % 2 == 0 else {}),
         }
         for i in range(10, 30)
     ]
@@ -234,6 +236,29 @@ def test_300_plans_from_the_templates_load_with_their_dates_and_a_second_run_sen
     assert all(h["on"] != today for p in plans.values() for h in p["status_history"]), (
         "no step dated the day of loading"
     )
+    with registry(platform) as client:
+        defined = {
+            g["title"]: client.get(f"/goals/{g['id']}/history").json()[0]["data"].get("defined_on")
+            for g in states(platform, "goals")
+            if g["title"].startswith(("Hovedmål", "Delmål"))
+        }
+        revisions = {
+            title: [
+                e["data"].get("on")
+                for e in client.get(f"/plans/{plans[title]['id']}/history").json()
+                if e["type"].endswith("RevisionScheduled")
+            ]
+            for title in ("Kommuneplanens samfunnsdel 2010-2030", "A-Plan 3", "A-Plan 6")
+        }
+    assert defined == {
+        **{f"Hovedmål {i}": day(200) for i in range(10)},
+        **{f"Delmål {i}": day(400 + i) if i % 2 == 0 else day(200) for i in range(10, 30)},
+    }, "a goal is dated by its column, else the samfunnsdel's adoption or its parent's: never the day of loading"
+    assert revisions == {
+        "Kommuneplanens samfunnsdel 2010-2030": [day(200)],
+        "A-Plan 3": [day(1303)],
+        "A-Plan 6": [day(318)],
+    }, "a revision date is set on the adoption, or for a plan only proposed on its proposal"
 
     before = {
         kind: [(s["id"], s["version"]) for s in states(platform, kind)] for kind in ("plans", "goals", "decisions")

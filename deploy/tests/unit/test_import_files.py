@@ -141,3 +141,61 @@ def test_a_date_of_a_step_after_the_rows_status_is_refused_and_read_even_so():
     row = Row("plans.csv", 3, {**cells, "status_on": "2020-01-01", "in_force_from": "2020-02-01"})
     read_plan(row)
     assert row.problems == ["in_force_from is given, but a plan that is in_preparation has not been in_force"]
+
+
+def test_goals_and_indicators_are_dated_by_their_column_else_by_the_samfunnsdel_or_goal_they_belong_to():
+    history, _ = read_directory(TEMPLATES)
+    (goal,), (indicator,), (plan,) = history.goals, history.indicators, history.plans
+    assert goal.defined_on == date(2020, 6, 17), "the template's column"
+    assert indicator.defined_on == date(2020, 6, 17), "left out: its goal's day"
+    assert plan.revision_set_on == date(2020, 6, 17), "left out: the day the plan was adopted"
+
+
+def test_a_goal_without_defined_on_takes_its_samfunnsdels_adoption_or_its_parents_day_and_never_today(tmp_path):
+    copy_templates(tmp_path)
+    (tmp_path / "goals.csv").write_text(
+        "goal_key,title,parent_goal_key,samfunnsdel_plan_key,defined_on\n"
+        "G1,Gode liv,,KPS-2020,\n"
+        "G2,Delmål,G1,,\n"
+        "G3,Delmål med dato,G1,,2021-05-04\n"
+        "G4,Under et mål i registeret,6f1c8d1e-0000-4000-8000-000000000001,,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "indicators.csv").write_text(
+        "indicator_key,goal_key,name,unit,source,defined_on\n"
+        "I3,G3,Andel aktive,%,local,\n"
+        "I4,G4,Andel ledige,%,local,\n"
+        "I5,G1,Andel syklende,%,local,2022-01-10\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "measurements.csv").unlink()
+    history, _ = read_directory(tmp_path)
+    assert [(g.key, g.defined_on) for g in history.goals] == [
+        ("G1", date(2020, 6, 17)),
+        ("G2", date(2020, 6, 17)),
+        ("G3", date(2021, 5, 4)),
+        ("G4", None),
+    ], "a goal under one known only by its id is left to the register"
+    assert [(i.key, i.defined_on) for i in history.indicators] == [
+        ("I3", date(2021, 5, 4)),
+        ("I4", None),
+        ("I5", date(2022, 1, 10)),
+    ]
+
+
+def test_a_defined_on_not_written_yyyy_mm_dd_or_in_the_future_is_reported_with_its_file_and_line(tmp_path):
+    copy_templates(tmp_path)
+    with (tmp_path / "goals.csv").open("a", encoding="utf-8") as file:
+        file.write("G2,Delmål,G1,,,,17.06.2020\n")
+        file.write("G3,Delmål,G1,,,,2099-01-01\n")
+    with (tmp_path / "indicators.csv").open("a", encoding="utf-8") as file:
+        file.write("IND-2,G1,Andel,%,local,,,,,,,,2020-02-30\n")
+    with (tmp_path / "plans.csv").open("a", encoding="utf-8") as file:
+        file.write("P2,temaplan,Temaplan,Kultur,,,2021-03-01,,,,,,,proposed,,,,,,,2021-03-02,\n")
+    report = run_import(None, tmp_path, dry_run=True)
+    problems = {(p["file"], p["line"]): " ".join(p["problems"]) for p in report.problems}
+    assert set(problems) == {("goals.csv", 3), ("goals.csv", 4), ("indicators.csv", 3), ("plans.csv", 3)}
+    assert "defined_on '17.06.2020' is not a date: write YYYY-MM-DD" in problems["goals.csv", 3]
+    assert "defined_on 2099-01-01 is in the future" in problems["goals.csv", 4]
+    assert "defined_on '2020-02-30' is no day in the calendar" in problems["indicators.csv", 3]
+    assert "revision_set_on is given without revision_due" in problems["plans.csv", 3]

@@ -2,7 +2,8 @@
 to an id in the register), no plan or goal its own ancestor, a plan's dates in the order of its steps.
 
 It also settles each plan's dates from its row and its decisions' meeting dates, so the register gets the
-effective date of every step and never the day of loading.
+effective date of every step and never the day of loading, and the day each goal and indicator was defined
+where the files show it (a date the files do not give is left out: the register dates it itself).
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ def check_history(history: History) -> None:
         refer(measurement.row, "indicator_key", measurement.indicator_key, indicators, "indicator")
     history.plans = in_dependency_order(history.plans, lambda p: p.parent_key)
     history.goals = in_dependency_order(history.goals, lambda g: g.parent_key)
+    settle_definitions(history, plans)
     refuse_dependents(history, {"plan": plans, "goal": goals, "decision": decisions, "indicator": indicators})
 
 
@@ -140,10 +142,30 @@ def refuse_dependents(history: History, rows: dict[str, dict[str, Any]]) -> None
                     break
 
 
+def settle_definitions(history: History, plans: dict[str, PlanRow]) -> None:
+    """A goal without defined_on was set when its samfunnsdel was adopted (the plan's row in the files),
+    else with its parent goal; an indicator without defined_on was chosen with its goal. Goals come parents
+    first. Nothing known (a plan or goal named by its id, a samfunnsdel not adopted): it stays None."""
+    adopted = {key: adoption_day(plan) for key, plan in plans.items()}
+    days: dict[str, date | None] = {}
+    for goal in history.goals:
+        if goal.defined_on is None:
+            goal.defined_on = adopted.get(goal.samfunnsdel_plan_key) or days.get(goal.parent_key)
+        days.setdefault(goal.key, goal.defined_on)
+    for indicator in history.indicators:
+        if indicator.defined_on is None:
+            indicator.defined_on = days.get(indicator.goal_key)
+
+
+def adoption_day(plan: PlanRow) -> date | None:
+    return next((s.on for s in plan.steps if s.status is PlanStatus.ADOPTED), None)
+
+
 def settle_dates(plan: PlanRow, meeting_dates: dict[str, date | None]) -> None:
     """Each step's effective date: its own, the decision's meeting date (adoption, repeal), the adoption's
     (in force, unless in_force_from says), the planprogram's or the start's (preparation). The plan was
-    proposed on started_on, or else on the first date of its row. Dates must not go backwards."""
+    proposed on started_on, or else on the first date of its row. Dates must not go backwards. Its revision
+    date was set on revision_set_on, else on the adoption, else on the proposal."""
     row = plan.row
     last: tuple[str, date] | None = None
     planprogram: date | None = None
@@ -179,3 +201,5 @@ def settle_dates(plan: PlanRow, meeting_dates: dict[str, date | None]) -> None:
         if last is not None and step.on < last[1]:
             row.problems.append(f"{step.status.value} on {step.on} is before {last[0]} {last[1]}: dates go forwards")
         last = (step.status.value, step.on)
+    if plan.revision_due is not None and plan.revision_set_on is None:
+        plan.revision_set_on = adopted or plan.started_on

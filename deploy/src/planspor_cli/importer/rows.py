@@ -18,7 +18,15 @@ from planspor_runtime.bodies import municipal_today
 from planspor_shared.events.base import Body, PlanType
 from planspor_shared.events.plan_vocabulary import DecisionOutcome, IndicatorSource, PlanStatus
 
-GOAL_COLUMNS = ("goal_key", "title", "parent_goal_key", "samfunnsdel_plan_key", "sdg_targets", "description")
+GOAL_COLUMNS = (
+    "goal_key",
+    "title",
+    "parent_goal_key",
+    "samfunnsdel_plan_key",
+    "sdg_targets",
+    "description",
+    "defined_on",
+)
 PLAN_COLUMNS = (
     "plan_key",
     "plan_type",
@@ -40,6 +48,7 @@ PLAN_COLUMNS = (
     "anchored_on",
     "revision_due",
     "revision_reason",
+    "revision_set_on",
     "description",
 )
 DECISION_COLUMNS = (
@@ -70,6 +79,7 @@ INDICATOR_COLUMNS = (
     "target_year",
     "description",
     "ssb_file",
+    "defined_on",
 )
 MEASUREMENT_COLUMNS = ("indicator_key", "period", "value", "measured_on")
 
@@ -137,6 +147,8 @@ class GoalRow:
     samfunnsdel_plan_key: str
     sdg_targets: list[str]
     description: str
+    defined_on: date | None
+    """The day the goal was set: its column, else settled by check (the samfunnsdel's adoption, the parent's)."""
 
 
 @dataclass
@@ -156,6 +168,8 @@ class PlanRow:
     anchored_on: date | None
     revision_due: date | None
     revision_reason: str
+    revision_set_on: date | None
+    """The day the revision date was set: its column, else settled by check (the adoption, the proposal)."""
     description: str
 
 
@@ -190,6 +204,8 @@ class IndicatorRow:
     target_year: int | None
     description: str
     ssb_file: str
+    defined_on: date | None
+    """The day the indicator was chosen: its column, else settled by check (its goal's day)."""
 
 
 @dataclass
@@ -214,6 +230,7 @@ def read_goal(row: Row) -> GoalRow:
         samfunnsdel_plan_key=row.text("samfunnsdel_plan_key"),
         sdg_targets=row.keys("sdg_targets"),
         description=row.text("description"),
+        defined_on=row.day("defined_on"),
     )
 
 
@@ -241,8 +258,11 @@ def read_plan(row: Row) -> PlanRow:
         anchored_on=row.day("anchored_on"),
         revision_due=row.day("revision_due", past=False),
         revision_reason=row.text("revision_reason"),
+        revision_set_on=row.day("revision_set_on"),
         description=row.text("description"),
     )
+    if plan.revision_set_on is not None and plan.revision_due is None:
+        row.problems.append("revision_set_on is given without revision_due: give the date the revision is due")
     if status is not None:
         plan.steps = _steps(row, status, plan.status_on)
     if status is None or status is PlanStatus.PROPOSED:
@@ -325,6 +345,7 @@ def read_indicator(row: Row) -> IndicatorRow:
         target_year=row.integer("target_year"),
         description=row.text("description"),
         ssb_file=row.text("ssb_file"),
+        defined_on=row.day("defined_on"),
     )
 
 

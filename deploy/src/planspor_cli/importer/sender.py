@@ -194,6 +194,7 @@ class Sender:
             "parent_goal_id": self.resolve(goal.row, "goal", goal.parent_key),
             "samfunnsdel_plan_id": self.resolve(goal.row, "plan", goal.samfunnsdel_plan_key),
             "sdg_targets": goal.sdg_targets,
+            **_dated("defined_on", goal.defined_on),
         }
         answer = self.send(goal.row, "POST", "/goals", body, f"{KEY_PREFIX}:goal:{goal.key}")
         self.ids["goal"][goal.key] = str(answer["id"])
@@ -254,7 +255,7 @@ class Sender:
         if state.get("revision_due") == due and (state.get("revision_reason") or "") == plan.revision_reason:
             plan.row.repeated += 1
             return
-        body = {"due": due, "reason": plan.revision_reason}
+        body = {"due": due, "reason": plan.revision_reason, **_dated("on", plan.revision_set_on)}
         self.send(plan.row, "PUT", f"/plans/{plan_id}/revision-schedule", body, None)
 
     def define_indicator(self, indicator: IndicatorRow) -> None:
@@ -269,6 +270,7 @@ class Sender:
             "baseline_period": indicator.baseline_period or None,
             "target_value": _number(indicator.target_value),
             "target_year": indicator.target_year,
+            **_dated("defined_on", indicator.defined_on),
         }
         answer = self.send(indicator.row, "POST", "/indicators", body, f"{KEY_PREFIX}:indicator:{indicator.key}")
         self.ids["indicator"][indicator.key] = str(answer["id"])
@@ -288,6 +290,11 @@ class Sender:
 
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _dated(field: str, value: date | None) -> dict[str, str]:
+    """An effective date the files give or imply; none known, the field is left out (the register's default)."""
+    return {field: value.isoformat()} if value else {}
 
 
 def _number(value: Any) -> str | None:
