@@ -508,16 +508,30 @@ class Matrix:
         async def leader() -> str:
             connection = await connect(cluster.access())
             try:
-                return str((await connection.jetstream().stream_info(stream_name(self.platform.prefix))).cluster.leader)
+                info = await connection.jetstream().stream_info(stream_name(self.platform.prefix))
+                return str(info.cluster.leader or "")
             finally:
                 await connection.close()
 
+        def elected(timeout: float = 60) -> str:
+            """The stream's leader, once there is one (an election may still run after the last kill)."""
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    name = asyncio.run(leader())
+                except Exception:  # no leader yet: the stream info request times out
+                    name = ""
+                if name or time.monotonic() > deadline:
+                    return name
+                time.sleep(0.5)
+
         time.sleep(self.rng.uniform(0.2, 1.0))
-        [node] = [n for n in cluster.nodes if n.name == asyncio.run(leader())]
+        [node] = [n for n in cluster.nodes if n.name == elected()]
         os.kill(node.process.pid(), signal.SIGKILL)
         time.sleep(2)
         cluster.start_node(node)
         cluster._wait_ready()
+        elected()
         return time.monotonic()
 
 
@@ -588,7 +602,12 @@ def run_matrix(
             if name == "poison":
                 matrix.poison_projector()
                 settle = matrix.replay_poison
-            rows.append(matrix.run(title, times, budget, inject, settle=settle, refusals_expected=refusals))
+            try:
+                row = matrix.run(title, times, budget, inject, settle=settle, refusals_expected=refusals)
+            except Exception as error:  # the row fails with its reason; the matrix goes on
+                row = Row(title, notes=[f"the row did not finish: {type(error).__name__}: {error}"])
+            print(table([row]).splitlines()[-1], flush=True)
+            rows.append(row)
     finally:
         matrix.stopping.set()
         matrix.http.close()
