@@ -38,6 +38,11 @@ class Platform:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     launch: Callable[[str], None] | None = None
     """Start (again) one of the three services, on the same stores, stream and port: for fault tests."""
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per service, settings over its own (``{"plan-registry": {"PLAN_REGISTRY_STORE": "postgres", ...}}``), read
+    at each ``launch``: a fault test may change them between two launches."""
+    service_env: Callable[[str], dict[str, str]] | None = None
+    """The whole environment a service is launched with (for a process beside it on its store: a relay)."""
 
     def log(self, name: str) -> str:
         path = self.logs / f"{name}.log"
@@ -56,18 +61,20 @@ def _empty_graph(uri: str, auth: tuple[str, str]) -> None:
                 break
 
 
-def _create_stream(nats_url: str, prefix: str) -> None:
-    """The run's own stream, before any service subscribes to it."""
+def _create_stream(operator, prefix: str) -> None:  # operator: NatsAccess or a URL
+    """The run's own stream, before any service subscribes to it (replicated as the operator's access says:
+    three times on a cluster of three)."""
     import asyncio
 
-    import nats
-
+    from planspor_runtime.bus import NatsAccess, connect
     from planspor_runtime.stream import stream_config
 
+    access = NatsAccess.of(operator)
+
     async def create() -> None:
-        connection = await nats.connect(nats_url)
+        connection = await connect(access)
         try:
-            await connection.jetstream().add_stream(stream_config(prefix))
+            await connection.jetstream().add_stream(stream_config(prefix, replicas=access.stream_replicas))
         finally:
             await connection.close()
 
@@ -106,8 +113,17 @@ def platform(nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path_factory, p
 
 
 @contextmanager
-def running_platform(root: Path, nats_url, nats_accounts, neo4j_uri, neo4j_auth, platform_env) -> Iterator[Platform]:
-    """The three services on the stores and keys under ``root`` (made there if not there), a new stream."""
+def running_platform(
+    root: Path,
+    nats_url,
+    nats_accounts,
+    neo4j_uri,
+    neo4j_auth,
+    platform_env,
+    overrides: dict[str, dict[str, str]] | None = None,
+) -> Iterator[Platform]:
+    """The three services on the stores and keys under ``root`` (made there if not there), a new stream;
+    ``overrides``: per service, settings over its own (a store on PostgreSQL)."""
     from planspor_stack.__main__ import knowledge_keys_env, nats_env
 
     logs = root / "log"
@@ -116,7 +132,7 @@ def running_platform(root: Path, nats_url, nats_accounts, neo4j_uri, neo4j_auth,
     ports = {name: free_port() for name in ("plan-registry", "cocreation", "knowledge")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     _empty_graph(neo4j_uri, neo4j_auth)
-    _create_stream(nats_url, prefix)
+    _create_stream(nats_accounts.get("operator", nats_url), prefix)
     common = {
         **os.environ,
         "PLANSPOR_ENV": "development",
@@ -171,12 +187,17 @@ def running_platform(root: Path, nats_url, nats_accounts, neo4j_uri, neo4j_auth,
         "COLUMNS": "200",
     }
     cli_env.pop("PLANSPOR_TOKEN", None)
-    the_platform = Platform(urls=urls, env=cli_env, ids_file=ids_file, logs=logs, prefix=prefix)
+    the_platform = Platform(
+        urls=urls, env=cli_env, ids_file=ids_file, logs=logs, prefix=prefix, overrides=dict(overrides or {})
+    )
     processes = the_platform.processes
+
+    def service_env(name: str) -> dict[str, str]:
+        return {**common, **nats_env(nats_accounts[name]), **envs[name], **the_platform.overrides.get(name, {})}
 
     def launch(name: str) -> None:
         with open(logs / f"{name}.log", "ab") as log:
-            env = {**common, **nats_env(nats_accounts[name]), **envs[name]}
+            env = service_env(name)
             processes[name] = subprocess.Popen(
                 [sys.executable, "-m", packages[name]],
                 env=env,
@@ -188,6 +209,7 @@ def running_platform(root: Path, nats_url, nats_accounts, neo4j_uri, neo4j_auth,
         _wait_alive(name, urls[name], processes[name], the_platform)
 
     the_platform.launch = launch
+    the_platform.service_env = service_env
     try:
         for name in ("plan-registry", "cocreation", "knowledge"):
             launch(name)

@@ -15,7 +15,7 @@ A command goes get -> call -> save, and this base fixes what happens around it:
   taken from the saved aggregate itself, never re-read.
 - **Library errors become refusals** at this boundary: a missing aggregate is ``AggregateNotFound``
   (404), an integrity error ``ConcurrencyConflict``, a store that cannot be reached
-  ``StoreUnavailable`` (503, retry later).
+  ``StoreUnavailable`` (503, retry later), a full disk ``StoreFull`` (503, rule ``store.full``).
 - **Nothing the relay cannot publish is stored.** Given the mapper the relay publishes with
   (``publishes``), every event a command records is mapped and sealed as the relay would seal
   it before it is stored: an integration event the contracts refuse (a value over its maximum)
@@ -105,6 +105,30 @@ class StoreUnavailable(ApplicationRefusal):
 
     def __init__(self, message: str) -> None:
         super().__init__("store.unavailable", message)
+
+
+class StoreFull(StoreUnavailable):
+    """The event store has no space left on its disk; nothing was stored. Free space, then send the same command."""
+
+    def __init__(self, message: str) -> None:
+        ApplicationRefusal.__init__(self, "store.full", message)
+
+
+NO_SPACE = ("disk is full", "no space left", "could not extend file")
+"""How SQLite ("database or disk is full") and PostgreSQL (DiskFull: "could not extend file ... No space left on
+device") say that the disk is full."""
+
+
+def store_error(error: Exception) -> StoreUnavailable:
+    """A store's failure as the caller's refusal (503, Retry-After): a full disk named as such."""
+    text = f"{error} {error.__cause__ or ''}".lower()
+    if any(words in text for words in NO_SPACE):
+        return StoreFull(
+            "the event store has no space left on its disk; nothing was stored: free space, then send the command again"
+        )
+    return StoreUnavailable(
+        f"the event store cannot be reached ({type(error).__name__}); nothing was stored, send the command again later"
+    )
 
 
 class EventRefused(ApplicationRefusal):
@@ -361,10 +385,7 @@ class ServiceApplication(Application[UUID]):
         except IntegrityError:
             raise
         except PersistenceError as error:
-            raise StoreUnavailable(
-                f"the event store cannot be reached ({type(error).__name__}); "
-                "nothing was stored, send the command again later"
-            ) from None
+            raise store_error(error) from None
         if recordings:
             with self._listeners_lock:
                 listeners = list(self._listeners)

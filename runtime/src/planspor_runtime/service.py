@@ -52,6 +52,10 @@ class ServiceSettings(BaseSettings):
     postgres_user: str = "planspor"
     postgres_password: str = "planspor-dev"
     postgres_db: str = "planspor"
+    postgres_connect_timeout: int = 1
+    """Seconds a store call waits for a PostgreSQL connection before it gives up: with the server away a command
+    answers 503 (``StoreUnavailable``) in seconds, not after the pool's default of 30 s for each of the
+    library's retries (two minutes)."""
     planspor_checkpoint_interval: float = 60.0
     """Seconds between signed tree heads while the log grows; a head also follows each formal decision."""
     planspor_checkpoint_after: str | None = None
@@ -139,6 +143,7 @@ class ServiceSettings(BaseSettings):
             "POSTGRES_USER": self.postgres_user,
             "POSTGRES_PASSWORD": self.postgres_password,
             "POSTGRES_SCHEMA": self.postgres_schema,
+            "POSTGRES_CONNECT_TIMEOUT": str(self.postgres_connect_timeout),
         }
 
     def nats_access(self) -> NatsAccess:
