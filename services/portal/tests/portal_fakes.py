@@ -315,6 +315,8 @@ class FakePlatform:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str, Role | None]] = []
+        self.params: list[tuple[str, dict[str, str]]] = []
+        """Each call's path with its query parameters."""
         self.down: set[str] = set()
         self.drops: int = 0
         """How many of the next requests find their connection closed by the server."""
@@ -326,6 +328,7 @@ class FakePlatform:
         service = {8001: "plan-registry", 8002: "cocreation", 8003: "knowledge"}[request.url.port]
         role = ROLE_OF.get(request.headers.get("authorization", ""))
         self.calls.append((service, request.method, request.url.path, role))
+        self.params.append((request.url.path, dict(request.url.params)))
         if service in self.down:
             raise httpx.ConnectError("connection refused", request=request)
         if self.drops:

@@ -37,7 +37,7 @@ def test_01_an_auditor_signs_in_with_a_token_and_is_shown_the_role(browser):
     browser.sign_in("auditor")
     assert browser.page.locator("[data-role=auditor]").inner_text() == "revisor"
     offered = set(browser.page.locator("nav a[data-page]").evaluate_all("links => links.map(a => a.dataset.page)"))
-    assert {"overview", "plan_system", "plans", "strategies", "decisions", "cocreation"} <= offered
+    assert {"overview", "plan_system", "plans", "strategies", "follow_up", "decisions", "cocreation"} <= offered
     assert not offered & {"cypher", "explore", "operations"}
     browser.checked("overview")
     assert browser.page.locator("[data-count=plans] dd").inner_text() == "41"
@@ -98,6 +98,11 @@ def test_05_the_register_filters_the_plans_and_a_plan_tells_its_history(browser,
     assert baerum["plan:P41"] in shown and baerum["plan:P24"] in shown and baerum["plan:P40"] not in shown
     assert "outside=1" in browser.page.url, "the filtered register has an address of its own"
     browser.checked("plans-outside-strategy")
+    browser.goto("/plans?as_of=2024-06-18")
+    before = set(browser.page.locator("#plan-table tr[data-plan-id]").evaluate_all("r => r.map(x => x.dataset.planId)"))
+    assert baerum["plan:P01"] in before and not before & {baerum[f"plan:P{n}"] for n in (39, 40, 41)}, (
+        "the register on the day before the adoption has none of the plans proposed after it"
+    )
     browser.visit(f"/plans/{baerum['plan:P06']}", "plan")
     steps = browser.page.locator("ol.timeline li.timeline-entry")
     assert steps.count() >= 5 and "Registrert" in steps.last.inner_text()
@@ -112,6 +117,40 @@ def test_06_a_strategy_shows_its_items_with_their_origin_the_compliance_table_an
     assert "PBL §10-1" in browser.page.locator("#compliance-table").inner_text()
     assert "kommunestyrets endringsforslag" in browser.page.locator("#items-title + div table").inner_text()
     assert browser.page.locator("[data-timeline] li.timeline-entry").count() > 10
+    accessible(browser)
+
+
+def test_06b_the_follow_up_page_lists_every_item_of_the_adopted_strategy_with_its_status(browser, baerum, platform):
+    auditor = {"Authorization": "Bearer dev-auditor-token"}
+    strategy = httpx.get(
+        f"{platform.urls['plan-registry']}/api/v1/strategies/{baerum['strategy']}", headers=auditor, timeout=30
+    ).json()
+    items = strategy["items"].values() if isinstance(strategy["items"], dict) else strategy["items"]
+    browser.sign_in("auditor")
+    browser.visit("/follow-up", "follow-up")
+    assert browser.page.locator("[data-strategy-id]").get_attribute("data-strategy-id") == baerum["strategy"]
+    rows = browser.page.locator("#follow-up-table tbody tr[data-item-id]").evaluate_all(
+        "rows => rows.map(r => [r.dataset.itemId, r.dataset.status])"
+    )
+    status = dict(rows)
+    assert len(rows) == len(status) == len(items) >= 9 and set(status) == {i["item_id"] for i in items}
+    assert set(status.values()) <= {"adopted", "continued", "late", "planprogram", "work_started", "not_started"}
+    assert status[baerum["item:P01"]] == "continued", "the samfunnsdel is continued unchanged"
+    amendment_row = browser.page.locator(f"tr[data-item-id='{baerum['item:amendment']}']")
+    assert amendment_row.locator(f"a[href='/plans/{baerum['plan:P40']}']").count() == 1, "the plan started for it"
+    assert amendment_row.locator("[data-step=proposed] time").get_attribute("datetime") == "2024-10-02"
+    outside = browser.page.locator("#follow-up-outside li[data-plan-id]").evaluate_all(
+        "l => l.map(x => x.dataset.planId)"
+    )
+    assert outside == [baerum["plan:P41"]], "only the AI strategy was started outside it after 19 June 2024"
+    assert "inkludering i idretten" in browser.page.locator("#follow-up-amendments li[data-amendment='1']").inner_text()
+    browser.visit("/follow-up?as_of=2024-12-31", "follow-up-2024")
+    assert browser.page.locator(f"tr[data-item-id='{baerum['item:N1']}']").get_attribute("data-status") == (
+        "work_started"
+    ), "the plan system's description was proposed on 4 September 2024; its timing (2024) is not over"
+    assert browser.page.locator("#follow-up-outside li[data-plan-id]").count() == 1
+    browser.goto("/follow-up?as_of=2024-06-18")
+    assert browser.page.locator("[data-no-strategy]").count() == 1, "adopted on 19 June 2024, not before"
     accessible(browser)
 
 
@@ -138,6 +177,7 @@ def test_08_switching_to_english_changes_every_label_on_the_page(browser, baerum
         ("/plan-system", "plan-system"),
         ("/plans", "plans"),
         (f"/strategies/{baerum['strategy']}", "strategy"),
+        ("/follow-up", "follow-up"),
         (f"/decisions/{baerum['decision:adoption']}", "decision"),
         (f"/inputs/{baerum['input:IN07']}", "input"),
         (f"/workshops/{baerum['workshop:W1']}", "workshop"),

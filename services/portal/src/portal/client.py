@@ -8,8 +8,7 @@ calls is a method below, so what the knowledge API gains later lands here and no
 - ``Page`` is what a list route returns: today the services answer with whole lists, later with
   ``{"items", "next_cursor"}``; ``Page.of`` reads both, ``cursor`` and ``limit`` are sent when given.
 - ``Platform.evidence_pack`` gathers a decision's evidence pack over the same routes the CLI uses
-  (``planspor_runtime.evidence``: knowledge's trace, the sources' feeds, heads and proofs);
-  ``follow_up`` (the strategy follow-up query) says "not yet" until the knowledge service answers it.
+  (``planspor_runtime.evidence``: knowledge's trace, the sources' feeds, heads and proofs).
 - Errors are read once, in ``ServiceError.of``: RFC 9457 problem details (``title, status, detail,
   rule, errors``) and the older ``{"error", "message"}`` / ``{"detail"}`` bodies alike.
 
@@ -142,10 +141,6 @@ class ServiceError(Exception):
 class ServiceUnavailable(ServiceError):
     def __init__(self, service: str, reason: str) -> None:
         super().__init__(service, 503, "unavailable", reason)
-
-
-class NotAvailableYet(Exception):
-    """The platform does not answer this question yet; the portal shows that instead of inventing an answer."""
 
 
 @dataclass(frozen=True)
@@ -385,9 +380,6 @@ class KnowledgeApi(Api):
     async def evidence_pack_url(self, decision_id: str) -> str | None:
         """The portal's own download of the decision's evidence pack (``Platform.evidence_pack`` makes it)."""
         return f"/decisions/{decision_id}/evidence.zip"
-
-    async def follow_up(self, strategy_id: str, frame: TimeFrame = NOW) -> dict[str, Any]:
-        raise NotAvailableYet("the strategy follow-up query of the knowledge service (later work)")
 
 
 class Platform:

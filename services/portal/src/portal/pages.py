@@ -39,6 +39,7 @@ PAGES = {
         PageEntry("plan_system", "/plan-system", PLAN_READERS),
         PageEntry("plans", "/plans", PLAN_READERS),
         PageEntry("strategies", "/strategies", PLAN_READERS),
+        PageEntry("follow_up", "/follow-up", PLAN_READERS),
         PageEntry("decisions", "/decisions", PLAN_READERS),
         PageEntry("cocreation", "/cocreation", COCREATION_READERS),
         PageEntry("explore", "/explore", ANALYSTS),
@@ -49,8 +50,6 @@ PAGES = {
         PageEntry("decision", "/decisions/{decision_id}", PLAN_READERS, in_navigation=False),
         PageEntry("workshop", "/workshops/{workshop_id}", COCREATION_READERS, in_navigation=False),
         PageEntry("input", "/inputs/{input_id}", COCREATION_READERS | KNOWLEDGE_READERS, in_navigation=False),
-        # The strategy follow-up needs a knowledge query that later work adds: served as a notice, never linked.
-        PageEntry("follow_up", "/follow-up", KNOWLEDGE_READERS, in_navigation=False),
     )
 }
 
