@@ -71,6 +71,12 @@ def test_03_the_auditor_downloads_the_evidence_pack_of_the_decision(browser, bae
     assert pack.subject_id == baerum["decision:adoption"]
     keys = [VerifierKey.parse(k["vkey"]) for part in pack.sources for k in part.keys]
     assert verify_pack(pack, keys).ok, "the pack does not hold together (planspor-verify with its own keys)"
+    browser.visit("/integrity", "integrity")
+    head = browser.page.locator("[data-integrity=signed-heads] li[data-head=plan-registry]")
+    assert head.get_attribute("data-head-state") == "verified", "the head that covers the pack is signed"
+    assert int(head.get_attribute("data-head-size")) > 0
+    assert browser.page.locator("[data-head-state=unsigned]").count() == 0
+    accessible(browser)
 
 
 def test_04_the_plan_system_page_draws_the_baerum_hierarchy_with_all_41_plans(browser, baerum):

@@ -390,6 +390,31 @@ class Platform:
         self.cocreation = CocreationApi(services, COCREATION, token)
         self.knowledge = KnowledgeApi(services, KNOWLEDGE, token)
 
+    async def signed_head(self, source: str) -> dict[str, Any]:
+        """The source's latest signed tree head, checked against the keys it serves (``planspor_verify``):
+        ``{"source", "state": "verified" | "unsigned" | "none", "size", "time", "detail"}``. That the
+        signature holds under the source's own keys says the head is well formed and signed; an auditor
+        compares it with the keys and heads she keeps (``planspor-verify``) for more."""
+        from planspor_verify.checkpoint import open_checkpoint, parse_checkpoint
+        from planspor_verify.note import NoteError, VerifierKey
+
+        api = self.plan_registry if source == PLAN_REGISTRY else self.cocreation
+        served = await api.get("/keys")
+        try:
+            body = await api.raw("/checkpoints/latest")
+        except ServiceError as error:
+            if error.status == 404:
+                return {"source": source, "state": "none", "size": 0, "time": None, "detail": ""}
+            raise
+        keys = [VerifierKey.parse(k["vkey"]) for k in served.get("keys") or [] if k.get("vkey")]
+        try:
+            head = open_checkpoint(body, keys)
+            state, detail = "verified", ""
+        except (NoteError, ValueError) as error:
+            head, state, detail = parse_checkpoint(body), "unsigned", str(error)
+        checkpoint = head.checkpoint
+        return {"source": source, "state": state, "size": checkpoint.size, "time": checkpoint.time, "detail": detail}
+
     async def evidence_pack(self, kind: str, subject_id: str, wait: float = 10.0) -> bytes:
         """The evidence pack of a decision (strategy, input) as a zip, gathered with this user's token and
         checked as ``planspor-verify`` checks it (``planspor_runtime.evidence``; ``EvidenceError`` if not)."""

@@ -22,6 +22,8 @@ ANALYSTS = frozenset({Role.ANALYST})
 """knowledge's read-only Cypher route (and so the graph explorer, which reads through it)."""
 OPERATORS = frozenset({Role.OPERATOR})
 """knowledge's health, dead letters and rebuild."""
+HEAD_READERS = frozenset({Role.OPERATOR, Role.ANALYST, Role.AUDITOR})
+"""the sources' logs: keys, signed tree heads, proofs (``planspor_runtime.feed.FEED_ROLES``)."""
 
 
 @dataclass(frozen=True)

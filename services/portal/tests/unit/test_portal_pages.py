@@ -332,3 +332,17 @@ def test_a_command_is_never_sent_twice_when_its_connection_drops(client, fake):
     fake.drops = 1
     client.post("/operations/dead-letters/cocreation:7/replay", data={"csrf_token": csrf})
     assert sum(1 for _, method, path, _ in fake.calls if method == "POST" and path.endswith("/replay")) == 1
+
+
+def test_the_integrity_section_shows_each_source_s_signed_head_and_whether_its_signature_holds(client, fake):
+    sign_in(client, Role.AUDITOR)
+    page = client.get("/integrity").text
+    heads = dict(re.findall(r'data-head="([a-z-]+)" data-head-state="([a-z]+)"', page))
+    assert heads == {"plan-registry": "verified", "cocreation": "none"}
+    assert 'data-head-size="42"' in page and "signaturen holder" in page
+    fake.forged_head = True
+    forged = client.get("/integrity").text
+    assert dict(re.findall(r'data-head="([a-z-]+)" data-head-state="([a-z]+)"', forged))["plan-registry"] == "unsigned"
+    assert "signaturen holder ikke" in forged
+    sign_in(client, Role.PLANNER)
+    assert "data-head=" not in client.get("/integrity").text, "the sources' logs are not a planner's to read"
