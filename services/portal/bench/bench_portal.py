@@ -203,6 +203,7 @@ def main() -> int:
                 ("register, outside strategy", auditor, "GET", "/plans?outside=1", None),
                 ("plan", auditor, "GET", f"/plans/{ids['plan:P06']}", None),
                 ("strategy", auditor, "GET", f"/strategies/{ids['strategy']}", None),
+                ("strategy follow-up", auditor, "GET", "/follow-up", None),
                 ("decision", auditor, "GET", f"/decisions/{ids['decision:adoption']}", None),
                 ("input", auditor, "GET", f"/inputs/{ids['input:IN07']}", None),
                 ("workshop", auditor, "GET", f"/workshops/{ids['workshop:W1']}", None),

@@ -18,6 +18,7 @@ ROLE_OF = {f"Bearer {token}": role for role, token in DEVELOPMENT_TOKENS.items()
 PLAN_READERS = {Role.PLANNER, Role.ANALYST, Role.AUDITOR}
 COCREATION_READERS = {Role.FACILITATOR, Role.ANALYST, Role.AUDITOR}
 KNOWLEDGE_READERS = {Role.ANALYST, Role.AUDITOR}
+FEED_READERS = {Role.OPERATOR, Role.ANALYST, Role.AUDITOR}
 
 SAMFUNNSDEL, KDP, NEW = (
     "11111111-0000-4000-8000-000000000001",
@@ -315,8 +316,11 @@ class FakePlatform:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str, Role | None]] = []
+        self.params: list[tuple[str, dict[str, str]]] = []
+        """Each call's path with its query parameters."""
         self.down: set[str] = set()
         self.drops: int = 0
+        self.forged_head = False
         """How many of the next requests find their connection closed by the server."""
 
     def transport(self) -> httpx.MockTransport:
@@ -326,6 +330,7 @@ class FakePlatform:
         service = {8001: "plan-registry", 8002: "cocreation", 8003: "knowledge"}[request.url.port]
         role = ROLE_OF.get(request.headers.get("authorization", ""))
         self.calls.append((service, request.method, request.url.path, role))
+        self.params.append((request.url.path, dict(request.url.params)))
         if service in self.down:
             raise httpx.ConnectError("connection refused", request=request)
         if self.drops:
@@ -334,6 +339,8 @@ class FakePlatform:
         if role is None:
             return httpx.Response(401, json={"detail": "missing or unknown bearer token"})
         path = request.url.path
+        if path in ("/keys", "/checkpoints/latest") and service != "knowledge":
+            return self.log(service, path, role)
         answer = {"plan-registry": self.plan_registry, "cocreation": self.cocreation, "knowledge": self.knowledge}[
             service
         ](request, path, role)
@@ -342,6 +349,26 @@ class FakePlatform:
         if isinstance(answer, httpx.Response):
             return answer
         return httpx.Response(200, json=answer)
+
+    def log(self, service: str, path: str, role: Role) -> httpx.Response:
+        """The sources' keys and latest signed head: plan-registry has signed 42 events (with another key
+        when ``forged_head``), co-creation none yet."""
+        from planspor_verify.checkpoint import Checkpoint
+        from planspor_verify.note import Signer
+
+        if refused := self.forbidden(role, FEED_READERS):
+            return refused
+        signer = Signer.from_seed(f"planspor.test/{service}", bytes(32))
+        if path == "/keys":
+            return httpx.Response(
+                200, json={"source": service, "keys": [{"vkey": str(signer.verifier_key), "from_position": 1}]}
+            )
+        if service == "cocreation":
+            return httpx.Response(404, json={"detail": "no signed head yet"})
+        if self.forged_head:
+            signer = Signer.from_seed(f"planspor.test/{service}", bytes([7] * 32))
+        head = Checkpoint(f"planspor.test/{service}", 42, bytes(32), time="2024-06-19T10:00:00.000000Z")
+        return httpx.Response(200, text=head.sign(signer), headers={"Content-Type": "text/plain"})
 
     @staticmethod
     def forbidden(role: Role, allowed: set[Role]) -> httpx.Response | None:

@@ -966,3 +966,10 @@ def test_missing_the_one_year_deadline_does_not_block_adoption():
     s.publish(on=date(2020, 9, 1), meta=META)
     s.adopt(decision=decision(meeting=date(2020, 10, 21)), meta=META)
     assert s.adopted_within_a_year is False
+
+
+def test_the_plan_s_view_tells_the_day_it_was_proposed():
+    from plan_registry.application.views import plan_view
+
+    assert plan_view(plan(proposed_on=date(2024, 9, 4)))["proposed_on"] == "2024-09-04"
+    assert plan_view(plan())["proposed_on"] is None

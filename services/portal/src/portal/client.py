@@ -8,8 +8,7 @@ calls is a method below, so what the knowledge API gains later lands here and no
 - ``Page`` is what a list route returns: today the services answer with whole lists, later with
   ``{"items", "next_cursor"}``; ``Page.of`` reads both, ``cursor`` and ``limit`` are sent when given.
 - ``Platform.evidence_pack`` gathers a decision's evidence pack over the same routes the CLI uses
-  (``planspor_runtime.evidence``: knowledge's trace, the sources' feeds, heads and proofs);
-  ``follow_up`` (the strategy follow-up query) says "not yet" until the knowledge service answers it.
+  (``planspor_runtime.evidence``: knowledge's trace, the sources' feeds, heads and proofs).
 - Errors are read once, in ``ServiceError.of``: RFC 9457 problem details (``title, status, detail,
   rule, errors``) and the older ``{"error", "message"}`` / ``{"detail"}`` bodies alike.
 
@@ -142,10 +141,6 @@ class ServiceError(Exception):
 class ServiceUnavailable(ServiceError):
     def __init__(self, service: str, reason: str) -> None:
         super().__init__(service, 503, "unavailable", reason)
-
-
-class NotAvailableYet(Exception):
-    """The platform does not answer this question yet; the portal shows that instead of inventing an answer."""
 
 
 @dataclass(frozen=True)
@@ -386,9 +381,6 @@ class KnowledgeApi(Api):
         """The portal's own download of the decision's evidence pack (``Platform.evidence_pack`` makes it)."""
         return f"/decisions/{decision_id}/evidence.zip"
 
-    async def follow_up(self, strategy_id: str, frame: TimeFrame = NOW) -> dict[str, Any]:
-        raise NotAvailableYet("the strategy follow-up query of the knowledge service (later work)")
-
 
 class Platform:
     """The three APIs as one signed-in user sees them."""
@@ -397,6 +389,31 @@ class Platform:
         self.plan_registry = PlanRegistryApi(services, PLAN_REGISTRY, token)
         self.cocreation = CocreationApi(services, COCREATION, token)
         self.knowledge = KnowledgeApi(services, KNOWLEDGE, token)
+
+    async def signed_head(self, source: str) -> dict[str, Any]:
+        """The source's latest signed tree head, checked against the keys it serves (``planspor_verify``):
+        ``{"source", "state": "verified" | "unsigned" | "none", "size", "time", "detail"}``. That the
+        signature holds under the source's own keys says the head is well formed and signed; an auditor
+        compares it with the keys and heads she keeps (``planspor-verify``) for more."""
+        from planspor_verify.checkpoint import open_checkpoint, parse_checkpoint
+        from planspor_verify.note import NoteError, VerifierKey
+
+        api = self.plan_registry if source == PLAN_REGISTRY else self.cocreation
+        served = await api.get("/keys")
+        try:
+            body = await api.raw("/checkpoints/latest")
+        except ServiceError as error:
+            if error.status == 404:
+                return {"source": source, "state": "none", "size": 0, "time": None, "detail": ""}
+            raise
+        keys = [VerifierKey.parse(k["vkey"]) for k in served.get("keys") or [] if k.get("vkey")]
+        try:
+            head = open_checkpoint(body, keys)
+            state, detail = "verified", ""
+        except (NoteError, ValueError) as error:
+            head, state, detail = parse_checkpoint(body), "unsigned", str(error)
+        checkpoint = head.checkpoint
+        return {"source": source, "state": state, "size": checkpoint.size, "time": checkpoint.time, "detail": detail}
 
     async def evidence_pack(self, kind: str, subject_id: str, wait: float = 10.0) -> bytes:
         """The evidence pack of a decision (strategy, input) as a zip, gathered with this user's token and

@@ -22,6 +22,8 @@ ANALYSTS = frozenset({Role.ANALYST})
 """knowledge's read-only Cypher route (and so the graph explorer, which reads through it)."""
 OPERATORS = frozenset({Role.OPERATOR})
 """knowledge's health, dead letters and rebuild."""
+HEAD_READERS = frozenset({Role.OPERATOR, Role.ANALYST, Role.AUDITOR})
+"""the sources' logs: keys, signed tree heads, proofs (``planspor_runtime.feed.FEED_ROLES``)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ PAGES = {
         PageEntry("plan_system", "/plan-system", PLAN_READERS),
         PageEntry("plans", "/plans", PLAN_READERS),
         PageEntry("strategies", "/strategies", PLAN_READERS),
+        PageEntry("follow_up", "/follow-up", PLAN_READERS),
         PageEntry("decisions", "/decisions", PLAN_READERS),
         PageEntry("cocreation", "/cocreation", COCREATION_READERS),
         PageEntry("explore", "/explore", ANALYSTS),
@@ -49,8 +52,6 @@ PAGES = {
         PageEntry("decision", "/decisions/{decision_id}", PLAN_READERS, in_navigation=False),
         PageEntry("workshop", "/workshops/{workshop_id}", COCREATION_READERS, in_navigation=False),
         PageEntry("input", "/inputs/{input_id}", COCREATION_READERS | KNOWLEDGE_READERS, in_navigation=False),
-        # The strategy follow-up needs a knowledge query that later work adds: served as a notice, never linked.
-        PageEntry("follow_up", "/follow-up", KNOWLEDGE_READERS, in_navigation=False),
     )
 }
 

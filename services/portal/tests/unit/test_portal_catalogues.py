@@ -29,6 +29,7 @@ SAME_IN_BOTH = {
     "plans.status",
     "plans.col.type",
     "plans.col.status",
+    "follow_up.col.status",
     "strategies.col.status",
     "strategy.status",
     "strategy.col.plan",

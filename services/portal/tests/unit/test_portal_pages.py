@@ -7,7 +7,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from portal_fakes import DECISION, INPUT, KDP, NEW, REFUSAL, STRATEGY, WORKSHOP, FakePlatform
+from portal_fakes import DECISION, INPUT, KDP, NEW, REFUSAL, SAMFUNNSDEL, STRATEGY, WORKSHOP, FakePlatform
 
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
 from portal.bootstrap import build
@@ -121,11 +121,18 @@ def test_a_planner_is_not_offered_the_cypher_console_nor_served_it(client, fake)
     assert not any(path == "/api/v1/cypher" for _, _, path, _ in fake.calls)
 
 
-def test_the_follow_up_page_is_a_notice_out_of_the_navigation(client):
-    sign_in(client, Role.AUDITOR)
-    assert "follow_up" not in navigation(client.get("/"))
-    page = client.get("/follow-up")
-    assert page.status_code == 501 and "ny spørring i kunnskapstjenesten" in page.text
+def test_the_follow_up_page_sets_each_item_against_what_happened_since_the_adoption(client):
+    sign_in(client, Role.PLANNER)
+    assert "follow_up" in navigation(client.get("/"))
+    page = client.get("/follow-up?as_of=2026-12-01")
+    assert page.status_code == 200
+    assert re.findall(r'<tr data-item-id="([^"]+)" data-status="([a-z_]+)"', page.text) == [("item-1", "late")]
+    assert re.findall(r'<li data-plan-id="([^"]+)"', page.text) == [NEW], "started outside the strategy since"
+    assert 'data-amendment="1"' in page.text and "Ny temaplan for frivillighet" in page.text
+    before = client.get("/follow-up?as_of=2025-01-10")
+    assert re.findall(r'data-status="([a-z_]+)"', before.text) == ["not_started"], "2025 is not over yet"
+    assert "data-no-strategy" in client.get("/follow-up?as_of=2024-06-18").text, "adopted on 19 June 2024"
+    assert 'aria-invalid="true"' in client.get("/follow-up?as_of=19.06.2024").text
 
 
 def test_the_decision_page_tells_the_road_from_the_seminar_in_time_order(client):
@@ -179,6 +186,36 @@ def test_the_register_filters_by_the_knowledge_service_s_answers_as_of_a_date(cl
     overdue = client.get("/plans", params={"overdue": "1"}, headers={"HX-Request": "true"})
     assert overdue.text.lstrip().startswith('<div id="plan-results"')
     assert re.findall(r'<tr data-plan-id="([^"]+)"', overdue.text) == [KDP]
+
+
+def test_the_register_as_of_a_day_shows_each_plan_s_status_then_and_leaves_out_plans_not_yet_begun(client):
+    sign_in(client, Role.PLANNER)
+    page = client.get("/plans", params={"as_of": "2019-06-01"})
+    rows = re.findall(r'<tr data-plan-id="([^"]+)">.*?<td data-status="([a-z_]+)"', page.text, re.S)
+    assert sorted(rows) == sorted([(SAMFUNNSDEL, "in_force"), (KDP, "in_preparation")])
+    assert 'id="f-as-of"' in page.text, "a planner picks the day too"
+    then = client.get("/plans", params={"as_of": "2019-06-01", "status": "in_preparation"})
+    assert re.findall(r'<tr data-plan-id="([^"]+)"', then.text) == [KDP]
+    today = client.get("/plans")
+    assert len(re.findall(r"<tr data-plan-id=", today.text)) == 3
+
+
+def test_the_register_sends_as_of_as_a_day_and_known_at_only_when_it_is_filled_in(client, fake):
+    sign_in(client, Role.AUDITOR)
+    client.get("/plans", params={"as_of": "2024-12-31"})
+    sent = dict(fake.params)["/api/v1/plans/not-anchored"]
+    assert sent == {"as_of": "2024-12-31"}
+    fake.params.clear()
+    page = client.get("/plans", params={"as_of": "2024-12-31", "known_at": "2025-01-15T08:30"})
+    assert 'id="f-known-at"' in page.text and 'value="2025-01-15T08:30"' in page.text
+    assert dict(fake.params)["/api/v1/plans/overdue-revision"] == {
+        "as_of": "2024-12-31",
+        "known_at": "2025-01-15T08:30:00+00:00",
+    }
+    wrong = client.get("/plans", params={"known_at": "i går"})
+    assert wrong.status_code == 200 and 'id="f-known-at-error"' in wrong.text
+    sign_in(client, Role.PLANNER)
+    assert 'id="f-known-at"' not in client.get("/plans").text, "a planner's page asks knowledge nothing"
 
 
 def test_a_date_that_is_not_a_date_is_said_beside_its_field(client):
@@ -295,3 +332,17 @@ def test_a_command_is_never_sent_twice_when_its_connection_drops(client, fake):
     fake.drops = 1
     client.post("/operations/dead-letters/cocreation:7/replay", data={"csrf_token": csrf})
     assert sum(1 for _, method, path, _ in fake.calls if method == "POST" and path.endswith("/replay")) == 1
+
+
+def test_the_integrity_section_shows_each_source_s_signed_head_and_whether_its_signature_holds(client, fake):
+    sign_in(client, Role.AUDITOR)
+    page = client.get("/integrity").text
+    heads = dict(re.findall(r'data-head="([a-z-]+)" data-head-state="([a-z]+)"', page))
+    assert heads == {"plan-registry": "verified", "cocreation": "none"}
+    assert 'data-head-size="42"' in page and "signaturen holder" in page
+    fake.forged_head = True
+    forged = client.get("/integrity").text
+    assert dict(re.findall(r'data-head="([a-z-]+)" data-head-state="([a-z]+)"', forged))["plan-registry"] == "unsigned"
+    assert "signaturen holder ikke" in forged
+    sign_in(client, Role.PLANNER)
+    assert "data-head=" not in client.get("/integrity").text, "the sources' logs are not a planner's to read"

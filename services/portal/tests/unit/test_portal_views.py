@@ -177,3 +177,70 @@ def test_cypher_cells_are_text_and_nodes_stay_readable():
     )
     assert columns == ["n", "ok", "none"]
     assert rows == [['{"labels": ["Plan"], "properties": {"title": "Klima"}}', "true", ""]]
+
+
+def test_the_follow_up_reads_each_item_s_status_from_the_plans_steps_since_the_adoption():
+    from datetime import date
+
+    from portal.views.follow_up import due_year, follow_up
+
+    def plan(plan_id, *steps, initiated=True, item=None, proposed_on=None):
+        history = [{"status": s, "on": on} for s, on in steps]
+        return {
+            "id": plan_id,
+            "name": plan_id,
+            "initiated_through_strategy": initiated,
+            "strategy_item_id": item,
+            "proposed_on": proposed_on,
+            "status_history": history,
+        }
+
+    strategy = {
+        "adopted_on": "2024-06-19",
+        "items": [
+            {"item_id": "new", "action": "new", "timing": "2024", "plan_name": "Plansystemet"},
+            {"item_id": "rev", "action": "revise", "plan_id": "P04", "timing": "2025-2026"},
+            {"item_id": "rep", "action": "repeal", "plan_id": "P14", "timing": "2024"},
+            {"item_id": "cont", "action": "continue", "plan_id": "P01", "timing": "2028"},
+            {"item_id": "yearly", "action": "revise", "plan_id": "P03", "timing": "revised yearly"},
+            {"item_id": "later", "action": "new", "timing": "2027", "set_on": "2025-03-01"},
+        ],
+    }
+    plans = [
+        plan("P39", ("in_preparation", "2024-10-01"), item="new", proposed_on="2024-09-04"),
+        plan("P04", ("in_force", "2019-09-18"), ("notice_of_start", "2025-02-01")),
+        plan("P14", ("in_force", "2016-06-15"), ("repealed", "2024-09-18")),
+        plan("P01", ("in_force", "2020-06-17")),
+        plan("P03", ("in_force", "2023-12-13")),
+        plan("P41", ("proposed", "2024-11-13"), initiated=False),
+        plan("P21", ("in_force", "2019-03-13"), initiated=False),
+    ]
+    decision = {"amendments": [{"number": 1, "text": "Ny temaplan", "adopted": True}, {"number": 2, "adopted": False}]}
+
+    def statuses(day):
+        return {r["item"]["item_id"]: r["status"] for r in follow_up(strategy, plans, decision, day)["items"]}
+
+    assert statuses(date(2024, 12, 1)) == {
+        "new": "work_started",
+        "rev": "not_started",
+        "rep": "adopted",
+        "cont": "continued",
+        "yearly": "not_started",
+    }
+    assert statuses(date(2025, 6, 1)) == {
+        "new": "late",
+        "rev": "planprogram",
+        "rep": "adopted",
+        "cont": "continued",
+        "yearly": "not_started",
+        "later": "not_started",
+    }
+    assert statuses(date(2024, 8, 1))["rep"] == "not_started", "the repeal of September is not seen in August"
+    report = follow_up(strategy, plans, decision, date(2025, 6, 1))
+    assert [r["plan"]["id"] for r in report["outside"]] == ["P41"]
+    assert [a["number"] for a in report["amendments"]] == [1]
+    assert [s["status"] for s in next(r for r in report["items"] if r["item"]["item_id"] == "new")["steps"]] == [
+        "proposed",
+        "in_preparation",
+    ]
+    assert (due_year("2025-2026"), due_year("revised yearly"), due_year("2024")) == (2026, None, 2024)

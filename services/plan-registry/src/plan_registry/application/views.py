@@ -103,6 +103,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "initiated_through_strategy": plan.initiated_through_strategy,
         "strategy_id": _str(plan.strategy_id),
         "strategy_item_id": _str(plan.strategy_item_id),
+        "proposed_on": _iso(plan.proposed_on),
         "status": plan.status.value,
         "goal_ids": [str(g) for g in plan.goal_ids],
         "planprogram_adopted_on": _iso(plan.planprogram_adopted_on),

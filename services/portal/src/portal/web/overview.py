@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from portal.client import Calls, ServiceError, gather_named
-from portal.pages import ANALYSTS, COCREATION_READERS, KNOWLEDGE_READERS, OPERATORS, PLAN_READERS
+from portal.client import COCREATION, PLAN_REGISTRY, Calls, ServiceError, gather_named
+from portal.pages import ANALYSTS, COCREATION_READERS, HEAD_READERS, KNOWLEDGE_READERS, OPERATORS, PLAN_READERS
 from portal.views.plan_system import bars, by_type, counts_by_year, hierarchy
 from portal.web.context import Viewer, is_htmx, platform, render, require, value
 
@@ -28,7 +28,7 @@ def _items(result: Any) -> list[dict[str, Any]] | None:
 
 
 async def integrity(request: Request, v: Viewer) -> dict[str, Any]:
-    """What the platform tells today about the record's integrity (signed heads come with later work).
+    """What the platform tells about the record's integrity, with each source's latest signed tree head.
 
     Each part is its answer, ``None`` when the role may not ask, or the ``ServiceError`` it got.
     """
@@ -40,8 +40,14 @@ async def integrity(request: Request, v: Viewer) -> dict[str, Any]:
         calls["checksum"] = api.checksum()
     if v.may(ANALYSTS):
         calls["chain"] = api.chain_status()
+    if v.may(HEAD_READERS):
+        for source in (PLAN_REGISTRY, COCREATION):
+            calls[f"head:{source}"] = platform(request).signed_head(source)
     found = await gather_named(calls)
-    return {part: found.get(part) for part in ("health", "checksum", "chain")}
+    parts = {part: found.get(part) for part in ("health", "checksum", "chain")}
+    heads = [found[k] for k in found if k.startswith("head:")]
+    parts["heads"] = heads or None
+    return parts
 
 
 def chart_of(plans: list[dict[str, Any]], today: date) -> dict[str, Any]:

@@ -3,20 +3,21 @@
 Reads: plan-registry ``/plans``, ``/plans/{id}``, ``/plans/{id}/history``, ``/goals``,
 ``/decisions``, ``/strategies``; for analysts and auditors knowledge ``/plans/not-anchored``,
 ``/plans/outside-strategy`` and ``/plans/overdue-revision`` with the page's ``TimeFrame``.
-The table's statuses are the register's current state; the as-of date goes to the knowledge
-questions (the filters anchored / outside the strategy / overdue), which are where the API
-answers in time today.
+With an as-of date the table shows each plan's status on that day, read from its status history
+(effective dates; a plan not yet proposed then is left out), and the date goes to the knowledge
+questions (the filters anchored / outside the strategy / overdue) too.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from portal.client import Calls, ServiceError, TimeFrame, gather_named
+from portal.i18n import as_date
 from portal.pages import KNOWLEDGE_READERS
 from portal.views.plan_system import TYPE_ORDER
 from portal.web.context import PortalError, Viewer, is_htmx, platform, render, require, value
@@ -31,11 +32,33 @@ def parse_day(text: str | None) -> date | None:
     return date.fromisoformat(text.strip())
 
 
+def parse_instant(text: str | None) -> datetime | None:
+    """A recorded instant from a form (``2024-06-30T12:00``, no zone: UTC)."""
+    if not text or not text.strip():
+        return None
+    moment = datetime.fromisoformat(text.strip())
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def one(result: Any) -> Any:
     """A page's main resource: an id the service cannot read (422) is as unknown as one it lacks (404)."""
     if isinstance(result, ServiceError) and result.status == 422:
         raise PortalError(404, "error.not_found", result.detail)
     return value(result)
+
+
+def status_on(plan: dict[str, Any], day: date | None) -> str | None:
+    """The plan's status on ``day`` from its status history (effective dates); ``None`` if it did not exist yet."""
+    if day is None:
+        return str(plan.get("status"))
+    status = None
+    for entry in sorted(plan.get("status_history") or [], key=lambda e: str(e.get("on") or "")):
+        on = as_date(entry.get("on"))
+        if on is not None and on <= day:
+            status = entry.get("status")
+    if status is None and (proposed := as_date(plan.get("proposed_on"))) is not None and proposed <= day:
+        status = "proposed"
+    return None if status is None else str(status)
 
 
 def _ids(result: Any) -> set[str] | None:
@@ -52,6 +75,7 @@ async def plans(
     outside: str = "",
     overdue: str = "",
     as_of: str = "",
+    known_at: str = "",
     v: Viewer = Depends(require("plans")),
 ) -> Response:
     api = platform(request)
@@ -60,7 +84,11 @@ async def plans(
         day = parse_day(as_of)
     except ValueError:
         day, problems = None, ["as_of"]
-    frame = TimeFrame(as_of=day)
+    try:
+        known = parse_instant(known_at)
+    except ValueError:
+        known, problems = None, [*problems, "known_at"]
+    frame = TimeFrame(as_of=day, known_at=known)
     calls: Calls = {"plans": api.plan_registry.plans()}
     ask_knowledge = v.may(KNOWLEDGE_READERS)
     if ask_knowledge:
@@ -80,10 +108,13 @@ async def plans(
     )
     rows = []
     for plan in register:
+        if (status_then := status_on(plan, day)) is None:
+            continue
         is_anchored = (plan["id"] not in not_anchored) if not_anchored is not None else bool(plan.get("goal_ids"))
         rows.append(
             {
                 "plan": plan,
+                "status": status_then,
                 "anchored": is_anchored,
                 "outside": None if outside_ids is None else plan["id"] in outside_ids,
                 "overdue": None if overdue_by_id is None else overdue_by_id.get(plan["id"]),
@@ -96,13 +127,14 @@ async def plans(
         "anchored": anchored if anchored in YES_NO else "",
         "outside": outside == "1",
         "overdue": overdue == "1",
-        "as_of": as_of if not problems else "",
+        "as_of": as_of if "as_of" not in problems else "",
+        "known_at": known_at if "known_at" not in problems else "",
     }
     shown = [
         r
         for r in rows
         if (not type or r["plan"]["plan_type"] == type)
-        and (not status or r["plan"]["status"] == status)
+        and (not status or r["status"] == status)
         and (not unit or r["plan"].get("owning_unit") == unit)
         and (chosen["anchored"] != "yes" or r["anchored"])
         and (chosen["anchored"] != "no" or not r["anchored"])
@@ -113,7 +145,7 @@ async def plans(
     types = [t for t in TYPE_ORDER if any(p["plan_type"] == t for p in register)]
     options = {
         "type": types,
-        "status": sorted({p["status"] for p in register}),
+        "status": sorted({p["status"] for p in register} | {r["status"] for r in rows}),
         "unit": sorted({p.get("owning_unit") or "" for p in register} - {""}),
     }
     unavailable = [k for k in ("not_anchored", "outside", "overdue") if isinstance(found.get(k), ServiceError)]
@@ -123,13 +155,14 @@ async def plans(
         template,
         v=v,
         rows=shown,
-        total=len(register),
+        total=len(rows),
         chosen=chosen,
         options=options,
         frame=frame,
         knowledge=ask_knowledge,
         problems=problems,
         unavailable=unavailable,
+        with_known_at=ask_knowledge,
     )
 
 

@@ -1,5 +1,5 @@
 """Strategies and decisions: lists, a strategy (items, compliance, trace), a decision (the trace back as a
-timeline and as a graph, the evidence pack), and the follow-up notice.
+timeline and as a graph, the evidence pack), and the strategy follow-up through the period.
 
 Reads: plan-registry ``/strategies``, ``/strategies/{id}``, ``/decisions``, ``/decisions/{id}``,
 ``/plans``; knowledge ``/strategies/{id}/compliance`` and ``/trace/back/{strategy|decision}/{id}``
@@ -8,6 +8,7 @@ Reads: plan-registry ``/strategies``, ``/strategies/{id}``, ``/decisions``, ``/d
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,9 +16,11 @@ from fastapi.responses import Response
 
 from portal.client import Calls, ServiceError, gather_named
 from portal.pages import KNOWLEDGE_READERS
+from portal.views.follow_up import follow_up as follow_up_of
+from portal.views.follow_up import in_force
 from portal.views.timeline import as_json, graph_elements, timeline
-from portal.web.context import Viewer, platform, render, require
-from portal.web.register import one
+from portal.web.context import Viewer, platform, render, require, value
+from portal.web.register import one, parse_day
 
 router = APIRouter()
 
@@ -124,6 +127,39 @@ async def decision_evidence_pack(
 
 
 @router.get("/follow-up")
-async def follow_up(request: Request, v: Viewer = Depends(require("follow_up"))) -> Response:
-    """Not in the navigation: the knowledge service has no follow-up query yet, and the page invents none."""
-    return render(request, "follow_up.html", v=v, status_code=501)
+async def follow_up(
+    request: Request, as_of: str = "", strategy_id: str = "", v: Viewer = Depends(require("follow_up"))
+) -> Response:
+    """The strategy in force on ``as_of`` (today if not given): its items against what happened since its
+    adoption, the plans started outside it, and the council's amendments (``portal.views.follow_up``)."""
+    api = platform(request).plan_registry
+    problems = []
+    try:
+        day = parse_day(as_of) or date.today()
+    except ValueError:
+        day, problems = date.today(), ["as_of"]
+    found = await gather_named({"strategies": api.strategies(), "plans": api.plans()})
+    strategies = value(found["strategies"]).items
+    chosen = next((s for s in strategies if s.get("id") == strategy_id), None) if strategy_id else None
+    chosen = chosen or in_force(strategies, day)
+    report, decision = None, None
+    if chosen is not None:
+        detail: Calls = {"strategy": api.strategy(chosen["id"])}
+        if chosen.get("adopted_by_decision_id"):
+            detail["decision"] = api.decision(chosen["adopted_by_decision_id"])
+        more = await gather_named(detail)
+        chosen = value(more["strategy"])
+        decision = None if isinstance(more.get("decision"), ServiceError) else more.get("decision")
+        report = follow_up_of(chosen, value(found["plans"]).items, decision, day)
+    return render(
+        request,
+        "follow_up.html",
+        v=v,
+        strategy=chosen,
+        decision=decision,
+        report=report,
+        as_of=day,
+        chosen_as_of=as_of if not problems else "",
+        problems=problems,
+        strategies=[s for s in strategies if s.get("adopted_on")],
+    )
