@@ -82,15 +82,10 @@ def fact(var: str) -> str:
     return f"(NOT coalesce({var}.stub, false))"
 
 
-def _event_day() -> str:
-    """Cypher: the effective day of the event ``e`` as the projector computed it (``effective_date``), which it
-    keeps on the Event node as ``valid_on``; a graph projected before it did falls back to the Norwegian day
-    of ``occurred_at`` until it is rebuilt."""
-    return f"coalesce(e.valid_on, {municipal_day_of('e.occurred_at')})"
-
-
-EVENT_DAY = _event_day()
-"""The effective day of the event ``e`` (a Cypher expression)."""
+EVENT_DAY = f"coalesce(e.valid_on, {municipal_day_of('e.occurred_at')})"
+"""The effective day of the event ``e`` (a Cypher expression): the ``valid_on`` the projector keeps on the Event
+node (``effective_date``); a graph projected before it did falls back to the Norwegian day of ``occurred_at``
+until it is rebuilt."""
 
 SEEN = f"(e.occurred_at <= $known_at AND {EVENT_DAY} <= $as_of)"
 """The event ``e`` had happened by ``$as_of`` and was recorded by ``$known_at``."""
