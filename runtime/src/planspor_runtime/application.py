@@ -32,7 +32,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -56,6 +58,8 @@ log = logging.getLogger("planspor.command")
 
 A = TypeVar("A", bound=Aggregate)
 
+COMMAND_ATTEMPTS = 5
+"""How often a command without an expected version is run when concurrent saves keep beating it."""
 IDEMPOTENCY_NAMESPACE = UUID("9a3f0c52-7d41-5b8e-a6c3-2f1e4d9b7c60")
 
 
@@ -456,7 +460,42 @@ class ServiceApplication(Application[UUID]):
         idempotency_key: str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
-        """Run ``run`` once per idempotency key and save what it changed in one transaction."""
+        """Run ``run`` once per idempotency key and save what it changed in one transaction.
+
+        A command that names no version (no ``If-Match``) did not claim to have seen the aggregate in a given
+        state: when another command saved the same aggregate between its read and its save, it is run again on
+        the new state (its rules checked again), a few times, before the conflict is answered with 409. Two
+        facilitators entering inputs of one workshop at once both succeed. A command that names its version
+        is never run again: the 409 is its answer.
+        """
+        ran: list[Aggregate] = []
+
+        def fresh() -> Changed:
+            changed = run()
+            ran.append(changed.primary)
+            if len(ran) >= 2 and ran[-1] is ran[-2]:
+                raise ConcurrencyConflict("the aggregate was changed concurrently: reload it and try again")
+            return changed
+
+        for attempt in range(1, COMMAND_ATTEMPTS + 1):
+            try:
+                return self._command_once(name, request, fresh, idempotency_key, expected_version)
+            except ConcurrencyConflict:
+                # a ``run`` that hands back the aggregate it was given, not one read again, cannot be run again
+                again_the_same = len(ran) >= 2 and ran[-1] is ran[-2]
+                if expected_version is not None or attempt == COMMAND_ATTEMPTS or again_the_same:
+                    raise
+                time.sleep(random.uniform(0, 0.002 * 2**attempt))  # apart, so the two do not meet again
+        raise AssertionError("unreachable")
+
+    def _command_once(
+        self,
+        name: str,
+        request: Mapping[str, Any],
+        run: Callable[[], Changed],
+        idempotency_key: str | None,
+        expected_version: int | None,
+    ) -> CommandResult:
         if not idempotency_key:
             changed = run()
             result = self._result(changed)

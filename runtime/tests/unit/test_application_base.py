@@ -95,6 +95,38 @@ def test_a_stale_expected_version_is_a_conflict_and_changes_nothing(notes):
     assert notes.get(Note, note).text == "v2"
 
 
+def _amend_beaten_once(notes, note, expected_version=None):
+    """An amendment during whose first run another amendment of the same note is saved."""
+    seen: list[int] = []
+
+    def run() -> Changed:
+        current = notes.get(Note, note, expected_version)
+        if not seen:
+            notes.amend(note, "by someone else")
+        seen.append(current.version)
+        current.amend("mine", META)
+        return Changed(current)
+
+    return seen, lambda: notes.command("amend", {"text": "mine"}, run, expected_version=expected_version)
+
+
+def test_a_command_naming_no_version_is_run_again_on_the_new_state_after_a_concurrent_save(notes):
+    note = notes.write("v1").id
+    seen, amend = _amend_beaten_once(notes, note)
+    result = amend()
+    assert seen == [1, 2], "run again, on the version the other command saved"
+    assert (result.version, notes.get(Note, note).text) == (3, "mine")
+
+
+def test_a_command_naming_its_version_is_answered_409_after_a_concurrent_save_not_run_again(notes):
+    note = notes.write("v1").id
+    seen, amend = _amend_beaten_once(notes, note, expected_version=1)
+    with pytest.raises(ConcurrencyConflict):
+        amend()
+    assert seen == [1]
+    assert notes.get(Note, note).text == "by someone else"
+
+
 def test_an_unknown_or_malformed_id_is_not_found(notes):
     for missing in (uuid4(), "not-a-uuid"):
         with pytest.raises(AggregateNotFound) as refused:
