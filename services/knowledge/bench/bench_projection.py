@@ -36,6 +36,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import nats
@@ -98,6 +99,9 @@ class UnverifiedWriter(GraphWriter):
 
     def problem(self, item: Incoming, chain: KeyChain) -> str | None:
         return self.reason_to_set_aside(item)
+
+    def check_ahead(self, items: Sequence[Incoming]) -> None:
+        return None
 
 
 async def run_projector(

@@ -143,11 +143,27 @@ class GraphWriter:
         self.checks = tuple(checks)
         self.keys = keys
         """The keys trusted per source (settings): every envelope's signature is checked against them."""
+        self._chains: dict[str, KeyChain] = {}
+        """The key chains the last batch read (``check_ahead``'s guess at the next batch's)."""
         self.lock = asyncio.Lock()
         """Held while a batch is written (and by a rebuild): one writer of the graph at a time in this process."""
 
     def reason_to_set_aside(self, item: Incoming) -> str | None:
         return reason_to_set_aside(item, self.checks)
+
+    def check_ahead(self, items: Sequence[Incoming]) -> None:
+        """Check the signatures of a batch before its transaction, against the key chains the last batch
+        read: a verification is memoised (``planspor_verify.note.ed25519_verify``), so the check inside the
+        transaction, against the chains read there (which decide), finds it done. Decides nothing."""
+        for item in items:
+            if item.envelope is None or item.reason is not None:
+                continue
+            chain = self._chains.get(item.envelope.source)
+            if chain is None:
+                chain = self._chains[item.envelope.source] = KeyChain(
+                    item.envelope.source, self.keys.of(item.envelope.source)
+                )
+            chain.signature_problem(item.envelope)
 
     async def key_chains(self, tx: neo4j.AsyncManagedTransaction) -> dict[str, KeyChain]:
         """Each source's keys: the trusted ones and the hand-overs applied so far."""
@@ -218,6 +234,7 @@ class GraphWriter:
             for item in arrangement.unplaced
         ]
         chains = await self.key_chains(tx)
+        self._chains = dict(chains)
         witnesses, unchecked = await self._witnesses(tx, arrangement, checkpoints, chains)
         laps.lap("read")
         events: list[EventToWrite] = []

@@ -160,13 +160,27 @@ class Projector:
             self.last_error = f"fetch: {error}"
             await asyncio.sleep(0.5)
             return Received([], [], 0.0)
-        return self.decoded(messages)
+        return await self._prepared(messages)
+
+    async def _prepared(self, messages: Sequence[Msg], slice_size: int = 25) -> Received:
+        """Decoded, and the signatures checked ahead (``GraphWriter.check_ahead``), a slice at a time: the
+        write of the current batch waits on Neo4j meanwhile, and gets the event loop between slices."""
+        started = time.perf_counter()
+        items: list[Incoming] = []
+        for offset in range(0, len(messages), slice_size):
+            if offset:
+                await asyncio.sleep(0)
+            chunk = [self._decode(m) for m in messages[offset : offset + slice_size]]
+            self.writer.check_ahead(chunk)
+            items.extend(chunk)
+        return Received(list(messages), items, time.perf_counter() - started)
+
+    def _decode(self, message: Msg) -> Incoming:
+        return decode(message.data, message.subject, (message.headers or {}).get("Nats-Msg-Id"), self.writer.registry)
 
     def decoded(self, messages: Sequence[Msg]) -> Received:
         started = time.perf_counter()
-        items = [
-            decode(m.data, m.subject, (m.headers or {}).get("Nats-Msg-Id"), self.writer.registry) for m in messages
-        ]
+        items = [self._decode(m) for m in messages]
         return Received(list(messages), items, time.perf_counter() - started)
 
     async def _release(self, upcoming: asyncio.Task[Received]) -> None:
