@@ -160,7 +160,13 @@ class Projector:
             self.last_error = f"fetch: {error}"
             await asyncio.sleep(0.5)
             return Received([], [], 0.0)
-        return await self._prepared(messages)
+        try:
+            return await self._prepared(messages)
+        except Exception as error:  # noqa: BLE001 - never with messages in hand: they come back at once
+            self.last_error = f"decode: {type(error).__name__}: {error}"
+            for message in messages:
+                await _quietly(message.nak(delay=self.nak_delay))
+            return Received([], [], 0.0)
 
     async def _prepared(self, messages: Sequence[Msg], slice_size: int = 25) -> Received:
         """Decoded, and the signatures checked ahead (``GraphWriter.check_ahead``), a slice at a time: the
