@@ -15,6 +15,7 @@ costs more than the batch.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -82,11 +83,21 @@ def event_row(envelope: Envelope, chain_ok: bool, payload: IntegrationEvent | No
             "schema_version": envelope.schema_version,
             "aggregate_id": envelope.aggregate_id,
             "aggregate_version": envelope.aggregate_version,
-            "payload": canonical_json(envelope.payload).decode(),
+            "payload": _payload_text(envelope.payload),
             "chain_ok": chain_ok,
             "prov_type": "prov:Activity",
         },
     }
+
+
+def _payload_text(payload: dict[str, Any]) -> str:
+    """The payload's canonical JSON. An ``Envelope``'s payload holds canonical JSON values already (its
+    validator), so ``json.dumps`` with the canonical settings gives the same text without walking it again;
+    anything else takes the full canonical form."""
+    try:
+        return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return canonical_json(payload).decode()
 
 
 @dataclass
@@ -161,9 +172,18 @@ def schedule(compiled: Iterable[CompiledEvent]) -> Statements:
     return groups
 
 
-async def write_events(tx: neo4j.AsyncManagedTransaction, events: Sequence[EventToWrite]) -> int:
-    """Write the events (in the order given) in the transaction; returns the number of statements run."""
-    statements = schedule(compile_event(event) for event in events)
+def prepare_events(events: Sequence[EventToWrite]) -> Statements:
+    """The statements that write the events (in the order given): no I/O."""
+    return schedule(compile_event(event) for event in events)
+
+
+async def run_statements(tx: neo4j.AsyncManagedTransaction, statements: Statements) -> int:
+    """Run the prepared statements in the transaction, in order; returns how many ran."""
     for shape, rows in statements:
         await (await tx.run(statement(shape), events=rows)).consume()
     return len(statements)
+
+
+async def write_events(tx: neo4j.AsyncManagedTransaction, events: Sequence[EventToWrite]) -> int:
+    """Write the events (in the order given) in the transaction; returns the number of statements run."""
+    return await run_statements(tx, prepare_events(events))

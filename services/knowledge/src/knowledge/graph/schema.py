@@ -1,4 +1,5 @@
-"""Uniqueness constraints on every MERGE key, created at start (design.md, "Principles" 2).
+"""Uniqueness constraints on every MERGE key, and an index for every other lookup of the graph writer,
+created at start (design.md, "Principles" 2).
 
 MERGE without a constraint can create two nodes for one key when two transactions
 race; with it, the second one fails and is retried. They also serve as the indexes
@@ -57,6 +58,8 @@ CONSTRAINTS: tuple[str, ...] = tuple(
     "CREATE CONSTRAINT checkpoint_source IF NOT EXISTS FOR (n:Checkpoint) REQUIRE n.source IS UNIQUE",
     "CREATE CONSTRAINT witnesslog_source IF NOT EXISTS FOR (n:WitnessLog) REQUIRE n.source IS UNIQUE",
     "CREATE CONSTRAINT idempotencyrecord_key IF NOT EXISTS FOR (n:IdempotencyRecord) REQUIRE n.key IS UNIQUE",
+    # not a MERGE key: the graph writer's lookup of each batch's waiting heads (bookkeeping.read_witness_heads)
+    "CREATE INDEX witnesshead_source_status IF NOT EXISTS FOR (n:WitnessHead) ON (n.source, n.status)",
 )
 
 

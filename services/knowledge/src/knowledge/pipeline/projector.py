@@ -1,12 +1,17 @@
 """The projector: a durable JetStream pull consumer, one Neo4j write transaction per batch.
 
+One pull request per batch (``Projector._fetch``); the next batch is fetched and decoded while the
+current one is written, and written only after it (one write at a time: ``GraphWriter.lock``).
+
 Exactly-once effect (design.md, "Principles" 2 and 3):
 - the checkpoint of each source is written in the same transaction as the facts
   (``GraphWriter``), and messages are acknowledged only after that transaction committed;
 - positions already applied are acked without effect, positions after a hole are held
   (nacked, redelivered later) unless the hole is filled from the feed;
 - a failed transaction acks nothing: every message of the batch is nacked and comes
-  back. Nothing is ever terminated.
+  back. Nothing is ever terminated;
+- every message fetched is acked or nacked: none is left to come back only after ack_wait
+  (the batch fetched ahead when the projector stops is nacked).
 Events that cannot be used (bad JSON, unknown type, invalid payload, hash mismatch,
 no mapping) become ``DeadLetter`` nodes; their position counts as consumed.
 
@@ -20,18 +25,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from knowledge.pipeline.graph_writer import BatchResult, GraphWriter
-from knowledge.pipeline.ordering import decode
+from knowledge.pipeline.ordering import Incoming, decode
 from planspor_runtime.bus import NatsAccess, NatsTarget
 from planspor_runtime.stream import stream_config
 from planspor_shared.subjects import all_subjects, stream_name
@@ -39,6 +44,15 @@ from planspor_shared.subjects import all_subjects, stream_name
 log = logging.getLogger("knowledge.projector")
 BatchObserver = Callable[[BatchResult | None, int, float], None]
 """Told of every batch: its result (None when it failed), how many messages it had, how long it took (s)."""
+
+
+@dataclass
+class Received:
+    """A fetched batch: the messages, what they decode to, and the seconds decoding took."""
+
+    messages: list[Msg]
+    items: list[Incoming]
+    decode_seconds: float
 
 
 class Projector:
@@ -115,47 +129,93 @@ class Projector:
         return (info.num_pending or 0) + (info.num_ack_pending or 0)
 
     async def run(self) -> None:
+        """Fetch and decode the next batch while the current one is written (one write at a time)."""
         self.running = True
+        upcoming: asyncio.Task[Received] | None = None
         try:
             subscription = await self._subscribe()
+            upcoming = asyncio.create_task(self._receive(subscription))
             while not self._stopping.is_set():
-                try:
-                    messages = await self._fetch(subscription)
-                except NatsTimeout:
-                    self.last_batch_at = time.monotonic()  # nothing there: drained, not stuck
-                    if self.last_error is not None and self.last_error.startswith("fetch:"):
-                        self.last_error = None
-                    continue
-                except Exception as error:  # noqa: BLE001 - connection trouble: keep trying
-                    self.last_error = f"fetch: {error}"
-                    await asyncio.sleep(0.5)
-                    continue
-                await self.handle(messages)
+                received = await upcoming
+                upcoming = asyncio.create_task(self._receive(subscription))
+                if received.messages:
+                    await self.handle_received(received)
         finally:
             self.running = False
+            if upcoming is not None:
+                await self._release(upcoming)
             if self._nc is not None:
                 await self._nc.close()
 
+    async def _receive(self, subscription: JetStreamContext.PullSubscription) -> Received:
+        """The next batch, decoded; empty when the stream is drained or the connection is in trouble."""
+        try:
+            messages = await self._fetch(subscription)
+        except TimeoutError:  # nats' own and asyncio's (nats-py raises both): nothing there, drained, not stuck
+            self.last_batch_at = time.monotonic()
+            if self.last_error is not None and self.last_error.startswith("fetch:"):
+                self.last_error = None
+            return Received([], [], 0.0)
+        except Exception as error:  # noqa: BLE001 - connection trouble: keep trying
+            self.last_error = f"fetch: {error}"
+            await asyncio.sleep(0.5)
+            return Received([], [], 0.0)
+        try:
+            return await self._prepared(messages)
+        except Exception as error:  # noqa: BLE001 - never with messages in hand: they come back at once
+            self.last_error = f"decode: {type(error).__name__}: {error}"
+            for message in messages:
+                await _quietly(message.nak(delay=self.nak_delay))
+            return Received([], [], 0.0)
+
+    async def _prepared(self, messages: Sequence[Msg], slice_size: int = 25) -> Received:
+        """Decoded, and the signatures checked ahead (``GraphWriter.check_ahead``), a slice at a time: the
+        write of the current batch waits on Neo4j meanwhile, and gets the event loop between slices."""
+        started = time.perf_counter()
+        items: list[Incoming] = []
+        for offset in range(0, len(messages), slice_size):
+            if offset:
+                await asyncio.sleep(0)
+            chunk = [self._decode(m) for m in messages[offset : offset + slice_size]]
+            self.writer.check_ahead(chunk)
+            items.extend(chunk)
+        return Received(list(messages), items, time.perf_counter() - started)
+
+    def _decode(self, message: Msg) -> Incoming:
+        return decode(message.data, message.subject, (message.headers or {}).get("Nats-Msg-Id"), self.writer.registry)
+
+    def decoded(self, messages: Sequence[Msg]) -> Received:
+        started = time.perf_counter()
+        items = [self._decode(m) for m in messages]
+        return Received(list(messages), items, time.perf_counter() - started)
+
+    async def _release(self, upcoming: asyncio.Task[Received]) -> None:
+        """At the end: what the last fetch brought is nacked, so it comes back at once, not after ack_wait."""
+        try:
+            received = await upcoming
+        except BaseException:  # noqa: BLE001 - cancelled or failed: nothing in hand
+            return
+        for message in received.messages:
+            await _quietly(message.nak())
+
     async def _fetch(self, subscription: JetStreamContext.PullSubscription) -> list[Msg]:
-        """Up to a batch of what is there, as soon as one message is there.
+        """Up to a batch of what is there, as soon as one message is there: ONE pull request.
 
-        A pull for the whole batch would wait until the batch is full or the fetch timeout
-        ends, so at a trickle every event would wait the timeout (freshness). So: wait for
-        one message, then take what else is available without waiting.
+        nats-py's ``fetch(n, timeout)`` asks for a no-wait pull with an expiry: the server waits
+        (up to the timeout) for a first message, then delivers what the stream holds (up to ``n``)
+        and ends the request, so a trickle is not held for the timeout and a backlog fills the
+        batch. Never two pulls with messages in hand between them: a pull can raise (nats-py
+        2.16 raises a plain ``TimeoutError`` where no message came), and a message in hand was
+        then neither acked nor nacked and came back only after ack_wait (60 s; issue 16).
         """
-        messages = await subscription.fetch(1, timeout=self.fetch_timeout)
-        if self.batch_size > 1:
-            try:
-                messages += await subscription.fetch(self.batch_size - 1, timeout=0.005)
-            except NatsTimeout:
-                pass
-        return messages
+        return await subscription.fetch(self.batch_size, timeout=self.fetch_timeout)
 
-    async def handle(self, received: Iterable[Msg]) -> BatchResult | None:
-        messages = list(received)
-        items = [
-            decode(m.data, m.subject, (m.headers or {}).get("Nats-Msg-Id"), self.writer.registry) for m in messages
-        ]
+    async def handle(self, messages: Iterable[Msg]) -> BatchResult | None:
+        return await self.handle_received(self.decoded(list(messages)))
+
+    async def handle_received(self, received: Received) -> BatchResult | None:
+        """Project a decoded batch; ack what the graph now holds, nak the rest (all of it if the write failed)."""
+        messages, items = received.messages, received.items
         started = time.perf_counter()
         try:
             result = await self.writer.project(items)
@@ -172,12 +232,15 @@ class Projector:
                 await _quietly(message.nak(delay=self.nak_delay))
             self._observe(None, len(messages), time.perf_counter() - started)
             return None
+        written = time.perf_counter()
         for message, item in zip(messages, items):
             key = item.key
             if key is None or key[1] <= result.checkpoints.get(key[0], 0):
                 await _quietly(message.ack())
             else:
                 await _quietly(message.nak(delay=self.nak_delay))
+        result.seconds["decode"] = received.decode_seconds
+        result.seconds["ack"] = time.perf_counter() - written
         self.batches += 1
         self.last_result = result
         self.last_error = None
