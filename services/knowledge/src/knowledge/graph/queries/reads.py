@@ -151,3 +151,47 @@ async def events_of(
     for row in found:
         events[row["node"]].append(event_entry(row))
     return events
+
+
+Keyset = tuple[tuple[str, str], ...]
+"""A list's sort key as Cypher: each part an expression and the function that reads its cursor text back
+(``date``, ``datetime``, or ``""`` for a string or number kept as it is)."""
+
+
+def after(keyset: Keyset) -> str:
+    """Cypher: the row comes after ``$after`` (the sort key of the last row of the page before) in the order of
+    ``keyset``; any row when ``$after`` is null. A keyset, not an offset: rows added meanwhile do not shift a page."""
+
+    def part(i: int) -> str:
+        return f"{keyset[i][1]}($after[{i}])"
+
+    clause = f"{keyset[-1][0]} > {part(len(keyset) - 1)}"
+    for i in range(len(keyset) - 2, -1, -1):
+        expr = keyset[i][0]
+        clause = f"{expr} > {part(i)} OR ({expr} = {part(i)} AND ({clause}))"
+    return f"($after IS NULL OR {clause})"
+
+
+def page_key(keyset: Keyset) -> str:
+    """Cypher: the row's sort key as the cursor keeps it (times as text, so nanoseconds and zones survive)."""
+    return "[" + ", ".join(f"toString({expr})" if read_back else expr for expr, read_back in keyset) + "] AS page_key"
+
+
+def order_by(keyset: Keyset) -> str:
+    return ", ".join(expr for expr, _ in keyset)
+
+
+def fetch(limit: int | None) -> int:
+    """``$fetch``: one row more than a page (to know whether another follows), or every row."""
+    return (1 << 62) if limit is None else limit + 1
+
+
+def paged(found: list[Row], limit: int | None) -> tuple[list[Row], list[Any] | None]:
+    """Of the ``limit + 1`` rows fetched, the page (without its ``page_key`` column) and the key to continue after
+    (None on the last page); every row when ``limit`` is None."""
+    more = limit is not None and len(found) > limit
+    page = found[:limit] if more else found
+    next_after = page[-1]["page_key"] if more else None
+    for row in page:
+        row.pop("page_key", None)
+    return page, next_after
