@@ -257,7 +257,7 @@ def plans(
     params = {"as_of": as_of, "known_at": known_at}
     if strategy and chosen[0] == "outside":
         params["strategy_id"] = state.resolve("strategy", strategy)
-    result = api.get(path, **params)
+    result = api.every(path, "plans", **params)
     if as_json:
         return emit(result)
     tours.print_plans(console, chosen[0], result)
