@@ -161,6 +161,17 @@ def test_the_default_page_is_documented_and_the_limit_and_cursor_are_checked(wor
         assert response.status_code == 422 and response.json()["rule"] == "request.cursor", cursor
 
 
+def test_a_cursor_altered_to_a_key_the_graph_cannot_read_is_422_not_a_graph_error(world):
+    real = ask(world, LISTS[1], limit=2).json()
+    asked = {"as_of": real["as_of"], "known_at": real["known_at"]}
+    for key in (["2024-13-01", "2024-03-01T09:00:00Z", "p"], ["2024-01-01", "yesterday", "p"], ["2024-01-01", 5, "p"]):
+        response = ask(world, LISTS[1], cursor=encode_cursor("plans/not-anchored", key, asked))
+        assert response.status_code == 422 and response.json()["rule"] == "request.cursor", key
+    letters = encode_cursor("dead-letters", ["cocreation", "three", "x"], {"status": None})
+    response = ask(world, "/api/v1/dead-letters", Role.OPERATOR, cursor=letters)
+    assert response.status_code == 422 and response.json()["rule"] == "request.cursor"
+
+
 def test_a_cursor_of_one_list_or_question_is_refused_by_another(world):
     outside = ask(world, LISTS[0], limit=2).json()
     other_list = ask(world, LISTS[1], cursor=outside["next"])

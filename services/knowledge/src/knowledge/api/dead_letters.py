@@ -18,7 +18,7 @@ from knowledge.graph.bookkeeping import get_dead_letter, list_dead_letters
 from knowledge.pipeline.replay import replay_dead_letter
 from planspor_runtime.access import Role
 from planspor_runtime.http import IdempotencyKey, IfMatch, etag, expected_version
-from planspor_runtime.paging import Paging, encode_cursor, next_link, page_of
+from planspor_runtime.paging import Paging, cursor_refused, encode_cursor, next_link, page_of
 from planspor_runtime.problems import problem_responses
 
 
@@ -37,6 +37,10 @@ def dead_letters_router(container: Container) -> APIRouter:
         """The dead letters (``status`` open or replayed, or all) with their reasons, a page at a time (``limit``,
         ``cursor``; ``next`` and ``Link`` name the next page); ``count`` is the page's."""
         after = page.after("dead-letters", 3, {"status": status})
+        if after is not None and not (
+            isinstance(after[0], str) and type(after[1]) is int and isinstance(after[2], str)
+        ):
+            raise cursor_refused("is not a cursor this service gave")
         async with driver.session(database=database) as session:
             found = await session.execute_read(list_dead_letters, status, limit=page.limit, after=after)
         letters, last = page_of(found, page.limit, lambda letter: letter["page_key"])

@@ -14,6 +14,7 @@ from typing import Annotated
 import neo4j
 from fastapi import Depends, Query, Request, Response
 
+from knowledge.graph.queries.reads import Keyset, check_key
 from knowledge.graph.queries.times import (
     AS_OF_FORMAT,
     KNOWN_AT_FORMAT,
@@ -22,7 +23,7 @@ from knowledge.graph.queries.times import (
     parse_known_at,
     resolve_frame,
 )
-from planspor_runtime.paging import Json, PageRequest, Paging, encode_cursor, next_link
+from planspor_runtime.paging import Json, PageRequest, Paging, cursor_refused, encode_cursor, next_link
 from planspor_runtime.problems import FieldError, ProblemError
 
 DriverProvider = Callable[[], neo4j.AsyncDriver]
@@ -76,7 +77,7 @@ class Listing:
     """
 
     kind: str
-    size: int
+    keyset: Keyset
     frame: TimeFrame
     page: PageRequest
 
@@ -86,7 +87,13 @@ class Listing:
 
     def after(self, **filters: str | None) -> list[Json] | None:
         """The sort key to continue after (None on the first page); 422 for another list's cursor or other filters."""
-        return self.page.after(self.kind, self.size, {**self.frame.echo(), **filters})
+        key = self.page.after(self.kind, len(self.keyset), {**self.frame.echo(), **filters})
+        if key is not None:
+            try:
+                check_key(self.keyset, key)
+            except ValueError as error:
+                raise cursor_refused(f"is not a cursor this service gave ({error})") from None
+        return key
 
     def next(
         self, request: Request, response: Response, next_after: list[Json] | None, **filters: str | None
@@ -96,7 +103,7 @@ class Listing:
         return next_link(request, response, cursor)
 
 
-def listing(kind: str, size: int) -> Callable[..., Listing]:
+def listing(kind: str, keyset: Keyset) -> Callable[..., Listing]:
     """The dependency of a list route: ``limit``, ``cursor``, ``as_of`` and ``known_at`` (taken from the cursor when
     a next page leaves them out)."""
 
@@ -105,10 +112,10 @@ def listing(kind: str, size: int) -> Callable[..., Listing]:
         as_of: str | None = Query(default=None, description=AS_OF_HELP),
         known_at: str | None = Query(default=None, description=KNOWN_AT_HELP),
     ) -> Listing:
-        asked = page.asked(kind, size)
+        asked = page.asked(kind, len(keyset))
         given_as_of = as_of if as_of is not None else _text(asked.get("as_of"))
         given_known_at = known_at if known_at is not None else _text(asked.get("known_at"))
-        return Listing(kind, size, time_frame(given_as_of, given_known_at), page)
+        return Listing(kind, keyset, time_frame(given_as_of, given_known_at), page)
 
     return dependency
 

@@ -33,7 +33,7 @@ def plans_router(driver_provider: DriverProvider, access: Access, *, database: s
     async def plans_outside_strategy(
         request: Request,
         response: Response,
-        asked: Listing = Depends(listing("plans/outside-strategy", len(PLAN_KEYSET))),
+        asked: Listing = Depends(listing("plans/outside-strategy", PLAN_KEYSET)),
         strategy_id: str | None = Query(
             default=None, description="only plans registered since this strategy's adoption"
         ),
@@ -53,7 +53,7 @@ def plans_router(driver_provider: DriverProvider, access: Access, *, database: s
     async def plans_not_anchored(
         request: Request,
         response: Response,
-        asked: Listing = Depends(listing("plans/not-anchored", len(PLAN_KEYSET))),
+        asked: Listing = Depends(listing("plans/not-anchored", PLAN_KEYSET)),
     ) -> dict[str, Any]:
         """Plans (not ended, samfunnsdel excluded) with no anchoring in a goal in force."""
         answer = await queries.plans_not_anchored(
@@ -65,7 +65,7 @@ def plans_router(driver_provider: DriverProvider, access: Access, *, database: s
     async def plans_overdue(
         request: Request,
         response: Response,
-        asked: Listing = Depends(listing("plans/overdue-revision", len(OVERDUE_KEYSET))),
+        asked: Listing = Depends(listing("plans/overdue-revision", OVERDUE_KEYSET)),
     ) -> dict[str, Any]:
         """Plans whose scheduled revision date has passed and whose revision has not begun."""
         answer = await queries.plans_overdue_for_revision(
@@ -77,7 +77,7 @@ def plans_router(driver_provider: DriverProvider, access: Access, *, database: s
     async def goals_gaps(
         request: Request,
         response: Response,
-        asked: Listing = Depends(listing("goals/without-plan-or-indicator", len(GOAL_KEYSET))),
+        asked: Listing = Depends(listing("goals/without-plan-or-indicator", GOAL_KEYSET)),
     ) -> dict[str, Any]:
         """Goals in force with no anchored plan or no indicator."""
         answer = await queries.goals_without_plan_or_indicator(

@@ -12,8 +12,10 @@ labels and relationship types in the queries come only from their fixed tables.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import date
 from typing import Any, TypeVar
 
 import neo4j
@@ -156,6 +158,23 @@ async def events_of(
 Keyset = tuple[tuple[str, str], ...]
 """A list's sort key as Cypher: each part an expression and the function that reads its cursor text back
 (``date``, ``datetime``, or ``""`` for a string or number kept as it is)."""
+
+
+_DATETIME_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?(\[[\w/+-]+\])?")
+
+
+def check_key(keyset: Keyset, key: list[Any]) -> None:
+    """Raise ``ValueError`` unless ``key`` is a sort key of ``keyset`` as ``page_key`` writes it: Cypher must not
+    be handed a cursor it cannot read (a tampered one is the caller's error, not the graph's)."""
+    if len(key) != len(keyset):
+        raise ValueError("a sort key of another length")
+    for part, (_, read_back) in zip(key, keyset, strict=True):
+        if not isinstance(part, str):
+            raise ValueError("a sort key part that is not text")
+        if read_back == "date":
+            date.fromisoformat(part)
+        elif read_back == "datetime" and not _DATETIME_TEXT.fullmatch(part):
+            raise ValueError("a sort key part that is not a datetime")
 
 
 def after(keyset: Keyset) -> str:
