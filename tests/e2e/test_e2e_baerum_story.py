@@ -109,11 +109,11 @@ def test_4_portfolio_questions(story):
     client, report = story
     ids = report.ids
     analyst = client.analyst()
-    outside = {p["id"] for p in analyst.get("/api/v1/plans/outside-strategy")["plans"]}
+    outside = {p["id"] for p in analyst.every("/api/v1/plans/outside-strategy", "plans")["plans"]}
     assert ids["plan:P41"] in outside and ids["plan:P24"] in outside and ids["plan:P40"] not in outside
-    unanchored = {p["id"] for p in analyst.get("/api/v1/plans/not-anchored")["plans"]}
+    unanchored = {p["id"] for p in analyst.every("/api/v1/plans/not-anchored", "plans")["plans"]}
     assert ids["plan:P11"] in unanchored and ids["plan:P04"] not in unanchored
-    overdue = {p["id"] for p in analyst.get("/api/v1/plans/overdue-revision")["plans"]}
+    overdue = {p["id"] for p in analyst.every("/api/v1/plans/overdue-revision", "plans")["plans"]}
     assert ids["plan:P07"] in overdue and ids["plan:P02"] not in overdue
 
 
@@ -167,7 +167,7 @@ def test_11_every_event_was_signed_by_its_source_and_the_witness_found_every_hea
     assert health["status"] == "ok" and health["alarms"] == [], health["alarms"]
     for source in ("plan-registry", "cocreation"):
         assert health["witness"][source]["head_size"], f"no head of {source} checked: {health['witness']}"
-    letters = client.operator().get("/api/v1/dead-letters")["dead_letters"]
+    letters = client.operator().every("/api/v1/dead-letters", "dead_letters")["dead_letters"]
     assert not [d for d in letters if d["reason"].startswith(("unsigned", "unknown key", "bad signature"))], letters
 
 
@@ -360,7 +360,9 @@ def test_13_as_of_a_day_the_graph_answers_in_effective_time_not_by_the_day_of_lo
     strategy = report.ids["strategy"]
     assert strategy_status_on(client, strategy, "2024-06-01") == "published"
     assert strategy_status_on(client, strategy, "2024-06-20") == "adopted"
-    overdue = {p["id"] for p in client.analyst().get("/api/v1/plans/overdue-revision", as_of="2024-01-01")["plans"]}
+    overdue = {
+        p["id"] for p in client.analyst().every("/api/v1/plans/overdue-revision", "plans", as_of="2024-01-01")["plans"]
+    }
     assert report.ids["plan:P04"] in overdue  # its revision was due 2023-12-31
     years = client.analyst().get("/api/v1/plans/count-over-time", interval="year")["periods"]
     proposed = {row["period"]: row["proposed"] for row in years if row["proposed"]}

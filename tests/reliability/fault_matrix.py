@@ -448,7 +448,7 @@ class Matrix:
         fixed version of knowledge is started and the operator replays each dead letter: the indicators are in
         the graph once."""
         self.caught_up()
-        letters = self.get("knowledge", "/api/v1/dead-letters?status=open")["dead_letters"]
+        letters = self.get("knowledge", "/api/v1/dead-letters?status=open&limit=1000")["dead_letters"]
         if len(letters) != len(self.poisoned) or not all("indicator.defined" in d["reason"] for d in letters):
             row.notes.append(f"{len(self.poisoned)} poison events, dead letters: {letters[:3]}")
         self.platform.overrides.pop("knowledge", None)
@@ -461,7 +461,10 @@ class Matrix:
             if replayed.status_code != 200 or replayed.json().get("status") != "replayed":
                 row.notes.append(f"replay of {letter['id']}: {replayed.status_code} {replayed.text[:200]}")
         found = self.count_in_graph("MATCH (i:Indicator) WHERE i.name STARTS WITH 'giftig ' RETURN count(i) AS n")
-        if found != len(self.poisoned) or self.get("knowledge", "/api/v1/dead-letters?status=open")["dead_letters"]:
+        if (
+            found != len(self.poisoned)
+            or self.get("knowledge", "/api/v1/dead-letters?status=open&limit=1000")["dead_letters"]
+        ):
             row.notes.append(f"after the replay {found} of {len(self.poisoned)} indicators in the graph")
 
     def count_in_graph(self, query: str) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
+from planspor_runtime.paging import MAX_LIMIT as PAGE_LIMIT
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
 
@@ -182,6 +183,17 @@ class Api:
 
     def get(self, path: str, **params: Any) -> Any:
         return self.call("GET", path, params={k: v for k, v in params.items() if v is not None})
+
+    def every(self, path: str, key: str = "items", **params: Any) -> Any:
+        """A list route's whole list (``planspor_runtime.paging``): the first page's answer with ``key`` holding the
+        items of every page, got by following ``next`` until it is null, with the same parameters each time."""
+        body = self.get(path, limit=PAGE_LIMIT, **params)
+        items = list(body.get(key) or [])
+        following = body
+        while following.get("next"):
+            following = self.get(path, limit=PAGE_LIMIT, cursor=following["next"], **params)
+            items.extend(following.get(key) or [])
+        return {**body, key: items, "next": None}
 
     def post(self, path: str, body: Any = None, *, key: str | None = None, timeout: float | None = None) -> Any:
         headers = {"Idempotency-Key": key} if key else None

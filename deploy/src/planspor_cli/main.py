@@ -215,18 +215,22 @@ def trace(
     id: str = typer.Argument(..., help="the id, or a demo key (adoption, strategy, N1, IN07)"),
     as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
     known_at: str | None = typer.Option(None, "--known-at", help=KNOWN_AT_HELP),
+    depth: int | None = typer.Option(
+        None, "--depth", help="back: at most this many hops (0-12); forward: stages per plan need (1-4); default all"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print the service's JSON"),
 ) -> None:
     """Trace a decision, strategy or strategy item back to the inputs behind it, or an input forward."""
     api = state.platform.auditor()
+    frame = {"as_of": as_of, "known_at": known_at, "depth": depth}
     if kind is TraceKind.input:
-        result = api.get(f"/api/v1/trace/forward/input/{state.resolve('input', id)}", as_of=as_of, known_at=known_at)
+        result = api.get(f"/api/v1/trace/forward/input/{state.resolve('input', id)}", **frame)
         if as_json:
             return emit(result)
         tours.print_forward(console, result)
         return
     path = {"decision": "decision", "strategy": "strategy", "item": "strategy-item"}[kind.value]
-    result = api.get(f"/api/v1/trace/back/{path}/{state.resolve(kind.value, id)}", as_of=as_of, known_at=known_at)
+    result = api.get(f"/api/v1/trace/back/{path}/{state.resolve(kind.value, id)}", **frame)
     if as_json:
         return emit(result)
     tours.print_trace(console, result)
@@ -257,7 +261,7 @@ def plans(
     params = {"as_of": as_of, "known_at": known_at}
     if strategy and chosen[0] == "outside":
         params["strategy_id"] = state.resolve("strategy", strategy)
-    result = api.get(path, **params)
+    result = api.every(path, "plans", **params)
     if as_json:
         return emit(result)
     tours.print_plans(console, chosen[0], result)

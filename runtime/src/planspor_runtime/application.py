@@ -438,6 +438,26 @@ class ServiceApplication(Application[UUID]):
                     return
             start = notifications[-1].id + 1
 
+    def created_page(
+        self, created: Iterable[type[Any]], *, limit: int, after: int = 0
+    ) -> tuple[list[UUID], int | None]:
+        """At most ``limit`` ids of the aggregates created (first event one of ``created``) after the notification
+        ``after``, in order of creation, and the notification to continue after (None when none is left): a keyset
+        on the append-only log, so a page stays the same while aggregates are added."""
+        topics = [get_topic(cls) for cls in created]
+        found: list[tuple[int, UUID]] = []
+        start = after + 1
+        while len(found) <= limit:
+            notifications = self.notification_log.select(start=start, limit=self.log_section_size, topics=topics)
+            if not notifications:
+                break
+            for notification in notifications:
+                originator = notification.originator_id
+                found.append((notification.id, originator if isinstance(originator, UUID) else UUID(originator)))
+            start = notifications[-1].id + 1
+        more = len(found) > limit
+        return [uuid for _, uuid in found[:limit]], (found[limit - 1][0] if more else None)
+
     def history(self, aggregate_id: UUID | str) -> list[dict[str, Any]]:
         """The stored events of an aggregate as plain data, oldest first."""
         try:

@@ -60,6 +60,18 @@ def plan(
     }
 
 
+FAKE_PAGE = 2
+"""The fakes answer lists two items a page (whatever larger ``limit`` is asked), so every client's following of
+``next`` is exercised."""
+
+
+def paged(request: httpx.Request, items: list[dict[str, Any]], key: str = "items") -> dict[str, Any]:
+    """A page as the services answer it (``planspor_runtime.paging``); the fake's cursor is the next offset."""
+    start = int(request.url.params.get("cursor") or 0)
+    end = start + min(int(request.url.params.get("limit") or 100), FAKE_PAGE)
+    return {key: items[start:end], "next": str(end) if end < len(items) else None}
+
+
 PLANS = [
     plan(SAMFUNNSDEL, "Kommuneplanens samfunnsdel 2020-2040", "kommuneplan_samfunnsdel", None, "2018-06-18", []),
     plan(KDP, "Kommunedelplan for klima og energi", "kommunedelplan", SAMFUNNSDEL, "2019-03-18", [GOAL]),
@@ -386,7 +398,7 @@ class FakePlatform:
             "/api/v1/strategies": STRATEGIES,
         }
         if path in lists:
-            return lists[path]
+            return paged(request, lists[path])
         if match := re.fullmatch(r"/api/v1/(plans|decisions|strategies)/([^/]+)(/history)?", path):
             kind, found_id, history = match.groups()
             found = next((x for x in lists[f"/api/v1/{kind}"] if x["id"] == found_id), None)
@@ -413,12 +425,16 @@ class FakePlatform:
             "phase": "handed_over",
             "participants": PARTICIPANTS,
         }
-        return {
+        lists: dict[str, list[dict[str, Any]]] = {
             "/api/v1/processes": [process],
-            f"/api/v1/processes/{PROCESS}": process,
             f"/api/v1/processes/{PROCESS}/workshops": WORKSHOPS,
-            f"/api/v1/workshops/{WORKSHOP}": WORKSHOPS[0],
             f"/api/v1/processes/{PROCESS}/inputs": INPUTS,
+        }
+        if path in lists:
+            return paged(request, lists[path])
+        return {
+            f"/api/v1/processes/{PROCESS}": process,
+            f"/api/v1/workshops/{WORKSHOP}": WORKSHOPS[0],
             f"/api/v1/inputs/{INPUT}": INPUTS[0],
         }.get(path)
 
@@ -486,9 +502,9 @@ class FakePlatform:
         if path == f"/api/v1/strategies/{STRATEGY}/compliance":
             return COMPLIANCE
         if path == "/api/v1/plans/not-anchored":
-            return {"plans": [{"id": NEW}]}
+            return paged(request, [{"id": NEW}], "plans")
         if path == "/api/v1/plans/outside-strategy":
-            return {"plans": [{"id": NEW}]}
+            return paged(request, [{"id": NEW}], "plans")
         if path == "/api/v1/plans/overdue-revision":
             return {"plans": [{"id": KDP, "revision_due": "2024-01-01", "days_overdue": 181}]}
         return None

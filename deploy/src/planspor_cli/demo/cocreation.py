@@ -9,7 +9,7 @@ class CocreationSteps(Session):
     """The co-creation process, as its facilitator runs it (the catalogue first: inputs name plans)."""
 
     def plans_in_catalogue(self) -> set[str]:
-        return {p["plan_id"] for p in self.cc.get("/api/v1/plans")}
+        return {p["plan_id"] for p in self.cc.every("/api/v1/plans")["items"]}
 
     def wait_for_catalogue(self) -> None:
         """Inputs and plan needs may only name plans co-creation knows from plan-registry's events."""

@@ -12,7 +12,7 @@ class FormalTrack(RegisterSteps):
     """The strategy from its drafting (plan-registry's reaction) to its adoption and the plans it starts."""
 
     def find_strategy(self) -> dict[str, Any] | None:
-        for strategy in self.pr.get("/api/v1/strategies"):
+        for strategy in self.pr.every("/api/v1/strategies")["items"]:
             if strategy.get("recommendation_id") == self.ids["recommendation"]:
                 return strategy
         return None

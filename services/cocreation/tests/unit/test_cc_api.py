@@ -379,7 +379,7 @@ def test_a_retried_post_with_the_same_idempotency_key_returns_the_first_result(c
     first = post(client, "/api/v1/processes", PROCESS, **key)
     again = post(client, "/api/v1/processes", PROCESS, **key)
     assert first == again
-    listed = client.get("/api/v1/processes", headers=A).json()
+    listed = client.get("/api/v1/processes", headers=A).json()["items"]
     assert [p["process_id"] for p in listed].count(first["process_id"]) == 1
     reused = client.post("/api/v1/processes", json={**PROCESS, "title": "Other"}, headers={**F, **key})
     assert reused.status_code == 422 and reused.json()["rule"] == "idempotency.key_reused"

@@ -112,7 +112,7 @@ def test_goals_and_indicators_through_the_api(client):
     assert corrected.headers["ETag"] == '"3"'
     state = client.get(f"/api/v1/indicators/{indicator}", headers=ANALYST).json()
     assert state["measurements"][0]["value"] == "62.4" and state["baseline"] == {"value": "61.5", "period": "2020"}
-    assert len(client.get("/api/v1/goals", headers=AUDITOR).json()) == 2
+    assert len(client.get("/api/v1/goals", headers=AUDITOR).json()["items"]) == 2
     history = client.get(f"/api/v1/indicators/{indicator}/history", headers=AUDITOR).json()
     assert [e["type"] for e in history][-1] == "Indicator.MeasurementCorrected"
     assert history[0]["actor"]["role"] == "planner"
@@ -310,11 +310,11 @@ def test_a_retried_post_with_the_same_idempotency_key_acts_once(client):
     body = {"name": "P", "plan_type": "temaplan", "owning_unit": "U", "initiated_through_strategy": False}
     first = post(client, "/api/v1/plans", body, headers={**PLANNER, **key}, status=201)
     again = post(client, "/api/v1/plans", body, headers={**PLANNER, **key}, status=201)
-    assert first.json() == again.json() and len(client.get("/api/v1/plans", headers=ANALYST).json()) == 1
+    assert first.json() == again.json() and len(client.get("/api/v1/plans", headers=ANALYST).json()["items"]) == 1
     assert "Idempotent-Replayed" not in first.headers and again.headers["Idempotent-Replayed"] == "true"
     other = post(client, "/api/v1/plans", {**body, "name": "Q"}, headers={**PLANNER, **key})
     assert other.status_code == 422 and other.json()["rule"] == "idempotency.key_reused"
-    assert len(client.get("/api/v1/plans", headers=ANALYST).json()) == 1
+    assert len(client.get("/api/v1/plans", headers=ANALYST).json()["items"]) == 1
 
 
 def test_strategy_routes_and_the_thirty_day_rule(client):

@@ -5,8 +5,9 @@ calls is a method below, so what the knowledge API gains later lands here and no
 
 - ``TimeFrame`` (``as_of``: the effective date, ``known_at``: the recorded time) is sent on every
   knowledge query; a page passes the frame it shows.
-- ``Page`` is what a list route returns: today the services answer with whole lists, later with
-  ``{"items", "next_cursor"}``; ``Page.of`` reads both, ``cursor`` and ``limit`` are sent when given.
+- A list route answers a page (``planspor_runtime.paging``): ``{"items": [...], "next": cursor}`` (the
+  knowledge lists name their items ``plans``, ``goals``, ``dead_letters``). The portal shows whole
+  lists, so ``Api.page`` and ``Api.every`` follow ``next`` until it is null; ``Page`` is what they give.
 - ``Platform.evidence_pack`` gathers a decision's evidence pack over the same routes the CLI uses
   (``planspor_runtime.evidence``: knowledge's trace, the sources' feeds, heads and proofs).
 - Errors are read once, in ``ServiceError.of``: RFC 9457 problem details (``title, status, detail,
@@ -93,6 +94,10 @@ class TimeFrame:
 NOW = TimeFrame()
 
 
+PAGE_LIMIT = 1000
+"""What the portal asks per page: the services' maximum (fewest round trips for a whole list)."""
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[dict[str, Any]]
@@ -101,7 +106,7 @@ class Page:
     @classmethod
     def of(cls, body: Any) -> Page:
         if isinstance(body, dict):
-            return cls(list(body.get("items") or []), body.get("next_cursor"))
+            return cls(list(body.get("items") or []), body.get("next"))
         return cls(list(body or []))
 
 
@@ -270,7 +275,23 @@ class Api:
         return await self.call("GET", path, params={k: v for k, v in params.items() if v is not None})
 
     async def page(self, path: str, limit: int | None = None, cursor: str | None = None) -> Page:
-        return Page.of(await self.get(path, limit=limit, cursor=cursor))
+        """One page when ``limit`` or ``cursor`` is given, else the whole list (every page)."""
+        if limit is not None or cursor is not None:
+            return Page.of(await self.get(path, limit=limit, cursor=cursor))
+        return Page.of(await self.every(path, "items"))
+
+    async def every(self, path: str, key: str, **params: Any) -> Any:
+        """A list route's whole list: the first page's answer with ``key`` holding the items of every page, got by
+        following ``next`` until it is null (a next page is asked with the same parameters, as the cursor needs)."""
+        body = await self.get(path, limit=PAGE_LIMIT, **params)
+        if not isinstance(body, dict):
+            return body
+        items = list(body.get(key) or [])
+        following = body
+        while following.get("next"):
+            following = await self.get(path, limit=PAGE_LIMIT, cursor=following["next"], **params)
+            items.extend(following.get(key) or [])
+        return {**body, key: items, "next": None, **({"count": len(items)} if "count" in body else {})}
 
 
 class PlanRegistryApi(Api):
@@ -330,16 +351,16 @@ class KnowledgeApi(Api):
         return await self.get(f"/api/v1/trace/forward/input/{input_id}", **frame.params())
 
     async def plans_outside_strategy(self, frame: TimeFrame = NOW, strategy_id: str | None = None) -> dict[str, Any]:
-        return await self.get("/api/v1/plans/outside-strategy", strategy_id=strategy_id, **frame.params())
+        return await self.every("/api/v1/plans/outside-strategy", "plans", strategy_id=strategy_id, **frame.params())
 
     async def plans_not_anchored(self, frame: TimeFrame = NOW) -> dict[str, Any]:
-        return await self.get("/api/v1/plans/not-anchored", **frame.params())
+        return await self.every("/api/v1/plans/not-anchored", "plans", **frame.params())
 
     async def plans_overdue(self, frame: TimeFrame = NOW) -> dict[str, Any]:
-        return await self.get("/api/v1/plans/overdue-revision", **frame.params())
+        return await self.every("/api/v1/plans/overdue-revision", "plans", **frame.params())
 
     async def goals_without_plan_or_indicator(self, frame: TimeFrame = NOW) -> dict[str, Any]:
-        return await self.get("/api/v1/goals/without-plan-or-indicator", **frame.params())
+        return await self.every("/api/v1/goals/without-plan-or-indicator", "goals", **frame.params())
 
     async def compliance(self, strategy_id: str, frame: TimeFrame = NOW) -> dict[str, Any]:
         return await self.get(f"/api/v1/strategies/{strategy_id}/compliance", **frame.params())
@@ -367,7 +388,7 @@ class KnowledgeApi(Api):
         return await self.get("/health")
 
     async def dead_letters(self, status: str | None = None) -> dict[str, Any]:
-        return await self.get("/api/v1/dead-letters", status=status)
+        return await self.every("/api/v1/dead-letters", "dead_letters", status=status)
 
     async def replay(self, dead_letter_id: str) -> dict[str, Any]:
         return await self.call("POST", f"/api/v1/dead-letters/{dead_letter_id}/replay")

@@ -204,13 +204,14 @@ def test_the_register_sends_as_of_as_a_day_and_known_at_only_when_it_is_filled_i
     sign_in(client, Role.AUDITOR)
     client.get("/plans", params={"as_of": "2024-12-31"})
     sent = dict(fake.params)["/api/v1/plans/not-anchored"]
-    assert sent == {"as_of": "2024-12-31"}
+    assert sent == {"as_of": "2024-12-31", "limit": "1000"}
     fake.params.clear()
     page = client.get("/plans", params={"as_of": "2024-12-31", "known_at": "2025-01-15T08:30"})
     assert 'id="f-known-at"' in page.text and 'value="2025-01-15T08:30"' in page.text
     assert dict(fake.params)["/api/v1/plans/overdue-revision"] == {
         "as_of": "2024-12-31",
         "known_at": "2025-01-15T08:30:00+00:00",
+        "limit": "1000",
     }
     wrong = client.get("/plans", params={"known_at": "i går"})
     assert wrong.status_code == 200 and 'id="f-known-at-error"' in wrong.text

@@ -3,13 +3,27 @@ hierarchy and the counts by year, the journey of an input, and how the client re
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import httpx
 import pytest
-from portal_fakes import DECISION, DECISIONS, FORWARD, KDP, NEW, PLANS, SAMFUNNSDEL, TRACE, WORKSHOP
+from portal_fakes import (
+    DECISION,
+    DECISIONS,
+    FAKE_PAGE,
+    FORWARD,
+    KDP,
+    NEW,
+    PLANS,
+    SAMFUNNSDEL,
+    TRACE,
+    WORKSHOP,
+    FakePlatform,
+)
 
-from portal.client import Call, Page, ServiceError, TimeFrame, cypher_rows_as_table, wall_seconds
+from planspor_runtime.access import DEVELOPMENT_TOKENS, Role
+from portal.client import Call, Page, ServiceError, Services, TimeFrame, cypher_rows_as_table, wall_seconds
 from portal.views.forward import journeys
 from portal.views.plan_system import bars, counts_by_year, hierarchy
 from portal.views.timeline import graph_elements, timeline
@@ -149,9 +163,10 @@ def test_problem_details_and_older_error_bodies_are_read_alike():
     assert ServiceError.of("knowledge", httpx.Response(502, text="Bad Gateway")).detail == "Bad Gateway"
 
 
-def test_a_list_is_a_page_today_and_a_page_with_a_cursor_later():
+def test_a_list_route_answers_a_page_with_the_cursor_of_the_next():
+    assert Page.of({"items": [{"id": 2}], "next": "c2"}) == Page([{"id": 2}], "c2")
+    assert Page.of({"items": [{"id": 3}], "next": None}) == Page([{"id": 3}], None)
     assert Page.of([{"id": 1}]) == Page([{"id": 1}], None)
-    assert Page.of({"items": [{"id": 2}], "next_cursor": "c2"}) == Page([{"id": 2}], "c2")
 
 
 def test_the_time_frame_sends_only_what_it_was_given():
@@ -244,3 +259,22 @@ def test_the_follow_up_reads_each_item_s_status_from_the_plans_steps_since_the_a
         "in_preparation",
     ]
     assert (due_year("2025-2026"), due_year("revised yearly"), due_year("2024")) == (2026, None, 2024)
+
+
+def test_the_portal_follows_next_until_the_last_page_so_it_never_shows_only_the_first():
+    fake = FakePlatform()
+    urls = {name: f"http://localhost:{port}" for name, port in (("plan-registry", 8001), ("cocreation", 8002))}
+    services = Services(urls, transport=fake.transport())
+    api = services.as_user(DEVELOPMENT_TOKENS[Role.ANALYST]).plan_registry
+
+    async def ask() -> tuple[Page, Page]:
+        try:
+            return await api.plans(), await api.plans(limit=2)
+        finally:
+            await services.aclose()
+
+    every, first = asyncio.run(ask())
+    assert [p["id"] for p in every.items] == [p["id"] for p in PLANS] and every.next_cursor is None
+    assert len(PLANS) > FAKE_PAGE and first.items == PLANS[:FAKE_PAGE] and first.next_cursor is not None
+    cursors = [params.get("cursor") for path, params in fake.params if path == "/api/v1/plans"]
+    assert cursors == [None, str(FAKE_PAGE), None], "every page of the whole list, then the first page alone"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from cocreation.api.dependencies import READ, Cocreation, FacilitatorMeta
+from cocreation.api.dependencies import READ, Cocreation, FacilitatorMeta, parts_page
 from cocreation.api.models import Created, RecordInput, answered
 from planspor_runtime.http import IdempotencyKey, etag
+from planspor_runtime.paging import Paging
 from planspor_runtime.problems import COMMAND_PROBLEMS, READ_PROBLEMS
 
 router = APIRouter(tags=["inputs"])
@@ -35,8 +36,8 @@ def record_input(
 @router.get(
     "/processes/{process_id}/inputs", dependencies=READ, responses=READ_PROBLEMS, summary="The inputs of a process"
 )
-def list_inputs(process_id: str, app: Cocreation) -> list[dict[str, Any]]:
-    return app.list_of(process_id, "inputs")
+def list_inputs(process_id: str, app: Cocreation, page: Paging, request: Request, response: Response) -> dict[str, Any]:
+    return parts_page(app, process_id, "inputs", page, request, response)
 
 
 @router.get("/inputs/{input_id}", dependencies=READ, responses=READ_PROBLEMS, summary="An input")

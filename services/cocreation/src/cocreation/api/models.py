@@ -215,3 +215,10 @@ class ProcessView(BaseModel):
     election_period: str
     phase: ProcessPhase
     version: int
+
+
+class ProcessPage(BaseModel):
+    """A page of processes (``planspor_runtime.paging``): ``next`` is the cursor of the next page, null on the last."""
+
+    items: list[ProcessView]
+    next: str | None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from cocreation.api.dependencies import READ, Cocreation, FacilitatorMeta
+from cocreation.api.dependencies import READ, Cocreation, FacilitatorMeta, parts_page
 from cocreation.api.models import Created, ProposePlanNeed, answered
 from planspor_runtime.http import IdempotencyKey, etag
+from planspor_runtime.paging import Paging
 from planspor_runtime.problems import COMMAND_PROBLEMS, READ_PROBLEMS
 
 router = APIRouter(tags=["plan needs"])
@@ -38,8 +39,10 @@ def propose_plan_need(
     responses=READ_PROBLEMS,
     summary="The plan needs of a process",
 )
-def list_plan_needs(process_id: str, app: Cocreation) -> list[dict[str, Any]]:
-    return app.list_of(process_id, "plan_needs")
+def list_plan_needs(
+    process_id: str, app: Cocreation, page: Paging, request: Request, response: Response
+) -> dict[str, Any]:
+    return parts_page(app, process_id, "plan_needs", page, request, response)
 
 
 @router.get("/plan-needs/{plan_need_id}", dependencies=READ, responses=READ_PROBLEMS, summary="A plan need")

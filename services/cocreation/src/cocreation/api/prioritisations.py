@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from cocreation.api.dependencies import READ, Cocreation, ExpectedVersion, FacilitatorMeta
+from cocreation.api.dependencies import READ, Cocreation, ExpectedVersion, FacilitatorMeta, parts_page
 from cocreation.api.models import CastBallot, ClosePrioritisation, Created, OpenPrioritisation, answered
 from planspor_runtime.http import IdempotencyKey, etag
+from planspor_runtime.paging import Paging
 from planspor_runtime.problems import COMMAND_PROBLEMS, READ_PROBLEMS
 
 router = APIRouter(tags=["prioritisations"])
@@ -39,8 +40,10 @@ def open_prioritisation(
     responses=READ_PROBLEMS,
     summary="The prioritisations of a process",
 )
-def list_prioritisations(process_id: str, app: Cocreation) -> list[dict[str, Any]]:
-    return app.list_of(process_id, "prioritisations")
+def list_prioritisations(
+    process_id: str, app: Cocreation, page: Paging, request: Request, response: Response
+) -> dict[str, Any]:
+    return parts_page(app, process_id, "prioritisations", page, request, response)
 
 
 @router.get(

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from cocreation.api.dependencies import READ, Cocreation, ExpectedVersion, FacilitatorMeta
-from cocreation.api.models import AdvancePhase, Created, EnrollParticipant, ProcessView, StartProcess, answered
+from cocreation.api.models import (
+    AdvancePhase,
+    Created,
+    EnrollParticipant,
+    ProcessPage,
+    ProcessView,
+    StartProcess,
+    answered,
+)
 from planspor_runtime.http import IdempotencyKey, etag
+from planspor_runtime.paging import Paging
 from planspor_runtime.problems import COMMAND_PROBLEMS, READ_PROBLEMS
 
 router = APIRouter(tags=["processes"])
@@ -28,10 +37,11 @@ def start_process(
 
 
 @router.get(
-    "/processes", response_model=list[ProcessView], dependencies=READ, responses=READ_PROBLEMS, summary="List processes"
+    "/processes", response_model=ProcessPage, dependencies=READ, responses=READ_PROBLEMS, summary="List processes"
 )
-def list_processes(app: Cocreation) -> list[dict[str, Any]]:
-    return app.list_processes()
+def list_processes(app: Cocreation, page: Paging, request: Request, response: Response) -> dict[str, Any]:
+    items, last = app.processes_page(limit=page.limit, after=page.after_position("processes"))
+    return page.answer(request, response, "processes", items, last)
 
 
 @router.get(

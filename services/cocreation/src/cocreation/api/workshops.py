@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from cocreation.api.dependencies import READ, Cocreation, ExpectedVersion, FacilitatorMeta
+from cocreation.api.dependencies import READ, Cocreation, ExpectedVersion, FacilitatorMeta, parts_page
 from cocreation.api.models import Created, HoldWorkshop, ScheduleWorkshop, answered
 from planspor_runtime.http import IdempotencyKey, etag
+from planspor_runtime.paging import Paging
 from planspor_runtime.problems import COMMAND_PROBLEMS, READ_PROBLEMS
 
 router = APIRouter(tags=["workshops"])
@@ -38,8 +39,10 @@ def schedule_workshop(
     responses=READ_PROBLEMS,
     summary="The workshops of a process",
 )
-def list_workshops(process_id: str, app: Cocreation) -> list[dict[str, Any]]:
-    return app.list_of(process_id, "workshops")
+def list_workshops(
+    process_id: str, app: Cocreation, page: Paging, request: Request, response: Response
+) -> dict[str, Any]:
+    return parts_page(app, process_id, "workshops", page, request, response)
 
 
 @router.get("/workshops/{workshop_id}", dependencies=READ, responses=READ_PROBLEMS, summary="A workshop")

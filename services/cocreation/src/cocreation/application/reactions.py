@@ -142,3 +142,8 @@ class PlanCatalogueReaction(ServiceApplication):
 
     def list_plans(self) -> list[dict[str, Any]]:
         return [plan_view(self.get(CataloguedPlan, i)) for i in self.ids_created([CataloguedPlan.Catalogued])]
+
+    def plans_page(self, *, limit: int, after: int = 0) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of ``list_plans`` after the log position ``after``, and the position to continue after."""
+        ids, last = self.created_page([CataloguedPlan.Catalogued], limit=limit, after=after)
+        return [plan_view(self.get(CataloguedPlan, i)) for i in ids], last

@@ -202,6 +202,34 @@ class Reads(CocreationBase):
     def get_recommendation(self, recommendation_id: UUID | str) -> dict[str, Any]:
         return recommendation_view(self.get(Recommendation, recommendation_id))
 
+    def processes_page(self, *, limit: int, after: int = 0) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of ``list_processes`` after the log position ``after``, and the position to continue after."""
+        ids, last = self.created_page([Process.Started], limit=limit, after=after)
+        return [process_summary(self.get(Process, i)) for i in ids], last
+
+    def page_of(
+        self, process_id: UUID | str, what: PartsOfProcess, *, limit: int, after: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of ``list_of``: at most ``limit`` after the one with id ``after``, and the id to continue after
+        (None on the last page). A process only ever adds parts, so a page stays the same while it grows; an
+        ``after`` that is not a part of the process raises ``LookupError``."""
+        process = self.get(Process, process_id)
+        ids = [str(i) for i in getattr(process, f"{what[:-1]}_ids")]
+        start = 0
+        if after is not None:
+            if after not in ids:
+                raise LookupError(after)
+            start = ids.index(after) + 1
+        chosen = ids[start : start + limit]
+        more = start + limit < len(ids)
+        view = {
+            "workshops": self.get_workshop,
+            "inputs": self.get_input,
+            "plan_needs": self.get_plan_need,
+            "prioritisations": self.get_prioritisation,
+        }[what]
+        return [view(i) for i in chosen], (chosen[-1] if more and chosen else None)
+
     def list_of(self, process_id: UUID | str, what: PartsOfProcess) -> list[dict[str, Any]]:
         """The workshops, inputs, plan needs or prioritisations of a process, in the order they were added."""
         process = self.get(Process, process_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from knowledge.bootstrap import Container
 from knowledge.errors import NotFound
@@ -18,6 +18,7 @@ from knowledge.graph.bookkeeping import get_dead_letter, list_dead_letters
 from knowledge.pipeline.replay import replay_dead_letter
 from planspor_runtime.access import Role
 from planspor_runtime.http import IdempotencyKey, IfMatch, etag, expected_version
+from planspor_runtime.paging import Paging, cursor_refused, encode_cursor, next_link, page_of
 from planspor_runtime.problems import problem_responses
 
 
@@ -30,11 +31,23 @@ def dead_letters_router(container: Container) -> APIRouter:
     driver, database = container.driver, container.settings.neo4j_database
 
     @router.get("", responses=problem_responses(401, 403, 422, 503))
-    async def dead_letters(status: Literal["open", "replayed"] | None = None) -> dict[str, Any]:
-        """The dead letters (``status`` open or replayed, or all) with their reasons."""
+    async def dead_letters(
+        request: Request, response: Response, page: Paging, status: Literal["open", "replayed"] | None = None
+    ) -> dict[str, Any]:
+        """The dead letters (``status`` open or replayed, or all) with their reasons, a page at a time (``limit``,
+        ``cursor``; ``next`` and ``Link`` name the next page); ``count`` is the page's."""
+        after = page.after("dead-letters", 3, {"status": status})
+        if after is not None and not (
+            isinstance(after[0], str) and type(after[1]) is int and isinstance(after[2], str)
+        ):
+            raise cursor_refused("is not a cursor this service gave")
         async with driver.session(database=database) as session:
-            letters = await session.execute_read(list_dead_letters, status)
-        return {"dead_letters": letters, "count": len(letters)}
+            found = await session.execute_read(list_dead_letters, status, limit=page.limit, after=after)
+        letters, last = page_of(found, page.limit, lambda letter: letter["page_key"])
+        for letter in letters:
+            letter.pop("page_key")
+        cursor = None if last is None else encode_cursor("dead-letters", last, {"status": status})
+        return {"dead_letters": letters, "count": len(letters), "next": next_link(request, response, cursor)}
 
     @router.get("/{dead_letter_id}", responses=problem_responses(401, 403, 404, 422, 503))
     async def dead_letter(dead_letter_id: str, response: Response) -> dict[str, Any]:

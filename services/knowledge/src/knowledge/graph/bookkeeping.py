@@ -224,15 +224,33 @@ async def count_dead_letters(tx: neo4j.AsyncManagedTransaction, status: str | No
     return int(records[0]["n"]) if records else 0
 
 
-async def list_dead_letters(tx: neo4j.AsyncManagedTransaction, status: str | None = None) -> list[dict[str, Any]]:
+DEAD_LETTER_ORDER = ("coalesce(d.source, '')", "coalesce(d.position, -1)", "d.id")
+"""Dead letters in order of their source and position (unknown first), then id: also the key of a page."""
+
+
+async def list_dead_letters(
+    tx: neo4j.AsyncManagedTransaction,
+    status: str | None = None,
+    *,
+    limit: int | None = None,
+    after: list[Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The dead letters (of ``status``, or all), each with its sort key as ``page_key``; with ``limit``, at most
+    ``limit + 1`` of them after the key ``after`` (the caller keeps ``limit`` and learns whether more follow)."""
+    source, position, ident = DEAD_LETTER_ORDER
     records = await _run(
         tx,
-        f"MATCH (d:DeadLetter) WHERE $status IS NULL OR d.status = $status RETURN {_AS_DICT} "
-        "ORDER BY d.source, d.position, d.id",
+        f"MATCH (d:DeadLetter) WHERE ($status IS NULL OR d.status = $status) AND ($after IS NULL "
+        f"OR {source} > $after[0] OR ({source} = $after[0] AND ({position} > $after[1] "
+        f"OR ({position} = $after[1] AND {ident} > $after[2])))) "
+        f"RETURN {_AS_DICT}, [{source}, {position}, {ident}] AS page_key "
+        f"ORDER BY {source}, {position}, {ident} LIMIT $fetch",
         status=status,
         first=FIRST_VERSION,
+        after=after,
+        fetch=(1 << 62) if limit is None else limit + 1,
     )
-    return [dict(r["d"]) for r in records]
+    return [{**dict(r["d"]), "page_key": list(r["page_key"])} for r in records]
 
 
 async def get_dead_letter(tx: neo4j.AsyncManagedTransaction, dead_letter_id: str) -> dict[str, Any] | None:

@@ -5,23 +5,30 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Request, Response
 
 from plan_registry.api.dependencies import READ, Registry
 from plan_registry.api.models import HistoryEvent
 from planspor_runtime.http import etag
+from planspor_runtime.paging import Paging
 from planspor_runtime.problems import READ_PROBLEMS
-
-DEFAULT_LIMIT = 1000
 
 
 def reads(kind: str, path: str) -> APIRouter:
     """``GET /{path}``, ``GET /{path}/{id}`` and ``GET /{path}/{id}/history`` for ``kind``."""
     router = APIRouter(prefix=f"/{path}", tags=[path], dependencies=READ, responses=READ_PROBLEMS)
 
-    @router.get("", summary=f"List {path}", response_model=list[dict[str, Any]])
-    def list_all(app: Registry, limit: int = Query(DEFAULT_LIMIT, ge=0)) -> list[dict[str, Any]]:
-        return app.states(kind, limit=limit)
+    @router.get(
+        "",
+        summary=f"List {path}",
+        description=(
+            "In order of creation, a page at a time: ``limit`` (default 100, at most 1000) and ``cursor`` (the "
+            "``next`` of the page before); ``next`` is null on the last page, else also the ``Link`` header."
+        ),
+    )
+    def list_all(app: Registry, page: Paging, request: Request, response: Response) -> dict[str, Any]:
+        items, last = app.states_page(kind, limit=page.limit, after=page.after_position(path))
+        return page.answer(request, response, path, items, last)
 
     @router.get(
         "/{aggregate_id}",

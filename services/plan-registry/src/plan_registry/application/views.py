@@ -192,10 +192,17 @@ class Reads(ServiceApplication):
         known = KINDS[kind]
         return known.view(self.get(known.aggregate, aggregate_id))
 
-    def states(self, kind: str, *, limit: int = 1000) -> list[dict[str, Any]]:
+    def states(self, kind: str, *, limit: int | None = None) -> list[dict[str, Any]]:
         """The current state of every aggregate of a kind, in order of creation."""
         known = KINDS[kind]
         return [known.view(self.get(known.aggregate, i)) for i in self.ids_created([known.created], limit=limit)]
+
+    def states_page(self, kind: str, *, limit: int, after: int = 0) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of ``states``: at most ``limit`` created after the log position ``after``, and the position to
+        continue after (None on the last page)."""
+        known = KINDS[kind]
+        ids, last = self.created_page([known.created], limit=limit, after=after)
+        return [known.view(self.get(known.aggregate, i)) for i in ids], last
 
     def history_of(self, kind: str, aggregate_id: UUID | str) -> list[dict[str, Any]]:
         """The stored events of one aggregate of ``kind``, oldest first."""

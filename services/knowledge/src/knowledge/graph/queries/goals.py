@@ -6,31 +6,56 @@ from typing import Any
 
 import neo4j
 
-from knowledge.graph.queries.reads import Row, fact, live, read, rows
+from knowledge.graph.queries.reads import (
+    Keyset,
+    Row,
+    after,
+    fact,
+    fetch,
+    live,
+    order_by,
+    page_key,
+    paged,
+    read,
+    rows,
+    valid_from,
+)
 from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
+
+GOAL_KEYSET: Keyset = ((valid_from("g"), "date"), ("g.since", "datetime"), ("g.id", ""))
 
 
 async def goals_without_plan_or_indicator(
-    driver: neo4j.AsyncDriver, as_of: When | TimeFrame = None, *, known_at: When = None, database: str | None = None
+    driver: neo4j.AsyncDriver,
+    as_of: When | TimeFrame = None,
+    *,
+    known_at: When = None,
+    database: str | None = None,
+    limit: int | None = None,
+    after_key: list[Any] | None = None,
 ) -> dict[str, Any]:
-    """Goals in force with no plan anchored in them, or no indicator measuring them (or neither)."""
+    """Goals in force with no plan anchored in them, or no indicator measuring them (or neither).
+
+    Paged as the plan lists (``plan_lists``), in the order of ``GOAL_KEYSET``."""
     at = resolve_frame(as_of, known_at)
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
         return await rows(
             tx,
             f"""
-            MATCH (g:Goal) WHERE {live("g")} AND {fact("g")}
+            MATCH (g:Goal) WHERE {live("g")} AND {fact("g")} AND {after(GOAL_KEYSET)}
             WITH g,
                  COUNT {{ MATCH (p:Plan)-[a:ANCHORED_IN]->(g) WHERE {live("a")} AND {live("p")} }} AS plans,
                  COUNT {{ MATCH (g)-[m:MEASURED_BY]->(i:Indicator) WHERE {live("m")} AND {live("i")} }} AS indicators
             WHERE plans = 0 OR indicators = 0
             RETURN g.id AS id, g.title AS title, g.level AS level, plans, indicators,
-                   plans = 0 AS no_plan, indicators = 0 AS no_indicator
-            ORDER BY g.valid_from, g.since, g.id
+                   plans = 0 AS no_plan, indicators = 0 AS no_indicator, {page_key(GOAL_KEYSET)}
+            ORDER BY {order_by(GOAL_KEYSET)} LIMIT $fetch
             """,
             **at.params,
+            after=after_key,
+            fetch=fetch(limit),
         )
 
-    found = await read(driver, database, work)
-    return {**at.echo(), "goals": [dict(r) for r in found]}
+    found, next_after = paged(await read(driver, database, work), limit)
+    return {**at.echo(), "goals": [dict(r) for r in found], **({} if limit is None else {"next_after": next_after})}

@@ -16,14 +16,33 @@ import neo4j
 
 from knowledge.errors import QueryRefused
 from knowledge.graph.cypher_guard import to_json
-from knowledge.graph.queries.reads import Row, ended, existed, fact, known, live, read, rows, valid_from
+from knowledge.graph.queries.reads import (
+    Keyset,
+    Row,
+    after,
+    ended,
+    existed,
+    fact,
+    fetch,
+    known,
+    live,
+    order_by,
+    page_key,
+    paged,
+    read,
+    rows,
+    valid_from,
+)
 from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
 
 PLAN_FIELDS = (
     "p.id AS id, p.title AS title, p.plan_type AS plan_type, p.owning_unit AS owning_unit, "
     "p.valid_from AS valid_from, p.since AS since"
 )
-PLAN_ORDER = "p.valid_from, p.since, p.id"
+PLAN_KEYSET: Keyset = ((valid_from("p"), "date"), ("p.since", "datetime"), ("p.id", ""))
+"""The plan lists' order (the day a plan began, then when it was recorded, then its id), and their page cursor."""
+PLAN_ORDER = order_by(PLAN_KEYSET)
+OVERDUE_KEYSET: Keyset = (("rs.revision_due", "date"), ("p.id", ""))
 
 
 def plan_row(row: Mapping[str, Any]) -> Row:
@@ -37,12 +56,17 @@ async def plans_outside_strategy(
     *,
     known_at: When = None,
     database: str | None = None,
+    limit: int | None = None,
+    after_key: list[Any] | None = None,
 ) -> dict[str, Any]:
     """Plans (not ended) not started through an adopted strategy (Bærum: "planning started outside the strategy").
 
     A plan is inside when it was INITIATED_THROUGH a strategy, or an item of one, adopted as
     of ``as_of``. With ``strategy_id``: the plans proposed on or after that strategy's adoption
     day (``adopted_on``, effective) that were not started through it.
+
+    With ``limit``: one page of at most ``limit`` plans after the sort key ``after_key`` (the ``next_after`` of the
+    page before; ``PLAN_KEYSET``), and ``next_after`` (None on the last page); without, every plan.
     """
     at = resolve_frame(as_of, known_at)
 
@@ -68,6 +92,7 @@ async def plans_outside_strategy(
             tx,
             f"""
             MATCH (p:Plan) WHERE {live("p")} AND {fact("p")} AND ($since IS NULL OR {valid_from("p")} >= $since)
+              AND {after(PLAN_KEYSET)}
             OPTIONAL MATCH (p)-[it:INITIATED_THROUGH]->(x) WHERE {live("it")}
             OPTIONAL MATCH (x)<-[:HAS_ITEM]-(xs:Strategy)
             WITH p, collect(DISTINCT CASE WHEN x:Strategy THEN x ELSE xs END) AS through
@@ -77,15 +102,17 @@ async def plans_outside_strategy(
                  }}] AS adopted
             WHERE size(adopted) = 0
             RETURN {PLAN_FIELDS}, p.initiated_through_strategy AS initiated_through_strategy,
-                   [s IN through | s.id] AS named_strategies
-            ORDER BY {PLAN_ORDER}
+                   [s IN through | s.id] AS named_strategies, {page_key(PLAN_KEYSET)}
+            ORDER BY {PLAN_ORDER} LIMIT $fetch
             """,
             **at.params,
             since=since,
             sid=strategy_id,
+            after=after_key,
+            fetch=fetch(limit),
         )
 
-    found = await read(driver, database, work)
+    found, next_after = paged(await read(driver, database, work), limit)
     plans = []
     for row in found:
         named = sorted(row.pop("named_strategies"))
@@ -96,16 +123,25 @@ async def plans_outside_strategy(
         else:
             reason = f"initiated through {', '.join(named)}, not adopted as of the date asked about"
         plans.append({**plan_row(row), "reason": reason})
-    return {**at.echo(), "strategy_id": strategy_id, "plans": plans}
+    return {**at.echo(), "strategy_id": strategy_id, "plans": plans, **_next(limit, next_after)}
 
 
 async def plans_not_anchored(
-    driver: neo4j.AsyncDriver, as_of: When | TimeFrame = None, *, known_at: When = None, database: str | None = None
+    driver: neo4j.AsyncDriver,
+    as_of: When | TimeFrame = None,
+    *,
+    known_at: When = None,
+    database: str | None = None,
+    limit: int | None = None,
+    after_key: list[Any] | None = None,
 ) -> dict[str, Any]:
     """Plans (not ended) with no anchoring in a goal of the samfunnsdel that holds as of ``as_of``.
 
     The samfunnsdel itself is left out: it is what the others anchor in. An anchoring in
     a retired goal no longer counts.
+
+    With ``limit``: one page of at most ``limit`` plans after the sort key ``after_key`` (the ``next_after`` of the
+    page before; ``PLAN_KEYSET``), and ``next_after`` (None on the last page); without, every plan.
     """
     at = resolve_frame(as_of, known_at)
 
@@ -114,20 +150,31 @@ async def plans_not_anchored(
             tx,
             f"""
             MATCH (p:Plan) WHERE {live("p")} AND {fact("p")} AND p.plan_type <> 'kommuneplan_samfunnsdel'
+              AND {after(PLAN_KEYSET)}
               AND NOT EXISTS {{ MATCH (p)-[a:ANCHORED_IN]->(g:Goal) WHERE {live("a")} AND {live("g")} }}
+            WITH p ORDER BY {PLAN_ORDER} LIMIT $fetch
             OPTIONAL MATCH (p)-[a:ANCHORED_IN]->(g:Goal) WHERE {existed("a")}
-            RETURN {PLAN_FIELDS}, collect(DISTINCT g.id) AS former_goals
+            WITH p, collect(DISTINCT g.id) AS former_goals
+            RETURN {PLAN_FIELDS}, former_goals, {page_key(PLAN_KEYSET)}
             ORDER BY {PLAN_ORDER}
             """,
             **at.params,
+            after=after_key,
+            fetch=fetch(limit),
         )
 
-    found = await read(driver, database, work)
-    return {**at.echo(), "plans": [plan_row(r) for r in found]}
+    found, next_after = paged(await read(driver, database, work), limit)
+    return {**at.echo(), "plans": [plan_row(r) for r in found], **_next(limit, next_after)}
 
 
 async def plans_overdue_for_revision(
-    driver: neo4j.AsyncDriver, as_of: When | TimeFrame = None, *, known_at: When = None, database: str | None = None
+    driver: neo4j.AsyncDriver,
+    as_of: When | TimeFrame = None,
+    *,
+    known_at: When = None,
+    database: str | None = None,
+    limit: int | None = None,
+    after_key: list[Any] | None = None,
 ) -> dict[str, Any]:
     """Plans (not ended) whose revision date has passed by ``as_of`` and whose revision had not begun by then.
 
@@ -137,6 +184,8 @@ async def plans_overdue_for_revision(
     until a replacement ends it; of several, the latest that began by ``as_of`` (else the
     first) applies. So "overdue as of 2024-01-01" lists a plan due 2023-12-31 that was
     entered today.
+
+    In order of the revision date, then the plan's id (``OVERDUE_KEYSET``); paged as the other lists.
     """
     at = resolve_frame(as_of, known_at)
 
@@ -150,13 +199,21 @@ async def plans_overdue_for_revision(
                  CASE WHEN {valid_from("r")} <= $as_of THEN {valid_from("r")} END DESC, {valid_from("r")}, r.since
             WITH p, head(collect(rs)) AS rs WHERE rs.revision_due < $as_of
             OPTIONAL MATCH (p)-[sr:HAD_STATUS]->(ps:PlanStatus) WHERE {live("sr")}
-            WITH p, rs, ps WHERE ps IS NULL OR ps.status <> 'under_revision'
+            WITH p, rs, ps WHERE (ps IS NULL OR ps.status <> 'under_revision') AND {after(OVERDUE_KEYSET)}
             RETURN {PLAN_FIELDS}, ps.status AS status, rs.revision_due AS revision_due,
-                   duration.inDays(rs.revision_due, $as_of).days AS days_overdue, rs.id AS scheduled_by
-            ORDER BY rs.revision_due, p.id
+                   duration.inDays(rs.revision_due, $as_of).days AS days_overdue, rs.id AS scheduled_by,
+                   {page_key(OVERDUE_KEYSET)}
+            ORDER BY {order_by(OVERDUE_KEYSET)} LIMIT $fetch
             """,
             **at.params,
+            after=after_key,
+            fetch=fetch(limit),
         )
 
-    found = await read(driver, database, work)
-    return {**at.echo(), "plans": [plan_row(r) for r in found]}
+    found, next_after = paged(await read(driver, database, work), limit)
+    return {**at.echo(), "plans": [plan_row(r) for r in found], **_next(limit, next_after)}
+
+
+def _next(limit: int | None, next_after: list[Any] | None) -> dict[str, Any]:
+    """A page says where the next begins (``next_after``); a whole list (no ``limit``) answers as it always has."""
+    return {} if limit is None else {"next_after": next_after}

@@ -12,8 +12,10 @@ labels and relationship types in the queries come only from their fixed tables.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import date
 from typing import Any, TypeVar
 
 import neo4j
@@ -151,3 +153,64 @@ async def events_of(
     for row in found:
         events[row["node"]].append(event_entry(row))
     return events
+
+
+Keyset = tuple[tuple[str, str], ...]
+"""A list's sort key as Cypher: each part an expression and the function that reads its cursor text back
+(``date``, ``datetime``, or ``""`` for a string or number kept as it is)."""
+
+
+_DATETIME_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?(\[[\w/+-]+\])?")
+
+
+def check_key(keyset: Keyset, key: list[Any]) -> None:
+    """Raise ``ValueError`` unless ``key`` is a sort key of ``keyset`` as ``page_key`` writes it: Cypher must not
+    be handed a cursor it cannot read (a tampered one is the caller's error, not the graph's)."""
+    if len(key) != len(keyset):
+        raise ValueError("a sort key of another length")
+    for part, (_, read_back) in zip(key, keyset, strict=True):
+        if not isinstance(part, str):
+            raise ValueError("a sort key part that is not text")
+        if read_back == "date":
+            date.fromisoformat(part)
+        elif read_back == "datetime" and not _DATETIME_TEXT.fullmatch(part):
+            raise ValueError("a sort key part that is not a datetime")
+
+
+def after(keyset: Keyset) -> str:
+    """Cypher: the row comes after ``$after`` (the sort key of the last row of the page before) in the order of
+    ``keyset``; any row when ``$after`` is null. A keyset, not an offset: rows added meanwhile do not shift a page."""
+
+    def part(i: int) -> str:
+        return f"{keyset[i][1]}($after[{i}])"
+
+    clause = f"{keyset[-1][0]} > {part(len(keyset) - 1)}"
+    for i in range(len(keyset) - 2, -1, -1):
+        expr = keyset[i][0]
+        clause = f"{expr} > {part(i)} OR ({expr} = {part(i)} AND ({clause}))"
+    return f"($after IS NULL OR {clause})"
+
+
+def page_key(keyset: Keyset) -> str:
+    """Cypher: the row's sort key as the cursor keeps it (times as text, so nanoseconds and zones survive)."""
+    return "[" + ", ".join(f"toString({expr})" if read_back else expr for expr, read_back in keyset) + "] AS page_key"
+
+
+def order_by(keyset: Keyset) -> str:
+    return ", ".join(expr for expr, _ in keyset)
+
+
+def fetch(limit: int | None) -> int:
+    """``$fetch``: one row more than a page (to know whether another follows), or every row."""
+    return (1 << 62) if limit is None else limit + 1
+
+
+def paged(found: list[Row], limit: int | None) -> tuple[list[Row], list[Any] | None]:
+    """Of the ``limit + 1`` rows fetched, the page (without its ``page_key`` column) and the key to continue after
+    (None on the last page); every row when ``limit`` is None."""
+    more = limit is not None and len(found) > limit
+    page = found[:limit] if more else found
+    next_after = page[-1]["page_key"] if more else None
+    for row in page:
+        row.pop("page_key", None)
+    return page, next_after

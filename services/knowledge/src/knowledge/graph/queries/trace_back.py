@@ -106,8 +106,14 @@ async def trace_back(
     *,
     known_at: When = None,
     database: str | None = None,
+    depth: int | None = None,
 ) -> dict[str, Any]:
     """Everything behind a decision, strategy or strategy item, one step per node, in effective order with event ids.
+
+    ``depth`` stops the walk that many hops from the start (a step's ``depth``; 0 is the start alone); without
+    it the walk goes as far as the hops lead (at most ``MAX_TRACE_DEPTH``). The answer then says ``depth`` and
+    whether the walk stopped with steps still to follow (``truncated``: the last reached may lead further); a
+    voiding of a decision in the trace is shown with it.
 
     A step's place in time is its first event (its valid day, then when it was recorded: the step's ``valid_on``
     and ``occurred_at``); each step lists every edge that led to it
@@ -118,8 +124,12 @@ async def trace_back(
         raise QueryRefused(
             "query.trace_start", f"trace back starts from one of {', '.join(TRACE_STARTS)}, not {kind!r}"
         )
+    if depth is not None and not 0 <= depth <= MAX_TRACE_DEPTH:
+        raise QueryRefused("query.trace_depth", f"a trace's depth is 0 to {MAX_TRACE_DEPTH}, not {depth}")
     label = TRACE_STARTS[kind]
     at = resolve_frame(as_of, known_at)
+    deepest = MAX_TRACE_DEPTH if depth is None else depth
+    truncated: list[bool] = []
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> dict[NodeKey, Row]:
         start = await rows(
@@ -140,10 +150,11 @@ async def trace_back(
             }
         }
         frontier: dict[NodeKey, set[str]] = {(label, node_id): {START}}
-        depth = 0
-        while frontier and depth < MAX_TRACE_DEPTH:
-            depth += 1
-            frontier = await _step(tx, nodes, frontier, depth, at)
+        reached = 0
+        while frontier and reached < deepest:
+            reached += 1
+            frontier = await _step(tx, nodes, frontier, reached, at)
+        truncated.append(bool(frontier) and reached == depth)
         ids_by_label: dict[str, list[str]] = defaultdict(list)
         for node_label, found_id in nodes:
             ids_by_label[node_label].append(found_id)
@@ -159,7 +170,8 @@ async def trace_back(
 
     nodes = await read(driver, database, work)
     steps = sorted(nodes.values(), key=_step_sort_key)
-    return {"start": {"label": label, "id": node_id}, **at.echo(), "steps": steps}
+    bounded = {} if depth is None else {"depth": depth, "truncated": truncated[-1]}
+    return {"start": {"label": label, "id": node_id}, **at.echo(), **bounded, "steps": steps}
 
 
 async def _step(

@@ -11,7 +11,7 @@ from typing import Any
 
 import neo4j
 
-from knowledge.errors import NotFound
+from knowledge.errors import NotFound, QueryRefused
 from knowledge.graph.cypher_guard import to_json
 from knowledge.graph.queries.reads import SEEN, Row, events_of, existed, fact, live, properties, read, rows, valid_from
 from knowledge.graph.queries.rules import (
@@ -24,6 +24,16 @@ from knowledge.graph.queries.rules import (
 )
 from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
 
+FORWARD_STAGES: tuple[tuple[str, ...], ...] = (
+    (),
+    ("prioritisations", "process_prioritisation_made", "process_prioritisation_made_id"),
+    ("recommendations", "strategies_from_recommendations"),
+    ("items",),
+)
+"""What a trace forward shows of each plan need at each depth: 1 the need and its judgement, 2 its prioritisations,
+3 the recommendations, 4 the strategy items (with their adoption and the plans started through them)."""
+MAX_FORWARD_DEPTH = len(FORWARD_STAGES)
+
 
 async def trace_forward(
     driver: neo4j.AsyncDriver,
@@ -32,11 +42,18 @@ async def trace_forward(
     *,
     known_at: When = None,
     database: str | None = None,
+    depth: int | None = None,
 ) -> dict[str, Any]:
     """What became of a co-creation input: its plan needs, their prioritisation, recommendation, strategy items,
     adoption or the stage where they were dropped, and plans started through them; in effective time (the stage
-    reached by ``as_of``, as the register knew it at ``known_at``)."""
+    reached by ``as_of``, as the register knew it at ``known_at``).
+
+    ``depth`` (1 to ``MAX_FORWARD_DEPTH``, ``FORWARD_STAGES``) shows each need only so many stages on; the
+    judgements are those of the whole trace (a verdict on part of the facts would be wrong). Without it, all."""
+    if depth is not None and not 1 <= depth <= MAX_FORWARD_DEPTH:
+        raise QueryRefused("query.trace_depth", f"a trace forward's depth is 1 to {MAX_FORWARD_DEPTH}, not {depth}")
     at = resolve_frame(as_of, known_at)
+    hidden = {name for stage in FORWARD_STAGES[depth or MAX_FORWARD_DEPTH :] for name in stage}
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> dict[str, Any]:
         found = await rows(
@@ -84,7 +101,7 @@ async def trace_forward(
             {
                 "plan_need": {"id": need_id, **properties(need["n"], drop=("id",))},
                 "events": graph["events"].get(need_id, []),
-                **facts,
+                **{name: value for name, value in facts.items() if name not in hidden},
                 "judgement": judge_need(facts),
             }
         )
@@ -96,6 +113,7 @@ async def trace_forward(
         "workshop_id": row["workshop_id"],
         "events": graph["input_events"].get(input_id, []),
         **at.echo(),
+        **({} if depth is None else {"depth": depth}),
         **verdict,
         "plan_needs": judged,
     }
