@@ -318,6 +318,48 @@ COMPLIANCE = {
         }
     ],
 }
+FOLLOW_UP = {
+    "known_at": "2026-12-01T12:00:00+00:00",
+    "strategy": {
+        "id": STRATEGY,
+        "title": "Planstrategi 2024-2027",
+        "election_period": "2024-2027",
+        "adopted_on": "2024-06-19",
+        "decision_id": DECISION,
+    },
+    "since": "2024-06-19",
+    "items": [
+        {
+            "item_id": "item-1",
+            "action": "revise",
+            "plan_id": KDP,
+            "plan_title": None,
+            "timing": "2025",
+            "origin": "plan_need",
+            "amendment_number": None,
+            "due": 2025,
+            "status": "late",
+            "plans": [{"id": KDP, "title": "Kommunedelplan for klima og energi", "plan_type": "kommunedelplan"}],
+            "steps": [{"plan_id": KDP, "status": "notice_of_start", "on": "2024-11-01", "event": "ev-1"}],
+        }
+    ],
+    "outside": [
+        {"id": NEW, "title": "Strategi for kunstig intelligens", "plan_type": "strategi", "started_on": "2024-11-13"}
+    ],
+    "amendments": [
+        {
+            "decision_id": DECISION,
+            "meeting_date": "2024-06-19",
+            "number": 1,
+            "text": "Ny temaplan for frivillighet",
+            "proposed_by": "Folkevalgt 5 (Ap)",
+            "items_set": [],
+            "items_removed": [],
+        }
+    ],
+    "counts": {"adopted": 0, "continued": 0, "late": 1, "planprogram": 0, "work_started": 0, "not_started": 0},
+}
+"""knowledge's follow-up of the strategy as of a day after its adoption (before it, ``strategy`` is null)."""
 REFUSAL = (
     "refused DETACH (line 1, column 11): DETACH DELETE writes to the graph; this endpoint only runs read-only queries"
 )
@@ -381,6 +423,24 @@ class FakePlatform:
             signer = Signer.from_seed(f"planspor.test/{service}", bytes([7] * 32))
         head = Checkpoint(f"planspor.test/{service}", 42, bytes(32), time="2024-06-19T10:00:00.000000Z")
         return httpx.Response(200, text=head.sign(signer), headers={"Content-Type": "text/plain"})
+
+    @staticmethod
+    def follow_up(request: httpx.Request) -> Any:
+        """The follow-up as knowledge answers it: a day after today is a 422 on ``as_of``, a day before the
+        adoption has no strategy in force."""
+        as_of = request.url.params.get("as_of") or "2026-12-01"
+        if as_of > "2026-12-01":
+            return httpx.Response(
+                422,
+                json={
+                    "status": 422,
+                    "detail": "as_of must be a day that is not in the future",
+                    "rule": "request.as_of",
+                },
+            )
+        if as_of < "2024-06-19":
+            return {"as_of": as_of, "known_at": FOLLOW_UP["known_at"], "strategy": None, "items": [], "outside": []}
+        return {**FOLLOW_UP, "as_of": as_of}
 
     @staticmethod
     def forbidden(role: Role, allowed: set[Role]) -> httpx.Response | None:
@@ -491,6 +551,8 @@ class FakePlatform:
                 "truncated": False,
                 "row_limit": 1000,
             }
+        if path in ("/api/v1/follow-up", f"/api/v1/strategies/{STRATEGY}/follow-up"):
+            return self.forbidden(role, PLAN_READERS) or self.follow_up(request)
         if refused := self.forbidden(role, KNOWLEDGE_READERS):
             return refused
         if path == f"/api/v1/trace/back/decision/{DECISION}":

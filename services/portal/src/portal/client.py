@@ -58,6 +58,7 @@ GRAPH_LABELS = (
     "KommuneplanAssessment",
     "RevisionSchedule",
     "ProcessPhase",
+    "ViewRequest",
 )
 """The fact labels of the graph (knowledge README, "Nodes"); the explorer offers these and no others."""
 
@@ -364,6 +365,11 @@ class KnowledgeApi(Api):
 
     async def compliance(self, strategy_id: str, frame: TimeFrame = NOW) -> dict[str, Any]:
         return await self.get(f"/api/v1/strategies/{strategy_id}/compliance", **frame.params())
+
+    async def follow_up(self, frame: TimeFrame = NOW, strategy_id: str | None = None) -> dict[str, Any]:
+        """The strategy follow-up: of ``strategy_id``, or of the strategy in force on the frame's day."""
+        path = f"/api/v1/strategies/{strategy_id}/follow-up" if strategy_id else "/api/v1/follow-up"
+        return await self.get(path, **frame.params())
 
     async def cypher(self, query: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return await self.call("POST", "/api/v1/cypher", json_body={"query": query, "params": params or {}})

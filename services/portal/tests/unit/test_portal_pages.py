@@ -121,18 +121,26 @@ def test_a_planner_is_not_offered_the_cypher_console_nor_served_it(client, fake)
     assert not any(path == "/api/v1/cypher" for _, _, path, _ in fake.calls)
 
 
-def test_the_follow_up_page_sets_each_item_against_what_happened_since_the_adoption(client):
+def test_the_follow_up_page_shows_knowledge_s_follow_up_as_of_the_day_asked_about(client, fake):
     sign_in(client, Role.PLANNER)
     assert "follow_up" in navigation(client.get("/"))
-    page = client.get("/follow-up?as_of=2026-12-01")
+    fake.calls.clear()
+    page = client.get("/follow-up?as_of=2026-11-30&known_at=2026-12-01T08:00")
     assert page.status_code == 200
+    assert ("/api/v1/follow-up", {"as_of": "2026-11-30", "known_at": "2026-12-01T08:00:00+00:00"}) in fake.params
+    assert {service for service, *_ in fake.calls} == {"knowledge"}, "knowledge answers it all"
     assert re.findall(r'<tr data-item-id="([^"]+)" data-status="([a-z_]+)"', page.text) == [("item-1", "late")]
+    assert '<li data-step="notice_of_start"><time datetime="2024-11-01">' in page.text
     assert re.findall(r'<li data-plan-id="([^"]+)"', page.text) == [NEW], "started outside the strategy since"
     assert 'data-amendment="1"' in page.text and "Ny temaplan for frivillighet" in page.text
-    before = client.get("/follow-up?as_of=2025-01-10")
-    assert re.findall(r'data-status="([a-z_]+)"', before.text) == ["not_started"], "2025 is not over yet"
+    assert 'data-as-of="2026-11-30"' in page.text
+    client.get(f"/follow-up?strategy_id={STRATEGY}")
+    assert fake.calls[-1][2] == f"/api/v1/strategies/{STRATEGY}/follow-up"
     assert "data-no-strategy" in client.get("/follow-up?as_of=2024-06-18").text, "adopted on 19 June 2024"
     assert 'aria-invalid="true"' in client.get("/follow-up?as_of=19.06.2024").text
+    future = client.get("/follow-up?as_of=2999-01-01")
+    assert future.status_code == 200 and 'id="f-as-of-error"' in future.text, "knowledge's 422 marks the field"
+    assert 'data-item-id="item-1"' in future.text, "and the page answers for today"
 
 
 def test_the_decision_page_tells_the_road_from_the_seminar_in_time_order(client):

@@ -17,6 +17,7 @@ from knowledge.api.compliance import compliance_router
 from knowledge.api.cypher import analyst_queries, closing, cypher_router
 from knowledge.api.dead_letters import dead_letters_router
 from knowledge.api.export import export_router
+from knowledge.api.follow_up import follow_up_router
 from knowledge.api.observability import install_projector_metrics
 from knowledge.api.operations import BUNDLE_ROUTE, MAX_BUNDLE_BYTES, operations_router
 from knowledge.api.params import DriverProvider
@@ -39,12 +40,13 @@ def query_router(
     database: str | None = None,
     analyst: AnalystQueries | None = None,
 ) -> APIRouter:
-    """The read-only query API under ``/api/v1``: trace, plan lists and counts, compliance, and Cypher (run on
+    """The read-only query API under ``/api/v1``: trace, plan lists and counts, compliance, follow-up, and Cypher (run on
     ``analyst``: its own driver and limits; without one the route answers 503)."""
     router = APIRouter()
     router.include_router(trace_router(driver_provider, access, database=database))
     router.include_router(plans_router(driver_provider, access, database=database))
     router.include_router(compliance_router(driver_provider, access, database=database))
+    router.include_router(follow_up_router(driver_provider, access, database=database))
     router.include_router(cypher_router(access, analyst))
     return router
 

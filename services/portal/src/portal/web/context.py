@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote
 
 from fastapi import Request
@@ -154,7 +154,7 @@ def sign_in_redirect(request: Request, reason: str | None = None) -> Response:
     return RedirectResponse(location, status_code=303)
 
 
-def raise_for(error: ServiceError) -> None:
+def raise_for(error: ServiceError) -> NoReturn:
     """A service's answer that ends the page (the main question could not be answered)."""
     if error.status == 401:
         raise SignInRequired("expired")

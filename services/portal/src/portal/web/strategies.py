@@ -3,24 +3,22 @@ timeline and as a graph, the evidence pack), and the strategy follow-up through 
 
 Reads: plan-registry ``/strategies``, ``/strategies/{id}``, ``/decisions``, ``/decisions/{id}``,
 ``/plans``; knowledge ``/strategies/{id}/compliance`` and ``/trace/back/{strategy|decision}/{id}``
-(analysts and auditors), and the evidence pack's address (issue 13: none yet).
+(analysts and auditors), the evidence pack's address (issue 13: none yet), and ``/follow-up`` or
+``/strategies/{id}/follow-up`` (planners too).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from portal.client import Calls, ServiceError, gather_named
+from portal.client import Calls, ServiceError, TimeFrame, gather_named
 from portal.pages import KNOWLEDGE_READERS
-from portal.views.follow_up import follow_up as follow_up_of
-from portal.views.follow_up import in_force
 from portal.views.timeline import as_json, graph_elements, timeline
-from portal.web.context import Viewer, platform, render, require, value
-from portal.web.register import one, parse_day
+from portal.web.context import Viewer, platform, raise_for, render, require
+from portal.web.register import one, parse_day, parse_instant
 
 router = APIRouter()
 
@@ -128,38 +126,50 @@ async def decision_evidence_pack(
 
 @router.get("/follow-up")
 async def follow_up(
-    request: Request, as_of: str = "", strategy_id: str = "", v: Viewer = Depends(require("follow_up"))
+    request: Request,
+    as_of: str = "",
+    known_at: str = "",
+    strategy_id: str = "",
+    v: Viewer = Depends(require("follow_up")),
 ) -> Response:
-    """The strategy in force on ``as_of`` (today if not given): its items against what happened since its
-    adoption, the plans started outside it, and the council's amendments (``portal.views.follow_up``)."""
-    api = platform(request).plan_registry
+    """The strategy in force on ``as_of`` (today if not given; or ``strategy_id``), as knowledge answers it
+    (``/api/v1/follow-up``): its items against what happened since its adoption, the plans started outside it,
+    and the council's amendments. A day or an instant knowledge refuses (422) is marked on its field, and the
+    page answers without it."""
+    api = platform(request).knowledge
     problems = []
     try:
-        day = parse_day(as_of) or date.today()
+        day = parse_day(as_of)
     except ValueError:
-        day, problems = date.today(), ["as_of"]
-    found = await gather_named({"strategies": api.strategies(), "plans": api.plans()})
-    strategies = value(found["strategies"]).items
-    chosen = next((s for s in strategies if s.get("id") == strategy_id), None) if strategy_id else None
-    chosen = chosen or in_force(strategies, day)
-    report, decision = None, None
-    if chosen is not None:
-        detail: Calls = {"strategy": api.strategy(chosen["id"])}
-        if chosen.get("adopted_by_decision_id"):
-            detail["decision"] = api.decision(chosen["adopted_by_decision_id"])
-        more = await gather_named(detail)
-        chosen = value(more["strategy"])
-        decision = None if isinstance(more.get("decision"), ServiceError) else more.get("decision")
-        report = follow_up_of(chosen, value(found["plans"]).items, decision, day)
+        day, problems = None, ["as_of"]
+    try:
+        known = parse_instant(known_at)
+    except ValueError:
+        known, problems = None, [*problems, "known_at"]
+    try:
+        report = await api.follow_up(TimeFrame(as_of=day, known_at=known), strategy_id or None)
+    except ServiceError as error:
+        field = (error.rule or "").removeprefix("request.")
+        if error.status != 422 or field not in ("as_of", "known_at"):
+            raise_for(error)
+        problems.append(field)
+        frame = TimeFrame(as_of=None if field == "as_of" else day, known_at=None if field == "known_at" else known)
+        try:
+            report = await api.follow_up(frame, strategy_id or None)
+        except ServiceError as again:
+            raise_for(again)
+    chosen = {
+        "as_of": as_of if "as_of" not in problems else "",
+        "known_at": known_at if "known_at" not in problems else "",
+    }
     return render(
         request,
         "follow_up.html",
         v=v,
-        strategy=chosen,
-        decision=decision,
         report=report,
-        as_of=day,
-        chosen_as_of=as_of if not problems else "",
+        strategy=report.get("strategy"),
+        as_of=report.get("as_of"),
+        chosen=chosen,
         problems=problems,
-        strategies=[s for s in strategies if s.get("adopted_on")],
+        with_known_at=True,
     )

@@ -2,7 +2,7 @@
 
 One module per question family: ``trace_back``, ``trace_forward``, ``plan_lists`` (outside the
 strategy, not anchored, overdue for revision), ``goals`` (goals with no plan or indicator),
-``plans_over_time`` and ``compliance``. Every query is read-only, parameterised, and answers
+``plans_over_time``, ``compliance`` and ``follow_up`` (the strategy through the period). Every query is read-only, parameterised, and answers
 *as of* an instant (``reads``). Judgements that are rules rather than graph walks (what
 became of an input, whether a strategy passes a legal check, the calendar periods of a count,
 the instant asked about) are pure functions in ``rules``, fed with the facts the Cypher
@@ -10,6 +10,7 @@ fetched, so they are unit-tested without a database.
 """
 
 from knowledge.graph.queries.compliance import compliance_report
+from knowledge.graph.queries.follow_up import strategy_follow_up
 from knowledge.graph.queries.goals import goals_without_plan_or_indicator
 from knowledge.graph.queries.plan_lists import plans_not_anchored, plans_outside_strategy, plans_overdue_for_revision
 from knowledge.graph.queries.plans_over_time import plans_over_time
@@ -24,6 +25,7 @@ __all__ = [
     "plans_outside_strategy",
     "plans_over_time",
     "plans_overdue_for_revision",
+    "strategy_follow_up",
     "trace_back",
     "trace_forward",
 ]
