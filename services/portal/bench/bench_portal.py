@@ -149,6 +149,8 @@ def main() -> int:
     auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "planspor-dev"))
     if not args.may_empty_graph:
         raise SystemExit("the benchmark empties the graph on NEO4J_URI first: pass --may-empty-graph")
+    # stopped from outside (a timeout): the processes started here are stopped too, not left running
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     e2e = e2e_platform()
     # a NATS from NATS_URL: every client on the credentials the URL carries (as the e2e tests on an outside NATS)
     accounts = {name: NatsAccess.of(nats_url) for name in SERVICES}
