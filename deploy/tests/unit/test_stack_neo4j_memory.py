@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from planspor_stack.servers import transaction_memory
 from planspor_stack.settings import StackSettings
+
+pytestmark = pytest.mark.unit
 
 
 def test_make_run_sizes_neo4j_to_the_baerum_graph():
