@@ -20,6 +20,13 @@ PROFILES = {
     "test": {"nats": 14222, "neo4j": 17687, "postgres": 15432},
 }
 
+NEO4J_MEMORY = {"dev": ("512m", "64m"), "test": ("1g", "512m")}
+"""Neo4j's heap and page cache per profile, unless PLANSPOR_NEO4J_HEAP / PLANSPOR_NEO4J_PAGECACHE say otherwise.
+
+dev (``make run``) is sized to the Bærum graph (a few thousand nodes, store files of a few MB: the page cache
+holds them many times over) so that the stack at rest stays under 1 GB resident; a larger municipality sets
+the two variables. test keeps the room the chaos runs and ``make bench`` (up to 1M events) need."""
+
 
 def find_repo(start: Path | None = None) -> Path:
     """The checkout: the nearest folder above that holds deploy/neo4j/pom.xml."""
@@ -126,8 +133,8 @@ class StackSettings:
             neo4j_port=int(env.get("PLANSPOR_NEO4J_PORT", ports["neo4j"])),
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
             neo4j_password_given=env.get("NEO4J_PASSWORD") or None,
-            neo4j_heap=env.get("PLANSPOR_NEO4J_HEAP", "1g"),
-            neo4j_pagecache=env.get("PLANSPOR_NEO4J_PAGECACHE", "512m"),
+            neo4j_heap=env.get("PLANSPOR_NEO4J_HEAP", NEO4J_MEMORY[profile][0]),
+            neo4j_pagecache=env.get("PLANSPOR_NEO4J_PAGECACHE", NEO4J_MEMORY[profile][1]),
             postgres_host=postgres_host,
             postgres_port=int(postgres_port)
             if postgres_port

@@ -1,0 +1,27 @@
+"""Neo4j's heap and page cache: sized per profile, and by the two variables for a larger graph (issue #16)."""
+
+from __future__ import annotations
+
+import pytest
+
+from planspor_stack.servers import transaction_memory
+from planspor_stack.settings import StackSettings
+
+pytestmark = pytest.mark.unit
+
+
+def test_make_run_sizes_neo4j_to_the_baerum_graph():
+    settings = StackSettings.from_env("dev", env={})
+    assert (settings.neo4j_heap, settings.neo4j_pagecache) == ("512m", "64m")
+    assert transaction_memory(settings.neo4j_heap)["NEO4J_TRANSACTION_MEMORY"] == str(128 << 20)
+
+
+def test_the_test_profile_keeps_the_room_of_the_benchmarks():
+    settings = StackSettings.from_env("test", env={})
+    assert (settings.neo4j_heap, settings.neo4j_pagecache) == ("1g", "512m")
+
+
+def test_a_larger_municipality_sets_both():
+    env = {"PLANSPOR_NEO4J_HEAP": "2g", "PLANSPOR_NEO4J_PAGECACHE": "1g"}
+    settings = StackSettings.from_env("dev", env=env)
+    assert (settings.neo4j_heap, settings.neo4j_pagecache) == ("2g", "1g")
