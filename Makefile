@@ -81,6 +81,7 @@ bench: setup
 	 $(PY) services/knowledge/bench/bench_projection.py --may-empty-graph; rc=$$?; \
 	 $(PY) runtime/bench/bench_relay.py; rc2=$$?; \
 	 $(PY) services/portal/bench/bench_portal.py --may-empty-graph || rc2=1; \
+	 $(BENCH_ENV) PLANSPOR_KEEP_STACK=1 $(PY) tests/reliability/bench_commands.py || rc2=1; \
 	 env -u NATS_URL -u NEO4J_URI $(BENCH_ENV) $(PY) -m planspor_stack down --profile test; \
 	 test $$rc -eq 0 -a $$rc2 -eq 0
 
