@@ -189,7 +189,14 @@ def registry(platform) -> httpx.Client:
 
 def states(platform, kind: str) -> list[dict]:
     with registry(platform) as client:
-        return client.get(f"/{kind}", params={"limit": 100_000}).raise_for_status().json()
+        items, cursor = [], None
+        while True:  # every page (the lists page: at most 1000 at a time)
+            params = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
+            body = client.get(f"/{kind}", params=params).raise_for_status().json()
+            items += body["items"]
+            cursor = body["next"]
+            if not cursor:
+                return items
 
 
 def test_300_plans_from_the_templates_load_with_their_dates_and_a_second_run_sends_nothing(platform, tmp_path):

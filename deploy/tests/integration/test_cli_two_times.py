@@ -65,4 +65,5 @@ def test_the_cli_sends_as_of_and_known_at(monkeypatch, tmp_path, knowledge, comm
     with pytest.raises(SystemExit) as done:
         main()
     assert done.value.code == 0
-    assert [params for _, params in asked] == [{"as_of": ["2024-01-01"], "known_at": ["2024-03-01T12:00:00Z"]}]
+    times_asked = [{k: v for k, v in params.items() if k not in ("limit", "cursor")} for _, params in asked]
+    assert times_asked == [{"as_of": ["2024-01-01"], "known_at": ["2024-03-01T12:00:00Z"]}]

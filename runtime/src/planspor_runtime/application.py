@@ -48,6 +48,33 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Persistenc
 from eventsourcing.utils import Environment, get_topic
 from pydantic import ValidationError
 
+from planspor_runtime.refusals import (
+    NO_SPACE as NO_SPACE,
+)
+from planspor_runtime.refusals import (  # re-exported: the services import them from here
+    AggregateNotFound as AggregateNotFound,
+)
+from planspor_runtime.refusals import (
+    ApplicationRefusal as ApplicationRefusal,
+)
+from planspor_runtime.refusals import (
+    ConcurrencyConflict as ConcurrencyConflict,
+)
+from planspor_runtime.refusals import (
+    EventRefused as EventRefused,
+)
+from planspor_runtime.refusals import (
+    IdempotencyKeyReused as IdempotencyKeyReused,
+)
+from planspor_runtime.refusals import (
+    StoreFull as StoreFull,
+)
+from planspor_runtime.refusals import (
+    StoreUnavailable as StoreUnavailable,
+)
+from planspor_runtime.refusals import (
+    store_error as store_error,
+)
 from planspor_shared.canonical import GENESIS_HASH, canonical_json
 from planspor_shared.envelope import Envelope
 from planspor_shared.events import IntegrationEvent, describe_validation_error
@@ -61,89 +88,6 @@ A = TypeVar("A", bound=Aggregate)
 COMMAND_ATTEMPTS = 5
 """How often a command without an expected version is run when concurrent saves keep beating it."""
 IDEMPOTENCY_NAMESPACE = UUID("9a3f0c52-7d41-5b8e-a6c3-2f1e4d9b7c60")
-
-
-# --------------------------------------------------------------------------- refusals of the application
-
-
-class ApplicationRefusal(Exception):
-    """A refusal at the application boundary; answered like a domain rule's (``kind`` -> status)."""
-
-    kind: ClassVar[str] = "conflict"
-    problem_name: ClassVar[str] = "conflict"
-    paragraph: str | None = None
-
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.message = message
-
-
-class AggregateNotFound(ApplicationRefusal):
-    kind = "not_found"
-    problem_name = "not-found"
-
-
-class ConcurrencyConflict(ApplicationRefusal):
-    """Someone else changed the aggregate since the caller read it: reload and try again."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("concurrency.version_conflict", message)
-
-
-class IdempotencyKeyReused(ApplicationRefusal):
-    """The same Idempotency-Key was sent with a different request."""
-
-    kind = "invalid"
-    problem_name = "idempotency-key-reused"
-
-    def __init__(self, message: str) -> None:
-        super().__init__("idempotency.key_reused", message)
-
-
-class StoreUnavailable(ApplicationRefusal):
-    """The event store cannot be reached; nothing was stored. The same command may be sent again."""
-
-    kind = "unavailable"
-    problem_name = "unavailable"
-
-    def __init__(self, message: str) -> None:
-        super().__init__("store.unavailable", message)
-
-
-class StoreFull(StoreUnavailable):
-    """The event store has no space left on its disk; nothing was stored. Free space, then send the same command."""
-
-    def __init__(self, message: str) -> None:
-        ApplicationRefusal.__init__(self, "store.full", message)
-
-
-NO_SPACE = ("disk is full", "no space left", "could not extend file")
-"""How SQLite ("database or disk is full") and PostgreSQL (DiskFull: "could not extend file ... No space left on
-device") say that the disk is full."""
-
-
-def store_error(error: Exception) -> StoreUnavailable:
-    """A store's failure as the caller's refusal (503, Retry-After): a full disk named as such."""
-    text = f"{error} {error.__cause__ or ''}".lower()
-    if any(words in text for words in NO_SPACE):
-        return StoreFull(
-            "the event store has no space left on its disk; nothing was stored: free space, then send the command again"
-        )
-    return StoreUnavailable(
-        f"the event store cannot be reached ({type(error).__name__}); nothing was stored, send the command again later"
-    )
-
-
-class EventRefused(ApplicationRefusal):
-    """The command would record an event the relay could not publish: nothing was stored.
-
-    ``event.invalid``: the integration event breaks its contract (a text over its maximum);
-    ``event.too_large``: its envelope would be over ``MAX_ENVELOPE_BYTES``.
-    """
-
-    kind = "invalid"
-    problem_name = "event-refused"
 
 
 # --------------------------------------------------------------------------- results

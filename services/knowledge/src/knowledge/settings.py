@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     planspor_subject_prefix: str = DEFAULT_PREFIX
     knowledge_durable: str = "knowledge-projector"
     knowledge_batch_size: int = Field(default=200, ge=1, le=10_000)
-    knowledge_fetch_timeout: float = Field(default=1.0, gt=0)
+    knowledge_fetch_timeout: float = Field(default=0.1, gt=0)
     knowledge_nak_delay: float = Field(default=1.0, ge=0)
     """Seconds before a held or failed message is redelivered."""
     plan_registry_url: str | None = "http://127.0.0.1:8001"

@@ -65,7 +65,7 @@ class Projector:
         prefix: str,
         durable: str,
         batch_size: int = 200,
-        fetch_timeout: float = 1.0,
+        fetch_timeout: float = 0.1,
         nak_delay: float = 1.0,
     ) -> None:
         self.writer = writer
