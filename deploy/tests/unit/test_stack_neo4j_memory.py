@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planspor_stack.servers import transaction_memory
+from planspor_stack.servers import heap_options, transaction_memory
 from planspor_stack.settings import StackSettings
 
 pytestmark = pytest.mark.unit
@@ -25,3 +25,8 @@ def test_a_larger_municipality_sets_both():
     env = {"PLANSPOR_NEO4J_HEAP": "2g", "PLANSPOR_NEO4J_PAGECACHE": "1g"}
     settings = StackSettings.from_env("dev", env=env)
     assert (settings.neo4j_heap, settings.neo4j_pagecache) == ("2g", "1g")
+
+
+def test_make_runs_heap_starts_small_and_is_given_back_when_idle():
+    assert heap_options("512m", "dev") == ["-Xms64m", "-Xmx512m", "-XX:G1PeriodicGCInterval=15000"]
+    assert heap_options("1g", "test") == ["-Xms1g", "-Xmx1g"]
