@@ -19,7 +19,6 @@ from typing import Annotated, Any
 from uuid import uuid4
 
 from fastapi import Depends, FastAPI, Header, Request, Response
-from starlette.middleware.base import RequestResponseEndpoint
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from planspor_runtime.access import Access, Principal, Role, declare_roles
@@ -101,12 +100,43 @@ def etag(response: Response, version: int) -> None:
 
 def install_correlation(app: FastAPI) -> None:
     """Every response carries the request's ``X-Correlation-Id`` (the one sent, or the one made for it)."""
+    app.add_middleware(CorrelationEcho)
 
-    @app.middleware("http")
-    async def _echo(request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        response.headers[CORRELATION_HEADER] = correlation_id(request)
-        return response
+
+class CorrelationEcho:
+    """ASGI middleware: the request's correlation id is fixed before the app runs (kept in the request's state,
+    where ``correlation_id`` finds it) and written on the answer's head.
+
+    A plain ASGI middleware, not Starlette's ``BaseHTTPMiddleware``: that one runs the app in a task of its
+    own and passes the answer through a memory stream, a cost on every request that profiling showed among
+    the largest of a command's (``tests/reliability/bench_commands.py``).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        value = state.get("correlation_id")
+        if not value:
+            sent = ""
+            for name, header in scope.get("headers", ()):
+                if name == b"x-correlation-id":
+                    sent = header.decode("latin-1").strip()
+                    break
+            value = state["correlation_id"] = sent[:200] if sent else str(uuid4())
+        echoed = str(value).encode("latin-1", "replace")
+
+        async def echo(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"x-correlation-id"]
+                message = {**message, "headers": [*headers, (b"x-correlation-id", echoed)]}
+            await send(message)
+
+        await self.app(scope, receive, echo)
 
 
 # --------------------------------------------------------------------------- what a route takes from its app
@@ -125,7 +155,7 @@ def caller(request: Request, roles: tuple[Role, ...]) -> Principal:
 def role_guard(*roles: Role) -> list[Any]:
     """``dependencies=`` of a route that only these roles may call."""
 
-    def guard(request: Request) -> Principal:
+    async def guard(request: Request) -> Principal:  # async: it never blocks, so no hop to a worker thread
         return caller(request, roles)
 
     return [Depends(declare_roles(guard, roles))]
@@ -135,13 +165,13 @@ def meta_of(*roles: Role) -> Any:
     """A dependency giving the command's ``Meta``: the caller (one of ``roles``) as actor, in the request's
     conversation."""
 
-    def meta(request: Request) -> Meta:
+    async def meta(request: Request) -> Meta:
         return command_meta(request, caller(request, roles).as_actor())
 
     return Depends(declare_roles(meta, roles))
 
 
-def application_of(request: Request) -> Any:
+async def application_of(request: Request) -> Any:
     """The service's application (``create_api`` puts it on ``app.state.application``); a service names
     its type: ``Registry = Annotated[PlanRegistry, Depends(application_of)]``."""
     return request.app.state.application
@@ -151,7 +181,7 @@ OPERATE = role_guard(Role.OPERATOR)
 """``dependencies=`` of an operator's route (the health of the service and its store)."""
 
 
-def read_version(if_match: IfMatch = None) -> int | None:
+async def read_version(if_match: IfMatch = None) -> int | None:
     """The version named by ``If-Match`` (``*`` or none: any version)."""
     return expected_version(if_match)
 
