@@ -290,6 +290,7 @@ class ServiceApplication(Application[UUID]):
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self._listeners: list[CommitListener] = []
         self._listeners_lock = threading.Lock()
+        self._commands = threading.RLock()
         self._publication: tuple[str, PublishingMapper] | None = None
         super().__init__(env=dict(env or {}))
 
@@ -431,7 +432,22 @@ class ServiceApplication(Application[UUID]):
         the new state (its rules checked again), a few times, before the conflict is answered with 409. Two
         facilitators entering inputs of one workshop at once both succeed. A command that names its version
         is never run again: the 409 is its answer.
+
+        The commands of one process are applied one at a time (the route handlers run in a thread pool):
+        two commands on one growing aggregate no longer read it at once, so within a process they never
+        conflict; the retries are for other processes writing the same store.
         """
+        with self._commands:
+            return self._command_with_retries(name, request, run, idempotency_key, expected_version)
+
+    def _command_with_retries(
+        self,
+        name: str,
+        request: Mapping[str, Any],
+        run: Callable[[], Changed],
+        idempotency_key: str | None,
+        expected_version: int | None,
+    ) -> CommandResult:
         ran: list[Aggregate] = []
 
         def fresh() -> Changed:

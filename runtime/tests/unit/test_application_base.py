@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from uuid import uuid4
 
 import pytest
@@ -125,6 +126,30 @@ def test_a_command_naming_its_version_is_answered_409_after_a_concurrent_save_no
         amend()
     assert seen == [1]
     assert notes.get(Note, note).text == "by someone else"
+
+
+def test_commands_of_one_process_on_one_aggregate_are_applied_one_at_a_time_none_run_twice(notes):
+    """Eight facilitators add to one workshop at once: each command reads the aggregate after the last save."""
+    note = notes.write("v0").id
+    runs: list[int] = []
+
+    def amend(text: str) -> None:
+        def run() -> Changed:
+            current = notes.get(Note, note)
+            runs.append(current.version)
+            time.sleep(0.01)  # between its read and its save: without one at a time, the others read meanwhile
+            current.amend(text, META)
+            return Changed(current)
+
+        notes.command("amend", {"text": text}, run)
+
+    threads = [threading.Thread(target=amend, args=(f"by {n}",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(runs) == list(range(1, 9)), "each run once, each on the version the one before it saved"
+    assert notes.get(Note, note).version == 9
 
 
 def test_an_unknown_or_malformed_id_is_not_found(notes):
