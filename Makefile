@@ -84,6 +84,7 @@ bench: setup
 	 $(PY) services/portal/bench/bench_portal.py --may-empty-graph || rc2=1; \
 	 $(PY) services/knowledge/bench/bench_scale.py --sizes 10000 --run-dir $(CURDIR)/var/bench/test/run --may-empty-graph || rc2=1; \
 	 $(BENCH_ENV) PLANSPOR_KEEP_STACK=1 $(PY) tests/reliability/bench_commands.py || rc2=1; \
+	 env -u NATS_URL -u NEO4J_URI -u NEO4J_PASSWORD $(PY) deploy/bench/bench_at_rest.py || rc2=1; \
 	 env -u NATS_URL -u NEO4J_URI $(BENCH_ENV) $(PY) -m planspor_stack down --profile test; \
 	 test $$rc -eq 0 -a $$rc2 -eq 0
 
