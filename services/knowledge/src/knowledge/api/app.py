@@ -60,7 +60,7 @@ def create_app(container: Container, *, run_projector: bool = True) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await start(container)
-        task = asyncio.create_task(container.projector.run()) if run_projector else None
+        task = container.projector.start() if run_projector else None
         port = metrics_port()
         page = MetricsPort(metrics, port) if port is not None else None
         if page is not None:

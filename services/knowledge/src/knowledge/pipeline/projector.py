@@ -128,6 +128,12 @@ class Projector:
             return None
         return (info.num_pending or 0) + (info.num_ack_pending or 0)
 
+    def start(self) -> asyncio.Task[None]:
+        """Run in a task of its own, counted as running from now: the readiness asks for NATS at once,
+        not only once the task has had its first turn (until then ``/readyz`` would answer 200 unconnected)."""
+        self.running = True
+        return asyncio.create_task(self.run())
+
     async def run(self) -> None:
         """Fetch and decode the next batch while the current one is written (one write at a time)."""
         self.running = True
