@@ -14,12 +14,15 @@ import time
 from urllib.parse import urlparse
 
 import httpx
+import nats
 import pytest
+from nats.js.api import AckPolicy, ConsumerConfig
 from prometheus_client.parser import text_string_to_metric_families
 
 from knowledge.api import create_app
 from knowledge.bootstrap import bootstrap
 from knowledge.settings import Settings
+from planspor_runtime.stream import stream_config
 
 pytestmark = pytest.mark.integration
 OPERATOR = {"Authorization": "Bearer dev-operator-token"}
@@ -124,5 +127,91 @@ def test_neo4j_out_of_reach_makes_knowledge_not_ready_with_the_reason(neo4j_uri,
                 await relay.restore()
                 await eventually(ready)
                 assert neo4j_up((await http.get("/metrics", headers=OPERATOR)).text) == 1
+
+    asyncio.run(story())
+
+
+def knowledge_settings(neo4j_uri, neo4j_auth, nats_url, subject_prefix) -> Settings:
+    return Settings(
+        neo4j_uri=neo4j_uri,
+        neo4j_user=neo4j_auth[0],
+        neo4j_password=neo4j_auth[1],
+        nats_url=nats_url,
+        planspor_subject_prefix=subject_prefix,
+        knowledge_fetch_timeout=0.2,
+    )
+
+
+def test_nats_out_of_reach_at_the_start_is_waited_for(neo4j_uri, neo4j_auth, nats_url, subject_prefix):
+    target = urlparse(nats_url)
+    relay = Cut(target.hostname or "127.0.0.1", target.port or 4222)
+    through_relay = nats_url.replace(f"@{target.hostname}:{target.port}", f"@127.0.0.1:{relay.port}")
+    assert through_relay != nats_url
+
+    async def story() -> None:
+        app = create_app(bootstrap(knowledge_settings(neo4j_uri, neo4j_auth, through_relay, subject_prefix)))
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k") as http:
+                await asyncio.sleep(1)
+                answer = await http.get("/readyz")
+                assert answer.status_code == 503
+                assert answer.json()["checks"]["broker"] == "the projector is not connected to NATS"
+
+                await relay.restore()
+
+                async def ready() -> bool:
+                    return (await http.get("/readyz")).status_code == 200
+
+                await eventually(ready, timeout=30)
+        await relay.cut()
+
+    asyncio.run(story())
+
+
+def test_a_refused_subscription_is_asked_again_until_jetstream_grants_it(
+    neo4j_uri, neo4j_auth, nats_url, subject_prefix
+):
+    """CI, stop 22: the consumer's creation timed out while a cluster elected the stream's leader, and the
+    projector ended for good. Here JetStream refuses it for real (the stream's consumer limit is taken) until
+    the operator frees the place; the projector says why it waits, then subscribes and is ready."""
+
+    async def story() -> None:
+        nc = await nats.connect(nats_url)
+        js = nc.jetstream()
+        config = stream_config(subject_prefix, 1)
+        config.max_consumers = 1
+        await js.add_stream(config)
+        await js.add_consumer(config.name, ConsumerConfig(durable_name="blocker", ack_policy=AckPolicy.EXPLICIT))
+        try:
+            app = create_app(bootstrap(knowledge_settings(neo4j_uri, neo4j_auth, nats_url, subject_prefix)))
+            async with app.router.lifespan_context(app):
+                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k") as http:
+
+                    async def refused_with_the_reason() -> bool:
+                        answer = await http.get("/readyz")
+                        assert answer.status_code == 503
+                        return (
+                            answer.json()["checks"].get("projector", "").startswith("the projector has no subscription")
+                        )
+
+                    await eventually(refused_with_the_reason)
+                    assert (
+                        "maximum consumers limit reached" in (await http.get("/readyz")).json()["checks"]["projector"]
+                    )
+
+                    await js.delete_consumer(config.name, "blocker")
+
+                    async def ready() -> bool:
+                        return (await http.get("/readyz")).status_code == 200
+
+                    await eventually(ready, timeout=30)
+                    assert (await http.get("/readyz")).json()["checks"] == {
+                        "graph": "ok",
+                        "broker": "ok",
+                        "projector": "ok",
+                    }
+        finally:
+            await js.delete_stream(config.name)
+            await nc.close()
 
     asyncio.run(story())

@@ -48,6 +48,8 @@ def projector_stuck(container: Container, lag: int | None) -> CheckResult:
     if not projector.running:
         return None
     where = ", ".join(f"{s} at {p}" for s, p in sorted(projector.positions.items())) or "no batch yet"
+    if projector.last_error is not None and projector.last_error.startswith("subscribe:"):
+        return f"the projector has no subscription to its stream yet, and tries again: {projector.last_error}"
     if projector.last_error is not None:
         return f"the projector's last batch failed ({where}; {lag if lag is not None else '?'} waiting): {projector.last_error}"
     idle = time.monotonic() - projector.last_batch_at

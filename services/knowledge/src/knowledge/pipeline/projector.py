@@ -139,7 +139,9 @@ class Projector:
         self.running = True
         upcoming: asyncio.Task[Received] | None = None
         try:
-            subscription = await self._subscribe()
+            subscription = await self._subscribed()
+            if subscription is None:
+                return
             upcoming = asyncio.create_task(self._receive(subscription))
             while not self._stopping.is_set():
                 received = await upcoming
@@ -152,6 +154,30 @@ class Projector:
                 await self._release(upcoming)
             if self._nc is not None:
                 await self._nc.close()
+
+    async def _subscribed(
+        self, first_wait: float = 0.2, longest_wait: float = 5.0
+    ) -> JetStreamContext.PullSubscription | None:
+        """The subscription, asked again until it is there (None once stopped): NATS down at the start, or
+        a cluster electing the stream's leader (the consumer's creation times out), is a wait, not the end."""
+        wait = first_wait
+        while not self._stopping.is_set():
+            try:
+                subscription = await self._subscribe()
+                self.last_error = None
+                return subscription
+            except Exception as error:  # noqa: BLE001 - whatever NATS answered: try again
+                self.last_error = f"subscribe: {type(error).__name__}: {error}"
+                log.warning("projector %s: %s; trying again in %.1f s", self.durable, self.last_error, wait)
+                if self._nc is not None:
+                    await _quietly(self._nc.close())
+                    self._nc = None
+            try:
+                await asyncio.wait_for(self._stopping.wait(), wait)
+            except TimeoutError:
+                pass
+            wait = min(wait * 2, longest_wait)
+        return None
 
     async def _receive(self, subscription: JetStreamContext.PullSubscription) -> Received:
         """The next batch, decoded; empty when the stream is drained or the connection is in trouble."""
