@@ -16,7 +16,9 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from planspor_stack.processes import port_is_free
 
@@ -98,6 +100,17 @@ def processes_using(path: Path) -> list[str]:
     return found
 
 
+def unwarmed_shapes(knowledge: str) -> float:
+    """knowledge's count of statement shapes its batches planned themselves (the warm-up had not)."""
+    answer = httpx.get(f"{knowledge}/metrics", headers={"Authorization": "Bearer dev-operator-token"}, timeout=10)
+    answer.raise_for_status()
+    for family in text_string_to_metric_families(answer.text):
+        for sample in family.samples:
+            if sample.name == "planspor_projector_unwarmed_shapes_total":
+                return sample.value
+    raise AssertionError("no planspor_projector_unwarmed_shapes in knowledge's /metrics")
+
+
 def test_make_run_starts_everything_tours_the_story_and_ctrl_c_leaves_nothing(tmp_path):
     var = tmp_path / "var"
     nats, neo4j, plan_registry, cocreation, knowledge, portal = free_ports(6)
@@ -120,6 +133,7 @@ def test_make_run_starts_everything_tours_the_story_and_ctrl_c_leaves_nothing(tm
     first = MakeRun(env)
     try:
         seconds = first.wait_for("planspor: ready.", timeout=420)
+        unwarmed = unwarmed_shapes(f"http://127.0.0.1:{knowledge}")
     finally:
         assert first.ctrl_c(), first.text[-3000:]
     print(f"first make run ready in {seconds:.1f} s")
@@ -127,12 +141,15 @@ def test_make_run_starts_everything_tours_the_story_and_ctrl_c_leaves_nothing(tm
         f"portal: http://127.0.0.1:{portal}",
         f"http://127.0.0.1:{plan_registry}",
         f"http://127.0.0.1:{knowledge}/docs",
+        "knowledge ready after",
         "scenario loaded",
         "29 April 2022",
         "dev-auditor-token",
         "planspor: stopped.",
     ):
         assert expected in first.text, (expected, first.text[-3000:])
+
+    assert unwarmed == 0, "the scenario met statement shapes the warm-up had not planned: see knowledge/graph/warmup.py"
 
     # 2. Ctrl-C left no process behind: no server, no service, nothing listening on their ports
     assert processes_using(var) == []

@@ -166,6 +166,25 @@ def load_demo_and_tour(stack: Stack) -> None:
         print(f"planspor: the demo could not be loaded: {error.message}", file=sys.stderr)
 
 
+def wait_for_knowledge(knowledge: Service, timeout: float = 180) -> None:
+    """Before the scenario: knowledge ready, its projector subscribed and its statements planned (on a fresh
+    Neo4j it plans each of its statement shapes first, some 20 s here), so the scenario's graph follows at once."""
+    print("planspor: waiting for knowledge to be ready (on a fresh Neo4j it first plans its statements) ...")
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            if http_ok(f"{knowledge.url()}/readyz"):
+                print(f"planspor: knowledge ready after {time.monotonic() - started:.1f} s")
+                return
+        except Exception:  # noqa: BLE001 - not answering yet
+            pass
+        time.sleep(0.5)
+    print(
+        f"planspor: knowledge not ready after {timeout:.0f} s (see its log); loading the scenario anyway",
+        file=sys.stderr,
+    )
+
+
 def http_ok(url: str) -> bool:
     import httpx
 
@@ -208,6 +227,7 @@ def run(stack: Stack) -> int:
 
                 print(f"  {service.name} signing key: {verifier_key_of(signing_key_file(stack, service))}")
         if len(services) == len(SERVICES) and os.environ.get("PLANSPOR_DEMO", "1") != "0":
+            wait_for_knowledge(next(s for s in services if s.package == "knowledge"))
             load_demo_and_tour(stack)
         print("planspor: ready. Logs in", stack.settings.log_dir, "- press Ctrl-C to stop.")
         while all(p.pid() is not None for p in processes):

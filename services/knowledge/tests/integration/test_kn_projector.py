@@ -17,6 +17,7 @@ from knowledge.bootstrap import bootstrap
 from knowledge.graph.bookkeeping import read_checkpoints
 from knowledge.graph.checksum import graph_checksum
 from knowledge.graph.schema import empty_graph, ensure_constraints
+from knowledge.graph.warmup import WARM_UP_SOURCE, known_samples, warm_up
 from knowledge.pipeline.feed import Feeds
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.ordering import decode
@@ -109,6 +110,7 @@ def test_the_projector_consumes_the_stream_and_equals_a_rebuild_from_it(env):
             await wait_for(lambda: _reached(driver, ends), what="checkpoints at the end")
             await wait_for(lambda: _pending_is(projector, 0), what="no pending messages")
             live = await graph_checksum(driver)
+            assert projector.writer.unwarmed == 0, "a shape of the story was planned by its batch, not by the warm-up"
             projector.stop()
             await asyncio.wait_for(task, 10)
             rebuilt = await rebuild(
@@ -117,6 +119,29 @@ def test_the_projector_consumes_the_stream_and_equals_a_rebuild_from_it(env):
             assert rebuilt["checksum"] == live["checksum"] and rebuilt["events_read"] == sum(ends.values())
         finally:
             await nc.close()
+            await driver.close()
+
+    asyncio.run(story_())
+
+
+def test_the_warm_up_plans_every_known_shape_and_writes_nothing(env):
+    async def story_():
+        driver = await fresh_driver(env)
+        try:
+            writer = GraphWriter(driver, keys=STORY_KEYS)
+            await writer.project([decode(e.to_canonical(), msg_id=e.nats_msg_id) for e in interleaved(*story(1))])
+            before = await graph_checksum(driver)
+            planned = []
+            await warm_up(driver, known_samples(), done=planned.append)
+            assert sorted(planned) == sorted(s.shape for s in known_samples())
+            after = await graph_checksum(driver)
+            assert after == before
+            async with driver.session() as session:
+                left = await (
+                    await session.run("MATCH (n) WHERE n.source = $s RETURN count(n) AS n", s=WARM_UP_SOURCE)
+                ).single()
+            assert left["n"] == 0
+        finally:
             await driver.close()
 
     asyncio.run(story_())

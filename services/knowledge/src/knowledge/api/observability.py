@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
 from knowledge.graph.bookkeeping import count_dead_letters, read_checkpoints
@@ -47,6 +47,9 @@ def projector_stuck(container: Container, lag: int | None) -> CheckResult:
     projector = container.projector
     if not projector.running:
         return None
+    if projector.warming is not None:
+        planned, of = projector.warming
+        return f"the projector is planning its statements before its first batch ({planned} of {of})"
     where = ", ".join(f"{s} at {p}" for s, p in sorted(projector.positions.items())) or "no batch yet"
     if projector.last_error is not None and projector.last_error.startswith("subscribe:"):
         return f"the projector has no subscription to its stream yet, and tries again: {projector.last_error}"
@@ -118,6 +121,11 @@ class ProjectorCollector:
             )
         if "neo4j_up" in values:
             yield GaugeMetricFamily("planspor_neo4j_up", "1 while Neo4j answers", value=values["neo4j_up"])
+        yield CounterMetricFamily(
+            "planspor_projector_unwarmed_shapes",
+            "Statement shapes a batch met that the warm-up had not planned (each planned by that batch, once)",
+            value=self.container.writer.unwarmed,
+        )
         if projector.running:
             yield GaugeMetricFamily(
                 "planspor_nats_up", "1 while the projector's connection to NATS is up", value=int(projector.connected)

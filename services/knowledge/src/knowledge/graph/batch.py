@@ -1,7 +1,7 @@
 """The batch writer: the events of a batch as a handful of statements, inside the batch's transaction.
 
 Each event's writes (``EventWrites``, filled by its handler) become ONE statement per event
-*shape* (the sequence of its fragment texts): ``UNWIND $events AS ev CALL (ev) { <Event node
+*shape* (the sequence of its fragment texts): ``UNWIND $batch.events AS ev CALL (ev) { <Event node
 + FOLLOWS> <fragment 1> ... }``. A ``CALL`` subquery runs once per incoming row and each run
 sees the writes of the runs before it, so the events of one statement are applied one after
 the other, exactly as one at a time; ``schedule`` groups the batch's events into as few
@@ -10,7 +10,10 @@ checksums of tests/integration/test_kn_golden.py pin it).
 
 Statements are prefixed ``CYPHER replan=skip``: their plans (index seeks on the MERGE keys)
 do not depend on the statistics, and re-planning each shape after the graph is emptied
-costs more than the batch.
+costs more than the batch. The rows come inside a map (``$batch.events``), not as a list
+parameter: Neo4j keys a plan also by the size class of a list parameter (1, up to 10, up to
+100, ...), so a shape met by 1, 7 and 150 events would be planned three times, at about a
+second each (``knowledge.graph.warmup``).
 """
 
 from __future__ import annotations
@@ -133,7 +136,7 @@ def statement(shape: tuple[str, ...]) -> str:
         for i, fragment in enumerate(shape)
     )
     facts = f"WITH ev MATCH (e:Event {{id: ev.eid}}) {ops} " if ops else ""  # a log event (key.rotated) has none
-    return f"CYPHER replan=skip UNWIND $events AS ev CALL (ev) {{ CALL (ev) {{ {EVENT_WRITE} }} {facts}}}"
+    return f"CYPHER replan=skip UNWIND $batch.events AS ev CALL (ev) {{ CALL (ev) {{ {EVENT_WRITE} }} {facts}}}"
 
 
 Statements = list[tuple[tuple[str, ...], list[dict[str, Any]]]]
@@ -180,7 +183,7 @@ def prepare_events(events: Sequence[EventToWrite]) -> Statements:
 async def run_statements(tx: neo4j.AsyncManagedTransaction, statements: Statements) -> int:
     """Run the prepared statements in the transaction, in order; returns how many ran."""
     for shape, rows in statements:
-        await (await tx.run(statement(shape), events=rows)).consume()
+        await (await tx.run(statement(shape), batch={"events": rows})).consume()
     return len(statements)
 
 

@@ -43,6 +43,7 @@ from knowledge.graph.bookkeeping import (
     write_witness_heads,
 )
 from knowledge.graph.handlers import unmapped_reason
+from knowledge.graph.warmup import Shape
 from knowledge.pipeline.feed import Feeds, FeedUnavailable
 from knowledge.pipeline.ordering import Arrangement, Incoming, arrange, decode_feed_item
 from knowledge.pipeline.signatures import KeyChain, KeyEntry, SourceKeys
@@ -147,6 +148,10 @@ class GraphWriter:
         """The key chains the last batch read (``check_ahead``'s guess at the next batch's)."""
         self.lock = asyncio.Lock()
         """Held while a batch is written (and by a rebuild): one writer of the graph at a time in this process."""
+        self.warmed: set[Shape] = set()
+        """The statement shapes planned: by the warm-up, or by a batch that met one first."""
+        self.unwarmed = 0
+        """Shapes a batch met that the warm-up had not planned (each planned by that batch, once)."""
 
     def reason_to_set_aside(self, item: Incoming) -> str | None:
         return reason_to_set_aside(item, self.checks)
@@ -273,6 +278,10 @@ class GraphWriter:
             moved[source] = checkpoints[source] = (position, last_hash)
         laps.lap("checks")
         statements = prepare_events(events)
+        for shape, _ in statements:
+            if shape not in self.warmed:
+                self.warmed.add(shape)
+                self.unwarmed += 1
         laps.lap("build")
         result.statements = await run_statements(tx, statements)
         laps.lap("neo4j")

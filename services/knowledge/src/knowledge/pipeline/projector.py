@@ -35,6 +35,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from knowledge.graph.warmup import Sample, Shape, known_samples, warm_up
 from knowledge.pipeline.graph_writer import BatchResult, GraphWriter
 from knowledge.pipeline.ordering import Incoming, decode
 from planspor_runtime.bus import NatsAccess, NatsTarget
@@ -67,6 +68,7 @@ class Projector:
         batch_size: int = 200,
         fetch_timeout: float = 0.1,
         nak_delay: float = 1.0,
+        samples: Sequence[Sample] | None = None,
     ) -> None:
         self.writer = writer
         self.nats_url = nats_url
@@ -75,6 +77,10 @@ class Projector:
         self.batch_size = batch_size
         self.fetch_timeout = fetch_timeout
         self.nak_delay = nak_delay
+        self.samples = known_samples() if samples is None else tuple(samples)
+        """The statement shapes planned before the first batch (``knowledge.graph.warmup``; none: no warm-up)."""
+        self.warming: tuple[int, int] | None = None
+        """(planned, of) while the warm-up runs."""
         self.batches = 0
         self.last_result: BatchResult | None = None
         self.last_error: str | None = None
@@ -139,6 +145,7 @@ class Projector:
         self.running = True
         upcoming: asyncio.Task[Received] | None = None
         try:
+            await self._warm_up()
             subscription = await self._subscribed()
             if subscription is None:
                 return
@@ -154,6 +161,41 @@ class Projector:
                 await self._release(upcoming)
             if self._nc is not None:
                 await self._nc.close()
+
+    async def _warm_up(self) -> None:
+        """Plan the known statement shapes before subscribing (stopped: at once). Neo4j out of reach, or a
+        sample refused, is a warning: the batches plan what the warm-up did not."""
+        if not self.samples:
+            return
+        started = time.monotonic()
+        self.warming = (0, len(self.samples))
+
+        def planned(shape: Shape) -> None:
+            self.writer.warmed.add(shape)
+            self.warming = (self.warming[0] + 1 if self.warming else 1, len(self.samples))
+
+        warming = asyncio.ensure_future(warm_up(self.writer.driver, self.samples, self.writer.database, done=planned))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({warming, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if warming.done() and warming.exception() is None:
+                log.info(
+                    "projector %s: %d statement plans warmed in %.1f s",
+                    self.durable,
+                    len(self.samples),
+                    time.monotonic() - started,
+                )
+            elif warming.done():
+                log.warning(
+                    "projector %s: the statement plans were not all warmed (%s): the first batches plan the rest",
+                    self.durable,
+                    warming.exception(),
+                )
+        finally:
+            for task in (warming, stopping):
+                task.cancel()
+            await asyncio.gather(warming, stopping, return_exceptions=True)
+            self.warming = None
 
     async def _subscribed(
         self, first_wait: float = 0.2, longest_wait: float = 5.0
