@@ -105,7 +105,13 @@ async def read_stream(
         messages: list[tuple[str, bytes]] = []
         if total == 0:
             return messages
-        sub = await js.pull_subscribe(filter_subject, stream=stream_name(prefix))
+        for attempt in range(1, 7):  # a cluster that lost a node may answer a consumer's creation late
+            try:
+                sub = await js.pull_subscribe(filter_subject, stream=stream_name(prefix))
+                break
+            except nats.errors.TimeoutError:
+                if attempt == 6:
+                    raise
         read = 0
         try:
             while read < total:

@@ -75,7 +75,11 @@ class MakeRun:
     def ctrl_c(self) -> bool:
         """Ctrl-C; make reports an interrupted recipe by dying of SIGINT itself, as in a terminal."""
         os.killpg(self.process.pid, signal.SIGINT)
-        code = self.process.wait(timeout=120)
+        try:
+            code = self.process.wait(timeout=200)  # each of its six processes has 30 s before it is killed
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise AssertionError("make run did not stop within 200 s:\n" + "".join(self.output[-40:])) from None
         while not self.lines.empty():
             self.output.append(self.lines.get())
         return code in (0, -signal.SIGINT, 128 + signal.SIGINT)

@@ -244,7 +244,10 @@ def run(stack: Stack) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         for process in reversed(processes):
+            stopping = time.monotonic()
             process.stop()
+            if time.monotonic() - stopping > 5:  # each has 30 s before it is killed: say who was slow
+                print(f"planspor: {process.name} took {time.monotonic() - stopping:.0f} s to stop")
         stack.stop()
         print("planspor: stopped.")
 

@@ -23,6 +23,7 @@ framework default to override.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -160,7 +161,9 @@ class Projector:
             if upcoming is not None:
                 await self._release(upcoming)
             if self._nc is not None:
-                await self._nc.close()
+                # bounded: a connection whose server is gone (a cluster's node killed) may not close at once
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._nc.close(), 5)
 
     async def _warm_up(self) -> None:
         """Plan the known statement shapes before subscribing (stopped: at once). Neo4j out of reach, or a
