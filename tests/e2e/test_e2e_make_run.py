@@ -79,6 +79,8 @@ class MakeRun:
             code = self.process.wait(timeout=200)  # each of its six processes has 30 s before it is killed
         except subprocess.TimeoutExpired:
             self.process.kill()
+            while not self.lines.empty():
+                self.output.append(self.lines.get())
             raise AssertionError("make run did not stop within 200 s:\n" + "".join(self.output[-40:])) from None
         while not self.lines.empty():
             self.output.append(self.lines.get())
