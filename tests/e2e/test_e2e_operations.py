@@ -187,7 +187,9 @@ def test_metrics_follow_a_load_from_the_command_to_the_graph(urls):
             f"lag scraped {len(lags)} times, at most {max(lags):.0f}"
         )
         assert max(lags) > 0, "the projector's lag never rose during the load"
-        assert lags[-1] == 0
+        # at rest the lag is back to 0 (a signed tree head the relay publishes at rest is a message too: lag 1
+        # for the moment until the projector has taken it)
+        assert min(lags[-10:]) == 0, lags[-10:]
 
         relay = scrape(client, registry)
         head = value(relay, "planspor_store_head", source="plan-registry")

@@ -199,6 +199,9 @@ def run(stack: Stack) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    # Ctrl-C stops it even when it was started with SIGINT ignored (from the background of a script or a CI
+    # runner: Python then keeps SIGINT ignored and no KeyboardInterrupt ever comes)
+    signal.signal(signal.SIGINT, on_signal)
     processes: list[ManagedProcess] = []
     try:
         stack.start(("nats", "neo4j"))
