@@ -168,21 +168,14 @@ def load_demo_and_tour(stack: Stack) -> None:
 
 def wait_for_knowledge(knowledge: Service, timeout: float = 180) -> None:
     """Before the scenario: knowledge ready, its projector subscribed and its statements planned (on a fresh
-    Neo4j it plans each of its statement shapes first, some 20 s here), so the scenario's graph follows at once."""
+    Neo4j it plans each of its statement shapes first, 30 to 45 s here), so the scenario's graph follows at once."""
     print("planspor: waiting for knowledge to be ready (on a fresh Neo4j it first plans its statements) ...")
     started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        try:
-            if http_ok(f"{knowledge.url()}/readyz"):
-                print(f"planspor: knowledge ready after {time.monotonic() - started:.1f} s")
-                return
-        except Exception:  # noqa: BLE001 - not answering yet
-            pass
-        time.sleep(0.5)
-    print(
-        f"planspor: knowledge not ready after {timeout:.0f} s (see its log); loading the scenario anyway",
-        file=sys.stderr,
-    )
+    try:
+        wait_until(partial(http_ok, f"{knowledge.url()}/readyz"), "knowledge", timeout)
+        print(f"planspor: knowledge ready after {time.monotonic() - started:.1f} s")
+    except StackError as error:
+        print(f"planspor: {error} (see its log); loading the scenario anyway", file=sys.stderr)
 
 
 def http_ok(url: str) -> bool:

@@ -69,7 +69,8 @@ class Cut:
         self._open -= {writer, up_writer}
 
 
-async def eventually(condition, timeout: float = 20.0) -> None:
+async def eventually(condition, timeout: float = 90.0) -> None:
+    """90 s: a projector's start plans its statements first, some 45 s when Neo4j's query cache has lost them."""
     deadline = time.monotonic() + timeout
     while not await condition():
         assert time.monotonic() < deadline, "not reached in time"
@@ -152,8 +153,7 @@ def test_nats_out_of_reach_at_the_start_is_waited_for(neo4j_uri, neo4j_auth, nat
         app = create_app(bootstrap(knowledge_settings(neo4j_uri, neo4j_auth, through_relay, subject_prefix)))
         async with app.router.lifespan_context(app):
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k") as http:
-                await asyncio.sleep(1)
-                answer = await http.get("/readyz")
+                answer = await http.get("/readyz")  # the projector counts as running from the start
                 assert answer.status_code == 503
                 assert answer.json()["checks"]["broker"] == "the projector is not connected to NATS"
 
@@ -162,7 +162,7 @@ def test_nats_out_of_reach_at_the_start_is_waited_for(neo4j_uri, neo4j_auth, nat
                 async def ready() -> bool:
                     return (await http.get("/readyz")).status_code == 200
 
-                await eventually(ready, timeout=30)
+                await eventually(ready)
         await relay.cut()
 
     asyncio.run(story())
@@ -204,7 +204,7 @@ def test_a_refused_subscription_is_asked_again_until_jetstream_grants_it(
                     async def ready() -> bool:
                         return (await http.get("/readyz")).status_code == 200
 
-                    await eventually(ready, timeout=30)
+                    await eventually(ready)
                     assert (await http.get("/readyz")).json()["checks"] == {
                         "graph": "ok",
                         "broker": "ok",

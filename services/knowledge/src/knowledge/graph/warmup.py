@@ -11,8 +11,10 @@ a transaction it rolls back, so nothing is written and the batches then find the
 (whatever their number of events: the rows come in a map, ``knowledge.graph.batch``).
 
 ``shapes.json`` holds the shapes, with a sample event each, of the events the knowledge tests'
-story writes (every event type the handlers map): ``python services/knowledge/tests/kn_shapes.py``
-writes it again after a handler changed, and a unit test says when it is behind. A shape met that
+story writes (every event type the handlers map) and of the Bærum scenario (read from a ``make
+run``'s stream: they take paths the story does not): ``python services/knowledge/tests/kn_shapes.py
+[--stream NATS_URL]`` adds to it after a handler changed, and a unit test says when it is behind
+the story. A shape met that
 is not there is planned by its batch, as before, and counted
 (``planspor_projector_unwarmed_shapes_total``).
 """

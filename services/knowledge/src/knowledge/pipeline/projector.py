@@ -175,7 +175,7 @@ class Projector:
 
         def planned(shape: Shape) -> None:
             self.writer.warmed.add(shape)
-            self.warming = (self.warming[0] + 1 if self.warming else 1, len(self.samples))
+            self.warming = (self.warming[0] + 1, len(self.samples)) if self.warming else None
 
         warming = asyncio.ensure_future(warm_up(self.writer.driver, self.samples, self.writer.database, done=planned))
         stopping = asyncio.ensure_future(self._stopping.wait())
@@ -217,10 +217,8 @@ class Projector:
                 if self._nc is not None:
                     await _quietly(self._nc.close())
                     self._nc = None
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), wait)
-            except TimeoutError:
-                pass
             wait = min(wait * 2, longest_wait)
         return None
 
