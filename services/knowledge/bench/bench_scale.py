@@ -12,8 +12,8 @@ largest size and grown into one stream and one graph, size by size. Per size it 
 - freshness: ``--fresh`` more events published at ``--rate``/s while the projector runs; per event, publish
   acknowledged -> its checkpoint seen (p50, p95);
 - p50/p95 of ``--calls`` calls of each query (the knowledge service's query functions, as its API calls
-  them): trace back from a decision, trace forward from an input, plans outside strategy, overdue for
-  revision, compliance of a strategy, plans over time;
+  them, the lists their first page of the default size): trace back from a decision, trace forward from an
+  input, plans outside strategy, overdue for revision, compliance of a strategy, plans over time;
 - resident memory (VmRSS) of NATS and Neo4j (from the stack's pid files, ``--run-dir``) and of this process.
 
 Targets, printed and not asserted: query p95 < 50 ms at 1M events; the rate at the largest size within 20%
@@ -45,6 +45,7 @@ from knowledge.graph.checksum import graph_checksum
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.projector import Projector
 from planspor_runtime.bus import without_credentials
+from planspor_runtime.paging import DEFAULT_LIMIT
 from planspor_runtime.stream import stream_config
 from planspor_shared.envelope import Envelope
 from planspor_shared.subjects import stream_name, subject
@@ -152,8 +153,8 @@ async def query_timings(driver: neo4j.AsyncDriver, calls: int) -> list[tuple[str
     cases: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
         ("trace back from a decision", lambda: queries.trace_back(driver, "decision", decision_id)),
         ("trace forward from an input", lambda: queries.trace_forward(driver, input_id)),
-        ("plans outside strategy", lambda: queries.plans_outside_strategy(driver)),
-        ("plans overdue for revision", lambda: queries.plans_overdue_for_revision(driver)),
+        ("plans outside strategy", lambda: queries.plans_outside_strategy(driver, limit=DEFAULT_LIMIT)),
+        ("plans overdue for revision", lambda: queries.plans_overdue_for_revision(driver, limit=DEFAULT_LIMIT)),
         ("compliance of a strategy", lambda: queries.compliance_report(driver, strategy_id)),
         ("plans over time (years)", lambda: queries.plans_over_time(driver)),
     ]

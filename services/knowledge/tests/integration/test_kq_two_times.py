@@ -190,20 +190,30 @@ def test_a_fact_retracted_by_a_correction_is_gone_for_known_at_after_it_and_ther
 
 def test_a_fact_written_before_valid_time_existed_counts_from_the_day_it_was_recorded(loop, world):
     entered, driver, client = world
+    entry_day = municipal_day(entered.occurred_at["p_new"])
 
     async def set_valid_from(value):
         async with driver.session() as session:
             await session.run("MATCH (p:Plan {id: $p}) SET p.valid_from = $v", p=IDS["P_NEW"], v=value)
 
+    def proposed_in_month_of(day: date) -> int:
+        first = day.replace(day=1)
+        _, body = get(loop, client, "/api/v1/plans/count-over-time", interval="month", **{"from": first.isoformat()})
+        return body["periods"][0]["proposed"]
+
     def not_anchored(day):
         _, body = get(loop, client, "/api/v1/plans/not-anchored", as_of=day)
         return [p["id"] for p in body["plans"]]
 
+    in_august, in_entry_month = proposed_in_month_of(date(2024, 8, 1)), proposed_in_month_of(entry_day)
     assert IDS["P_NEW"] in not_anchored("2024-12-31")  # proposed 2024-08-01
     loop.run_until_complete(set_valid_from(None))
     try:
-        assert IDS["P_NEW"] not in not_anchored("2024-12-31")  # no valid time: since, the day it was entered
-        assert IDS["P_NEW"] in not_anchored(municipal_day(entered.occurred_at["p_new"]).isoformat())
+        # no valid time: it counts from since, the day it was entered
+        assert proposed_in_month_of(date(2024, 8, 1)) == in_august - 1
+        assert proposed_in_month_of(entry_day) == in_entry_month + 1
+        # the lists read their pages from the index on valid_from: such a plan is listed once the graph is rebuilt
+        assert IDS["P_NEW"] not in not_anchored(entry_day.isoformat())
     finally:
         loop.run_until_complete(set_valid_from(date(2024, 8, 1)))
     assert IDS["P_NEW"] in not_anchored("2024-12-31")

@@ -10,19 +10,22 @@ from knowledge.graph.queries.reads import (
     Keyset,
     Row,
     after,
+    began_keyset,
     fact,
     fetch,
+    first_day,
     live,
     order_by,
     page_key,
     paged,
     read,
     rows,
-    valid_from,
+    seek_from,
 )
 from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
 
-GOAL_KEYSET: Keyset = ((valid_from("g"), "date"), ("g.since", "datetime"), ("g.id", ""))
+GOAL_KEYSET: Keyset = began_keyset("g")
+"""Read in the order of the index on ``Goal.valid_from``, as the plan lists."""
 
 
 async def goals_without_plan_or_indicator(
@@ -43,7 +46,7 @@ async def goals_without_plan_or_indicator(
         return await rows(
             tx,
             f"""
-            MATCH (g:Goal) WHERE {live("g")} AND {fact("g")} AND {after(GOAL_KEYSET)}
+            MATCH (g:Goal) WHERE {seek_from("g")} AND {live("g")} AND {fact("g")} AND {after(GOAL_KEYSET)}
             WITH g,
                  COUNT {{ MATCH (p:Plan)-[a:ANCHORED_IN]->(g) WHERE {live("a")} AND {live("p")} }} AS plans,
                  COUNT {{ MATCH (g)-[m:MEASURED_BY]->(i:Indicator) WHERE {live("m")} AND {live("i")} }} AS indicators
@@ -53,6 +56,7 @@ async def goals_without_plan_or_indicator(
             ORDER BY {order_by(GOAL_KEYSET)} LIMIT $fetch
             """,
             **at.params,
+            first_day=first_day(after_key),
             after=after_key,
             fetch=fetch(limit),
         )

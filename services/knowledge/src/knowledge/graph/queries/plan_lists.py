@@ -20,10 +20,12 @@ from knowledge.graph.queries.reads import (
     Keyset,
     Row,
     after,
+    began_keyset,
     ended,
     existed,
     fact,
     fetch,
+    first_day,
     known,
     live,
     order_by,
@@ -31,6 +33,7 @@ from knowledge.graph.queries.reads import (
     paged,
     read,
     rows,
+    seek_from,
     valid_from,
 )
 from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
@@ -39,10 +42,12 @@ PLAN_FIELDS = (
     "p.id AS id, p.title AS title, p.plan_type AS plan_type, p.owning_unit AS owning_unit, "
     "p.valid_from AS valid_from, p.since AS since"
 )
-PLAN_KEYSET: Keyset = ((valid_from("p"), "date"), ("p.since", "datetime"), ("p.id", ""))
-"""The plan lists' order (the day a plan began, then when it was recorded, then its id), and their page cursor."""
+PLAN_KEYSET: Keyset = began_keyset("p")
+"""The plan lists' order (the day a plan began, then when it was recorded, then its id), and their page cursor:
+read in the order of the index on ``Plan.valid_from``, a page costs about a page, however many plans there are."""
 PLAN_ORDER = order_by(PLAN_KEYSET)
 OVERDUE_KEYSET: Keyset = (("rs.revision_due", "date"), ("p.id", ""))
+"""Read in the order of the index on ``RevisionSchedule.revision_due``."""
 
 
 def plan_row(row: Mapping[str, Any]) -> Row:
@@ -91,22 +96,22 @@ async def plans_outside_strategy(
         return await rows(
             tx,
             f"""
-            MATCH (p:Plan) WHERE {live("p")} AND {fact("p")} AND ($since IS NULL OR {valid_from("p")} >= $since)
-              AND {after(PLAN_KEYSET)}
-            OPTIONAL MATCH (p)-[it:INITIATED_THROUGH]->(x) WHERE {live("it")}
-            OPTIONAL MATCH (x)<-[:HAS_ITEM]-(xs:Strategy)
-            WITH p, collect(DISTINCT CASE WHEN x:Strategy THEN x ELSE xs END) AS through
-            WITH p, through,
-                 [s IN through WHERE ($sid IS NULL OR s.id = $sid) AND EXISTS {{
-                     MATCH (s)-[:HAD_STATUS]->(st:StrategyStatus {{status: 'adopted'}}) WHERE {existed("st")}
-                 }}] AS adopted
-            WHERE size(adopted) = 0
+            MATCH (p:Plan) WHERE {seek_from("p")} AND {live("p")} AND {fact("p")} AND {after(PLAN_KEYSET)}
+            WITH p, COLLECT {{
+                MATCH (p)-[it:INITIATED_THROUGH]->(x) WHERE {live("it")}
+                OPTIONAL MATCH (x)<-[:HAS_ITEM]-(xs:Strategy)
+                WITH CASE WHEN x:Strategy THEN x ELSE xs END AS s WHERE s IS NOT NULL
+                RETURN DISTINCT s
+            }} AS through
+            WHERE NONE(s IN through WHERE ($sid IS NULL OR s.id = $sid) AND EXISTS {{
+                MATCH (s)-[:HAD_STATUS]->(st:StrategyStatus {{status: 'adopted'}}) WHERE {existed("st")}
+            }})
             RETURN {PLAN_FIELDS}, p.initiated_through_strategy AS initiated_through_strategy,
                    [s IN through | s.id] AS named_strategies, {page_key(PLAN_KEYSET)}
             ORDER BY {PLAN_ORDER} LIMIT $fetch
             """,
             **at.params,
-            since=since,
+            first_day=first_day(after_key, since),
             sid=strategy_id,
             after=after_key,
             fetch=fetch(limit),
@@ -149,8 +154,8 @@ async def plans_not_anchored(
         return await rows(
             tx,
             f"""
-            MATCH (p:Plan) WHERE {live("p")} AND {fact("p")} AND p.plan_type <> 'kommuneplan_samfunnsdel'
-              AND {after(PLAN_KEYSET)}
+            MATCH (p:Plan) WHERE {seek_from("p")} AND {live("p")} AND {fact("p")}
+              AND p.plan_type <> 'kommuneplan_samfunnsdel' AND {after(PLAN_KEYSET)}
               AND NOT EXISTS {{ MATCH (p)-[a:ANCHORED_IN]->(g:Goal) WHERE {live("a")} AND {live("g")} }}
             WITH p ORDER BY {PLAN_ORDER} LIMIT $fetch
             OPTIONAL MATCH (p)-[a:ANCHORED_IN]->(g:Goal) WHERE {existed("a")}
@@ -159,6 +164,7 @@ async def plans_not_anchored(
             ORDER BY {PLAN_ORDER}
             """,
             **at.params,
+            first_day=first_day(after_key),
             after=after_key,
             fetch=fetch(limit),
         )
@@ -193,19 +199,24 @@ async def plans_overdue_for_revision(
         return await rows(
             tx,
             f"""
-            MATCH (p:Plan)-[r:HAD_REVISION_SCHEDULE]->(rs:RevisionSchedule)
-            WHERE {live("p")} AND {fact("p")} AND {known("r")} AND NOT {ended("r")}
-            WITH p, rs, r ORDER BY {valid_from("r")} <= $as_of DESC,
-                 CASE WHEN {valid_from("r")} <= $as_of THEN {valid_from("r")} END DESC, {valid_from("r")}, r.since
-            WITH p, head(collect(rs)) AS rs WHERE rs.revision_due < $as_of
+            MATCH (rs:RevisionSchedule) WHERE rs.revision_due >= $first_day AND rs.revision_due < $as_of
+            MATCH (p:Plan)-[r:HAD_REVISION_SCHEDULE]->(rs)
+            WHERE {live("p")} AND {fact("p")} AND {known("r")} AND NOT {ended("r")} AND {after(OVERDUE_KEYSET)}
+              AND rs = head(COLLECT {{
+                  MATCH (p)-[h:HAD_REVISION_SCHEDULE]->(applies:RevisionSchedule) WHERE {known("h")} AND NOT {ended("h")}
+                  WITH applies, h ORDER BY {valid_from("h")} <= $as_of DESC,
+                       CASE WHEN {valid_from("h")} <= $as_of THEN {valid_from("h")} END DESC, {valid_from("h")}, h.since
+                  RETURN applies
+              }})
             OPTIONAL MATCH (p)-[sr:HAD_STATUS]->(ps:PlanStatus) WHERE {live("sr")}
-            WITH p, rs, ps WHERE (ps IS NULL OR ps.status <> 'under_revision') AND {after(OVERDUE_KEYSET)}
+            WITH p, rs, ps WHERE ps IS NULL OR ps.status <> 'under_revision'
             RETURN {PLAN_FIELDS}, ps.status AS status, rs.revision_due AS revision_due,
                    duration.inDays(rs.revision_due, $as_of).days AS days_overdue, rs.id AS scheduled_by,
                    {page_key(OVERDUE_KEYSET)}
             ORDER BY {order_by(OVERDUE_KEYSET)} LIMIT $fetch
             """,
             **at.params,
+            first_day=first_day(after_key),
             after=after_key,
             fetch=fetch(limit),
         )
