@@ -59,8 +59,8 @@ CONSTRAINTS: tuple[str, ...] = tuple(
     "CREATE CONSTRAINT witnesslog_source IF NOT EXISTS FOR (n:WitnessLog) REQUIRE n.source IS UNIQUE",
     "CREATE CONSTRAINT idempotencyrecord_key IF NOT EXISTS FOR (n:IdempotencyRecord) REQUIRE n.key IS UNIQUE",
     # not MERGE keys: the lists' order (queries.reads.seek_from), a page read from the index, not every node
-    "CREATE INDEX plan_valid_from IF NOT EXISTS FOR (n:Plan) ON (n.valid_from)",
-    "CREATE INDEX goal_valid_from IF NOT EXISTS FOR (n:Goal) ON (n.valid_from)",
+    "CREATE INDEX plan_began IF NOT EXISTS FOR (n:Plan) ON (n.valid_from, n.since, n.id)",
+    "CREATE INDEX goal_began IF NOT EXISTS FOR (n:Goal) ON (n.valid_from, n.since, n.id)",
     "CREATE INDEX revisionschedule_revision_due IF NOT EXISTS FOR (n:RevisionSchedule) ON (n.revision_due)",
     # not a MERGE key: the graph writer's lookup of each batch's waiting heads (bookkeeping.read_witness_heads)
     "CREATE INDEX witnesshead_source_status IF NOT EXISTS FOR (n:WitnessHead) ON (n.source, n.status)",

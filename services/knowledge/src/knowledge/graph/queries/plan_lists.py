@@ -44,7 +44,7 @@ PLAN_FIELDS = (
 )
 PLAN_KEYSET: Keyset = began_keyset("p")
 """The plan lists' order (the day a plan began, then when it was recorded, then its id), and their page cursor:
-read in the order of the index on ``Plan.valid_from``, a page costs about a page, however many plans there are."""
+read in the order of the index on ``Plan(valid_from, since, id)``, a page costs about a page, however many plans there are."""
 PLAN_ORDER = order_by(PLAN_KEYSET)
 OVERDUE_KEYSET: Keyset = (("rs.revision_due", "date"), ("p.id", ""))
 """Read in the order of the index on ``RevisionSchedule.revision_due``."""

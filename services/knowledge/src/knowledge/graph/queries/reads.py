@@ -173,9 +173,11 @@ def began_keyset(var: str) -> Keyset:
 
 
 def seek_from(var: str) -> str:
-    """Cypher: ``var`` began on or after ``$first_day`` (``first_day``): a range of the ``valid_from`` index, read in
-    its order, so a page of a ``began_keyset`` list reads about a page of the index, not every node of the label."""
-    return f"{var}.valid_from >= $first_day"
+    """Cypher: ``var`` began on or after ``$first_day`` (``first_day``): a range of the index on ``(valid_from,
+    since, id)`` (``knowledge.graph.schema``), read in the order of ``began_keyset``, so a page reads about a page
+    of the index, not every node of the label nor every node that began on one day. (The composite index gives
+    its order only with a predicate on each of its properties.)"""
+    return f"{var}.valid_from >= $first_day AND {var}.since IS NOT NULL AND {var}.id IS NOT NULL"
 
 
 def first_day(after_key: list[Any] | None, *floors: date | None) -> date:
