@@ -25,7 +25,7 @@ from knowledge.graph.queries.reads import (
 from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
 
 GOAL_KEYSET: Keyset = began_keyset("g")
-"""Read in the order of the index on ``Goal.valid_from``, as the plan lists."""
+"""Read in the order of the index on ``Goal(valid_from, since, id)``, as the plan lists."""
 
 
 async def goals_without_plan_or_indicator(

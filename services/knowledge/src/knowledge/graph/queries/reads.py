@@ -51,7 +51,7 @@ def not_retracted(var: str) -> str:
     """Not withdrawn by a correction known by ``$known_at`` (``retracted_at``: the correcting event's time).
 
     ``coalesce``, not ``IS NULL OR``: Neo4j plans an ``OR`` of a node's predicates as a union of two scans,
-    which loses the order of an index (the lists read their page from ``valid_from``'s index, ``seek_from``)."""
+    which loses the order of an index (the lists read their page in an index's order, ``seek_from``)."""
     return f"coalesce({var}.retracted_at > $known_at, true)"
 
 
