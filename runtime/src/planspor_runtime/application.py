@@ -25,6 +25,11 @@ A command goes get -> call -> save, and this base fixes what happens around it:
 - **New commits are announced** to listeners (``subscribe_commits``): the relay is woken by it
   instead of waiting for its next poll.
 - **Only the given environment configures persistence**: settings are the one reader of ``os.environ``.
+- **A command reads what changed since, not the whole history.** The repository keeps up to
+  ``AGGREGATE_CACHE`` aggregates in memory and brings a cached one up to date with the events stored
+  after its version (another process's saves included), and a command works on a copy: a refused
+  command leaves the cached aggregate as stored. A workshop's hundredth input no longer replays the
+  ninety-nine before it.
 """
 
 from __future__ import annotations
@@ -87,6 +92,8 @@ A = TypeVar("A", bound=Aggregate)
 
 COMMAND_ATTEMPTS = 5
 """How often a command without an expected version is run when concurrent saves keep beating it."""
+AGGREGATE_CACHE = 1000
+"""How many aggregates a service process keeps in memory (least recently used first out)."""
 IDEMPOTENCY_NAMESPACE = UUID("9a3f0c52-7d41-5b8e-a6c3-2f1e4d9b7c60")
 
 
@@ -281,7 +288,12 @@ class ServiceApplication(Application[UUID]):
     """The base of a domain service's application (see the module's docstring for its guarantees)."""
 
     log_section_size = 1000
-    env: ClassVar[dict[str, str]] = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    env: ClassVar[dict[str, str]] = {
+        "PERSISTENCE_MODULE": "eventsourcing.popo",
+        "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE),
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+    }
     transcodings: ClassVar[tuple[Transcoding, ...]] = ()
     """The domain's own value types, beside dates and ``Meta``."""
     labels: ClassVar[Mapping[type[Aggregate], str]] = {}

@@ -177,3 +177,52 @@ def test_history_lists_the_stored_events_with_who_and_why(notes):
     assert history[0]["actor"]["name"] == "Kari Planlegger" and history[0]["correlation_id"] == "c-1"
     with pytest.raises(AggregateNotFound):
         notes.history(uuid4())
+
+
+def test_a_refused_command_leaves_the_aggregate_as_stored_for_the_next_one(notes):
+    """A command works on a copy of the cached aggregate: what it changed before its refusal is not kept."""
+    note = notes.write("v1").id
+    notes.get(Note, note)  # now in the cache
+
+    def run() -> Changed:
+        current = notes.get(Note, note)
+        current.amend("never saved", META)
+        raise AggregateNotFound("note.exists", "refused after a change in memory")
+
+    with pytest.raises(AggregateNotFound):
+        notes.command("amend", {"text": "never saved"}, run)
+    assert (notes.get(Note, note).text, notes.get(Note, note).version) == ("v1", 1)
+    assert notes.amend(note, "v2").version == 2
+
+
+def test_a_second_read_replays_only_the_events_stored_since(notes):
+    note = notes.write("v1").id
+    notes.amend(note, "v2")
+    asked: list[dict] = []
+    get = notes.events.get
+
+    def counting_get(*args, **kwargs):
+        asked.append(kwargs)
+        return get(*args, **kwargs)
+
+    notes.events.get = counting_get  # type: ignore[method-assign]
+    notes.get(Note, note)
+    notes.amend(note, "v3")
+    assert notes.get(Note, note).text == "v3"
+    assert asked and all(kwargs.get("gt") is not None for kwargs in asked), asked
+
+
+def test_two_processes_on_one_store_each_read_the_others_saves(tmp_path):
+    """Two service processes (uvicorn workers) on one SQLite file: a cached aggregate is brought up to date."""
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "notes.db")}
+    one, other = Notes(env=env), Notes(env=env)
+    try:
+        note = one.write("v1").id
+        assert other.get(Note, note).text == "v1"
+        one.amend(note, "v2 by one")
+        assert other.get(Note, note).text == "v2 by one"
+        assert other.amend(note, "v3 by other").version == 3
+        assert (one.get(Note, note).text, one.get(Note, note).version) == ("v3 by other", 3)
+    finally:
+        one.close()
+        other.close()
