@@ -16,6 +16,9 @@ from kq_history import IDS, enter, entry_start, project, steps
 
 from knowledge.api import query_router
 from knowledge.api.problems import install_problems
+from knowledge.graph.queries.plans_over_time import IN_FORCE_STATUSES, plans_over_time
+from knowledge.graph.queries.reads import fact, known, live, valid_from, valid_to
+from knowledge.graph.queries.rules import periods
 from planspor_runtime.access import DEVELOPMENT_TOKENS, Access, Role, parse_tokens
 from planspor_shared.events.base import municipal_day
 
@@ -108,6 +111,61 @@ def test_plans_over_time_count_by_the_days_they_were_proposed_and_repealed_not_t
     assert periods["2023"] == (1, 1, 0, 0)
     assert periods["2024"] == (3, 1, 2, 0)
     assert periods["2025"] == (2, 1, 0, 1)
+
+
+PER_PERIOD = f"""
+UNWIND $points AS pt
+CALL (pt) {{
+  OPTIONAL MATCH (p:Plan) WHERE {fact("p")} AND {live("p", "pt.last")}
+  OPTIONAL MATCH (p)-[r:HAD_STATUS]->(s:PlanStatus) WHERE {live("r", "pt.last")}
+  RETURN count(DISTINCT p) AS plans, count(DISTINCT CASE WHEN s.status IN $in_force THEN p END) AS in_force
+}}
+CALL (pt) {{
+  OPTIONAL MATCH (p:Plan) WHERE {fact("p")} AND {known("p")} AND {valid_from("p")} >= pt.start
+    AND {valid_from("p")} <= pt.last
+  RETURN count(p) AS proposed
+}}
+CALL (pt) {{
+  OPTIONAL MATCH (p:Plan) WHERE {fact("p")} AND {known("p")} AND p.until <= $known_at
+    AND {valid_to("p")} >= pt.start AND {valid_to("p")} <= pt.last
+  RETURN count(p) AS ended
+}}
+RETURN pt.label AS period, plans, in_force, proposed, ended ORDER BY pt.start
+"""
+"""The definition of each period's figures, read per period (what ``plans_over_time`` did before it read every
+plan once and summed the days on which a count changes): the two must agree."""
+
+
+def test_plans_over_time_agree_with_the_figures_asked_period_by_period_at_every_time(loop, world):
+    entered, driver, _ = world
+    instants = sorted(entered.occurred_at.values())
+    frames = [
+        (as_of, known_at)
+        for as_of in (date(2023, 12, 31), date(2024, 6, 20), date(2025, 3, 1), municipal_day(instants[-1]))
+        for known_at in (instants[len(instants) // 3], instants[2 * len(instants) // 3], instants[-1])
+    ]
+    compared = 0
+    for as_of, known_at in frames:
+        for interval, first in (("year", date(2014, 1, 1)), ("month", date(2023, 9, 1))):
+            answer = loop.run_until_complete(plans_over_time(driver, interval, first, as_of=as_of, known_at=known_at))
+            points = [
+                {"label": label, "start": max(start, first), "last": min(end - timedelta(days=1), as_of)}
+                for label, start, end in periods(interval, first, as_of)
+            ]
+            expected = loop.run_until_complete(
+                _rows(
+                    driver, PER_PERIOD, points=points, in_force=list(IN_FORCE_STATUSES), as_of=as_of, known_at=known_at
+                )
+            )
+            assert answer["periods"] == expected, (as_of, known_at, interval)
+            compared += sum(p["plans"] + p["proposed"] + p["ended"] for p in expected)
+    assert compared > 0, "the history has plans in these frames"
+
+
+async def _rows(driver, query, **params):
+    async with driver.session() as session:
+        result = await session.run(query, params)
+        return [record.data() async for record in result]
 
 
 def test_a_trace_lists_its_steps_in_effective_order_with_both_dates(loop, world):
