@@ -134,27 +134,32 @@ def event_entry(row: Mapping[str, Any]) -> Row:
     }
 
 
-async def events_of(
-    tx: neo4j.AsyncManagedTransaction, label: str, ids: list[str], frame: TimeFrame
-) -> dict[str, list[Row]]:
-    """The events that CREATED or CHANGED each node, in effective order (valid day, then occurred_at, source,
-    position), each with both its dates."""
+async def events_of_nodes(
+    tx: neo4j.AsyncManagedTransaction, ids_by_label: Mapping[str, list[str]], frame: TimeFrame
+) -> dict[tuple[str, str], list[Row]]:
+    """The events that CREATED or CHANGED each node (label, id), in effective order (valid day, then occurred_at,
+    source, position), each with both its dates: one statement for every label (a part per label)."""
+    parts, params = [], {}
+    for index, (label, ids) in enumerate(sorted(ids_by_label.items())):
+        params[f"ids{index}"] = ids
+        parts.append(
+            f"UNWIND $ids{index} AS id MATCH (n:{label} {{id: id}})<-[c:CREATED|CHANGED]-(e:Event) WHERE {SEEN} "
+            f"RETURN '{label}' AS label, n.id AS node, e, type(c) AS link"
+        )
+    if not parts:
+        return {}
     found = await rows(
         tx,
-        f"""
-        UNWIND $ids AS id
-        MATCH (n:{label} {{id: id}})<-[c:CREATED|CHANGED]-(e:Event)
-        WHERE {SEEN}
-        RETURN n.id AS node, e.id AS id, e.type AS type, e.source AS source, e.position AS position,
-               e.occurred_at AS occurred_at, {EVENT_DAY} AS valid_on, type(c) AS link
-        ORDER BY valid_on, e.occurred_at, e.source, e.position
-        """,
-        ids=ids,
+        "CALL () { " + " UNION ALL ".join(parts) + " } "
+        f"RETURN label, node, e.id AS id, e.type AS type, e.source AS source, e.position AS position, "
+        f"e.occurred_at AS occurred_at, {EVENT_DAY} AS valid_on, link "
+        "ORDER BY valid_on, e.occurred_at, e.source, e.position",
+        **params,
         **frame.params,
     )
-    events: dict[str, list[Row]] = defaultdict(list)
+    events: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for row in found:
-        events[row["node"]].append(event_entry(row))
+        events[(row["label"], row["node"])].append(event_entry(row))
     return events
 
 

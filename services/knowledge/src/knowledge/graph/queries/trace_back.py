@@ -23,7 +23,7 @@ from knowledge.graph.cypher_guard import to_json
 from knowledge.graph.queries.reads import (
     Row,
     event_entry,
-    events_of,
+    events_of_nodes,
     fact,
     native,
     on_record,
@@ -158,13 +158,11 @@ async def trace_back(
         ids_by_label: dict[str, list[str]] = defaultdict(list)
         for node_label, found_id in nodes:
             ids_by_label[node_label].append(found_id)
-        for node_label, ids in ids_by_label.items():
-            events = await events_of(tx, node_label, ids, at)
-            for found_id in ids:
-                step = nodes[(node_label, found_id)]
-                step["events"] = events.get(found_id, [])
-                first = step["events"][0] if step["events"] else {}
-                step["valid_on"], step["occurred_at"] = first.get("valid_on"), first.get("occurred_at")
+        events = await events_of_nodes(tx, ids_by_label, at)
+        for key, step in nodes.items():
+            step["events"] = events.get(key, [])
+            first = step["events"][0] if step["events"] else {}
+            step["valid_on"], step["occurred_at"] = first.get("valid_on"), first.get("occurred_at")
         await _with_voidings(tx, nodes, at)
         return nodes
 
@@ -181,12 +179,17 @@ async def _step(
     depth: int,
     at: TimeFrame,
 ) -> dict[NodeKey, set[str]]:
-    """Take every hop from the frontier; the nodes first reached now (and by what) are the next frontier."""
+    """Take every hop from the frontier; the nodes first reached now (and by what) are the next frontier.
+
+    The level's hops are one statement (a ``UNION ALL`` of one part per hop), not one round trip each; its rows
+    come back in hop order, so a node two hops reach is recorded as the first reached it, as one by one."""
     reached: dict[NodeKey, set[str]] = defaultdict(set)
     by_label: dict[str, list[tuple[str, set[str]]]] = defaultdict(list)
     for (frontier_label, frontier_id), reached_by in frontier.items():
         by_label[frontier_label].append((frontier_id, reached_by))
-    for hop in BACK_HOPS:
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+    for index, hop in enumerate(BACK_HOPS):
         ids = [
             frontier_id
             for frontier_id, reached_by in by_label.get(hop.source, [])
@@ -199,43 +202,47 @@ async def _step(
             if hop.direction == "out"
             else f"<-[r:{'|'.join(hop.types)}]-(b:{hop.target})"
         )
-        found = await rows(
-            tx,
-            f"""
-            UNWIND $ids AS id
-            MATCH (a:{hop.source} {{id: id}}){arrow}
-            WHERE {on_record("r")} AND {on_record("b")}
-            RETURN a.id AS from_id, type(r) AS rel, properties(r) AS rel_props, b AS node
-            ORDER BY from_id, b.id
-            """,
-            ids=ids,
-            **at.params,
+        params[f"ids{index}"] = ids
+        parts.append(
+            f"UNWIND $ids{index} AS id MATCH (a:{hop.source} {{id: id}}){arrow} "
+            f"WHERE {on_record('r')} AND {on_record('b')} "
+            f"RETURN {index} AS hop, a.id AS from_id, type(r) AS rel, properties(r) AS rel_props, b AS node"
         )
-        for row in found:
-            key = (hop.target, row["node"]["id"])
-            via = {
-                "from": {"label": hop.source, "id": row["from_id"]},
-                "relationship": row["rel"],
-                "direction": hop.direction,
-                "created_by": row["rel_props"].get("created_by"),
-                "since": to_json(row["rel_props"].get("since")),
-                "valid_from": to_json(row["rel_props"].get("valid_from")),
-                **_ended(row["rel_props"], at),
-                "properties": properties(row["rel_props"], drop=_RELATIONSHIP_BOOKKEEPING),
+    if not parts:
+        return {}
+    found = await rows(
+        tx,
+        "CALL () { " + " UNION ALL ".join(parts) + " } "
+        "RETURN hop, from_id, rel, rel_props, node ORDER BY hop, from_id, node.id",
+        **params,
+        **at.params,
+    )
+    for row in found:
+        hop = BACK_HOPS[row["hop"]]
+        key = (hop.target, row["node"]["id"])
+        via = {
+            "from": {"label": hop.source, "id": row["from_id"]},
+            "relationship": row["rel"],
+            "direction": hop.direction,
+            "created_by": row["rel_props"].get("created_by"),
+            "since": to_json(row["rel_props"].get("since")),
+            "valid_from": to_json(row["rel_props"].get("valid_from")),
+            **_ended(row["rel_props"], at),
+            "properties": properties(row["rel_props"], drop=_RELATIONSHIP_BOOKKEEPING),
+        }
+        if key not in nodes:
+            nodes[key] = {
+                "label": hop.target,
+                "id": key[1],
+                "depth": depth,
+                "properties": _as_of_properties(row["node"], at),
+                "via": [],
             }
-            if key not in nodes:
-                nodes[key] = {
-                    "label": hop.target,
-                    "id": key[1],
-                    "depth": depth,
-                    "properties": _as_of_properties(row["node"], at),
-                    "via": [],
-                }
-                reached[key].add(row["rel"])
-            elif key in reached:
-                reached[key].add(row["rel"])
-            if via not in nodes[key]["via"]:
-                nodes[key]["via"].append(via)
+            reached[key].add(row["rel"])
+        elif key in reached:
+            reached[key].add(row["rel"])
+        if via not in nodes[key]["via"]:
+            nodes[key]["via"].append(via)
     return dict(reached)
 
 

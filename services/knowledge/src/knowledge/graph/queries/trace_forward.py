@@ -13,7 +13,18 @@ import neo4j
 
 from knowledge.errors import NotFound, QueryRefused
 from knowledge.graph.cypher_guard import to_json
-from knowledge.graph.queries.reads import SEEN, Row, events_of, existed, fact, live, properties, read, rows, valid_from
+from knowledge.graph.queries.reads import (
+    SEEN,
+    Row,
+    events_of_nodes,
+    existed,
+    fact,
+    live,
+    properties,
+    read,
+    rows,
+    valid_from,
+)
 from knowledge.graph.queries.rules import (
     ItemFact,
     NeedFacts,
@@ -79,6 +90,7 @@ async def trace_forward(
             **at.params,
         )
         need_ids = [r["n"]["id"] for r in needs]
+        events = await events_of_nodes(tx, {"PlanNeed": need_ids, "Input": [input_id]}, at)
         return {
             "input": found[0],
             "needs": needs,
@@ -87,8 +99,8 @@ async def trace_forward(
             "items": await _items(tx, need_ids, at),
             "moved_on": await _process_moved_on(tx, input_id, at),
             "process_made": await _process_prioritisation_made(tx, input_id, at),
-            "events": await events_of(tx, "PlanNeed", need_ids, at),
-            "input_events": await events_of(tx, "Input", [input_id], at),
+            "events": {node_id: found for (label, node_id), found in events.items() if label == "PlanNeed"},
+            "input_events": {input_id: events.get(("Input", input_id), [])},
         }
 
     graph = await read(driver, database, work)
