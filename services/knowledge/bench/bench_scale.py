@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_projection import ROUND, ends_of, fresh_graph, positions, publish, run_projector, synthetic_story
 
 from knowledge.graph import queries
-from knowledge.graph.checksum import graph_checksum
+from knowledge.graph.checksum import graph_counts
 from knowledge.pipeline.graph_writer import GraphWriter
 from knowledge.pipeline.projector import Projector
 from planspor_runtime.bus import without_credentials
@@ -219,7 +219,7 @@ async def bench(args: argparse.Namespace) -> None:
             )
             done = target + args.fresh
             f50, f95 = percentiles(fresh)
-            counts = await graph_checksum(driver)
+            counts = await graph_counts(driver)
             print(
                 f"\n{done:,} events ({counts['nodes']:,} nodes, {counts['relationships']:,} relationships)\n"
                 f"  projection rate            {rate:>8.0f} events/s  ({added:,} added in "

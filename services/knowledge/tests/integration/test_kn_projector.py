@@ -15,7 +15,7 @@ from kn_story import STORY_KEYS, FeedServer, interleaved, publish, story, story_
 from knowledge.api import create_app
 from knowledge.bootstrap import bootstrap
 from knowledge.graph.bookkeeping import read_checkpoints
-from knowledge.graph.checksum import graph_checksum
+from knowledge.graph.checksum import graph_checksum, graph_counts
 from knowledge.graph.schema import empty_graph, ensure_constraints
 from knowledge.graph.warmup import WARM_UP_SOURCE, known_samples, warm_up
 from knowledge.pipeline.feed import Feeds
@@ -82,6 +82,8 @@ def test_shuffled_duplicated_batches_give_the_graph_of_a_clean_projection(env):
             # 3. equal to a clean projection, and the graph is not trivially small
             assert await clean_checksum(driver, chains) == live["checksum"]
             assert live["nodes"] > 80 and live["relationships"] > 150, live
+            counted = await graph_counts(driver)  # what the scale benchmark prints, counted in Neo4j
+            assert counted == {"nodes": live["nodes"], "relationships": live["relationships"]}
         finally:
             await driver.close()
 

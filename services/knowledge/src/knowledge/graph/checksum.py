@@ -24,14 +24,12 @@ OPERATIONAL_LABELS = ("DeadLetter", "IdempotencyRecord", "SourceKey", "WitnessLo
 """Nodes that are not facts nor provenance: what arrived and could not be used, the answers kept for retries,
 the key hand-overs and the witness's state. None has a relationship."""
 
-NODES = (
-    "MATCH (n) WHERE NOT " + " AND NOT ".join(f"n:{label}" for label in OPERATIONAL_LABELS) + " "
-    "RETURN labels(n) AS labels, properties(n) AS props"
-)
+COVERED_NODES = "MATCH (n) WHERE NOT " + " AND NOT ".join(f"n:{label}" for label in OPERATIONAL_LABELS)
+COVERED_RELATIONSHIPS = "MATCH (a)-[r]->(b) WHERE NOT a:DeadLetter AND NOT b:DeadLetter"
+NODES = COVERED_NODES + " RETURN labels(n) AS labels, properties(n) AS props"
 RELATIONSHIPS = (
-    "MATCH (a)-[r]->(b) WHERE NOT a:DeadLetter AND NOT b:DeadLetter "
-    "RETURN labels(a) AS a_labels, coalesce(a.id, a.source) AS a_key, type(r) AS type, properties(r) AS props, "
-    "labels(b) AS b_labels, coalesce(b.id, b.source) AS b_key"
+    COVERED_RELATIONSHIPS + " RETURN labels(a) AS a_labels, coalesce(a.id, a.source) AS a_key, type(r) AS type, "
+    "properties(r) AS props, labels(b) AS b_labels, coalesce(b.id, b.source) AS b_key"
 )
 
 
@@ -96,6 +94,15 @@ async def graph_checksum(driver: neo4j.AsyncDriver, database: str | None = None)
 
     async with driver.session(database=database) as session:
         return await session.execute_read(read)
+
+
+async def graph_counts(driver: neo4j.AsyncDriver, database: str | None = None) -> dict[str, int]:
+    """How many nodes and relationships the checksum covers, counted in Neo4j: no line is read into Python (the
+    checksum of a 100,000-event graph takes minutes here)."""
+    async with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+        nodes = await (await session.run(COVERED_NODES + " RETURN count(n) AS n")).single(strict=True)
+        relationships = await (await session.run(COVERED_RELATIONSHIPS + " RETURN count(r) AS n")).single(strict=True)
+    return {"nodes": nodes["n"], "relationships": relationships["n"]}
 
 
 RECORDED_PROPERTIES = frozenset(
