@@ -61,7 +61,11 @@ CONSTRAINTS: tuple[str, ...] = tuple(
     # not MERGE keys: the lists' order (queries.reads.seek_from), a page read from the index, not every node
     "CREATE INDEX plan_began IF NOT EXISTS FOR (n:Plan) ON (n.valid_from, n.since, n.id)",
     "CREATE INDEX goal_began IF NOT EXISTS FOR (n:Goal) ON (n.valid_from, n.since, n.id)",
-    "CREATE INDEX revisionschedule_revision_due IF NOT EXISTS FOR (n:RevisionSchedule) ON (n.revision_due)",
+    "CREATE INDEX revisionschedule_due IF NOT EXISTS FOR (n:RevisionSchedule) ON (n.revision_due, n.plan_id)",
+    "DROP INDEX revisionschedule_revision_due IF EXISTS",  # the first try, on revision_due alone
+    # not MERGE keys: a trace forward's look at what its input's process did after it (queries.trace_forward)
+    "CREATE INDEX planneed_process IF NOT EXISTS FOR (n:PlanNeed) ON (n.process_id)",
+    "CREATE INDEX prioritisation_process IF NOT EXISTS FOR (n:Prioritisation) ON (n.process_id)",
     # not a MERGE key: the graph writer's lookup of each batch's waiting heads (bookkeeping.read_witness_heads)
     "CREATE INDEX witnesshead_source_status IF NOT EXISTS FOR (n:WitnessHead) ON (n.source, n.status)",
 )

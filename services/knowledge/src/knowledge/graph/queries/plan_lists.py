@@ -46,8 +46,10 @@ PLAN_KEYSET: Keyset = began_keyset("p")
 """The plan lists' order (the day a plan began, then when it was recorded, then its id), and their page cursor:
 read in the order of the index on ``Plan(valid_from, since, id)``, a page costs about a page, however many plans there are."""
 PLAN_ORDER = order_by(PLAN_KEYSET)
-OVERDUE_KEYSET: Keyset = (("rs.revision_due", "date"), ("p.id", ""))
-"""Read in the order of the index on ``RevisionSchedule.revision_due``."""
+OVERDUE_KEYSET: Keyset = (("rs.revision_due", "date"), ("rs.plan_id", ""))
+"""Read in the order of the index on ``RevisionSchedule (revision_due, plan_id)`` (the schedule's ``plan_id`` is its
+plan's id): in full order, so the plans due on one day (a revision date many plans share) are not all read for a
+page."""
 
 
 def plan_row(row: Mapping[str, Any]) -> Row:
@@ -199,7 +201,8 @@ async def plans_overdue_for_revision(
         return await rows(
             tx,
             f"""
-            MATCH (rs:RevisionSchedule) WHERE rs.revision_due >= $first_day AND rs.revision_due < $as_of
+            MATCH (rs:RevisionSchedule)
+            WHERE rs.revision_due >= $first_day AND rs.revision_due < $as_of AND rs.plan_id IS NOT NULL
             MATCH (p:Plan)-[r:HAD_REVISION_SCHEDULE]->(rs)
             WHERE {live("p")} AND {fact("p")} AND {known("r")} AND NOT {ended("r")} AND {after(OVERDUE_KEYSET)}
               AND rs = head(COLLECT {{
