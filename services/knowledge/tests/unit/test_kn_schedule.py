@@ -65,3 +65,28 @@ def test_every_dependent_pair_keeps_its_order(spec):
             dependent = (x.touches & (y.touches | y.links_to)) or (x.links_to & y.touches)
             if dependent:
                 assert position[x.row["eid"]] < position[y.row["eid"]], (x, y)
+
+
+def test_the_ballots_of_two_prioritisations_share_statements_and_those_of_one_keep_their_order():
+    """A ballot ends only ballots of its own prioritisation, so two prioritisations' ballots are independent."""
+    from kn_story import interleaved, story
+
+    from knowledge.graph.batch import EventToWrite, compile_event
+    from knowledge.pipeline.ordering import decode
+
+    casts = []
+    for envelope in interleaved(*story(2)):
+        if envelope.event_type == "ballot.cast":
+            item = decode(envelope.to_canonical(), msg_id=envelope.nats_msg_id)
+            casts.append((item.payload.prioritisation_id, compile_event(EventToWrite(item.envelope, item.payload))))
+    first, second = sorted({prio for prio, _ in casts})
+    by_prio = {p: [c for prio, c in casts if prio == p] for p in (first, second)}
+    assert len(by_prio[first]) == len(by_prio[second]) == 3
+    # the first round's three ballots (a new one, one replacing it, another participant's), then the second's
+    groups = schedule(by_prio[first] + by_prio[second])
+    assert len(groups) == 3, "each of the second round's ballots joins the statement of the first round's"
+    assert [row["eid"] for row in groups[0][1]] == [by_prio[first][0].row["eid"], by_prio[second][0].row["eid"]]
+    position = {row["eid"]: i for i, row in enumerate(r for _, rows in groups for r in rows)}
+    for prio in (first, second):
+        ids = [c.row["eid"] for c in by_prio[prio]]
+        assert [position[i] for i in ids] == sorted(position[i] for i in ids), "one prioritisation's stay in order"
