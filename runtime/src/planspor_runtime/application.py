@@ -28,7 +28,8 @@ A command goes get -> call -> save, and this base fixes what happens around it:
 - **A command reads what changed since, not the whole history.** The repository keeps up to
   ``AGGREGATE_CACHE`` aggregates in memory and brings a cached one up to date with the events stored
   after its version (another process's saves included), and a command works on a copy: a refused
-  command leaves the cached aggregate as stored. A workshop's hundredth input no longer replays the
+  command leaves the cached aggregate as stored. The reads of a process take turns (``CachedRepository``),
+  so no copy is taken while another read brings the same aggregate up to date. A workshop's hundredth input no longer replays the
   ninety-nine before it.
 """
 
@@ -47,7 +48,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from uuid import UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Repository
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Recording, Transcoding
 from eventsourcing.utils import Environment, get_topic
@@ -284,16 +285,29 @@ def check_publishable(source: str, mapper: PublishingMapper, domain_events: Iter
 CommitListener = Callable[[], None]
 
 
+class CachedRepository(Repository[UUID]):
+    """eventsourcing's repository with its aggregate cache, one read at a time.
+
+    A read brings the cached aggregate up to date (under the library's lock for that aggregate) and then copies
+    it (outside that lock): a second thread's read could apply newer events to the cached aggregate while the
+    first copies it, and the copy would be torn (a version with part of the next one's state) or fail (a dict
+    that grew while copied). The route handlers read in a thread pool, so the reads of a process take turns
+    here; a read is a copy and, for a cached aggregate, one query for what is new."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reading = threading.RLock()
+
+    def get(self, aggregate_id: UUID, **kwargs: Any) -> Any:
+        with self._reading:
+            return super().get(aggregate_id, **kwargs)
+
+
 class ServiceApplication(Application[UUID]):
     """The base of a domain service's application (see the module's docstring for its guarantees)."""
 
     log_section_size = 1000
-    env: ClassVar[dict[str, str]] = {
-        "PERSISTENCE_MODULE": "eventsourcing.popo",
-        "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE),
-        "AGGREGATE_CACHE_FASTFORWARD": "y",
-        "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
-    }
+    env: ClassVar[dict[str, str]] = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     transcodings: ClassVar[tuple[Transcoding, ...]] = ()
     """The domain's own value types, beside dates and ``Meta``."""
     labels: ClassVar[Mapping[type[Aggregate], str]] = {}
@@ -314,6 +328,9 @@ class ServiceApplication(Application[UUID]):
         merged = dict(type(self).env)
         merged.update(env or {})
         return Environment(name, merged)
+
+    def construct_repository(self) -> Repository[UUID]:
+        return CachedRepository(self.events, snapshot_store=self.snapshots, cache_maxsize=AGGREGATE_CACHE)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from uuid import uuid4
@@ -226,3 +227,63 @@ def test_two_processes_on_one_store_each_read_the_others_saves(tmp_path):
     finally:
         one.close()
         other.close()
+
+
+class Tally(Aggregate):
+    @event("Opened")
+    def __init__(self) -> None:
+        self.marks: dict[str, int] = {}
+
+    @event("Marked")
+    def mark(self, name: str) -> None:
+        self.marks[name] = len(self.marks)
+
+
+class Tallies(ServiceApplication):
+    def open(self):
+        return self.command("open", {}, lambda: Changed(Tally()))
+
+    def mark(self, tally_id, name: str):
+        def run() -> Changed:
+            tally = self.get(Tally, tally_id)
+            tally.mark(name)
+            return Changed(tally)
+
+        return self.command("mark", {"name": name}, run)
+
+
+def test_reads_in_many_threads_while_another_process_writes_see_whole_versions(tmp_path):
+    """Route handlers read in a thread pool: a read that brings the cached aggregate up to date must not change it
+    under another thread's copy (a torn copy: a version with part of the next one's state)."""
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "tallies.db")}
+    writer, reader = Tallies(env=env), Tallies(env=env)
+    tally = writer.open().id
+    problems: list[str] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set() and len(problems) < 5:
+            try:
+                seen = reader.get(Tally, tally)
+            except Exception as error:  # what the test looks for
+                problems.append(repr(error))
+                continue
+            if len(seen.marks) != seen.version - 1:
+                problems.append(f"version {seen.version} with {len(seen.marks)} marks")
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch often, so a copy and a catching-up meet if they can
+    for thread in readers:
+        thread.start()
+    try:
+        for n in range(300):
+            writer.mark(tally, f"m{n:03}")
+    finally:
+        done.set()
+        for thread in readers:
+            thread.join(timeout=30)
+        sys.setswitchinterval(switching)
+        writer.close()
+        reader.close()
+    assert problems == []
