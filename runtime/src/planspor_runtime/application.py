@@ -54,6 +54,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Persistenc
 from eventsourcing.utils import Environment, get_topic
 from pydantic import ValidationError
 
+from planspor_runtime.persistence import CachedRepository, DateAsISO, MetaAsDict
 from planspor_runtime.refusals import (
     NO_SPACE as NO_SPACE,
 )
@@ -187,31 +188,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# --------------------------------------------------------------------------- transcodings
-
-
-class DateAsISO(Transcoding):
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
-
-
-class MetaAsDict(Transcoding):
-    type = Meta
-    name = "planspor_meta"
-
-    def encode(self, obj: Meta) -> dict[str, Any]:
-        return obj.as_dict()
-
-    def decode(self, data: dict[str, Any]) -> Meta:
-        return Meta.from_dict(data)
-
-
 # --------------------------------------------------------------------------- what the relay will publish
 
 
@@ -283,24 +259,6 @@ def check_publishable(source: str, mapper: PublishingMapper, domain_events: Iter
 
 
 CommitListener = Callable[[], None]
-
-
-class CachedRepository(Repository[UUID]):
-    """eventsourcing's repository with its aggregate cache, one read at a time.
-
-    A read brings the cached aggregate up to date (under the library's lock for that aggregate) and then copies
-    it (outside that lock): a second thread's read could apply newer events to the cached aggregate while the
-    first copies it, and the copy would be torn (a version with part of the next one's state) or fail (a dict
-    that grew while copied). The route handlers read in a thread pool, so the reads of a process take turns
-    here; a read is a copy and, for a cached aggregate, one query for what is new."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._reading = threading.RLock()
-
-    def get(self, aggregate_id: UUID, **kwargs: Any) -> Any:
-        with self._reading:
-            return super().get(aggregate_id, **kwargs)
 
 
 class ServiceApplication(Application[UUID]):

@@ -12,8 +12,8 @@ being read:
 
 from __future__ import annotations
 
-from planspor_runtime.application import MetaAsDict
 from planspor_runtime.legacy import earlier_idempotency_record
+from planspor_runtime.persistence import MetaAsDict
 
 
 class EarlierMetaAsDict(MetaAsDict):
