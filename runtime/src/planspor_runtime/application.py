@@ -28,9 +28,9 @@ A command goes get -> call -> save, and this base fixes what happens around it:
 - **A command reads what changed since, not the whole history.** The repository keeps up to
   ``AGGREGATE_CACHE`` aggregates in memory and brings a cached one up to date with the events stored
   after its version (another process's saves included), and a command works on a copy: a refused
-  command leaves the cached aggregate as stored. The reads of a process take turns (``CachedRepository``),
-  so no copy is taken while another read brings the same aggregate up to date. A workshop's hundredth input no longer replays the
-  ninety-nine before it.
+  command leaves the cached aggregate as stored. The reads of a process take turns
+  (``planspor_runtime.persistence.CachedRepository``), so no copy is taken while another read brings
+  the same aggregate up to date. A workshop's hundredth input no longer replays the ninety-nine before it.
 """
 
 from __future__ import annotations

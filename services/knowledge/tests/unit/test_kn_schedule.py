@@ -3,8 +3,10 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kn_story import interleaved, story
 
-from knowledge.graph.batch import CompiledEvent, schedule
+from knowledge.graph.batch import CompiledEvent, EventToWrite, compile_event, schedule
+from knowledge.pipeline.ordering import decode
 
 pytestmark = pytest.mark.unit
 
@@ -69,11 +71,6 @@ def test_every_dependent_pair_keeps_its_order(spec):
 
 def test_the_ballots_of_two_prioritisations_share_statements_and_those_of_one_keep_their_order():
     """A ballot ends only ballots of its own prioritisation, so two prioritisations' ballots are independent."""
-    from kn_story import interleaved, story
-
-    from knowledge.graph.batch import EventToWrite, compile_event
-    from knowledge.pipeline.ordering import decode
-
     casts = []
     for envelope in interleaved(*story(2)):
         if envelope.event_type == "ballot.cast":

@@ -21,14 +21,17 @@ IN_FORCE_STATUSES: tuple[str, ...] = ("in_force", "under_revision")
 """A plan under revision is still the plan in force until its successor is adopted."""
 
 
+def _end_known(var: str) -> str:
+    """Cypher: the day ``var`` ended in effective time if that end was recorded by ``$known_at``, else null."""
+    return f"CASE WHEN {var}.until IS NOT NULL AND {var}.until <= $known_at THEN {valid_to(var)} END"
+
+
 DAY_CHANGES = f"""
 MATCH (p:Plan) WHERE {fact("p")} AND {known("p")}
-WITH p, {valid_from("p")} AS vf,
-     CASE WHEN p.until IS NOT NULL AND p.until <= $known_at THEN {valid_to("p")} END AS vt
+WITH p, {valid_from("p")} AS vf, {_end_known("p")} AS vt
 WITH vf, vt, COLLECT {{
        MATCH (p)-[r:HAD_STATUS]->(s:PlanStatus) WHERE {known("r")} AND s.status IN $in_force
-       RETURN {{vf: {valid_from("r")},
-               vt: CASE WHEN r.until IS NOT NULL AND r.until <= $known_at THEN {valid_to("r")} END}}
+       RETURN {{vf: {valid_from("r")}, vt: {_end_known("r")}}}
      }} AS spans
 WITH vf, vt, spans,
      reduce(days = [], d IN [vf, vt] + [x IN spans | x.vf] + [x IN spans | x.vt] |

@@ -134,6 +134,12 @@ def event_entry(row: Mapping[str, Any]) -> Row:
     }
 
 
+def union_all(parts: list[str]) -> str:
+    """Cypher: one subquery of several parts (each ``... RETURN`` the same columns), their rows one after the other:
+    one round trip for what would be one statement a part."""
+    return "CALL () { " + " UNION ALL ".join(parts) + " } "
+
+
 async def events_of_nodes(
     tx: neo4j.AsyncManagedTransaction, ids_by_label: Mapping[str, list[str]], frame: TimeFrame
 ) -> dict[tuple[str, str], list[Row]]:
@@ -150,8 +156,8 @@ async def events_of_nodes(
         return {}
     found = await rows(
         tx,
-        "CALL () { " + " UNION ALL ".join(parts) + " } "
-        f"RETURN label, node, e.id AS id, e.type AS type, e.source AS source, e.position AS position, "
+        union_all(parts)
+        + f"RETURN label, node, e.id AS id, e.type AS type, e.source AS source, e.position AS position, "
         f"e.occurred_at AS occurred_at, {EVENT_DAY} AS valid_on, link "
         "ORDER BY valid_on, e.occurred_at, e.source, e.position",
         **params,

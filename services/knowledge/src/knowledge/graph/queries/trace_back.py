@@ -30,6 +30,7 @@ from knowledge.graph.queries.reads import (
     properties,
     read,
     rows,
+    union_all,
 )
 from knowledge.graph.queries.times import TimeFrame, When, resolve_frame
 from planspor_shared.events.base import municipal_day
@@ -212,8 +213,7 @@ async def _step(
         return {}
     found = await rows(
         tx,
-        "CALL () { " + " UNION ALL ".join(parts) + " } "
-        "RETURN hop, from_id, rel, rel_props, node ORDER BY hop, from_id, node.id",
+        union_all(parts) + "RETURN hop, from_id, rel, rel_props, node ORDER BY hop, from_id, node.id",
         **params,
         **at.params,
     )
