@@ -7,6 +7,7 @@ consumer would see.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
 from uuid import UUID
@@ -93,6 +94,7 @@ async def read_stream(
     The signed tree heads a relay publishes on the same stream are left out, unless ``heads``.
     """
     import nats
+    import nats.js.errors
 
     from planspor_shared.subjects import all_subjects, head_source, source_subjects, stream_name
 
@@ -112,10 +114,17 @@ async def read_stream(
             except nats.errors.TimeoutError:
                 if attempt == 6:
                     raise
-        read = 0
+        read, unavailable = 0, 0
         try:
             while read < total:
-                batch = await sub.fetch(min(1000, total - read), timeout=10)
+                try:
+                    batch = await sub.fetch(min(1000, total - read), timeout=10)
+                except nats.js.errors.ServiceUnavailableError:  # 503: the consumer's new leader not elected yet
+                    unavailable += 1
+                    if unavailable == 20:
+                        raise
+                    await asyncio.sleep(0.5)
+                    continue
                 for msg in batch:
                     read += 1
                     if heads or head_source(msg.subject) is None:
