@@ -16,8 +16,11 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-SHORT = ("relay", "projector", "nats", "neo4j", "poison", "disk", "postgres", "relay-process")
-"""Every fault but the NATS cluster's (three more servers: `make chaos` and `make slow` run it)."""
+SHORT = ("relay", "projector", "nats", "poison", "neo4j", "disk", "postgres", "relay-process")
+"""Every fault but the NATS cluster's (three more servers: `make chaos` and `make slow` run it). The poison row
+(which starts knowledge again, and its warm-up runs every statement) comes before Neo4j's restart, which empties
+Neo4j's plan cache: after it, the warm-up planned every statement again (the poison row took 113 s there, the
+row that kills knowledge 15 s)."""
 
 
 def _fault_matrix():
@@ -43,8 +46,8 @@ def test_under_each_fault_nothing_acknowledged_is_lost_or_doubled_and_the_graph_
         "SIGKILL plan-registry",
         "SIGKILL knowledge",
         "NATS stopped",
-        "Neo4j stopped",
         "poison event",
+        "Neo4j stopped",
         "disk full",
         "PostgreSQL stopped",
         "SIGKILL relay",
