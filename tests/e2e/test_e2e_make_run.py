@@ -161,7 +161,7 @@ def test_make_run_starts_everything_tours_the_story_and_ctrl_c_leaves_nothing(tm
     assert processes_using(var) == []
     assert all(port_is_free(port) for port in (nats, neo4j, plan_registry, cocreation, knowledge, portal))
 
-    # 3. a second run downloads nothing, loads nothing, and is ready sooner
+    # 3. a second run downloads nothing, loads nothing, and does not wait for knowledge's warm-up
     second = MakeRun(env)
     try:
         again = second.wait_for("planspor: ready.", timeout=300)
@@ -169,5 +169,8 @@ def test_make_run_starts_everything_tours_the_story_and_ctrl_c_leaves_nothing(tm
         assert second.ctrl_c(), second.text[-3000:]
     print(f"second make run ready in {again:.1f} s")
     assert "already loaded" in second.text and "scenario loaded" not in second.text, second.text[-3000:]
+    # nothing to load: ready without waiting for knowledge's warm-up, which goes on in the background
+    assert "waiting for knowledge" in first.text, first.text[-3000:]
+    assert "waiting for knowledge" not in second.text and "in the background" in second.text, second.text[-3000:]
     assert "fetching Neo4j" not in second.text and "setting up the Python environment" not in second.text
     assert processes_using(var) == []
