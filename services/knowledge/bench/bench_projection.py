@@ -329,9 +329,9 @@ async def bench(args) -> None:
         await js.add_stream(stream_config(prefix))
         await publish(js, prefix, envelopes)
 
-        # warm-up: one whole untimed pass plans the statements and warms both JITs, Neo4j's and the driver's
-        # paths (a running service has both; the raw write gets a warm-up pass too). Unverified, so the timed
-        # run below finds no signature in the memo of checked ones.
+        # warm-up: one whole untimed pass plans the statements and warms Neo4j's JIT (a running service has
+        # both; the raw write gets a warm-up pass too). Unverified, so the timed run below finds no signature
+        # in the memo of checked ones.
         await fresh_graph(driver)
         cold_seconds, cold_applied = await run_projector(
             driver, args.nats_url, prefix, "bench-warm-up", args.batch_size, ends, 600, UnverifiedWriter
