@@ -41,11 +41,18 @@ async def _run(tx: neo4j.AsyncManagedTransaction, query: str, **params: Any) -> 
 
 
 async def lock_checkpoints(tx: neo4j.AsyncManagedTransaction) -> Checkpoints:
-    """Create the checkpoints if missing and write-lock them: two projectors never apply the same positions."""
+    """Create the checkpoints if missing and write-lock them: two projectors never apply the same positions.
+
+    The lock is a property set and removed, which leaves nothing in the graph but is a change in the
+    transaction: Neo4j keeps one plan of a statement for a transaction that has changed something and
+    another for one that has not, and the warm-up (``knowledge.graph.warmup``) makes the first. With the
+    former lock (``SET c.position = c.position``, no change) a batch's first statement needed the second
+    plan, and planned it on the spot the first time each shape came first: 0.2 to 2 s for a batch of one
+    event on a warm Neo4j, most of the freshness benchmark's latency (the knowledge README)."""
     records = await _run(
         tx,
         "UNWIND $sources AS source MERGE (c:Checkpoint {source: source}) ON CREATE SET c.position = 0 "
-        "SET c.position = c.position RETURN c.source AS source, c.position AS position, c.hash AS hash",
+        "SET c.locked = true REMOVE c.locked RETURN c.source AS source, c.position AS position, c.hash AS hash",
         sources=list(SOURCES),
     )
     return {r["source"]: (r["position"], r["hash"]) for r in records}

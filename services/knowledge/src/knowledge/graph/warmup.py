@@ -43,8 +43,9 @@ WARM_UP_SOURCE = "planspor-warm-up"
 
 IN_A_WRITING_TRANSACTION = "CREATE (:Event {id: $id})"
 """Run first in each warm-up transaction: a batch's statements run after its checkpoints are locked (a
-write), and Neo4j plans a statement again for a transaction that has written (0.6 to 1 s each) where a plan
-made in one that had not is no help."""
+write: ``knowledge.graph.bookkeeping.lock_checkpoints`` sets and removes a property so that it is one), and
+Neo4j plans a statement again for a transaction that has written (0.6 to 1 s each) where a plan made in one
+that had not is no help."""
 
 
 @dataclass(frozen=True)
