@@ -251,14 +251,22 @@ async def _run(tx, query: str, **params) -> None:
 
 
 async def freshness(
-    driver, js, nats_url: str, prefix: str, envelopes: list[Envelope], rate: float, batch_size: int
+    driver,
+    js,
+    nats_url: str,
+    prefix: str,
+    envelopes: list[Envelope],
+    rate: float,
+    batch_size: int,
+    durable: str = "bench-fresh",
 ) -> list[float]:
-    """Latency (s) from each publish acknowledged to its checkpoint seen, at a steady publish rate."""
+    """Latency (s) from each publish acknowledged to its checkpoint seen, at a steady publish rate, by a
+    projector on consumer ``durable`` (bench_scale.py passes the one that projected the graph so far)."""
     projector = Projector(
         GraphWriter(driver, keys=STORY_KEYS),
         nats_url,
         prefix,
-        "bench-fresh",
+        durable,
         batch_size=batch_size,
         fetch_timeout=Settings.model_fields["knowledge_fetch_timeout"].default,  # the service's (it was 1 s here)
         nak_delay=0.2,
@@ -270,7 +278,7 @@ async def freshness(
     stop = asyncio.Event()
 
     async def watch() -> None:
-        last: dict[str, int] = {}
+        last = await positions(driver)  # what the graph held before (bench_scale.py: every size so far)
         while not stop.is_set():
             current = await positions(driver)
             now = time.perf_counter()
@@ -301,7 +309,7 @@ async def freshness(
         )
         published[(e.source, e.position)] = time.perf_counter()
     try:
-        await asyncio.wait_for(watcher, 60)
+        await asyncio.wait_for(watcher, 120)
     finally:
         stop.set()
         projector.stop()

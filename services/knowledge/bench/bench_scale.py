@@ -5,11 +5,14 @@
 Needs a NATS and a Neo4j it may EMPTY: ``NATS_URL``, ``NEO4J_URI``, ``NEO4J_PASSWORD`` (loopback), as
 ``make bench`` (10k, 100k) and ``make bench-large`` (1M) give them. The synthetic story of
 bench_projection.py (tests/kn_story.py, every event type, fresh ids per round) is generated once for the
-largest size and grown into one stream and one graph, size by size. Per size it prints:
+largest size and grown into one stream and one graph, size by size, after an untimed pass of its first
+4,400 events on a stream of their own and an emptied graph (Neo4j's plans and JIT warm, as in a running
+service). Per size it prints:
 
 - projection rate: the events added since the last size, published first, then the real Projector
   (GraphWriter, batches of ``--batch-size``) timed from its start until both checkpoints reach the ends;
-- freshness: ``--fresh`` more events published at ``--rate``/s while the projector runs; per event, publish
+- freshness: ``--fresh`` more events published at ``--rate``/s while the projector runs (bench_projection.py's
+  measure: the service's fetch timeout, publishing once the projector has subscribed); per event, publish
   acknowledged -> its checkpoint seen (p50, p95);
 - p50/p95 of ``--calls`` calls of each query (the knowledge service's query functions, as its API calls
   them, the lists their first page of the default size): trace back from a decision, trace forward from an
@@ -38,22 +41,51 @@ import nats
 import neo4j
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_projection import ROUND, ends_of, fresh_graph, positions, publish, run_projector, synthetic_story
+from bench_projection import (
+    ROUND,
+    UnverifiedWriter,
+    ends_of,
+    fresh_graph,
+    freshness,
+    publish,
+    run_projector,
+    synthetic_story,
+)
 
 from knowledge.graph import queries
 from knowledge.graph.checksum import graph_counts
-from knowledge.pipeline.graph_writer import GraphWriter
-from knowledge.pipeline.projector import Projector
 from planspor_runtime.bus import without_credentials
 from planspor_runtime.paging import DEFAULT_LIMIT
 from planspor_runtime.stream import stream_config
 from planspor_shared.envelope import Envelope
-from planspor_shared.subjects import stream_name, subject
+from planspor_shared.subjects import stream_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from kn_story import STORY_KEYS
 
 DURABLE = "bench-scale"
+
+WARM_UP_EVENTS = 4_400
+"""Events of the untimed pass before the first size (on a stream of their own, the graph emptied after it)."""
+
+
+async def warm_up(
+    driver: neo4j.AsyncDriver, js, nats_url: str, prefix: str, envelopes: list[Envelope], batch_size: int
+):
+    """One untimed pass of the story's first events, then an empty graph: the first size meets Neo4j with its
+    plans made and its JIT warm, as a running service's projector does (bench_projection.py does the same;
+    without it the smallest size ran cold and the ratio of the largest to it was flattered)."""
+    await js.add_stream(stream_config(prefix))
+    try:
+        await publish(js, prefix, envelopes)
+        seconds, applied = await run_projector(
+            driver, nats_url, prefix, f"{DURABLE}-warm-up", batch_size, ends_of(envelopes), 600, UnverifiedWriter
+        )
+        if applied < len(envelopes):
+            raise SystemExit(f"the warm-up pass applied {applied} of {len(envelopes)} events in {seconds:.0f} s")
+    finally:
+        await js.delete_stream(stream_name(prefix))
+    await fresh_graph(driver)
+    return seconds
 
 
 def rss_mb(pid: int) -> float | None:
@@ -96,48 +128,6 @@ def progress(text: str) -> None:
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-
-
-async def freshness(
-    driver: neo4j.AsyncDriver, js: Any, nats_url: str, prefix: str, envelopes: list[Envelope], rate: float, batch: int
-) -> list[float]:
-    """Seconds from each publish acknowledged to its checkpoint seen, the projector running on the grown graph."""
-    projector = Projector(
-        GraphWriter(driver, keys=STORY_KEYS), nats_url, prefix, DURABLE, batch_size=batch, fetch_timeout=1.0
-    )
-    task = asyncio.create_task(projector.run())
-    published: dict[tuple[str, int], float] = {}
-    seen: dict[tuple[str, int], float] = {}
-    ends = ends_of(envelopes)
-
-    async def watch() -> None:
-        last = await positions(driver)
-        while not all(last.get(s, 0) >= p for s, p in ends.items()):
-            await asyncio.sleep(0.005)
-            current = await positions(driver)
-            now = time.perf_counter()
-            for source, position in current.items():
-                for p in range(last.get(source, 0) + 1, position + 1):
-                    seen[(source, p)] = now
-                last[source] = max(last.get(source, 0), position)
-
-    await asyncio.sleep(1.0)  # the consumer is subscribed and idle
-    watcher = asyncio.create_task(watch())
-    start = time.perf_counter()
-    for i, e in enumerate(envelopes):
-        delay = start + i / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await js.publish(
-            subject(e.source, e.event_type, prefix=prefix), e.to_canonical(), headers={"Nats-Msg-Id": e.nats_msg_id}
-        )
-        published[(e.source, e.position)] = time.perf_counter()
-    try:
-        await asyncio.wait_for(watcher, 120)
-    finally:
-        projector.stop()
-        await asyncio.wait_for(task, 30)
-    return [seen[k] - t for k, t in published.items() if k in seen]
 
 
 async def one_id(driver: neo4j.AsyncDriver, label: str) -> str:
@@ -191,6 +181,10 @@ async def bench(args: argparse.Namespace) -> None:
     p95s: list[float] = []
     try:
         await fresh_graph(driver)
+        progress("warm-up pass (untimed)")
+        warm = envelopes[: min(sizes[0], WARM_UP_EVENTS)]
+        warm_seconds = await warm_up(driver, js, args.nats_url, f"{prefix}warm", warm, args.batch_size)
+        print(f"  warm-up: {len(warm):,} events projected untimed in {warm_seconds:.1f} s, then the graph emptied")
         done = 0
         for size in sizes:
             target = max(size, done)
@@ -216,6 +210,7 @@ async def bench(args: argparse.Namespace) -> None:
                 envelopes[target : target + args.fresh],
                 args.rate,
                 args.batch_size,
+                DURABLE,
             )
             done = target + args.fresh
             f50, f95 = percentiles(fresh)
