@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planspor_stack.servers import heap_options, transaction_memory
+from planspor_stack.servers import heap_options, jit_options, transaction_memory
 from planspor_stack.settings import StackSettings
 
 pytestmark = pytest.mark.unit
@@ -30,3 +30,8 @@ def test_a_larger_municipality_sets_both():
 def test_make_runs_heap_starts_small_and_is_given_back_when_idle():
     assert heap_options("512m", "dev") == ["-Xms64m", "-Xmx512m", "-XX:G1PeriodicGCInterval=15000"]
     assert heap_options("1g", "test") == ["-Xms1g", "-Xmx1g"]
+
+
+def test_make_runs_neo4j_compiles_with_the_first_tier_only_and_the_test_profile_with_both():
+    assert jit_options("dev") == ["-XX:TieredStopAtLevel=1"]
+    assert jit_options("test") == []
