@@ -62,8 +62,6 @@ from planspor_runtime.stream import stream_config
 from planspor_shared.envelope import Envelope
 from planspor_shared.subjects import stream_name
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
 DURABLE = "bench-scale"
 
 WARM_UP_EVENTS = 4_400
@@ -71,8 +69,8 @@ WARM_UP_EVENTS = 4_400
 
 
 async def warm_up(
-    driver: neo4j.AsyncDriver, js, nats_url: str, prefix: str, envelopes: list[Envelope], batch_size: int
-):
+    driver: neo4j.AsyncDriver, js: Any, nats_url: str, prefix: str, envelopes: list[Envelope], batch_size: int
+) -> float:
     """One untimed pass of the story's first events, then an empty graph: the first size meets Neo4j with its
     plans made and its JIT warm, as a running service's projector does (bench_projection.py does the same;
     without it the smallest size ran cold and the ratio of the largest to it was flattered)."""

@@ -48,7 +48,8 @@ async def lock_checkpoints(tx: neo4j.AsyncManagedTransaction) -> Checkpoints:
     another for one that has not, and the warm-up (``knowledge.graph.warmup``) makes the first. With the
     former lock (``SET c.position = c.position``, no change) a batch's first statement needed the second
     plan, and planned it on the spot the first time each shape came first: 0.2 to 2 s for a batch of one
-    event on a warm Neo4j, most of the freshness benchmark's latency (the knowledge README)."""
+    event on a warm Neo4j, which a fresh projector and a trickle of small batches met most (the knowledge
+    README, "Few round trips per batch")."""
     records = await _run(
         tx,
         "UNWIND $sources AS source MERGE (c:Checkpoint {source: source}) ON CREATE SET c.position = 0 "
