@@ -74,7 +74,7 @@ chaos: setup
 	@timeout 2400 $(PY) tests/reliability/fault_matrix.py --repetitions 50 --budget 240
 
 # bench: its own stack (profile test, var/bench, ports 2xxxx; NATS_URL/NEO4J_URI to use others), emptied by it
-BENCH_ENV := PLANSPOR_VAR=$(CURDIR)/var/bench PLANSPOR_NATS_PORT=24222 PLANSPOR_NEO4J_PORT=27687 PLANSPOR_POSTGRES_PORT=25432
+BENCH_ENV := PLANSPOR_VAR=$(CURDIR)/var/bench PLANSPOR_NEO4J_MIN_REPLAN_SECONDS=10 PLANSPOR_NATS_PORT=24222 PLANSPOR_NEO4J_PORT=27687 PLANSPOR_POSTGRES_PORT=25432
 bench: setup
 	@$(BENCH_ENV) $(PY) -m planspor_stack up --profile test --with nats,neo4j
 	@export NATS_URL=$${NATS_URL:-$$($(BENCH_ENV) $(PY) -m planspor_stack nats-url --profile test)} NEO4J_URI=$${NEO4J_URI:-bolt://127.0.0.1:27687} \

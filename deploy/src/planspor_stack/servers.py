@@ -204,6 +204,7 @@ class Neo4j:
                 "NEO4J_BOLT_PORT": str(self.port),
                 "NEO4J_PASSWORD": s.neo4j_password,
                 "NEO4J_PAGECACHE": s.neo4j_pagecache,
+                "NEO4J_MIN_REPLAN_INTERVAL_SECONDS": str(s.neo4j_min_replan_seconds),
                 **transaction_memory(s.neo4j_heap),
             },
             port=self.port,

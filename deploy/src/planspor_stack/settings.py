@@ -28,6 +28,17 @@ holds them many times over) so that the stack at rest stays under 1 GB resident;
 the two variables. test keeps the room the chaos runs and ``make bench`` (up to 1M events) need."""
 
 
+NEO4J_MIN_REPLAN_SECONDS = {"dev": 10, "test": 86_400}
+"""How long Neo4j keeps a query plan before it compares the statistics the plan was made on with the graph's, and
+plans again if a count changed fourfold (``dbms.cypher.min_replan_interval``), unless
+PLANSPOR_NEO4J_MIN_REPLAN_SECONDS says otherwise.
+
+dev (``make run``) keeps Neo4j's 10 s: a graph that grows gets plans made for its size. The test profile's graph
+is emptied and filled with another story by test after test, and every statement a test ran was planned again
+when the counts moved (a trace back of the kq story: 6.5 s against 0.13 s with its plans kept); there a plan
+lives a day. ``make bench`` sets 10 s again: it measures what a deployment does as the graph grows."""
+
+
 def find_repo(start: Path | None = None) -> Path:
     """The checkout: the nearest folder above that holds deploy/neo4j/pom.xml."""
     env = os.environ.get("PLANSPOR_HOME")
@@ -60,6 +71,7 @@ class StackSettings:
     """NEO4J_PASSWORD when set; otherwise the stack's own Neo4j has a generated one (``neo4j_password``)."""
     neo4j_heap: str
     neo4j_pagecache: str
+    neo4j_min_replan_seconds: int
     postgres_host: str | None
     postgres_port: int
     postgres_user: str
@@ -135,6 +147,9 @@ class StackSettings:
             neo4j_password_given=env.get("NEO4J_PASSWORD") or None,
             neo4j_heap=env.get("PLANSPOR_NEO4J_HEAP", NEO4J_MEMORY[profile][0]),
             neo4j_pagecache=env.get("PLANSPOR_NEO4J_PAGECACHE", NEO4J_MEMORY[profile][1]),
+            neo4j_min_replan_seconds=int(
+                env.get("PLANSPOR_NEO4J_MIN_REPLAN_SECONDS", NEO4J_MIN_REPLAN_SECONDS[profile])
+            ),
             postgres_host=postgres_host,
             postgres_port=int(postgres_port)
             if postgres_port

@@ -1,6 +1,8 @@
-"""Neo4j's heap and page cache: sized per profile, and by the two variables for a larger graph (issue #16)."""
+"""Neo4j's heap, page cache, JIT and plan lifetime: set per profile, and by variables for a larger graph (issue #16)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +10,8 @@ from planspor_stack.servers import heap_options, jit_options, transaction_memory
 from planspor_stack.settings import StackSettings
 
 pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_make_run_sizes_neo4j_to_the_baerum_graph():
@@ -35,3 +39,14 @@ def test_make_runs_heap_starts_small_and_is_given_back_when_idle():
 def test_make_runs_neo4j_compiles_with_the_first_tier_only_and_the_test_profile_with_both():
     assert jit_options("dev") == ["-XX:TieredStopAtLevel=1"]
     assert jit_options("test") == []
+
+
+def test_the_test_profile_keeps_neo4js_plans_a_day_and_make_run_and_the_benchmarks_replan_as_neo4j_does():
+    assert StackSettings.from_env("dev", env={}).neo4j_min_replan_seconds == 10
+    assert StackSettings.from_env("test", env={}).neo4j_min_replan_seconds == 86_400
+    given = {"PLANSPOR_NEO4J_MIN_REPLAN_SECONDS": "10"}
+    assert StackSettings.from_env("test", env=given).neo4j_min_replan_seconds == 10
+    bench_env = next(line for line in (REPO / "Makefile").read_text().splitlines() if line.startswith("BENCH_ENV :="))
+    assert "PLANSPOR_NEO4J_MIN_REPLAN_SECONDS=10 " in bench_env, (
+        "make bench measures the graph as a deployment plans it"
+    )

@@ -36,7 +36,8 @@ import org.neo4j.io.ByteUnit;
  * <p>Environment: NEO4J_HOME (data directory), NEO4J_BOLT_PORT, NEO4J_PASSWORD (required,
  * at least 32 characters), NEO4J_PAGECACHE (for example 512m), NEO4J_TRANSACTION_MEMORY
  * (per transaction, for example 256m), NEO4J_TRANSACTION_MEMORY_TOTAL (all transactions
- * together), NEO4J_TRANSACTION_TIMEOUT_SECONDS. The JVM heap is set by the caller (-Xmx).
+ * together), NEO4J_TRANSACTION_TIMEOUT_SECONDS, NEO4J_MIN_REPLAN_INTERVAL_SECONDS (Neo4j's 10 by
+ * default). The JVM heap is set by the caller (-Xmx).
  * Prints "planspor-neo4j ready" once the database answers; stops cleanly on SIGTERM.
  */
 public final class Launcher {
@@ -61,6 +62,8 @@ public final class Launcher {
         long transactionMemory = ByteUnit.parse(env("NEO4J_TRANSACTION_MEMORY", "256m"));
         long transactionMemoryTotal = ByteUnit.parse(env("NEO4J_TRANSACTION_MEMORY_TOTAL", "512m"));
         Duration transactionTimeout = Duration.ofSeconds(Long.parseLong(env("NEO4J_TRANSACTION_TIMEOUT_SECONDS", "300")));
+        // how long a plan is kept before the statistics it was made on are compared with the graph's (Neo4j: 10 s)
+        Duration minReplanInterval = Duration.ofSeconds(Long.parseLong(env("NEO4J_MIN_REPLAN_INTERVAL_SECONDS", "10")));
         Path importDirectory = emptyDirectory(home.resolve("import-disabled"));
 
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
@@ -86,6 +89,7 @@ public final class Launcher {
                 .setConfig(GraphDatabaseSettings.pagecache_memory, pageCache)
                 .setConfig(GraphDatabaseSettings.transaction_timeout, transactionTimeout)
                 .setConfig(GraphDatabaseSettings.transaction_monitor_check_interval, Duration.ofMillis(200))
+                .setConfig(GraphDatabaseSettings.cypher_min_replan_interval, minReplanInterval)
                 .setConfig(GraphDatabaseSettings.memory_transaction_max_size, transactionMemory)
                 .setConfig(GraphDatabaseSettings.memory_transaction_global_max_size, transactionMemoryTotal)
                 .build();
