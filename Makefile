@@ -103,15 +103,17 @@ up: setup
 	@$(PY) -m planspor_stack up --with nats,neo4j,postgres
 
 down:
-	@test -x $(PY) && $(PY) -m planspor_stack down && $(PY) -m planspor_stack down --profile test || true
+	@test -x $(PY) && $(PY) -m planspor_stack down && $(PY) -m planspor_stack down --profile test \
+	  && $(BENCH_ENV) $(PY) -m planspor_stack down --profile test || true
 
 status: setup
 	@$(PY) -m planspor_stack status
 
 reset: down
-	@echo "planspor: deleting local data in var/dev and var/test (and a PostgreSQL cluster kept outside var/)"
-	@test -x $(PY) && $(PY) -m planspor_stack reset && $(PY) -m planspor_stack reset --profile test || true
-	@rm -rf var/dev var/test
+	@echo "planspor: deleting local data in var/dev, var/test and var/bench (and the PostgreSQL clusters kept outside var/)"
+	@test -x $(PY) && $(PY) -m planspor_stack reset && $(PY) -m planspor_stack reset --profile test \
+	  && $(BENCH_ENV) $(PY) -m planspor_stack reset --profile test || true
+	@rm -rf var/dev var/test var/bench
 
 schemas: setup
 	@$(PY) -m planspor_shared.schemas
