@@ -155,6 +155,19 @@ def test_make_run_starts_everything_tours_the_story_and_ctrl_c_leaves_nothing(tm
     ):
         assert expected in first.text, (expected, first.text[-3000:])
 
+    tree = first.text[
+        first.text.index("back to the council seminar of 29 April 2022") : first.text.index("full trace:")
+    ]
+    for step in (
+        "Decision Planstrategi 2024-2027",
+        "StrategyItem",
+        "PlanNeed",
+        "Input",
+        "Workshop Kommunestyreseminar",
+    ):
+        assert step in tree, f"the tour's trace from the adoption lacks its {step!r}:\n{tree}"
+    assert "2022-04-29" in tree, tree
+
     assert unwarmed == 0, "the scenario met statement shapes the warm-up had not planned: see knowledge/graph/warmup.py"
 
     # 2. Ctrl-C left no process behind: no server, no service, nothing listening on their ports

@@ -137,9 +137,13 @@ def counts(platform: Platform) -> dict[str, int]:
     return out
 
 
+SEMINAR_DEPTH = 5
+
+
 def seminar_chain(platform: Platform, ids: dict[str, str]) -> list[dict[str, Any]]:
-    """From the adoption decision back to an input raised at the council seminar of 29 April 2022."""
-    trace = platform.auditor().get(f"/api/v1/trace/back/decision/{ids['decision:adoption']}")
+    """From the adoption decision back to an input raised at the council seminar of 29 April 2022: five hops (the
+    strategy, its item, the plan need, the input, the workshop), so the trace is asked no deeper."""
+    trace = platform.auditor().get(f"/api/v1/trace/back/decision/{ids['decision:adoption']}", depth=SEMINAR_DEPTH)
     seminar = ids.get("workshop:W1")
     inputs = [
         s for s in trace["steps"] if s["label"] == "Input" and (s.get("properties") or {}).get("workshop_id") == seminar
