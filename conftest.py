@@ -27,8 +27,14 @@ def pytest_collection_modifyitems(config, items):
     untiered = [item.nodeid for item in items if not any(item.get_closest_marker(t) for t in TIERS)]
     if untiered:
         raise pytest.UsageError("tests without a tier marker (unit, integration or e2e):\n  " + "\n  ".join(untiered))
-    # fast feedback first: unit, then integration, then e2e (a stable sort keeps the order within a tier)
-    items.sort(key=lambda item: next(i for i, t in enumerate(TIERS) if item.get_closest_marker(t)))
+    # fast feedback first: unit, then integration, then e2e (a stable sort keeps the order within a tier); a test
+    # that restarts the stack's Neo4j comes last, so that no other test meets a cold JVM with no plans made
+    items.sort(
+        key=lambda item: (
+            bool(item.get_closest_marker("restarts_stack")),
+            next(i for i, t in enumerate(TIERS) if item.get_closest_marker(t)),
+        )
+    )
 
 
 @pytest.fixture(autouse=True)

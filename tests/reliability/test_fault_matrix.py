@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.restarts_stack]  # NATS and Neo4j: it runs last
 
 SHORT = ("relay", "projector", "nats", "poison", "neo4j", "disk", "postgres", "relay-process")
 """Every fault but the NATS cluster's (three more servers: `make chaos` and `make slow` run it). The poison row
