@@ -56,9 +56,9 @@ def _fault_matrix():
 def test_under_each_fault_nothing_acknowledged_is_lost_or_doubled_and_the_graph_equals_a_rebuild(
     faults, request, stack, nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path
 ):
-    if set(faults) & {"postgres", "relay-process"}:
-        request.getfixturevalue("postgres_dsn")
     matrix = _fault_matrix()
+    if set(faults) & set(matrix.ON_POSTGRES):
+        request.getfixturevalue("postgres_dsn")
     rows, untestable = matrix.run_all(
         stack, nats_url, nats_accounts, neo4j_uri, neo4j_auth, tmp_path, repetitions=1, budget=30, faults=faults
     )
